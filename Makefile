@@ -1,0 +1,76 @@
+# camagent / camcloud build. `make` builds for the host into build/host/;
+# SANITIZE=1 builds into build/host-asan/ with ASan + UBSan.
+# Dependencies come from Debian packages through toolchain/deps.sh.
+
+CC       ?= cc
+VERSION  := $(shell sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' manifest.json | head -n1)
+ARCH     ?= host
+BUILD    := build/$(ARCH)$(if $(SANITIZE),-asan)
+
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
+            -DCAMAGENT_VERSION='"$(VERSION)"' -MMD -MP
+ifdef SANITIZE
+CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS  += -fsanitize=address,undefined
+endif
+LIBS     := -lcurl -levent -lmbedtls -lmbedx509 -lmbedcrypto -lsqlite3
+
+LIB_SRC      := $(wildcard lib/*.c)
+PLATFORM_SRC := $(wildcard platform/*.c platform/sim/*.c)
+AGENT_SRC    := $(filter-out agent/main.c,$(wildcard agent/*.c))
+CLOUD_SRC    := $(filter-out cloud/main.c,$(wildcard cloud/*.c))
+TEST_SRC     := $(wildcard tests/unit/test_*.c)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+LIB_OBJ      := $(call obj,$(LIB_SRC))
+PLATFORM_OBJ := $(call obj,$(PLATFORM_SRC))
+AGENT_OBJ    := $(call obj,$(AGENT_SRC))
+CLOUD_OBJ    := $(call obj,$(CLOUD_SRC))
+TESTS        := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+
+DEPS_STAMP := build/.deps-ok
+
+.PHONY: all deps check unit integration demo clean
+all: $(BUILD)/camagent $(BUILD)/camcloud
+
+# Installs missing Debian packages once per checkout (re-run: rm build/.deps-ok).
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP): toolchain/deps.sh
+	@bash toolchain/deps.sh
+	@mkdir -p build && touch $@
+
+$(BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/camagent: $(BUILD)/obj/agent/main.o $(AGENT_OBJ) $(PLATFORM_OBJ) $(LIB_OBJ)
+	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
+
+$(BUILD)/camcloud: $(BUILD)/obj/cloud/main.o $(CLOUD_OBJ) $(LIB_OBJ)
+	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
+
+# A unit test links only the layer it tests: test_lib_*, test_platform_*, test_agent_*, test_cloud_*.
+define unit_test
+$(BUILD)/tests/test_$(1)_%: $(BUILD)/obj/tests/unit/test_$(1)_%.o $(2) $(LIB_OBJ)
+	@mkdir -p $$(dir $$@)
+	$$(CC) $$(LDFLAGS) $$^ $$(LIBS) -lcmocka -o $$@
+endef
+$(eval $(call unit_test,lib,))
+$(eval $(call unit_test,platform,$(PLATFORM_OBJ)))
+$(eval $(call unit_test,agent,$(AGENT_OBJ) $(PLATFORM_OBJ)))
+$(eval $(call unit_test,cloud,$(CLOUD_OBJ)))
+
+check: all $(TESTS)
+	@BUILD=$(BUILD) bash tests/run.sh $(TESTS)
+
+unit: $(TESTS)
+	@BUILD=$(BUILD) bash tests/run.sh --unit-only $(TESTS)
+
+demo: all
+	@BUILD=$(BUILD) bash tests/demo.sh
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,21 @@
+/* fsutil: the few filesystem operations that must be exactly right:
+ * atomic replace (temp + fsync + rename + fsync dir), bounded reads, mkdir -p. */
+#ifndef CAM_FSUTIL_H
+#define CAM_FSUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "buf.h"
+
+/* All return 0 on success, -1 with errno set on failure. */
+__attribute__((warn_unused_result)) int fs_write_atomic(const char *path, const void *data,
+							 size_t len, mode_t mode);
+/* Reads the whole file into out (appending); fails with EFBIG past max bytes. */
+__attribute__((warn_unused_result)) int fs_read_file(const char *path, struct buf *out, size_t max);
+__attribute__((warn_unused_result)) int fs_mkdirs(const char *path, mode_t mode);
+__attribute__((warn_unused_result)) int fs_free_bytes(const char *path, uint64_t *out);
+__attribute__((warn_unused_result)) int fs_fsync_dir_of(const char *path);
+int fs_exists(const char *path);
+
+#endif

@@ -1,0 +1,57 @@
+/* platform: the camera behind one interface. The agent reaches the device only
+ * through these operations: identity, OS image install across a reboot, licenses.
+ * Backends: sim/ (a camera kept in a directory) and axis/ (local VAPIX). */
+#ifndef CAM_PLATFORM_H
+#define CAM_PLATFORM_H
+
+#include <stddef.h>
+
+#define PLATFORM_FIELD_MAX 64
+#define PLATFORM_REASON_MAX 256
+
+struct platform_identity {
+	char serial[PLATFORM_FIELD_MAX];
+	char model[PLATFORM_FIELD_MAX];       /* product number, e.g. P3265-LVE */
+	char hardware_id[PLATFORM_FIELD_MAX];
+	char arch[PLATFORM_FIELD_MAX];        /* aarch64 | armv7hf */
+	char os_version[PLATFORM_FIELD_MAX];  /* running AXIS OS version */
+};
+
+/* What the last boot did with a pending upgrade. */
+enum platform_boot_outcome {
+	PLATFORM_BOOT_NORMAL,       /* no upgrade was pending */
+	PLATFORM_BOOT_UPGRADED,     /* booted the new image; uncommitted until platform commit */
+	PLATFORM_BOOT_ROLLED_BACK,  /* the new image did not come up; back on the old one */
+};
+
+struct platform_ops {
+	const char *name;
+	int (*identity)(void *priv, struct platform_identity *out, char *reason, size_t reasonsz);
+	/* Writes the verified image at path into the inactive slot and arms it for the
+	 * next boot. Fails with a precise reason (wrong model, invalid image, ...). */
+	int (*install)(void *priv, const char *image_path, char *reason, size_t reasonsz);
+	/* Asks for a reboot. On success the caller must stop and exit: the device restarts. */
+	int (*reboot)(void *priv, char *reason, size_t reasonsz);
+	enum platform_boot_outcome (*boot_outcome)(void *priv);
+	/* Makes the running image permanent (after the agent confirmed it works). */
+	int (*commit)(void *priv, char *reason, size_t reasonsz);
+	/* Returns to the previous image (reboots on success). */
+	int (*rollback)(void *priv, char *reason, size_t reasonsz);
+	/* Installs a tied-to-hardware license key file for app. */
+	int (*license_install)(void *priv, const char *app, const void *key, size_t keylen,
+			       char *reason, size_t reasonsz);
+	int (*license_remove)(void *priv, const char *app, char *reason, size_t reasonsz);
+	void (*close)(void *priv);
+};
+
+struct platform {
+	const struct platform_ops *ops;
+	void *priv;
+};
+
+/* Each backend's constructor. The sim keeps its camera in dir (see platform/sim/sim.c). */
+int platform_sim_open(struct platform *out, const char *dir, char *reason, size_t reasonsz);
+
+void platform_close(struct platform *p);
+
+#endif

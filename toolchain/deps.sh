@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs every Debian package the host build, the tests and the demo need.
+# Idempotent: packages already present are skipped, apt runs only when something is missing.
+set -eu
+
+PACKAGES="build-essential pkg-config clang curl ca-certificates python3
+libcurl4-openssl-dev libmbedtls-dev libjsmn-dev libevent-dev libsqlite3-dev libcmocka-dev
+sqlite3 xxd"
+
+missing=""
+for p in $PACKAGES; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "deps.sh: missing packages:$missing (run as root to install them)" >&2
+	exit 1
+fi
+echo "deps.sh: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
