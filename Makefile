@@ -5,11 +5,14 @@
 CC       ?= cc
 VERSION  := $(shell sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' manifest.json | head -n1)
 ARCH     ?= host
-BUILD    := build/$(ARCH)$(if $(SANITIZE),-asan)
+BUILD    := build/$(ARCH)$(if $(SANITIZE),-asan)$(if $(findstring clang,$(notdir $(CC))),-clang)
 
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
+CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wno-format-truncation \
             -DCAMAGENT_VERSION='"$(VERSION)"' -MMD -MP
+ifneq ($(findstring clang,$(notdir $(CC))),)
+CFLAGS   += -Wno-unknown-warning-option
+endif
 ifdef SANITIZE
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS  += -fsanitize=address,undefined

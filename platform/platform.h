@@ -51,6 +51,10 @@ struct platform {
 
 /* Each backend's constructor. The sim keeps its camera in dir (see platform/sim/sim.c). */
 int platform_sim_open(struct platform *out, const char *dir, char *reason, size_t reasonsz);
+/* Creates a new simulated camera in dir (fails if one already exists there). */
+int platform_sim_create(const char *dir, const char *serial, const char *model,
+			const char *hardware_id, const char *arch, const char *os_version,
+			char *reason, size_t reasonsz);
 
 void platform_close(struct platform *p);
 

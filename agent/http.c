@@ -1,0 +1,708 @@
+/* http: libcurl's multi interface on the agent's libevent loop, shaped like curl's
+ * docs/examples/multi-event.c. Curl tells us which sockets to watch and when to wake
+ * it; we run the transfers, drain finished ones and call each request's done callback. */
+#include "http.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../lib/log.h"
+
+#ifndef CAMAGENT_VERSION
+#define CAMAGENT_VERSION "dev"
+#endif
+
+#define DEFAULT_CONNECT_TIMEOUT_S 10L
+#define DEFAULT_LOW_SPEED_TIME_S 30L
+#define URL_LOG_MAX 200
+
+/* One socket curl asked us to watch; attached to curl's socket with curl_multi_assign. */
+struct http_sock {
+	struct http_client *c;
+	curl_socket_t fd;
+	struct event *ev;
+	struct http_sock *prev, *next;
+};
+
+struct http_request {
+	struct http_client *c;
+	CURL *easy;
+	struct curl_slist *headers;
+	struct http_response resp;
+	http_sink_fn sink;
+	void *sink_arg;
+	http_done_fn done;
+	void *done_arg;
+	int too_large;   /* the buffered body went over HTTP_BODY_MAX */
+	int in_done;     /* its done callback is running: the request is already detached */
+	struct http_request *prev, *next;
+};
+
+struct http_client {
+	struct event_base *base;
+	CURLM *multi;
+	struct event *timer;
+	char *ca_file;
+	int allow_insecure_http;
+	long connect_timeout_s;
+	long low_speed_time_s;
+	struct http_request *requests; /* pending (added to multi) requests */
+	struct http_sock *socks;       /* every socket we watch */
+};
+
+/* ---- URL policy ---- */
+
+static int has_prefix_ci(const char *s, const char *prefix)
+{
+	return strncasecmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/* Dotted-quad with four decimal octets 0..255, no leading zeros, first octet 127. */
+static int is_loopback_v4(const char *h, size_t n)
+{
+	int octets = 0;
+	size_t i = 0;
+	unsigned first = 0;
+
+	while (i < n) {
+		size_t start = i;
+		unsigned v = 0;
+		while (i < n && isdigit((unsigned char)h[i]) && i - start < 3)
+			v = v * 10 + (unsigned)(h[i++] - '0');
+		if (i == start || v > 255 || (h[start] == '0' && i - start > 1))
+			return 0;
+		if (octets == 0)
+			first = v;
+		octets++;
+		if (i == n)
+			break;
+		if (h[i] != '.' || octets == 4)
+			return 0;
+		i++;
+		if (i == n)
+			return 0; /* trailing dot */
+	}
+	return octets == 4 && first == 127;
+}
+
+static int is_loopback_host(const char *h, size_t n)
+{
+	if (n == 9 && strncasecmp(h, "localhost", 9) == 0)
+		return 1;
+	if (n == 5 && memcmp(h, "[::1]", 5) == 0)
+		return 1;
+	return is_loopback_v4(h, n);
+}
+
+/* Splits "host[:port]" off the authority; 0 when the port (if any) is not all digits. */
+static int split_host(const char *auth, size_t n, size_t *hostlen)
+{
+	size_t h;
+
+	if (n > 0 && auth[0] == '[') {
+		const char *close = memchr(auth, ']', n);
+		if (!close)
+			return 0;
+		h = (size_t)(close - auth) + 1;
+	} else {
+		const char *colon = memchr(auth, ':', n);
+		h = colon ? (size_t)(colon - auth) : n;
+	}
+	if (h < n) {
+		if (auth[h] != ':' || h + 1 == n || n - h - 1 > 5)
+			return 0;
+		for (size_t i = h + 1; i < n; i++)
+			if (!isdigit((unsigned char)auth[i]))
+				return 0;
+	}
+	*hostlen = h;
+	return h > 0;
+}
+
+int http_url_allowed(const char *url, int allow_insecure_http)
+{
+	const char *auth;
+	size_t n, hostlen;
+	int https;
+
+	if (!url)
+		return 0;
+	for (const char *p = url; *p; p++)
+		if ((unsigned char)*p <= ' ' || *p == '\\' || (unsigned char)*p == 0x7f)
+			return 0;
+	if (has_prefix_ci(url, "https://"))
+		https = 1;
+	else if (has_prefix_ci(url, "http://"))
+		https = 0;
+	else
+		return 0;
+	auth = url + (https ? 8 : 7);
+	n = strcspn(auth, "/?#");
+	if (memchr(auth, '@', n)) /* userinfo: refuse, it only serves to confuse */
+		return 0;
+	if (!split_host(auth, n, &hostlen))
+		return 0;
+	if (https)
+		return 1;
+	return allow_insecure_http && is_loopback_host(auth, hostlen);
+}
+
+/* Logs a URL without its query string (pre-signed URLs carry credentials there). */
+static void log_refused_url(const char *url, const char *why)
+{
+	size_t n = url ? strcspn(url, "?#") : 0;
+
+	if (n > URL_LOG_MAX)
+		n = URL_LOG_MAX;
+	log_warn("http: refusing request to '%.*s': %s", (int)n, url ? url : "", why);
+}
+
+/* ---- sockets and timer (curl -> libevent) ---- */
+
+static void check_multi_info(struct http_client *c);
+
+static void on_socket_event(evutil_socket_t fd, short what, void *arg)
+{
+	struct http_sock *s = arg;
+	struct http_client *c = s->c; /* s may be freed by socket_action */
+	int flags = 0, running = 0;
+
+	if (what & EV_READ)
+		flags |= CURL_CSELECT_IN;
+	if (what & EV_WRITE)
+		flags |= CURL_CSELECT_OUT;
+	curl_multi_socket_action(c->multi, fd, flags, &running);
+	/* No "running == 0: delete the timer" here (multi-event.c does it): a done
+	 * callback may just have started a request that needs that timer. */
+	check_multi_info(c);
+}
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct http_client *c = arg;
+	int running = 0;
+
+	curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	check_multi_info(c);
+}
+
+static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
+{
+	struct http_client *c = userp;
+	struct timeval tv;
+
+	if (timeout_ms < 0)
+		return evtimer_del(c->timer) == 0 ? 0 : -1;
+	tv.tv_sec = timeout_ms / 1000;
+	tv.tv_usec = (timeout_ms % 1000) * 1000;
+	return evtimer_add(c->timer, &tv) == 0 ? 0 : -1;
+}
+
+static struct http_sock *sock_new(struct http_client *c, curl_socket_t fd)
+{
+	struct http_sock *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	s->c = c;
+	s->fd = fd;
+	s->ev = event_new(c->base, fd, EV_READ, on_socket_event, s);
+	if (!s->ev) {
+		free(s);
+		return NULL;
+	}
+	s->next = c->socks;
+	if (c->socks)
+		c->socks->prev = s;
+	c->socks = s;
+	return s;
+}
+
+static void sock_free(struct http_sock *s)
+{
+	struct http_client *c = s->c;
+
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		c->socks = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	event_free(s->ev);
+	free(s);
+}
+
+static int sock_watch(struct http_sock *s, int action)
+{
+	short events = EV_PERSIST;
+
+	if (action != CURL_POLL_IN)
+		events |= EV_WRITE;
+	if (action != CURL_POLL_OUT)
+		events |= EV_READ;
+	event_del(s->ev);
+	if (event_assign(s->ev, s->c->base, s->fd, events, on_socket_event, s) != 0)
+		return -1;
+	return event_add(s->ev, NULL) == 0 ? 0 : -1;
+}
+
+static int socket_cb(CURL *easy, curl_socket_t fd, int action, void *userp, void *socketp)
+{
+	struct http_client *c = userp;
+	struct http_sock *s = socketp;
+
+	switch (action) {
+	case CURL_POLL_IN:
+	case CURL_POLL_OUT:
+	case CURL_POLL_INOUT:
+		if (!s) {
+			s = sock_new(c, fd);
+			if (!s) {
+				log_error("http: out of memory watching a socket");
+				return -1;
+			}
+			curl_multi_assign(c->multi, fd, s);
+		}
+		if (sock_watch(s, action) != 0) {
+			log_error("http: cannot watch socket %d", (int)fd);
+			return -1;
+		}
+		break;
+	case CURL_POLL_REMOVE:
+		if (s) {
+			curl_multi_assign(c->multi, fd, NULL);
+			sock_free(s);
+		}
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* ---- request lifecycle ---- */
+
+static void request_link(struct http_request *r)
+{
+	struct http_client *c = r->c;
+
+	r->prev = NULL;
+	r->next = c->requests;
+	if (c->requests)
+		c->requests->prev = r;
+	c->requests = r;
+}
+
+static void request_unlink(struct http_request *r)
+{
+	struct http_client *c = r->c;
+
+	if (r->prev)
+		r->prev->next = r->next;
+	else
+		c->requests = r->next;
+	if (r->next)
+		r->next->prev = r->prev;
+	r->prev = r->next = NULL;
+}
+
+static void request_free(struct http_request *r)
+{
+	if (r->easy)
+		curl_easy_cleanup(r->easy);
+	curl_slist_free_all(r->headers);
+	buf_free(&r->resp.body);
+	free(r);
+}
+
+/* Removes a pending request from the multi handle and the client's list. */
+static void request_detach(struct http_request *r)
+{
+	curl_multi_remove_handle(r->c->multi, r->easy);
+	request_unlink(r);
+}
+
+static void fill_response(struct http_request *r, CURLcode code)
+{
+	struct http_response *resp = &r->resp;
+
+	resp->curl_code = code;
+	if (code == CURLE_OK) {
+		curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &resp->status);
+		resp->error[0] = '\0';
+		return;
+	}
+	resp->status = 0;
+	buf_reset(&resp->body); /* never hand out a partial body as if it were whole */
+	if (r->too_large || (code == CURLE_FILESIZE_EXCEEDED && !r->sink))
+		snprintf(resp->error, sizeof(resp->error), "response body too large");
+	else if (resp->error[0] == '\0')
+		snprintf(resp->error, sizeof(resp->error), "%s", curl_easy_strerror(code));
+}
+
+/* Finishes one transfer: detach first so the callback may start, cancel or free
+ * other requests freely; the request itself is freed after the callback returns. */
+static void request_finish(struct http_request *r, CURLcode code)
+{
+	request_detach(r);
+	fill_response(r, code);
+	r->in_done = 1;
+	if (r->done)
+		r->done(&r->resp, r->done_arg);
+	request_free(r);
+}
+
+static void check_multi_info(struct http_client *c)
+{
+	CURLMsg *msg;
+	int left;
+
+	while ((msg = curl_multi_info_read(c->multi, &left)) != NULL) {
+		CURL *easy = msg->easy_handle;
+		CURLcode code = msg->data.result;
+		char *priv = NULL;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		/* msg is invalid from here on: the calls below may change the queue. */
+		if (curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv) != CURLE_OK || !priv) {
+			log_error("http: finished transfer without a request");
+			curl_multi_remove_handle(c->multi, easy);
+			continue;
+		}
+		request_finish((struct http_request *)priv, code);
+	}
+}
+
+/* ---- curl callbacks of a request ---- */
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
+{
+	struct http_request *r = userp;
+	size_t n = size * nmemb;
+
+	if (r->sink)
+		return r->sink(data, n, r->sink_arg);
+	if (r->resp.body.len + n > HTTP_BODY_MAX || buf_append(&r->resp.body, data, n) != 0) {
+		r->too_large = 1;
+		return 0; /* aborts with CURLE_WRITE_ERROR */
+	}
+	return n;
+}
+
+/* Copies a header value, trimmed; an over-long value is dropped rather than cut. */
+static void copy_header_value(char *out, size_t outsz, const char *v, size_t n, const char *name)
+{
+	while (n > 0 && (*v == ' ' || *v == '\t')) {
+		v++;
+		n--;
+	}
+	while (n > 0 && (v[n - 1] == ' ' || v[n - 1] == '\t' || v[n - 1] == '\r' ||
+			 v[n - 1] == '\n'))
+		n--;
+	if (n >= outsz) {
+		log_warn("http: ignoring %s header of %zu bytes", name, n);
+		out[0] = '\0';
+		return;
+	}
+	memcpy(out, v, n);
+	out[n] = '\0';
+}
+
+static uint64_t parse_u64(const char *s)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!isdigit((unsigned char)s[0]))
+		return 0;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return 0;
+	return (uint64_t)v;
+}
+
+static int header_is(const char *line, size_t n, const char *name, const char **value,
+		     size_t *vlen)
+{
+	size_t k = strlen(name);
+
+	if (n <= k || line[k] != ':' || strncasecmp(line, name, k) != 0)
+		return 0;
+	*value = line + k + 1;
+	*vlen = n - k - 1;
+	return 1;
+}
+
+static size_t on_header(char *line, size_t size, size_t nitems, void *userp)
+{
+	struct http_request *r = userp;
+	struct http_response *resp = &r->resp;
+	size_t n = size * nitems;
+	const char *v;
+	size_t vn;
+	char tmp[32];
+
+	if (n >= 5 && strncmp(line, "HTTP/", 5) == 0) {
+		/* A new response (after 100 Continue, say): forget the previous one's headers. */
+		resp->signature[0] = '\0';
+		resp->content_range[0] = '\0';
+		resp->content_length = 0;
+	} else if (header_is(line, n, "X-Camcloud-Signature", &v, &vn)) {
+		copy_header_value(resp->signature, sizeof(resp->signature), v, vn,
+				  "X-Camcloud-Signature");
+	} else if (header_is(line, n, "Content-Range", &v, &vn)) {
+		copy_header_value(resp->content_range, sizeof(resp->content_range), v, vn,
+				  "Content-Range");
+	} else if (header_is(line, n, "Content-Length", &v, &vn)) {
+		copy_header_value(tmp, sizeof(tmp), v, vn, "Content-Length");
+		resp->content_length = parse_u64(tmp);
+	}
+	return n;
+}
+
+/* ---- request setup ---- */
+
+#define SETOPT(easy, opt, val) (curl_easy_setopt((easy), (opt), (val)) != CURLE_OK)
+
+/* The options every request shares: timeouts, TLS, protocols, identification. */
+static int set_defaults(struct http_client *c, struct http_request *r)
+{
+	CURL *e = r->easy;
+	int bad = 0;
+
+	bad |= SETOPT(e, CURLOPT_NOSIGNAL, 1L);
+	bad |= SETOPT(e, CURLOPT_CONNECTTIMEOUT, c->connect_timeout_s);
+	bad |= SETOPT(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	bad |= SETOPT(e, CURLOPT_LOW_SPEED_TIME, c->low_speed_time_s);
+	bad |= SETOPT(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	bad |= SETOPT(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (c->ca_file)
+		bad |= SETOPT(e, CURLOPT_CAINFO, c->ca_file);
+#if LIBCURL_VERSION_NUM >= 0x075500
+	bad |= SETOPT(e, CURLOPT_PROTOCOLS_STR, c->allow_insecure_http ? "http,https" : "https");
+#else
+	bad |= SETOPT(e, CURLOPT_PROTOCOLS,
+		      c->allow_insecure_http ? (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS)
+					     : (long)CURLPROTO_HTTPS);
+#endif
+	bad |= SETOPT(e, CURLOPT_FOLLOWLOCATION, 0L);
+	bad |= SETOPT(e, CURLOPT_ERRORBUFFER, r->resp.error);
+	bad |= SETOPT(e, CURLOPT_USERAGENT, "camagent/" CAMAGENT_VERSION);
+	bad |= SETOPT(e, CURLOPT_PRIVATE, (void *)r);
+	bad |= SETOPT(e, CURLOPT_WRITEFUNCTION, on_body);
+	bad |= SETOPT(e, CURLOPT_WRITEDATA, (void *)r);
+	bad |= SETOPT(e, CURLOPT_HEADERFUNCTION, on_header);
+	bad |= SETOPT(e, CURLOPT_HEADERDATA, (void *)r);
+	return bad ? -1 : 0;
+}
+
+static int header_value_ok(const char *v)
+{
+	for (; *v; v++)
+		if ((unsigned char)*v < ' ' || (unsigned char)*v == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* Appends "name: value" ("name:" alone removes a header curl would add itself). */
+static int add_header(struct http_request *r, const char *name, const char *prefix,
+		      const char *value)
+{
+	struct buf line;
+	struct curl_slist *l = NULL;
+
+	buf_init(&line, 16384);
+	if (buf_printf(&line, "%s:%s%s%s", name, *prefix || *value ? " " : "", prefix, value) == 0)
+		l = curl_slist_append(r->headers, buf_str(&line));
+	buf_free(&line);
+	if (!l)
+		return -1;
+	r->headers = l;
+	return 0;
+}
+
+/* Authorization, X-Camagent-Signature, Content-Type; no Expect: 100-continue. */
+static int set_headers(struct http_request *r, const struct http_request_spec *spec, int post)
+{
+	if (spec->bearer && add_header(r, "Authorization", "Bearer ", spec->bearer) != 0)
+		return -1;
+	if (spec->signature && add_header(r, "X-Camagent-Signature", "", spec->signature) != 0)
+		return -1;
+	if (post) {
+		if (add_header(r, "Content-Type", "", spec->body ? "application/json" : "") != 0)
+			return -1;
+		if (add_header(r, "Expect", "", "") != 0)
+			return -1;
+	}
+	if (r->headers && SETOPT(r->easy, CURLOPT_HTTPHEADER, r->headers))
+		return -1;
+	return 0;
+}
+
+static int set_method(struct http_request *r, const struct http_request_spec *spec, int post)
+{
+	CURL *e = r->easy;
+	int bad = 0;
+
+	if (!post)
+		return SETOPT(e, CURLOPT_HTTPGET, 1L) ? -1 : 0;
+	bad |= SETOPT(e, CURLOPT_POST, 1L);
+	bad |= SETOPT(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)(spec->body ? spec->body_len : 0));
+	bad |= SETOPT(e, CURLOPT_COPYPOSTFIELDS, spec->body ? spec->body : "");
+	return bad ? -1 : 0;
+}
+
+static int set_transfer(struct http_request *r, const struct http_request_spec *spec)
+{
+	CURL *e = r->easy;
+	int bad = 0;
+
+	bad |= SETOPT(e, CURLOPT_URL, spec->url);
+	bad |= SETOPT(e, CURLOPT_TIMEOUT, spec->timeout_s > 0 ? spec->timeout_s : 0L);
+	if (spec->resume_from > 0)
+		bad |= SETOPT(e, CURLOPT_RESUME_FROM_LARGE, (curl_off_t)spec->resume_from);
+	if (spec->max_recv_speed > 0)
+		bad |= SETOPT(e, CURLOPT_MAX_RECV_SPEED_LARGE, (curl_off_t)spec->max_recv_speed);
+	if (!spec->sink)
+		bad |= SETOPT(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)HTTP_BODY_MAX);
+	return bad ? -1 : 0;
+}
+
+/* Checks what can be checked before any allocation; NULL when fine, else why not. */
+static const char *spec_problem(const struct http_client *c, const struct http_request_spec *spec,
+				int *post)
+{
+	if (!spec->url)
+		return "no URL";
+	if (!http_url_allowed(spec->url, c->allow_insecure_http))
+		return c->allow_insecure_http ? "not https, nor http to a loopback address"
+					      : "not https (plain http is not allowed)";
+	if (!spec->method || strcmp(spec->method, "GET") == 0)
+		*post = 0;
+	else if (strcmp(spec->method, "POST") == 0)
+		*post = 1;
+	else
+		return "unsupported method";
+	if (!*post && spec->body)
+		return "a GET request cannot carry a body";
+	if ((spec->bearer && !header_value_ok(spec->bearer)) ||
+	    (spec->signature && !header_value_ok(spec->signature)))
+		return "control characters in a header value";
+	return NULL;
+}
+
+struct http_request *http_start(struct http_client *c, const struct http_request_spec *spec)
+{
+	struct http_request *r;
+	const char *why;
+	int post = 0;
+
+	if (!c || !spec)
+		return NULL;
+	why = spec_problem(c, spec, &post);
+	if (why) {
+		log_refused_url(spec->url, why);
+		return NULL;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		log_error("http: out of memory starting a request");
+		return NULL;
+	}
+	r->c = c;
+	r->sink = spec->sink;
+	r->sink_arg = spec->sink_arg;
+	r->done = spec->done;
+	r->done_arg = spec->done_arg;
+	buf_init(&r->resp.body, HTTP_BODY_MAX);
+	r->easy = curl_easy_init();
+	if (!r->easy || set_defaults(c, r) != 0 || set_transfer(r, spec) != 0 ||
+	    set_method(r, spec, post) != 0 || set_headers(r, spec, post) != 0) {
+		log_error("http: cannot set up a request (out of memory?)");
+		request_free(r);
+		return NULL;
+	}
+	if (curl_multi_add_handle(c->multi, r->easy) != CURLM_OK) {
+		log_error("http: cannot add a request to the multi handle");
+		request_free(r);
+		return NULL;
+	}
+	request_link(r);
+	return r;
+}
+
+void http_cancel(struct http_request *r)
+{
+	if (!r || r->in_done) /* in its own done callback: freed when that returns */
+		return;
+	request_detach(r);
+	request_free(r);
+}
+
+/* ---- client ---- */
+
+int http_client_new(struct http_client **out, struct event_base *base,
+		    const struct http_client_config *cfg)
+{
+	struct http_client *c;
+
+	*out = NULL;
+	if (!base)
+		return -1;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		log_error("http: curl_global_init failed");
+		return -1;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		log_error("http: out of memory creating the client");
+		curl_global_cleanup();
+		return -1;
+	}
+	c->base = base;
+	c->allow_insecure_http = cfg && cfg->allow_insecure_http;
+	c->connect_timeout_s = cfg && cfg->connect_timeout_s > 0 ? cfg->connect_timeout_s
+								 : DEFAULT_CONNECT_TIMEOUT_S;
+	c->low_speed_time_s = cfg && cfg->low_speed_time_s > 0 ? cfg->low_speed_time_s
+							       : DEFAULT_LOW_SPEED_TIME_S;
+	if (cfg && cfg->ca_file && !(c->ca_file = strdup(cfg->ca_file)))
+		goto fail;
+	c->timer = evtimer_new(base, on_timer, c);
+	c->multi = curl_multi_init();
+	if (!c->timer || !c->multi)
+		goto fail;
+	if (curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, socket_cb) != CURLM_OK ||
+	    curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c) != CURLM_OK ||
+	    curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, timer_cb) != CURLM_OK ||
+	    curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c) != CURLM_OK)
+		goto fail;
+	*out = c;
+	return 0;
+fail:
+	log_error("http: cannot create the client (out of memory?)");
+	http_client_free(c);
+	return -1;
+}
+
+/* Must not be called from a done callback (the loop still uses the client then). */
+void http_client_free(struct http_client *c)
+{
+	if (!c)
+		return;
+	while (c->requests)
+		http_cancel(c->requests);
+	if (c->multi)
+		curl_multi_cleanup(c->multi); /* may still report sockets removed */
+	while (c->socks)
+		sock_free(c->socks);
+	if (c->timer)
+		event_free(c->timer);
+	free(c->ca_file);
+	free(c);
+	curl_global_cleanup();
+}

@@ -1,0 +1,284 @@
+/* license: fetch -> verify envelope and binding -> install through the platform
+ * -> remember (licenses.json) -> report once. A license already handled is not
+ * installed again, so a fetch is cheap and idempotent. */
+#include "license.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../lib/buf.h"
+#include "../lib/envelope.h"
+#include "../lib/fsutil.h"
+#include "../lib/json.h"
+#include "../lib/log.h"
+#include "agent.h"
+#include "api.h"
+#include "status.h"
+
+#define LICENSES_FILE "licenses.json"
+#define LICENSES_FILE_MAX (64 * 1024)
+#define LICENSE_KEY_MAX (16 * 1024)
+#define ENVELOPE_SKEW_S 300
+
+int license_store_load(const char *state_dir, struct license_set *set, char *err, size_t errsz)
+{
+	char path[PATH_MAX];
+	struct buf text;
+	struct json_doc doc = { 0 };
+	int rc = -1;
+
+	memset(set, 0, sizeof(*set));
+	buf_init(&text, LICENSES_FILE_MAX);
+	if (state_path(path, sizeof(path), state_dir, LICENSES_FILE))
+		goto out;
+	if (fs_read_file(path, &text, LICENSES_FILE_MAX)) {
+		rc = errno == ENOENT ? 0 : -1;
+		if (rc)
+			snprintf(err, errsz, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (json_parse(&doc, buf_str(&text), text.len, 16 + LICENSE_MAX * 16)) {
+		snprintf(err, errsz, "%s: not valid JSON", path);
+		goto out;
+	}
+	int arr = json_find(&doc, 0, "licenses");
+	int n = json_array_len(&doc, arr);
+	if (n < 0 || n > LICENSE_MAX) {
+		snprintf(err, errsz, "%s: bad license list", path);
+		goto out;
+	}
+	for (int i = 0; i < n; i++) {
+		struct license_entry *e = &set->items[i];
+		int o = json_array_at(&doc, arr, i);
+		if (json_get_string(&doc, o, "license_id", e->license_id, sizeof(e->license_id)) ||
+		    json_get_string(&doc, o, "app", e->app, sizeof(e->app)) ||
+		    json_get_bool(&doc, o, "active", &e->active) ||
+		    json_get_string(&doc, o, "reason", e->reason, sizeof(e->reason)) ||
+		    json_get_bool(&doc, o, "reported", &e->reported)) {
+			snprintf(err, errsz, "%s: bad license entry %d", path, i);
+			memset(set, 0, sizeof(*set));
+			goto out;
+		}
+	}
+	set->count = n;
+	rc = 0;
+out:
+	json_free(&doc);
+	buf_free(&text);
+	return rc;
+}
+
+int license_store_save(const char *state_dir, const struct license_set *set)
+{
+	char path[PATH_MAX];
+	struct buf out;
+	struct json_writer w;
+	int rc = -1;
+
+	buf_init(&out, LICENSES_FILE_MAX);
+	jw_init(&w, &out);
+	jw_object_begin(&w);
+	jw_key(&w, "licenses");
+	jw_array_begin(&w);
+	for (int i = 0; i < set->count; i++) {
+		const struct license_entry *e = &set->items[i];
+		jw_object_begin(&w);
+		jw_kv_string(&w, "license_id", e->license_id);
+		jw_kv_string(&w, "app", e->app);
+		jw_kv_bool(&w, "active", e->active);
+		jw_kv_string(&w, "reason", e->reason);
+		jw_kv_bool(&w, "reported", e->reported);
+		jw_object_end(&w);
+	}
+	jw_array_end(&w);
+	jw_object_end(&w);
+	if (!jw_finish(&w) && !state_path(path, sizeof(path), state_dir, LICENSES_FILE))
+		rc = fs_write_atomic(path, out.data, out.len, 0600);
+	buf_free(&out);
+	return rc;
+}
+
+static struct license_entry *find(struct license_set *set, const char *id)
+{
+	for (int i = 0; i < set->count; i++)
+		if (!strcmp(set->items[i].license_id, id))
+			return &set->items[i];
+	return NULL;
+}
+
+/* Installs one verified license payload; fills e with the outcome. */
+static void install_one(struct agent *a, const char *payload, size_t len, struct license_entry *e)
+{
+	struct json_doc doc = { 0 };
+	char key_b64[LICENSE_KEY_MAX * 4 / 3 + 8];
+	uint8_t key[LICENSE_KEY_MAX];
+	char reason[PLATFORM_REASON_MAX];
+	int64_t license_exp = 0;
+
+	if (json_parse(&doc, payload, len, 64) ||
+	    json_get_string(&doc, 0, "app", e->app, sizeof(e->app)) ||
+	    json_get_string(&doc, 0, "key", key_b64, sizeof(key_b64)) ||
+	    json_get_int64(&doc, 0, "license_exp", &license_exp)) {
+		snprintf(e->reason, sizeof(e->reason), "malformed license payload");
+		goto out;
+	}
+	int n = base64_decode(key_b64, strlen(key_b64), key, sizeof(key));
+	if (n <= 0) {
+		snprintf(e->reason, sizeof(e->reason), "license key is not valid base64");
+		goto out;
+	}
+	if (license_exp && license_exp <= agent_now()) {
+		snprintf(e->reason, sizeof(e->reason), "license expired");
+		goto out;
+	}
+	if (a->plat.ops->license_install(a->plat.priv, e->app, key, (size_t)n, reason, sizeof(reason))) {
+		snprintf(e->reason, sizeof(e->reason), "%s", reason);
+		goto out;
+	}
+	e->active = 1;
+	log_info("license %s for %s activated", e->license_id, e->app);
+out:
+	if (!e->active)
+		log_error("license %s for %s refused: %s", e->license_id, e->app, e->reason);
+	json_free(&doc);
+}
+
+static void handle_envelope(struct agent *a, const char *env, size_t len)
+{
+	struct buf payload;
+	struct json_doc doc = { 0 };
+	struct license_entry e = { 0 };
+	struct envelope_binding want = {
+		.type = "license", .device_id = a->st.device_id, .serial = a->ident.serial,
+		.now = agent_now(), .max_skew = ENVELOPE_SKEW_S,
+	};
+
+	buf_init(&payload, ENVELOPE_MAX_BYTES);
+	enum envelope_err err = envelope_open(a->cloud_key, env, len, &payload);
+	if (err == ENVELOPE_OK)
+		err = envelope_check_binding(payload.data, payload.len, &want);
+	if (err != ENVELOPE_OK) {
+		/* Nothing in it can be trusted, not even its id: log and leave it. */
+		log_error("refusing a license envelope: %s", envelope_strerror(err));
+		goto out;
+	}
+	if (json_parse(&doc, payload.data, payload.len, 64) ||
+	    json_get_string(&doc, 0, "license_id", e.license_id, sizeof(e.license_id))) {
+		log_error("refusing a license: payload has no license_id");
+		goto out;
+	}
+	if (find(&a->licenses, e.license_id))
+		goto out; /* handled before */
+	if (a->licenses.count >= LICENSE_MAX) {
+		log_error("license %s: more than %d licenses; ignoring", e.license_id, LICENSE_MAX);
+		goto out;
+	}
+	install_one(a, payload.data, payload.len, &e);
+	a->licenses.items[a->licenses.count++] = e;
+	if (license_store_save(a->cfg.state_dir, &a->licenses))
+		log_error("cannot save licenses in %s: %s", a->cfg.state_dir, strerror(errno));
+	a->next_report = 0; /* license states are part of the report */
+out:
+	json_free(&doc);
+	buf_free(&payload);
+}
+
+static void on_fetched(const struct http_response *resp, void *arg)
+{
+	struct agent *a = arg;
+	struct api_result r;
+	struct json_doc doc = { 0 };
+
+	agent_request_ended(a);
+	api_classify(resp, &r);
+	if (agent_handle_failure(a, &r, "license fetch"))
+		return;
+	a->next_license_check = agent_now() + a->cfg.license_check_s;
+	if (r.outcome == API_REFUSED) {
+		log_error("license fetch refused: %s (%s)", r.message, r.code);
+		agent_next(a);
+		return;
+	}
+	int arr = -1;
+	if (json_parse(&doc, buf_str(&resp->body), resp->body.len, 2048) ||
+	    (arr = json_find(&doc, 0, "licenses")) < 0 || json_array_len(&doc, arr) < 0) {
+		json_free(&doc);
+		agent_retry(a, "license fetch: malformed reply");
+		return;
+	}
+	for (int i = 0; i < json_array_len(&doc, arr); i++) {
+		size_t len;
+		const char *env = json_tok_raw(&doc, json_array_at(&doc, arr, i), &len);
+		handle_envelope(a, env, len);
+	}
+	json_free(&doc);
+	status_write(a);
+	agent_succeeded(a);
+}
+
+void license_fetch_start(struct agent *a)
+{
+	char url[CONFIG_URL_MAX + 64];
+	if (agent_url(a, NULL, "/device/v1/licenses", url, sizeof(url))) {
+		agent_retry(a, "license fetch: URL too long");
+		return;
+	}
+	struct http_request_spec spec = { .url = url, .done = on_fetched, .done_arg = a };
+	if (agent_control_request(a, &spec))
+		agent_retry(a, "cannot start the license fetch");
+}
+
+static void on_license_reported(const struct http_response *resp, void *arg)
+{
+	struct agent *a = arg;
+	struct api_result r;
+
+	agent_request_ended(a);
+	api_classify(resp, &r);
+	if (agent_handle_failure(a, &r, "license status report"))
+		return;
+	for (int i = 0; i < a->licenses.count; i++) {
+		struct license_entry *e = &a->licenses.items[i];
+		if (e->reported)
+			continue;
+		if (r.outcome == API_REFUSED)
+			log_error("license %s: status report refused: %s", e->license_id, r.message);
+		e->reported = 1;
+		break;
+	}
+	if (license_store_save(a->cfg.state_dir, &a->licenses))
+		log_error("cannot save licenses in %s: %s", a->cfg.state_dir, strerror(errno));
+	agent_succeeded(a);
+}
+
+int license_report_pending(struct agent *a)
+{
+	char url[CONFIG_URL_MAX + 128], path[128];
+	struct buf body;
+	struct json_writer w;
+
+	for (int i = 0; i < a->licenses.count; i++) {
+		struct license_entry *e = &a->licenses.items[i];
+		if (e->reported)
+			continue;
+		buf_init(&body, 2048);
+		jw_init(&w, &body);
+		jw_object_begin(&w);
+		jw_kv_string(&w, "state", e->active ? "active" : "failed");
+		if (!e->active)
+			jw_kv_string(&w, "reason", e->reason);
+		jw_object_end(&w);
+		snprintf(path, sizeof(path), "/device/v1/licenses/%s/status", e->license_id);
+		struct http_request_spec spec = {
+			.method = "POST", .url = url, .body = body.data, .body_len = body.len,
+			.done = on_license_reported, .done_arg = a,
+		};
+		if (jw_finish(&w) || agent_url(a, NULL, path, url, sizeof(url)) ||
+		    agent_control_request(a, &spec))
+			agent_retry(a, "cannot send the license status report");
+		buf_free(&body);
+		return 1;
+	}
+	return 0;
+}

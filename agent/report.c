@@ -1,0 +1,92 @@
+/* report: builds the report body from the platform identity and local state. */
+#include "report.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "../lib/fsutil.h"
+#include "../lib/json.h"
+#include "../lib/log.h"
+#include "agent.h"
+#include "api.h"
+
+#define REPORT_MAX (16 * 1024)
+
+static void on_reported(const struct http_response *resp, void *arg)
+{
+	struct agent *a = arg;
+	struct api_result r;
+	struct json_doc doc = { 0 };
+	int64_t heartbeat = a->cfg.heartbeat_s;
+
+	agent_request_ended(a);
+	api_classify(resp, &r);
+	if (agent_handle_failure(a, &r, "report"))
+		return;
+	if (r.outcome == API_REFUSED) {
+		/* The cloud will not take it; do not hammer it with the same body. */
+		log_error("report refused: %s (%s)", r.message, r.code);
+		a->next_report = agent_now() + a->cfg.heartbeat_s;
+		agent_next(a);
+		return;
+	}
+	if (!json_parse(&doc, buf_str(&resp->body), resp->body.len, 16))
+		(void)json_get_int64(&doc, 0, "heartbeat", &heartbeat);
+	json_free(&doc);
+	if (heartbeat < 5 || heartbeat > 86400)
+		heartbeat = a->cfg.heartbeat_s;
+	a->next_report = agent_now() + heartbeat;
+	a->auth_retried = 0;
+	log_info("reported AXIS OS %s to the cloud", a->ident.os_version);
+	agent_succeeded(a);
+}
+
+static void write_licenses(struct json_writer *w, const struct license_set *set)
+{
+	jw_key(w, "licenses");
+	jw_array_begin(w);
+	for (int i = 0; i < set->count; i++) {
+		const struct license_entry *e = &set->items[i];
+		jw_object_begin(w);
+		jw_kv_string(w, "app", e->app);
+		jw_kv_string(w, "state", e->active ? "active" : "failed");
+		jw_kv_string(w, "license_id", e->license_id);
+		jw_object_end(w);
+	}
+	jw_array_end(w);
+}
+
+void report_start(struct agent *a)
+{
+	char url[CONFIG_URL_MAX + 64];
+	struct buf body;
+	struct json_writer w;
+	uint64_t free_bytes = 0;
+
+	if (fs_free_bytes(a->cfg.state_dir, &free_bytes))
+		free_bytes = 0;
+	buf_init(&body, REPORT_MAX);
+	jw_init(&w, &body);
+	jw_object_begin(&w);
+	jw_kv_string(&w, "os_version", a->ident.os_version);
+	jw_kv_string(&w, "model", a->ident.model);
+	jw_kv_string(&w, "serial", a->ident.serial);
+	jw_kv_string(&w, "arch", a->ident.arch);
+	jw_kv_string(&w, "agent_version", CAMAGENT_VERSION);
+	jw_kv_int(&w, "uptime", agent_now() - a->started_at);
+	jw_kv_int(&w, "free_bytes", (int64_t)free_bytes);
+	write_licenses(&w, &a->licenses);
+	jw_object_end(&w);
+	if (jw_finish(&w) || agent_url(a, NULL, "/device/v1/report", url, sizeof(url))) {
+		agent_retry(a, "cannot build the report");
+		buf_free(&body);
+		return;
+	}
+	struct http_request_spec spec = {
+		.method = "POST", .url = url, .body = body.data, .body_len = body.len,
+		.done = on_reported, .done_arg = a,
+	};
+	if (agent_control_request(a, &spec))
+		agent_retry(a, "cannot start the report");
+	buf_free(&body);
+}

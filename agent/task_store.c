@@ -1,0 +1,165 @@
+/* task_store: the current task as task.json, plus the state names and the
+ * version comparison both the store and the machine use. */
+#include "tasks.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../lib/buf.h"
+#include "../lib/fsutil.h"
+#include "../lib/json.h"
+#include "state.h"
+
+#define TASK_FILE "task.json"
+#define TASK_FILE_MAX (16 * 1024)
+
+static const char *const names[] = {
+	"none", "received", "downloading", "verifying", "installing",
+	"rebooting", "verifying_version", "succeeded", "failed",
+};
+
+const char *task_state_name(enum task_state s)
+{
+	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "?";
+}
+
+int task_state_parse(const char *name, enum task_state *out)
+{
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!strcmp(name, names[i])) {
+			*out = (enum task_state)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Numeric fields compare as numbers, the rest as text; "12.0" < "12.0.1". */
+int version_compare(const char *a, const char *b)
+{
+	while (*a || *b) {
+		if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
+			char *ea, *eb;
+			unsigned long long na = strtoull(a, &ea, 10), nb = strtoull(b, &eb, 10);
+			if (na != nb)
+				return na < nb ? -1 : 1;
+			a = ea;
+			b = eb;
+			continue;
+		}
+		if (*a != *b) {
+			if (!*a)
+				return -1;
+			if (!*b)
+				return 1;
+			/* A pre-release suffix ("-beta") sorts before the release. */
+			if (*a == '-')
+				return -1;
+			if (*b == '-')
+				return 1;
+			return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+		}
+		a++;
+		b++;
+	}
+	return 0;
+}
+
+static int task_file(char *out, size_t outsz, const char *dir)
+{
+	return state_path(out, outsz, dir, TASK_FILE);
+}
+
+int task_store_load(const char *state_dir, struct task_run *t, char *err, size_t errsz)
+{
+	char path[PATH_MAX], state[32] = "", reported[32] = "";
+	struct buf text;
+	struct json_doc doc = { 0 };
+	int64_t n = 0;
+	int rc = -1;
+
+	memset(t, 0, sizeof(*t));
+	buf_init(&text, TASK_FILE_MAX);
+	if (task_file(path, sizeof(path), state_dir)) {
+		snprintf(err, errsz, "state dir path too long");
+		goto out;
+	}
+	if (fs_read_file(path, &text, TASK_FILE_MAX)) {
+		rc = errno == ENOENT ? 0 : -1;
+		if (rc)
+			snprintf(err, errsz, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (json_parse(&doc, buf_str(&text), text.len, 64) ||
+	    json_get_string(&doc, 0, "state", state, sizeof(state)) ||
+	    task_state_parse(state, &t->state) ||
+	    json_get_string(&doc, 0, "reported", reported, sizeof(reported)) ||
+	    task_state_parse(reported, &t->reported) ||
+	    json_get_string(&doc, 0, "task_id", t->task_id, sizeof(t->task_id)) ||
+	    json_get_string(&doc, 0, "model", t->model, sizeof(t->model)) ||
+	    json_get_string(&doc, 0, "target_version", t->target_version, sizeof(t->target_version)) ||
+	    json_get_string(&doc, 0, "from_version", t->from_version, sizeof(t->from_version)) ||
+	    json_get_string(&doc, 0, "artifact_url", t->artifact_url, sizeof(t->artifact_url)) ||
+	    json_get_string(&doc, 0, "sha256", t->sha256, sizeof(t->sha256)) ||
+	    json_get_int64(&doc, 0, "size", &n) || n < 0 ||
+	    json_get_bool(&doc, 0, "allow_downgrade", &t->allow_downgrade) ||
+	    json_get_int64(&doc, 0, "exp", &t->exp) ||
+	    json_get_string(&doc, 0, "reason", t->reason, sizeof(t->reason))) {
+		snprintf(err, errsz, "%s: not a valid task file", path);
+		memset(t, 0, sizeof(*t));
+		goto out;
+	}
+	t->size = (uint64_t)n;
+	int64_t progress = 0;
+	(void)json_get_int64(&doc, 0, "progress", &progress);
+	t->progress = progress >= 0 && progress <= 100 ? (int)progress : 0;
+	rc = 0;
+out:
+	json_free(&doc);
+	buf_free(&text);
+	return rc;
+}
+
+int task_store_save(const char *state_dir, const struct task_run *t)
+{
+	char path[PATH_MAX];
+	struct buf out;
+	struct json_writer w;
+	int rc = -1;
+
+	buf_init(&out, TASK_FILE_MAX);
+	jw_init(&w, &out);
+	jw_object_begin(&w);
+	jw_kv_string(&w, "state", task_state_name(t->state));
+	jw_kv_string(&w, "reported", task_state_name(t->reported));
+	jw_kv_string(&w, "task_id", t->task_id);
+	jw_kv_string(&w, "model", t->model);
+	jw_kv_string(&w, "target_version", t->target_version);
+	jw_kv_string(&w, "from_version", t->from_version);
+	jw_kv_string(&w, "artifact_url", t->artifact_url);
+	jw_kv_string(&w, "sha256", t->sha256);
+	jw_kv_int(&w, "size", (int64_t)t->size);
+	jw_kv_bool(&w, "allow_downgrade", t->allow_downgrade);
+	jw_kv_int(&w, "exp", t->exp);
+	jw_kv_int(&w, "progress", t->progress);
+	jw_kv_string(&w, "reason", t->reason);
+	jw_object_end(&w);
+	if (!jw_finish(&w) && !task_file(path, sizeof(path), state_dir))
+		rc = fs_write_atomic(path, out.data, out.len, 0600);
+	buf_free(&out);
+	return rc;
+}
+
+int task_store_clear(const char *state_dir)
+{
+	char path[PATH_MAX];
+	if (task_file(path, sizeof(path), state_dir))
+		return -1;
+	if (unlink(path) && errno != ENOENT)
+		return -1;
+	return fs_fsync_dir_of(path);
+}

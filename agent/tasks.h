@@ -1,0 +1,80 @@
+/* tasks: the OS-upgrade task state machine (docs/architecture.md has the diagram).
+ *
+ *   received -> downloading -> verifying -> installing -> rebooting
+ *            -> verifying_version -> succeeded        (any step -> failed)
+ *
+ * Every transition goes through task_set_state(), which logs old -> new and
+ * persists task.json before anything acts on the new state, so a kill or a power
+ * loss at any point resumes (or fails cleanly). The cloud is told each state;
+ * the last unreported one is retried until acknowledged. */
+#ifndef CAM_AGENT_TASKS_H
+#define CAM_AGENT_TASKS_H
+
+#include <stdint.h>
+#include "../lib/crypto.h"
+
+struct agent;
+struct download;
+
+enum task_state {
+	TASK_NONE,
+	TASK_RECEIVED,
+	TASK_DOWNLOADING,
+	TASK_VERIFYING,
+	TASK_INSTALLING,
+	TASK_REBOOTING,
+	TASK_VERIFYING_VERSION,
+	TASK_SUCCEEDED,
+	TASK_FAILED,
+};
+
+#define TASK_FIELD_MAX 64
+#define TASK_REASON_MAX 256
+#define TASK_URL_MAX 512
+
+struct task_run {
+	enum task_state state;
+	enum task_state reported;    /* last state the cloud acknowledged */
+	int progress;                /* 0..100 while downloading */
+	int reported_progress;
+	char task_id[TASK_FIELD_MAX];
+	char model[TASK_FIELD_MAX];
+	char target_version[TASK_FIELD_MAX];
+	char from_version[TASK_FIELD_MAX];
+	char artifact_url[TASK_URL_MAX];
+	char sha256[CRYPTO_SHA256_HEX_LEN];
+	uint64_t size;
+	int allow_downgrade;
+	int64_t exp;
+	char reason[TASK_REASON_MAX];
+	/* runtime only */
+	struct download *dl;
+	int download_failures;
+	int64_t retry_at;            /* next download attempt not before this */
+	int64_t progress_reported_at;
+	enum task_state sent_state;  /* what the status report in flight says */
+	int sent_progress;
+};
+
+const char *task_state_name(enum task_state s);
+int task_state_parse(const char *name, enum task_state *out);
+
+/* Persistence of the one current task (task.json in the state dir). */
+int task_store_load(const char *state_dir, struct task_run *t, char *err, size_t errsz);
+int task_store_save(const char *state_dir, const struct task_run *t);
+int task_store_clear(const char *state_dir);
+
+/* Compares AXIS OS style versions ("11.11.73", "12.0.1-beta"): <0, 0, >0. */
+int version_compare(const char *a, const char *b);
+
+/* Called once at start: settles what a restart or a reboot left behind. */
+void tasks_resume(struct agent *a);
+/* Sequencer hooks; each returns 1 when it started something. */
+int tasks_report_pending(struct agent *a);
+int tasks_advance(struct agent *a);
+void tasks_poll_start(struct agent *a, int wait_s);
+int tasks_active(const struct agent *a);
+/* Drops the current task and its download (decommission). */
+void tasks_abandon(struct agent *a);
+
+#endif

@@ -1,0 +1,50 @@
+/* api: the route handlers of docs/protocol.md (device API §2-7, admin API §8).
+ * Each one follows the contract in router.h: exactly one reply_* per call. */
+#ifndef CLOUD_API_H
+#define CLOUD_API_H
+
+#include "router.h"
+
+/* Buffer sizes of text fields (the longest accepted value is one byte less). */
+#define FIELD_SHORT 65   /* serials, models, versions, architectures, nonces */
+#define FIELD_NAME 129   /* org / folder / app names, hardware ids */
+#define FIELD_REASON 257 /* failure reasons */
+
+/* api_enroll.c: §2, §3 (signed, no bearer) */
+void api_enroll(struct request *rq, struct reply *rp);
+void api_auth(struct request *rq, struct reply *rp);
+
+/* api_device.c: §4, §6, §7 (device bearer) */
+void api_report(struct request *rq, struct reply *rp);
+void api_task_next(struct request *rq, struct reply *rp);
+void api_task_status(struct request *rq, struct reply *rp);
+void api_artifact(struct request *rq, struct reply *rp);
+void api_licenses(struct request *rq, struct reply *rp);
+void api_license_status(struct request *rq, struct reply *rp);
+/* Fills rp with 200 {"task": envelope} for the device's oldest pending task;
+ * returns 1 when it did, 0 when there is none (rp untouched), -1 on error (rp: 500).
+ * Also used by the long-poll list when a task is created. */
+int api_task_pending(struct cloud *c, const char *device_id, int64_t now, struct reply *rp);
+/* longpoll_answer_fn: the pending task, or 204. */
+void api_task_wake_answer(struct cloud *c, const char *device_id, int64_t now, struct reply *rp);
+
+/* api_admin.c: orgs, folders, tokens, devices, images */
+void admin_org_create(struct request *rq, struct reply *rp);
+void admin_folder_create(struct request *rq, struct reply *rp);
+void admin_token_create(struct request *rq, struct reply *rp);
+void admin_token_revoke(struct request *rq, struct reply *rp);
+void admin_device_list(struct request *rq, struct reply *rp);
+void admin_device_remove(struct request *rq, struct reply *rp);
+void admin_image_add(struct request *rq, struct reply *rp);
+void admin_image_list(struct request *rq, struct reply *rp);
+
+/* api_admin_tasks.c: tasks, licenses, history */
+void admin_task_create(struct request *rq, struct reply *rp);
+void admin_task_show(struct request *rq, struct reply *rp);
+void admin_task_list(struct request *rq, struct reply *rp);
+void admin_task_cancel(struct request *rq, struct reply *rp);
+void admin_license_issue(struct request *rq, struct reply *rp);
+void admin_license_list(struct request *rq, struct reply *rp);
+void admin_history(struct request *rq, struct reply *rp);
+
+#endif

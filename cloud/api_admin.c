@@ -1,0 +1,350 @@
+/* api_admin: admin API §8 for orgs, folders, enrollment tokens, devices and images.
+ * The router has checked the admin token. Every change appends a history row in
+ * the same transaction. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/log.h"
+#include "api.h"
+#include "payload.h"
+#include "policy.h"
+
+#define TOKEN_TTL_DEFAULT 86400
+#define TOKEN_TTL_MAX (366 * 86400)
+#define TOKEN_USES_MAX 1000000
+
+/* 1 when a row matches, 0 when none, -1 on error (rp filled with 500). */
+static int exists(struct request *rq, struct reply *rp, const char *sql, const char *id)
+{
+	sqlite3_stmt *st = db_stmt(rq->c->db, sql, "s", id);
+	int r = st ? db_step(st) : DB_ERROR;
+	sqlite3_finalize(st);
+	if (r < 0)
+		reply_internal(rp);
+	return r;
+}
+
+static int req_id(struct request *rq, struct reply *rp, const char *key, char out[DB_ID_LEN])
+{
+	if (req_string(rq, rp, key, out, DB_ID_LEN) != 0)
+		return -1;
+	if (!is_hex_id(out)) {
+		reply_bad_field(rp, key);
+		return -1;
+	}
+	return 0;
+}
+
+/* Runs one INSERT/UPDATE plus its history row in a transaction. */
+static int write_with_history(struct request *rq, int changed, const char *action,
+			      const char *detail)
+{
+	sqlite3 *db = rq->c->db;
+	if (changed != 1 || db_history(db, rq->now, action, detail) != 0 || db_commit(db) != 0) {
+		db_rollback(db);
+		return -1;
+	}
+	return 0;
+}
+
+void admin_org_create(struct request *rq, struct reply *rp)
+{
+	char name[FIELD_NAME], id[DB_ID_LEN], detail[256];
+	if (req_string(rq, rp, "name", name, sizeof(name)) != 0)
+		return;
+	if (db_new_id(id) != 0 || db_begin(rq->c->db) != 0) {
+		reply_internal(rp);
+		return;
+	}
+	snprintf(detail, sizeof(detail), "org %s created: %s", id, name);
+	if (write_with_history(rq, db_exec(rq->c->db, "INSERT INTO orgs (id, name, created_at)"
+					   " VALUES (?, ?, ?)", "ssi", id, name, rq->now),
+			       "org.create", detail) != 0) {
+		reply_internal(rp);
+		return;
+	}
+	struct json_writer *w = reply_json(rp, 200);
+	jw_object_begin(w);
+	jw_kv_string(w, "id", id);
+	jw_kv_string(w, "name", name);
+	jw_object_end(w);
+}
+
+void admin_folder_create(struct request *rq, struct reply *rp)
+{
+	char org[DB_ID_LEN], parent[DB_ID_LEN] = "", name[FIELD_NAME], id[DB_ID_LEN], detail[256];
+	if (req_id(rq, rp, "org_id", org) != 0 || req_string(rq, rp, "name", name, sizeof(name)) != 0 ||
+	    req_string_opt(rq, rp, "parent_id", parent, sizeof(parent)) != 0)
+		return;
+	if (parent[0] && !is_hex_id(parent)) {
+		reply_bad_field(rp, "parent_id");
+		return;
+	}
+	int r = exists(rq, rp, "SELECT 1 FROM orgs WHERE id = ?", org);
+	if (r == 0)
+		reply_error(rp, 400, "bad_request", "unknown org %s", org);
+	if (r != 1)
+		return;
+	if (parent[0]) {
+		sqlite3_stmt *st = db_stmt(rq->c->db, "SELECT 1 FROM folders WHERE id = ? AND org_id = ?",
+					   "ss", parent, org);
+		r = st ? db_step(st) : DB_ERROR;
+		sqlite3_finalize(st);
+		if (r == 0)
+			reply_error(rp, 400, "bad_request", "unknown parent folder %s in org %s",
+				    parent, org);
+		else if (r < 0)
+			reply_internal(rp);
+		if (r != 1)
+			return;
+	}
+	if (db_new_id(id) != 0 || db_begin(rq->c->db) != 0) {
+		reply_internal(rp);
+		return;
+	}
+	snprintf(detail, sizeof(detail), "folder %s created in org %s: %s", id, org, name);
+	if (write_with_history(rq, db_exec(rq->c->db, "INSERT INTO folders (id, org_id, parent_id,"
+					   " name, created_at) VALUES (?, ?, ?, ?, ?)", "ssssi", id,
+					   org, parent[0] ? parent : NULL, name, rq->now),
+			       "folder.create", detail) != 0) {
+		reply_internal(rp);
+		return;
+	}
+	struct json_writer *w = reply_json(rp, 200);
+	jw_object_begin(w);
+	jw_kv_string(w, "id", id);
+	jw_kv_string(w, "name", name);
+	jw_kv_string(w, "org_id", org);
+	if (parent[0])
+		jw_kv_string(w, "parent_id", parent);
+	jw_object_end(w);
+}
+
+void admin_token_create(struct request *rq, struct reply *rp)
+{
+	char folder[DB_ID_LEN], id[DB_ID_LEN], secret[33], sha[CRYPTO_SHA256_HEX_LEN], detail[256];
+	char token[TOKEN_STRING_MAX];
+	int64_t ttl = TOKEN_TTL_DEFAULT, max_uses = 1;
+
+	if (req_id(rq, rp, "folder_id", folder) != 0 ||
+	    req_int_opt(rq, rp, "expires_in", &ttl) != 0 ||
+	    req_int_opt(rq, rp, "max_uses", &max_uses) != 0)
+		return;
+	if (ttl < 1 || ttl > TOKEN_TTL_MAX || max_uses < 1 || max_uses > TOKEN_USES_MAX) {
+		reply_bad_field(rp, ttl < 1 || ttl > TOKEN_TTL_MAX ? "expires_in" : "max_uses");
+		return;
+	}
+	int r = exists(rq, rp, "SELECT 1 FROM folders WHERE id = ?", folder);
+	if (r == 0)
+		reply_error(rp, 400, "bad_request", "unknown folder %s", folder);
+	if (r != 1)
+		return;
+	if (db_new_id(id) != 0 || crypto_random_hex(secret, 16) != 0 ||
+	    token_string(rq->c->public_url, secret, rq->c->signer.fp, token, sizeof(token)) != 0 ||
+	    db_begin(rq->c->db) != 0) {
+		log_error("admin: cannot make an enrollment token");
+		reply_internal(rp);
+		goto out;
+	}
+	crypto_sha256_hex(secret, strlen(secret), sha);
+	snprintf(detail, sizeof(detail), "enrollment token %s for folder %s: max_uses %" PRId64
+		 ", expires_at %" PRId64, id, folder, max_uses, rq->now + ttl);
+	if (write_with_history(rq, db_exec(rq->c->db, "INSERT INTO enrollment_tokens (id,"
+					   " folder_id, secret_sha256, expires_at, max_uses, created_at)"
+					   " VALUES (?, ?, ?, ?, ?, ?)", "sssiii", id, folder, sha,
+					   rq->now + ttl, max_uses, rq->now),
+			       "token.create", detail) != 0) {
+		reply_internal(rp);
+		goto out;
+	}
+	struct json_writer *w = reply_json(rp, 200);
+	jw_object_begin(w);
+	jw_kv_string(w, "id", id);
+	jw_kv_string(w, "token", token);
+	jw_kv_int(w, "expires_at", rq->now + ttl);
+	jw_kv_int(w, "max_uses", max_uses);
+	jw_object_end(w);
+out:
+	memset(secret, 0, sizeof(secret));
+	memset(token, 0, sizeof(token));
+}
+
+void admin_token_revoke(struct request *rq, struct reply *rp)
+{
+	char detail[128];
+	if (db_begin(rq->c->db) != 0) {
+		reply_internal(rp);
+		return;
+	}
+	int r = db_exec(rq->c->db, "UPDATE enrollment_tokens SET revoked = 1 WHERE id = ?", "s",
+			rq->arg);
+	if (r == 0) {
+		db_rollback(rq->c->db);
+		reply_error(rp, 404, "not_found", "no such enrollment token");
+		return;
+	}
+	snprintf(detail, sizeof(detail), "enrollment token %s revoked", rq->arg);
+	if (write_with_history(rq, r, "token.revoke", detail) != 0) {
+		reply_internal(rp);
+		return;
+	}
+	struct json_writer *w = reply_json(rp, 200);
+	jw_object_begin(w);
+	jw_kv_string(w, "id", rq->arg);
+	jw_kv_bool(w, "revoked", 1);
+	jw_object_end(w);
+}
+
+void admin_device_list(struct request *rq, struct reply *rp)
+{
+	const char *serial = evhttp_find_header(&rq->query, "serial");
+	sqlite3_stmt *st = db_stmt(rq->c->db,
+				   "SELECT d.id, d.serial, d.model, d.os_version, o.name, f.name,"
+				   " d.last_seen, d.agent_version, d.arch, d.folder_id, d.hardware_id"
+				   " FROM devices d JOIN orgs o ON o.id = d.org_id"
+				   " JOIN folders f ON f.id = d.folder_id WHERE d.removed = 0"
+				   " AND (? IS NULL OR d.serial = ?) ORDER BY d.serial", "ss",
+				   serial, serial);
+	struct json_writer *w = reply_json(rp, 200);
+	static const char *const keys[] = {"id", "serial", "model", "os_version", "org", "folder"};
+	jw_object_begin(w);
+	jw_key(w, "devices");
+	jw_array_begin(w);
+	int r = st ? 1 : DB_ERROR;
+	while (r == 1 && (r = db_step(st)) == 1) {
+		int64_t seen = db_col_int(st, 6);
+		jw_object_begin(w);
+		for (int i = 0; i < 6; i++)
+			jw_kv_string(w, keys[i], (const char *)sqlite3_column_text(st, i));
+		jw_kv_int(w, "last_seen", seen);
+		jw_kv_bool(w, "online", seen > 0 && rq->now - seen <= POLICY_ONLINE_WINDOW);
+		jw_kv_string(w, "agent_version", (const char *)sqlite3_column_text(st, 7));
+		jw_kv_string(w, "arch", (const char *)sqlite3_column_text(st, 8));
+		jw_kv_string(w, "folder_id", (const char *)sqlite3_column_text(st, 9));
+		jw_kv_string(w, "hardware_id", (const char *)sqlite3_column_text(st, 10));
+		jw_object_end(w);
+	}
+	sqlite3_finalize(st);
+	jw_array_end(w);
+	jw_object_end(w);
+	if (r < 0)
+		reply_internal(rp);
+}
+
+void admin_device_remove(struct request *rq, struct reply *rp)
+{
+	sqlite3 *db = rq->c->db;
+	char detail[128];
+	int r = exists(rq, rp, "SELECT 1 FROM devices WHERE id = ?", rq->arg);
+	if (r == 0)
+		reply_error(rp, 404, "not_found", "no such device");
+	if (r != 1)
+		return;
+	if (db_begin(db) != 0) {
+		reply_internal(rp);
+		return;
+	}
+	r = db_exec(db, "UPDATE devices SET removed = 1 WHERE id = ? AND removed = 0", "s", rq->arg);
+	snprintf(detail, sizeof(detail), "device %s removed", rq->arg);
+	if (r < 0 ||
+	    db_exec(db, "UPDATE tasks SET state = 'cancelled', reason = 'device removed',"
+		    " updated_at = ? WHERE device_id = ? AND state NOT IN"
+		    " ('succeeded', 'failed', 'cancelled')", "is", rq->now, rq->arg) < 0 ||
+	    (r == 1 ? write_with_history(rq, 1, "device.remove", detail) : db_commit(db)) != 0) {
+		db_rollback(db);
+		reply_internal(rp);
+		return;
+	}
+	struct json_writer *w = reply_json(rp, 200);
+	jw_object_begin(w);
+	jw_kv_string(w, "id", rq->arg);
+	jw_kv_bool(w, "removed", 1);
+	jw_object_end(w);
+}
+
+static void image_object(struct json_writer *w, const char *id, const char *model,
+			 const char *version, int64_t size, const char *sha)
+{
+	jw_object_begin(w);
+	jw_kv_string(w, "id", id);
+	jw_kv_string(w, "model", model);
+	jw_kv_string(w, "version", version);
+	jw_kv_int(w, "size", size);
+	jw_kv_string(w, "sha256", sha);
+	jw_object_end(w);
+}
+
+void admin_image_add(struct request *rq, struct reply *rp)
+{
+	char model[FIELD_SHORT], version[FIELD_SHORT], path[PATH_MAX], real[PATH_MAX], detail[512];
+	char id[DB_ID_LEN] = "", sha[CRYPTO_SHA256_HEX_LEN], old_sha[CRYPTO_SHA256_HEX_LEN] = "";
+	uint64_t size = 0;
+
+	if (req_string(rq, rp, "model", model, sizeof(model)) != 0 ||
+	    req_string(rq, rp, "version", version, sizeof(version)) != 0 ||
+	    req_string(rq, rp, "path", path, sizeof(path)) != 0)
+		return;
+	if (!realpath(path, real) || crypto_sha256_file(real, sha, &size) != 0) {
+		reply_error(rp, 400, "bad_request", "cannot read image file %s: %s", path,
+			    strerror(errno));
+		return;
+	}
+	if (size == 0 || size > INT64_MAX) {
+		reply_error(rp, 400, "bad_request", "image file %s is empty", path);
+		return;
+	}
+	sqlite3_stmt *st = db_stmt(rq->c->db, "SELECT id, sha256 FROM images WHERE model = ?"
+				   " AND version = ?", "ss", model, version);
+	int r = st ? db_step(st) : DB_ERROR;
+	if (r == 1) {
+		db_col_str(st, 0, id, sizeof(id));
+		db_col_str(st, 1, old_sha, sizeof(old_sha));
+	}
+	sqlite3_finalize(st);
+	if (r == 1 && strcmp(old_sha, sha) != 0) {
+		reply_error(rp, 400, "bad_request", "image %s %s already exists with other content",
+			    model, version);
+		return;
+	}
+	if (r == 0) { /* new image; an identical one is returned as is */
+		if (db_new_id(id) != 0 || db_begin(rq->c->db) != 0) {
+			reply_internal(rp);
+			return;
+		}
+		snprintf(detail, sizeof(detail), "image %s added: %s %s, %" PRIu64 " bytes, %s", id,
+			 model, version, size, real);
+		r = write_with_history(rq, db_exec(rq->c->db, "INSERT INTO images (id, model, version,"
+						   " size, sha256, path, created_at) VALUES"
+						   " (?, ?, ?, ?, ?, ?, ?)", "sssissi", id, model,
+						   version, (int64_t)size, sha, real, rq->now),
+				       "image.add", detail) == 0 ? 1 : -1;
+	}
+	if (r < 0) {
+		reply_internal(rp);
+		return;
+	}
+	image_object(reply_json(rp, 200), id, model, version, (int64_t)size, sha);
+}
+
+void admin_image_list(struct request *rq, struct reply *rp)
+{
+	sqlite3_stmt *st = db_stmt(rq->c->db, "SELECT id, model, version, size, sha256 FROM images"
+				   " ORDER BY model, created_at", "");
+	struct json_writer *w = reply_json(rp, 200);
+	jw_object_begin(w);
+	jw_key(w, "images");
+	jw_array_begin(w);
+	int r = st ? 1 : DB_ERROR;
+	while (r == 1 && (r = db_step(st)) == 1)
+		image_object(w, (const char *)sqlite3_column_text(st, 0),
+			     (const char *)sqlite3_column_text(st, 1),
+			     (const char *)sqlite3_column_text(st, 2), db_col_int(st, 3),
+			     (const char *)sqlite3_column_text(st, 4));
+	sqlite3_finalize(st);
+	jw_array_end(w);
+	jw_object_end(w);
+	if (r < 0)
+		reply_internal(rp);
+}

@@ -1,0 +1,302 @@
+/* api_enroll: the two signed device requests, POST /device/v1/enroll (§2) and
+ * POST /device/v1/auth (§3). Both verify X-Camagent-Signature over the exact body
+ * bytes; enroll with the key in the body, auth with the device's stored key. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../lib/log.h"
+#include "api.h"
+#include "policy.h"
+
+struct enroll_req {
+	char secret[FIELD_SHORT], serial[FIELD_SHORT], model[FIELD_SHORT], hardware_id[FIELD_NAME];
+	char arch[FIELD_SHORT], os_version[FIELD_SHORT], agent_version[FIELD_SHORT], nonce[FIELD_SHORT];
+	char pem[CRYPTO_PUBKEY_PEM_MAX];
+	int64_t ts;
+};
+
+static int signature_header(struct request *rq, struct reply *rp, char *sig, size_t sz)
+{
+	const char *h = evhttp_find_header(evhttp_request_get_input_headers(rq->ev),
+					   "X-Camagent-Signature");
+	if (!h || !*h || strlen(h) >= sz) {
+		reply_error(rp, 401, "unauthorized", "missing or malformed X-Camagent-Signature");
+		return -1;
+	}
+	strcpy(sig, h);
+	return 0;
+}
+
+/* Verifies sig over the body with key; fills rp (401) when it does not verify. */
+static int verify_body(struct request *rq, struct reply *rp, const struct crypto_key *key,
+		       const char *sig)
+{
+	if (crypto_verify(key, buf_str(&rq->body), rq->body.len, sig) != 0) {
+		reply_error(rp, 401, "unauthorized", "bad signature");
+		return -1;
+	}
+	return 0;
+}
+
+static int check_ts(struct request *rq, struct reply *rp, int64_t ts)
+{
+	if (ts_within(ts, rq->now, POLICY_TS_WINDOW))
+		return 0;
+	reply_error(rp, 401, "clock_skew", "ts %" PRId64 " is %" PRId64 " s off the server clock",
+		    ts, ts - rq->now);
+	return -1;
+}
+
+static int enroll_fields(struct request *rq, struct reply *rp, struct enroll_req *e)
+{
+	int t = json_find(&rq->json, 0, "public_key");
+	if (req_string(rq, rp, "token_secret", e->secret, sizeof(e->secret)) ||
+	    req_string(rq, rp, "serial", e->serial, sizeof(e->serial)) ||
+	    req_string(rq, rp, "model", e->model, sizeof(e->model)) ||
+	    req_string(rq, rp, "hardware_id", e->hardware_id, sizeof(e->hardware_id)) ||
+	    req_string(rq, rp, "arch", e->arch, sizeof(e->arch)) ||
+	    req_string(rq, rp, "os_version", e->os_version, sizeof(e->os_version)) ||
+	    req_string(rq, rp, "agent_version", e->agent_version, sizeof(e->agent_version)) ||
+	    req_string(rq, rp, "nonce", e->nonce, sizeof(e->nonce)) ||
+	    req_int(rq, rp, "ts", &e->ts))
+		return -1;
+	if (t < 0 || json_type_of(&rq->json, t) != JSON_STRING ||
+	    json_tok_string(&rq->json, t, e->pem, sizeof(e->pem)) < 0) {
+		reply_bad_field(rp, "public_key");
+		return -1;
+	}
+	return 0;
+}
+
+static void refuse_token(struct reply *rp, enum token_verdict v, const struct token_facts *tf)
+{
+	switch (v) {
+	case TOKEN_EXPIRED:
+		reply_error(rp, 403, "token_expired", "enrollment token expired at %" PRId64,
+			    tf->expires_at);
+		break;
+	case TOKEN_USED_UP:
+		reply_error(rp, 403, "token_used_up", "enrollment token already used %" PRId64
+			    " of %" PRId64 " times", tf->uses, tf->max_uses);
+		break;
+	case TOKEN_REVOKED:
+		reply_error(rp, 403, "token_revoked", "enrollment token revoked");
+		break;
+	default:
+		reply_error(rp, 403, "token_invalid", "enrollment token unknown");
+	}
+}
+
+/* Looks the token and the serial up and creates the device when allowed.
+ * On success device_id is set and rp untouched; otherwise rp holds the error. */
+static int enroll_tx(struct request *rq, struct reply *rp, const struct enroll_req *e,
+		     const char *key_fp, char device_id[DB_ID_LEN])
+{
+	sqlite3 *db = rq->c->db;
+	char sha[CRYPTO_SHA256_HEX_LEN], token_id[DB_ID_LEN] = "", folder_id[DB_ID_LEN] = "";
+	char dev_fp[CRYPTO_SHA256_HEX_LEN] = "";
+	struct token_facts tf = {0};
+	int exists = 0;
+
+	crypto_sha256_hex(e->secret, strlen(e->secret), sha);
+	sqlite3_stmt *st = db_stmt(db, "SELECT id, folder_id, revoked, expires_at, uses, max_uses"
+				       " FROM enrollment_tokens WHERE secret_sha256 = ?", "s", sha);
+	int r = st ? db_step(st) : DB_ERROR;
+	if (r == 1) {
+		tf.found = 1;
+		db_col_str(st, 0, token_id, sizeof(token_id));
+		db_col_str(st, 1, folder_id, sizeof(folder_id));
+		tf.revoked = (int)db_col_int(st, 2);
+		tf.expires_at = db_col_int(st, 3);
+		tf.uses = db_col_int(st, 4);
+		tf.max_uses = db_col_int(st, 5);
+	}
+	sqlite3_finalize(st);
+	if (r < 0)
+		goto fail;
+	st = db_stmt(db, "SELECT id, key_fp FROM devices WHERE serial = ? AND removed = 0", "s",
+		     e->serial);
+	r = st ? db_step(st) : DB_ERROR;
+	if (r == 1) {
+		exists = 1;
+		db_col_str(st, 0, device_id, DB_ID_LEN);
+		db_col_str(st, 1, dev_fp, sizeof(dev_fp));
+	}
+	sqlite3_finalize(st);
+	if (r < 0)
+		goto fail;
+
+	enum token_verdict v = token_check(&tf, rq->now);
+	switch (enroll_decide(v, exists, strcmp(dev_fp, key_fp) == 0)) {
+	case ENROLL_REFUSE:
+		refuse_token(rp, v, &tf);
+		return -1;
+	case ENROLL_CONFLICT:
+		reply_error(rp, 409, "device_conflict",
+			    "serial %s is already enrolled with another key", e->serial);
+		return -1;
+	case ENROLL_RETRY:
+		log_info("enroll: %s enrolled again with the same key (retry): %s", e->serial,
+			 device_id);
+		return 0;
+	case ENROLL_NEW:
+		break;
+	}
+	if (db_new_id(device_id) != 0 || db_begin(db) != 0)
+		goto fail;
+	if (db_exec(db, "INSERT INTO devices (id, org_id, folder_id, serial, model, hardware_id,"
+			" arch, public_key, key_fp, os_version, agent_version, last_seen, created_at)"
+			" SELECT ?, org_id, id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM folders WHERE id = ?",
+		    "sssssssssiis", device_id, e->serial, e->model, e->hardware_id, e->arch, e->pem,
+		    key_fp, e->os_version, e->agent_version, rq->now, rq->now, folder_id) != 1 ||
+	    db_exec(db, "UPDATE enrollment_tokens SET uses = uses + 1 WHERE id = ?", "s",
+		    token_id) != 1 ||
+	    db_historyf(db, rq->now, "device.enroll", "device %s (%s, %s) enrolled as %s",
+			e->serial, e->model, e->os_version, device_id) != 0 ||
+	    db_commit(db) != 0) {
+		db_rollback(db);
+		goto fail;
+	}
+	log_info("enroll: %s (%s) enrolled as %s", e->serial, e->model, device_id);
+	return 0;
+fail:
+	reply_internal(rp);
+	return -1;
+}
+
+void api_enroll(struct request *rq, struct reply *rp)
+{
+	struct enroll_req e;
+	char sig[CRYPTO_SIG_B64_MAX], fp[CRYPTO_SHA256_HEX_LEN], device_id[DB_ID_LEN];
+	char org[256] = "", folder[256] = "";
+	struct crypto_key *key = NULL;
+
+	memset(&e, 0, sizeof(e));
+	if (signature_header(rq, rp, sig, sizeof(sig)) != 0 || enroll_fields(rq, rp, &e) != 0)
+		goto out;
+	if (crypto_key_from_public_pem(&key, e.pem) != 0 || crypto_key_fingerprint(key, fp) != 0) {
+		reply_error(rp, 400, "bad_request", "public_key is not an EC P-256 public key");
+		goto out;
+	}
+	if (verify_body(rq, rp, key, sig) != 0 || check_ts(rq, rp, e.ts) != 0 ||
+	    enroll_tx(rq, rp, &e, fp, device_id) != 0)
+		goto out;
+
+	sqlite3_stmt *st = db_stmt(rq->c->db, "SELECT o.name, f.name FROM devices d"
+				   " JOIN orgs o ON o.id = d.org_id JOIN folders f ON f.id = d.folder_id"
+				   " WHERE d.id = ?", "s", device_id);
+	if (!st || db_step(st) != 1 || db_col_str(st, 0, org, sizeof(org)) != 0 ||
+	    db_col_str(st, 1, folder, sizeof(folder)) != 0) {
+		sqlite3_finalize(st);
+		reply_internal(rp);
+		goto out;
+	}
+	sqlite3_finalize(st);
+	struct json_writer *w = reply_json(rp, 200);
+	jw_object_begin(w);
+	jw_kv_string(w, "device_id", device_id);
+	jw_kv_string(w, "serial", e.serial);
+	jw_kv_string(w, "org", org);
+	jw_kv_string(w, "folder", folder);
+	jw_kv_string(w, "cloud_public_key", rq->c->signer.pem);
+	jw_object_end(w);
+	rp->sign = 1;
+out:
+	memset(e.secret, 0, sizeof(e.secret));
+	crypto_key_free(key);
+}
+
+/* Loads the device's public key and removed flag; fills rp when unknown. */
+static int load_device_key(struct request *rq, struct reply *rp, const char *device_id,
+			   struct crypto_key **key, int *removed)
+{
+	char pem[CRYPTO_PUBKEY_PEM_MAX];
+	sqlite3_stmt *st = db_stmt(rq->c->db, "SELECT public_key, removed FROM devices"
+				   " WHERE id = ?", "s", device_id);
+	int r = st ? db_step(st) : DB_ERROR;
+	if (r == 1) {
+		*removed = (int)db_col_int(st, 1);
+		if (db_col_str(st, 0, pem, sizeof(pem)) != 0 ||
+		    crypto_key_from_public_pem(key, pem) != 0) {
+			log_error("auth: stored key of device %s does not load", device_id);
+			r = DB_ERROR;
+		}
+	}
+	sqlite3_finalize(st);
+	if (r == 0)
+		reply_error(rp, 401, "unauthorized", "unknown device");
+	else if (r < 0)
+		reply_internal(rp);
+	return r == 1 ? 0 : -1;
+}
+
+/* Remembers the nonce; 401 replayed when it was seen in the last POLICY_NONCE_TTL s. */
+static int use_nonce(struct request *rq, struct reply *rp, const char *nonce)
+{
+	sqlite3 *db = rq->c->db;
+	if (db_exec(db, "DELETE FROM auth_nonces WHERE seen_at < ?", "i",
+		    rq->now - POLICY_NONCE_TTL) < 0) {
+		reply_internal(rp);
+		return -1;
+	}
+	int r = db_exec(db, "INSERT INTO auth_nonces (nonce, seen_at) VALUES (?, ?)", "si", nonce,
+			rq->now);
+	if (r == 1)
+		return 0;
+	if (r == DB_CONSTRAINT)
+		reply_error(rp, 401, "replayed", "nonce already used");
+	else
+		reply_internal(rp);
+	return -1;
+}
+
+void api_auth(struct request *rq, struct reply *rp)
+{
+	char sig[CRYPTO_SIG_B64_MAX], device_id[DB_ID_LEN], nonce[FIELD_SHORT];
+	char token[65], sha[CRYPTO_SHA256_HEX_LEN];
+	struct crypto_key *key = NULL;
+	int removed = 0;
+	int64_t ts;
+
+	if (signature_header(rq, rp, sig, sizeof(sig)) != 0 ||
+	    req_string(rq, rp, "device_id", device_id, sizeof(device_id)) != 0 ||
+	    req_string(rq, rp, "nonce", nonce, sizeof(nonce)) != 0 ||
+	    req_int(rq, rp, "ts", &ts) != 0)
+		goto out;
+	if (!is_hex_id(device_id) || !is_hex_id(nonce)) {
+		reply_bad_field(rp, is_hex_id(device_id) ? "nonce" : "device_id");
+		goto out;
+	}
+	if (load_device_key(rq, rp, device_id, &key, &removed) != 0 ||
+	    verify_body(rq, rp, key, sig) != 0)
+		goto out;
+	if (removed) {
+		reply_error(rp, 410, "device_removed", "device was removed by an admin");
+		goto out;
+	}
+	if (check_ts(rq, rp, ts) != 0 || use_nonce(rq, rp, nonce) != 0)
+		goto out;
+	if (crypto_random_hex(token, 32) != 0) {
+		log_error("auth: no randomness for an access token");
+		reply_internal(rp);
+		goto out;
+	}
+	crypto_sha256_hex(token, strlen(token), sha);
+	if (db_exec(rq->c->db, "DELETE FROM access_tokens WHERE expires_at < ?", "i", rq->now) < 0 ||
+	    db_exec(rq->c->db, "INSERT INTO access_tokens (token_sha256, device_id, expires_at)"
+		    " VALUES (?, ?, ?)", "ssi", sha, device_id, rq->now + POLICY_ACCESS_TTL) != 1 ||
+	    db_exec(rq->c->db, "UPDATE devices SET last_seen = ? WHERE id = ?", "is", rq->now,
+		    device_id) < 0) {
+		reply_internal(rp);
+		goto out;
+	}
+	struct json_writer *w = reply_json(rp, 200);
+	jw_object_begin(w);
+	jw_kv_string(w, "access_token", token);
+	jw_kv_int(w, "expires_in", POLICY_ACCESS_TTL);
+	jw_object_end(w);
+out:
+	memset(token, 0, sizeof(token));
+	crypto_key_free(key);
+}

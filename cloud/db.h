@@ -1,0 +1,53 @@
+/* db: the cloud's SQLite store. Opens in WAL mode with a busy timeout, applies the
+ * ordered schema migrations (tracked by PRAGMA user_version) and offers a few
+ * bind-by-format helpers so handlers stay short. SQL is kept portable. */
+#ifndef CLOUD_DB_H
+#define CLOUD_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sqlite3.h>
+
+#define DB_ID_LEN 33 /* 32 hex digits + NUL */
+
+/* Return codes of the helpers below. */
+#define DB_OK 0
+#define DB_ERROR (-1)
+#define DB_CONSTRAINT (-2) /* a UNIQUE / PRIMARY KEY / CHECK constraint refused the write */
+
+/* Opens (creating if needed) the database at path and migrates it. */
+int db_open(const char *path, sqlite3 **out);
+void db_close(sqlite3 *db);
+
+/* Applies the pending migrations; returns the schema version reached or -1. */
+int db_migrate(sqlite3 *db);
+int db_schema_version(sqlite3 *db);
+int db_latest_version(void);
+
+/* Prepares sql and binds the arguments described by types, one char each:
+ *   's' const char * (NULL binds SQL NULL)   'i' int64_t   'b' int (0/1)
+ * Returns NULL (after logging) on failure. */
+sqlite3_stmt *db_stmt(sqlite3 *db, const char *sql, const char *types, ...);
+/* Same, then steps to completion: rows changed (>= 0), DB_ERROR or DB_CONSTRAINT. */
+int db_exec(sqlite3 *db, const char *sql, const char *types, ...);
+/* Steps a statement: 1 for a row, 0 when done, DB_ERROR / DB_CONSTRAINT. */
+int db_step(sqlite3_stmt *st);
+
+/* Copies column col as text into out (truncating never: -1 when too long). NULL → "". */
+int db_col_str(sqlite3_stmt *st, int col, char *out, size_t outsz);
+int64_t db_col_int(sqlite3_stmt *st, int col);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK. */
+int db_begin(sqlite3 *db);
+int db_commit(sqlite3 *db);
+void db_rollback(sqlite3 *db);
+
+/* Fresh random id (32 lowercase hex digits). */
+int db_new_id(char out[DB_ID_LEN]);
+/* Appends a history row (at = now). */
+int db_history(sqlite3 *db, int64_t now, const char *action, const char *detail);
+/* Same with a printf-formatted detail (plain text for people, not JSON). */
+int db_historyf(sqlite3 *db, int64_t now, const char *action, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+#endif

@@ -1,0 +1,174 @@
+/* policy: pure decision functions of the cloud (see policy.h). No I/O here:
+ * every input, the clock included, comes in as an argument. */
+#include "policy.h"
+
+#include <string.h>
+
+enum token_verdict token_check(const struct token_facts *t, int64_t now)
+{
+	if (!t || !t->found)
+		return TOKEN_INVALID;
+	if (t->revoked)
+		return TOKEN_REVOKED;
+	if (now >= t->expires_at)
+		return TOKEN_EXPIRED;
+	if (t->uses >= t->max_uses)
+		return TOKEN_USED_UP;
+	return TOKEN_OK;
+}
+
+const char *token_verdict_code(enum token_verdict v)
+{
+	switch (v) {
+	case TOKEN_OK:
+		return NULL;
+	case TOKEN_INVALID:
+		return "token_invalid";
+	case TOKEN_REVOKED:
+		return "token_revoked";
+	case TOKEN_EXPIRED:
+		return "token_expired";
+	case TOKEN_USED_UP:
+		return "token_used_up";
+	}
+	return "token_invalid";
+}
+
+enum enroll_action enroll_decide(enum token_verdict v, int device_exists, int same_key)
+{
+	/* An unknown or revoked token never enrolls anything, not even a retry. */
+	if (v == TOKEN_INVALID || v == TOKEN_REVOKED)
+		return ENROLL_REFUSE;
+	if (device_exists)
+		return same_key ? ENROLL_RETRY : ENROLL_CONFLICT;
+	return v == TOKEN_OK ? ENROLL_NEW : ENROLL_REFUSE;
+}
+
+int ts_within(int64_t ts, int64_t now, int64_t window)
+{
+	/* Written to avoid overflow on absurd ts values. */
+	if (ts >= now)
+		return ts - now <= window;
+	return now - ts <= window;
+}
+
+static const char *const task_states[] = {
+	"pending", "received", "downloading", "verifying", "installing",
+	"rebooting", "verifying_version",
+};
+#define FINAL_RANK 7
+
+int task_state_rank(const char *state)
+{
+	if (!state)
+		return -1;
+	for (int i = 0; i < (int)(sizeof(task_states) / sizeof(task_states[0])); i++)
+		if (strcmp(state, task_states[i]) == 0)
+			return i;
+	if (task_state_is_final(state))
+		return FINAL_RANK;
+	return -1;
+}
+
+int task_state_is_final(const char *state)
+{
+	return state && (strcmp(state, "succeeded") == 0 || strcmp(state, "failed") == 0 ||
+			 strcmp(state, "cancelled") == 0);
+}
+
+int task_state_reportable(const char *state)
+{
+	int r = task_state_rank(state);
+	return r > 0 && strcmp(state, "cancelled") != 0;
+}
+
+int task_state_cancellable(const char *state)
+{
+	int r = task_state_rank(state);
+	return r >= 0 && r < task_state_rank("installing");
+}
+
+enum task_transition task_state_transition(const char *cur, const char *next)
+{
+	int rc = task_state_rank(cur), rn = task_state_rank(next);
+	if (rc < 0 || rn < 0 || task_state_is_final(cur))
+		return TASK_IGNORE;
+	if (rn > rc)
+		return TASK_ADVANCE;
+	if (rn == rc)
+		return TASK_SAME;
+	return TASK_IGNORE;
+}
+
+/* Parses decimal digits into *out; -1 on no digits or overflow. Sets *end. */
+static int parse_u64(const char *s, uint64_t *out, const char **end)
+{
+	uint64_t v = 0;
+	const char *p = s;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		unsigned d = (unsigned)(*p - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	if (p == s)
+		return -1;
+	*out = v;
+	*end = p;
+	return 0;
+}
+
+enum range_result range_parse(const char *header, uint64_t size, uint64_t *from)
+{
+	const char *end;
+	uint64_t v;
+	if (!header)
+		return RANGE_NONE;
+	if (strncmp(header, "bytes=", 6) != 0 || parse_u64(header + 6, &v, &end) != 0 ||
+	    strcmp(end, "-") != 0)
+		return RANGE_MALFORMED;
+	if (v >= size)
+		return RANGE_UNSATISFIABLE;
+	*from = v;
+	return RANGE_OK;
+}
+
+int wait_parse(const char *arg, int *out)
+{
+	const char *end;
+	uint64_t v;
+	if (!arg) {
+		*out = POLICY_WAIT_DEFAULT;
+		return 0;
+	}
+	if (parse_u64(arg, &v, &end) != 0 || *end)
+		return -1;
+	*out = v > POLICY_WAIT_MAX ? POLICY_WAIT_MAX : (int)v;
+	return 0;
+}
+
+int is_hex_id(const char *s)
+{
+	if (!s)
+		return 0;
+	for (int i = 0; i < 32; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[32] == '\0';
+}
+
+int is_printable(const char *s, unsigned max)
+{
+	if (!s || !*s)
+		return 0;
+	unsigned n = 0;
+	for (; *s; s++, n++)
+		if (n >= max || (unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+int license_state_reportable(const char *state)
+{
+	return state && (strcmp(state, "active") == 0 || strcmp(state, "failed") == 0);
+}

@@ -1,0 +1,495 @@
+/* router: request parsing, routing, authentication and the one place replies are
+ * sent (see router.h for the handler contract). */
+#include "router.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/queue.h>
+#include <time.h>
+#include <unistd.h>
+#include <event2/buffer.h>
+#include <event2/keyvalq_struct.h>
+
+#include "../lib/log.h"
+#include "api.h"
+#include "policy.h"
+
+#define REPLY_BODY_MAX (32 * 1024 * 1024)
+#define JSON_BODY_TOKENS 1024
+
+enum auth { AUTH_NONE, AUTH_DEVICE, AUTH_ADMIN };
+
+struct route {
+	const char *method;
+	const char *pattern; /* '*' stands for one id segment */
+	enum auth auth;
+	handler_fn fn;
+};
+
+static const struct route routes[] = {
+	{"POST", "/device/v1/enroll", AUTH_NONE, api_enroll},
+	{"POST", "/device/v1/auth", AUTH_NONE, api_auth},
+	{"POST", "/device/v1/report", AUTH_DEVICE, api_report},
+	{"GET", "/device/v1/tasks/next", AUTH_DEVICE, api_task_next},
+	{"POST", "/device/v1/tasks/*/status", AUTH_DEVICE, api_task_status},
+	{"GET", "/device/v1/artifacts/*", AUTH_DEVICE, api_artifact},
+	{"GET", "/device/v1/licenses", AUTH_DEVICE, api_licenses},
+	{"POST", "/device/v1/licenses/*/status", AUTH_DEVICE, api_license_status},
+	{"POST", "/admin/v1/orgs", AUTH_ADMIN, admin_org_create},
+	{"POST", "/admin/v1/folders", AUTH_ADMIN, admin_folder_create},
+	{"POST", "/admin/v1/enrollment-tokens", AUTH_ADMIN, admin_token_create},
+	{"POST", "/admin/v1/enrollment-tokens/*/revoke", AUTH_ADMIN, admin_token_revoke},
+	{"GET", "/admin/v1/devices", AUTH_ADMIN, admin_device_list},
+	{"DELETE", "/admin/v1/devices/*", AUTH_ADMIN, admin_device_remove},
+	{"POST", "/admin/v1/images", AUTH_ADMIN, admin_image_add},
+	{"GET", "/admin/v1/images", AUTH_ADMIN, admin_image_list},
+	{"POST", "/admin/v1/tasks", AUTH_ADMIN, admin_task_create},
+	{"GET", "/admin/v1/tasks", AUTH_ADMIN, admin_task_list},
+	{"GET", "/admin/v1/tasks/*", AUTH_ADMIN, admin_task_show},
+	{"POST", "/admin/v1/tasks/*/cancel", AUTH_ADMIN, admin_task_cancel},
+	{"POST", "/admin/v1/licenses", AUTH_ADMIN, admin_license_issue},
+	{"GET", "/admin/v1/licenses", AUTH_ADMIN, admin_license_list},
+	{"GET", "/admin/v1/history", AUTH_ADMIN, admin_history},
+};
+
+/* ---- replies ---- */
+
+void reply_init(struct reply *rp)
+{
+	memset(rp, 0, sizeof(*rp));
+	buf_init(&rp->body, REPLY_BODY_MAX);
+	rp->status = 500;
+	rp->fd = -1;
+}
+
+static void reply_reset(struct reply *rp)
+{
+	buf_reset(&rp->body);
+	rp->json = 0;
+	rp->sign = 0;
+	rp->held = 0;
+	rp->content_range[0] = '\0';
+	if (rp->fd >= 0)
+		close(rp->fd);
+	rp->fd = -1;
+}
+
+void reply_free(struct reply *rp)
+{
+	reply_reset(rp);
+	buf_free(&rp->body);
+}
+
+struct json_writer *reply_json(struct reply *rp, int status)
+{
+	reply_reset(rp);
+	rp->status = status;
+	rp->json = 1;
+	jw_init(&rp->jw, &rp->body);
+	return &rp->jw;
+}
+
+void reply_empty_object(struct reply *rp)
+{
+	struct json_writer *w = reply_json(rp, 200);
+	jw_object_begin(w);
+	jw_object_end(w);
+}
+
+void reply_no_content(struct reply *rp)
+{
+	reply_reset(rp);
+	rp->status = 204;
+}
+
+void reply_error(struct reply *rp, int status, const char *code, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+
+	struct json_writer *w = reply_json(rp, status);
+	jw_object_begin(w);
+	jw_key(w, "error");
+	jw_object_begin(w);
+	jw_kv_string(w, "code", code);
+	jw_kv_string(w, "message", msg);
+	jw_object_end(w);
+	jw_object_end(w);
+}
+
+void reply_internal(struct reply *rp)
+{
+	reply_error(rp, 500, "internal", "internal server error");
+}
+
+void reply_bad_field(struct reply *rp, const char *field)
+{
+	reply_error(rp, 400, "bad_request", "missing or invalid field '%s'", field);
+}
+
+void reply_file(struct reply *rp, int status, int fd, uint64_t off, uint64_t len)
+{
+	reply_reset(rp);
+	rp->status = status;
+	rp->fd = fd;
+	rp->file_off = off;
+	rp->file_len = len;
+}
+
+void reply_hold(struct reply *rp)
+{
+	reply_reset(rp);
+	rp->held = 1;
+}
+
+static long elapsed_ms(const struct timeval *start)
+{
+	struct timeval now;
+	gettimeofday(&now, NULL);
+	return (long)((now.tv_sec - start->tv_sec) * 1000 + (now.tv_usec - start->tv_usec) / 1000);
+}
+
+/* Prepares the output buffer for rp; on failure rp becomes a 500 and it is retried. */
+static int reply_fill(struct cloud *c, struct evhttp_request *ev, struct reply *rp,
+		      struct evbuffer *eb)
+{
+	struct evkeyvalq *h = evhttp_request_get_output_headers(ev);
+	if (rp->json && jw_finish(&rp->jw) != 0) {
+		log_error("http: reply body could not be written (%zu bytes so far)", rp->body.len);
+		return -1;
+	}
+	if (rp->fd >= 0) {
+		char len[32];
+		snprintf(len, sizeof(len), "%llu", (unsigned long long)rp->file_len);
+		int fd = rp->fd;
+		rp->fd = -1; /* evbuffer_add_file owns it from here */
+		if (evbuffer_add_file(eb, fd, (ev_off_t)rp->file_off, (ev_off_t)rp->file_len) != 0) {
+			log_error("http: cannot queue %llu file bytes",
+				  (unsigned long long)rp->file_len);
+			return -1;
+		}
+		evhttp_add_header(h, "Content-Type", "application/octet-stream");
+		evhttp_add_header(h, "Content-Length", len);
+		evhttp_add_header(h, "Accept-Ranges", "bytes");
+		if (rp->content_range[0])
+			evhttp_add_header(h, "Content-Range", rp->content_range);
+		return 0;
+	}
+	if (rp->status == 204)
+		return 0;
+	if (rp->sign) {
+		char sig[CRYPTO_SIG_B64_MAX];
+		if (signer_sign(&c->signer, buf_str(&rp->body), rp->body.len, sig, sizeof(sig)) != 0)
+			return -1;
+		evhttp_add_header(h, "X-Camcloud-Signature", sig);
+	}
+	if (rp->content_range[0])
+		evhttp_add_header(h, "Content-Range", rp->content_range);
+	evhttp_add_header(h, "Content-Type", "application/json");
+	evhttp_add_header(h, "Cache-Control", "no-store");
+	if (evbuffer_add(eb, buf_str(&rp->body), rp->body.len) != 0)
+		return -1;
+	return 0;
+}
+
+void reply_send(struct cloud *c, struct evhttp_request *ev, struct reply *rp, const char *what,
+		const struct timeval *start)
+{
+	struct evbuffer *eb = evbuffer_new();
+	if (!eb || reply_fill(c, ev, rp, eb) != 0) {
+		if (eb)
+			evbuffer_drain(eb, evbuffer_get_length(eb));
+		evhttp_clear_headers(evhttp_request_get_output_headers(ev));
+		reply_internal(rp);
+		if (!eb || reply_fill(c, ev, rp, eb) != 0) {
+			/* Out of memory: libevent's own minimal 500. */
+			evhttp_send_error(ev, 500, NULL);
+			evbuffer_free(eb);
+			log_error("http: %s -> 500 (no memory for the reply)", what);
+			return;
+		}
+	}
+	evhttp_send_reply(ev, rp->status, NULL, eb);
+	evbuffer_free(eb);
+	if (rp->status >= 500)
+		log_warn("http: %s -> %d (%ld ms)", what, rp->status, elapsed_ms(start));
+	else
+		log_debug("http: %s -> %d (%ld ms)", what, rp->status, elapsed_ms(start));
+}
+
+/* ---- request parsing ---- */
+
+int bearer_parse(const char *header, char *out, size_t outsz)
+{
+	if (!header || strncasecmp(header, "Bearer ", 7) != 0)
+		return -1;
+	const char *p = header + 7;
+	while (*p == ' ')
+		p++;
+	size_t n = 0;
+	for (; p[n]; n++) {
+		char ch = p[n];
+		int ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+			 (ch >= '0' && ch <= '9') || strchr("-._~+/=", ch) != NULL;
+		if (!ok || n + 1 >= outsz)
+			return -1;
+	}
+	if (n == 0)
+		return -1;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return 0;
+}
+
+/* Matches path against pattern; copies a '*' segment (which must be an id) to arg. */
+static int route_match(const char *pattern, const char *path, char arg[DB_ID_LEN])
+{
+	while (*pattern && *path) {
+		if (*pattern == '*') {
+			size_t n = strcspn(path, "/");
+			if (n != DB_ID_LEN - 1)
+				return 0;
+			memcpy(arg, path, n);
+			arg[n] = '\0';
+			if (!is_hex_id(arg))
+				return 0;
+			pattern++;
+			path += n;
+			continue;
+		}
+		if (*pattern++ != *path++)
+			return 0;
+	}
+	return *pattern == '\0' && *path == '\0';
+}
+
+static const char *method_name(enum evhttp_cmd_type t)
+{
+	switch (t) {
+	case EVHTTP_REQ_GET:
+		return "GET";
+	case EVHTTP_REQ_POST:
+		return "POST";
+	case EVHTTP_REQ_DELETE:
+		return "DELETE";
+	default:
+		return "OTHER";
+	}
+}
+
+static void auth_admin(struct request *rq, struct reply *rp)
+{
+	char tok[BEARER_MAX];
+	uint8_t sha[CRYPTO_SHA256_LEN];
+	const char *h = evhttp_find_header(evhttp_request_get_input_headers(rq->ev),
+					   "Authorization");
+	if (bearer_parse(h, tok, sizeof(tok)) != 0) {
+		reply_error(rp, 401, "unauthorized", "missing admin bearer token");
+		return;
+	}
+	crypto_sha256(tok, strlen(tok), sha);
+	memset(tok, 0, sizeof(tok));
+	if (!crypto_equal(sha, rq->c->admin_sha, sizeof(sha)))
+		reply_error(rp, 401, "unauthorized", "wrong admin token");
+}
+
+static void auth_device(struct request *rq, struct reply *rp)
+{
+	char tok[BEARER_MAX], sha[CRYPTO_SHA256_HEX_LEN];
+	const char *h = evhttp_find_header(evhttp_request_get_input_headers(rq->ev),
+					   "Authorization");
+	if (bearer_parse(h, tok, sizeof(tok)) != 0) {
+		reply_error(rp, 401, "unauthorized", "missing bearer token");
+		return;
+	}
+	crypto_sha256_hex(tok, strlen(tok), sha);
+	memset(tok, 0, sizeof(tok));
+	sqlite3_stmt *st = db_stmt(rq->c->db,
+				   "SELECT t.device_id, t.expires_at, d.removed FROM access_tokens t"
+				   " JOIN devices d ON d.id = t.device_id WHERE t.token_sha256 = ?",
+				   "s", sha);
+	int r = st ? db_step(st) : DB_ERROR;
+	if (r == 1) {
+		db_col_str(st, 0, rq->device_id, sizeof(rq->device_id));
+		if (db_col_int(st, 1) <= rq->now)
+			reply_error(rp, 401, "unauthorized", "access token expired");
+		else if (db_col_int(st, 2))
+			reply_error(rp, 410, "device_removed", "device was removed by an admin");
+	} else if (r == 0) {
+		reply_error(rp, 401, "unauthorized", "unknown access token");
+	} else {
+		reply_internal(rp);
+	}
+	sqlite3_finalize(st);
+	if (rp->status == 0 &&
+	    db_exec(rq->c->db, "UPDATE devices SET last_seen = ? WHERE id = ?", "is", rq->now,
+		    rq->device_id) < 0)
+		reply_internal(rp);
+}
+
+static int read_body(struct request *rq, struct reply *rp)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(rq->ev);
+	size_t n = evbuffer_get_length(in);
+	if (n > CLOUD_BODY_MAX) {
+		reply_error(rp, 413, "too_large", "body over %d bytes", CLOUD_BODY_MAX);
+		return -1;
+	}
+	unsigned char *p = n ? evbuffer_pullup(in, (ev_ssize_t)n) : NULL;
+	if ((n && !p) || (n && buf_append(&rq->body, p, n) != 0)) {
+		reply_internal(rp);
+		return -1;
+	}
+	if (strcmp(rq->method, "POST") != 0)
+		return 0;
+	if (json_parse(&rq->json, buf_str(&rq->body), rq->body.len, JSON_BODY_TOKENS) != 0) {
+		reply_error(rp, 400, "bad_request", "body is not valid JSON");
+		return -1;
+	}
+	rq->has_json = 1;
+	if (json_type_of(&rq->json, 0) != JSON_OBJECT) {
+		reply_error(rp, 400, "bad_request", "body is not a JSON object");
+		return -1;
+	}
+	return 0;
+}
+
+static void route(struct request *rq, struct reply *rp)
+{
+	const struct route *hit = NULL;
+	int path_known = 0;
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]) && !hit; i++) {
+		if (!route_match(routes[i].pattern, rq->path, rq->arg))
+			continue;
+		path_known = 1;
+		if (strcmp(routes[i].method, rq->method) == 0)
+			hit = &routes[i];
+	}
+	if (!hit) {
+		if (path_known)
+			reply_error(rp, 405, "bad_request", "method %s not allowed here", rq->method);
+		else
+			reply_error(rp, 404, "not_found", "no such resource");
+		return;
+	}
+	rp->status = 0; /* "not decided yet" while authenticating */
+	if (hit->auth == AUTH_ADMIN)
+		auth_admin(rq, rp);
+	else if (hit->auth == AUTH_DEVICE)
+		auth_device(rq, rp);
+	if (rp->status != 0 || read_body(rq, rp) != 0)
+		return;
+	rp->status = 500; /* a handler that forgot to reply answers 500 */
+	hit->fn(rq, rp);
+}
+
+void router_dispatch(struct evhttp_request *ev, void *arg)
+{
+	struct request rq;
+	struct reply rp;
+	char what[REQ_PATH_MAX + 16];
+
+	memset(&rq, 0, sizeof(rq));
+	TAILQ_INIT(&rq.query);
+	rq.c = arg;
+	rq.ev = ev;
+	rq.now = (int64_t)time(NULL);
+	gettimeofday(&rq.start, NULL);
+	rq.method = method_name(evhttp_request_get_command(ev));
+	buf_init(&rq.body, CLOUD_BODY_MAX);
+	reply_init(&rp);
+
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(ev);
+	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+	const char *query = uri ? evhttp_uri_get_query(uri) : NULL;
+	if (!path || strlen(path) >= sizeof(rq.path)) {
+		reply_error(&rp, 404, "not_found", "no such resource");
+	} else {
+		strcpy(rq.path, path);
+		if (query && evhttp_parse_query_str(query, &rq.query) != 0)
+			reply_error(&rp, 400, "bad_request", "malformed query string");
+		else
+			route(&rq, &rp);
+	}
+	snprintf(what, sizeof(what), "%s %s", rq.method, path && rq.path[0] ? rq.path : "?");
+	if (!rp.held)
+		reply_send(rq.c, ev, &rp, what, &rq.start);
+	reply_free(&rp);
+	if (rq.has_json)
+		json_free(&rq.json);
+	buf_free(&rq.body);
+	evhttp_clear_headers(&rq.query);
+}
+
+/* ---- body fields ---- */
+
+static int field_tok(struct request *rq, const char *key)
+{
+	return rq->has_json ? json_find(&rq->json, 0, key) : -1;
+}
+
+int req_string_opt(struct request *rq, struct reply *rp, const char *key, char *out,
+		   size_t outsz)
+{
+	int t = field_tok(rq, key);
+	if (t < 0 || json_tok_is_null(&rq->json, t))
+		return 0;
+	if (json_type_of(&rq->json, t) != JSON_STRING ||
+	    json_tok_string(&rq->json, t, out, outsz) < 0 ||
+	    (out[0] && !is_printable(out, (unsigned)outsz))) {
+		reply_bad_field(rp, key);
+		return -1;
+	}
+	return 0;
+}
+
+int req_string(struct request *rq, struct reply *rp, const char *key, char *out, size_t outsz)
+{
+	out[0] = '\0';
+	if (req_string_opt(rq, rp, key, out, outsz) != 0)
+		return -1;
+	if (!out[0]) {
+		reply_bad_field(rp, key);
+		return -1;
+	}
+	return 0;
+}
+
+int req_int_opt(struct request *rq, struct reply *rp, const char *key, int64_t *out)
+{
+	int t = field_tok(rq, key);
+	if (t < 0 || json_tok_is_null(&rq->json, t))
+		return 0;
+	if (json_tok_int64(&rq->json, t, out) < 0) {
+		reply_bad_field(rp, key);
+		return -1;
+	}
+	return 0;
+}
+
+int req_int(struct request *rq, struct reply *rp, const char *key, int64_t *out)
+{
+	int t = field_tok(rq, key);
+	if (t < 0 || json_tok_is_null(&rq->json, t)) {
+		reply_bad_field(rp, key);
+		return -1;
+	}
+	return req_int_opt(rq, rp, key, out);
+}
+
+int req_bool_opt(struct request *rq, struct reply *rp, const char *key, int *out)
+{
+	int t = field_tok(rq, key);
+	if (t < 0 || json_tok_is_null(&rq->json, t))
+		return 0;
+	if (json_tok_bool(&rq->json, t, out) < 0) {
+		reply_bad_field(rp, key);
+		return -1;
+	}
+	return 0;
+}

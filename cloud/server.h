@@ -1,0 +1,50 @@
+/* server: the camcloud process. One context struct (struct cloud) holds everything
+ * the handlers need; it is created by server_run and passed around explicitly.
+ * There are no mutable globals. */
+#ifndef CLOUD_SERVER_H
+#define CLOUD_SERVER_H
+
+#include <limits.h>
+#include <stdint.h>
+#include <sqlite3.h>
+#include <event2/event.h>
+#include <event2/http.h>
+
+#include "signing.h"
+
+#define CLOUD_URL_MAX 256
+#define CLOUD_BODY_MAX (64 * 1024)
+#define CLOUD_HEADERS_MAX (16 * 1024)
+
+struct longpoll;
+
+struct serve_options {
+	const char *data_dir;   /* required */
+	const char *listen;     /* "HOST:PORT", default 127.0.0.1:8080; PORT 0 picks one */
+	const char *public_url; /* URL put in enrollment tokens; default: the bound URL */
+	const char *url_file;   /* if set, the bound URL is written there once listening */
+	const char *log_level;  /* "info" by default */
+};
+
+struct cloud {
+	struct event_base *base;
+	struct evhttp *http;
+	struct event *sig_term;
+	struct event *sig_int;
+	sqlite3 *db;
+	struct signer signer;
+	struct longpoll *lp;
+	uint8_t admin_sha[32];  /* SHA-256 of the admin token; the token itself is not kept */
+	char data_dir[PATH_MAX];
+	char base_url[CLOUD_URL_MAX];
+	char public_url[CLOUD_URL_MAX];
+	int64_t last_seq;       /* last task ordering stamp handed out */
+};
+
+/* Runs the server until SIGTERM/SIGINT. Returns the process exit code. */
+int server_run(const struct serve_options *opt);
+
+/* Strictly increasing ordering stamp (microseconds) for new rows. */
+int64_t cloud_next_seq(struct cloud *c);
+
+#endif

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# The foundation path with real processes on loopback: enroll, report, upgrade
+# across a reboot, license. Then the same camera refuses a broken image's boot
+# (rollback reported), and a downgrade task is refused.
+set -u
+. "$(dirname "$0")/../lib.sh"
+
+check() { # name cmd...
+	local name=$1
+	shift
+	if "$@"; then echo "PASS $name"; else echo "FAIL $name"; FAILED=1; fi
+}
+FAILED=0
+SERIAL=ACCC8E000001
+MODEL=P3265-LVE
+
+cloud_start || { echo "FAIL cloud_start"; exit 1; }
+ORG=$(cc org create "Test Org")
+FOLDER=$(cc folder create "$ORG" "Site A")
+TOKEN=$(cc token create "$FOLDER")
+camera_create cam "$SERIAL" "$MODEL" 11.11.73
+agent_start cam --token "$TOKEN" --set long_poll_s=20
+
+check enroll_and_report wait_for 20 device_has "$SERIAL" os_version 11.11.73
+DEVICE=$(cc device find "$SERIAL")
+check device_key_is_private test "$(stat -c %a "$WORK/cam/agent/device.key")" = 600
+check status_shows_enrolled grep -q '^enrollment: *enrolled' <("$CAMAGENT" status --state-dir "$WORK/cam/agent")
+
+"$MKIMAGE" "$WORK/good.bin" "$MODEL" 12.0.1 $((2 * 1024 * 1024)) ok
+IMAGE=$(cc image add "$MODEL" 12.0.1 "$WORK/good.bin")
+TASK=$(cc task create "$DEVICE" "$IMAGE")
+check upgrade_succeeds cc task wait "$TASK" succeeded 60
+check reboot_happened grep -q "rebooting" "$WORK/cam.log"
+check cloud_sees_new_version wait_for 20 device_has "$SERIAL" os_version 12.0.1
+check camera_runs_new_version grep -q '^AXIS OS: *12.0.1' <("$CAMAGENT" status --state-dir "$WORK/cam/agent")
+
+LICENSE=$(cc license issue "$DEVICE" camagent-analytics)
+check license_active cc license wait "$LICENSE" active 30
+check license_installed_on_camera test -s "$WORK/cam/licenses/camagent-analytics.key"
+
+# An image that installs but does not boot: the camera rolls back, the task fails.
+"$MKIMAGE" "$WORK/bad.bin" "$MODEL" 12.1.0 $((1024 * 1024)) fail
+BAD=$(cc image add "$MODEL" 12.1.0 "$WORK/bad.bin")
+TASK2=$(cc task create "$DEVICE" "$BAD")
+check broken_image_fails cc task wait "$TASK2" failed 60
+check rollback_reported grep -q 'rolled back' <(cc task show "$TASK2")
+check still_on_good_version wait_for 20 device_has "$SERIAL" os_version 12.0.1
+
+# A downgrade without allow_downgrade is refused before any download.
+"$MKIMAGE" "$WORK/old.bin" "$MODEL" 11.0.0 $((1024 * 1024)) ok
+OLD=$(cc image add "$MODEL" 11.0.0 "$WORK/old.bin")
+TASK3=$(cc task create "$DEVICE" "$OLD")
+check downgrade_refused cc task wait "$TASK3" failed 30
+
+agent_stop
+cloud_stop
+check no_admin_token_in_logs not grep -qF "$(cat "$CLOUD_DATA/admin.token")" "$WORK/cam.log" "$WORK/cloud.log"
+check no_token_secret_in_logs not grep -qF "$(token_secret "$TOKEN")" "$WORK/cam.log" "$WORK/cloud.log"
+[ $FAILED = 0 ] || { echo "--- agent log"; tail -n 60 "$WORK/cam.log"; echo "--- cloud log"; tail -n 30 "$WORK/cloud.log"; }
+exit $FAILED

@@ -1,0 +1,183 @@
+/* Unit tests for the agent's persisted state: state.json, task.json,
+ * licenses.json round trips, corrupt files, and version ordering. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "../../agent/license.h"
+#include "../../agent/state.h"
+#include "../../agent/tasks.h"
+
+static int make_dir(void **state)
+{
+	char *dir = strdup("/tmp/camagent-state-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	*state = dir;
+	return 0;
+}
+
+static int remove_dir(void **state)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", (char *)*state);
+	assert_int_equal(system(cmd), 0);
+	free(*state);
+	return 0;
+}
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void missing_state_is_fresh(void **state)
+{
+	struct agent_state st;
+	char err[256];
+	assert_int_equal(state_load(*state, &st, err, sizeof(err)), 0);
+	assert_int_equal(st.enroll, ENROLL_NONE);
+	assert_string_equal(st.device_id, "");
+}
+
+static void state_round_trip_is_private(void **state)
+{
+	struct agent_state st = { .enroll = ENROLL_ENROLLED }, back;
+	char err[256], path[256];
+	struct stat sb;
+	strcpy(st.device_id, "0123456789abcdef0123456789abcdef");
+	strcpy(st.cloud_url, "https://cloud.example");
+	strcpy(st.cloud_key_pem, "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n");
+	strcpy(st.org, "Org \"quoted\" \\ name");
+	strcpy(st.folder, "Folder/ü");
+	assert_int_equal(state_save(*state, &st), 0);
+	assert_int_equal(state_load(*state, &back, err, sizeof(err)), 0);
+	assert_memory_equal(&st, &back, sizeof(st));
+	snprintf(path, sizeof(path), "%s/state.json", (char *)*state);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+}
+
+static void corrupt_state_is_an_error(void **state)
+{
+	struct agent_state st;
+	char err[256];
+	write_file(*state, "state.json", "{\"enroll\":\"enrolled\",\"device_id\":");
+	assert_int_equal(state_load(*state, &st, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "state.json"));
+	/* Enrolled but missing the pinned key is refused, not half-trusted. */
+	write_file(*state, "state.json", "{\"enroll\":\"enrolled\",\"device_id\":\"ab\",\"cloud_url\":\"x\"}");
+	assert_int_equal(state_load(*state, &st, err, sizeof(err)), -1);
+}
+
+static void forget_keeps_spent_token(void **state)
+{
+	struct agent_state st = { .enroll = ENROLL_ENROLLED };
+	strcpy(st.device_id, "abc");
+	strcpy(st.spent_token_sha256, "ff");
+	state_forget_enrollment(&st, ENROLL_REMOVED);
+	assert_int_equal(st.enroll, ENROLL_REMOVED);
+	assert_string_equal(st.device_id, "");
+	assert_string_equal(st.spent_token_sha256, "ff");
+}
+
+static void task_round_trip_and_clear(void **state)
+{
+	struct task_run t = { .state = TASK_DOWNLOADING, .reported = TASK_RECEIVED }, back;
+	char err[256];
+	strcpy(t.task_id, "t1");
+	strcpy(t.model, "P3265-LVE");
+	strcpy(t.target_version, "12.0.1");
+	strcpy(t.from_version, "11.11.73");
+	strcpy(t.artifact_url, "/device/v1/artifacts/x");
+	memset(t.sha256, 'a', 64);
+	t.size = 5ull << 32; /* beyond 32 bits */
+	t.exp = 1900000000;
+	t.progress = 42;
+	assert_int_equal(task_store_save(*state, &t), 0);
+	assert_int_equal(task_store_load(*state, &back, err, sizeof(err)), 0);
+	assert_int_equal(back.state, TASK_DOWNLOADING);
+	assert_int_equal(back.reported, TASK_RECEIVED);
+	assert_int_equal(back.size, 5ull << 32);
+	assert_int_equal(back.progress, 42);
+	assert_string_equal(back.sha256, t.sha256);
+	assert_int_equal(task_store_clear(*state), 0);
+	assert_int_equal(task_store_load(*state, &back, err, sizeof(err)), 0);
+	assert_int_equal(back.state, TASK_NONE);
+}
+
+static void corrupt_task_is_an_error(void **state)
+{
+	struct task_run t;
+	char err[256];
+	write_file(*state, "task.json", "{\"state\":\"flying\"}");
+	assert_int_equal(task_store_load(*state, &t, err, sizeof(err)), -1);
+	assert_int_equal(t.state, TASK_NONE);
+}
+
+static void licenses_round_trip(void **state)
+{
+	struct license_set set = { .count = 2 }, back;
+	char err[256];
+	strcpy(set.items[0].license_id, "l1");
+	strcpy(set.items[0].app, "app-a");
+	set.items[0].active = 1;
+	set.items[0].reported = 1;
+	strcpy(set.items[1].license_id, "l2");
+	strcpy(set.items[1].app, "app-b");
+	strcpy(set.items[1].reason, "license expired");
+	assert_int_equal(license_store_save(*state, &set), 0);
+	assert_int_equal(license_store_load(*state, &back, err, sizeof(err)), 0);
+	assert_int_equal(back.count, 2);
+	assert_memory_equal(&set.items[0], &back.items[0], sizeof(set.items[0]));
+	assert_memory_equal(&set.items[1], &back.items[1], sizeof(set.items[1]));
+	write_file(*state, "licenses.json", "{\"licenses\":[{\"license_id\":1}]}");
+	assert_int_equal(license_store_load(*state, &back, err, sizeof(err)), -1);
+}
+
+static void versions_order_numerically(void **state)
+{
+	assert_true(version_compare("11.11.73", "12.0.1") < 0);
+	assert_true(version_compare("12.0.10", "12.0.9") > 0);
+	assert_true(version_compare("12.0", "12.0.1") < 0);
+	assert_int_equal(version_compare("12.0.1", "12.0.1"), 0);
+	assert_true(version_compare("12.0.1-beta", "12.0.1") < 0);
+	assert_true(version_compare("9.80.3", "10.12.0") < 0);
+}
+
+static void state_names_round_trip(void **state)
+{
+	for (int s = TASK_NONE; s <= TASK_FAILED; s++) {
+		enum task_state back;
+		assert_int_equal(task_state_parse(task_state_name((enum task_state)s), &back), 0);
+		assert_int_equal(back, s);
+	}
+	enum task_state x;
+	assert_int_equal(task_state_parse("exploding", &x), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(missing_state_is_fresh, make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(state_round_trip_is_private, make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(corrupt_state_is_an_error, make_dir, remove_dir),
+		cmocka_unit_test(forget_keeps_spent_token),
+		cmocka_unit_test_setup_teardown(task_round_trip_and_clear, make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(corrupt_task_is_an_error, make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(licenses_round_trip, make_dir, remove_dir),
+		cmocka_unit_test(versions_order_numerically),
+		cmocka_unit_test(state_names_round_trip),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

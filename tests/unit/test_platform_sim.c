@@ -1,0 +1,481 @@
+/* test_platform_sim: the simulated camera in a temp directory: creation, identity,
+ * A/B install across reboots (upgrade, commit, rollback, images that do not boot),
+ * refused images, licenses, and corrupt state files. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../../lib/buf.h"
+#include "../../lib/fsutil.h"
+#include "../../lib/log.h"
+#include "../../platform/platform.h"
+
+#define MODEL "P3265-LVE"
+#define SERIAL "ACCC8E000001"
+#define OLD_OS "11.8.64"
+#define NEW_OS "11.9.60"
+
+struct fixture {
+	char tmp[64];
+	char cam[128];
+	char path[256]; /* scratch for file paths */
+	struct platform p;
+	char reason[PLATFORM_REASON_MAX];
+};
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	snprintf(f->tmp, sizeof(f->tmp), "/tmp/test_platform_sim.XXXXXX");
+	assert_non_null(mkdtemp(f->tmp));
+	snprintf(f->cam, sizeof(f->cam), "%s/cam", f->tmp);
+	assert_int_equal(platform_sim_create(f->cam, SERIAL, MODEL, "1A2B", "aarch64", OLD_OS,
+					     f->reason, sizeof(f->reason)), 0);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	platform_close(&f->p);
+	nftw(f->tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(f);
+	return 0;
+}
+
+static const char *fpath(struct fixture *f, const char *rel)
+{
+	snprintf(f->path, sizeof(f->path), "%s/%s", f->cam, rel);
+	return f->path;
+}
+
+static void write_file(const char *path, const void *data, size_t len)
+{
+	FILE *fp = fopen(path, "wb");
+
+	assert_non_null(fp);
+	assert_int_equal(fwrite(data, 1, len, fp), len);
+	assert_int_equal(fclose(fp), 0);
+}
+
+/* Writes an image with a payload of payload_len bytes to tmp/<name>; returns its path. */
+static const char *make_image(struct fixture *f, const char *name, const char *model,
+			      const char *version, const char *boot, size_t payload_len)
+{
+	static char path[256];
+	struct buf b;
+
+	buf_init(&b, 1 << 20);
+	assert_int_equal(buf_printf(&b, "CAMSIM-IMAGE 1\nmodel=%s\nversion=%s\nboot=%s\n\n", model,
+				    version, boot), 0);
+	for (size_t i = 0; i < payload_len; i++) {
+		char c = (char)(i * 31 + 7);
+		assert_int_equal(buf_append(&b, &c, 1), 0);
+	}
+	snprintf(path, sizeof(path), "%s/%s", f->tmp, name);
+	write_file(path, b.data, b.len);
+	buf_free(&b);
+	return path;
+}
+
+static void sim_open(struct fixture *f)
+{
+	platform_close(&f->p);
+	f->reason[0] = '\0';
+	if (platform_sim_open(&f->p, f->cam, f->reason, sizeof(f->reason)) != 0)
+		fail_msg("platform_sim_open: %s", f->reason);
+}
+
+static void check_version(struct fixture *f, const char *want)
+{
+	struct platform_identity id;
+
+	assert_int_equal(f->p.ops->identity(f->p.priv, &id, f->reason, sizeof(f->reason)), 0);
+	assert_string_equal(id.os_version, want);
+}
+
+/* The next open after a requested reboot is the boot. */
+static void reboot(struct fixture *f)
+{
+	assert_int_equal(f->p.ops->reboot(f->p.priv, f->reason, sizeof(f->reason)), 0);
+	sim_open(f);
+}
+
+static int install(struct fixture *f, const char *image)
+{
+	f->reason[0] = '\0';
+	return f->p.ops->install(f->p.priv, image, f->reason, sizeof(f->reason));
+}
+
+static enum platform_boot_outcome outcome(struct fixture *f)
+{
+	return f->p.ops->boot_outcome(f->p.priv);
+}
+
+static void check_boot_json_has(struct fixture *f, const char *needle)
+{
+	struct buf b;
+
+	buf_init(&b, 4096);
+	assert_int_equal(fs_read_file(fpath(f, "boot.json"), &b, 4096), 0);
+	if (!strstr(buf_str(&b), needle))
+		fail_msg("boot.json lacks '%s': %s", needle, buf_str(&b));
+	buf_free(&b);
+}
+
+static void upgrade(struct fixture *f)
+{
+	assert_int_equal(install(f, make_image(f, "new.img", MODEL, NEW_OS, "ok", 5000)), 0);
+	reboot(f);
+	assert_int_equal(outcome(f), PLATFORM_BOOT_UPGRADED);
+	check_version(f, NEW_OS);
+}
+
+/* ---- tests ---- */
+
+static void test_create_and_identity(void **state)
+{
+	struct fixture *f = *state;
+	struct platform_identity id;
+
+	sim_open(f);
+	assert_string_equal(f->p.ops->name, "sim");
+	assert_int_equal(f->p.ops->identity(f->p.priv, &id, f->reason, sizeof(f->reason)), 0);
+	assert_string_equal(id.serial, SERIAL);
+	assert_string_equal(id.model, MODEL);
+	assert_string_equal(id.hardware_id, "1A2B");
+	assert_string_equal(id.arch, "aarch64");
+	assert_string_equal(id.os_version, OLD_OS);
+	assert_int_equal(outcome(f), PLATFORM_BOOT_NORMAL);
+
+	assert_int_equal(platform_sim_create(f->cam, "X", MODEL, "1", "aarch64", OLD_OS, f->reason,
+					     sizeof(f->reason)), -1);
+	assert_non_null(strstr(f->reason, "already exists"));
+	assert_int_equal(platform_sim_create(fpath(f, "other"), "", MODEL, "1", "aarch64", OLD_OS,
+					     f->reason, sizeof(f->reason)), -1);
+	assert_int_equal(platform_sim_create(fpath(f, "other"), "S\nX", MODEL, "1", "aarch64",
+					     OLD_OS, f->reason, sizeof(f->reason)), -1);
+}
+
+static void test_install_reboot_upgrades(void **state)
+{
+	struct fixture *f = *state;
+	struct buf src, dst;
+	const char *img;
+
+	sim_open(f);
+	img = make_image(f, "new.img", MODEL, NEW_OS, "ok", 100000);
+	assert_int_equal(install(f, img), 0);
+	assert_int_equal(outcome(f), PLATFORM_BOOT_NORMAL);
+	check_version(f, OLD_OS); /* not before the reboot */
+	check_boot_json_has(f, "\"pending\":\"b\"");
+
+	buf_init(&src, 1 << 20);
+	buf_init(&dst, 1 << 20);
+	assert_int_equal(fs_read_file(img, &src, 1 << 20), 0);
+	assert_int_equal(fs_read_file(fpath(f, "slots/b"), &dst, 1 << 20), 0);
+	assert_int_equal(src.len, dst.len);
+	assert_memory_equal(src.data, dst.data, src.len);
+	buf_free(&src);
+	buf_free(&dst);
+
+	reboot(f);
+	assert_int_equal(outcome(f), PLATFORM_BOOT_UPGRADED);
+	check_version(f, NEW_OS);
+	check_boot_json_has(f, "\"active\":\"b\"");
+	check_boot_json_has(f, "\"pending\":null");
+	check_boot_json_has(f, "\"committed\":false");
+}
+
+static void test_commit(void **state)
+{
+	struct fixture *f = *state;
+
+	sim_open(f);
+	upgrade(f);
+	assert_int_equal(f->p.ops->commit(f->p.priv, f->reason, sizeof(f->reason)), 0);
+	assert_int_equal(outcome(f), PLATFORM_BOOT_NORMAL);
+	check_boot_json_has(f, "\"committed\":true");
+	reboot(f);
+	assert_int_equal(outcome(f), PLATFORM_BOOT_NORMAL);
+	check_version(f, NEW_OS);
+}
+
+static void test_reboot_without_commit_rolls_back(void **state)
+{
+	struct fixture *f = *state;
+
+	sim_open(f);
+	upgrade(f);
+	reboot(f);
+	assert_int_equal(outcome(f), PLATFORM_BOOT_ROLLED_BACK);
+	check_version(f, OLD_OS);
+	check_boot_json_has(f, "uncommitted image rolled back on reboot");
+	assert_int_equal(f->p.ops->commit(f->p.priv, f->reason, sizeof(f->reason)), 0);
+	assert_int_equal(outcome(f), PLATFORM_BOOT_NORMAL);
+}
+
+static void test_boot_fail_image_rolls_back(void **state)
+{
+	struct fixture *f = *state;
+
+	sim_open(f);
+	assert_int_equal(install(f, make_image(f, "bad.img", MODEL, NEW_OS, "fail", 10)), 0);
+	reboot(f);
+	assert_int_equal(outcome(f), PLATFORM_BOOT_ROLLED_BACK);
+	check_version(f, OLD_OS);
+	check_boot_json_has(f, "image in slot b did not boot");
+	check_boot_json_has(f, "\"active\":\"a\"");
+	/* outcome persists across a plain restart until commit */
+	sim_open(f);
+	assert_int_equal(outcome(f), PLATFORM_BOOT_ROLLED_BACK);
+}
+
+static void test_wrong_model_refused(void **state)
+{
+	struct fixture *f = *state;
+
+	sim_open(f);
+	assert_int_equal(install(f, make_image(f, "m.img", "M1065-L", NEW_OS, "ok", 10)), -1);
+	assert_string_equal(f->reason, "image is for model M1065-L, camera is " MODEL);
+	check_boot_json_has(f, "\"pending\":null");
+	reboot(f);
+	assert_int_equal(outcome(f), PLATFORM_BOOT_NORMAL);
+	check_version(f, OLD_OS);
+}
+
+static void check_garbage(struct fixture *f, const char *content, size_t len, const char *why)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/garbage.img", f->tmp);
+	write_file(path, content, len);
+	assert_int_equal(install(f, path), -1);
+	if (strncmp(f->reason, "invalid image: ", 15) != 0 || !strstr(f->reason, why))
+		fail_msg("unexpected reason '%s' (wanted '%s')", f->reason, why);
+}
+
+static void test_garbage_image_refused(void **state)
+{
+	struct fixture *f = *state;
+	char big[5000];
+
+	sim_open(f);
+#define GARBAGE(text, why) check_garbage(f, text, sizeof(text) - 1, why)
+	GARBAGE("\x7f" "ELF\x02\x01", "not a CAMSIM");
+	GARBAGE("", "not a CAMSIM");
+	GARBAGE("CAMSIM-IMAGE 2\nmodel=" MODEL "\n\n", "not a CAMSIM");
+	GARBAGE("CAMSIM-IMAGE 1\nmodel=" MODEL "\n", "truncated");
+	GARBAGE("CAMSIM-IMAGE 1\nmodel=" MODEL "\nboot=ok\n\nxx", "lacks version");
+	GARBAGE("CAMSIM-IMAGE 1\nmodel=" MODEL "\nversion=1\nboot=maybe\n\n", "boot");
+	GARBAGE("CAMSIM-IMAGE 1\nmodel=" MODEL "\nmodel=" MODEL "\n\n", "repeated");
+	GARBAGE("CAMSIM-IMAGE 1\nmodel=\nversion=1\nboot=ok\n\n", "bad value");
+	GARBAGE("CAMSIM-IMAGE 1\nmodel\n\n", "without '='");
+#undef GARBAGE
+	memcpy(big, "CAMSIM-IMAGE 1\n", 15);
+	memset(big + 15, 'x', sizeof(big) - 15);
+	check_garbage(f, big, sizeof(big), "longer than");
+
+	assert_int_equal(install(f, "/nonexistent/image"), -1);
+	assert_non_null(strstr(f->reason, "cannot open image"));
+	check_boot_json_has(f, "\"pending\":null");
+}
+
+static void test_restart_without_reboot(void **state)
+{
+	struct fixture *f = *state;
+
+	sim_open(f);
+	assert_int_equal(install(f, make_image(f, "new.img", MODEL, NEW_OS, "ok", 10)), 0);
+	sim_open(f); /* process restart, no reboot */
+	assert_int_equal(outcome(f), PLATFORM_BOOT_NORMAL);
+	check_version(f, OLD_OS);
+	check_boot_json_has(f, "\"pending\":\"b\"");
+	reboot(f);
+	assert_int_equal(outcome(f), PLATFORM_BOOT_UPGRADED);
+	sim_open(f); /* restart after the boot: still upgraded and uncommitted */
+	assert_int_equal(outcome(f), PLATFORM_BOOT_UPGRADED);
+	check_version(f, NEW_OS);
+}
+
+static void test_install_while_uncommitted_refused(void **state)
+{
+	struct fixture *f = *state;
+
+	sim_open(f);
+	upgrade(f);
+	assert_int_equal(install(f, make_image(f, "n2.img", MODEL, "12.0", "ok", 10)), -1);
+	assert_non_null(strstr(f->reason, "not committed"));
+	assert_int_equal(f->p.ops->commit(f->p.priv, f->reason, sizeof(f->reason)), 0);
+	assert_int_equal(install(f, make_image(f, "n2.img", MODEL, "12.0", "ok", 10)), 0);
+	reboot(f);
+	assert_int_equal(outcome(f), PLATFORM_BOOT_UPGRADED);
+	check_version(f, "12.0");
+}
+
+static void test_explicit_rollback(void **state)
+{
+	struct fixture *f = *state;
+
+	sim_open(f);
+	assert_int_equal(f->p.ops->rollback(f->p.priv, f->reason, sizeof(f->reason)), -1);
+	assert_non_null(strstr(f->reason, "no previous image"));
+	upgrade(f);
+	assert_int_equal(f->p.ops->rollback(f->p.priv, f->reason, sizeof(f->reason)), 0);
+	sim_open(f); /* the reboot rollback asked for */
+	assert_int_equal(outcome(f), PLATFORM_BOOT_ROLLED_BACK);
+	check_version(f, OLD_OS);
+	assert_int_equal(f->p.ops->commit(f->p.priv, f->reason, sizeof(f->reason)), 0);
+	assert_int_equal(outcome(f), PLATFORM_BOOT_NORMAL);
+}
+
+static int lic_install(struct fixture *f, const char *app, const char *key)
+{
+	f->reason[0] = '\0';
+	return f->p.ops->license_install(f->p.priv, app, key, strlen(key), f->reason,
+					 sizeof(f->reason));
+}
+
+static const char *license_text(const char *app, const char *serial, long long exp)
+{
+	static char text[256];
+
+	snprintf(text, sizeof(text), "CAMSIM-LICENSE 1\napp=%s\nserial=%s\nexp=%lld\n", app, serial,
+		 exp);
+	return text;
+}
+
+static void test_license_install_and_remove(void **state)
+{
+	struct fixture *f = *state;
+	const char *key = license_text("vmd", SERIAL, (long long)time(NULL) + 3600);
+	struct buf b;
+
+	sim_open(f);
+	assert_int_equal(lic_install(f, "vmd", key), 0);
+	buf_init(&b, 16384);
+	assert_int_equal(fs_read_file(fpath(f, "licenses/vmd.key"), &b, 16384), 0);
+	assert_string_equal(buf_str(&b), key);
+	buf_free(&b);
+	assert_int_equal(lic_install(f, "perm", license_text("perm", SERIAL, 0)), 0);
+
+	assert_int_equal(f->p.ops->license_remove(f->p.priv, "vmd", f->reason, sizeof(f->reason)),
+			 0);
+	assert_false(fs_exists(fpath(f, "licenses/vmd.key")));
+	assert_int_equal(f->p.ops->license_remove(f->p.priv, "vmd", f->reason, sizeof(f->reason)),
+			 -1);
+	assert_string_equal(f->reason, "no license installed for vmd");
+}
+
+static void test_license_refused(void **state)
+{
+	struct fixture *f = *state;
+	long long later = (long long)time(NULL) + 3600;
+
+	sim_open(f);
+	assert_int_equal(lic_install(f, "vmd", license_text("vmd", "OTHER1", later)), -1);
+	assert_string_equal(f->reason, "license is bound to serial OTHER1, camera is " SERIAL);
+	assert_int_equal(lic_install(f, "vmd", license_text("lpr", SERIAL, later)), -1);
+	assert_string_equal(f->reason, "license is for application lpr");
+	assert_int_equal(lic_install(f, "vmd", license_text("vmd", SERIAL, time(NULL) - 1)), -1);
+	assert_string_equal(f->reason, "license expired");
+
+	assert_int_equal(lic_install(f, "vmd", "CAMSIM-LICENSE 1\napp=vmd\nserial=" SERIAL
+						"\nexp=0\nextra=1\n"), -1);
+	assert_non_null(strstr(f->reason, "invalid license key"));
+	assert_int_equal(lic_install(f, "vmd", "CAMSIM-LICENSE 1\napp=vmd\nserial=" SERIAL
+						"\nexp=0"), -1);
+	assert_int_equal(lic_install(f, "vmd", "CAMSIM-LICENSE 1\napp=vmd\nserial=" SERIAL
+						"\nexp=-5\n"), -1);
+	assert_int_equal(lic_install(f, "vmd", "CAMSIM-LICENSE 1\nserial=" SERIAL
+						"\napp=vmd\nexp=0\n"), -1);
+	assert_int_equal(lic_install(f, "vmd", "garbage"), -1);
+	assert_int_equal(lic_install(f, "../evil", license_text("../evil", SERIAL, 0)), -1);
+	assert_string_equal(f->reason, "invalid application name");
+	assert_false(fs_exists(fpath(f, "licenses/vmd.key")));
+}
+
+static void test_corrupt_files(void **state)
+{
+	struct fixture *f = *state;
+
+	write_file(fpath(f, "boot.json"), "{\"active\":", 10);
+	assert_int_equal(platform_sim_open(&f->p, f->cam, f->reason, sizeof(f->reason)), -1);
+	assert_non_null(strstr(f->reason, "boot.json"));
+	assert_null(f->p.ops);
+
+	write_file(fpath(f, "boot.json"), "{\"active\":\"c\"}", 14);
+	assert_int_equal(platform_sim_open(&f->p, f->cam, f->reason, sizeof(f->reason)), -1);
+	assert_non_null(strstr(f->reason, "\"active\""));
+
+	unlink(fpath(f, "boot.json"));
+	assert_int_equal(platform_sim_open(&f->p, f->cam, f->reason, sizeof(f->reason)), -1);
+	assert_non_null(strstr(f->reason, "boot.json"));
+
+	write_file(fpath(f, "camera.json"), "[1,2]", 5);
+	assert_int_equal(platform_sim_open(&f->p, f->cam, f->reason, sizeof(f->reason)), -1);
+	assert_non_null(strstr(f->reason, "camera.json"));
+}
+
+static void test_corrupt_active_slot(void **state)
+{
+	struct fixture *f = *state;
+	struct platform_identity id;
+
+	sim_open(f);
+	write_file(fpath(f, "slots/a"), "junk", 4);
+	assert_int_equal(f->p.ops->identity(f->p.priv, &id, f->reason, sizeof(f->reason)), -1);
+	assert_non_null(strstr(f->reason, "invalid image"));
+}
+
+static void test_close_is_null_safe(void **state)
+{
+	struct platform p = { 0 };
+
+	platform_close(NULL);
+	platform_close(&p);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_create_and_identity),
+		T(test_install_reboot_upgrades),
+		T(test_commit),
+		T(test_reboot_without_commit_rolls_back),
+		T(test_boot_fail_image_rolls_back),
+		T(test_wrong_model_refused),
+		T(test_garbage_image_refused),
+		T(test_restart_without_reboot),
+		T(test_install_while_uncommitted_refused),
+		T(test_explicit_rollback),
+		T(test_license_install_and_remove),
+		T(test_license_refused),
+		T(test_corrupt_files),
+		T(test_corrupt_active_slot),
+		cmocka_unit_test(test_close_is_null_safe),
+	};
+#undef T
+
+	log_init("test_platform_sim", LOGL_ERROR, 0);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
