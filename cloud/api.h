@@ -21,11 +21,12 @@ void api_task_status(struct request *rq, struct reply *rp);
 void api_artifact(struct request *rq, struct reply *rp);
 void api_licenses(struct request *rq, struct reply *rp);
 void api_license_status(struct request *rq, struct reply *rp);
-/* Fills rp with 200 {"task": envelope} for the device's oldest pending task;
- * returns 1 when it did, 0 when there is none (rp untouched), -1 on error (rp: 500).
- * Also used by the long-poll list when a task is created. */
-int api_task_pending(struct cloud *c, const char *device_id, int64_t now, struct reply *rp);
-/* longpoll_answer_fn: the pending task, or 204. */
+/* Fills rp with what tasks/next has for the device right now: 200 {"task": envelope}
+ * for its oldest pending task, else 200 {"task": null, "check": ["licenses"]} when a
+ * license was issued since it last looked. Returns 1 when it filled rp, 0 when there
+ * is nothing (rp untouched), -1 on error (rp: 500). */
+int api_task_answer(struct cloud *c, const char *device_id, int64_t now, struct reply *rp);
+/* longpoll_answer_fn: 410 for a removed device, else api_task_answer, else 204. */
 void api_task_wake_answer(struct cloud *c, const char *device_id, int64_t now, struct reply *rp);
 
 /* api_admin.c: orgs, folders, tokens, devices, images */
@@ -33,6 +34,7 @@ void admin_org_create(struct request *rq, struct reply *rp);
 void admin_folder_create(struct request *rq, struct reply *rp);
 void admin_token_create(struct request *rq, struct reply *rp);
 void admin_token_revoke(struct request *rq, struct reply *rp);
+void admin_token_revoke_secret(struct request *rq, struct reply *rp);
 void admin_device_list(struct request *rq, struct reply *rp);
 void admin_device_remove(struct request *rq, struct reply *rp);
 void admin_image_add(struct request *rq, struct reply *rp);
@@ -45,6 +47,7 @@ void admin_task_list(struct request *rq, struct reply *rp);
 void admin_task_cancel(struct request *rq, struct reply *rp);
 void admin_license_issue(struct request *rq, struct reply *rp);
 void admin_license_list(struct request *rq, struct reply *rp);
+void admin_license_show(struct request *rq, struct reply *rp);
 void admin_history(struct request *rq, struct reply *rp);
 
 #endif

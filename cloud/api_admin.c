@@ -8,6 +8,7 @@
 
 #include "../lib/log.h"
 #include "api.h"
+#include "longpoll.h"
 #include "payload.h"
 #include "policy.h"
 
@@ -171,30 +172,50 @@ out:
 	memset(token, 0, sizeof(token));
 }
 
-void admin_token_revoke(struct request *rq, struct reply *rp)
+/* Revokes the token whose column col equals val (id or secret_sha256). */
+static void revoke_where(struct request *rq, struct reply *rp, const char *sql, const char *val)
 {
-	char detail[128];
-	if (db_begin(rq->c->db) != 0) {
-		reply_internal(rp);
-		return;
-	}
-	int r = db_exec(rq->c->db, "UPDATE enrollment_tokens SET revoked = 1 WHERE id = ?", "s",
-			rq->arg);
+	char id[DB_ID_LEN] = "", detail[128];
+	sqlite3 *db = rq->c->db;
+	sqlite3_stmt *st = db_stmt(db, sql, "s", val);
+	int r = st ? db_step(st) : DB_ERROR;
+	if (r == 1 && db_col_str(st, 0, id, sizeof(id)) != 0)
+		r = DB_ERROR;
+	sqlite3_finalize(st);
 	if (r == 0) {
-		db_rollback(rq->c->db);
 		reply_error(rp, 404, "not_found", "no such enrollment token");
 		return;
 	}
-	snprintf(detail, sizeof(detail), "enrollment token %s revoked", rq->arg);
-	if (write_with_history(rq, r, "token.revoke", detail) != 0) {
+	if (r < 0 || db_begin(db) != 0) {
+		reply_internal(rp);
+		return;
+	}
+	snprintf(detail, sizeof(detail), "enrollment token %s revoked", id);
+	if (write_with_history(rq, db_exec(db, "UPDATE enrollment_tokens SET revoked = 1"
+					   " WHERE id = ?", "s", id), "token.revoke", detail) != 0) {
 		reply_internal(rp);
 		return;
 	}
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);
-	jw_kv_string(w, "id", rq->arg);
+	jw_kv_string(w, "id", id);
 	jw_kv_bool(w, "revoked", 1);
 	jw_object_end(w);
+}
+
+void admin_token_revoke(struct request *rq, struct reply *rp)
+{
+	revoke_where(rq, rp, "SELECT id FROM enrollment_tokens WHERE id = ?", rq->arg);
+}
+
+void admin_token_revoke_secret(struct request *rq, struct reply *rp)
+{
+	char secret[FIELD_SHORT], sha[CRYPTO_SHA256_HEX_LEN];
+	if (req_string(rq, rp, "secret", secret, sizeof(secret)) != 0)
+		return;
+	crypto_sha256_hex(secret, strlen(secret), sha);
+	memset(secret, 0, sizeof(secret));
+	revoke_where(rq, rp, "SELECT id FROM enrollment_tokens WHERE secret_sha256 = ?", sha);
 }
 
 void admin_device_list(struct request *rq, struct reply *rp)
@@ -257,6 +278,7 @@ void admin_device_remove(struct request *rq, struct reply *rp)
 		reply_internal(rp);
 		return;
 	}
+	longpoll_wake(rq->c->lp, rq->arg); /* its held poll learns at once: 410 */
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);
 	jw_kv_string(w, "id", rq->arg);

@@ -55,7 +55,7 @@ void api_report(struct request *rq, struct reply *rp)
 	jw_object_end(w);
 }
 
-/* Builds {"task": <envelope>} from a task row (see api_task_pending's SELECT). */
+/* Builds {"task": <envelope>} from a task row (see task_pending's SELECT). */
 static int task_reply(struct cloud *c, sqlite3_stmt *st, const char *device_id, int64_t now,
 		      struct reply *rp)
 {
@@ -90,7 +90,7 @@ static int task_reply(struct cloud *c, sqlite3_stmt *st, const char *device_id, 
 	return rc;
 }
 
-int api_task_pending(struct cloud *c, const char *device_id, int64_t now, struct reply *rp)
+static int task_pending(struct cloud *c, const char *device_id, int64_t now, struct reply *rp)
 {
 	sqlite3_stmt *st = db_stmt(c->db,
 				   "SELECT t.id, t.allow_downgrade, t.expires_at, i.id, i.model,"
@@ -102,6 +102,33 @@ int api_task_pending(struct cloud *c, const char *device_id, int64_t now, struct
 	if (r == 1 && task_reply(c, st, device_id, now, rp) != 0)
 		r = DB_ERROR;
 	sqlite3_finalize(st);
+	return r;
+}
+
+/* One hint per newly issued license: 1 when there was one (and it is now spent). */
+static int license_hint(struct cloud *c, const char *device_id, struct reply *rp)
+{
+	int r = db_exec(c->db, "UPDATE licenses SET check_sent = 1 WHERE device_id = ?"
+			" AND check_sent = 0 AND state = 'pending'", "s", device_id);
+	if (r <= 0)
+		return r;
+	struct json_writer *w = reply_json(rp, 200);
+	jw_object_begin(w);
+	jw_key(w, "task");
+	jw_null(w);
+	jw_key(w, "check");
+	jw_array_begin(w);
+	jw_string(w, "licenses");
+	jw_array_end(w);
+	jw_object_end(w);
+	return 1;
+}
+
+int api_task_answer(struct cloud *c, const char *device_id, int64_t now, struct reply *rp)
+{
+	int r = task_pending(c, device_id, now, rp);
+	if (r == 0)
+		r = license_hint(c, device_id, rp);
 	if (r < 0) {
 		reply_internal(rp);
 		return -1;
@@ -109,10 +136,17 @@ int api_task_pending(struct cloud *c, const char *device_id, int64_t now, struct
 	return r;
 }
 
-/* The long-poll list's answer when woken: the pending task, or 204. */
 void api_task_wake_answer(struct cloud *c, const char *device_id, int64_t now, struct reply *rp)
 {
-	if (api_task_pending(c, device_id, now, rp) == 0)
+	sqlite3_stmt *st = db_stmt(c->db, "SELECT removed FROM devices WHERE id = ?", "s", device_id);
+	int r = st ? db_step(st) : DB_ERROR;
+	int removed = r == 1 && db_col_int(st, 0);
+	sqlite3_finalize(st);
+	if (r < 0)
+		reply_internal(rp);
+	else if (removed)
+		reply_error(rp, 410, "device_removed", "device was removed by an admin");
+	else if (api_task_answer(c, device_id, now, rp) == 0)
 		reply_no_content(rp);
 }
 
@@ -123,8 +157,8 @@ void api_task_next(struct request *rq, struct reply *rp)
 		reply_error(rp, 400, "bad_request", "wait must be a number of seconds");
 		return;
 	}
-	if (api_task_pending(rq->c, rq->device_id, rq->now, rp) != 0)
-		return; /* answered: a task, or 500 */
+	if (api_task_answer(rq->c, rq->device_id, rq->now, rp) != 0)
+		return; /* answered: a task, a hint, or 500 */
 	if (wait == 0)
 		reply_no_content(rp);
 	else if (longpoll_hold(rq->c->lp, rq->ev, rq->device_id, wait, &rq->start) == 0)
@@ -188,6 +222,10 @@ void api_task_status(struct request *rq, struct reply *rp)
 	}
 	if (r < 0) {
 		reply_internal(rp);
+		return;
+	}
+	if (strcmp(cur, "cancelled") == 0) {
+		reply_error(rp, 409, "task_cancelled", "task %s was cancelled by an admin", rq->arg);
 		return;
 	}
 	if (progress < 0)
@@ -302,6 +340,10 @@ void api_licenses(struct request *rq, struct reply *rp)
 		if (license_envelope(rq->c, st, rq->device_id, rq->now, w) != 0)
 			r = DB_ERROR;
 	sqlite3_finalize(st);
+	/* The device has seen them all: no "check licenses" hint needed any more. */
+	if (r == 0 && db_exec(rq->c->db, "UPDATE licenses SET check_sent = 1 WHERE device_id = ?"
+			      " AND check_sent = 0", "s", rq->device_id) < 0)
+		r = DB_ERROR;
 	jw_array_end(w);
 	jw_object_end(w);
 	if (r < 0)

@@ -43,8 +43,8 @@ static int check_ts(struct request *rq, struct reply *rp, int64_t ts)
 {
 	if (ts_within(ts, rq->now, POLICY_TS_WINDOW))
 		return 0;
-	reply_error(rp, 401, "clock_skew", "ts %" PRId64 " is %" PRId64 " s off the server clock",
-		    ts, ts - rq->now);
+	reply_error(rp, 401, "clock_skew", "ts %" PRId64 " is more than %d s off the server"
+		    " clock (%" PRId64 ")", ts, POLICY_TS_WINDOW, rq->now);
 	return -1;
 }
 

@@ -57,6 +57,8 @@ static const char *const migrations[] = {
 	"CREATE TABLE history ("
 	" seq INTEGER PRIMARY KEY, at BIGINT NOT NULL, action TEXT NOT NULL,"
 	" detail TEXT NOT NULL);",
+	/* 2: one "check licenses" hint per issued license on the task long poll */
+	"ALTER TABLE licenses ADD COLUMN check_sent INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -46,10 +46,9 @@ enum enroll_action enroll_decide(enum token_verdict v, int device_exists, int sa
 
 int ts_within(int64_t ts, int64_t now, int64_t window)
 {
-	/* Written to avoid overflow on absurd ts values. */
-	if (ts >= now)
-		return ts - now <= window;
-	return now - ts <= window;
+	/* Unsigned differences: no overflow whatever ts a client sends. */
+	uint64_t d = ts >= now ? (uint64_t)ts - (uint64_t)now : (uint64_t)now - (uint64_t)ts;
+	return window >= 0 && d <= (uint64_t)window;
 }
 
 static const char *const task_states[] = {

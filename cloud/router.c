@@ -41,6 +41,7 @@ static const struct route routes[] = {
 	{"POST", "/admin/v1/folders", AUTH_ADMIN, admin_folder_create},
 	{"POST", "/admin/v1/enrollment-tokens", AUTH_ADMIN, admin_token_create},
 	{"POST", "/admin/v1/enrollment-tokens/*/revoke", AUTH_ADMIN, admin_token_revoke},
+	{"POST", "/admin/v1/enrollment-tokens/revoke", AUTH_ADMIN, admin_token_revoke_secret},
 	{"GET", "/admin/v1/devices", AUTH_ADMIN, admin_device_list},
 	{"DELETE", "/admin/v1/devices/*", AUTH_ADMIN, admin_device_remove},
 	{"POST", "/admin/v1/images", AUTH_ADMIN, admin_image_add},
@@ -51,6 +52,7 @@ static const struct route routes[] = {
 	{"POST", "/admin/v1/tasks/*/cancel", AUTH_ADMIN, admin_task_cancel},
 	{"POST", "/admin/v1/licenses", AUTH_ADMIN, admin_license_issue},
 	{"GET", "/admin/v1/licenses", AUTH_ADMIN, admin_license_list},
+	{"GET", "/admin/v1/licenses/*", AUTH_ADMIN, admin_license_show},
 	{"GET", "/admin/v1/history", AUTH_ADMIN, admin_history},
 };
 
@@ -159,10 +161,12 @@ static int reply_fill(struct cloud *c, struct evhttp_request *ev, struct reply *
 		      struct evbuffer *eb)
 {
 	struct evkeyvalq *h = evhttp_request_get_output_headers(ev);
-	if (rp->json && jw_finish(&rp->jw) != 0) {
+	/* JSON bodies end with a newline (nicer in a terminal; signed like the rest). */
+	if (rp->json && (jw_finish(&rp->jw) != 0 || buf_append(&rp->body, "\n", 1) != 0)) {
 		log_error("http: reply body could not be written (%zu bytes so far)", rp->body.len);
 		return -1;
 	}
+	rp->json = 0; /* finished: a retry of reply_fill must not finish it again */
 	if (rp->fd >= 0) {
 		char len[32];
 		snprintf(len, sizeof(len), "%llu", (unsigned long long)rp->file_len);
@@ -345,8 +349,8 @@ static int read_body(struct request *rq, struct reply *rp)
 		reply_internal(rp);
 		return -1;
 	}
-	if (strcmp(rq->method, "POST") != 0)
-		return 0;
+	if (strcmp(rq->method, "POST") != 0 || n == 0)
+		return 0; /* an empty POST body reads as an object without fields */
 	if (json_parse(&rq->json, buf_str(&rq->body), rq->body.len, JSON_BODY_TOKENS) != 0) {
 		reply_error(rp, 400, "bad_request", "body is not valid JSON");
 		return -1;
@@ -386,6 +390,11 @@ static void route(struct request *rq, struct reply *rp)
 		return;
 	rp->status = 500; /* a handler that forgot to reply answers 500 */
 	hit->fn(rq, rp);
+	if (!sqlite3_get_autocommit(rq->c->db)) { /* a bug, but not one that wedges the DB */
+		log_error("http: %s %s left a transaction open; rolled back", rq->method, rq->path);
+		db_rollback(rq->c->db);
+		reply_internal(rp);
+	}
 }
 
 void router_dispatch(struct evhttp_request *ev, void *arg)

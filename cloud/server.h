@@ -44,6 +44,12 @@ struct cloud {
 /* Runs the server until SIGTERM/SIGINT. Returns the process exit code. */
 int server_run(const struct serve_options *opt);
 
+/* The two halves of server_run, for tests that drive the loop themselves:
+ * cloud_open sets everything up and listens (c->base_url is then known);
+ * cloud_close frees whatever cloud_open got to, even after a failure. */
+int cloud_open(struct cloud *c, const struct serve_options *opt);
+void cloud_close(struct cloud *c);
+
 /* Strictly increasing ordering stamp (microseconds) for new rows. */
 int64_t cloud_next_seq(struct cloud *c);
 

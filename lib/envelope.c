@@ -70,6 +70,9 @@ int envelope_seal(const struct crypto_key *key, const char *payload_json, size_t
 	    crypto_key_fingerprint(key, fp))
 		goto cleanup;
 	rc = write_envelope(out, b64, sig, fp);
+	/* An envelope the agent would refuse as too large is not worth sending. */
+	if (rc == 0 && out->len - old_len > ENVELOPE_MAX_BYTES)
+		rc = -1;
 cleanup:
 	if (rc && out->data) {
 		out->len = old_len;

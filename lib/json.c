@@ -296,8 +296,9 @@ static long json_check(const char *text, size_t len, long max_tokens)
 
 /* ---- reader ---- */
 
-/* A scalar root is one token; jsmn's strict mode cannot end the text on a primitive. */
-static void scalar_root(jsmntok_t *t, const char *text, size_t len)
+/* A scalar root is one token; jsmn's strict mode cannot end the text on a primitive.
+ * Returns 0 (nothing done) when the root is an object or array. */
+static int scalar_root(jsmntok_t *t, const char *text, size_t len)
 {
 	size_t a = 0, b = len;
 
@@ -305,11 +306,14 @@ static void scalar_root(jsmntok_t *t, const char *text, size_t len)
 		a++;
 	while (b > a && is_ws(text[b - 1]))
 		b--;
+	if (text[a] == '{' || text[a] == '[')
+		return 0;
 	t->type = text[a] == '"' ? JSMN_STRING : JSMN_PRIMITIVE;
 	t->start = (int)(t->type == JSMN_STRING ? a + 1 : a);
 	t->end = (int)(t->type == JSMN_STRING ? b - 1 : b);
 	t->size = 0;
 	t->parent = -1;
+	return 1;
 }
 
 int json_parse(struct json_doc *doc, const char *text, size_t len, int max_tokens)
@@ -323,9 +327,7 @@ int json_parse(struct json_doc *doc, const char *text, size_t len, int max_token
 	jsmntok_t *t = calloc((size_t)count, sizeof(*t));
 	if (!t)
 		return -1;
-	if (count == 1) {
-		scalar_root(t, text, len);
-	} else {
+	if (!(count == 1 && scalar_root(t, text, len))) {
 		jsmn_parser p;
 		jsmn_init(&p);
 		if (jsmn_parse(&p, text, len, t, (unsigned)count) != count) {

@@ -27,17 +27,17 @@ echo "enrollment token:           ${TOKEN:0:24}... (one use, expires in 1 h)"
 
 say "A simulated $MODEL camera (serial $SERIAL) running AXIS OS $FROM gets the token"
 camera_create cam "$SERIAL" "$MODEL" "$FROM"
-agent_start cam --token "$TOKEN" --set long_poll_s=30
+agent_start cam --token "$TOKEN" --set long_poll_s=30 --set download_max_bytes_per_s=3000000
 wait_for 20 device_has "$SERIAL" os_version "$FROM" || fail "the camera did not enroll and report"
 DEVICE=$(cc device find "$SERIAL")
-grep -E "generated a new device key|enrolled as|reported AXIS OS" "$WORK/cam.log" | sed 's/^/  agent: /'
+grep -E "generated a new device key|enrolled as|reported AXIS OS" "$WORK/cam.log" | sed 's/^.*INFO: /  agent: /'
 echo "cloud sees device $DEVICE: serial $SERIAL, AXIS OS $(device_field "$SERIAL" os_version), online=$(device_field "$SERIAL" online)"
 
 say "Admin registers AXIS OS $TO for $MODEL and triggers an upgrade of this camera"
 "$MKIMAGE" "$WORK/AXIS_OS_$TO.bin" "$MODEL" "$TO" $((8 * 1024 * 1024)) ok
 IMAGE=$(cc image add "$MODEL" "$TO" "$WORK/AXIS_OS_$TO.bin")
 TASK=$(cc task create "$DEVICE" "$IMAGE")
-echo "image $IMAGE (8 MiB), task $TASK"
+echo "image $IMAGE (8 MiB), task $TASK (the camera downloads at up to 3 MB/s: a metered link)"
 cc task wait "$TASK" succeeded 90 | sed 's/^/  cloud: /' || fail "the upgrade did not succeed"
 grep -E "task .*->|rebooting|rebooting into|outcome" "$WORK/cam.log" | sed 's/^.*INFO: /  agent: /'
 wait_for 20 device_has "$SERIAL" os_version "$TO" || fail "the cloud did not see AXIS OS $TO"

@@ -10,6 +10,7 @@ CAMAGENT="$ROOT/$BUILD/camagent"
 SIMCAM="$ROOT/platform/sim/simcam.sh"
 MKIMAGE="$ROOT/platform/sim/mkimage.sh"
 WORK=${WORK:-$(mktemp -d "${TMPDIR:-/tmp}/camagent-test.XXXXXX")}
+mkdir -p "$WORK"
 PIDS=()
 
 cleanup() {
@@ -25,17 +26,19 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Starts camcloud; sets CLOUD_URL and CLOUD_DATA.
+# cloud_start [PORT]: starts camcloud (a free port by default); sets CLOUD_URL and CLOUD_DATA.
 cloud_start() {
 	CLOUD_DATA="$WORK/cloud"
 	rm -f "$WORK/cloud.url"
-	"$CAMCLOUD" serve --data "$CLOUD_DATA" --listen 127.0.0.1:0 --url-file "$WORK/cloud.url" \
+	"$CAMCLOUD" serve --data "$CLOUD_DATA" --listen "127.0.0.1:${1:-0}" --url-file "$WORK/cloud.url" \
 		>>"$WORK/cloud.log" 2>&1 &
 	CLOUD_PID=$!
 	PIDS+=("$CLOUD_PID")
 	wait_for 10 test -s "$WORK/cloud.url" || { echo "camcloud did not start:"; cat "$WORK/cloud.log"; return 1; }
 	CLOUD_URL=$(cat "$WORK/cloud.url")
 }
+
+cloud_port() { echo "${CLOUD_URL##*:}"; }
 
 cloud_stop() {
 	kill -TERM "$CLOUD_PID" 2>/dev/null
@@ -61,6 +64,42 @@ agent_start() {
 		--sim-dir "$WORK/$name" --allow-insecure-http "$@" >>"$WORK/$name.log" 2>&1 &
 	AGENT_PID=$!
 	PIDS+=("$AGENT_PID")
+}
+
+# agent_kill9: kill -9 the agent (a crash or power cut); its power loop ends with it.
+agent_kill9() {
+	pkill -9 -P "$AGENT_PID" 2>/dev/null
+	wait "$AGENT_PID" 2>/dev/null
+}
+
+# agent_status NAME: `camagent status` of a camera.
+agent_status() {
+	"$CAMAGENT" status --state-dir "$WORK/$1/agent"
+}
+
+# check NAME CMD...: one test case: prints PASS/FAIL NAME; failures set FAILED=1.
+FAILED=0
+check() {
+	local name=$1
+	shift
+	if "$@"; then
+		echo "PASS $name"
+	else
+		echo "FAIL $name"
+		FAILED=1
+	fi
+}
+
+# finish: dumps logs when something failed; the exit code of the test script.
+finish() {
+	if [ "$FAILED" != 0 ]; then
+		local f
+		for f in "$WORK"/*.log; do
+			echo "--- $f"
+			tail -n 40 "$f"
+		done
+	fi
+	exit "$FAILED"
 }
 
 agent_stop() {
@@ -100,4 +139,19 @@ token_secret() {
 import base64, json, sys
 b = sys.argv[1].split(".", 1)[1]
 print(json.loads(base64.urlsafe_b64decode(b + "=" * (-len(b) % 4)))["secret"])' "$1"
+}
+
+# proxy_start: a fault-injecting proxy in front of the cloud; sets PROXY_URL.
+# Change its behaviour with `faults '<rules json>'`; its request log is $WORK/proxy.log.
+proxy_start() {
+	faults '{"rules": []}'
+	python3 "$ROOT/tests/tools/faultproxy.py" --upstream "$CLOUD_URL" --rules "$WORK/faults.json" \
+		--log "$WORK/proxy.log" --url-file "$WORK/proxy.url" >>"$WORK/proxy.out" 2>&1 &
+	PIDS+=($!)
+	wait_for 10 test -s "$WORK/proxy.url" || { echo "faultproxy did not start"; return 1; }
+	PROXY_URL=$(cat "$WORK/proxy.url")
+}
+
+faults() {
+	printf '%s\n' "$1" >"$WORK/faults.json.tmp" && mv "$WORK/faults.json.tmp" "$WORK/faults.json"
 }

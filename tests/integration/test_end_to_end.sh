@@ -5,12 +5,6 @@
 set -u
 . "$(dirname "$0")/../lib.sh"
 
-check() { # name cmd...
-	local name=$1
-	shift
-	if "$@"; then echo "PASS $name"; else echo "FAIL $name"; FAILED=1; fi
-}
-FAILED=0
 SERIAL=ACCC8E000001
 MODEL=P3265-LVE
 
@@ -24,7 +18,7 @@ agent_start cam --token "$TOKEN" --set long_poll_s=20
 check enroll_and_report wait_for 20 device_has "$SERIAL" os_version 11.11.73
 DEVICE=$(cc device find "$SERIAL")
 check device_key_is_private test "$(stat -c %a "$WORK/cam/agent/device.key")" = 600
-check status_shows_enrolled grep -q '^enrollment: *enrolled' <("$CAMAGENT" status --state-dir "$WORK/cam/agent")
+check status_shows_enrolled grep -q '^enrollment: *enrolled' <(agent_status cam)
 
 "$MKIMAGE" "$WORK/good.bin" "$MODEL" 12.0.1 $((2 * 1024 * 1024)) ok
 IMAGE=$(cc image add "$MODEL" 12.0.1 "$WORK/good.bin")
@@ -32,7 +26,7 @@ TASK=$(cc task create "$DEVICE" "$IMAGE")
 check upgrade_succeeds cc task wait "$TASK" succeeded 60
 check reboot_happened grep -q "rebooting" "$WORK/cam.log"
 check cloud_sees_new_version wait_for 20 device_has "$SERIAL" os_version 12.0.1
-check camera_runs_new_version grep -q '^AXIS OS: *12.0.1' <("$CAMAGENT" status --state-dir "$WORK/cam/agent")
+check camera_runs_new_version grep -q '^AXIS OS: *12.0.1' <(agent_status cam)
 
 LICENSE=$(cc license issue "$DEVICE" camagent-analytics)
 check license_active cc license wait "$LICENSE" active 30
@@ -56,5 +50,4 @@ agent_stop
 cloud_stop
 check no_admin_token_in_logs not grep -qF "$(cat "$CLOUD_DATA/admin.token")" "$WORK/cam.log" "$WORK/cloud.log"
 check no_token_secret_in_logs not grep -qF "$(token_secret "$TOKEN")" "$WORK/cam.log" "$WORK/cloud.log"
-[ $FAILED = 0 ] || { echo "--- agent log"; tail -n 60 "$WORK/cam.log"; echo "--- cloud log"; tail -n 30 "$WORK/cloud.log"; }
-exit $FAILED
+finish

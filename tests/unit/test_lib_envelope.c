@@ -239,6 +239,39 @@ static void test_size_bound(void **state)
 	buf_free(&env);
 }
 
+/* A payload object {"type":"task","pad":"xxx..."} of exactly len bytes. */
+static char *padded_payload(size_t len)
+{
+	char *p = malloc(len + 1);
+	const char *head = "{\"type\":\"task\",\"pad\":\"";
+
+	assert_non_null(p);
+	memset(p, 'x', len);
+	memcpy(p, head, strlen(head));
+	memcpy(p + len - 2, "\"}", 3);
+	return p;
+}
+
+static void test_seal_size_limit(void **state)
+{
+	struct buf env, payload;
+	/* base64 grows by 4/3: 40 KiB fits in a 64 KiB envelope, 50 KiB does not. */
+	char *fits = padded_payload(40 * 1024), *too_big = padded_payload(50 * 1024);
+
+	buf_init(&env, 4 * ENVELOPE_MAX_BYTES);
+	assert_int_equal(envelope_seal(cloud, fits, strlen(fits), &env), 0);
+	assert_true(env.len <= ENVELOPE_MAX_BYTES);
+	assert_int_equal(open_text(env.data, env.len, &payload), ENVELOPE_OK);
+	assert_string_equal(buf_str(&payload), fits);
+	buf_free(&payload);
+	buf_reset(&env);
+	assert_int_equal(envelope_seal(cloud, too_big, strlen(too_big), &env), -1);
+	assert_int_equal(env.len, 0);
+	buf_free(&env);
+	free(fits);
+	free(too_big);
+}
+
 static void test_extra_fields_ignored(void **state)
 {
 	struct buf env, payload;
@@ -370,6 +403,7 @@ int main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_signed_non_json_payload),
 		cmocka_unit_test(test_size_bound),
+		cmocka_unit_test(test_seal_size_limit),
 		cmocka_unit_test(test_extra_fields_ignored),
 		cmocka_unit_test(test_binding_ok),
 		cmocka_unit_test(test_binding_errors),

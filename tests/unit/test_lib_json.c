@@ -51,6 +51,37 @@ static void test_malformed_documents(void **state)
 			fail_msg("malformed JSON accepted: %s", bad[i]);
 }
 
+static void test_root_types(void **state)
+{
+	static const struct {
+		const char *text;
+		enum json_type type;
+	} cases[] = {
+		{ "{}", JSON_OBJECT }, { " [ ] ", JSON_ARRAY }, { "{\"a\":1}", JSON_OBJECT },
+		{ "[1]", JSON_ARRAY }, { "\"s\"", JSON_STRING }, { " 12 ", JSON_PRIMITIVE },
+		{ "null", JSON_PRIMITIVE },
+	};
+	struct json_doc doc;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(json_parse(&doc, cases[i].text, strlen(cases[i].text), 8), 0);
+		assert_int_equal(json_type_of(&doc, 0), cases[i].type);
+		json_free(&doc);
+	}
+	assert_int_equal(json_parse(&doc, "[]", 2, 8), 0);
+	assert_int_equal(json_array_len(&doc, 0), 0);
+	assert_int_equal(json_array_at(&doc, 0, 0), -1);
+	json_free(&doc);
+	assert_int_equal(json_parse(&doc, "{}", 2, 8), 0);
+	assert_int_equal(json_find(&doc, 0, "a"), -1);
+	json_free(&doc);
+	int64_t v;
+	assert_int_equal(json_parse(&doc, " -17 ", 5, 8), 0);
+	assert_int_equal(json_tok_int64(&doc, 0, &v), 0);
+	assert_int_equal(v, -17);
+	json_free(&doc);
+}
+
 static void test_embedded_nul_and_length(void **state)
 {
 	/* A NUL inside the given length is garbage, not an end of text. */
@@ -512,6 +543,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid_documents),
 		cmocka_unit_test(test_malformed_documents),
+		cmocka_unit_test(test_root_types),
 		cmocka_unit_test(test_embedded_nul_and_length),
 		cmocka_unit_test(test_depth_limit),
 		cmocka_unit_test(test_token_limit),

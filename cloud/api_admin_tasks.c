@@ -1,0 +1,294 @@
+/* api_admin_tasks: admin API §8 for upgrade tasks, licenses and the history log.
+ * Creating a task answers the device's held long poll at once. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../lib/log.h"
+#include "api.h"
+#include "longpoll.h"
+#include "policy.h"
+
+#define TASK_TTL_DEFAULT 86400
+#define TASK_TTL_MAX (366 * 86400)
+#define HISTORY_LIMIT 1000
+
+#define TASK_SELECT                                                                      \
+	"SELECT t.id, t.device_id, i.version, t.state, t.progress, t.reason, t.image_id,"   \
+	" t.allow_downgrade, t.created_at, t.updated_at, t.expires_at, d.serial"             \
+	" FROM tasks t JOIN images i ON i.id = t.image_id JOIN devices d ON d.id = t.device_id"
+
+static const char *col(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+static void task_object(struct json_writer *w, sqlite3_stmt *st)
+{
+	jw_object_begin(w);
+	jw_kv_string(w, "id", col(st, 0));
+	jw_kv_string(w, "device_id", col(st, 1));
+	jw_kv_string(w, "target_version", col(st, 2));
+	jw_kv_string(w, "state", col(st, 3));
+	jw_kv_int(w, "progress", db_col_int(st, 4));
+	jw_kv_string(w, "reason", col(st, 5));
+	jw_kv_string(w, "image_id", col(st, 6));
+	jw_kv_bool(w, "allow_downgrade", (int)db_col_int(st, 7));
+	jw_kv_int(w, "created_at", db_col_int(st, 8));
+	jw_kv_int(w, "updated_at", db_col_int(st, 9));
+	jw_kv_int(w, "expires_at", db_col_int(st, 10));
+	jw_kv_string(w, "serial", col(st, 11));
+	jw_object_end(w);
+}
+
+/* Reads the device's model/serial (live devices only); fills rp when unknown. */
+static int device_model(struct request *rq, struct reply *rp, const char *id, char *model,
+			char *serial)
+{
+	sqlite3_stmt *st = db_stmt(rq->c->db, "SELECT model, serial FROM devices WHERE id = ?"
+				   " AND removed = 0", "s", id);
+	int r = st ? db_step(st) : DB_ERROR;
+	if (r == 1 && (db_col_str(st, 0, model, FIELD_SHORT) || db_col_str(st, 1, serial, FIELD_SHORT)))
+		r = DB_ERROR;
+	sqlite3_finalize(st);
+	if (r == 0)
+		reply_error(rp, 400, "bad_request", "unknown device %s", id);
+	else if (r < 0)
+		reply_internal(rp);
+	return r == 1 ? 0 : -1;
+}
+
+void admin_task_create(struct request *rq, struct reply *rp)
+{
+	char dev[DB_ID_LEN] = "", img[DB_ID_LEN] = "", id[DB_ID_LEN], model[FIELD_SHORT];
+	char serial[FIELD_SHORT], img_model[FIELD_SHORT] = "", version[FIELD_SHORT] = "";
+	int64_t ttl = TASK_TTL_DEFAULT;
+	int downgrade = 0;
+	sqlite3 *db = rq->c->db;
+
+	if (req_string(rq, rp, "device_id", dev, sizeof(dev)) != 0 ||
+	    req_string(rq, rp, "image_id", img, sizeof(img)) != 0 ||
+	    req_bool_opt(rq, rp, "allow_downgrade", &downgrade) != 0 ||
+	    req_int_opt(rq, rp, "expires_in", &ttl) != 0)
+		return;
+	if (!is_hex_id(dev) || !is_hex_id(img) || ttl < 1 || ttl > TASK_TTL_MAX) {
+		reply_bad_field(rp, !is_hex_id(dev) ? "device_id" : !is_hex_id(img) ? "image_id"
+										 : "expires_in");
+		return;
+	}
+	if (device_model(rq, rp, dev, model, serial) != 0)
+		return;
+	sqlite3_stmt *st = db_stmt(db, "SELECT model, version FROM images WHERE id = ?", "s", img);
+	int r = st ? db_step(st) : DB_ERROR;
+	if (r == 1) {
+		db_col_str(st, 0, img_model, sizeof(img_model));
+		db_col_str(st, 1, version, sizeof(version));
+	}
+	sqlite3_finalize(st);
+	if (r == 0) {
+		reply_error(rp, 400, "bad_request", "unknown image %s", img);
+		return;
+	}
+	if (r == 1 && strcmp(img_model, model) != 0) {
+		reply_error(rp, 400, "bad_request", "image %s is for model %s but device %s is a %s",
+			    img, img_model, serial, model);
+		return;
+	}
+	if (r < 0 || db_new_id(id) != 0 || db_begin(db) != 0) {
+		reply_internal(rp);
+		return;
+	}
+	if (db_exec(db, "INSERT INTO tasks (id, device_id, image_id, state, allow_downgrade,"
+			" created_at, updated_at, expires_at, seq) VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?)",
+		    "sssbiiii", id, dev, img, downgrade, rq->now, rq->now, rq->now + ttl,
+		    cloud_next_seq(rq->c)) != 1 ||
+	    db_historyf(db, rq->now, "task.create", "task %s: upgrade %s (%s) to %s%s", id, serial,
+			model, version, downgrade ? ", downgrade allowed" : "") != 0 ||
+	    db_commit(db) != 0) {
+		db_rollback(db);
+		reply_internal(rp);
+		return;
+	}
+	log_info("task %s created: %s to %s", id, serial, version);
+	longpoll_wake(rq->c->lp, dev);
+	struct json_writer *w = reply_json(rp, 200);
+	jw_object_begin(w);
+	jw_kv_string(w, "id", id);
+	jw_kv_string(w, "state", "pending");
+	jw_object_end(w);
+}
+
+void admin_task_show(struct request *rq, struct reply *rp)
+{
+	sqlite3_stmt *st = db_stmt(rq->c->db, TASK_SELECT " WHERE t.id = ?", "s", rq->arg);
+	int r = st ? db_step(st) : DB_ERROR;
+	if (r == 1)
+		task_object(reply_json(rp, 200), st);
+	else if (r == 0)
+		reply_error(rp, 404, "not_found", "no such task");
+	else
+		reply_internal(rp);
+	sqlite3_finalize(st);
+}
+
+void admin_task_list(struct request *rq, struct reply *rp)
+{
+	sqlite3_stmt *st = db_stmt(rq->c->db, TASK_SELECT " ORDER BY t.seq", "");
+	struct json_writer *w = reply_json(rp, 200);
+	jw_object_begin(w);
+	jw_key(w, "tasks");
+	jw_array_begin(w);
+	int r = st ? 1 : DB_ERROR;
+	while (r == 1 && (r = db_step(st)) == 1)
+		task_object(w, st);
+	sqlite3_finalize(st);
+	jw_array_end(w);
+	jw_object_end(w);
+	if (r < 0)
+		reply_internal(rp);
+}
+
+void admin_task_cancel(struct request *rq, struct reply *rp)
+{
+	char state[32] = "";
+	sqlite3 *db = rq->c->db;
+	sqlite3_stmt *st = db_stmt(db, "SELECT state FROM tasks WHERE id = ?", "s", rq->arg);
+	int r = st ? db_step(st) : DB_ERROR;
+	if (r == 1)
+		db_col_str(st, 0, state, sizeof(state));
+	sqlite3_finalize(st);
+	if (r == 0) {
+		reply_error(rp, 404, "not_found", "no such task");
+		return;
+	}
+	if (r == 1 && !task_state_cancellable(state)) {
+		reply_error(rp, 400, "bad_request", "task is %s: too late to cancel", state);
+		return;
+	}
+	if (r < 0 || db_begin(db) != 0) {
+		reply_internal(rp);
+		return;
+	}
+	if (db_exec(db, "UPDATE tasks SET state = 'cancelled', updated_at = ? WHERE id = ?"
+		    " AND state = ?", "iss", rq->now, rq->arg, state) != 1 ||
+	    db_historyf(db, rq->now, "task.cancel", "task %s cancelled while %s", rq->arg,
+			state) != 0 ||
+	    db_commit(db) != 0) {
+		db_rollback(db);
+		reply_internal(rp);
+		return;
+	}
+	struct json_writer *w = reply_json(rp, 200);
+	jw_object_begin(w);
+	jw_kv_string(w, "id", rq->arg);
+	jw_kv_string(w, "state", "cancelled");
+	jw_object_end(w);
+}
+
+void admin_license_issue(struct request *rq, struct reply *rp)
+{
+	char dev[DB_ID_LEN] = "", app[FIELD_NAME], id[DB_ID_LEN], model[FIELD_SHORT];
+	char serial[FIELD_SHORT];
+	int64_t exp = 0;
+	sqlite3 *db = rq->c->db;
+
+	if (req_string(rq, rp, "device_id", dev, sizeof(dev)) != 0 ||
+	    req_string(rq, rp, "app", app, sizeof(app)) != 0 ||
+	    req_int_opt(rq, rp, "license_exp", &exp) != 0)
+		return;
+	if (!is_hex_id(dev) || exp < 0) {
+		reply_bad_field(rp, exp < 0 ? "license_exp" : "device_id");
+		return;
+	}
+	if (device_model(rq, rp, dev, model, serial) != 0)
+		return;
+	if (db_new_id(id) != 0 || db_begin(db) != 0) {
+		reply_internal(rp);
+		return;
+	}
+	if (db_exec(db, "INSERT INTO licenses (id, device_id, app, license_exp, state, created_at,"
+			" updated_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)", "sssiii", id, dev, app, exp,
+		    rq->now, rq->now) != 1 ||
+	    db_historyf(db, rq->now, "license.issue", "license %s: %s for %s (exp %" PRId64 ")", id,
+			app, serial, exp) != 0 ||
+	    db_commit(db) != 0) {
+		db_rollback(db);
+		reply_internal(rp);
+		return;
+	}
+	longpoll_wake(rq->c->lp, dev); /* "check licenses" now rather than at its next check */
+	struct json_writer *w = reply_json(rp, 200);
+	jw_object_begin(w);
+	jw_kv_string(w, "id", id);
+	jw_kv_string(w, "state", "pending");
+	jw_object_end(w);
+}
+
+#define LICENSE_SELECT                                                                   \
+	"SELECT l.id, l.device_id, d.serial, l.app, l.state, l.reason, l.license_exp,"      \
+	" l.updated_at FROM licenses l JOIN devices d ON d.id = l.device_id"
+
+static void license_object(struct json_writer *w, sqlite3_stmt *st)
+{
+	static const char *const keys[] = {"id", "device_id", "serial", "app", "state", "reason"};
+	jw_object_begin(w);
+	for (int i = 0; i < 6; i++)
+		jw_kv_string(w, keys[i], col(st, i));
+	jw_kv_int(w, "license_exp", db_col_int(st, 6));
+	jw_kv_int(w, "updated_at", db_col_int(st, 7));
+	jw_object_end(w);
+}
+
+void admin_license_list(struct request *rq, struct reply *rp)
+{
+	sqlite3_stmt *st = db_stmt(rq->c->db, LICENSE_SELECT " ORDER BY l.created_at, l.id", "");
+	struct json_writer *w = reply_json(rp, 200);
+	jw_object_begin(w);
+	jw_key(w, "licenses");
+	jw_array_begin(w);
+	int r = st ? 1 : DB_ERROR;
+	while (r == 1 && (r = db_step(st)) == 1)
+		license_object(w, st);
+	sqlite3_finalize(st);
+	jw_array_end(w);
+	jw_object_end(w);
+	if (r < 0)
+		reply_internal(rp);
+}
+
+void admin_license_show(struct request *rq, struct reply *rp)
+{
+	sqlite3_stmt *st = db_stmt(rq->c->db, LICENSE_SELECT " WHERE l.id = ?", "s", rq->arg);
+	int r = st ? db_step(st) : DB_ERROR;
+	if (r == 1)
+		license_object(reply_json(rp, 200), st);
+	else if (r == 0)
+		reply_error(rp, 404, "not_found", "no such license");
+	else
+		reply_internal(rp);
+	sqlite3_finalize(st);
+}
+
+void admin_history(struct request *rq, struct reply *rp)
+{
+	sqlite3_stmt *st = db_stmt(rq->c->db, "SELECT at, action, detail FROM (SELECT seq, at,"
+				   " action, detail FROM history ORDER BY seq DESC LIMIT ?) h"
+				   " ORDER BY seq", "i", (int64_t)HISTORY_LIMIT);
+	struct json_writer *w = reply_json(rp, 200);
+	jw_object_begin(w);
+	jw_key(w, "events");
+	jw_array_begin(w);
+	int r = st ? 1 : DB_ERROR;
+	while (r == 1 && (r = db_step(st)) == 1) {
+		jw_object_begin(w);
+		jw_kv_int(w, "at", db_col_int(st, 0));
+		jw_kv_string(w, "action", col(st, 1));
+		jw_kv_string(w, "detail", col(st, 2));
+		jw_object_end(w);
+	}
+	sqlite3_finalize(st);
+	jw_array_end(w);
+	jw_object_end(w);
+	if (r < 0)
+		reply_internal(rp);
+}

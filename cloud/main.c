@@ -1,0 +1,69 @@
+/* camcloud entry point: `camcloud serve ...` runs the server, every other command
+ * is the admin command line (cli.c) talking to a running server over HTTP. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../lib/log.h"
+#include "cli.h"
+#include "server.h"
+
+static int serve_usage(void)
+{
+	fprintf(stderr, "usage: camcloud serve --data DIR [--listen HOST:PORT] [--public-url URL]\n"
+			"                      [--url-file FILE] [--log-level error|warn|info|debug]\n"
+			"  PORT 0 picks a free port; the bound URL is written to FILE and DIR/server.url.\n");
+	return 2;
+}
+
+static int serve_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"data", required_argument, NULL, 'd'},
+		{"listen", required_argument, NULL, 'l'},
+		{"public-url", required_argument, NULL, 'p'},
+		{"url-file", required_argument, NULL, 'u'},
+		{"log-level", required_argument, NULL, 'v'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct serve_options o;
+	int ch;
+	memset(&o, 0, sizeof(o));
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'd':
+			o.data_dir = optarg;
+			break;
+		case 'l':
+			o.listen = optarg;
+			break;
+		case 'p':
+			o.public_url = optarg;
+			break;
+		case 'u':
+			o.url_file = optarg;
+			break;
+		case 'v':
+			o.log_level = optarg;
+			break;
+		default:
+			return serve_usage();
+		}
+	}
+	if (optind != argc || !o.data_dir)
+		return serve_usage();
+	return server_run(&o);
+}
+
+int main(int argc, char **argv)
+{
+	log_init("camcloud", LOGL_INFO, 0);
+	if (argc >= 2 && strcmp(argv[1], "serve") == 0)
+		return serve_main(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
+		printf("camcloud %s\n", CAMAGENT_VERSION);
+		return 0;
+	}
+	return cli_main(argc, argv);
+}

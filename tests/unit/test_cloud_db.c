@@ -1,0 +1,223 @@
+/* Unit tests for cloud/db: migrations on a fresh database, on an already-migrated
+ * one (a no-op), from an older schema version, refusal of a newer schema; WAL mode;
+ * and the statement helpers (binding, constraint reporting, bounded reads). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "../../cloud/db.h"
+#include "../../lib/log.h"
+
+struct fixture {
+	char dir[64];
+	char path[128];
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	if (!f)
+		return -1;
+	strcpy(f->dir, "/tmp/test_cloud_db.XXXXXX");
+	if (!mkdtemp(f->dir)) {
+		free(f);
+		return -1;
+	}
+	snprintf(f->path, sizeof(f->path), "%s/camcloud.db", f->dir);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char p[160];
+	static const char *const suffix[] = {"", "-wal", "-shm"};
+	for (int i = 0; i < 3; i++) {
+		snprintf(p, sizeof(p), "%s%s", f->path, suffix[i]);
+		unlink(p);
+	}
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static int table_has_column(sqlite3 *db, const char *table, const char *column)
+{
+	char sql[128];
+	snprintf(sql, sizeof(sql), "SELECT %s FROM %s LIMIT 0", column, table);
+	sqlite3_stmt *st = NULL;
+	int ok = sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK;
+	sqlite3_finalize(st);
+	return ok;
+}
+
+static void test_fresh_database(void **state)
+{
+	struct fixture *f = *state;
+	sqlite3 *db;
+	assert_int_equal(db_open(f->path, &db), 0);
+	assert_int_equal(db_schema_version(db), db_latest_version());
+	assert_true(db_latest_version() >= 2);
+	static const char *const tables[] = {"orgs", "folders", "enrollment_tokens", "devices",
+					     "access_tokens", "auth_nonces", "images", "tasks",
+					     "licenses", "history"};
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
+		assert_true(table_has_column(db, tables[i], "*"));
+	assert_true(table_has_column(db, "licenses", "check_sent"));
+
+	sqlite3_stmt *st = db_stmt(db, "PRAGMA journal_mode", "");
+	assert_non_null(st);
+	assert_int_equal(db_step(st), 1);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
+	sqlite3_finalize(st);
+	db_close(db);
+}
+
+static void test_already_migrated_is_a_noop(void **state)
+{
+	struct fixture *f = *state;
+	sqlite3 *db;
+	assert_int_equal(db_open(f->path, &db), 0);
+	assert_int_equal(db_exec(db, "INSERT INTO orgs (id, name, created_at) VALUES (?, ?, ?)",
+				 "ssi", "0123456789abcdef0123456789abcdef", "Acme", (int64_t)5), 1);
+	db_close(db);
+
+	assert_int_equal(db_open(f->path, &db), 0);
+	assert_int_equal(db_schema_version(db), db_latest_version());
+	assert_int_equal(db_migrate(db), db_latest_version());
+	sqlite3_stmt *st = db_stmt(db, "SELECT name FROM orgs", "");
+	assert_int_equal(db_step(st), 1);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), "Acme");
+	assert_int_equal(db_step(st), 0);
+	sqlite3_finalize(st);
+	db_close(db);
+}
+
+static void test_migrates_from_older_version(void **state)
+{
+	struct fixture *f = *state;
+	sqlite3 *db;
+	assert_int_equal(db_open(f->path, &db), 0);
+	/* Turn it back into a version-1 database holding a license. */
+	assert_int_equal(db_exec(db, "ALTER TABLE licenses DROP COLUMN check_sent", ""), 0);
+	assert_int_equal(db_exec(db, "PRAGMA user_version = 1", ""), 0);
+	assert_false(table_has_column(db, "licenses", "check_sent"));
+	db_close(db);
+
+	assert_int_equal(db_open(f->path, &db), 0);
+	assert_int_equal(db_schema_version(db), db_latest_version());
+	assert_true(table_has_column(db, "licenses", "check_sent"));
+	db_close(db);
+}
+
+static void test_newer_schema_refused(void **state)
+{
+	struct fixture *f = *state;
+	sqlite3 *db;
+	char pragma[64];
+	assert_int_equal(db_open(f->path, &db), 0);
+	snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", db_latest_version() + 1);
+	assert_int_equal(db_exec(db, pragma, ""), 0);
+	db_close(db);
+	assert_int_equal(db_open(f->path, &db), -1);
+	assert_null(db);
+}
+
+static void test_helpers(void **state)
+{
+	struct fixture *f = *state;
+	sqlite3 *db;
+	char id[DB_ID_LEN], id2[DB_ID_LEN], small[4];
+	assert_int_equal(db_open(f->path, &db), 0);
+
+	assert_int_equal(db_new_id(id), 0);
+	assert_int_equal(db_new_id(id2), 0);
+	assert_int_equal(strlen(id), 32);
+	assert_string_not_equal(id, id2);
+
+	assert_int_equal(db_exec(db, "INSERT INTO orgs (id, name, created_at) VALUES (?, ?, ?)",
+				 "ssi", id, "Acme", (int64_t)1), 1);
+	/* the primary key refuses a duplicate: reported as a constraint, not an error */
+	assert_int_equal(db_exec(db, "INSERT INTO orgs (id, name, created_at) VALUES (?, ?, ?)",
+				 "ssi", id, "Again", (int64_t)2), DB_CONSTRAINT);
+	/* NOT NULL through a NULL binding */
+	assert_int_equal(db_exec(db, "INSERT INTO orgs (id, name, created_at) VALUES (?, ?, ?)",
+				 "ssi", id2, NULL, (int64_t)2), DB_CONSTRAINT);
+	/* bad SQL and bad type letters fail cleanly */
+	assert_int_equal(db_exec(db, "SELEKT 1", ""), DB_ERROR);
+	assert_null(db_stmt(db, "SELECT ?", "x", 1));
+
+	sqlite3_stmt *st = db_stmt(db, "SELECT name, created_at, ? FROM orgs WHERE id = ?", "bs",
+				   7, id);
+	assert_int_equal(db_step(st), 1);
+	assert_int_equal(db_col_str(st, 0, small, sizeof(small)), -1); /* "Acme" needs 5 */
+	assert_string_equal(small, "");
+	char name[8];
+	assert_int_equal(db_col_str(st, 0, name, sizeof(name)), 0);
+	assert_string_equal(name, "Acme");
+	assert_int_equal(db_col_int(st, 1), 1);
+	assert_int_equal(db_col_int(st, 2), 1); /* 'b' binds 0/1 */
+	sqlite3_finalize(st);
+
+	/* a rolled-back transaction leaves nothing */
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(db_history(db, 10, "test.action", "kept?"), 0);
+	db_rollback(db);
+	assert_int_equal(db_begin(db), 0);
+	assert_int_equal(db_historyf(db, 11, "test.action", "n=%d", 42), 0);
+	assert_int_equal(db_commit(db), 0);
+	st = db_stmt(db, "SELECT at, detail FROM history", "");
+	assert_int_equal(db_step(st), 1);
+	assert_int_equal(db_col_int(st, 0), 11);
+	assert_string_equal((const char *)sqlite3_column_text(st, 1), "n=42");
+	assert_int_equal(db_step(st), 0);
+	sqlite3_finalize(st);
+	db_close(db);
+}
+
+static void test_serial_unique_among_live_devices(void **state)
+{
+	struct fixture *f = *state;
+	sqlite3 *db;
+	const char *org = "00000000000000000000000000000001";
+	const char *folder = "00000000000000000000000000000002";
+	static const char ins[] =
+		"INSERT INTO devices (id, org_id, folder_id, serial, model, hardware_id, arch,"
+		" public_key, key_fp, os_version, agent_version, created_at, removed)"
+		" VALUES (?, ?, ?, 'S1', 'M', 'H', 'aarch64', 'pem', 'fp', '1', '1', 0, ?)";
+	assert_int_equal(db_open(f->path, &db), 0);
+	assert_int_equal(db_exec(db, "INSERT INTO orgs (id, name, created_at) VALUES (?, 'o', 0)",
+				 "s", org), 1);
+	assert_int_equal(db_exec(db, "INSERT INTO folders (id, org_id, name, created_at)"
+				 " VALUES (?, ?, 'f', 0)", "ss", folder, org), 1);
+	assert_int_equal(db_exec(db, ins, "sssb", "d1000000000000000000000000000000", org, folder,
+				 0), 1);
+	assert_int_equal(db_exec(db, ins, "sssb", "d2000000000000000000000000000000", org, folder,
+				 0), DB_CONSTRAINT);
+	/* once removed, the serial may enroll again */
+	assert_int_equal(db_exec(db, "UPDATE devices SET removed = 1", ""), 1);
+	assert_int_equal(db_exec(db, ins, "sssb", "d2000000000000000000000000000000", org, folder,
+				 0), 1);
+	db_close(db);
+}
+
+int main(void)
+{
+	log_init("test_cloud_db", LOGL_ERROR, 0);
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_fresh_database, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_already_migrated_is_a_noop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migrates_from_older_version, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_helpers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_serial_unique_among_live_devices, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
