@@ -207,9 +207,17 @@ static void step(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	if (tasks_active(a)) {
-		if (!tasks_advance(a))
-			schedule(a, seconds_until(a->next_report < a->access_expires ? a->next_report
-									  : a->access_expires, now));
+		if (!tasks_advance(a)) {
+			/* Waiting (download running or backing off): wake for whatever is due first. */
+			int64_t wake = a->next_report;
+			if (a->access_expires < wake)
+				wake = a->access_expires;
+			if (a->next_license_check < wake)
+				wake = a->next_license_check;
+			if (a->task.retry_at > now && a->task.retry_at < wake)
+				wake = a->task.retry_at;
+			schedule(a, seconds_until(wake, now));
+		}
 		return;
 	}
 	int wait = a->cfg.long_poll_s;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../lib/log.h"
@@ -20,6 +21,8 @@ struct download {
 	char sha256[CRYPTO_SHA256_HEX_LEN];
 	int fd;
 	uint64_t have;              /* bytes in the file */
+	uint64_t resumed_at;        /* bytes already there when this attempt started */
+	struct timespec started;
 	struct sha256_stream hash;
 	struct http_request *req;
 	int overflow;               /* server sent more than the expected size */
@@ -104,7 +107,14 @@ static void verify(struct download *d)
 		finish(d, DOWNLOAD_FAILED, "SHA-256 mismatch: got %s, expected %s", got, d->sha256);
 		return;
 	}
-	finish(d, DOWNLOAD_DONE, "verified %llu bytes", (unsigned long long)d->have);
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	double secs = (double)(now.tv_sec - d->started.tv_sec) +
+		      (double)(now.tv_nsec - d->started.tv_nsec) / 1e9;
+	uint64_t moved = d->have - d->resumed_at;
+	finish(d, DOWNLOAD_DONE, "%llu bytes verified; %llu transferred in %.2f s (%llu bytes/s)",
+	       (unsigned long long)d->have, (unsigned long long)moved, secs,
+	       (unsigned long long)(secs > 0 ? (double)moved / secs : 0));
 }
 
 static void on_done(const struct http_response *resp, void *arg)
@@ -218,6 +228,8 @@ int download_start(struct http_client *http, const struct download_spec *spec,
 		*out = NULL;
 		return 0;
 	}
+	d->resumed_at = d->have;
+	clock_gettime(CLOCK_MONOTONIC, &d->started);
 	if (d->have)
 		log_info("download: resuming %s at byte %llu of %llu", d->url,
 			 (unsigned long long)d->have, (unsigned long long)spec->size);

@@ -164,29 +164,34 @@ static void log_refused_url(const char *url, const char *why)
 
 static void check_multi_info(struct http_client *c);
 
+/* Lets curl act on fd (or on its timeout), then completes whatever finished.
+ * No "nothing running: delete the timer" afterwards as in multi-event.c: a done
+ * callback may just have started a request that needs that timer. */
+static void socket_action(struct http_client *c, curl_socket_t fd, int flags)
+{
+	int running = 0;
+	CURLMcode rc = curl_multi_socket_action(c->multi, fd, flags, &running);
+
+	if (rc != CURLM_OK)
+		log_error("http: curl_multi_socket_action: %s", curl_multi_strerror(rc));
+	check_multi_info(c);
+}
+
 static void on_socket_event(evutil_socket_t fd, short what, void *arg)
 {
 	struct http_sock *s = arg;
-	struct http_client *c = s->c; /* s may be freed by socket_action */
-	int flags = 0, running = 0;
+	int flags = 0;
 
 	if (what & EV_READ)
 		flags |= CURL_CSELECT_IN;
 	if (what & EV_WRITE)
 		flags |= CURL_CSELECT_OUT;
-	curl_multi_socket_action(c->multi, fd, flags, &running);
-	/* No "running == 0: delete the timer" here (multi-event.c does it): a done
-	 * callback may just have started a request that needs that timer. */
-	check_multi_info(c);
+	socket_action(s->c, fd, flags); /* s may be freed in there */
 }
 
 static void on_timer(evutil_socket_t fd, short what, void *arg)
 {
-	struct http_client *c = arg;
-	int running = 0;
-
-	curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	check_multi_info(c);
+	socket_action(arg, CURL_SOCKET_TIMEOUT, 0);
 }
 
 static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
@@ -689,7 +694,9 @@ fail:
 	return -1;
 }
 
-/* Must not be called from a done callback (the loop still uses the client then). */
+/* Must not be called from a done callback: the finishing request and the loop's
+ * callback still use the client after the callback returns. Starting and cancelling
+ * requests from a done callback is fine (cancelling the finishing one is a no-op). */
 void http_client_free(struct http_client *c)
 {
 	if (!c)

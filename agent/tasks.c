@@ -136,8 +136,9 @@ out:
 	json_free(&doc);
 }
 
-/* Verifies an envelope and makes it the current task (received or failed). */
-static void task_accept(struct agent *a, const char *env, size_t len)
+/* Verifies an envelope and makes it the current task (received or failed).
+ * -1 when it is unusable and has no id to report a failure against. */
+static int task_accept(struct agent *a, const char *env, size_t len)
 {
 	struct task_run *t = &a->task;
 	struct buf payload;
@@ -155,19 +156,20 @@ static void task_accept(struct agent *a, const char *env, size_t len)
 		const char *why = e != ENVELOPE_OK ? envelope_strerror(e) : "malformed task payload";
 		unverified_task_id(env, len, t->task_id, sizeof(t->task_id));
 		log_error("refusing task %s: %s", t->task_id[0] ? t->task_id : "(no id)", why);
+		buf_free(&payload);
 		if (!t->task_id[0]) {
 			memset(t, 0, sizeof(*t));
-		} else {
-			t->state = TASK_RECEIVED;
-			task_set_state(a, TASK_FAILED, "refused: %s", why);
+			return -1;
 		}
-		buf_free(&payload);
-		return;
+		t->state = TASK_RECEIVED;
+		task_set_state(a, TASK_FAILED, "refused: %s", why);
+		return 0;
 	}
 	buf_free(&payload);
 	log_info("task %s: upgrade AXIS OS %s -> %s (%llu bytes)", t->task_id, t->from_version,
 		 t->target_version, (unsigned long long)t->size);
 	task_set_state(a, TASK_RECEIVED, NULL);
+	return 0;
 }
 
 static void on_poll(const struct http_response *resp, void *arg)
@@ -206,7 +208,12 @@ static void on_poll(const struct http_response *resp, void *arg)
 	if (task >= 0 && json_type_of(&doc, task) == JSON_OBJECT) {
 		size_t len;
 		const char *env = json_tok_raw(&doc, task, &len);
-		task_accept(a, env, len);
+		if (task_accept(a, env, len)) {
+			/* The cloud will offer it again: do not spin on it. */
+			json_free(&doc);
+			agent_retry(a, "task poll: unusable task envelope");
+			return;
+		}
 	}
 	json_free(&doc);
 	agent_succeeded(a);

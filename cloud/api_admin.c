@@ -172,7 +172,7 @@ out:
 	memset(token, 0, sizeof(token));
 }
 
-/* Revokes the token whose column col equals val (id or secret_sha256). */
+/* Revokes the token found by sql (by id or by secret_sha256); idempotent. */
 static void revoke_where(struct request *rq, struct reply *rp, const char *sql, const char *val)
 {
 	char id[DB_ID_LEN] = "", detail[128];
@@ -191,8 +191,10 @@ static void revoke_where(struct request *rq, struct reply *rp, const char *sql, 
 		return;
 	}
 	snprintf(detail, sizeof(detail), "enrollment token %s revoked", id);
-	if (write_with_history(rq, db_exec(db, "UPDATE enrollment_tokens SET revoked = 1"
-					   " WHERE id = ?", "s", id), "token.revoke", detail) != 0) {
+	r = db_exec(db, "UPDATE enrollment_tokens SET revoked = 1 WHERE id = ? AND revoked = 0",
+		    "s", id);
+	/* revoking a revoked token changes nothing and is not history */
+	if ((r == 0 ? db_commit(db) : write_with_history(rq, r, "token.revoke", detail)) != 0) {
 		reply_internal(rp);
 		return;
 	}

@@ -155,3 +155,10 @@ proxy_start() {
 faults() {
 	printf '%s\n' "$1" >"$WORK/faults.json.tmp" && mv "$WORK/faults.json.tmp" "$WORK/faults.json"
 }
+
+# task_field ID FIELD: one field of `camcloud task show`.
+task_field() {
+	cc task show "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin).get(sys.argv[1], ""))' "$2"
+}
+
+task_progress_at_least() { [ "$(task_field "$1" progress)" -ge "$2" ] 2>/dev/null; }

@@ -1,15 +1,6 @@
 /* sim: a simulated camera kept in a directory, so several can run side by side.
- * It has what the agent can observe on a real device: identity, A/B image slots with a
- * bootloader that falls back when a new image does not come up, and bound licenses.
- *
- * Layout of dir:
- *   camera.json        {"serial","model","hardware_id","arch"}
- *   slots/a, slots/b   images: "CAMSIM-IMAGE 1\nmodel=M\nversion=V\nboot=ok|fail\n\n<payload>"
- *   boot.json          {"active","committed","pending","previous","reboot_requested",
- *                       "rollback_requested","last_outcome","rollback_reason"}
- *   licenses/<app>.key installed license keys
- * Every file is replaced atomically. The "bootloader" (boot_run) runs when the sim is
- * opened after a requested reboot; a plain restart of the agent process changes nothing. */
+ * A/B image slots with a bootloader that falls back when a new image does not come up,
+ * bound licenses, identity: what the agent can observe on a real device. */
 #include "../platform.h"
 
 #include <ctype.h>
@@ -29,6 +20,15 @@
 #include "../../lib/fsutil.h"
 #include "../../lib/json.h"
 #include "../../lib/log.h"
+
+/* Layout of a camera directory (every file replaced atomically):
+ *   camera.json        {"serial","model","hardware_id","arch"}
+ *   slots/a, slots/b   images: "CAMSIM-IMAGE 1\nmodel=M\nversion=V\nboot=ok|fail\n\n<payload>"
+ *   boot.json          {"active","committed","pending","previous","reboot_requested",
+ *                       "rollback_requested","last_outcome","rollback_reason"}
+ *   licenses/<app>.key installed license keys
+ * The "bootloader" (boot_run) runs when the sim is opened after a requested reboot;
+ * a plain restart of the agent process changes nothing. */
 
 #define SIM_JSON_MAX 4096
 #define SIM_JSON_TOKENS 64

@@ -25,34 +25,48 @@ serial=$(sed -n 's/.*"serial": *"\([^"]*\)".*/\1/p' "$dir/camera.json" | head -n
 
 child=""
 stop_signal=""
+signals=0
+forwarded=""
 
 on_signal() {
 	stop_signal=$1
-	[ -n "$child" ] && kill -s "$1" "$child" 2>/dev/null
+	signals=$((signals + 1))
+	if [ -n "$child" ]; then
+		kill -s "$1" "$child" 2>/dev/null
+		forwarded=$child
+	fi
 }
 trap 'on_signal TERM' TERM
 trap 'on_signal INT' INT
 
-# Waits for the agent to end. A caught signal interrupts `wait` (status > 128) while the
-# agent may still be running: wait again. 127 then means the first status was the agent's.
+# Waits for the agent to end. A caught signal interrupts `wait` while the agent may still
+# run, so wait again until a wait completes with no signal during it. (bash 5 returns a
+# reaped child's status again; a shell that answers 127 instead keeps the earlier status.)
 wait_child() {
-	local rc next
-	wait "$child"
-	rc=$?
-	while [ -n "$stop_signal" ] && [ "$rc" -gt 128 ]; do
+	local rc prev=-1 seen
+	while :; do
+		seen=$signals
 		wait "$child"
-		next=$?
-		[ "$next" -eq 127 ] && break
-		rc=$next
+		rc=$?
+		if [ "$rc" -eq 127 ] && [ "$prev" -ge 0 ]; then
+			rc=$prev
+		fi
+		[ "$signals" -eq "$seen" ] && return "$rc"
+		prev=$rc
 	done
-	return "$rc"
 }
 
 reboots=0
 while :; do
 	# Background jobs of a script ignore SIGINT; restore it for the agent.
+	[ -n "$stop_signal" ] && exit 143
 	( trap - INT; exec "$@" ) &
 	child=$!
+	# a signal that came while the agent was being started was not forwarded yet
+	if [ -n "$stop_signal" ] && [ "$forwarded" != "$child" ]; then
+		kill -s "$stop_signal" "$child" 2>/dev/null
+		forwarded=$child
+	fi
 	wait_child
 	rc=$?
 	child=""

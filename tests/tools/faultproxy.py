@@ -11,6 +11,7 @@ optionally a method) and applies `count` times (-1: forever):
      {"path": "/device/v1/tasks/", "method": "POST", "delay": 2.0, "count": 1},
      {"path": "/device/v1/enroll", "delay_response": 5.0, "count": 1},
      {"path": "/device/v1/enroll", "tamper_body": true, "count": 1},
+     {"path": "/device/v1/tasks/next", "tamper_signature": true, "count": 1},
      {"path": "/device/v1/artifacts/", "corrupt_byte": 1000, "count": 1}
   ]}
 
@@ -57,6 +58,18 @@ class Rules:
                 self.used[key] = used + 1
                 return r
         return None
+
+
+def flip_after(chunk, marker, offset):
+    """Changes one base64 character `offset` characters after marker (same length)."""
+    i = chunk.find(marker)
+    if i < 0:
+        return chunk
+    j = i + len(marker) + offset
+    if j >= len(chunk):
+        return chunk
+    c = chunk[j:j + 1]
+    return chunk[:j] + (b"B" if c != b"B" else b"C") + chunk[j + 1:]
 
 
 def make_handler(upstream, rules, log_path):
@@ -123,6 +136,8 @@ def make_handler(upstream, rules, log_path):
                     break
                 if tamper and sent == 0:
                     chunk = chunk.replace(b'"device_id":"', b'"device_id":"f', 1)[: len(chunk)]
+                if rule.get("tamper_signature") and sent == 0:
+                    chunk = flip_after(chunk, b'"signature":"', 20)
                 if corrupt is not None and sent <= corrupt < sent + len(chunk):
                     i = corrupt - sent
                     chunk = chunk[:i] + bytes([chunk[i] ^ 0xFF]) + chunk[i + 1:]

@@ -1,0 +1,77 @@
+/* cli_int: what the parts of the admin command line share — the parsed command
+ * line (struct cli), the admin HTTP call and JSON body helpers (cli_http.c) and
+ * the commands (cli_cmd.c), dispatched from cli.c. */
+#ifndef CLOUD_CLI_INT_H
+#define CLOUD_CLI_INT_H
+
+#include <curl/curl.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../lib/buf.h"
+#include "../lib/json.h"
+#include "router.h"
+#include "server.h"
+
+#define CLI_MAX_POS 8
+#define CLI_REPLY_MAX (64 * 1024 * 1024)
+#define CLI_JSON_TOKENS (1 << 20)
+
+struct cli {
+	const char *pos[CLI_MAX_POS]; /* positionals: noun, verb, arguments */
+	int npos;
+	const char *url_opt, *url_file, *data_dir, *token_file;
+	const char *parent, *expires_in, *max_uses, *exp;
+	int allow_downgrade;
+	char url[CLOUD_URL_MAX];
+	char token[BEARER_MAX];
+	CURL *curl;
+};
+
+/* Prints why (if any) and the usage text to stderr; returns exit code 2. */
+int cli_usage(const char *why);
+
+/* One admin request. 0 on 2xx (reply body in out), else prints why and returns -1. */
+int cli_call(struct cli *c, const char *method, const char *path, const struct buf *body,
+	     struct buf *out);
+/* Reads key (a string, dotted paths allowed) of the JSON reply in body. */
+int cli_reply_get(const struct buf *body, const char *key, char *out, size_t outsz);
+/* Calls and prints one string field of the reply (key NULL: the whole reply).
+ * Returns the exit code. */
+int cli_call_print(struct cli *c, const char *method, const char *path, struct buf *body,
+		   const char *key);
+
+/* A JSON object request body: begin, add fields with jw_*, send (POST). */
+struct cli_body {
+	struct buf b;
+	struct json_writer w;
+};
+struct json_writer *cli_body_begin(struct cli_body *bd);
+int cli_body_send(struct cli *c, struct cli_body *bd, const char *path, const char *key);
+
+/* A non-negative decimal number; -1 otherwise. */
+int cli_opt_int(const char *s, int64_t *out);
+/* "/admin/v1/<what>/<id><tail>", refusing (with a message) an id that is not one. */
+int cli_id_path(char *out, size_t outsz, const char *what, const char *id, const char *tail);
+
+/* The commands (cli_cmd.c); each returns the exit code. */
+int cmd_org_create(struct cli *c);
+int cmd_folder_create(struct cli *c);
+int cmd_token_create(struct cli *c);
+int cmd_token_revoke(struct cli *c);
+int cmd_device_list(struct cli *c);
+int cmd_device_find(struct cli *c);
+int cmd_device_remove(struct cli *c);
+int cmd_image_add(struct cli *c);
+int cmd_image_list(struct cli *c);
+int cmd_task_create(struct cli *c);
+int cmd_task_show(struct cli *c);
+int cmd_task_list(struct cli *c);
+int cmd_task_cancel(struct cli *c);
+int cmd_license_issue(struct cli *c);
+int cmd_license_list(struct cli *c);
+int cmd_history(struct cli *c);
+int cmd_task_wait(struct cli *c);
+int cmd_license_wait(struct cli *c);
+
+#endif
