@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "../lib/log.h"
 
@@ -37,6 +38,12 @@ struct http_request {
 	http_done_fn done;
 	void *done_arg;
 	int too_large;   /* the buffered body went over HTTP_BODY_MAX */
+	/* Pacing (max_recv_speed): curl's own limiter overshoots by a third on short
+	 * transfers, so we pause the transfer whenever it runs ahead of the rate. */
+	uint64_t max_speed;
+	uint64_t paced_bytes;
+	struct timespec paced_since;
+	struct event *unpause;
 	int in_done;     /* its done callback is running: the request is already detached */
 	struct http_request *prev, *next;
 };
@@ -316,6 +323,8 @@ static void request_unlink(struct http_request *r)
 
 static void request_free(struct http_request *r)
 {
+	if (r->unpause)
+		event_free(r->unpause);
 	if (r->easy)
 		curl_easy_cleanup(r->easy);
 	curl_slist_free_all(r->headers);
@@ -384,13 +393,59 @@ static void check_multi_info(struct http_client *c)
 
 /* ---- curl callbacks of a request ---- */
 
+#define PACE_BURST (16 * 1024) /* bytes allowed ahead of the rate */
+
+static void on_unpause(evutil_socket_t fd, short what, void *arg)
+{
+	struct http_request *r = arg;
+	curl_easy_pause(r->easy, CURLPAUSE_CONT); /* may deliver the held data at once */
+	socket_action(r->c, CURL_SOCKET_TIMEOUT, 0);
+}
+
+/* 0 to go on, 1 when this chunk must wait (transfer paused, timer armed). */
+static int pace(struct http_request *r, size_t n)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (r->paced_bytes == 0 && r->paced_since.tv_sec == 0)
+		r->paced_since = now;
+	double elapsed = (double)(now.tv_sec - r->paced_since.tv_sec) +
+			 (double)(now.tv_nsec - r->paced_since.tv_nsec) / 1e9;
+	double allowed = (double)r->max_speed * elapsed + PACE_BURST;
+	double ahead = (double)(r->paced_bytes + n) - allowed;
+	if (ahead <= 0) {
+		r->paced_bytes += n;
+		return 0;
+	}
+	double wait = ahead / (double)r->max_speed;
+	struct timeval tv = { (time_t)wait, (suseconds_t)((wait - (double)(time_t)wait) * 1e6) };
+	if (!r->unpause)
+		r->unpause = evtimer_new(r->c->base, on_unpause, r);
+	if (!r->unpause || evtimer_add(r->unpause, &tv)) {
+		r->paced_bytes += n; /* cannot wait: deliver rather than stall */
+		return 0;
+	}
+	return 1;
+}
+
 static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
 {
 	struct http_request *r = userp;
 	size_t n = size * nmemb;
 
-	if (r->sink)
-		return r->sink(data, n, r->sink_arg);
+	if (r->max_speed && n && pace(r, n))
+		return CURL_WRITEFUNC_PAUSE;
+	if (r->sink) {
+		long status = 0;
+		curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
+		/* Only a successful body goes to the sink; an error body is kept for the
+		 * caller's diagnosis instead of ending up inside a downloaded file. */
+		if (status >= 200 && status < 300)
+			return r->sink(data, n, r->sink_arg);
+		if (r->resp.body.len + n > HTTP_BODY_MAX || buf_append(&r->resp.body, data, n) != 0)
+			log_debug("http: dropping the rest of an over-long error body");
+		return n;
+	}
 	if (r->resp.body.len + n > HTTP_BODY_MAX || buf_append(&r->resp.body, data, n) != 0) {
 		r->too_large = 1;
 		return 0; /* aborts with CURLE_WRITE_ERROR */
@@ -571,8 +626,7 @@ static int set_transfer(struct http_request *r, const struct http_request_spec *
 	bad |= SETOPT(e, CURLOPT_TIMEOUT, spec->timeout_s > 0 ? spec->timeout_s : 0L);
 	if (spec->resume_from > 0)
 		bad |= SETOPT(e, CURLOPT_RESUME_FROM_LARGE, (curl_off_t)spec->resume_from);
-	if (spec->max_recv_speed > 0)
-		bad |= SETOPT(e, CURLOPT_MAX_RECV_SPEED_LARGE, (curl_off_t)spec->max_recv_speed);
+	r->max_speed = spec->max_recv_speed;
 	if (!spec->sink)
 		bad |= SETOPT(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)HTTP_BODY_MAX);
 	return bad ? -1 : 0;

@@ -29,6 +29,11 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
+PHASE_KEYS = {
+    "request": {"delay", "status", "close"},
+    "response": {"delay_response", "drop_after", "corrupt_byte", "tamper_body",
+                 "tamper_signature", "bytes_per_s"},
+}
 HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "proxy-connection", "upgrade"}
 
 
@@ -37,8 +42,10 @@ class Rules:
         self.path = path
         self.used = {}
 
-    def take(self, method, req_path):
-        """The first matching rule with uses left (and consume one use), or None."""
+    def take(self, method, req_path, phase):
+        """The first matching rule of this phase with uses left (consumes one use), or None.
+        Request-phase faults act before forwarding; response-phase ones are chosen when
+        the cloud's reply arrives, so a long poll already in flight still gets them."""
         try:
             with open(self.path) as f:
                 rules = json.load(f).get("rules", [])
@@ -49,6 +56,8 @@ class Rules:
                 if not req_path.startswith(r.get("path", "")):
                     continue
                 if "method" in r and r["method"] != method:
+                    continue
+                if not any(k in PHASE_KEYS[phase] for k in r):
                     continue
                 key = (i, json.dumps(r, sort_keys=True))
                 used = self.used.get(key, 0)
@@ -99,7 +108,7 @@ def make_handler(upstream, rules, log_path):
         def forward(self):
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else None
-            rule = rules.take(self.command, self.path) or {}
+            rule = rules.take(self.command, self.path, "request") or {}
             if rule.get("delay"):
                 time.sleep(float(rule["delay"]))
             if rule.get("status"):
@@ -113,6 +122,7 @@ def make_handler(upstream, rules, log_path):
             conn = http.client.HTTPConnection(up.hostname, up.port, timeout=600)
             conn.request(self.command, self.path, body=body, headers=headers)
             resp = conn.getresponse()
+            rule = rules.take(self.command, self.path, "response") or {}
             if rule.get("delay_response"):
                 time.sleep(float(rule["delay_response"]))
             data_len = resp.getheader("Content-Length")
