@@ -52,14 +52,14 @@ int version_compare(const char *a, const char *b)
 			continue;
 		}
 		if (*a != *b) {
-			if (!*a)
-				return -1;
-			if (!*b)
-				return 1;
 			/* A pre-release suffix ("-beta") sorts before the release. */
 			if (*a == '-')
 				return -1;
 			if (*b == '-')
+				return 1;
+			if (!*a)
+				return -1;
+			if (!*b)
 				return 1;
 			return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
 		}
