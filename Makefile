@@ -35,6 +35,7 @@ TESTS        := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 DEPS_STAMP := build/.deps-ok
 
 .PHONY: all deps check unit integration demo clean
+.SECONDARY:
 all: $(BUILD)/camagent $(BUILD)/camcloud
 
 # Installs missing Debian packages once per checkout (re-run: rm build/.deps-ok).
