@@ -1,6 +1,7 @@
 /* report: builds the report body from the platform identity and local state. */
 #include "report.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -9,8 +10,25 @@
 #include "../lib/log.h"
 #include "agent.h"
 #include "api.h"
+#include "status.h"
 
 #define REPORT_MAX (16 * 1024)
+
+/* An admin may have moved the device: keep the names we show in step with the cloud. */
+static void update_place(struct agent *a, const struct json_doc *doc)
+{
+	char org[STATE_NAME_MAX], folder[STATE_NAME_MAX];
+	if (json_get_string(doc, 0, "org", org, sizeof(org)) ||
+	    json_get_string(doc, 0, "folder", folder, sizeof(folder)) ||
+	    (!strcmp(org, a->st.org) && !strcmp(folder, a->st.folder)))
+		return;
+	log_info("the cloud now lists this device in organization '%s', folder '%s'", org, folder);
+	snprintf(a->st.org, sizeof(a->st.org), "%s", org);
+	snprintf(a->st.folder, sizeof(a->st.folder), "%s", folder);
+	if (state_save(a->cfg.state_dir, &a->st))
+		log_error("cannot save state in %s: %s", a->cfg.state_dir, strerror(errno));
+	status_write(a);
+}
 
 static void on_reported(const struct http_response *resp, void *arg)
 {
@@ -30,10 +48,13 @@ static void on_reported(const struct http_response *resp, void *arg)
 		agent_next(a);
 		return;
 	}
-	if (!json_parse(&doc, buf_str(&resp->body), resp->body.len, 16))
+	if (!json_parse(&doc, buf_str(&resp->body), resp->body.len, 16)) {
 		(void)json_get_int64(&doc, 0, "heartbeat", &heartbeat);
+		update_place(a, &doc);
+	}
 	json_free(&doc);
-	if (heartbeat < 5 || heartbeat > 86400)
+	/* The cloud sets the pace; a local setting may only ask for more. */
+	if (heartbeat < 5 || heartbeat > 86400 || heartbeat > a->cfg.heartbeat_s)
 		heartbeat = a->cfg.heartbeat_s;
 	a->next_report = agent_now() + heartbeat;
 	a->auth_retried = 0;

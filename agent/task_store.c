@@ -18,7 +18,7 @@
 #define TASK_FILE_MAX (16 * 1024)
 
 static const char *const names[] = {
-	"none", "received", "downloading", "verifying", "installing",
+	"none", "received", "downloading", "verifying", "waiting_window", "installing",
 	"rebooting", "verifying_version", "succeeded", "failed",
 };
 
@@ -76,7 +76,7 @@ static int task_file(char *out, size_t outsz, const char *dir)
 
 int task_store_load(const char *state_dir, struct task_run *t, char *err, size_t errsz)
 {
-	char path[PATH_MAX], state[32] = "", reported[32] = "";
+	char path[PATH_MAX], state[32] = "", reported[32] = "", window[WINDOW_TEXT_MAX] = "";
 	struct buf text;
 	struct json_doc doc = { 0 };
 	int64_t n = 0;
@@ -108,7 +108,9 @@ int task_store_load(const char *state_dir, struct task_run *t, char *err, size_t
 	    json_get_int64(&doc, 0, "size", &n) || n < 0 ||
 	    json_get_bool(&doc, 0, "allow_downgrade", &t->allow_downgrade) ||
 	    json_get_int64(&doc, 0, "exp", &t->exp) ||
-	    json_get_string(&doc, 0, "reason", t->reason, sizeof(t->reason))) {
+	    json_get_string(&doc, 0, "reason", t->reason, sizeof(t->reason)) ||
+	    json_get_string(&doc, 0, "window", window, sizeof(window)) ||
+	    window_from_text(window, &t->window)) {
 		snprintf(err, errsz, "%s: not a valid task file", path);
 		memset(t, 0, sizeof(*t));
 		goto out;
@@ -127,10 +129,13 @@ out:
 int task_store_save(const char *state_dir, const struct task_run *t)
 {
 	char path[PATH_MAX];
+	char window[WINDOW_TEXT_MAX];
 	struct buf out;
 	struct json_writer w;
 	int rc = -1;
 
+	if (window_to_text(&t->window, window, sizeof(window)))
+		return -1;
 	buf_init(&out, TASK_FILE_MAX);
 	jw_init(&w, &out);
 	jw_object_begin(&w);
@@ -147,6 +152,7 @@ int task_store_save(const char *state_dir, const struct task_run *t)
 	jw_kv_int(&w, "exp", t->exp);
 	jw_kv_int(&w, "progress", t->progress);
 	jw_kv_string(&w, "reason", t->reason);
+	jw_kv_string(&w, "window", window);
 	jw_object_end(&w);
 	if (!jw_finish(&w) && !task_file(path, sizeof(path), state_dir))
 		rc = fs_write_atomic(path, out.data, out.len, 0600);

@@ -2,7 +2,8 @@
  * (logs old -> new, persists first). What each state means and who leaves it:
  *   received          verified envelope stored          tasks_advance: checks -> downloading
  *   downloading       partial file in the state dir     on_download_done -> verifying
- *   verifying         file complete, hash matched       tasks_advance -> installing
+ *   verifying         file complete, hash matched       tasks_advance -> (waiting_window|)installing
+ *   waiting_window    verified image, outside window    tasks_advance: window opens -> installing
  *   installing        platform writes inactive slot     tasks_advance -> rebooting
  *   rebooting         slot armed; reboot once reported  tasks_resume (after boot)
  *   verifying_version booted the new slot, uncommitted  tasks_advance: commit -> succeeded
@@ -109,7 +110,8 @@ static int read_task_fields(struct task_run *t, const char *payload, size_t len)
 	    json_get_int64(&doc, 0, "artifact.size", &size) || size <= 0 ||
 	    json_get_string(&doc, 0, "artifact.sha256", t->sha256, sizeof(t->sha256)) ||
 	    strlen(t->sha256) != 64 || json_get_int64(&doc, 0, "exp", &t->exp) ||
-	    t->artifact_url[0] != '/')
+	    t->artifact_url[0] != '/' ||
+	    window_from_json(&doc, json_find(&doc, 0, "window"), &t->window))
 		goto out;
 	t->size = (uint64_t)size;
 	rc = 0;
@@ -289,7 +291,12 @@ int tasks_report_pending(struct agent *a)
 	struct buf body;
 	struct json_writer w;
 
-	if (!tasks_active(a) || (t->state == t->reported && !progress_due(t, agent_now())))
+	int64_t now = agent_now();
+	/* While waiting for a window, repeat the state on the heartbeat: the reply is how
+	 * the agent learns that the task was cancelled meanwhile. */
+	int waiting_again = t->state == TASK_WAITING_WINDOW &&
+			    now - t->progress_reported_at >= a->cfg.heartbeat_s;
+	if (!tasks_active(a) || (t->state == t->reported && !progress_due(t, now) && !waiting_again))
 		return 0;
 	buf_init(&body, 4096);
 	jw_init(&w, &body);
@@ -458,6 +465,32 @@ static void confirm_version(struct agent *a)
 	task_set_state(a, TASK_SUCCEEDED, NULL);
 }
 
+/* Moves verifying/waiting_window on when the window allows; 0 while waiting. */
+static int install_allowed(struct agent *a)
+{
+	struct task_run *t = &a->task;
+	int64_t now = agent_now();
+	int64_t wait = window_wait(&t->window, now, window_local_minute(now));
+	char text[WINDOW_TEXT_MAX] = "";
+	if (wait == WINDOW_CLOSED) {
+		task_set_state(a, TASK_FAILED, "update window closed before the install could start");
+		remove_download(a);
+		return 1;
+	}
+	if (wait > 0) {
+		if (t->state != TASK_WAITING_WINDOW) {
+			(void)window_to_text(&t->window, text, sizeof(text));
+			log_info("task %s: image verified; waiting %lld s for the update window (%s)",
+				 t->task_id, (long long)wait, text);
+			task_set_state(a, TASK_WAITING_WINDOW, NULL);
+		}
+		t->retry_at = now + wait;
+		return 0;
+	}
+	task_set_state(a, TASK_INSTALLING, NULL);
+	return 1;
+}
+
 int tasks_advance(struct agent *a)
 {
 	struct task_run *t = &a->task;
@@ -474,10 +507,15 @@ int tasks_advance(struct agent *a)
 		start_download(a);
 		return t->dl != NULL || t->state != TASK_DOWNLOADING;
 	case TASK_VERIFYING:
+	case TASK_WAITING_WINDOW:
 		/* The download verified size and SHA-256 while streaming; the envelope was
-		 * verified on receipt. Nothing left but to hand it to the platform. */
-		task_set_state(a, TASK_INSTALLING, NULL);
+		 * verified on receipt. What is left is the update window. */
+	{
+		enum task_state before = t->state;
+		if (!install_allowed(a) && before == TASK_WAITING_WINDOW)
+			return 0; /* still waiting: step() wakes us at retry_at */
 		break;
+	}
 	case TASK_INSTALLING:
 		install(a);
 		break;

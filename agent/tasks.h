@@ -1,7 +1,7 @@
 /* tasks: the OS-upgrade task state machine (docs/architecture.md has the diagram).
  *
- *   received -> downloading -> verifying -> installing -> rebooting
- *            -> verifying_version -> succeeded        (any step -> failed)
+ *   received -> downloading -> verifying -> [waiting_window] -> installing
+ *            -> rebooting -> verifying_version -> succeeded   (any step -> failed)
  *
  * Every transition goes through task_set_state(), which logs old -> new and
  * persists task.json before anything acts on the new state, so a kill or a power
@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 #include "../lib/crypto.h"
+#include "window.h"
 
 struct agent;
 struct download;
@@ -21,6 +22,7 @@ enum task_state {
 	TASK_RECEIVED,
 	TASK_DOWNLOADING,
 	TASK_VERIFYING,
+	TASK_WAITING_WINDOW,
 	TASK_INSTALLING,
 	TASK_REBOOTING,
 	TASK_VERIFYING_VERSION,
@@ -46,6 +48,7 @@ struct task_run {
 	uint64_t size;
 	int allow_downgrade;
 	int64_t exp;
+	struct update_window window; /* when installing is allowed */
 	char reason[TASK_REASON_MAX];
 	/* runtime only */
 	struct download *dl;
