@@ -288,6 +288,7 @@ int agent_init(struct agent *a, const struct agent_config *cfg, const char *conf
 	a->overrides = overrides;
 	a->noverrides = noverrides;
 	a->started_at = agent_now();
+	a->crash_after = getenv("CAMAGENT_TEST_CRASH_AFTER");
 	if (fs_mkdirs(a->cfg.state_dir, 0700)) {
 		log_error("cannot create state dir %s: %s", a->cfg.state_dir, strerror(errno));
 		return AGENT_EXIT_STATE;

@@ -58,6 +58,9 @@ struct agent {
 	struct license_set licenses;
 
 	int exit_code;
+	/* Test hook (env CAMAGENT_TEST_CRASH_AFTER=<task state>): die by SIGKILL right
+	 * after that state is persisted, as a power cut would. NULL in normal runs. */
+	const char *crash_after;
 };
 
 /* Sets up everything from cfg (already validated); -1 with reason logged. */

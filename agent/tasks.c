@@ -11,6 +11,7 @@
 #include "tasks.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -52,6 +53,10 @@ static void task_set_state(struct agent *a, enum task_state next, const char *fm
 	if (task_store_save(a->cfg.state_dir, t))
 		log_error("task %s: cannot persist state in %s: %s", t->task_id, a->cfg.state_dir,
 			  strerror(errno));
+	if (a->crash_after && !strcmp(a->crash_after, task_state_name(next))) {
+		log_warn("test hook: power cut right after entering %s", task_state_name(next));
+		raise(SIGKILL);
+	}
 	status_write(a);
 }
 
