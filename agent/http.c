@@ -627,6 +627,8 @@ static int set_transfer(struct http_request *r, const struct http_request_spec *
 	if (spec->resume_from > 0)
 		bad |= SETOPT(e, CURLOPT_RESUME_FROM_LARGE, (curl_off_t)spec->resume_from);
 	r->max_speed = spec->max_recv_speed;
+	if (spec->sink) /* downloads: fewer, larger writes and hash updates */
+		bad |= SETOPT(e, CURLOPT_BUFFERSIZE, 256L * 1024);
 	if (!spec->sink)
 		bad |= SETOPT(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)HTTP_BODY_MAX);
 	return bad ? -1 : 0;

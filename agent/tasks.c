@@ -15,6 +15,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "../lib/envelope.h"
@@ -351,7 +352,13 @@ static void on_download_done(enum download_outcome outcome, const char *reason, 
 	t->dl = NULL;
 	switch (outcome) {
 	case DOWNLOAD_DONE:
-		log_info("task %s: download complete: %s", t->task_id, reason);
+		{
+			/* Memory must stay flat whatever the image size: say what it was. */
+			struct rusage ru;
+			long peak_kb = getrusage(RUSAGE_SELF, &ru) ? -1 : ru.ru_maxrss;
+			log_info("task %s: download complete: %s; peak RSS %ld kB", t->task_id, reason,
+				 peak_kb);
+		}
 		t->progress = 100;
 		task_set_state(a, TASK_VERIFYING, NULL);
 		break;
