@@ -74,6 +74,26 @@ check expired_task_refused cc task wait "$T" failed 30
 check expired_task_reason grep -q "expired" <(cc task show "$T")
 faults '{"rules": []}'
 
+# --- a task for another camera, replayed to this one: refused as bound to another device
+camera_create other ACCC8E00D002 "$MODEL" 11.11.73
+faults "{\"rules\": [{\"path\": \"/device/v1/tasks/next\", \"save_body\": \"$WORK/other-task.json\", \"count\": 1}]}"
+agent_stop
+agent_start other --token "$(cc token create "$FOLDER")" --cloud-url "$PROXY_URL"
+wait_for 20 device_has ACCC8E00D002 os_version 11.11.73
+OTHER=$(cc device find ACCC8E00D002)
+agent_stop
+T_OTHER=$(cc task create "$OTHER" "$(image 12.0.8 $MiB)")
+agent_start other --cloud-url "$PROXY_URL"
+wait_for 30 grep -q '"task": {' "$WORK/other-task.json"
+cc task wait "$T_OTHER" succeeded 60 >/dev/null
+agent_stop
+faults "{\"rules\": [{\"path\": \"/device/v1/tasks/next\", \"body_file\": \"$WORK/other-task.json\", \"count\": 1}]}"
+start_cam
+check replayed_task_refused wait_for 20 log_has cam "refusing task $T_OTHER: .*another device"
+check replayed_task_untouched test "$(task_field "$T_OTHER" state)" = succeeded
+check replayed_task_not_installed device_has ACCC8E00D001 os_version 12.0.3
+faults '{"rules": []}'
+
 # --- kill -9 mid-download, restart: resumes where it was, no restart from zero
 before=$(range_requests)
 T=$(cc task create "$DEV" "$(image 12.1.0 $((4 * MiB)))")

@@ -12,7 +12,9 @@ optionally a method) and applies `count` times (-1: forever):
      {"path": "/device/v1/enroll", "delay_response": 5.0, "count": 1},
      {"path": "/device/v1/enroll", "tamper_body": true, "count": 1},
      {"path": "/device/v1/tasks/next", "tamper_signature": true, "count": 1},
-     {"path": "/device/v1/artifacts/", "corrupt_byte": 1000, "count": 1}
+     {"path": "/device/v1/artifacts/", "corrupt_byte": 1000, "count": 1},
+     {"path": "/device/v1/tasks/next", "save_body": "/tmp/x.json", "count": 1},
+     {"path": "/device/v1/tasks/next", "body_file": "/tmp/x.json", "count": 1}
   ]}
 
 Every forwarded request is appended to the log file as one JSON line
@@ -30,9 +32,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 LOCK = threading.Lock()
 PHASE_KEYS = {
-    "request": {"delay", "status", "close"},
+    "request": {"delay", "status", "close", "body_file"},
     "response": {"delay_response", "drop_after", "corrupt_byte", "tamper_body",
-                 "tamper_signature", "bytes_per_s"},
+                 "tamper_signature", "bytes_per_s", "save_body"},
 }
 HOP_HEADERS = {"connection", "keep-alive", "transfer-encoding", "proxy-connection", "upgrade"}
 
@@ -114,6 +116,16 @@ def make_handler(upstream, rules, log_path):
             if rule.get("status"):
                 self.fail(int(rule["status"]))
                 return
+            if rule.get("body_file"):
+                with open(rule["body_file"], "rb") as f:
+                    canned = f.read()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(canned)))
+                self.end_headers()
+                self.wfile.write(canned)
+                self.record(200, len(canned))
+                return
             if rule.get("close"):
                 self.record(0, 0)
                 self.close_connection = True
@@ -134,6 +146,7 @@ def make_handler(upstream, rules, log_path):
                 self.send_header("Connection", "close")
                 self.close_connection = True
             self.end_headers()
+            saved = open(rule["save_body"] + ".tmp", "wb") if rule.get("save_body") else None
             sent = 0
             drop_after = rule.get("drop_after")
             corrupt = rule.get("corrupt_byte")
@@ -160,6 +173,8 @@ def make_handler(upstream, rules, log_path):
                     self.close_connection = True
                     conn.close()
                     return
+                if saved:
+                    saved.write(chunk)
                 try:
                     self.wfile.write(chunk)
                 except (BrokenPipeError, ConnectionResetError):
@@ -170,6 +185,9 @@ def make_handler(upstream, rules, log_path):
                     if ahead > 0:
                         time.sleep(ahead)
             conn.close()
+            if saved:
+                saved.close()
+                os.rename(rule["save_body"] + ".tmp", rule["save_body"])
             self.record(resp.status, sent)
 
         do_GET = forward
