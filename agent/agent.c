@@ -85,7 +85,7 @@ int agent_control_request(struct agent *a, struct http_request_spec *spec)
 	if (!spec->bearer && a->access_token[0])
 		spec->bearer = a->access_token;
 	if (!spec->timeout_s)
-		spec->timeout_s = 30;
+		spec->timeout_s = a->cfg.request_timeout_s;
 	a->control = http_start(a->http, spec);
 	return a->control ? 0 : -1;
 }
@@ -318,6 +318,7 @@ int agent_init(struct agent *a, const struct agent_config *cfg, const char *conf
 	struct http_client_config hc = {
 		.ca_file = a->cfg.ca_file[0] ? a->cfg.ca_file : NULL,
 		.allow_insecure_http = a->cfg.allow_insecure_http,
+		.low_speed_time_s = a->cfg.request_timeout_s,
 	};
 	if (!a->base || http_client_new(&a->http, a->base, &hc)) {
 		log_error("cannot set up the event loop or the HTTP client");

@@ -36,6 +36,7 @@ static const struct field fields[] = {
 	INT("heartbeat_s", heartbeat_s, 1, 86400),
 	INT("license_check_s", license_check_s, 1, 7 * 86400),
 	INT("retry_max_s", retry_max_s, 1, 86400),
+	INT("request_timeout_s", request_timeout_s, 1, 600),
 	{ "download_max_bytes_per_s", F_U64, offsetof(struct agent_config, download_max_bytes_per_s), 0, 0, 0 },
 	{ "log_level", F_LOGLEVEL, offsetof(struct agent_config, log_level), 0, 0, 0 },
 	{ "syslog", F_BOOL, offsetof(struct agent_config, use_syslog), 0, 0, 0 },
@@ -49,6 +50,7 @@ void config_defaults(struct agent_config *c)
 	c->heartbeat_s = 300;
 	c->license_check_s = 3600;
 	c->retry_max_s = 300;
+	c->request_timeout_s = 30;
 	c->log_level = LOGL_INFO;
 }
 

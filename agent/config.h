@@ -25,6 +25,7 @@ struct agent_config {
 	int heartbeat_s;
 	int license_check_s;
 	int retry_max_s;                           /* cap of the error backoff */
+	int request_timeout_s;                     /* a control request, or a stalled download */
 	uint64_t download_max_bytes_per_s;         /* 0: unlimited */
 	enum log_level log_level;
 	int use_syslog;

@@ -45,6 +45,15 @@ T=$(cc task create "$DEV" "$(image 12.0.3 $MiB)")
 check failed_reports_retried cc task wait "$T" succeeded 60
 faults '{"rules": []}'
 
+# --- a status report that hangs: timed out, retried, the task goes on
+agent_stop
+start_cam --set request_timeout_s=2
+faults '{"rules": [{"path": "/device/v1/tasks/", "method": "POST", "delay": 6, "count": 1}]}'
+T=$(cc task create "$DEV" "$(image 12.0.3.5 $MiB)")
+check hung_report_retried cc task wait "$T" succeeded 60
+check hung_report_timed_out grep -q "task status report failed: .*timed out" "$WORK/cam.log"
+faults '{"rules": []}'
+
 # --- the artifact is corrupted in transit: SHA-256 mismatch, task fails, file deleted
 faults '{"rules": [{"path": "/device/v1/artifacts/", "corrupt_byte": 5000, "count": 1}]}'
 T=$(cc task create "$DEV" "$(image 12.0.4 $MiB)")
@@ -91,7 +100,7 @@ faults "{\"rules\": [{\"path\": \"/device/v1/tasks/next\", \"body_file\": \"$WOR
 start_cam
 check replayed_task_refused wait_for 20 log_has cam "refusing task $T_OTHER: .*another device"
 check replayed_task_untouched test "$(task_field "$T_OTHER" state)" = succeeded
-check replayed_task_not_installed device_has ACCC8E00D001 os_version 12.0.3
+check replayed_task_not_installed device_has ACCC8E00D001 os_version 12.0.3.5
 faults '{"rules": []}'
 
 # --- kill -9 mid-download, restart: resumes where it was, no restart from zero
