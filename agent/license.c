@@ -23,40 +23,32 @@
 
 int license_store_load(const char *state_dir, struct license_set *set, char *err, size_t errsz)
 {
-	char path[PATH_MAX];
-	struct buf text;
-	struct json_doc doc = { 0 };
-	int rc = -1;
+	struct state_file f;
 
 	memset(set, 0, sizeof(*set));
-	buf_init(&text, LICENSES_FILE_MAX);
-	if (state_path(path, sizeof(path), state_dir, LICENSES_FILE))
-		goto out;
-	if (fs_read_file(path, &text, LICENSES_FILE_MAX)) {
-		rc = errno == ENOENT ? 0 : -1;
-		if (rc)
-			snprintf(err, errsz, "%s: %s", path, strerror(errno));
-		goto out;
+	int rc = state_file_read(&f, state_dir, LICENSES_FILE, LICENSES_FILE_MAX,
+				 16 + LICENSE_MAX * 16, err, errsz);
+	if (rc) {
+		state_file_free(&f);
+		return rc == STATE_FILE_MISSING ? 0 : -1;
 	}
-	if (json_parse(&doc, buf_str(&text), text.len, 16 + LICENSE_MAX * 16)) {
-		snprintf(err, errsz, "%s: not valid JSON", path);
-		goto out;
-	}
-	int arr = json_find(&doc, 0, "licenses");
-	int n = json_array_len(&doc, arr);
+	rc = -1;
+	const struct json_doc *doc = &f.doc;
+	int arr = json_find(doc, 0, "licenses");
+	int n = json_array_len(doc, arr);
 	if (n < 0 || n > LICENSE_MAX) {
-		snprintf(err, errsz, "%s: bad license list", path);
+		snprintf(err, errsz, "%s: bad license list", f.path);
 		goto out;
 	}
 	for (int i = 0; i < n; i++) {
 		struct license_entry *e = &set->items[i];
-		int o = json_array_at(&doc, arr, i);
-		if (json_get_string(&doc, o, "license_id", e->license_id, sizeof(e->license_id)) ||
-		    json_get_string(&doc, o, "app", e->app, sizeof(e->app)) ||
-		    json_get_bool(&doc, o, "active", &e->active) ||
-		    json_get_string(&doc, o, "reason", e->reason, sizeof(e->reason)) ||
-		    json_get_bool(&doc, o, "reported", &e->reported)) {
-			snprintf(err, errsz, "%s: bad license entry %d", path, i);
+		int o = json_array_at(doc, arr, i);
+		if (json_get_string(doc, o, "license_id", e->license_id, sizeof(e->license_id)) ||
+		    json_get_string(doc, o, "app", e->app, sizeof(e->app)) ||
+		    json_get_bool(doc, o, "active", &e->active) ||
+		    json_get_string(doc, o, "reason", e->reason, sizeof(e->reason)) ||
+		    json_get_bool(doc, o, "reported", &e->reported)) {
+			snprintf(err, errsz, "%s: bad license entry %d", f.path, i);
 			memset(set, 0, sizeof(*set));
 			goto out;
 		}
@@ -64,17 +56,14 @@ int license_store_load(const char *state_dir, struct license_set *set, char *err
 	set->count = n;
 	rc = 0;
 out:
-	json_free(&doc);
-	buf_free(&text);
+	state_file_free(&f);
 	return rc;
 }
 
 int license_store_save(const char *state_dir, const struct license_set *set)
 {
-	char path[PATH_MAX];
 	struct buf out;
 	struct json_writer w;
-	int rc = -1;
 
 	buf_init(&out, LICENSES_FILE_MAX);
 	jw_init(&w, &out);
@@ -93,8 +82,7 @@ int license_store_save(const char *state_dir, const struct license_set *set)
 	}
 	jw_array_end(&w);
 	jw_object_end(&w);
-	if (!jw_finish(&w) && !state_path(path, sizeof(path), state_dir, LICENSES_FILE))
-		rc = fs_write_atomic(path, out.data, out.len, 0600);
+	int rc = state_file_write(state_dir, LICENSES_FILE, &w, 0600);
 	buf_free(&out);
 	return rc;
 }

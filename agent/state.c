@@ -26,63 +26,90 @@ int state_path(char *out, size_t outsz, const char *state_dir, const char *name)
 	return n < 0 || (size_t)n >= outsz ? -1 : 0;
 }
 
-int state_load(const char *state_dir, struct agent_state *st, char *err, size_t errsz)
+int state_file_read(struct state_file *f, const char *state_dir, const char *name, size_t max,
+		    int max_tokens, char *err, size_t errsz)
+{
+	memset(&f->doc, 0, sizeof(f->doc));
+	buf_init(&f->text, max);
+	if (state_path(f->path, sizeof(f->path), state_dir, name)) {
+		snprintf(err, errsz, "state dir path too long");
+		return -1;
+	}
+	if (fs_read_file(f->path, &f->text, max)) {
+		if (errno == ENOENT)
+			return STATE_FILE_MISSING;
+		snprintf(err, errsz, "%s: %s", f->path, strerror(errno));
+		return -1;
+	}
+	if (json_parse(&f->doc, buf_str(&f->text), f->text.len, max_tokens) ||
+	    json_type_of(&f->doc, 0) != JSON_OBJECT) {
+		snprintf(err, errsz, "%s: not valid JSON", f->path);
+		return -1;
+	}
+	return 0;
+}
+
+void state_file_free(struct state_file *f)
+{
+	json_free(&f->doc);
+	buf_free(&f->text);
+}
+
+int state_file_write(const char *state_dir, const char *name, struct json_writer *w, mode_t mode)
 {
 	char path[PATH_MAX];
-	struct buf text;
-	struct json_doc doc = { 0 };
-	int rc = -1;
+	if (jw_finish(w) || state_path(path, sizeof(path), state_dir, name)) {
+		errno = EINVAL;
+		return -1;
+	}
+	return fs_write_atomic(path, w->out->data, w->out->len, mode);
+}
+
+int state_load(const char *state_dir, struct agent_state *st, char *err, size_t errsz)
+{
+	struct state_file f;
+	char enroll[32] = "";
+	int rc;
 
 	memset(st, 0, sizeof(*st));
-	buf_init(&text, STATE_FILE_MAX);
-	if (state_path(path, sizeof(path), state_dir, STATE_FILE)) {
-		snprintf(err, errsz, "state dir path too long");
-		goto out;
+	rc = state_file_read(&f, state_dir, STATE_FILE, STATE_FILE_MAX, 128, err, errsz);
+	if (rc) {
+		state_file_free(&f);
+		return rc == STATE_FILE_MISSING ? 0 : -1;
 	}
-	if (fs_read_file(path, &text, STATE_FILE_MAX)) {
-		if (errno == ENOENT) {
-			rc = 0;
-			goto out;
-		}
-		snprintf(err, errsz, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	char enroll[32] = "";
-	if (json_parse(&doc, buf_str(&text), text.len, 128) ||
-	    json_get_string(&doc, 0, "enroll", enroll, sizeof(enroll))) {
-		snprintf(err, errsz, "%s: not a valid state file", path);
+	rc = -1;
+	const struct json_doc *doc = &f.doc;
+	if (json_get_string(doc, 0, "enroll", enroll, sizeof(enroll))) {
+		snprintf(err, errsz, "%s: not a valid state file", f.path);
 		goto out;
 	}
 	for (size_t i = 0; i < sizeof(enroll_names) / sizeof(enroll_names[0]); i++)
 		if (!strcmp(enroll, enroll_names[i]))
 			st->enroll = (enum enroll_state)i;
 	/* Optional fields: absent means empty. */
-	(void)json_get_string(&doc, 0, "device_id", st->device_id, sizeof(st->device_id));
-	(void)json_get_string(&doc, 0, "cloud_url", st->cloud_url, sizeof(st->cloud_url));
-	(void)json_get_string(&doc, 0, "cloud_key", st->cloud_key_pem, sizeof(st->cloud_key_pem));
-	(void)json_get_string(&doc, 0, "org", st->org, sizeof(st->org));
-	(void)json_get_string(&doc, 0, "folder", st->folder, sizeof(st->folder));
-	(void)json_get_string(&doc, 0, "spent_token_sha256", st->spent_token_sha256,
+	(void)json_get_string(doc, 0, "device_id", st->device_id, sizeof(st->device_id));
+	(void)json_get_string(doc, 0, "cloud_url", st->cloud_url, sizeof(st->cloud_url));
+	(void)json_get_string(doc, 0, "cloud_key", st->cloud_key_pem, sizeof(st->cloud_key_pem));
+	(void)json_get_string(doc, 0, "org", st->org, sizeof(st->org));
+	(void)json_get_string(doc, 0, "folder", st->folder, sizeof(st->folder));
+	(void)json_get_string(doc, 0, "spent_token_sha256", st->spent_token_sha256,
 			      sizeof(st->spent_token_sha256));
-	(void)json_get_string(&doc, 0, "last_error", st->last_error, sizeof(st->last_error));
+	(void)json_get_string(doc, 0, "last_error", st->last_error, sizeof(st->last_error));
 	if (st->enroll == ENROLL_ENROLLED && (!st->device_id[0] || !st->cloud_url[0] ||
 					      !st->cloud_key_pem[0])) {
-		snprintf(err, errsz, "%s: enrolled but device id, cloud URL or cloud key missing", path);
+		snprintf(err, errsz, "%s: enrolled but device id, cloud URL or cloud key missing", f.path);
 		goto out;
 	}
 	rc = 0;
 out:
-	json_free(&doc);
-	buf_free(&text);
+	state_file_free(&f);
 	return rc;
 }
 
 int state_save(const char *state_dir, const struct agent_state *st)
 {
-	char path[PATH_MAX];
 	struct buf out;
 	struct json_writer w;
-	int rc = -1;
 
 	buf_init(&out, STATE_FILE_MAX);
 	jw_init(&w, &out);
@@ -96,10 +123,7 @@ int state_save(const char *state_dir, const struct agent_state *st)
 	jw_kv_string(&w, "spent_token_sha256", st->spent_token_sha256);
 	jw_kv_string(&w, "last_error", st->last_error);
 	jw_object_end(&w);
-	if (jw_finish(&w) || state_path(path, sizeof(path), state_dir, STATE_FILE))
-		goto out;
-	rc = fs_write_atomic(path, out.data, out.len, 0600);
-out:
+	int rc = state_file_write(state_dir, STATE_FILE, &w, 0600);
 	buf_free(&out);
 	return rc;
 }

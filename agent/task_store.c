@@ -69,70 +69,52 @@ int version_compare(const char *a, const char *b)
 	return 0;
 }
 
-static int task_file(char *out, size_t outsz, const char *dir)
-{
-	return state_path(out, outsz, dir, TASK_FILE);
-}
-
 int task_store_load(const char *state_dir, struct task_run *t, char *err, size_t errsz)
 {
-	char path[PATH_MAX], state[32] = "", reported[32] = "", window[WINDOW_TEXT_MAX] = "";
-	struct buf text;
-	struct json_doc doc = { 0 };
-	int64_t n = 0;
-	int rc = -1;
+	char state[32] = "", reported[32] = "", window[WINDOW_TEXT_MAX] = "";
+	struct state_file f;
+	int64_t n = 0, progress = 0;
 
 	memset(t, 0, sizeof(*t));
-	buf_init(&text, TASK_FILE_MAX);
-	if (task_file(path, sizeof(path), state_dir)) {
-		snprintf(err, errsz, "state dir path too long");
-		goto out;
+	int rc = state_file_read(&f, state_dir, TASK_FILE, TASK_FILE_MAX, 64, err, errsz);
+	if (rc) {
+		state_file_free(&f);
+		return rc == STATE_FILE_MISSING ? 0 : -1;
 	}
-	if (fs_read_file(path, &text, TASK_FILE_MAX)) {
-		rc = errno == ENOENT ? 0 : -1;
-		if (rc)
-			snprintf(err, errsz, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (json_parse(&doc, buf_str(&text), text.len, 64) ||
-	    json_get_string(&doc, 0, "state", state, sizeof(state)) ||
+	const struct json_doc *doc = &f.doc;
+	if (json_get_string(doc, 0, "state", state, sizeof(state)) ||
 	    task_state_parse(state, &t->state) ||
-	    json_get_string(&doc, 0, "reported", reported, sizeof(reported)) ||
+	    json_get_string(doc, 0, "reported", reported, sizeof(reported)) ||
 	    task_state_parse(reported, &t->reported) ||
-	    json_get_string(&doc, 0, "task_id", t->task_id, sizeof(t->task_id)) ||
-	    json_get_string(&doc, 0, "model", t->model, sizeof(t->model)) ||
-	    json_get_string(&doc, 0, "target_version", t->target_version, sizeof(t->target_version)) ||
-	    json_get_string(&doc, 0, "from_version", t->from_version, sizeof(t->from_version)) ||
-	    json_get_string(&doc, 0, "artifact_url", t->artifact_url, sizeof(t->artifact_url)) ||
-	    json_get_string(&doc, 0, "sha256", t->sha256, sizeof(t->sha256)) ||
-	    json_get_int64(&doc, 0, "size", &n) || n < 0 ||
-	    json_get_bool(&doc, 0, "allow_downgrade", &t->allow_downgrade) ||
-	    json_get_int64(&doc, 0, "exp", &t->exp) ||
-	    json_get_string(&doc, 0, "reason", t->reason, sizeof(t->reason)) ||
-	    json_get_string(&doc, 0, "window", window, sizeof(window)) ||
+	    json_get_string(doc, 0, "task_id", t->task_id, sizeof(t->task_id)) ||
+	    json_get_string(doc, 0, "model", t->model, sizeof(t->model)) ||
+	    json_get_string(doc, 0, "target_version", t->target_version, sizeof(t->target_version)) ||
+	    json_get_string(doc, 0, "from_version", t->from_version, sizeof(t->from_version)) ||
+	    json_get_string(doc, 0, "artifact_url", t->artifact_url, sizeof(t->artifact_url)) ||
+	    json_get_string(doc, 0, "sha256", t->sha256, sizeof(t->sha256)) ||
+	    json_get_int64(doc, 0, "size", &n) || n < 0 ||
+	    json_get_bool(doc, 0, "allow_downgrade", &t->allow_downgrade) ||
+	    json_get_int64(doc, 0, "exp", &t->exp) ||
+	    json_get_string(doc, 0, "reason", t->reason, sizeof(t->reason)) ||
+	    json_get_string(doc, 0, "window", window, sizeof(window)) ||
 	    window_from_text(window, &t->window)) {
-		snprintf(err, errsz, "%s: not a valid task file", path);
+		snprintf(err, errsz, "%s: not a valid task file", f.path);
 		memset(t, 0, sizeof(*t));
-		goto out;
+		state_file_free(&f);
+		return -1;
 	}
 	t->size = (uint64_t)n;
-	int64_t progress = 0;
-	(void)json_get_int64(&doc, 0, "progress", &progress);
+	(void)json_get_int64(doc, 0, "progress", &progress);
 	t->progress = progress >= 0 && progress <= 100 ? (int)progress : 0;
-	rc = 0;
-out:
-	json_free(&doc);
-	buf_free(&text);
-	return rc;
+	state_file_free(&f);
+	return 0;
 }
 
 int task_store_save(const char *state_dir, const struct task_run *t)
 {
-	char path[PATH_MAX];
 	char window[WINDOW_TEXT_MAX];
 	struct buf out;
 	struct json_writer w;
-	int rc = -1;
 
 	if (window_to_text(&t->window, window, sizeof(window)))
 		return -1;
@@ -154,8 +136,7 @@ int task_store_save(const char *state_dir, const struct task_run *t)
 	jw_kv_string(&w, "reason", t->reason);
 	jw_kv_string(&w, "window", window);
 	jw_object_end(&w);
-	if (!jw_finish(&w) && !task_file(path, sizeof(path), state_dir))
-		rc = fs_write_atomic(path, out.data, out.len, 0600);
+	int rc = state_file_write(state_dir, TASK_FILE, &w, 0600);
 	buf_free(&out);
 	return rc;
 }
@@ -163,7 +144,7 @@ int task_store_save(const char *state_dir, const struct task_run *t)
 int task_store_clear(const char *state_dir)
 {
 	char path[PATH_MAX];
-	if (task_file(path, sizeof(path), state_dir))
+	if (state_path(path, sizeof(path), state_dir, TASK_FILE))
 		return -1;
 	if (unlink(path) && errno != ENOENT)
 		return -1;
