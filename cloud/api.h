@@ -3,12 +3,20 @@
 #ifndef CLOUD_API_H
 #define CLOUD_API_H
 
+#include "policy.h"
 #include "router.h"
 
 /* Buffer sizes of text fields (the longest accepted value is one byte less). */
 #define FIELD_SHORT 65   /* serials, models, versions, architectures, nonces */
 #define FIELD_NAME 129   /* org / folder / app names, hardware ids */
 #define FIELD_REASON 257 /* failure reasons */
+
+/* Common table folder_paths(id, path): every folder (deleted ones too) with its path
+ * from the org's root folder, "Site A/Floor 1". Put it before a SELECT. */
+#define FOLDER_PATHS_CTE                                                                 \
+	"WITH RECURSIVE folder_paths(id, path) AS (SELECT id, name FROM folders"             \
+	" WHERE parent_id IS NULL UNION ALL SELECT f.id, p.path || '/' || f.name"            \
+	" FROM folders f JOIN folder_paths p ON f.parent_id = p.id) "
 
 /* api_enroll.c: §2, §3 (signed, no bearer) */
 void api_enroll(struct request *rq, struct reply *rp);
@@ -33,12 +41,34 @@ void api_task_wake_answer(struct cloud *c, const char *device_id, int64_t now, s
 void admin_org_create(struct request *rq, struct reply *rp);
 void admin_folder_create(struct request *rq, struct reply *rp);
 void admin_token_create(struct request *rq, struct reply *rp);
+void admin_token_list(struct request *rq, struct reply *rp);
 void admin_token_revoke(struct request *rq, struct reply *rp);
 void admin_token_revoke_secret(struct request *rq, struct reply *rp);
 void admin_device_list(struct request *rq, struct reply *rp);
 void admin_device_remove(struct request *rq, struct reply *rp);
 void admin_image_add(struct request *rq, struct reply *rp);
 void admin_image_list(struct request *rq, struct reply *rp);
+void admin_image_recommend(struct request *rq, struct reply *rp);
+/* Marks a device removed, cancels its unfinished tasks and records why (may be "").
+ * The caller holds a transaction and wakes the device's long poll after the commit.
+ * 1 when removed now, 0 when it already was, -1 on error. */
+int device_remove_tx(sqlite3 *db, int64_t now, const char *device_id, const char *why);
+
+/* api_admin_org.c: the organization tree, moving devices, a device's details */
+void admin_org_list(struct request *rq, struct reply *rp);
+void admin_folder_list(struct request *rq, struct reply *rp);
+void admin_folder_delete(struct request *rq, struct reply *rp);
+void admin_device_show(struct request *rq, struct reply *rp);
+void admin_device_move(struct request *rq, struct reply *rp);
+
+/* api_admin_jobs.c: upgrade jobs */
+void admin_job_create(struct request *rq, struct reply *rp);
+void admin_job_list(struct request *rq, struct reply *rp);
+void admin_job_show(struct request *rq, struct reply *rp);
+void admin_job_cancel(struct request *rq, struct reply *rp);
+/* Reads the optional "window" object of a task or job request (absent or null: none);
+ * -1 after a 400 naming the bad field. */
+int req_window(struct request *rq, struct reply *rp, struct task_window *w);
 
 /* api_admin_tasks.c: tasks, licenses, history */
 void admin_task_create(struct request *rq, struct reply *rp);

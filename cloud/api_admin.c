@@ -1,4 +1,5 @@
-/* api_admin: admin API §8 for orgs, folders, enrollment tokens, devices and images.
+/* api_admin: admin API §8 for creating orgs and folders, enrollment tokens, device
+ * listing and removal, and the image catalog (one recommended image per model).
  * The router has checked the admin token. Every change appends a history row in
  * the same transaction. */
 #include <errno.h>
@@ -89,7 +90,8 @@ void admin_folder_create(struct request *rq, struct reply *rp)
 	if (r != 1)
 		return;
 	if (parent[0]) {
-		sqlite3_stmt *st = db_stmt(rq->c->db, "SELECT 1 FROM folders WHERE id = ? AND org_id = ?",
+		sqlite3_stmt *st = db_stmt(rq->c->db, "SELECT 1 FROM folders WHERE id = ? AND org_id = ?"
+					   " AND deleted = 0",
 					   "ss", parent, org);
 		r = st ? db_step(st) : DB_ERROR;
 		sqlite3_finalize(st);
@@ -128,16 +130,18 @@ void admin_token_create(struct request *rq, struct reply *rp)
 	char folder[DB_ID_LEN], id[DB_ID_LEN], secret[33], sha[CRYPTO_SHA256_HEX_LEN], detail[256];
 	char token[TOKEN_STRING_MAX];
 	int64_t ttl = TOKEN_TTL_DEFAULT, max_uses = 1;
+	int allow_move = 0;
 
 	if (req_id(rq, rp, "folder_id", folder) != 0 ||
 	    req_int_opt(rq, rp, "expires_in", &ttl) != 0 ||
-	    req_int_opt(rq, rp, "max_uses", &max_uses) != 0)
+	    req_int_opt(rq, rp, "max_uses", &max_uses) != 0 ||
+	    req_bool_opt(rq, rp, "allow_move", &allow_move) != 0)
 		return;
 	if (ttl < 1 || ttl > TOKEN_TTL_MAX || max_uses < 1 || max_uses > TOKEN_USES_MAX) {
 		reply_bad_field(rp, ttl < 1 || ttl > TOKEN_TTL_MAX ? "expires_in" : "max_uses");
 		return;
 	}
-	int r = exists(rq, rp, "SELECT 1 FROM folders WHERE id = ?", folder);
+	int r = exists(rq, rp, "SELECT 1 FROM folders WHERE id = ? AND deleted = 0", folder);
 	if (r == 0)
 		reply_error(rp, 400, "bad_request", "unknown folder %s", folder);
 	if (r != 1)
@@ -151,11 +155,12 @@ void admin_token_create(struct request *rq, struct reply *rp)
 	}
 	crypto_sha256_hex(secret, strlen(secret), sha);
 	snprintf(detail, sizeof(detail), "enrollment token %s for folder %s: max_uses %" PRId64
-		 ", expires_at %" PRId64, id, folder, max_uses, rq->now + ttl);
+		 ", expires_at %" PRId64 "%s", id, folder, max_uses, rq->now + ttl,
+		 allow_move ? ", may move devices of the org here" : "");
 	if (write_with_history(rq, db_exec(rq->c->db, "INSERT INTO enrollment_tokens (id,"
-					   " folder_id, secret_sha256, expires_at, max_uses, created_at)"
-					   " VALUES (?, ?, ?, ?, ?, ?)", "sssiii", id, folder, sha,
-					   rq->now + ttl, max_uses, rq->now),
+					   " folder_id, secret_sha256, expires_at, max_uses, created_at,"
+					   " allow_move) VALUES (?, ?, ?, ?, ?, ?, ?)", "sssiiib", id,
+					   folder, sha, rq->now + ttl, max_uses, rq->now, allow_move),
 			       "token.create", detail) != 0) {
 		reply_internal(rp);
 		goto out;
@@ -166,6 +171,7 @@ void admin_token_create(struct request *rq, struct reply *rp)
 	jw_kv_string(w, "token", token);
 	jw_kv_int(w, "expires_at", rq->now + ttl);
 	jw_kv_int(w, "max_uses", max_uses);
+	jw_kv_bool(w, "allow_move", allow_move);
 	jw_object_end(w);
 out:
 	memset(secret, 0, sizeof(secret));
@@ -220,14 +226,58 @@ void admin_token_revoke_secret(struct request *rq, struct reply *rp)
 	revoke_where(rq, rp, "SELECT id FROM enrollment_tokens WHERE secret_sha256 = ?", sha);
 }
 
+/* GET /admin/v1/enrollment-tokens[?folder_id=]: never the secret (only its hash is kept). */
+void admin_token_list(struct request *rq, struct reply *rp)
+{
+	const char *folder = evhttp_find_header(&rq->query, "folder_id");
+	if (folder && !is_hex_id(folder)) {
+		reply_bad_field(rp, "folder_id");
+		return;
+	}
+	sqlite3_stmt *st = db_stmt(rq->c->db,
+				   "SELECT t.id, t.folder_id, f.name, t.expires_at, t.max_uses, t.uses,"
+				   " t.revoked, t.allow_move, t.created_at FROM enrollment_tokens t"
+				   " JOIN folders f ON f.id = t.folder_id WHERE (? IS NULL OR t.folder_id = ?)"
+				   " ORDER BY t.created_at, t.rowid", "ss", folder, folder);
+	struct json_writer *w = reply_json(rp, 200);
+	jw_object_begin(w);
+	jw_key(w, "tokens");
+	jw_array_begin(w);
+	int r = st ? 1 : DB_ERROR;
+	while (r == 1 && (r = db_step(st)) == 1) {
+		struct token_facts tf = {
+			.found = 1, .expires_at = db_col_int(st, 3), .max_uses = db_col_int(st, 4),
+			.uses = db_col_int(st, 5), .revoked = (int)db_col_int(st, 6),
+		};
+		jw_object_begin(w);
+		jw_kv_string(w, "id", (const char *)sqlite3_column_text(st, 0));
+		jw_kv_string(w, "folder_id", (const char *)sqlite3_column_text(st, 1));
+		jw_kv_string(w, "folder", (const char *)sqlite3_column_text(st, 2));
+		jw_kv_int(w, "expires_at", tf.expires_at);
+		jw_kv_int(w, "max_uses", tf.max_uses);
+		jw_kv_int(w, "uses", tf.uses);
+		jw_kv_bool(w, "revoked", tf.revoked);
+		jw_kv_bool(w, "allow_move", (int)db_col_int(st, 7));
+		jw_kv_string(w, "state", token_state_name(token_check(&tf, rq->now)));
+		jw_kv_int(w, "created_at", db_col_int(st, 8));
+		jw_object_end(w);
+	}
+	sqlite3_finalize(st);
+	jw_array_end(w);
+	jw_object_end(w);
+	if (r < 0)
+		reply_internal(rp);
+}
+
 void admin_device_list(struct request *rq, struct reply *rp)
 {
 	const char *serial = evhttp_find_header(&rq->query, "serial");
-	sqlite3_stmt *st = db_stmt(rq->c->db,
+	sqlite3_stmt *st = db_stmt(rq->c->db, FOLDER_PATHS_CTE
 				   "SELECT d.id, d.serial, d.model, d.os_version, o.name, f.name,"
-				   " d.last_seen, d.agent_version, d.arch, d.folder_id, d.hardware_id"
-				   " FROM devices d JOIN orgs o ON o.id = d.org_id"
-				   " JOIN folders f ON f.id = d.folder_id WHERE d.removed = 0"
+				   " d.last_seen, d.agent_version, d.arch, d.folder_id, d.hardware_id,"
+				   " p.path FROM devices d JOIN orgs o ON o.id = d.org_id"
+				   " JOIN folders f ON f.id = d.folder_id"
+				   " JOIN folder_paths p ON p.id = d.folder_id WHERE d.removed = 0"
 				   " AND (? IS NULL OR d.serial = ?) ORDER BY d.serial", "ss",
 				   serial, serial);
 	struct json_writer *w = reply_json(rp, 200);
@@ -247,6 +297,7 @@ void admin_device_list(struct request *rq, struct reply *rp)
 		jw_kv_string(w, "arch", (const char *)sqlite3_column_text(st, 8));
 		jw_kv_string(w, "folder_id", (const char *)sqlite3_column_text(st, 9));
 		jw_kv_string(w, "hardware_id", (const char *)sqlite3_column_text(st, 10));
+		jw_kv_string(w, "folder_path", (const char *)sqlite3_column_text(st, 11));
 		jw_object_end(w);
 	}
 	sqlite3_finalize(st);
@@ -256,26 +307,31 @@ void admin_device_list(struct request *rq, struct reply *rp)
 		reply_internal(rp);
 }
 
+int device_remove_tx(sqlite3 *db, int64_t now, const char *device_id, const char *why)
+{
+	int r = db_exec(db, "UPDATE devices SET removed = 1 WHERE id = ? AND removed = 0", "s",
+			device_id);
+	if (r != 1)
+		return r < 0 ? -1 : 0; /* removing a removed device changes nothing */
+	if (db_exec(db, "UPDATE tasks SET state = 'cancelled', reason = 'device removed',"
+		    " updated_at = ? WHERE device_id = ? AND state NOT IN"
+		    " ('succeeded', 'failed', 'cancelled')", "is", now, device_id) < 0 ||
+	    db_historyf(db, now, "device.remove", "device %s removed%s%s", device_id,
+			why[0] ? ": " : "", why) != 0)
+		return -1;
+	return 1;
+}
+
 void admin_device_remove(struct request *rq, struct reply *rp)
 {
 	sqlite3 *db = rq->c->db;
-	char detail[128];
 	int r = exists(rq, rp, "SELECT 1 FROM devices WHERE id = ?", rq->arg);
 	if (r == 0)
 		reply_error(rp, 404, "not_found", "no such device");
 	if (r != 1)
 		return;
-	if (db_begin(db) != 0) {
-		reply_internal(rp);
-		return;
-	}
-	r = db_exec(db, "UPDATE devices SET removed = 1 WHERE id = ? AND removed = 0", "s", rq->arg);
-	snprintf(detail, sizeof(detail), "device %s removed", rq->arg);
-	if (r < 0 ||
-	    db_exec(db, "UPDATE tasks SET state = 'cancelled', reason = 'device removed',"
-		    " updated_at = ? WHERE device_id = ? AND state NOT IN"
-		    " ('succeeded', 'failed', 'cancelled')", "is", rq->now, rq->arg) < 0 ||
-	    (r == 1 ? write_with_history(rq, 1, "device.remove", detail) : db_commit(db)) != 0) {
+	if (db_begin(db) != 0 || device_remove_tx(db, rq->now, rq->arg, "") < 0 ||
+	    db_commit(db) != 0) {
 		db_rollback(db);
 		reply_internal(rp);
 		return;
@@ -289,7 +345,7 @@ void admin_device_remove(struct request *rq, struct reply *rp)
 }
 
 static void image_object(struct json_writer *w, const char *id, const char *model,
-			 const char *version, int64_t size, const char *sha)
+			 const char *version, int64_t size, const char *sha, int recommended)
 {
 	jw_object_begin(w);
 	jw_kv_string(w, "id", id);
@@ -297,6 +353,7 @@ static void image_object(struct json_writer *w, const char *id, const char *mode
 	jw_kv_string(w, "version", version);
 	jw_kv_int(w, "size", size);
 	jw_kv_string(w, "sha256", sha);
+	jw_kv_bool(w, "recommended", recommended);
 	jw_object_end(w);
 }
 
@@ -319,12 +376,14 @@ void admin_image_add(struct request *rq, struct reply *rp)
 		reply_error(rp, 400, "bad_request", "image file %s is empty", path);
 		return;
 	}
-	sqlite3_stmt *st = db_stmt(rq->c->db, "SELECT id, sha256 FROM images WHERE model = ?"
-				   " AND version = ?", "ss", model, version);
+	int recommended = 0;
+	sqlite3_stmt *st = db_stmt(rq->c->db, "SELECT id, sha256, recommended FROM images"
+				   " WHERE model = ? AND version = ?", "ss", model, version);
 	int r = st ? db_step(st) : DB_ERROR;
 	if (r == 1) {
 		db_col_str(st, 0, id, sizeof(id));
 		db_col_str(st, 1, old_sha, sizeof(old_sha));
+		recommended = (int)db_col_int(st, 2);
 	}
 	sqlite3_finalize(st);
 	if (r == 1 && strcmp(old_sha, sha) != 0) {
@@ -349,13 +408,15 @@ void admin_image_add(struct request *rq, struct reply *rp)
 		reply_internal(rp);
 		return;
 	}
-	image_object(reply_json(rp, 200), id, model, version, (int64_t)size, sha);
+	image_object(reply_json(rp, 200), id, model, version, (int64_t)size, sha, recommended);
 }
 
 void admin_image_list(struct request *rq, struct reply *rp)
 {
-	sqlite3_stmt *st = db_stmt(rq->c->db, "SELECT id, model, version, size, sha256 FROM images"
-				   " ORDER BY model, created_at", "");
+	const char *model = evhttp_find_header(&rq->query, "model");
+	sqlite3_stmt *st = db_stmt(rq->c->db, "SELECT id, model, version, size, sha256, recommended"
+				   " FROM images WHERE (? IS NULL OR model = ?) ORDER BY model, created_at",
+				   "ss", model, model);
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);
 	jw_key(w, "images");
@@ -365,10 +426,53 @@ void admin_image_list(struct request *rq, struct reply *rp)
 		image_object(w, (const char *)sqlite3_column_text(st, 0),
 			     (const char *)sqlite3_column_text(st, 1),
 			     (const char *)sqlite3_column_text(st, 2), db_col_int(st, 3),
-			     (const char *)sqlite3_column_text(st, 4));
+			     (const char *)sqlite3_column_text(st, 4), (int)db_col_int(st, 5));
 	sqlite3_finalize(st);
 	jw_array_end(w);
 	jw_object_end(w);
 	if (r < 0)
 		reply_internal(rp);
+}
+
+/* POST /admin/v1/images/<id>/recommend: the one recommended image of its model. */
+void admin_image_recommend(struct request *rq, struct reply *rp)
+{
+	char model[FIELD_SHORT] = "", version[FIELD_SHORT] = "";
+	sqlite3 *db = rq->c->db;
+	sqlite3_stmt *st = db_stmt(db, "SELECT model, version, recommended FROM images WHERE id = ?",
+				   "s", rq->arg);
+	int r = st ? db_step(st) : DB_ERROR;
+	int already = 0;
+	if (r == 1) {
+		db_col_str(st, 0, model, sizeof(model));
+		db_col_str(st, 1, version, sizeof(version));
+		already = (int)db_col_int(st, 2);
+	}
+	sqlite3_finalize(st);
+	if (r == 0) {
+		reply_error(rp, 404, "not_found", "no such image");
+		return;
+	}
+	if (r < 0 || (!already && db_begin(db) != 0)) {
+		reply_internal(rp);
+		return;
+	}
+	if (!already &&
+	    (db_exec(db, "UPDATE images SET recommended = 0 WHERE model = ? AND recommended = 1", "s",
+		     model) < 0 ||
+	     db_exec(db, "UPDATE images SET recommended = 1 WHERE id = ?", "s", rq->arg) != 1 ||
+	     db_historyf(db, rq->now, "image.recommend", "image %s recommended for %s: %s",
+			 rq->arg, model, version) != 0 ||
+	     db_commit(db) != 0)) {
+		db_rollback(db);
+		reply_internal(rp);
+		return;
+	}
+	struct json_writer *w = reply_json(rp, 200);
+	jw_object_begin(w);
+	jw_kv_string(w, "id", rq->arg);
+	jw_kv_string(w, "model", model);
+	jw_kv_string(w, "version", version);
+	jw_kv_bool(w, "recommended", 1);
+	jw_object_end(w);
 }

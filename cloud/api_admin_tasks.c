@@ -1,21 +1,23 @@
-/* api_admin_tasks: admin API §8 for upgrade tasks, licenses and the history log.
- * Creating a task answers the device's held long poll at once. */
+/* api_admin_tasks: admin API §8 for single upgrade tasks (each its own one-device
+ * job), licenses and the history log. Creating a task answers the device's held
+ * long poll at once. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "../lib/log.h"
 #include "api.h"
+#include "jobs.h"
 #include "longpoll.h"
+#include "payload.h"
 #include "policy.h"
 
-#define TASK_TTL_DEFAULT 86400
-#define TASK_TTL_MAX (366 * 86400)
 #define HISTORY_LIMIT 1000
 
 #define TASK_SELECT                                                                      \
 	"SELECT t.id, t.device_id, i.version, t.state, t.progress, t.reason, t.image_id,"   \
-	" t.allow_downgrade, t.created_at, t.updated_at, t.expires_at, d.serial"             \
+	" t.allow_downgrade, t.created_at, t.updated_at, t.expires_at, d.serial, t.job_id,"  \
+	" t.window_kind, t.window_start, t.window_end, t.window_from, t.window_to"           \
 	" FROM tasks t JOIN images i ON i.id = t.image_id JOIN devices d ON d.id = t.device_id"
 
 static const char *col(sqlite3_stmt *st, int i)
@@ -38,6 +40,11 @@ static void task_object(struct json_writer *w, sqlite3_stmt *st)
 	jw_kv_int(w, "updated_at", db_col_int(st, 9));
 	jw_kv_int(w, "expires_at", db_col_int(st, 10));
 	jw_kv_string(w, "serial", col(st, 11));
+	jw_kv_string(w, "job_id", col(st, 12));
+	struct task_window win;
+	job_window_read(st, 13, &win);
+	jw_key(w, "window");
+	payload_window(w, &win);
 	jw_object_end(w);
 }
 
@@ -60,66 +67,66 @@ static int device_model(struct request *rq, struct reply *rp, const char *id, ch
 
 void admin_task_create(struct request *rq, struct reply *rp)
 {
-	char dev[DB_ID_LEN] = "", img[DB_ID_LEN] = "", id[DB_ID_LEN], model[FIELD_SHORT];
-	char serial[FIELD_SHORT], img_model[FIELD_SHORT] = "", version[FIELD_SHORT] = "";
-	int64_t ttl = TASK_TTL_DEFAULT;
-	int downgrade = 0;
+	char dev[DB_ID_LEN] = "", id[DB_ID_LEN], job[DB_ID_LEN], model[FIELD_SHORT];
+	char serial[FIELD_SHORT];
+	int64_t ttl = -1; /* not given */
+	struct job_spec spec = {.kind = JOB_KIND_DEVICE, .target = dev};
 	sqlite3 *db = rq->c->db;
 
 	if (req_string(rq, rp, "device_id", dev, sizeof(dev)) != 0 ||
-	    req_string(rq, rp, "image_id", img, sizeof(img)) != 0 ||
-	    req_bool_opt(rq, rp, "allow_downgrade", &downgrade) != 0 ||
-	    req_int_opt(rq, rp, "expires_in", &ttl) != 0)
+	    req_string(rq, rp, "image_id", spec.image_id, sizeof(spec.image_id)) != 0 ||
+	    req_bool_opt(rq, rp, "allow_downgrade", &spec.allow_downgrade) != 0 ||
+	    req_int_opt(rq, rp, "expires_in", &ttl) != 0 || req_window(rq, rp, &spec.window) != 0)
 		return;
-	if (!is_hex_id(dev) || !is_hex_id(img) || ttl < 1 || ttl > TASK_TTL_MAX) {
-		reply_bad_field(rp, !is_hex_id(dev) ? "device_id" : !is_hex_id(img) ? "image_id"
-										 : "expires_in");
+	if (!is_hex_id(dev) || !is_hex_id(spec.image_id) ||
+	    (ttl != -1 && (ttl < 1 || ttl > TASK_TTL_MAX)) ||
+	    task_expiry(rq->now, ttl, TASK_TTL_DEFAULT, &spec.window, &spec.expires_at) != 0) {
+		reply_bad_field(rp, !is_hex_id(dev) ? "device_id" : !is_hex_id(spec.image_id)
+									? "image_id" : "expires_in");
 		return;
 	}
 	if (device_model(rq, rp, dev, model, serial) != 0)
 		return;
-	sqlite3_stmt *st = db_stmt(db, "SELECT model, version FROM images WHERE id = ?", "s", img);
-	int r = st ? db_step(st) : DB_ERROR;
-	if (r == 1) {
-		db_col_str(st, 0, img_model, sizeof(img_model));
-		db_col_str(st, 1, version, sizeof(version));
-	}
-	sqlite3_finalize(st);
+	int r = job_load_image(db, &spec);
 	if (r == 0) {
-		reply_error(rp, 400, "bad_request", "unknown image %s", img);
+		reply_error(rp, 400, "bad_request", "unknown image %s", spec.image_id);
 		return;
 	}
-	if (r == 1 && strcmp(img_model, model) != 0) {
+	if (r == 1 && strcmp(spec.model, model) != 0) {
 		reply_error(rp, 400, "bad_request", "image %s is for model %s but device %s is a %s",
-			    img, img_model, serial, model);
+			    spec.image_id, spec.model, serial, model);
 		return;
 	}
-	if (r < 0 || db_new_id(id) != 0 || db_begin(db) != 0) {
+	if (r < 0 || db_begin(db) != 0) {
 		reply_internal(rp);
 		return;
 	}
-	if (db_exec(db, "INSERT INTO tasks (id, device_id, image_id, state, allow_downgrade,"
-			" created_at, updated_at, expires_at, seq) VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?)",
-		    "sssbiiii", id, dev, img, downgrade, rq->now, rq->now, rq->now + ttl,
-		    cloud_next_seq(rq->c)) != 1 ||
-	    db_historyf(db, rq->now, "task.create", "task %s: upgrade %s (%s) to %s%s", id, serial,
-			model, version, downgrade ? ", downgrade allowed" : "") != 0 ||
+	if (job_insert(rq->c, &spec, rq->now, job) != 0 ||
+	    job_task_insert(rq->c, job, &spec, dev, rq->now, id) != 0 ||
+	    db_historyf(db, rq->now, "task.create", "task %s: upgrade %s (%s) to %s%s%s", id, serial,
+			model, spec.version, spec.allow_downgrade ? ", downgrade allowed" : "",
+			spec.window.kind != WINDOW_NONE ? ", with an update window" : "") != 0 ||
 	    db_commit(db) != 0) {
 		db_rollback(db);
 		reply_internal(rp);
 		return;
 	}
-	log_info("task %s created: %s to %s", id, serial, version);
+	log_info("task %s created: %s to %s", id, serial, spec.version);
 	longpoll_wake(rq->c->lp, dev);
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);
 	jw_kv_string(w, "id", id);
 	jw_kv_string(w, "state", "pending");
+	jw_kv_string(w, "job_id", job);
 	jw_object_end(w);
 }
 
 void admin_task_show(struct request *rq, struct reply *rp)
 {
+	if (tasks_expire(rq->c->db, NULL, rq->now) < 0) {
+		reply_internal(rp);
+		return;
+	}
 	sqlite3_stmt *st = db_stmt(rq->c->db, TASK_SELECT " WHERE t.id = ?", "s", rq->arg);
 	int r = st ? db_step(st) : DB_ERROR;
 	if (r == 1)
@@ -133,6 +140,10 @@ void admin_task_show(struct request *rq, struct reply *rp)
 
 void admin_task_list(struct request *rq, struct reply *rp)
 {
+	if (tasks_expire(rq->c->db, NULL, rq->now) < 0) {
+		reply_internal(rp);
+		return;
+	}
 	sqlite3_stmt *st = db_stmt(rq->c->db, TASK_SELECT " ORDER BY t.seq", "");
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);
@@ -152,6 +163,10 @@ void admin_task_cancel(struct request *rq, struct reply *rp)
 {
 	char state[32] = "";
 	sqlite3 *db = rq->c->db;
+	if (tasks_expire(db, NULL, rq->now) < 0) {
+		reply_internal(rp);
+		return;
+	}
 	sqlite3_stmt *st = db_stmt(db, "SELECT state FROM tasks WHERE id = ?", "s", rq->arg);
 	int r = st ? db_step(st) : DB_ERROR;
 	if (r == 1)

@@ -11,6 +11,7 @@
 #include "../lib/envelope.h"
 #include "../lib/log.h"
 #include "api.h"
+#include "jobs.h"
 #include "longpoll.h"
 #include "payload.h"
 #include "policy.h"
@@ -20,19 +21,21 @@
 void api_report(struct request *rq, struct reply *rp)
 {
 	char os[FIELD_SHORT], agent[FIELD_SHORT] = "", old_os[FIELD_SHORT] = "";
-	char serial[FIELD_SHORT] = "";
+	char serial[FIELD_SHORT] = "", org[FIELD_NAME] = "", folder[FIELD_NAME] = "";
 	sqlite3 *db = rq->c->db;
 
 	if (req_string(rq, rp, "os_version", os, sizeof(os)) != 0 ||
 	    req_string_opt(rq, rp, "agent_version", agent, sizeof(agent)) != 0)
 		return;
-	sqlite3_stmt *st = db_stmt(db, "SELECT os_version, serial FROM devices WHERE id = ?", "s",
-				   rq->device_id);
+	sqlite3_stmt *st = db_stmt(db, "SELECT d.os_version, d.serial, o.name, f.name FROM devices d"
+				   " JOIN orgs o ON o.id = d.org_id JOIN folders f ON f.id = d.folder_id"
+				   " WHERE d.id = ?", "s", rq->device_id);
 	int r = st ? db_step(st) : DB_ERROR;
-	if (r == 1) {
-		db_col_str(st, 0, old_os, sizeof(old_os));
-		db_col_str(st, 1, serial, sizeof(serial));
-	}
+	if (r == 1 && (db_col_str(st, 0, old_os, sizeof(old_os)) != 0 ||
+		       db_col_str(st, 1, serial, sizeof(serial)) != 0 ||
+		       db_col_str(st, 2, org, sizeof(org)) != 0 ||
+		       db_col_str(st, 3, folder, sizeof(folder)) != 0))
+		r = DB_ERROR;
 	sqlite3_finalize(st);
 	if (r != 1 || db_begin(db) != 0) {
 		reply_internal(rp);
@@ -49,9 +52,12 @@ void api_report(struct request *rq, struct reply *rp)
 		reply_internal(rp);
 		return;
 	}
+	/* org and folder: an admin may have moved the device since it enrolled (§4) */
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);
 	jw_kv_int(w, "heartbeat", POLICY_HEARTBEAT);
+	jw_kv_string(w, "org", org);
+	jw_kv_string(w, "folder", folder);
 	jw_object_end(w);
 }
 
@@ -68,11 +74,13 @@ static int task_reply(struct cloud *c, sqlite3_stmt *st, const char *device_id, 
 	    db_col_str(st, 4, model, sizeof(model)) || db_col_str(st, 5, version, sizeof(version)) ||
 	    db_col_str(st, 7, sha, sizeof(sha)) || db_col_str(st, 8, serial, sizeof(serial)))
 		return -1;
+	struct task_window win;
+	job_window_read(st, 9, &win);
 	struct task_payload t = {
 		.device_id = device_id, .serial = serial, .iat = now, .exp = db_col_int(st, 2),
 		.task_id = task_id, .model = model, .target_version = version,
 		.allow_downgrade = (int)db_col_int(st, 1), .artifact_id = image_id,
-		.size = db_col_int(st, 6), .sha256 = sha,
+		.size = db_col_int(st, 6), .sha256 = sha, .window = &win,
 	};
 	buf_init(&payload, ENVELOPE_MAX_BYTES);
 	buf_init(&env, ENVELOPE_MAX_BYTES * 2);
@@ -94,7 +102,8 @@ static int task_pending(struct cloud *c, const char *device_id, int64_t now, str
 {
 	sqlite3_stmt *st = db_stmt(c->db,
 				   "SELECT t.id, t.allow_downgrade, t.expires_at, i.id, i.model,"
-				   " i.version, i.size, i.sha256, d.serial FROM tasks t"
+				   " i.version, i.size, i.sha256, d.serial, t.window_kind, t.window_start,"
+				   " t.window_end, t.window_from, t.window_to FROM tasks t"
 				   " JOIN images i ON i.id = t.image_id JOIN devices d ON d.id = t.device_id"
 				   " WHERE t.device_id = ? AND t.state NOT IN " NOT_FINAL
 				   " AND t.expires_at > ? ORDER BY t.seq LIMIT 1", "si", device_id, now);
@@ -126,7 +135,9 @@ static int license_hint(struct cloud *c, const char *device_id, struct reply *rp
 
 int api_task_answer(struct cloud *c, const char *device_id, int64_t now, struct reply *rp)
 {
-	int r = task_pending(c, device_id, now, rp);
+	int r = tasks_expire(c->db, device_id, now) < 0 ? DB_ERROR : 0;
+	if (r == 0)
+		r = task_pending(c, device_id, now, rp);
 	if (r == 0)
 		r = license_hint(c, device_id, rp);
 	if (r < 0) {
@@ -203,6 +214,10 @@ void api_task_status(struct request *rq, struct reply *rp)
 		return;
 	if (!task_state_reportable(state) || progress < -1 || progress > 100) {
 		reply_bad_field(rp, task_state_reportable(state) ? "progress" : "state");
+		return;
+	}
+	if (tasks_expire(rq->c->db, rq->device_id, rq->now) < 0) {
+		reply_internal(rp);
 		return;
 	}
 	sqlite3_stmt *st = db_stmt(rq->c->db, "SELECT t.state, t.progress, t.reason, d.serial"

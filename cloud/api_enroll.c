@@ -2,6 +2,7 @@
  * POST /device/v1/auth (§3). Both verify X-Camagent-Signature over the exact body
  * bytes; enroll with the key in the body, auth with the device's stored key. */
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -88,57 +89,143 @@ static void refuse_token(struct reply *rp, enum token_verdict v, const struct to
 	}
 }
 
-/* Looks the token and the serial up and creates the device when allowed.
+/* The token and the live device with the serial, as enroll_tx needs them. */
+struct enroll_lookup {
+	char token_id[DB_ID_LEN], folder_id[DB_ID_LEN], org_id[DB_ID_LEN];
+	char dev_fp[CRYPTO_SHA256_HEX_LEN], dev_folder[DB_ID_LEN], dev_org[DB_ID_LEN];
+	char dev_token[DB_ID_LEN], dev_folder_name[FIELD_NAME];
+	struct token_facts tf;
+	int allow_move, exists;
+};
+
+static int enroll_lookup(sqlite3 *db, const struct enroll_req *e, struct enroll_lookup *l,
+			 char device_id[DB_ID_LEN])
+{
+	char sha[CRYPTO_SHA256_HEX_LEN];
+	crypto_sha256_hex(e->secret, strlen(e->secret), sha);
+	sqlite3_stmt *st = db_stmt(db, "SELECT t.id, t.folder_id, t.revoked, t.expires_at, t.uses,"
+				       " t.max_uses, t.allow_move, f.org_id FROM enrollment_tokens t"
+				       " JOIN folders f ON f.id = t.folder_id WHERE t.secret_sha256 = ?",
+				   "s", sha);
+	int r = st ? db_step(st) : DB_ERROR;
+	if (r == 1) {
+		l->tf.found = 1;
+		db_col_str(st, 0, l->token_id, sizeof(l->token_id));
+		db_col_str(st, 1, l->folder_id, sizeof(l->folder_id));
+		l->tf.revoked = (int)db_col_int(st, 2);
+		l->tf.expires_at = db_col_int(st, 3);
+		l->tf.uses = db_col_int(st, 4);
+		l->tf.max_uses = db_col_int(st, 5);
+		l->allow_move = (int)db_col_int(st, 6);
+		db_col_str(st, 7, l->org_id, sizeof(l->org_id));
+	}
+	sqlite3_finalize(st);
+	if (r < 0)
+		return -1;
+	st = db_stmt(db, "SELECT d.id, d.key_fp, d.folder_id, d.org_id,"
+			 " COALESCE(d.enroll_token_id, ''), f.name FROM devices d"
+			 " JOIN folders f ON f.id = d.folder_id WHERE d.serial = ? AND d.removed = 0",
+		     "s", e->serial);
+	r = st ? db_step(st) : DB_ERROR;
+	if (r == 1) {
+		l->exists = 1;
+		db_col_str(st, 0, device_id, DB_ID_LEN);
+		db_col_str(st, 1, l->dev_fp, sizeof(l->dev_fp));
+		db_col_str(st, 2, l->dev_folder, sizeof(l->dev_folder));
+		db_col_str(st, 3, l->dev_org, sizeof(l->dev_org));
+		db_col_str(st, 4, l->dev_token, sizeof(l->dev_token));
+		db_col_str(st, 5, l->dev_folder_name, sizeof(l->dev_folder_name));
+	}
+	sqlite3_finalize(st);
+	return r < 0 ? -1 : 0;
+}
+
+/* 409 device_conflict, recorded in the history so the admin side sees it too. */
+static void refuse_conflict(struct request *rq, struct reply *rp, const char *serial,
+			    const char *device_id, const char *token_id, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+static void refuse_conflict(struct request *rq, struct reply *rp, const char *serial,
+			    const char *device_id, const char *token_id, const char *fmt, ...)
+{
+	char msg[384];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	reply_error(rp, 409, "device_conflict", "%s", msg);
+	if (db_historyf(rq->c->db, rq->now, "device.enroll_refused", "device %s (%s), token %s: %s",
+			serial, device_id, token_id[0] ? token_id : "-", msg) != 0)
+		log_warn("enroll: could not record the refusal of %s", serial);
+	log_info("enroll: %s refused: %s", serial, msg);
+}
+
+/* Moves the live device into the token's folder (ENROLL_MOVE), using the token once. */
+static int enroll_move(struct request *rq, const struct enroll_req *e, const struct enroll_lookup *l,
+		       const char *device_id)
+{
+	sqlite3 *db = rq->c->db;
+	if (db_begin(db) != 0)
+		return -1;
+	if (db_exec(db, "UPDATE devices SET folder_id = ?, enroll_token_id = ? WHERE id = ?", "sss",
+		    l->folder_id, l->token_id, device_id) != 1 ||
+	    db_exec(db, "UPDATE enrollment_tokens SET uses = uses + 1 WHERE id = ?", "s",
+		    l->token_id) != 1 ||
+	    db_historyf(db, rq->now, "device.move", "device %s (%s) moved from folder %s to %s by"
+			" enrolling with token %s", e->serial, device_id, l->dev_folder, l->folder_id,
+			l->token_id) != 0 ||
+	    db_commit(db) != 0) {
+		db_rollback(db);
+		return -1;
+	}
+	log_info("enroll: %s (%s) moved to folder %s", e->serial, device_id, l->folder_id);
+	return 0;
+}
+
+/* Looks the token and the serial up and creates (or moves) the device when allowed.
  * On success device_id is set and rp untouched; otherwise rp holds the error. */
 static int enroll_tx(struct request *rq, struct reply *rp, const struct enroll_req *e,
 		     const char *key_fp, char device_id[DB_ID_LEN])
 {
 	sqlite3 *db = rq->c->db;
-	char sha[CRYPTO_SHA256_HEX_LEN], token_id[DB_ID_LEN] = "", folder_id[DB_ID_LEN] = "";
-	char dev_fp[CRYPTO_SHA256_HEX_LEN] = "";
-	struct token_facts tf = {0};
-	int exists = 0;
+	struct enroll_lookup l;
 
-	crypto_sha256_hex(e->secret, strlen(e->secret), sha);
-	sqlite3_stmt *st = db_stmt(db, "SELECT id, folder_id, revoked, expires_at, uses, max_uses"
-				       " FROM enrollment_tokens WHERE secret_sha256 = ?", "s", sha);
-	int r = st ? db_step(st) : DB_ERROR;
-	if (r == 1) {
-		tf.found = 1;
-		db_col_str(st, 0, token_id, sizeof(token_id));
-		db_col_str(st, 1, folder_id, sizeof(folder_id));
-		tf.revoked = (int)db_col_int(st, 2);
-		tf.expires_at = db_col_int(st, 3);
-		tf.uses = db_col_int(st, 4);
-		tf.max_uses = db_col_int(st, 5);
-	}
-	sqlite3_finalize(st);
-	if (r < 0)
+	memset(&l, 0, sizeof(l));
+	if (enroll_lookup(db, e, &l, device_id) != 0)
 		goto fail;
-	st = db_stmt(db, "SELECT id, key_fp FROM devices WHERE serial = ? AND removed = 0", "s",
-		     e->serial);
-	r = st ? db_step(st) : DB_ERROR;
-	if (r == 1) {
-		exists = 1;
-		db_col_str(st, 0, device_id, DB_ID_LEN);
-		db_col_str(st, 1, dev_fp, sizeof(dev_fp));
-	}
-	sqlite3_finalize(st);
-	if (r < 0)
-		goto fail;
-
-	enum token_verdict v = token_check(&tf, rq->now);
-	switch (enroll_decide(v, exists, strcmp(dev_fp, key_fp) == 0)) {
+	struct enroll_facts f = {
+		.verdict = token_check(&l.tf, rq->now),
+		.allow_move = l.allow_move,
+		.device_exists = l.exists,
+		.same_key = strcmp(l.dev_fp, key_fp) == 0,
+		.same_enrollment = l.token_id[0] && strcmp(l.dev_token, l.token_id) == 0,
+		.same_folder = strcmp(l.dev_folder, l.folder_id) == 0,
+		.same_org = strcmp(l.dev_org, l.org_id) == 0,
+	};
+	switch (enroll_decide(&f)) {
 	case ENROLL_REFUSE:
-		refuse_token(rp, v, &tf);
+		refuse_token(rp, f.verdict, &l.tf);
 		return -1;
 	case ENROLL_CONFLICT:
-		reply_error(rp, 409, "device_conflict",
-			    "serial %s is already enrolled with another key", e->serial);
+		refuse_conflict(rq, rp, e->serial, device_id, l.token_id,
+				"serial %s is already enrolled with another key", e->serial);
+		return -1;
+	case ENROLL_CONFLICT_ORG:
+		refuse_conflict(rq, rp, e->serial, device_id, l.token_id,
+				"device %s is enrolled in another organization", e->serial);
+		return -1;
+	case ENROLL_CONFLICT_FOLDER:
+		refuse_conflict(rq, rp, e->serial, device_id, l.token_id,
+				"device %s is already enrolled in folder '%s'; this token does not"
+				" allow moving it", e->serial, l.dev_folder_name);
 		return -1;
 	case ENROLL_RETRY:
 		log_info("enroll: %s enrolled again with the same key (retry): %s", e->serial,
 			 device_id);
+		return 0;
+	case ENROLL_MOVE:
+		if (enroll_move(rq, e, &l, device_id) != 0)
+			goto fail;
 		return 0;
 	case ENROLL_NEW:
 		break;
@@ -146,12 +233,14 @@ static int enroll_tx(struct request *rq, struct reply *rp, const struct enroll_r
 	if (db_new_id(device_id) != 0 || db_begin(db) != 0)
 		goto fail;
 	if (db_exec(db, "INSERT INTO devices (id, org_id, folder_id, serial, model, hardware_id,"
-			" arch, public_key, key_fp, os_version, agent_version, last_seen, created_at)"
-			" SELECT ?, org_id, id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM folders WHERE id = ?",
-		    "sssssssssiis", device_id, e->serial, e->model, e->hardware_id, e->arch, e->pem,
-		    key_fp, e->os_version, e->agent_version, rq->now, rq->now, folder_id) != 1 ||
+			" arch, public_key, key_fp, os_version, agent_version, last_seen, created_at,"
+			" enroll_token_id)"
+			" SELECT ?, org_id, id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM folders WHERE id = ?",
+		    "sssssssssiiss", device_id, e->serial, e->model, e->hardware_id, e->arch, e->pem,
+		    key_fp, e->os_version, e->agent_version, rq->now, rq->now, l.token_id,
+		    l.folder_id) != 1 ||
 	    db_exec(db, "UPDATE enrollment_tokens SET uses = uses + 1 WHERE id = ?", "s",
-		    token_id) != 1 ||
+		    l.token_id) != 1 ||
 	    db_historyf(db, rq->now, "device.enroll", "device %s (%s, %s) enrolled as %s",
 			e->serial, e->model, e->os_version, device_id) != 0 ||
 	    db_commit(db) != 0) {

@@ -15,17 +15,22 @@ static const char usage_text[] =
 	"usage: camcloud [--url URL | --url-file F] [--data DIR | --admin-token-file F] COMMAND\n"
 	"       camcloud serve --data DIR [--listen HOST:PORT] [--public-url URL] [--url-file F]\n"
 	"commands:\n"
-	"  org create NAME\n"
-	"  folder create ORG_ID NAME [--parent ID]\n"
-	"  token create FOLDER_ID [--expires-in S] [--max-uses N]\n"
-	"  token revoke TOKEN_ID|TOKEN\n"
-	"  device list | device find SERIAL | device remove ID\n"
-	"  image add MODEL VERSION PATH | image list\n"
-	"  task create DEVICE_ID IMAGE_ID [--allow-downgrade] [--expires-in S]\n"
+	"  org create NAME | org list\n"
+	"  folder create ORG_ID NAME [--parent ID] | folder list ORG_ID | folder delete ID\n"
+	"  token create FOLDER_ID [--expires-in S] [--max-uses N] [--allow-move]\n"
+	"  token list [--folder ID] | token revoke TOKEN_ID|TOKEN\n"
+	"  device list | device find SERIAL | device show ID | device remove ID\n"
+	"  device move ID FOLDER_ID\n"
+	"  image add MODEL VERSION PATH | image list [--model M] | image recommend ID\n"
+	"  task create DEVICE_ID IMAGE_ID [--allow-downgrade] [--expires-in S] [WINDOW]\n"
 	"  task show ID | task list | task cancel ID | task wait ID STATE TIMEOUT_S\n"
+	"  job create [IMAGE_ID] --devices ID,ID.. | --folder ID | --recommended MODEL\n"
+	"             [--allow-downgrade] [--expires-in S] [WINDOW]\n"
+	"  job list | job show ID | job cancel ID\n"
 	"  license issue DEVICE_ID APP [--exp UNIX] | license list\n"
 	"  license wait ID STATE TIMEOUT_S\n"
-	"  history\n";
+	"  history\n"
+	"WINDOW: --window-utc START END (Unix seconds) | --window-daily HH:MM HH:MM (device time)\n";
 
 int cli_usage(const char *why)
 {
@@ -43,14 +48,26 @@ struct command {
 
 static const struct command commands[] = {
 	{"org", "create", 1, cmd_org_create},
+	{"org", "list", 0, cmd_org_list},
 	{"folder", "create", 2, cmd_folder_create},
+	{"folder", "list", 1, cmd_folder_list},
+	{"folder", "delete", 1, cmd_folder_delete},
 	{"token", "create", 1, cmd_token_create},
+	{"token", "list", 0, cmd_token_list},
 	{"token", "revoke", 1, cmd_token_revoke},
 	{"device", "list", 0, cmd_device_list},
 	{"device", "find", 1, cmd_device_find},
+	{"device", "show", 1, cmd_device_show},
 	{"device", "remove", 1, cmd_device_remove},
+	{"device", "move", 2, cmd_device_move},
 	{"image", "add", 3, cmd_image_add},
 	{"image", "list", 0, cmd_image_list},
+	{"image", "recommend", 1, cmd_image_recommend},
+	{"job", "create", 0, cmd_job_create},
+	{"job", "create", 1, cmd_job_create},
+	{"job", "list", 0, cmd_job_list},
+	{"job", "show", 1, cmd_job_show},
+	{"job", "cancel", 1, cmd_job_cancel},
 	{"task", "create", 2, cmd_task_create},
 	{"task", "show", 1, cmd_task_show},
 	{"task", "list", 0, cmd_task_list},
@@ -76,11 +93,28 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		{"--expires-in", offsetof(struct cli, expires_in)},
 		{"--max-uses", offsetof(struct cli, max_uses)},
 		{"--exp", offsetof(struct cli, exp)},
+		{"--folder", offsetof(struct cli, folder)},
+		{"--model", offsetof(struct cli, model)},
+		{"--devices", offsetof(struct cli, devices)},
+		{"--recommended", offsetof(struct cli, recommended)},
 	};
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (strcmp(a, "--allow-downgrade") == 0) {
 			c->allow_downgrade = 1;
+			continue;
+		}
+		if (strcmp(a, "--allow-move") == 0) {
+			c->allow_move = 1;
+			continue;
+		}
+		if (strcmp(a, "--window-utc") == 0 || strcmp(a, "--window-daily") == 0) {
+			const char **pair = strcmp(a, "--window-utc") == 0 ? c->window_utc
+									  : c->window_daily;
+			if (i + 2 >= argc)
+				return -1;
+			pair[0] = argv[++i];
+			pair[1] = argv[++i];
 			continue;
 		}
 		if (strncmp(a, "--", 2) != 0 || strcmp(a, "--") == 0) {

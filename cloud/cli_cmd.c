@@ -48,6 +48,8 @@ int cmd_token_create(struct cli *c)
 		jw_kv_int(w, "expires_in", ttl);
 	if (c->max_uses)
 		jw_kv_int(w, "max_uses", uses);
+	if (c->allow_move)
+		jw_kv_bool(w, "allow_move", 1);
 	return cli_body_send(c, &bd, "/admin/v1/enrollment-tokens", "token");
 }
 
@@ -146,7 +148,10 @@ int cmd_image_add(struct cli *c)
 
 int cmd_image_list(struct cli *c)
 {
-	return cli_call_print(c, "GET", "/admin/v1/images", NULL, NULL);
+	char path[REQ_PATH_MAX];
+	if (cli_query_path(c, path, sizeof(path), "/admin/v1/images", "model", c->model) != 0)
+		return 1;
+	return cli_call_print(c, "GET", path, NULL, NULL);
 }
 
 int cmd_task_create(struct cli *c)
@@ -162,6 +167,11 @@ int cmd_task_create(struct cli *c)
 		jw_kv_bool(w, "allow_downgrade", 1);
 	if (c->expires_in)
 		jw_kv_int(w, "expires_in", ttl);
+	int rc = cli_window(c, w);
+	if (rc != 0) {
+		buf_free(&bd.b);
+		return rc;
+	}
 	return cli_body_send(c, &bd, "/admin/v1/tasks", "id");
 }
 

@@ -153,3 +153,20 @@ int cli_id_path(char *out, size_t outsz, const char *what, const char *id, const
 	return 0;
 }
 
+
+int cli_query_path(struct cli *c, char *out, size_t outsz, const char *base, const char *key,
+		   const char *value)
+{
+	if (!value) {
+		snprintf(out, outsz, "%s", base);
+		return 0;
+	}
+	char *esc = curl_easy_escape(c->curl, value, 0);
+	int n = esc ? snprintf(out, outsz, "%s?%s=%s", base, key, esc) : -1;
+	curl_free(esc);
+	if (n < 0 || (size_t)n >= outsz) {
+		fprintf(stderr, "camcloud: %s value too long\n", key);
+		return -1;
+	}
+	return 0;
+}

@@ -22,7 +22,9 @@ struct cli {
 	int npos;
 	const char *url_opt, *url_file, *data_dir, *token_file;
 	const char *parent, *expires_in, *max_uses, *exp;
-	int allow_downgrade;
+	const char *folder, *model, *devices, *recommended;
+	const char *window_utc[2], *window_daily[2]; /* START END (Unix) / HH:MM HH:MM */
+	int allow_downgrade, allow_move;
 	char url[CLOUD_URL_MAX];
 	char token[BEARER_MAX];
 	CURL *curl;
@@ -53,6 +55,13 @@ int cli_body_send(struct cli *c, struct cli_body *bd, const char *path, const ch
 int cli_opt_int(const char *s, int64_t *out);
 /* "/admin/v1/<what>/<id><tail>", refusing (with a message) an id that is not one. */
 int cli_id_path(char *out, size_t outsz, const char *what, const char *id, const char *tail);
+/* "<base>?<key>=<escaped value>" (value NULL: base alone); -1 (after a message) when
+ * it does not fit. */
+int cli_query_path(struct cli *c, char *out, size_t outsz, const char *base, const char *key,
+		   const char *value);
+/* Adds "window" from --window-utc / --window-daily (nothing without them); returns
+ * the exit code of a usage error, or 0. */
+int cli_window(struct cli *c, struct json_writer *w);
 
 /* The commands (cli_cmd.c); each returns the exit code. */
 int cmd_org_create(struct cli *c);
@@ -73,5 +82,18 @@ int cmd_license_list(struct cli *c);
 int cmd_history(struct cli *c);
 int cmd_task_wait(struct cli *c);
 int cmd_license_wait(struct cli *c);
+/* cli_cmd_org.c */
+int cmd_org_list(struct cli *c);
+int cmd_folder_list(struct cli *c);
+int cmd_folder_delete(struct cli *c);
+int cmd_token_list(struct cli *c);
+int cmd_device_show(struct cli *c);
+int cmd_device_move(struct cli *c);
+/* cli_cmd_jobs.c */
+int cmd_image_recommend(struct cli *c);
+int cmd_job_create(struct cli *c);
+int cmd_job_list(struct cli *c);
+int cmd_job_show(struct cli *c);
+int cmd_job_cancel(struct cli *c);
 
 #endif

@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../lib/crypto.h"
@@ -59,6 +60,41 @@ static const char *const migrations[] = {
 	" detail TEXT NOT NULL);",
 	/* 2: one "check licenses" hint per issued license on the task long poll */
 	"ALTER TABLE licenses ADD COLUMN check_sent INTEGER NOT NULL DEFAULT 0;",
+	/* 3: organization model (moves, folder deletion) and upgrade jobs with windows */
+	"ALTER TABLE enrollment_tokens ADD COLUMN allow_move INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE folders ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX folders_parent ON folders(parent_id);"
+	/* the token that enrolled (or last moved) the device: a retry with it is idempotent */
+	"ALTER TABLE devices ADD COLUMN enroll_token_id TEXT;"
+	"CREATE INDEX devices_folder ON devices(folder_id) WHERE removed = 0;"
+	"ALTER TABLE images ADD COLUMN recommended INTEGER NOT NULL DEFAULT 0;"
+	"CREATE UNIQUE INDEX images_recommended ON images(model) WHERE recommended = 1;"
+	"CREATE TABLE jobs ("
+	" id TEXT PRIMARY KEY, image_id TEXT NOT NULL REFERENCES images(id),"
+	" kind TEXT NOT NULL, target TEXT NOT NULL DEFAULT '',"
+	" allow_downgrade INTEGER NOT NULL DEFAULT 0,"
+	" window_kind TEXT NOT NULL DEFAULT '', window_start BIGINT NOT NULL DEFAULT 0,"
+	" window_end BIGINT NOT NULL DEFAULT 0, window_from TEXT NOT NULL DEFAULT '',"
+	" window_to TEXT NOT NULL DEFAULT '', created_at BIGINT NOT NULL,"
+	" expires_at BIGINT NOT NULL, seq BIGINT NOT NULL);"
+	"CREATE TABLE job_skips ("
+	" job_id TEXT NOT NULL REFERENCES jobs(id), device_id TEXT NOT NULL,"
+	" serial TEXT NOT NULL, reason TEXT NOT NULL);"
+	"CREATE INDEX job_skips_job ON job_skips(job_id);"
+	"ALTER TABLE tasks ADD COLUMN job_id TEXT REFERENCES jobs(id);"
+	"ALTER TABLE tasks ADD COLUMN window_kind TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE tasks ADD COLUMN window_start BIGINT NOT NULL DEFAULT 0;"
+	"ALTER TABLE tasks ADD COLUMN window_end BIGINT NOT NULL DEFAULT 0;"
+	"ALTER TABLE tasks ADD COLUMN window_from TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE tasks ADD COLUMN window_to TEXT NOT NULL DEFAULT '';"
+	"CREATE INDEX tasks_job ON tasks(job_id);"
+	"CREATE INDEX tasks_open_expiry ON tasks(expires_at)"
+	" WHERE state NOT IN ('succeeded', 'failed', 'cancelled');"
+	/* every task belongs to a job: the earlier ones become one-device jobs */
+	"INSERT INTO jobs (id, image_id, kind, target, allow_downgrade, created_at, expires_at, seq)"
+	" SELECT id, image_id, 'device', device_id, allow_downgrade, created_at, expires_at, seq"
+	" FROM tasks;"
+	"UPDATE tasks SET job_id = id;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -91,15 +127,20 @@ int db_schema_version(sqlite3 *db)
 
 int db_migrate(sqlite3 *db)
 {
+	return db_migrate_to(db, N_MIGRATIONS);
+}
+
+int db_migrate_to(sqlite3 *db, int target)
+{
 	int v = db_schema_version(db);
-	if (v < 0)
+	if (v < 0 || target > N_MIGRATIONS)
 		return -1;
 	if (v > N_MIGRATIONS) {
 		log_error("db: schema version %d is newer than this camcloud (%d)", v,
 			  N_MIGRATIONS);
 		return -1;
 	}
-	for (; v < N_MIGRATIONS; v++) {
+	for (; v < target; v++) {
 		char pragma[64];
 		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", v + 1);
 		if (db_begin(db) != 0)
@@ -118,6 +159,11 @@ int db_migrate(sqlite3 *db)
 
 int db_open(const char *path, sqlite3 **out)
 {
+	return db_open_at(path, db_latest_version(), out);
+}
+
+int db_open_at(const char *path, int version, sqlite3 **out)
+{
 	sqlite3 *db = NULL;
 	*out = NULL;
 	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
@@ -133,7 +179,7 @@ int db_open(const char *path, sqlite3 **out)
 		wal = sqlite3_stricmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
 	sqlite3_finalize(st);
 	if (!wal || exec_plain(db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL") != 0 ||
-	    db_migrate(db) < 0) {
+	    db_migrate_to(db, version) < 0) {
 		log_error("db: cannot prepare %s%s", path, wal ? "" : " (WAL mode refused)");
 		sqlite3_close(db);
 		return -1;
@@ -217,6 +263,51 @@ int db_exec(sqlite3 *db, const char *sql, const char *types, ...)
 		;
 	sqlite3_finalize(st);
 	return rc < 0 ? rc : sqlite3_changes(db);
+}
+
+void db_ids_free(struct db_ids *l)
+{
+	free(l->id);
+	memset(l, 0, sizeof(*l));
+}
+
+int db_ids_add(struct db_ids *l, const char *id)
+{
+	if (strlen(id) >= DB_ID_LEN)
+		return -1;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		void *p = realloc(l->id, cap * sizeof(*l->id));
+		if (!p) {
+			log_error("db: out of memory for %zu ids", cap);
+			return -1;
+		}
+		l->id = p;
+		l->cap = cap;
+	}
+	strcpy(l->id[l->n++], id);
+	return 0;
+}
+
+int db_ids_collect(sqlite3 *db, struct db_ids *l, const char *sql, const char *types, ...)
+{
+	va_list ap;
+	va_start(ap, types);
+	sqlite3_stmt *st = stmt_v(db, sql, types, ap);
+	va_end(ap);
+	if (!st)
+		return DB_ERROR;
+	int rc, added = 0;
+	char id[DB_ID_LEN];
+	while ((rc = db_step(st)) == 1) {
+		if (db_col_str(st, 0, id, sizeof(id)) != 0 || db_ids_add(l, id) != 0) {
+			rc = DB_ERROR;
+			break;
+		}
+		added++;
+	}
+	sqlite3_finalize(st);
+	return rc < 0 ? DB_ERROR : added;
 }
 
 int db_col_str(sqlite3_stmt *st, int col, char *out, size_t outsz)

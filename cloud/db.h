@@ -17,10 +17,13 @@
 
 /* Opens (creating if needed) the database at path and migrates it. */
 int db_open(const char *path, sqlite3 **out);
+/* Same, migrating no further than version (tests build older databases with it). */
+int db_open_at(const char *path, int version, sqlite3 **out);
 void db_close(sqlite3 *db);
 
 /* Applies the pending migrations; returns the schema version reached or -1. */
 int db_migrate(sqlite3 *db);
+int db_migrate_to(sqlite3 *db, int version);
 int db_schema_version(sqlite3 *db);
 int db_latest_version(void);
 
@@ -36,6 +39,17 @@ int db_step(sqlite3_stmt *st);
 /* Copies column col as text into out (truncating never: -1 when too long). NULL → "". */
 int db_col_str(sqlite3_stmt *st, int col, char *out, size_t outsz);
 int64_t db_col_int(sqlite3_stmt *st, int col);
+
+/* A growing list of ids (say, the devices to wake after a commit). */
+struct db_ids {
+	char (*id)[DB_ID_LEN];
+	size_t n, cap;
+};
+void db_ids_free(struct db_ids *l);
+int db_ids_add(struct db_ids *l, const char *id);
+/* Appends column 0 of every row of sql (each an id of at most 32 characters) to l.
+ * Returns the number of rows added or DB_ERROR. */
+int db_ids_collect(sqlite3 *db, struct db_ids *l, const char *sql, const char *types, ...);
 
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK. */
 int db_begin(sqlite3 *db);

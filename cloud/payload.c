@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "../lib/crypto.h"
-#include "../lib/json.h"
 
 static void common(struct json_writer *w, const char *type, const char *device_id,
 		   const char *serial, int64_t iat, int64_t exp)
@@ -15,6 +14,24 @@ static void common(struct json_writer *w, const char *type, const char *device_i
 	jw_kv_string(w, "serial", serial);
 	jw_kv_int(w, "iat", iat);
 	jw_kv_int(w, "exp", exp);
+}
+
+void payload_window(struct json_writer *w, const struct task_window *win)
+{
+	if (!win || win->kind == WINDOW_NONE) {
+		jw_null(w);
+		return;
+	}
+	jw_object_begin(w);
+	jw_kv_string(w, "kind", window_kind_name(win->kind));
+	if (win->kind == WINDOW_UTC) {
+		jw_kv_int(w, "start", win->start);
+		jw_kv_int(w, "end", win->end);
+	} else {
+		jw_kv_string(w, "from", win->from);
+		jw_kv_string(w, "to", win->to);
+	}
+	jw_object_end(w);
 }
 
 int payload_task(const struct task_payload *t, struct buf *out)
@@ -38,6 +55,8 @@ int payload_task(const struct task_payload *t, struct buf *out)
 	jw_kv_int(&w, "size", t->size);
 	jw_kv_string(&w, "sha256", t->sha256);
 	jw_object_end(&w);
+	jw_key(&w, "window");
+	payload_window(&w, t->window);
 	jw_object_end(&w);
 	buf_free(&url);
 	return rc == 0 && jw_finish(&w) == 0 ? 0 : -1;

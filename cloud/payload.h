@@ -7,6 +7,8 @@
 #include <stdint.h>
 
 #include "../lib/buf.h"
+#include "../lib/json.h"
+#include "policy.h"
 
 struct task_payload {
 	const char *device_id, *serial;
@@ -16,6 +18,7 @@ struct task_payload {
 	const char *artifact_id;
 	int64_t size;
 	const char *sha256;
+	const struct task_window *window; /* NULL: none */
 };
 
 struct license_payload {
@@ -28,6 +31,9 @@ struct license_payload {
 #define TOKEN_STRING_MAX 1024
 
 int payload_task(const struct task_payload *t, struct buf *out);
+/* Writes the value of a "window" field (§6): null, {"kind":"utc","start","end"} or
+ * {"kind":"daily","from","to"}. */
+void payload_window(struct json_writer *w, const struct task_window *win);
 int payload_license(const struct license_payload *l, struct buf *out);
 /* "CAMSIM-LICENSE 1\napp=<app>\nserial=<serial>\nexp=<license_exp>\n" */
 int license_key_file(const char *app, const char *serial, int64_t license_exp, struct buf *out);

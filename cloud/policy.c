@@ -34,14 +34,41 @@ const char *token_verdict_code(enum token_verdict v)
 	return "token_invalid";
 }
 
-enum enroll_action enroll_decide(enum token_verdict v, int device_exists, int same_key)
+const char *token_state_name(enum token_verdict v)
+{
+	switch (v) {
+	case TOKEN_OK:
+		return "active";
+	case TOKEN_REVOKED:
+		return "revoked";
+	case TOKEN_EXPIRED:
+		return "expired";
+	case TOKEN_USED_UP:
+		return "used_up";
+	case TOKEN_INVALID:
+		break;
+	}
+	return "invalid";
+}
+
+enum enroll_action enroll_decide(const struct enroll_facts *f)
 {
 	/* An unknown or revoked token never enrolls anything, not even a retry. */
-	if (v == TOKEN_INVALID || v == TOKEN_REVOKED)
+	if (f->verdict == TOKEN_INVALID || f->verdict == TOKEN_REVOKED)
 		return ENROLL_REFUSE;
-	if (device_exists)
-		return same_key ? ENROLL_RETRY : ENROLL_CONFLICT;
-	return v == TOKEN_OK ? ENROLL_NEW : ENROLL_REFUSE;
+	if (!f->device_exists)
+		return f->verdict == TOKEN_OK ? ENROLL_NEW : ENROLL_REFUSE;
+	if (!f->same_key)
+		return ENROLL_CONFLICT;
+	/* A retry after a lost reply, even once the token is used up or expired. */
+	if (f->same_enrollment || f->same_folder)
+		return ENROLL_RETRY;
+	if (!f->same_org)
+		return ENROLL_CONFLICT_ORG;
+	if (!f->allow_move)
+		return ENROLL_CONFLICT_FOLDER;
+	/* A move is a new use of the token: it must still be good. */
+	return f->verdict == TOKEN_OK ? ENROLL_MOVE : ENROLL_REFUSE;
 }
 
 int ts_within(int64_t ts, int64_t now, int64_t window)
@@ -52,10 +79,10 @@ int ts_within(int64_t ts, int64_t now, int64_t window)
 }
 
 static const char *const task_states[] = {
-	"pending", "received", "downloading", "verifying", "installing",
+	"pending", "received", "downloading", "verifying", "waiting_window", "installing",
 	"rebooting", "verifying_version",
 };
-#define FINAL_RANK 7
+#define FINAL_RANK 8
 
 int task_state_rank(const char *state)
 {
@@ -130,6 +157,133 @@ enum range_result range_parse(const char *header, uint64_t size, uint64_t *from)
 		return RANGE_UNSATISFIABLE;
 	*from = v;
 	return RANGE_OK;
+}
+
+static const char *const window_kinds[] = {"none", "utc", "daily"};
+
+const char *window_kind_name(enum window_kind k)
+{
+	return (unsigned)k < sizeof(window_kinds) / sizeof(window_kinds[0]) ? window_kinds[k] : "none";
+}
+
+int window_kind_parse(const char *s, enum window_kind *out)
+{
+	if (!s)
+		return -1;
+	if (!*s) {
+		*out = WINDOW_NONE;
+		return 0;
+	}
+	for (unsigned i = 0; i < sizeof(window_kinds) / sizeof(window_kinds[0]); i++) {
+		if (strcmp(s, window_kinds[i]) == 0) {
+			*out = (enum window_kind)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int window_hhmm_valid(const char *s)
+{
+	if (!s || strlen(s) != 5 || s[2] != ':')
+		return 0;
+	for (int i = 0; i < 5; i++)
+		if (i != 2 && (s[i] < '0' || s[i] > '9'))
+			return 0;
+	return (s[0] - '0') * 10 + (s[1] - '0') <= 23 && s[3] <= '5';
+}
+
+const char *window_check(const struct task_window *w, int64_t now)
+{
+	switch (w->kind) {
+	case WINDOW_NONE:
+		return NULL;
+	case WINDOW_UTC:
+		if (w->start < 0)
+			return "window.start";
+		/* An empty interval, or one already over, could never install anything. */
+		return w->end <= w->start || w->end <= now ? "window.end" : NULL;
+	case WINDOW_DAILY:
+		if (!window_hhmm_valid(w->from))
+			return "window.from";
+		/* from == to would be an empty (or a whole) day: say what is meant instead. */
+		return !window_hhmm_valid(w->to) || strcmp(w->from, w->to) == 0 ? "window.to" : NULL;
+	}
+	return "window.kind";
+}
+
+int task_expiry(int64_t now, int64_t ttl, int64_t default_ttl, const struct task_window *w,
+		int64_t *expires_at)
+{
+	int utc = w && w->kind == WINDOW_UTC;
+	if (ttl < 0) {
+		*expires_at = now + default_ttl;
+		if (utc && w->end > *expires_at)
+			*expires_at = w->end;
+		return 0;
+	}
+	*expires_at = now + ttl;
+	return utc && *expires_at <= w->start ? -1 : 0;
+}
+
+int version_compare(const char *a, const char *b)
+{
+	while (*a || *b) {
+		if (*a >= '0' && *a <= '9' && *b >= '0' && *b <= '9') {
+			const char *ea, *eb;
+			uint64_t na, nb;
+			/* a number too long for 64 bits compares by its length, then as text */
+			if (parse_u64(a, &na, &ea) != 0 || parse_u64(b, &nb, &eb) != 0) {
+				for (ea = a; *ea >= '0' && *ea <= '9'; ea++)
+					;
+				for (eb = b; *eb >= '0' && *eb <= '9'; eb++)
+					;
+				if (ea - a != eb - b)
+					return ea - a < eb - b ? -1 : 1;
+				int c = strncmp(a, b, (size_t)(ea - a));
+				if (c != 0)
+					return c < 0 ? -1 : 1;
+			} else if (na != nb) {
+				return na < nb ? -1 : 1;
+			}
+			a = ea;
+			b = eb;
+			continue;
+		}
+		if (*a != *b) {
+			if (*a == '-')
+				return -1;
+			if (*b == '-')
+				return 1;
+			if (!*a)
+				return -1;
+			if (!*b)
+				return 1;
+			return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+		}
+		a++;
+		b++;
+	}
+	return 0;
+}
+
+enum job_skip job_skip_decide(const struct job_candidate *d, const char *image_model,
+			      const char *image_version, int allow_downgrade)
+{
+	if (!d->found)
+		return JOB_SKIP_UNKNOWN;
+	if (d->removed)
+		return JOB_SKIP_REMOVED;
+	if (strcmp(d->model, image_model) != 0)
+		return JOB_SKIP_MODEL;
+	int cmp = version_compare(d->os_version, image_version);
+	if (cmp == 0)
+		return JOB_SKIP_SAME_VERSION;
+	if (cmp > 0 && !allow_downgrade)
+		return JOB_SKIP_NEWER;
+	if (d->open_task_same_image)
+		return JOB_SKIP_OPEN_TASK;
+	return JOB_ELIGIBLE;
 }
 
 int wait_parse(const char *arg, int *out)

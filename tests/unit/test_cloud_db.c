@@ -1,6 +1,7 @@
 /* Unit tests for cloud/db: migrations on a fresh database, on an already-migrated
- * one (a no-op), from an older schema version, refusal of a newer schema; WAL mode;
- * and the statement helpers (binding, constraint reporting, bounded reads). */
+ * one (a no-op), from older schema versions (tasks become one-device jobs), refusal
+ * of a newer schema; WAL mode; the statement helpers (binding, constraint reporting,
+ * bounded reads) and id lists. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -64,10 +65,10 @@ static void test_fresh_database(void **state)
 	sqlite3 *db;
 	assert_int_equal(db_open(f->path, &db), 0);
 	assert_int_equal(db_schema_version(db), db_latest_version());
-	assert_true(db_latest_version() >= 2);
+	assert_true(db_latest_version() >= 3);
 	static const char *const tables[] = {"orgs", "folders", "enrollment_tokens", "devices",
 					     "access_tokens", "auth_nonces", "images", "tasks",
-					     "licenses", "history"};
+					     "licenses", "history", "jobs", "job_skips"};
 	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
 		assert_true(table_has_column(db, tables[i], "*"));
 	assert_true(table_has_column(db, "licenses", "check_sent"));
@@ -104,16 +105,89 @@ static void test_migrates_from_older_version(void **state)
 {
 	struct fixture *f = *state;
 	sqlite3 *db;
-	assert_int_equal(db_open(f->path, &db), 0);
-	/* Turn it back into a version-1 database holding a license. */
-	assert_int_equal(db_exec(db, "ALTER TABLE licenses DROP COLUMN check_sent", ""), 0);
-	assert_int_equal(db_exec(db, "PRAGMA user_version = 1", ""), 0);
+	/* a version-1 database */
+	assert_int_equal(db_open_at(f->path, 1, &db), 0);
+	assert_int_equal(db_schema_version(db), 1);
 	assert_false(table_has_column(db, "licenses", "check_sent"));
+	assert_false(table_has_column(db, "jobs", "*"));
 	db_close(db);
 
 	assert_int_equal(db_open(f->path, &db), 0);
 	assert_int_equal(db_schema_version(db), db_latest_version());
 	assert_true(table_has_column(db, "licenses", "check_sent"));
+	assert_true(table_has_column(db, "tasks", "window_kind"));
+	db_close(db);
+}
+
+/* Version 3 turns every earlier task into a one-device job of its own. */
+static void test_migration_3_makes_jobs_of_tasks(void **state)
+{
+	struct fixture *f = *state;
+	sqlite3 *db;
+	assert_int_equal(db_open_at(f->path, 2, &db), 0);
+	static const char *const rows[] = {
+		"INSERT INTO orgs VALUES ('o', 'Acme', 0)",
+		"INSERT INTO folders (id, org_id, name, created_at) VALUES ('f', 'o', 'L', 0)",
+		("INSERT INTO devices (id, org_id, folder_id, serial, model, hardware_id, arch,"
+		 " public_key, key_fp, os_version, agent_version, created_at)"
+		 " VALUES ('d', 'o', 'f', 'S1', 'M', 'h', 'a', 'p', 'k', '1', '1', 0)"),
+		"INSERT INTO images VALUES ('i', 'M', '2', 1, 'sha', '/x', 0)",
+		("INSERT INTO tasks (id, device_id, image_id, state, allow_downgrade, created_at,"
+		 " updated_at, expires_at, seq) VALUES ('t', 'd', 'i', 'downloading', 1, 5, 6, 7, 8)"),
+	};
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		assert_int_equal(db_exec(db, rows[i], ""), 1);
+	db_close(db);
+
+	assert_int_equal(db_open(f->path, &db), 0);
+	sqlite3_stmt *st = db_stmt(db, "SELECT t.job_id, t.window_kind, j.kind, j.target,"
+				   " j.image_id, j.allow_downgrade, j.created_at, j.expires_at"
+				   " FROM tasks t JOIN jobs j ON j.id = t.job_id", "");
+	assert_int_equal(db_step(st), 1);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), "t");
+	assert_string_equal((const char *)sqlite3_column_text(st, 1), "");
+	assert_string_equal((const char *)sqlite3_column_text(st, 2), "device");
+	assert_string_equal((const char *)sqlite3_column_text(st, 3), "d");
+	assert_string_equal((const char *)sqlite3_column_text(st, 4), "i");
+	assert_int_equal(db_col_int(st, 5), 1);
+	assert_int_equal(db_col_int(st, 6), 5);
+	assert_int_equal(db_col_int(st, 7), 7);
+	assert_int_equal(db_step(st), 0);
+	sqlite3_finalize(st);
+	/* one recommended image per model */
+	assert_int_equal(db_exec(db, "INSERT INTO images (id, model, version, size, sha256, path,"
+				 " created_at, recommended) VALUES ('i2', 'M', '3', 1, 's', '/y', 0, 1)",
+				 ""), 1);
+	assert_int_equal(db_exec(db, "UPDATE images SET recommended = 1 WHERE id = 'i'", ""),
+			 DB_CONSTRAINT);
+	db_close(db);
+}
+
+static void test_id_lists(void **state)
+{
+	struct fixture *f = *state;
+	sqlite3 *db;
+	struct db_ids l = {0};
+	char id[DB_ID_LEN];
+	assert_int_equal(db_open(f->path, &db), 0);
+	for (int i = 0; i < 40; i++) {
+		snprintf(id, sizeof(id), "%032d", i);
+		assert_int_equal(db_exec(db, "INSERT INTO orgs (id, name, created_at) VALUES (?, 'o', ?)",
+					 "si", id, (int64_t)i), 1);
+	}
+	assert_int_equal(db_ids_collect(db, &l, "SELECT id FROM orgs WHERE created_at >= ?"
+					" ORDER BY created_at", "i", (int64_t)5), 35);
+	assert_int_equal(l.n, 35);
+	assert_string_equal(l.id[0], "00000000000000000000000000000005");
+	assert_string_equal(l.id[34], "00000000000000000000000000000039");
+	/* appends; a value longer than an id is refused */
+	assert_int_equal(db_ids_collect(db, &l, "SELECT id FROM orgs WHERE created_at = 0", ""), 1);
+	assert_int_equal(l.n, 36);
+	assert_int_equal(db_ids_add(&l, "0123456789abcdef0123456789abcdef0"), -1);
+	assert_int_equal(db_ids_collect(db, &l, "SELECT id || 'x' FROM orgs", ""), DB_ERROR);
+	assert_int_equal(db_ids_collect(db, &l, "SELEKT", ""), DB_ERROR);
+	db_ids_free(&l);
+	assert_int_equal(l.n, 0);
 	db_close(db);
 }
 
@@ -215,6 +289,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fresh_database, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_already_migrated_is_a_noop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_migrates_from_older_version, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_migration_3_makes_jobs_of_tasks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_id_lists, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_helpers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_serial_unique_among_live_devices, setup, teardown),

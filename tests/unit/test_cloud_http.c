@@ -2,8 +2,11 @@
  * port and libevent's HTTP client on the same event loop. Covers the error format,
  * admin auth, body limits, signed enrollment (retry, conflict, used-up token), auth
  * (replay, skew, bad signature), the long poll (wake on task or license, timeout,
- * removal), task states (forward only, cancel), artifact Range, licenses, and a stop
- * with a request still held (leaks show up under ASan). */
+ * removal), task states (forward only, cancel), artifact Range, licenses, a stop
+ * with a request still held (leaks show up under ASan); the organization model
+ * (moves, re-enrollment rules, folder deletion, listings, device details) and upgrade
+ * jobs (folder-wide wake-up, skips, recommended images, update windows with
+ * waiting_window and cancel, lazy task expiry). */
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -46,6 +49,7 @@ struct t {
 	struct evhttp_connection *conn;
 	unsigned port;
 	char admin[80];
+	char org[DB_ID_LEN];
 	char folder[DB_ID_LEN];
 	struct crypto_key *dev_key;
 	char device_id[DB_ID_LEN];
@@ -174,8 +178,8 @@ static void sign(struct t *t, struct crypto_key *key, const char *body, char *si
 	assert_int_equal(crypto_sign(key, body, strlen(body), sig, CRYPTO_SIG_B64_MAX), 0);
 }
 
-static int enroll(struct t *t, struct crypto_key *key, const char *secret, const char *serial,
-		  int64_t ts, struct resp *r)
+static int enroll_as(struct t *t, struct crypto_key *key, const char *secret, const char *serial,
+		     const char *model, const char *os, int64_t ts, struct resp *r)
 {
 	char pem[CRYPTO_PUBKEY_PEM_MAX], nonce[33], sig[CRYPTO_SIG_B64_MAX];
 	struct buf b;
@@ -187,10 +191,10 @@ static int enroll(struct t *t, struct crypto_key *key, const char *secret, const
 	jw_object_begin(&w);
 	jw_kv_string(&w, "token_secret", secret);
 	jw_kv_string(&w, "serial", serial);
-	jw_kv_string(&w, "model", MODEL);
+	jw_kv_string(&w, "model", model);
 	jw_kv_string(&w, "hardware_id", "hw1");
 	jw_kv_string(&w, "arch", "aarch64");
-	jw_kv_string(&w, "os_version", "11.11.73");
+	jw_kv_string(&w, "os_version", os);
 	jw_kv_string(&w, "agent_version", "0.1.0");
 	jw_kv_string(&w, "public_key", pem);
 	jw_kv_int(&w, "ts", ts);
@@ -201,6 +205,12 @@ static int enroll(struct t *t, struct crypto_key *key, const char *secret, const
 	int s = call(t, EVHTTP_REQ_POST, "/device/v1/enroll", NULL, sig, buf_str(&b), NULL, r);
 	buf_free(&b);
 	return s;
+}
+
+static int enroll(struct t *t, struct crypto_key *key, const char *secret, const char *serial,
+		  int64_t ts, struct resp *r)
+{
+	return enroll_as(t, key, secret, serial, MODEL, "11.11.73", ts, r);
 }
 
 static int auth_body(struct t *t, struct crypto_key *key, const char *body, const char *sig_in,
@@ -221,13 +231,13 @@ static void auth_text(char *out, size_t outsz, const char *device_id, int64_t ts
 		 (long long)ts, nonce);
 }
 
-/* A fresh token secret for the test folder. */
-static void new_secret(struct t *t, const char *extra, char *secret)
+/* A fresh token secret for a folder. */
+static void new_secret_in(struct t *t, const char *folder, const char *extra, char *secret)
 {
 	char body[256], token[TOKEN_STRING_MAX_T], json[TOKEN_STRING_MAX_T];
 	struct resp r;
 	struct json_doc d;
-	snprintf(body, sizeof(body), "{\"folder_id\":\"%s\"%s}", t->folder, extra);
+	snprintf(body, sizeof(body), "{\"folder_id\":\"%s\"%s}", folder, extra);
 	assert_int_equal(admin_post(t, "/admin/v1/enrollment-tokens", body, &r), 200);
 	get_str(&r, "token", token, sizeof(token));
 	resp_free(&r);
@@ -236,6 +246,12 @@ static void new_secret(struct t *t, const char *extra, char *secret)
 	assert_int_equal(json_parse(&d, json, (size_t)n, 16), 0);
 	assert_true(json_get_string(&d, 0, "secret", secret, 33) >= 0);
 	json_free(&d);
+}
+
+/* A fresh token secret for the test folder. */
+static void new_secret(struct t *t, const char *extra, char *secret)
+{
+	new_secret_in(t, t->folder, extra, secret);
 }
 
 /* Enrolls a new device with a fresh key and authenticates it. */
@@ -260,7 +276,7 @@ static int setup(void **state)
 {
 	struct t *t = calloc(1, sizeof(*t));
 	struct buf b;
-	char org[DB_ID_LEN], body[256];
+	char body[256];
 	assert_non_null(t);
 	strcpy(t->dir, "/tmp/test_cloud_http.XXXXXX");
 	assert_non_null(mkdtemp(t->dir));
@@ -284,8 +300,8 @@ static int setup(void **state)
 	assert_int_equal(fs_write_atomic(t->image_path, img, IMAGE_SIZE, 0600), 0);
 	free(img);
 
-	admin_post_id(t, "/admin/v1/orgs", "{\"name\":\"Acme\"}", org);
-	snprintf(body, sizeof(body), "{\"org_id\":\"%s\",\"name\":\"Lobby\"}", org);
+	admin_post_id(t, "/admin/v1/orgs", "{\"name\":\"Acme\"}", t->org);
+	snprintf(body, sizeof(body), "{\"org_id\":\"%s\",\"name\":\"Lobby\"}", t->org);
 	admin_post_id(t, "/admin/v1/folders", body, t->folder);
 	snprintf(body, sizeof(body), "{\"model\":\"%s\",\"version\":\"12.0.1\",\"path\":\"%s\"}",
 		 MODEL, t->image_path);
@@ -354,7 +370,7 @@ static void test_errors_and_admin_auth(void **state)
 	     NULL, NULL, &r);
 	expect_error(&r, 404, "not_found");
 	resp_free(&r);
-	call(t, EVHTTP_REQ_GET, "/admin/v1/orgs", t->admin, NULL, NULL, NULL, &r);
+	call(t, EVHTTP_REQ_DELETE, "/admin/v1/orgs", t->admin, NULL, NULL, NULL, &r);
 	assert_int_equal(r.status, 405);
 	resp_free(&r);
 	admin_post(t, "/admin/v1/orgs", "{\"name\":", &r);
@@ -503,7 +519,8 @@ static void test_auth_rules(void **state)
 	call(t, EVHTTP_REQ_POST, "/device/v1/report", t->access, NULL,
 	     "{\"os_version\":\"11.11.74\",\"uptime\":5,\"licenses\":[]}", NULL, &r);
 	assert_int_equal(r.status, 200);
-	assert_string_equal(buf_str(&r.body), "{\"heartbeat\":300}\n");
+	assert_string_equal(buf_str(&r.body),
+			    "{\"heartbeat\":300,\"org\":\"Acme\",\"folder\":\"Lobby\"}\n");
 	resp_free(&r);
 }
 
@@ -775,6 +792,930 @@ static void test_stop_with_held_requests(void **state)
 	/* teardown's cloud_close frees the two requests still held */
 }
 
+/* ---- organization model ---- */
+
+struct dev {
+	struct crypto_key *key;
+	char id[DB_ID_LEN];
+	char access[80];
+};
+
+/* Enrolls and authenticates a new device in folder. */
+static void dev_enroll(struct t *t, struct dev *d, const char *folder, const char *serial,
+		       const char *model, const char *os)
+{
+	char secret[33], body[256], nonce[33];
+	struct resp r;
+	assert_int_equal(crypto_key_generate(&d->key), 0);
+	new_secret_in(t, folder, "", secret);
+	if (enroll_as(t, d->key, secret, serial, model, os, time(NULL), &r) != 200)
+		fail_msg("enroll %s: %d %s", serial, r.status, buf_str(&r.body));
+	get_str(&r, "device_id", d->id, sizeof(d->id));
+	resp_free(&r);
+	assert_int_equal(crypto_random_hex(nonce, 16), 0);
+	auth_text(body, sizeof(body), d->id, time(NULL), nonce);
+	assert_int_equal(auth_body(t, d->key, body, NULL, &r), 200);
+	get_str(&r, "access_token", d->access, sizeof(d->access));
+	resp_free(&r);
+}
+
+static void dev_free(struct dev *d)
+{
+	crypto_key_free(d->key);
+	d->key = NULL;
+}
+
+static int admin_get(struct t *t, const char *uri, struct resp *r)
+{
+	return call(t, EVHTTP_REQ_GET, uri, t->admin, NULL, NULL, NULL, r);
+}
+
+/* A folder named name in org (parent NULL: a root folder). */
+static void new_folder(struct t *t, const char *org, const char *parent, const char *name,
+		       char *id)
+{
+	char body[256];
+	snprintf(body, sizeof(body), "{\"org_id\":\"%s\",\"name\":\"%s\"%s%s%s}", org, name,
+		 parent ? ",\"parent_id\":\"" : "", parent ? parent : "", parent ? "\"" : "");
+	admin_post_id(t, "/admin/v1/folders", body, id);
+}
+
+/* The reply body parsed (free with json_free); fails the test when it is not JSON. */
+static void parse(struct resp *r, struct json_doc *d)
+{
+	if (json_parse(d, buf_str(&r->body), r->body.len, 1 << 16) != 0)
+		fail_msg("not JSON: %s", buf_str(&r->body));
+}
+
+/* Element i of array key of the reply's root object. */
+static int elem(struct json_doc *d, const char *key, int i)
+{
+	return json_array_at(d, json_find(d, 0, key), i);
+}
+
+static void want_str(struct json_doc *d, int obj, const char *key, const char *want)
+{
+	char got[512];
+	if (json_get_string(d, obj, key, got, sizeof(got)) < 0)
+		fail_msg("no string '%s'", key);
+	if (strcmp(got, want) != 0)
+		fail_msg("%s: want '%s', got '%s'", key, want, got);
+}
+
+static int64_t int_of(struct json_doc *d, int obj, const char *key)
+{
+	int64_t v = 0;
+	if (json_get_int64(d, obj, key, &v) < 0)
+		fail_msg("no int '%s'", key);
+	return v;
+}
+
+/* A held long poll of a device: the connection to free once it is answered. */
+static struct evhttp_connection *poll_hold(struct t *t, const char *access, struct resp *held)
+{
+	struct evhttp_connection *conn = start(t, EVHTTP_REQ_GET, "/device/v1/tasks/next?wait=30",
+					       access, NULL, NULL, NULL, held);
+	for (int i = 0; i < 20; i++)
+		event_base_loop(t->c.base, EVLOOP_NONBLOCK);
+	assert_false(held->done);
+	return conn;
+}
+
+/* The payload of a 200 {"task": envelope} reply, opened with the cloud key. */
+static void open_task(struct t *t, struct resp *r, struct json_doc *pd, struct buf *payload)
+{
+	struct json_doc d;
+	size_t len;
+	if (r->status != 200)
+		fail_msg("no task: %d %s", r->status, buf_str(&r->body));
+	parse(r, &d);
+	const char *env = json_tok_raw(&d, json_find(&d, 0, "task"), &len);
+	buf_init(payload, ENVELOPE_MAX_BYTES);
+	assert_int_equal(envelope_open(t->c.signer.key, env, len, payload), ENVELOPE_OK);
+	json_free(&d);
+	assert_int_equal(json_parse(pd, payload->data, payload->len, 128), 0);
+}
+
+static int report_as(struct t *t, const char *access, const char *task, const char *body,
+		     struct resp *r)
+{
+	char uri[128];
+	snprintf(uri, sizeof(uri), "/device/v1/tasks/%s/status", task);
+	int st = call(t, EVHTTP_REQ_POST, uri, access, NULL, body, NULL, r);
+	return st;
+}
+
+static void report_ok(struct t *t, const char *access, const char *task, const char *body)
+{
+	struct resp r;
+	if (report_as(t, access, task, body, &r) != 200)
+		fail_msg("%s: %d %s", body, r.status, buf_str(&r.body));
+	resp_free(&r);
+}
+
+/* 1 when the history holds an event of action whose detail contains text. */
+static int history_has(struct t *t, const char *action, const char *text)
+{
+	struct resp r;
+	struct json_doc d;
+	char a[64], detail[600];
+	int found = 0;
+	assert_int_equal(admin_get(t, "/admin/v1/history", &r), 200);
+	parse(&r, &d);
+	int arr = json_find(&d, 0, "events");
+	for (int i = 0; i < json_array_len(&d, arr) && !found; i++) {
+		int e = json_array_at(&d, arr, i);
+		found = json_get_string(&d, e, "action", a, sizeof(a)) >= 0 && strcmp(a, action) == 0 &&
+			json_get_string(&d, e, "detail", detail, sizeof(detail)) >= 0 &&
+			strstr(detail, text) != NULL;
+	}
+	json_free(&d);
+	resp_free(&r);
+	return found;
+}
+
+static void report_inventory(struct t *t, const char *access, const char *org, const char *folder)
+{
+	struct resp r;
+	struct json_doc d;
+	assert_int_equal(call(t, EVHTTP_REQ_POST, "/device/v1/report", access, NULL,
+			      "{\"os_version\":\"11.11.73\",\"uptime\":5,\"licenses\":[]}", NULL, &r),
+			 200);
+	parse(&r, &d);
+	want_str(&d, 0, "org", org);
+	want_str(&d, 0, "folder", folder);
+	json_free(&d);
+	resp_free(&r);
+}
+
+static void test_device_move(void **state)
+{
+	struct t *t = *state;
+	struct resp r;
+	struct json_doc d;
+	char site[DB_ID_LEN], floor[DB_ID_LEN], other[DB_ID_LEN], foreign[DB_ID_LEN];
+	char uri[128], body[128];
+
+	new_folder(t, t->org, NULL, "Site B", site);
+	new_folder(t, t->org, site, "Floor 1", floor);
+	admin_post_id(t, "/admin/v1/orgs", "{\"name\":\"Other\"}", other);
+	new_folder(t, other, NULL, "Elsewhere", foreign);
+	report_inventory(t, t->access, "Acme", "Lobby");
+
+	snprintf(uri, sizeof(uri), "/admin/v1/devices/%s/move", t->device_id);
+	snprintf(body, sizeof(body), "{\"folder_id\":\"%s\"}", floor);
+	assert_int_equal(admin_post(t, uri, body, &r), 200);
+	parse(&r, &d);
+	want_str(&d, 0, "id", t->device_id);
+	want_str(&d, 0, "folder", "Floor 1");
+	json_free(&d);
+	resp_free(&r);
+	/* same id, same credentials; the next report's reply names the new folder */
+	report_inventory(t, t->access, "Acme", "Floor 1");
+	assert_true(history_has(t, "device.move", t->device_id));
+
+	snprintf(uri, sizeof(uri), "/admin/v1/devices/%s", t->device_id);
+	assert_int_equal(admin_get(t, uri, &r), 200);
+	parse(&r, &d);
+	want_str(&d, 0, "folder_path", "Site B/Floor 1");
+	want_str(&d, 0, "folder_id", floor);
+	json_free(&d);
+	resp_free(&r);
+	assert_int_equal(admin_get(t, "/admin/v1/devices", &r), 200);
+	parse(&r, &d);
+	want_str(&d, elem(&d, "devices", 0), "folder_path", "Site B/Floor 1");
+	json_free(&d);
+	resp_free(&r);
+
+	/* never into another organization, an unknown folder, or for an unknown device */
+	snprintf(uri, sizeof(uri), "/admin/v1/devices/%s/move", t->device_id);
+	snprintf(body, sizeof(body), "{\"folder_id\":\"%s\"}", foreign);
+	admin_post(t, uri, body, &r);
+	expect_error(&r, 400, "bad_request");
+	resp_free(&r);
+	report_inventory(t, t->access, "Acme", "Floor 1");
+	admin_post(t, uri, "{\"folder_id\":\"0123456789abcdef0123456789abcdef\"}", &r);
+	expect_error(&r, 400, "bad_request");
+	resp_free(&r);
+	admin_post(t, uri, "{\"folder_id\":\"nope\"}", &r);
+	expect_error(&r, 400, "bad_request");
+	resp_free(&r);
+	snprintf(body, sizeof(body), "{\"folder_id\":\"%s\"}", site);
+	admin_post(t, "/admin/v1/devices/0123456789abcdef0123456789abcdef/move", body, &r);
+	expect_error(&r, 404, "not_found");
+	resp_free(&r);
+	/* moving back is fine too */
+	snprintf(body, sizeof(body), "{\"folder_id\":\"%s\"}", t->folder);
+	assert_int_equal(admin_post(t, uri, body, &r), 200);
+	resp_free(&r);
+	report_inventory(t, t->access, "Acme", "Lobby");
+}
+
+static void error_message(struct resp *r, char *msg, size_t sz)
+{
+	get_str(r, "error.message", msg, sz);
+}
+
+static void test_reenrollment(void **state)
+{
+	struct t *t = *state;
+	struct resp r;
+	struct json_doc d;
+	struct crypto_key *k2;
+	char site[DB_ID_LEN], other[DB_ID_LEN], foreign[DB_ID_LEN], secret[33], id[DB_ID_LEN];
+	char msg[512], uri[160];
+	const char *serial = "ACCC8E000001"; /* the fixture's device, in Acme/Lobby */
+
+	new_folder(t, t->org, NULL, "Site B", site);
+	admin_post_id(t, "/admin/v1/orgs", "{\"name\":\"Other\"}", other);
+	new_folder(t, other, NULL, "Elsewhere", foreign);
+
+	/* another token of its own folder: the same device, and the token is not used */
+	new_secret(t, ",\"max_uses\":1", secret);
+	assert_int_equal(enroll(t, t->dev_key, secret, serial, time(NULL), &r), 200);
+	get_str(&r, "device_id", id, sizeof(id));
+	assert_string_equal(id, t->device_id);
+	resp_free(&r);
+	assert_int_equal(crypto_key_generate(&k2), 0);
+	assert_int_equal(enroll(t, k2, secret, "S-FRESH", time(NULL), &r), 200); /* still unused */
+	resp_free(&r);
+
+	/* a folder of the same org, token without allow_move: refused, and in the history */
+	new_secret_in(t, site, "", secret);
+	enroll(t, t->dev_key, secret, serial, time(NULL), &r);
+	expect_error(&r, 409, "device_conflict");
+	error_message(&r, msg, sizeof(msg));
+	assert_string_equal(msg, "device ACCC8E000001 is already enrolled in folder 'Lobby'; this"
+			    " token does not allow moving it");
+	resp_free(&r);
+	assert_true(history_has(t, "device.enroll_refused", "does not allow moving it"));
+
+	/* another organization: refused even with allow_move */
+	new_secret_in(t, foreign, ",\"allow_move\":true", secret);
+	enroll(t, t->dev_key, secret, serial, time(NULL), &r);
+	expect_error(&r, 409, "device_conflict");
+	error_message(&r, msg, sizeof(msg));
+	assert_string_equal(msg, "device ACCC8E000001 is enrolled in another organization");
+	resp_free(&r);
+	assert_true(history_has(t, "device.enroll_refused", "another organization"));
+	report_inventory(t, t->access, "Acme", "Lobby");
+
+	/* same org with allow_move: moved, same device id, the token used once */
+	new_secret_in(t, site, ",\"allow_move\":true,\"max_uses\":1", secret);
+	assert_int_equal(enroll(t, t->dev_key, secret, serial, time(NULL), &r), 200);
+	parse(&r, &d);
+	want_str(&d, 0, "device_id", t->device_id);
+	want_str(&d, 0, "folder", "Site B");
+	want_str(&d, 0, "org", "Acme");
+	json_free(&d);
+	resp_free(&r);
+	assert_true(history_has(t, "device.move", t->device_id));
+	report_inventory(t, t->access, "Acme", "Site B"); /* credentials unchanged */
+	/* the same enrollment again (a lost reply): idempotent, although the token is used up */
+	assert_int_equal(enroll(t, t->dev_key, secret, serial, time(NULL), &r), 200);
+	get_str(&r, "device_id", id, sizeof(id));
+	assert_string_equal(id, t->device_id);
+	resp_free(&r);
+	snprintf(uri, sizeof(uri), "/admin/v1/enrollment-tokens?folder_id=%s", site);
+	assert_int_equal(admin_get(t, uri, &r), 200);
+	parse(&r, &d);
+	int tok = elem(&d, "tokens", 1); /* the second token of Site B */
+	assert_int_equal(int_of(&d, tok, "uses"), 1);
+	want_str(&d, tok, "state", "used_up");
+	json_free(&d);
+	resp_free(&r);
+
+	/* another key for the serial is still a conflict */
+	new_secret_in(t, site, ",\"allow_move\":true", secret);
+	enroll(t, k2, secret, serial, time(NULL), &r);
+	expect_error(&r, 409, "device_conflict");
+	resp_free(&r);
+
+	/* once removed, the camera enrolls anywhere: a new device in the other org */
+	snprintf(uri, sizeof(uri), "/admin/v1/devices/%s", t->device_id);
+	assert_int_equal(call(t, EVHTTP_REQ_DELETE, uri, t->admin, NULL, NULL, NULL, &r), 200);
+	resp_free(&r);
+	new_secret_in(t, foreign, "", secret);
+	assert_int_equal(enroll(t, t->dev_key, secret, serial, time(NULL), &r), 200);
+	parse(&r, &d);
+	want_str(&d, 0, "org", "Other");
+	assert_true(json_get_string(&d, 0, "device_id", id, sizeof(id)) >= 0);
+	assert_string_not_equal(id, t->device_id);
+	json_free(&d);
+	resp_free(&r);
+	crypto_key_free(k2);
+}
+
+static void test_folder_delete(void **state)
+{
+	struct t *t = *state;
+	struct resp r, held[2];
+	struct json_doc d;
+	struct evhttp_connection *conns[2];
+	struct dev a, b;
+	char site[DB_ID_LEN], floor[DB_ID_LEN], tok[DB_ID_LEN], uri[160], body[160];
+
+	new_folder(t, t->org, NULL, "Site B", site);
+	new_folder(t, t->org, site, "Floor 1", floor);
+	dev_enroll(t, &a, floor, "S-A", MODEL, "11.11.73");
+	dev_enroll(t, &b, site, "S-B", MODEL, "11.11.73");
+	snprintf(body, sizeof(body), "{\"folder_id\":\"%s\"}", site);
+	admin_post_id(t, "/admin/v1/enrollment-tokens", body, tok); /* never used */
+	conns[0] = poll_hold(t, a.access, &held[0]);
+	conns[1] = poll_hold(t, b.access, &held[1]);
+
+	snprintf(uri, sizeof(uri), "/admin/v1/folders/%s", site);
+	assert_int_equal(call(t, EVHTTP_REQ_DELETE, uri, t->admin, NULL, NULL, NULL, &r), 200);
+	parse(&r, &d);
+	assert_int_equal(int_of(&d, 0, "folders"), 2);
+	assert_int_equal(int_of(&d, 0, "devices_removed"), 2);
+	assert_int_equal(int_of(&d, 0, "tokens_revoked"), 3);
+	json_free(&d);
+	resp_free(&r);
+	/* their held polls learn at once; every later request too */
+	for (int i = 0; i < 2; i++) {
+		run_until(t, &held[i]);
+		evhttp_connection_free(conns[i]);
+		expect_error(&held[i], 410, "device_removed");
+		resp_free(&held[i]);
+	}
+	call(t, EVHTTP_REQ_POST, "/device/v1/report", a.access, NULL, "{\"os_version\":\"1\"}", NULL,
+	     &r);
+	expect_error(&r, 410, "device_removed");
+	resp_free(&r);
+	report_inventory(t, t->access, "Acme", "Lobby"); /* another folder's device is untouched */
+	assert_true(history_has(t, "folder.delete", site));
+	assert_true(history_has(t, "device.remove", a.id));
+
+	/* gone from the tree; its tokens revoked; nothing new goes into it */
+	snprintf(uri, sizeof(uri), "/admin/v1/folders?org_id=%s", t->org);
+	assert_int_equal(admin_get(t, uri, &r), 200);
+	parse(&r, &d);
+	assert_int_equal(json_array_len(&d, json_find(&d, 0, "folders")), 1);
+	want_str(&d, elem(&d, "folders", 0), "name", "Lobby");
+	json_free(&d);
+	resp_free(&r);
+	snprintf(uri, sizeof(uri), "/admin/v1/enrollment-tokens?folder_id=%s", site);
+	assert_int_equal(admin_get(t, uri, &r), 200);
+	parse(&r, &d);
+	assert_int_equal(json_array_len(&d, json_find(&d, 0, "tokens")), 2);
+	for (int i = 0; i < 2; i++)
+		want_str(&d, elem(&d, "tokens", i), "state", "revoked");
+	json_free(&d);
+	resp_free(&r);
+	admin_post(t, "/admin/v1/enrollment-tokens", body, &r);
+	expect_error(&r, 400, "bad_request");
+	resp_free(&r);
+	new_folder(t, t->org, NULL, "Annex", tok);
+	snprintf(body, sizeof(body), "{\"org_id\":\"%s\",\"name\":\"x\",\"parent_id\":\"%s\"}",
+		 t->org, floor);
+	admin_post(t, "/admin/v1/folders", body, &r);
+	expect_error(&r, 400, "bad_request");
+	resp_free(&r);
+	snprintf(uri, sizeof(uri), "/admin/v1/devices/%s/move", t->device_id);
+	snprintf(body, sizeof(body), "{\"folder_id\":\"%s\"}", site);
+	admin_post(t, uri, body, &r);
+	expect_error(&r, 400, "bad_request");
+	resp_free(&r);
+	snprintf(uri, sizeof(uri), "/admin/v1/folders/%s", site);
+	call(t, EVHTTP_REQ_DELETE, uri, t->admin, NULL, NULL, NULL, &r);
+	expect_error(&r, 404, "not_found");
+	resp_free(&r);
+
+	/* a removed camera enrolls again elsewhere, as a new device */
+	char secret[33], id[DB_ID_LEN];
+	new_secret(t, "", secret);
+	assert_int_equal(enroll(t, a.key, secret, "S-A", time(NULL), &r), 200);
+	get_str(&r, "device_id", id, sizeof(id));
+	assert_string_not_equal(id, a.id);
+	resp_free(&r);
+	dev_free(&a);
+	dev_free(&b);
+}
+
+static void test_listings(void **state)
+{
+	struct t *t = *state;
+	struct resp r;
+	struct json_doc d;
+	struct crypto_key *k;
+	char site[DB_ID_LEN], f1[DB_ID_LEN], f2[DB_ID_LEN], annex[DB_ID_LEN], uri[160];
+	char secrets[3][33], tok[DB_ID_LEN], img2[DB_ID_LEN], body[256];
+
+	/* orgs */
+	assert_int_equal(admin_get(t, "/admin/v1/orgs", &r), 200);
+	parse(&r, &d);
+	int o = elem(&d, "orgs", 0);
+	want_str(&d, o, "name", "Acme");
+	assert_int_equal(int_of(&d, o, "devices"), 1);
+	assert_int_equal(int_of(&d, o, "folders"), 1);
+	json_free(&d);
+	resp_free(&r);
+
+	/* the folder tree, depth first, a subtree right after its folder */
+	new_folder(t, t->org, NULL, "Site B", site);
+	new_folder(t, t->org, site, "Floor 2", f2);
+	new_folder(t, t->org, site, "Floor 1", f1);
+	new_folder(t, t->org, NULL, "Annex", annex);
+	snprintf(uri, sizeof(uri), "/admin/v1/folders?org_id=%s", t->org);
+	assert_int_equal(admin_get(t, uri, &r), 200);
+	parse(&r, &d);
+	static const char *const paths[] = {"Annex", "Lobby", "Site B", "Site B/Floor 1",
+					    "Site B/Floor 2"};
+	assert_int_equal(json_array_len(&d, json_find(&d, 0, "folders")), 5);
+	for (int i = 0; i < 5; i++)
+		want_str(&d, elem(&d, "folders", i), "path", paths[i]);
+	int lobby = elem(&d, "folders", 1), floor1 = elem(&d, "folders", 3);
+	assert_true(json_tok_is_null(&d, json_find(&d, lobby, "parent_id")));
+	assert_int_equal(int_of(&d, lobby, "devices"), 1);
+	want_str(&d, floor1, "parent_id", site);
+	want_str(&d, floor1, "id", f1);
+	assert_int_equal(int_of(&d, floor1, "depth"), 1);
+	json_free(&d);
+	resp_free(&r);
+	admin_get(t, "/admin/v1/folders", &r);
+	expect_error(&r, 400, "bad_request");
+	resp_free(&r);
+	admin_get(t, "/admin/v1/folders?org_id=0123456789abcdef0123456789abcdef", &r);
+	expect_error(&r, 404, "not_found");
+	resp_free(&r);
+
+	/* tokens: state, uses, allow_move, and never a secret */
+	new_secret_in(t, annex, ",\"allow_move\":true", secrets[0]);
+	new_secret_in(t, annex, ",\"max_uses\":1", secrets[1]);
+	assert_int_equal(crypto_key_generate(&k), 0);
+	assert_int_equal(enroll(t, k, secrets[1], "S-ANNEX", time(NULL), &r), 200);
+	resp_free(&r);
+	crypto_key_free(k);
+	snprintf(body, sizeof(body), "{\"folder_id\":\"%s\"}", annex);
+	admin_post_id(t, "/admin/v1/enrollment-tokens", body, tok);
+	snprintf(uri, sizeof(uri), "/admin/v1/enrollment-tokens/%s/revoke", tok);
+	assert_int_equal(admin_post(t, uri, NULL, &r), 200);
+	resp_free(&r);
+	snprintf(uri, sizeof(uri), "/admin/v1/enrollment-tokens?folder_id=%s", annex);
+	assert_int_equal(admin_get(t, uri, &r), 200);
+	for (int i = 0; i < 2; i++)
+		assert_null(strstr(buf_str(&r.body), secrets[i]));
+	assert_null(strstr(buf_str(&r.body), "secret"));
+	parse(&r, &d);
+	assert_int_equal(json_array_len(&d, json_find(&d, 0, "tokens")), 3);
+	static const char *const states[] = {"active", "used_up", "revoked"};
+	for (int i = 0; i < 3; i++) {
+		int e = elem(&d, "tokens", i);
+		want_str(&d, e, "state", states[i]);
+		want_str(&d, e, "folder", "Annex");
+		want_str(&d, e, "folder_id", annex);
+	}
+	int allow = 0;
+	assert_int_equal(json_get_bool(&d, elem(&d, "tokens", 0), "allow_move", &allow), 0);
+	assert_true(allow);
+	assert_int_equal(json_get_bool(&d, elem(&d, "tokens", 1), "allow_move", &allow), 0);
+	assert_false(allow);
+	assert_int_equal(int_of(&d, elem(&d, "tokens", 1), "uses"), 1);
+	json_free(&d);
+	resp_free(&r);
+	assert_int_equal(admin_get(t, "/admin/v1/enrollment-tokens", &r), 200);
+	parse(&r, &d);
+	assert_int_equal(json_array_len(&d, json_find(&d, 0, "tokens")), 4); /* + the fixture's */
+	json_free(&d);
+	resp_free(&r);
+	admin_get(t, "/admin/v1/enrollment-tokens?folder_id=x", &r);
+	expect_error(&r, 400, "bad_request");
+	resp_free(&r);
+
+	/* images: one recommended per model */
+	snprintf(body, sizeof(body), "{\"model\":\"%s\",\"version\":\"12.1.0\",\"path\":\"%s\"}",
+		 MODEL, t->image_path);
+	admin_post_id(t, "/admin/v1/images", body, img2);
+	snprintf(uri, sizeof(uri), "/admin/v1/images/%s/recommend", t->image);
+	assert_int_equal(admin_post(t, uri, NULL, &r), 200);
+	resp_free(&r);
+	snprintf(uri, sizeof(uri), "/admin/v1/images/%s/recommend", img2);
+	assert_int_equal(admin_post(t, uri, NULL, &r), 200);
+	resp_free(&r);
+	assert_int_equal(admin_get(t, "/admin/v1/images?model=" MODEL, &r), 200);
+	parse(&r, &d);
+	assert_int_equal(json_array_len(&d, json_find(&d, 0, "images")), 2);
+	for (int i = 0; i < 2; i++) {
+		int e = elem(&d, "images", i), rec = -1;
+		char id[DB_ID_LEN];
+		assert_true(json_get_string(&d, e, "id", id, sizeof(id)) >= 0);
+		assert_int_equal(json_get_bool(&d, e, "recommended", &rec), 0);
+		assert_int_equal(rec, strcmp(id, img2) == 0);
+	}
+	json_free(&d);
+	resp_free(&r);
+	assert_true(history_has(t, "image.recommend", img2));
+	assert_int_equal(admin_get(t, "/admin/v1/images?model=M1065-L", &r), 200);
+	assert_string_equal(buf_str(&r.body), "{\"images\":[]}\n");
+	resp_free(&r);
+	admin_post(t, "/admin/v1/images/0123456789abcdef0123456789abcdef/recommend", NULL, &r);
+	expect_error(&r, 404, "not_found");
+	resp_free(&r);
+
+	/* one device: its last report as JSON, its tasks */
+	report_inventory(t, t->access, "Acme", "Lobby");
+	snprintf(uri, sizeof(uri), "/admin/v1/devices/%s", t->device_id);
+	assert_int_equal(admin_get(t, uri, &r), 200);
+	parse(&r, &d);
+	want_str(&d, 0, "serial", "ACCC8E000001");
+	want_str(&d, 0, "folder_path", "Lobby");
+	want_str(&d, 0, "org", "Acme");
+	assert_int_equal(int_of(&d, 0, "last_report.uptime"), 5);
+	int online = 0;
+	assert_int_equal(json_get_bool(&d, 0, "online", &online), 0);
+	assert_true(online);
+	assert_int_equal(json_array_len(&d, json_find(&d, 0, "tasks")), 0);
+	json_free(&d);
+	resp_free(&r);
+	admin_get(t, "/admin/v1/devices/0123456789abcdef0123456789abcdef", &r);
+	expect_error(&r, 404, "not_found");
+	resp_free(&r);
+}
+
+/* ---- jobs ---- */
+
+static void test_folder_job_wakes_every_poll(void **state)
+{
+	struct t *t = *state;
+	struct resp r, held[5];
+	struct json_doc d, pd;
+	struct buf payload;
+	struct evhttp_connection *conns[5];
+	struct dev p[3], m;
+	char site[DB_ID_LEN], floor[DB_ID_LEN], img_m[DB_ID_LEN], job[DB_ID_LEN], body[256];
+	char tasks[3][DB_ID_LEN], uri[160];
+
+	new_folder(t, t->org, NULL, "Site B", site);
+	new_folder(t, t->org, site, "Floor 1", floor);
+	dev_enroll(t, &p[0], site, "S-P1", MODEL, "11.11.73");
+	dev_enroll(t, &p[1], site, "S-P2", MODEL, "11.11.73");
+	dev_enroll(t, &p[2], floor, "S-P3", MODEL, "11.11.73");
+	dev_enroll(t, &m, site, "S-M1", "M1065-L", "11.11.73");
+	snprintf(body, sizeof(body), "{\"model\":\"M1065-L\",\"version\":\"12.0.1\",\"path\":\"%s\"}",
+		 t->image_path);
+	admin_post_id(t, "/admin/v1/images", body, img_m);
+	for (int i = 0; i < 3; i++)
+		conns[i] = poll_hold(t, p[i].access, &held[i]);
+	conns[3] = poll_hold(t, m.access, &held[3]);
+	conns[4] = poll_hold(t, t->access, &held[4]); /* in Lobby: not part of the job */
+
+	time_t t0 = time(NULL);
+	snprintf(body, sizeof(body), "{\"image_id\":\"%s\",\"folder_id\":\"%s\"}", t->image, site);
+	assert_int_equal(admin_post(t, "/admin/v1/jobs", body, &r), 200);
+	parse(&r, &d);
+	assert_true(json_get_string(&d, 0, "id", job, sizeof(job)) >= 0);
+	want_str(&d, 0, "kind", "folder");
+	want_str(&d, 0, "target_version", "12.0.1");
+	assert_int_equal(json_array_len(&d, json_find(&d, 0, "tasks")), 3);
+	assert_int_equal(json_array_len(&d, json_find(&d, 0, "skipped")), 1);
+	int sk = elem(&d, "skipped", 0);
+	want_str(&d, sk, "device_id", m.id);
+	want_str(&d, sk, "serial", "S-M1");
+	want_str(&d, sk, "reason", "device is a M1065-L, the image is for " MODEL);
+	json_free(&d);
+	resp_free(&r);
+	/* every affected poll is answered at once, each with its own task */
+	for (int i = 0; i < 3; i++) {
+		run_until(t, &held[i]);
+		evhttp_connection_free(conns[i]);
+		open_task(t, &held[i], &pd, &payload);
+		assert_true(json_get_string(&pd, 0, "task_id", tasks[i], sizeof(tasks[i])) >= 0);
+		want_str(&pd, 0, "device_id", p[i].id);
+		assert_true(json_tok_is_null(&pd, json_find(&pd, 0, "window")));
+		json_free(&pd);
+		buf_free(&payload);
+		resp_free(&held[i]);
+	}
+	assert_true(time(NULL) - t0 <= 2);
+	for (int i = 0; i < 20; i++)
+		event_base_loop(t->c.base, EVLOOP_NONBLOCK);
+	assert_false(held[3].done); /* skipped: nothing for it */
+	assert_false(held[4].done); /* outside the folder */
+
+	/* job show: one row per device with serial, folder and state */
+	snprintf(uri, sizeof(uri), "/admin/v1/jobs/%s", job);
+	assert_int_equal(admin_get(t, uri, &r), 200);
+	parse(&r, &d);
+	static const char *const serials[] = {"S-P1", "S-P2", "S-P3"};
+	static const char *const folders[] = {"Site B", "Site B", "Site B/Floor 1"};
+	for (int i = 0; i < 3; i++) {
+		int e = elem(&d, "tasks", i);
+		want_str(&d, e, "serial", serials[i]);
+		want_str(&d, e, "folder", folders[i]);
+		want_str(&d, e, "state", "pending");
+		want_str(&d, e, "device_id", p[i].id);
+		want_str(&d, e, "id", tasks[i]);
+	}
+	json_free(&d);
+	resp_free(&r);
+
+	/* job list: counts per state and done/total as the devices report */
+	report_ok(t, p[0].access, tasks[0], "{\"state\":\"succeeded\",\"os_version\":\"12.0.1\"}");
+	report_ok(t, p[1].access, tasks[1], "{\"state\":\"failed\",\"reason\":\"x\"}");
+	report_ok(t, p[2].access, tasks[2], "{\"state\":\"downloading\",\"progress\":30}");
+	assert_int_equal(admin_get(t, "/admin/v1/jobs", &r), 200);
+	parse(&r, &d);
+	int j = elem(&d, "jobs", json_array_len(&d, json_find(&d, 0, "jobs")) - 1);
+	want_str(&d, j, "id", job);
+	assert_int_equal(int_of(&d, j, "total"), 3);
+	assert_int_equal(int_of(&d, j, "done"), 2);
+	assert_int_equal(int_of(&d, j, "counts.succeeded"), 1);
+	assert_int_equal(int_of(&d, j, "counts.failed"), 1);
+	assert_int_equal(int_of(&d, j, "counts.downloading"), 1);
+	assert_int_equal(int_of(&d, j, "skipped_count"), 1);
+	json_free(&d);
+	resp_free(&r);
+
+	/* the same job again: only the device whose task failed gets a new one */
+	assert_int_equal(admin_post(t, "/admin/v1/jobs", body, &r), 200);
+	parse(&r, &d);
+	assert_int_equal(json_array_len(&d, json_find(&d, 0, "tasks")), 1);
+	want_str(&d, elem(&d, "tasks", 0), "serial", "S-P2");
+	assert_int_equal(json_array_len(&d, json_find(&d, 0, "skipped")), 3); /* by serial */
+	want_str(&d, elem(&d, "skipped", 0), "serial", "S-M1");
+	want_str(&d, elem(&d, "skipped", 1), "reason", "already on 12.0.1");
+	want_str(&d, elem(&d, "skipped", 2), "reason", "already has an unfinished task for this image");
+	json_free(&d);
+	resp_free(&r);
+
+	/* a selection, with an unknown device and a duplicate */
+	snprintf(body, sizeof(body), "{\"image_id\":\"%s\",\"device_ids\":[\"%s\",\"%s\","
+		 "\"0123456789abcdef0123456789abcdef\",\"%s\"]}", img_m, m.id, p[0].id, m.id);
+	assert_int_equal(admin_post(t, "/admin/v1/jobs", body, &r), 200);
+	parse(&r, &d);
+	want_str(&d, 0, "kind", "devices");
+	assert_int_equal(json_array_len(&d, json_find(&d, 0, "tasks")), 1);
+	want_str(&d, elem(&d, "tasks", 0), "device_id", m.id);
+	assert_int_equal(json_array_len(&d, json_find(&d, 0, "skipped")), 2);
+	want_str(&d, elem(&d, "skipped", 1), "reason", "no such device");
+	json_free(&d);
+	resp_free(&r);
+	run_until(t, &held[3]); /* now the other model has a task too */
+	assert_int_equal(held[3].status, 200);
+	evhttp_connection_free(conns[3]);
+	resp_free(&held[3]);
+
+	/* bad requests */
+	static const char *const bad[] = {
+		"{\"image_id\":\"%s\"}",
+		"{\"image_id\":\"%s\",\"folder_id\":\"%s\",\"device_ids\":[]}",
+		"{\"image_id\":\"%s\",\"folder_id\":\"0123456789abcdef0123456789abcdef\"%s}",
+		"{\"image_id\":\"%s\",\"device_ids\":\"%s\"}",
+		"{\"image_id\":\"%s\",\"device_ids\":[]%s}",
+		"{\"image_id\":\"%s\",\"device_ids\":[\"nope\"]%s}",
+		"{\"image_id\":\"0123456789abcdef0123456789abcdef\",\"folder_id\":\"%s\"}",
+		"{\"folder_id\":\"%s\"%s}",
+		"{\"image_id\":\"%s\",\"folder_id\":\"%s\",\"expires_in\":0}",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *a = i == 6 || i == 7 ? site : t->image, *b2 = i == 6 || i == 7 ? "" : site;
+		if (i == 2 || i == 4 || i == 5)
+			b2 = "";
+		snprintf(body, sizeof(body), bad[i], a, b2);
+		admin_post(t, "/admin/v1/jobs", body, &r);
+		if (r.status != 400)
+			fail_msg("%s: %d %s", body, r.status, buf_str(&r.body));
+		resp_free(&r);
+	}
+	admin_get(t, "/admin/v1/jobs/0123456789abcdef0123456789abcdef", &r);
+	expect_error(&r, 404, "not_found");
+	resp_free(&r);
+	evhttp_connection_free(conns[4]); /* still held: cloud_close frees it */
+	resp_free(&held[4]);
+	for (int i = 0; i < 3; i++)
+		dev_free(&p[i]);
+	dev_free(&m);
+}
+
+static void test_recommended_job(void **state)
+{
+	struct t *t = *state;
+	struct resp r;
+	struct json_doc d;
+	struct dev old, cur, newer, other;
+	char img2[DB_ID_LEN], body[256], uri[160], id[DB_ID_LEN];
+
+	dev_enroll(t, &old, t->folder, "S-OLD", MODEL, "11.5.0");
+	dev_enroll(t, &cur, t->folder, "S-CUR", MODEL, "12.0.1");
+	dev_enroll(t, &newer, t->folder, "S-NEW", MODEL, "12.1.0");
+	dev_enroll(t, &other, t->folder, "S-OTH", "M1065-L", "9.0.0");
+	snprintf(body, sizeof(body), "{\"recommended_model\":\"%s\"}", MODEL);
+	admin_post(t, "/admin/v1/jobs", body, &r);
+	expect_error(&r, 400, "bad_request"); /* no recommended image yet */
+	resp_free(&r);
+	snprintf(uri, sizeof(uri), "/admin/v1/images/%s/recommend", t->image);
+	assert_int_equal(admin_post(t, uri, NULL, &r), 200);
+	resp_free(&r);
+
+	/* only the outdated ones: the fixture's camera (11.11.73) and S-OLD */
+	assert_int_equal(admin_post(t, "/admin/v1/jobs", body, &r), 200);
+	parse(&r, &d);
+	want_str(&d, 0, "kind", "recommended");
+	want_str(&d, 0, "target", MODEL);
+	want_str(&d, 0, "image_id", t->image);
+	assert_int_equal(json_array_len(&d, json_find(&d, 0, "tasks")), 2);
+	want_str(&d, elem(&d, "tasks", 0), "device_id", t->device_id);
+	want_str(&d, elem(&d, "tasks", 1), "device_id", old.id);
+	assert_int_equal(json_array_len(&d, json_find(&d, 0, "skipped")), 2);
+	want_str(&d, elem(&d, "skipped", 0), "serial", "S-CUR");
+	want_str(&d, elem(&d, "skipped", 0), "reason", "already on 12.0.1");
+	want_str(&d, elem(&d, "skipped", 1), "serial", "S-NEW");
+	want_str(&d, elem(&d, "skipped", 1), "reason",
+		 "on 12.1.0, newer than 12.0.1 (downgrade not allowed)");
+	json_free(&d);
+	resp_free(&r);
+
+	/* with downgrades allowed the newer one goes back too */
+	snprintf(body, sizeof(body), "{\"recommended_model\":\"%s\",\"allow_downgrade\":true,"
+		 "\"image_id\":\"%s\"}", MODEL, t->image);
+	assert_int_equal(admin_post(t, "/admin/v1/jobs", body, &r), 200);
+	parse(&r, &d);
+	assert_int_equal(json_array_len(&d, json_find(&d, 0, "tasks")), 1);
+	want_str(&d, elem(&d, "tasks", 0), "device_id", newer.id);
+	json_free(&d);
+	resp_free(&r);
+	/* an image that is not the recommended one */
+	snprintf(body, sizeof(body), "{\"model\":\"%s\",\"version\":\"12.2.0\",\"path\":\"%s\"}",
+		 MODEL, t->image_path);
+	admin_post_id(t, "/admin/v1/images", body, img2);
+	snprintf(body, sizeof(body), "{\"recommended_model\":\"%s\",\"image_id\":\"%s\"}", MODEL,
+		 img2);
+	admin_post(t, "/admin/v1/jobs", body, &r);
+	expect_error(&r, 400, "bad_request");
+	resp_free(&r);
+	/* the device's own view */
+	snprintf(uri, sizeof(uri), "/admin/v1/devices/%s", old.id);
+	assert_int_equal(admin_get(t, uri, &r), 200);
+	parse(&r, &d);
+	assert_int_equal(json_array_len(&d, json_find(&d, 0, "tasks")), 1);
+	assert_true(json_get_string(&d, elem(&d, "tasks", 0), "job_id", id, sizeof(id)) >= 0);
+	json_free(&d);
+	resp_free(&r);
+	dev_free(&old);
+	dev_free(&cur);
+	dev_free(&newer);
+	dev_free(&other);
+}
+
+static void test_windows_and_cancel(void **state)
+{
+	struct t *t = *state;
+	struct resp r;
+	struct json_doc d, pd;
+	struct buf payload;
+	char body[512], task[DB_ID_LEN], job[DB_ID_LEN], uri[160], st[32];
+	int64_t now = time(NULL);
+
+	/* a UTC window: in the envelope as given; waiting_window accepted and cancellable */
+	snprintf(body, sizeof(body), "{\"device_id\":\"%s\",\"image_id\":\"%s\",\"window\":{"
+		 "\"kind\":\"utc\",\"start\":%lld,\"end\":%lld}}", t->device_id, t->image,
+		 (long long)(now + 3600), (long long)(now + 7200));
+	admin_post_id(t, "/admin/v1/tasks", body, task);
+	assert_int_equal(call(t, EVHTTP_REQ_GET, "/device/v1/tasks/next?wait=0", t->access, NULL,
+			      NULL, NULL, &r), 200);
+	open_task(t, &r, &pd, &payload);
+	want_str(&pd, 0, "window.kind", "utc");
+	assert_int_equal(int_of(&pd, 0, "window.start"), now + 3600);
+	assert_int_equal(int_of(&pd, 0, "window.end"), now + 7200);
+	json_free(&pd);
+	buf_free(&payload);
+	resp_free(&r);
+	report_ok(t, t->access, task, "{\"state\":\"received\"}");
+	report_ok(t, t->access, task, "{\"state\":\"downloading\",\"progress\":100}");
+	report_ok(t, t->access, task, "{\"state\":\"verifying\"}");
+	report_ok(t, t->access, task, "{\"state\":\"waiting_window\"}");
+	report_ok(t, t->access, task, "{\"state\":\"verifying\"}"); /* passed: ignored */
+	admin_task_state(t, task, st);
+	assert_string_equal(st, "waiting_window");
+	snprintf(uri, sizeof(uri), "/admin/v1/tasks/%s", task);
+	assert_int_equal(admin_get(t, uri, &r), 200);
+	parse(&r, &d);
+	want_str(&d, 0, "window.kind", "utc");
+	json_free(&d);
+	resp_free(&r);
+	snprintf(uri, sizeof(uri), "/admin/v1/tasks/%s/cancel", task);
+	assert_int_equal(admin_post(t, uri, NULL, &r), 200);
+	resp_free(&r);
+	report_as(t, t->access, task, "{\"state\":\"installing\"}", &r);
+	expect_error(&r, 409, "task_cancelled");
+	resp_free(&r);
+
+	/* a daily window through a job; a job cancel spares what is installing */
+	snprintf(body, sizeof(body), "{\"image_id\":\"%s\",\"device_ids\":[\"%s\"],\"window\":{"
+		 "\"kind\":\"daily\",\"from\":\"22:00\",\"to\":\"04:00\"}}", t->image, t->device_id);
+	admin_post_id(t, "/admin/v1/jobs", body, job);
+	assert_int_equal(call(t, EVHTTP_REQ_GET, "/device/v1/tasks/next?wait=0", t->access, NULL,
+			      NULL, NULL, &r), 200);
+	open_task(t, &r, &pd, &payload);
+	want_str(&pd, 0, "window.kind", "daily");
+	want_str(&pd, 0, "window.from", "22:00");
+	want_str(&pd, 0, "window.to", "04:00");
+	assert_true(json_get_string(&pd, 0, "task_id", task, sizeof(task)) >= 0);
+	json_free(&pd);
+	buf_free(&payload);
+	resp_free(&r);
+	report_ok(t, t->access, task, "{\"state\":\"installing\"}");
+	snprintf(uri, sizeof(uri), "/admin/v1/jobs/%s/cancel", job);
+	assert_int_equal(admin_post(t, uri, NULL, &r), 200);
+	parse(&r, &d);
+	assert_int_equal(int_of(&d, 0, "cancelled"), 0);
+	assert_int_equal(int_of(&d, 0, "not_cancelled"), 1);
+	json_free(&d);
+	resp_free(&r);
+	admin_task_state(t, task, st);
+	assert_string_equal(st, "installing");
+	snprintf(uri, sizeof(uri), "/admin/v1/jobs/%s", job);
+	assert_int_equal(admin_get(t, uri, &r), 200);
+	parse(&r, &d);
+	want_str(&d, 0, "window.from", "22:00");
+	json_free(&d);
+	resp_free(&r);
+	report_ok(t, t->access, task, "{\"state\":\"succeeded\",\"os_version\":\"12.0.1\"}");
+
+	/* windows that could never install anything, or that are not windows */
+	static const char *const bad[] = {
+		"\"window\":{\"kind\":\"weekly\"}",
+		"\"window\":{\"kind\":\"utc\",\"start\":100,\"end\":200}",
+		"\"window\":{\"kind\":\"utc\",\"start\":%lld,\"end\":%lld}",
+		"\"window\":{\"kind\":\"daily\",\"from\":\"25:00\",\"to\":\"04:00\"}",
+		"\"window\":{\"kind\":\"daily\",\"from\":\"04:00\",\"to\":\"04:00\"}",
+		"\"window\":{\"kind\":\"daily\",\"from\":\"04:00:00\",\"to\":\"05:00\"}",
+		"\"window\":\"tonight\"",
+		"\"expires_in\":60,\"window\":{\"kind\":\"utc\",\"start\":%lld,\"end\":%lld}",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char extra[256];
+		snprintf(extra, sizeof(extra), bad[i], (long long)(now + 3600),
+			 (long long)(i == 2 ? now + 3600 : now + 7200));
+		snprintf(body, sizeof(body), "{\"device_id\":\"%s\",\"image_id\":\"%s\",%s}",
+			 t->device_id, t->image, extra);
+		admin_post(t, "/admin/v1/tasks", body, &r);
+		if (r.status != 400)
+			fail_msg("%s: %d %s", body, r.status, buf_str(&r.body));
+		resp_free(&r);
+		snprintf(body, sizeof(body), "{\"folder_id\":\"%s\",\"image_id\":\"%s\",%s}", t->folder,
+			 t->image, extra);
+		admin_post(t, "/admin/v1/jobs", body, &r);
+		if (r.status != 400)
+			fail_msg("%s: %d %s", body, r.status, buf_str(&r.body));
+		resp_free(&r);
+	}
+}
+
+static const char *db_task_state(struct t *t, const char *task, char *out)
+{
+	sqlite3_stmt *st = db_stmt(t->c.db, "SELECT state FROM tasks WHERE id = ?", "s", task);
+	assert_int_equal(db_step(st), 1);
+	assert_int_equal(db_col_str(st, 0, out, 32), 0);
+	sqlite3_finalize(st);
+	return out;
+}
+
+static void test_task_expiry(void **state)
+{
+	struct t *t = *state;
+	struct resp r;
+	struct json_doc d;
+	struct dev other;
+	char mine[DB_ID_LEN], theirs[DB_ID_LEN], body[256], st[32], uri[160];
+
+	dev_enroll(t, &other, t->folder, "S-EXP", MODEL, "11.11.73");
+	create_task(t, ",\"expires_in\":1", mine);
+	report_ok(t, t->access, mine, "{\"state\":\"downloading\",\"progress\":10}");
+	snprintf(body, sizeof(body), "{\"device_id\":\"%s\",\"image_id\":\"%s\",\"expires_in\":1}",
+		 other.id, t->image);
+	admin_post_id(t, "/admin/v1/tasks", body, theirs);
+	sleep(2);
+	/* the device's poll expires its own task (and only its own) */
+	assert_int_equal(call(t, EVHTTP_REQ_GET, "/device/v1/tasks/next?wait=0", t->access, NULL,
+			      NULL, NULL, &r), 204);
+	resp_free(&r);
+	assert_string_equal(db_task_state(t, mine, st), "failed");
+	assert_string_equal(db_task_state(t, theirs, st), "pending");
+	/* listing expires the rest */
+	assert_int_equal(admin_get(t, "/admin/v1/tasks", &r), 200);
+	resp_free(&r);
+	assert_string_equal(db_task_state(t, theirs, st), "failed");
+	snprintf(uri, sizeof(uri), "/admin/v1/tasks/%s", mine);
+	assert_int_equal(admin_get(t, uri, &r), 200);
+	parse(&r, &d);
+	want_str(&d, 0, "state", "failed");
+	want_str(&d, 0, "reason", "expired before the device finished");
+	assert_int_equal(int_of(&d, 0, "progress"), 10);
+	json_free(&d);
+	resp_free(&r);
+	assert_true(history_has(t, "task.state", "downloading -> failed: expired before the device"));
+	/* a late report changes nothing; cancel is too late */
+	report_ok(t, t->access, mine, "{\"state\":\"succeeded\",\"os_version\":\"12.0.1\"}");
+	assert_string_equal(db_task_state(t, mine, st), "failed");
+	snprintf(uri, sizeof(uri), "/admin/v1/tasks/%s/cancel", theirs);
+	admin_post(t, uri, NULL, &r);
+	expect_error(&r, 400, "bad_request");
+	resp_free(&r);
+	dev_free(&other);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN); /* the 413 test writes to a socket the server closes */
@@ -788,6 +1729,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_licenses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_removed_device, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_with_held_requests, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_device_move, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reenrollment, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_folder_delete, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_listings, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_folder_job_wakes_every_poll, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recommended_job, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_windows_and_cancel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_task_expiry, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,6 @@
 /* Unit tests for cloud/payload: the task and license payloads carry every field of
- * protocol §5-7 (read back with the JSON reader), the license key file is exactly
+ * protocol §5-7 (read back with the JSON reader; the task's update window in its
+ * three forms), the license key file is exactly
  * what the simulated camera accepts, the enrollment token decodes to url/secret/fp,
  * and a sealed envelope opens and binds on the agent's side. */
 #include <setjmp.h>
@@ -62,7 +63,51 @@ static void test_task_payload(void **state)
 	want_string(&d, "artifact.url", "/device/v1/artifacts/" IMG);
 	want_int(&d, "artifact.size", 3000000);
 	want_string(&d, "artifact.sha256", SHA);
+	/* no window: null, present (§6) */
+	int win = json_find(&d, 0, "window");
+	assert_true(win >= 0);
+	assert_true(json_tok_is_null(&d, win));
 	json_free(&d);
+	buf_free(&out);
+}
+
+static void test_task_payload_windows(void **state)
+{
+	struct buf out;
+	struct json_doc d;
+	char s[16];
+	int64_t v;
+	struct task_window utc = {.kind = WINDOW_UTC, .start = 1700000000, .end = 1700003600};
+	struct task_window daily = {.kind = WINDOW_DAILY, .from = "22:00", .to = "04:00"};
+	struct task_payload t = {
+		.device_id = DEV, .serial = "S1", .iat = 1, .exp = 2, .task_id = TASK, .model = "M",
+		.target_version = "2", .artifact_id = IMG, .size = 1, .sha256 = SHA, .window = &utc,
+	};
+	buf_init(&out, 4096);
+	assert_int_equal(payload_task(&t, &out), 0);
+	assert_int_equal(json_parse(&d, out.data, out.len, 64), 0);
+	want_string(&d, "window.kind", "utc");
+	want_int(&d, "window.start", 1700000000);
+	want_int(&d, "window.end", 1700003600);
+	assert_int_equal(json_get_string(&d, 0, "window.from", s, sizeof(s)), -1);
+	json_free(&d);
+
+	buf_reset(&out);
+	t.window = &daily;
+	assert_int_equal(payload_task(&t, &out), 0);
+	assert_int_equal(json_parse(&d, out.data, out.len, 64), 0);
+	want_string(&d, "window.kind", "daily");
+	want_string(&d, "window.from", "22:00");
+	want_string(&d, "window.to", "04:00");
+	assert_int_equal(json_get_int64(&d, 0, "window.start", &v), -1);
+	json_free(&d);
+
+	/* a WINDOW_NONE struct is the same as no window */
+	struct task_window none = {.kind = WINDOW_NONE};
+	buf_reset(&out);
+	t.window = &none;
+	assert_int_equal(payload_task(&t, &out), 0);
+	assert_non_null(strstr(buf_str(&out), "\"window\":null"));
 	buf_free(&out);
 }
 
@@ -160,6 +205,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_task_payload),
+		cmocka_unit_test(test_task_payload_windows),
 		cmocka_unit_test(test_license_key_file_exact),
 		cmocka_unit_test(test_license_payload),
 		cmocka_unit_test(test_token_string),
