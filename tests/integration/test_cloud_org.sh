@@ -53,6 +53,7 @@ IMAGE=$(cc image add "$MODEL" 12.0.1 "$WORK/good.bin")
 TASK=$(cc task create "$ID" "$IMAGE")
 check moved_camera_upgrades cc task wait "$TASK" succeeded 60
 check moved_camera_reports wait_for 20 device_has ACCC8E00M001 os_version 12.0.1
+check agent_learns_move wait_for 20 status_has mover "^folder: *Floor 1"
 check device_show_last_report test "$(cc device show "$ID" | jget 'j["last_report"]["os_version"]')" = 12.0.1
 check device_show_path test "$(cc device show "$ID" | jget 'j["folder_path"]')" = "Site B/Floor 1"
 check agent_kept_its_id status_has mover "^device id: *$ID"
