@@ -38,37 +38,6 @@ int task_state_parse(const char *name, enum task_state *out)
 	return -1;
 }
 
-/* Numeric fields compare as numbers, the rest as text; "12.0" < "12.0.1". */
-int version_compare(const char *a, const char *b)
-{
-	while (*a || *b) {
-		if (isdigit((unsigned char)*a) && isdigit((unsigned char)*b)) {
-			char *ea, *eb;
-			unsigned long long na = strtoull(a, &ea, 10), nb = strtoull(b, &eb, 10);
-			if (na != nb)
-				return na < nb ? -1 : 1;
-			a = ea;
-			b = eb;
-			continue;
-		}
-		if (*a != *b) {
-			/* A pre-release suffix ("-beta") sorts before the release. */
-			if (*a == '-')
-				return -1;
-			if (*b == '-')
-				return 1;
-			if (!*a)
-				return -1;
-			if (!*b)
-				return 1;
-			return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
-		}
-		a++;
-		b++;
-	}
-	return 0;
-}
-
 int task_store_load(const char *state_dir, struct task_run *t, char *err, size_t errsz)
 {
 	char state[32] = "", reported[32] = "", window[WINDOW_TEXT_MAX] = "";

@@ -22,6 +22,7 @@
 #include "../lib/fsutil.h"
 #include "../lib/json.h"
 #include "../lib/log.h"
+#include "../lib/version.h"
 #include "agent.h"
 #include "api.h"
 #include "download.h"

@@ -67,9 +67,6 @@ int task_store_load(const char *state_dir, struct task_run *t, char *err, size_t
 int task_store_save(const char *state_dir, const struct task_run *t);
 int task_store_clear(const char *state_dir);
 
-/* Compares AXIS OS style versions ("11.11.73", "12.0.1-beta"): <0, 0, >0. */
-int version_compare(const char *a, const char *b);
-
 /* Called once at start: settles what a restart or a reboot left behind. */
 void tasks_resume(struct agent *a);
 /* Sequencer hooks; each returns 1 when it started something. */

@@ -2,6 +2,8 @@
  * every input, the clock included, comes in as an argument. */
 #include "policy.h"
 
+#include "../lib/version.h"
+
 #include <string.h>
 
 enum token_verdict token_check(const struct token_facts *t, int64_t now)
@@ -224,47 +226,6 @@ int task_expiry(int64_t now, int64_t ttl, int64_t default_ttl, const struct task
 	}
 	*expires_at = now + ttl;
 	return utc && *expires_at <= w->start ? -1 : 0;
-}
-
-int version_compare(const char *a, const char *b)
-{
-	while (*a || *b) {
-		if (*a >= '0' && *a <= '9' && *b >= '0' && *b <= '9') {
-			const char *ea, *eb;
-			uint64_t na, nb;
-			/* a number too long for 64 bits compares by its length, then as text */
-			if (parse_u64(a, &na, &ea) != 0 || parse_u64(b, &nb, &eb) != 0) {
-				for (ea = a; *ea >= '0' && *ea <= '9'; ea++)
-					;
-				for (eb = b; *eb >= '0' && *eb <= '9'; eb++)
-					;
-				if (ea - a != eb - b)
-					return ea - a < eb - b ? -1 : 1;
-				int c = strncmp(a, b, (size_t)(ea - a));
-				if (c != 0)
-					return c < 0 ? -1 : 1;
-			} else if (na != nb) {
-				return na < nb ? -1 : 1;
-			}
-			a = ea;
-			b = eb;
-			continue;
-		}
-		if (*a != *b) {
-			if (*a == '-')
-				return -1;
-			if (*b == '-')
-				return 1;
-			if (!*a)
-				return -1;
-			if (!*b)
-				return 1;
-			return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
-		}
-		a++;
-		b++;
-	}
-	return 0;
 }
 
 enum job_skip job_skip_decide(const struct job_candidate *d, const char *image_model,

@@ -108,10 +108,6 @@ const char *window_check(const struct task_window *w, int64_t now);
 int task_expiry(int64_t now, int64_t ttl, int64_t default_ttl, const struct task_window *w,
 		int64_t *expires_at);
 
-/* Numeric fields compare as numbers, the rest as text, a "-suffix" (pre-release)
- * sorts before the release: the same order as the agent's version_compare. */
-int version_compare(const char *a, const char *b);
-
 /* Why a job leaves a device out (JOB_ELIGIBLE: it gets a task). */
 enum job_skip {
 	JOB_ELIGIBLE,

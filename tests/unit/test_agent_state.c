@@ -13,6 +13,7 @@
 #include "../../agent/license.h"
 #include "../../agent/state.h"
 #include "../../agent/tasks.h"
+#include "../../lib/version.h"
 
 static int make_dir(void **state)
 {

@@ -12,6 +12,7 @@
 
 #include "../../cloud/policy.h"
 #include "../../cloud/router.h"
+#include "../../lib/version.h"
 
 static void test_token_verdicts(void **state)
 {
