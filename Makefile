@@ -18,9 +18,15 @@ CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 LDFLAGS  += -fsanitize=address,undefined
 endif
 LIBS     := -lcurl -levent -lmbedtls -lmbedx509 -lmbedcrypto -lsqlite3
+# gio (D-Bus) for platform/axis and tests/camsim only.
+PKG_CONFIG ?= pkg-config
+GIO_CFLAGS := $(shell $(PKG_CONFIG) --cflags gio-2.0 2>/dev/null)
+GIO_LIBS   := $(shell $(PKG_CONFIG) --libs gio-2.0 2>/dev/null)
+LIBS     += $(GIO_LIBS)
 
 LIB_SRC      := $(wildcard lib/*.c)
-PLATFORM_SRC := $(wildcard platform/*.c platform/sim/*.c)
+PLATFORM_SRC := $(wildcard platform/*.c platform/sim/*.c platform/axis/*.c)
+CAMSIM_SRC   := $(wildcard tests/camsim/*.c)
 AGENT_SRC    := $(filter-out agent/main.c,$(wildcard agent/*.c))
 CLOUD_SRC    := $(filter-out cloud/main.c,$(wildcard cloud/*.c))
 TEST_SRC     := $(wildcard tests/unit/test_*.c)
@@ -30,13 +36,14 @@ LIB_OBJ      := $(call obj,$(LIB_SRC))
 PLATFORM_OBJ := $(call obj,$(PLATFORM_SRC))
 AGENT_OBJ    := $(call obj,$(AGENT_SRC))
 CLOUD_OBJ    := $(call obj,$(CLOUD_SRC))
+CAMSIM_OBJ   := $(call obj,$(CAMSIM_SRC))
 TESTS        := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 
 DEPS_STAMP := build/.deps-ok
 
 .PHONY: all deps check unit integration demo clean
 .SECONDARY:
-all: $(BUILD)/camagent $(BUILD)/camcloud
+all: $(BUILD)/camagent $(BUILD)/camcloud $(BUILD)/camsim
 
 # Installs missing Debian packages once per checkout (re-run: rm build/.deps-ok).
 deps: $(DEPS_STAMP)
@@ -54,6 +61,11 @@ $(BUILD)/camagent: $(BUILD)/obj/agent/main.o $(AGENT_OBJ) $(PLATFORM_OBJ) $(LIB_
 $(BUILD)/camcloud: $(BUILD)/obj/cloud/main.o $(CLOUD_OBJ) $(LIB_OBJ)
 	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
 
+# The VAPIX camera simulator the axis platform is tested against (tests/camsim/).
+$(BUILD)/obj/platform/axis/%.o $(BUILD)/obj/tests/camsim/%.o: CFLAGS += $(GIO_CFLAGS)
+$(BUILD)/camsim: $(CAMSIM_OBJ) $(LIB_OBJ)
+	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
+
 # A unit test links only the layer it tests: test_lib_*, test_platform_*, test_agent_*, test_cloud_*.
 define unit_test
 $(BUILD)/tests/test_$(1)_%: $(BUILD)/obj/tests/unit/test_$(1)_%.o $(2) $(LIB_OBJ)
@@ -64,6 +76,8 @@ $(eval $(call unit_test,lib,))
 $(eval $(call unit_test,platform,$(PLATFORM_OBJ)))
 $(eval $(call unit_test,agent,$(AGENT_OBJ) $(PLATFORM_OBJ)))
 $(eval $(call unit_test,cloud,$(CLOUD_OBJ)))
+# test_platform_axis* run the axis backend against a camsim process.
+$(filter $(BUILD)/tests/test_platform_axis%,$(TESTS)): | $(BUILD)/camsim
 
 check: all $(TESTS)
 	@BUILD=$(BUILD) bash tests/run.sh $(TESTS)
@@ -71,10 +85,13 @@ check: all $(TESTS)
 unit: $(TESTS)
 	@BUILD=$(BUILD) bash tests/run.sh --unit-only $(TESTS)
 
+# make demo PLATFORM=axis: the same path on a camera simulated at the VAPIX level (camsim).
 demo: all
-	@BUILD=$(BUILD) bash tests/demo.sh
+	@BUILD=$(BUILD) bash tests/demo$(if $(filter axis,$(PLATFORM)),_axis).sh
 
 clean:
 	rm -rf build
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find build -name '*.d' -type f 2>/dev/null)
+
+include toolchain/cross.mk

@@ -17,6 +17,7 @@
 #include "api.h"
 #include "download.h"
 #include "enroll.h"
+#include "local_api.h"
 #include "report.h"
 #include "status.h"
 
@@ -233,6 +234,38 @@ static void step(evutil_socket_t fd, short what, void *arg)
 	tasks_poll_start(a, wait);
 }
 
+/* Where the enrollment token and cloud URL come from when the config has none: the
+ * token an installer pasted in the settings page earlier, then the camera's own app
+ * settings. Camera settings fill only what the config leaves at its default. Used at
+ * start and after SIGHUP rebuilt the configuration. */
+static void apply_device_settings(struct agent *a)
+{
+	char reason[PLATFORM_REASON_MAX];
+	if (!a->cfg.enrollment_token[0] &&
+	    !local_api_saved_token(a->cfg.state_dir, a->cfg.enrollment_token,
+				   sizeof(a->cfg.enrollment_token)))
+		log_info("using the enrollment token given in the settings page");
+	if (!a->plat.ops->read_settings)
+		return;
+	struct platform_settings ps;
+	struct agent_config defaults;
+	config_defaults(&defaults);
+	if (a->plat.ops->read_settings(a->plat.priv, &ps, reason, sizeof(reason))) {
+		log_warn("camera settings not read: %s", reason);
+		return;
+	}
+	if (!a->cfg.enrollment_token[0] && ps.enrollment_token[0]) {
+		snprintf(a->cfg.enrollment_token, sizeof(a->cfg.enrollment_token), "%s",
+			 ps.enrollment_token);
+		log_info("using the enrollment token from the camera's app settings");
+	}
+	if (!a->cfg.cloud_url[0] && ps.cloud_url[0])
+		snprintf(a->cfg.cloud_url, sizeof(a->cfg.cloud_url), "%s", ps.cloud_url);
+	if (a->cfg.long_poll_s == defaults.long_poll_s && ps.long_poll_s > 0)
+		a->cfg.long_poll_s = ps.long_poll_s;
+	explicit_bzero(&ps, sizeof(ps));
+}
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct agent *a = arg;
@@ -256,7 +289,9 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	/* State dir and platform are fixed for the life of the process. */
 	memcpy(fresh.state_dir, a->cfg.state_dir, sizeof(fresh.state_dir));
 	memcpy(fresh.sim_dir, a->cfg.sim_dir, sizeof(fresh.sim_dir));
+	memcpy(fresh.platform, a->cfg.platform, sizeof(fresh.platform));
 	a->cfg = fresh;
+	apply_device_settings(a);
 	log_set_level(a->cfg.log_level);
 	log_info("SIGHUP: configuration reloaded from %s", a->config_path);
 	a->failures = 0;
@@ -306,13 +341,26 @@ int agent_init(struct agent *a, const struct agent_config *cfg, const char *conf
 		log_error("cannot load state: %s", err);
 		return AGENT_EXIT_STATE;
 	}
-	if (platform_sim_open(&a->plat, a->cfg.sim_dir, reason, sizeof(reason)) ||
-	    a->plat.ops->identity(a->plat.priv, &a->ident, reason, sizeof(reason))) {
+	int opened;
+	if (!strcmp(a->cfg.platform, "axis")) {
+		struct platform_axis_config ac = {
+			.vapix_url = a->cfg.vapix_url,
+			.app_name = a->cfg.axis_app_name,
+			.state_dir = a->cfg.state_dir,
+			.dbus_address = a->cfg.axis_dbus_address[0] ? a->cfg.axis_dbus_address : NULL,
+			.auto_rollback_min = a->cfg.axis_auto_rollback_min,
+		};
+		opened = platform_axis_open(&a->plat, &ac, reason, sizeof(reason));
+	} else {
+		opened = platform_sim_open(&a->plat, a->cfg.sim_dir, reason, sizeof(reason));
+	}
+	if (opened || a->plat.ops->identity(a->plat.priv, &a->ident, reason, sizeof(reason))) {
 		log_error("platform %s: %s", a->cfg.platform, reason);
 		return AGENT_EXIT_PLATFORM;
 	}
 	log_info("camera %s (%s, %s) running AXIS OS %s", a->ident.serial, a->ident.model,
 		 a->ident.arch, a->ident.os_version);
+	apply_device_settings(a);
 
 	a->base = event_base_new();
 	struct http_client_config hc = {
@@ -335,6 +383,7 @@ int agent_init(struct agent *a, const struct agent_config *cfg, const char *conf
 		return AGENT_EXIT_STATE;
 	}
 	tasks_resume(a);
+	local_api_start(a);
 	return AGENT_EXIT_OK;
 }
 
@@ -348,6 +397,7 @@ int agent_run(struct agent *a)
 
 void agent_free(struct agent *a)
 {
+	local_api_stop(a);
 	if (a->task.dl) {
 		download_cancel(a->task.dl);
 		a->task.dl = NULL;

@@ -7,6 +7,7 @@
 
 #include <stdint.h>
 #include <event2/event.h>
+#include <event2/http.h>
 
 #include "../lib/crypto.h"
 #include "../platform/platform.h"
@@ -40,6 +41,7 @@ struct agent {
 	struct http_client *http;
 	struct event *step_timer;
 	struct event *sig_term, *sig_int, *sig_hup;
+	struct evhttp *local_api;      /* settings page API, NULL when off */
 
 	struct enroll_token enroll_token; /* of the enrollment in flight */
 	struct http_request *control;  /* the one control request in flight */

@@ -30,6 +30,11 @@ static const struct field fields[] = {
 	STR("state_dir", state_dir),
 	STR("platform", platform),
 	STR("sim_dir", sim_dir),
+	STR("vapix_url", vapix_url),
+	STR("axis_app_name", axis_app_name),
+	STR("axis_dbus_address", axis_dbus_address),
+	INT("axis_auto_rollback_min", axis_auto_rollback_min, 0, 1440),
+	INT("local_api_port", local_api_port, 0, 65535),
 	STR("ca_file", ca_file),
 	{ "allow_insecure_http", F_BOOL, offsetof(struct agent_config, allow_insecure_http), 0, 0, 0 },
 	INT("long_poll_s", long_poll_s, 1, 300),
@@ -46,6 +51,10 @@ void config_defaults(struct agent_config *c)
 {
 	memset(c, 0, sizeof(*c));
 	strcpy(c->platform, "sim");
+	strcpy(c->vapix_url, "http://127.0.0.12");
+	strcpy(c->axis_app_name, "camagent");
+	c->axis_auto_rollback_min = 10;
+	c->local_api_port = 2001;
 	c->long_poll_s = 60;
 	c->heartbeat_s = 300;
 	c->license_check_s = 3600;
@@ -186,8 +195,16 @@ int config_validate(const struct agent_config *c, char *err, size_t errsz)
 		snprintf(err, errsz, "state_dir is not set");
 		return -1;
 	}
+	if (!strcmp(c->platform, "axis")) {
+		if (!c->vapix_url[0] || !c->axis_app_name[0]) {
+			snprintf(err, errsz, "platform axis needs vapix_url and axis_app_name");
+			return -1;
+		}
+		return 0;
+	}
 	if (strcmp(c->platform, "sim")) {
-		snprintf(err, errsz, "platform '%s' is not supported (supported: sim)", c->platform);
+		snprintf(err, errsz, "platform '%s' is not supported (supported: sim, axis)",
+			 c->platform);
 		return -1;
 	}
 	if (!c->sim_dir[0]) {

@@ -17,8 +17,13 @@ struct agent_config {
 	char cloud_url[CONFIG_URL_MAX];            /* optional: the token carries the URL */
 	char enrollment_token[CONFIG_TOKEN_MAX];
 	char state_dir[PATH_MAX];
-	char platform[16];                         /* "sim" */
+	char platform[16];                         /* "sim" or "axis" */
 	char sim_dir[PATH_MAX];
+	char vapix_url[CONFIG_URL_MAX];            /* axis: the camera's local VAPIX host */
+	char axis_app_name[64];                    /* axis: the ACAP's appName */
+	char axis_dbus_address[CONFIG_URL_MAX];    /* axis: "" = the system bus */
+	int axis_auto_rollback_min;                /* axis: upgrade autoRollback; 0 = never */
+	int local_api_port;                        /* settings page API on 127.0.0.1; 0 = off */
 	char ca_file[PATH_MAX];
 	int allow_insecure_http;                   /* http:// to loopback only */
 	int long_poll_s;

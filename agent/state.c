@@ -95,6 +95,13 @@ int state_load(const char *state_dir, struct agent_state *st, char *err, size_t 
 	(void)json_get_string(doc, 0, "spent_token_sha256", st->spent_token_sha256,
 			      sizeof(st->spent_token_sha256));
 	(void)json_get_string(doc, 0, "last_error", st->last_error, sizeof(st->last_error));
+	(void)json_get_string(doc, 0, "last_task_id", st->last_task_id, sizeof(st->last_task_id));
+	(void)json_get_string(doc, 0, "last_task_target", st->last_task_target,
+			      sizeof(st->last_task_target));
+	(void)json_get_string(doc, 0, "last_task_state", st->last_task_state,
+			      sizeof(st->last_task_state));
+	(void)json_get_string(doc, 0, "last_task_reason", st->last_task_reason,
+			      sizeof(st->last_task_reason));
 	if (st->enroll == ENROLL_ENROLLED && (!st->device_id[0] || !st->cloud_url[0] ||
 					      !st->cloud_key_pem[0])) {
 		snprintf(err, errsz, "%s: enrolled but device id, cloud URL or cloud key missing", f.path);
@@ -122,6 +129,10 @@ int state_save(const char *state_dir, const struct agent_state *st)
 	jw_kv_string(&w, "folder", st->folder);
 	jw_kv_string(&w, "spent_token_sha256", st->spent_token_sha256);
 	jw_kv_string(&w, "last_error", st->last_error);
+	jw_kv_string(&w, "last_task_id", st->last_task_id);
+	jw_kv_string(&w, "last_task_target", st->last_task_target);
+	jw_kv_string(&w, "last_task_state", st->last_task_state);
+	jw_kv_string(&w, "last_task_reason", st->last_task_reason);
 	jw_object_end(&w);
 	int rc = state_file_write(state_dir, STATE_FILE, &w, 0600);
 	buf_free(&out);

@@ -31,6 +31,11 @@ struct agent_state {
 	/* SHA-256 of the last token used or refused: never retried by itself. */
 	char spent_token_sha256[CRYPTO_SHA256_HEX_LEN];
 	char last_error[STATE_ERROR_MAX];
+	/* The last task that ended, for status and the settings page. */
+	char last_task_id[DEVICE_ID_MAX];
+	char last_task_target[DEVICE_ID_MAX];
+	char last_task_state[32];
+	char last_task_reason[STATE_ERROR_MAX];
 };
 
 const char *enroll_state_name(enum enroll_state s);

@@ -14,14 +14,11 @@
 #define STATUS_FILE "status.json"
 #define STATUS_MAX (32 * 1024)
 
-void status_write(struct agent *a)
+int status_json(struct agent *a, struct buf *out)
 {
-	char path[PATH_MAX];
-	struct buf out;
 	struct json_writer w;
 
-	buf_init(&out, STATUS_MAX);
-	jw_init(&w, &out);
+	jw_init(&w, out);
 	jw_object_begin(&w);
 	jw_kv_string(&w, "enroll", enroll_state_name(a->st.enroll));
 	jw_kv_string(&w, "device_id", a->st.device_id);
@@ -34,10 +31,9 @@ void status_write(struct agent *a)
 	jw_kv_string(&w, "agent_version", CAMAGENT_VERSION);
 	jw_kv_int(&w, "last_contact", a->last_contact);
 	jw_kv_string(&w, "last_error", a->st.last_error);
+	/* The task in progress, or else the last one that ended. */
 	jw_key(&w, "task");
-	if (a->task.state == TASK_NONE) {
-		jw_null(&w);
-	} else {
+	if (a->task.state != TASK_NONE) {
 		jw_object_begin(&w);
 		jw_kv_string(&w, "id", a->task.task_id);
 		jw_kv_string(&w, "state", task_state_name(a->task.state));
@@ -45,6 +41,16 @@ void status_write(struct agent *a)
 		jw_kv_int(&w, "progress", a->task.progress);
 		jw_kv_string(&w, "reason", a->task.reason);
 		jw_object_end(&w);
+	} else if (a->st.last_task_id[0]) {
+		jw_object_begin(&w);
+		jw_kv_string(&w, "id", a->st.last_task_id);
+		jw_kv_string(&w, "state", a->st.last_task_state);
+		jw_kv_string(&w, "target_version", a->st.last_task_target);
+		jw_kv_int(&w, "progress", 100);
+		jw_kv_string(&w, "reason", a->st.last_task_reason);
+		jw_object_end(&w);
+	} else {
+		jw_null(&w);
 	}
 	jw_key(&w, "licenses");
 	jw_array_begin(&w);
@@ -57,7 +63,16 @@ void status_write(struct agent *a)
 	}
 	jw_array_end(&w);
 	jw_object_end(&w);
-	if (jw_finish(&w) || state_path(path, sizeof(path), a->cfg.state_dir, STATUS_FILE) ||
+	return jw_finish(&w);
+}
+
+void status_write(struct agent *a)
+{
+	char path[PATH_MAX];
+	struct buf out;
+
+	buf_init(&out, STATUS_MAX);
+	if (status_json(a, &out) || state_path(path, sizeof(path), a->cfg.state_dir, STATUS_FILE) ||
 	    fs_write_atomic(path, out.data, out.len, 0644))
 		log_warn("cannot write %s/%s: %s", a->cfg.state_dir, STATUS_FILE, strerror(errno));
 	a->status_written_at = agent_now();

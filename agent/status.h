@@ -7,7 +7,10 @@
 #include <stdio.h>
 
 struct agent;
+struct buf;
 void status_write(struct agent *a);
+/* The status.json document into out (also served by the local API); 0 or -1. */
+int status_json(struct agent *a, struct buf *out);
 /* Prints a human-readable status of the agent whose state dir is given; 0 or -1. */
 int status_print(const char *state_dir, FILE *out);
 

@@ -254,6 +254,19 @@ static int progress_due(const struct task_run *t, int64_t now)
 	       now - t->progress_reported_at >= PROGRESS_MIN_INTERVAL || t->progress == 100;
 }
 
+/* Keeps what the ended task came to, for status and the settings page. */
+static void remember_last_task(struct agent *a)
+{
+	const struct task_run *t = &a->task;
+	snprintf(a->st.last_task_id, sizeof(a->st.last_task_id), "%s", t->task_id);
+	snprintf(a->st.last_task_target, sizeof(a->st.last_task_target), "%s", t->target_version);
+	snprintf(a->st.last_task_state, sizeof(a->st.last_task_state), "%s", task_state_name(t->state));
+	snprintf(a->st.last_task_reason, sizeof(a->st.last_task_reason), "%s",
+		 t->state == TASK_FAILED ? t->reason : "");
+	if (state_save(a->cfg.state_dir, &a->st))
+		log_error("cannot save state in %s: %s", a->cfg.state_dir, strerror(errno));
+}
+
 static void on_status_reported(const struct http_response *resp, void *arg)
 {
 	struct agent *a = arg;
@@ -283,6 +296,7 @@ static void on_status_reported(const struct http_response *resp, void *arg)
 	if (t->reported >= TASK_SUCCEEDED) {
 		log_info("task %s: outcome '%s' delivered to the cloud", t->task_id,
 			 task_state_name(t->reported));
+		remember_last_task(a);
 		task_clear(a);
 		a->next_report = 0;
 	} else if (task_store_save(a->cfg.state_dir, t)) {

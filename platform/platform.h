@@ -17,6 +17,16 @@ struct platform_identity {
 	char os_version[PLATFORM_FIELD_MAX];  /* running AXIS OS version */
 };
 
+/* Settings an installer gave the camera (the ACAP's parameters). Empty strings and
+ * long_poll_s 0 mean "not set". The enrollment token is a secret: never log it. */
+#define PLATFORM_SETTING_URL_MAX 512
+#define PLATFORM_SETTING_TOKEN_MAX 1024
+struct platform_settings {
+	char cloud_url[PLATFORM_SETTING_URL_MAX];
+	char enrollment_token[PLATFORM_SETTING_TOKEN_MAX];
+	int long_poll_s;
+};
+
 /* What the last boot did with a pending upgrade. */
 enum platform_boot_outcome {
 	PLATFORM_BOOT_NORMAL,       /* no upgrade was pending */
@@ -41,6 +51,9 @@ struct platform_ops {
 	int (*license_install)(void *priv, const char *app, const void *key, size_t keylen,
 			       char *reason, size_t reasonsz);
 	int (*license_remove)(void *priv, const char *app, char *reason, size_t reasonsz);
+	/* Optional (NULL when the backend has none): the camera-side settings. */
+	int (*read_settings)(void *priv, struct platform_settings *out, char *reason,
+			     size_t reasonsz);
 	void (*close)(void *priv);
 };
 
@@ -55,6 +68,19 @@ int platform_sim_open(struct platform *out, const char *dir, char *reason, size_
 int platform_sim_create(const char *dir, const char *serial, const char *model,
 			const char *hardware_id, const char *arch, const char *os_version,
 			char *reason, size_t reasonsz);
+
+/* The real camera over local VAPIX (platform/axis/). Credentials come from D-Bus at
+ * open and stay in memory only. */
+struct platform_axis_config {
+	const char *vapix_url;    /* NULL: "http://127.0.0.12" (the service-account host) */
+	const char *app_name;     /* NULL: "camagent"; the ACAP's appName */
+	const char *state_dir;    /* the platform's own small state (pending upgrade) */
+	const char *dbus_address; /* NULL: the system bus; tests pass a private bus */
+	int auto_rollback_min;    /* upgrade's autoRollback in minutes; 0: "never"; <0: 10 */
+	int timeout_s;            /* per VAPIX call except the upload; 0: 30 */
+};
+int platform_axis_open(struct platform *out, const struct platform_axis_config *cfg,
+		       char *reason, size_t reasonsz);
 
 void platform_close(struct platform *p);
 

@@ -5,8 +5,8 @@
 
 ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 BUILD=${BUILD:-build/host}
-CAMCLOUD="$ROOT/$BUILD/camcloud"
-CAMAGENT="$ROOT/$BUILD/camagent"
+CAMCLOUD=${CAMCLOUD:-"$ROOT/$BUILD/camcloud"} # override: e.g. a qemu-user wrapper (tests/qemu/)
+CAMAGENT=${CAMAGENT:-"$ROOT/$BUILD/camagent"}
 SIMCAM="$ROOT/platform/sim/simcam.sh"
 MKIMAGE="$ROOT/platform/sim/mkimage.sh"
 WORK=${WORK:-$(mktemp -d "${TMPDIR:-/tmp}/camagent-test.XXXXXX")}
@@ -25,6 +25,8 @@ cleanup() {
 	[ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
 }
 trap cleanup EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
 
 # cloud_start [PORT]: starts camcloud (a free port by default); sets CLOUD_URL and CLOUD_DATA.
 cloud_start() {
@@ -61,7 +63,7 @@ agent_start() {
 	local name=$1
 	shift
 	"$SIMCAM" "$WORK/$name" -- "$CAMAGENT" --state-dir "$WORK/$name/agent" \
-		--sim-dir "$WORK/$name" --allow-insecure-http "$@" >>"$WORK/$name.log" 2>&1 &
+		--sim-dir "$WORK/$name" --allow-insecure-http --set local_api_port=0 "$@" >>"$WORK/$name.log" 2>&1 &
 	AGENT_PID=$!
 	PIDS+=("$AGENT_PID")
 }

@@ -778,6 +778,7 @@ static const struct platform_ops sim_ops = {
 	.rollback = sim_rollback,
 	.license_install = sim_license_install,
 	.license_remove = sim_license_remove,
+	.read_settings = NULL, /* the sim takes everything from the agent config */
 	.close = sim_close,
 };
 

@@ -27,6 +27,7 @@ check upgrade_succeeds cc task wait "$TASK" succeeded 60
 check reboot_happened grep -q "rebooting" "$WORK/cam.log"
 check cloud_sees_new_version wait_for 20 device_has "$SERIAL" os_version 12.0.1
 check camera_runs_new_version grep -q '^AXIS OS: *12.0.1' <(agent_status cam)
+check status_shows_last_task grep -q "^task: *$TASK -> 12.0.1: succeeded" <(agent_status cam)
 
 LICENSE=$(cc license issue "$DEVICE" camagent-analytics)
 check license_active cc license wait "$LICENSE" active 30

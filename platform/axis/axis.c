@@ -1,0 +1,99 @@
+/* axis: the real camera behind platform.h, over the camera's local VAPIX host with the
+ * D-Bus service account (see axis.h for the files). Runtime rules of an ACAP: no fork, no
+ * daemon, logs to stderr (the camera's syslog). */
+#include "axis.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../../lib/log.h"
+
+static void axis_close(void *priv)
+{
+	struct axis *ax = priv;
+
+	if (!ax)
+		return;
+	axis_forget_credentials(ax);
+	explicit_bzero(ax, sizeof(*ax));
+	free(ax);
+}
+
+static const struct platform_ops axis_ops = {
+	.name = "axis",
+	.identity = axis_identity,
+	.install = axis_install,
+	.reboot = axis_reboot,
+	.boot_outcome = axis_boot_outcome,
+	.commit = axis_commit,
+	.rollback = axis_rollback,
+	.license_install = axis_license_install,
+	.license_remove = axis_license_remove,
+	.read_settings = axis_read_settings,
+	.close = axis_close,
+};
+
+/* The credentials are admin level: send them only to the camera itself. Plain http only to
+ * loopback (the service-account host 127.0.0.12 is one); anything else must be https. */
+static int url_ok(const char *url)
+{
+	const char *host;
+	size_t n;
+
+	if (strncmp(url, "https://", 8) == 0)
+		return url[8] != '\0';
+	if (strncmp(url, "http://", 7) != 0)
+		return 0;
+	host = url + 7;
+	if (strncmp(host, "[::1]", 5) == 0)
+		return host[5] == '\0' || host[5] == ':' || host[5] == '/';
+	n = strcspn(host, ":/");
+	if (n == 9 && strncmp(host, "localhost", 9) == 0)
+		return 1;
+	if (n < 7 || strncmp(host, "127.", 4) != 0)
+		return 0;
+	return strspn(host, "0123456789.") >= n; /* a dotted 127.x address, not a name */
+}
+
+int platform_axis_open(struct platform *out, const struct platform_axis_config *cfg,
+		       char *reason, size_t reasonsz)
+{
+	const char *url = cfg->vapix_url && *cfg->vapix_url ? cfg->vapix_url : AXIS_DEFAULT_URL;
+	const char *app = cfg->app_name && *cfg->app_name ? cfg->app_name : AXIS_DEFAULT_APP;
+	struct axis *ax;
+	size_t n;
+
+	out->ops = NULL;
+	out->priv = NULL;
+	if (!url_ok(url) || strlen(url) >= AXIS_URL_MAX)
+		return axis_fail(reason, reasonsz,
+				 "vapix_url must be http:// to a loopback address or https://");
+	if (strlen(app) >= AXIS_APP_MAX || !cfg->state_dir || !*cfg->state_dir ||
+	    strlen(cfg->state_dir) >= PATH_MAX - 32 ||
+	    (cfg->dbus_address && strlen(cfg->dbus_address) >= AXIS_URL_MAX))
+		return axis_fail(reason, reasonsz, "invalid axis platform configuration");
+	ax = calloc(1, sizeof(*ax));
+	if (!ax)
+		return axis_fail(reason, reasonsz, "out of memory");
+	snprintf(ax->base_url, sizeof(ax->base_url), "%s", url);
+	n = strlen(ax->base_url);
+	while (n > 0 && ax->base_url[n - 1] == '/')
+		ax->base_url[--n] = '\0';
+	snprintf(ax->app, sizeof(ax->app), "%s", app);
+	snprintf(ax->state_dir, sizeof(ax->state_dir), "%s", cfg->state_dir);
+	snprintf(ax->dbus_address, sizeof(ax->dbus_address), "%s",
+		 cfg->dbus_address ? cfg->dbus_address : "");
+	ax->auto_rollback_min = cfg->auto_rollback_min < 0 ? AXIS_DEFAULT_ROLLBACK_MIN
+							   : cfg->auto_rollback_min;
+	ax->timeout_s = cfg->timeout_s > 0 ? cfg->timeout_s : 30;
+	if (axis_fetch_credentials(ax, reason, reasonsz) != 0 ||
+	    axis_fw_open(ax, reason, reasonsz) != 0) {
+		axis_close(ax);
+		return -1;
+	}
+	log_info("axis: VAPIX at %s, app %s", ax->base_url, ax->app);
+	out->ops = &axis_ops;
+	out->priv = ax;
+	return 0;
+}

@@ -1,0 +1,102 @@
+/* axis: internals shared by the files of the real-camera backend. Each file has one job:
+ *   axis.c      open/close, the ops table
+ *   vapix.c     HTTP to the camera's local VAPIX host (libcurl easy, basic auth, bounded)
+ *   dbus.c      service-account credentials from D-Bus (gio)
+ *   devinfo.c   identity from basicdeviceinfo.cgi
+ *   firmware.c  upgrade / status / commit / rollback over firmwaremanagement.cgi
+ *   license.c   license keys over applications/license.cgi and list.cgi
+ *   params.c    the ACAP's parameters over param.cgi
+ * Facts about the VAPIX calls: ../shared/reference/acap.md (cited per function). */
+#ifndef CAM_PLATFORM_AXIS_H
+#define CAM_PLATFORM_AXIS_H
+
+#include <limits.h>
+#include <stddef.h>
+
+#include "../../lib/buf.h"
+#include "../platform.h"
+
+#define AXIS_URL_MAX 256
+#define AXIS_APP_MAX 64
+#define AXIS_CRED_MAX 256
+#define AXIS_REPLY_MAX (64 * 1024)   /* every VAPIX reply we read is small */
+#define AXIS_UPLOAD_TIMEOUT_S 900     /* firmware upload over loopback: generous but bounded */
+#define AXIS_DBUS_TIMEOUT_MS 5000
+#define AXIS_DEFAULT_URL "http://127.0.0.12"
+#define AXIS_DEFAULT_APP "camagent"
+#define AXIS_DEFAULT_ROLLBACK_MIN 10
+
+struct axis {
+	char base_url[AXIS_URL_MAX];      /* no trailing slash */
+	char app[AXIS_APP_MAX];
+	char state_dir[PATH_MAX];
+	char dbus_address[AXIS_URL_MAX];  /* "" = system bus */
+	int auto_rollback_min;
+	int timeout_s;
+	/* Service account, in memory only; zeroed on close and before every refetch. */
+	char user[AXIS_CRED_MAX];
+	char password[AXIS_CRED_MAX];
+	enum platform_boot_outcome outcome; /* decided once at open */
+};
+
+__attribute__((format(printf, 3, 4))) int axis_fail(char *reason, size_t reasonsz,
+						    const char *fmt, ...);
+
+/* dbus.c: fills ax->user/password from GetCredentials(app). */
+int axis_fetch_credentials(struct axis *ax, char *reason, size_t reasonsz);
+void axis_forget_credentials(struct axis *ax);
+
+/* vapix.c. Every call: POST to base_url + path, basic auth, bounded time and reply size.
+ * A 401 refetches the credentials once and retries (they are gone after a camera reboot).
+ * On success (HTTP 200) the reply body is in reply (capped at AXIS_REPLY_MAX). */
+struct axis_part {
+	const char *name;
+	const char *filename;     /* NULL: no filename (the firmware json part must have none) */
+	const char *type;         /* Content-Type of the part */
+	const char *path;         /* file contents, or ... */
+	const void *data;         /* ... in-memory contents */
+	size_t len;
+};
+int axis_post_json(struct axis *ax, const char *path, const char *json, struct buf *reply,
+		   char *reason, size_t reasonsz);
+int axis_post_form(struct axis *ax, const char *path, const char *form, struct buf *reply,
+		   char *reason, size_t reasonsz);
+int axis_post_multipart(struct axis *ax, const char *path, const struct axis_part *parts,
+			int nparts, long timeout_s, struct buf *reply, char *reason,
+			size_t reasonsz);
+
+/* JSON API replies (basicdeviceinfo.cgi, firmwaremanagement.cgi): errors arrive as HTTP 200
+ * with an "error" object [FW][BDI]. Returns 0 and the token of "data" in *data_tok, or -1
+ * with reason "<what>: error <code> (<meaning>): <message>" via the meaning table. */
+struct json_doc;
+struct axis_code { int code; const char *meaning; };
+int axis_json_reply(const char *what, const struct buf *reply, struct json_doc *doc,
+		    int max_tokens, const struct axis_code *codes, int *data_tok, char *reason,
+		    size_t reasonsz);
+/* Copies s into out for a log line or reason: printable ASCII only, cut at outsz. */
+void axis_printable(char *out, size_t outsz, const char *s, size_t len);
+
+/* firmware.c */
+int axis_fw_open(struct axis *ax, char *reason, size_t reasonsz); /* decides ax->outcome */
+int axis_install(void *priv, const char *image_path, char *reason, size_t reasonsz);
+int axis_reboot(void *priv, char *reason, size_t reasonsz);
+enum platform_boot_outcome axis_boot_outcome(void *priv);
+int axis_commit(void *priv, char *reason, size_t reasonsz);
+int axis_rollback(void *priv, char *reason, size_t reasonsz);
+
+/* devinfo.c */
+int axis_identity(void *priv, struct platform_identity *out, char *reason, size_t reasonsz);
+
+/* license.c */
+int axis_license_install(void *priv, const char *app, const void *key, size_t keylen,
+			 char *reason, size_t reasonsz);
+int axis_license_remove(void *priv, const char *app, char *reason, size_t reasonsz);
+/* The License attribute of app in applications/list.cgi ("Valid", "Missing", ...). */
+int axis_license_state(struct axis *ax, const char *app, char *state, size_t statesz,
+		       char *reason, size_t reasonsz);
+
+/* params.c */
+int axis_read_settings(void *priv, struct platform_settings *out, char *reason,
+		       size_t reasonsz);
+
+#endif

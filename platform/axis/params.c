@@ -1,0 +1,136 @@
+/* params: the ACAP's own parameters (manifest paramConfig: CloudUrl, EnrollmentToken,
+ * LongPollSeconds) through param.cgi: action=list&group=root.<appName>, plain-text
+ * "root.Group.Param=value" lines, errors starting "# Error" [RS parameter_management.rs].
+ * The group's case is UNCONFIRMED (root.<appName> or with a capital first letter): ask for
+ * the exact appName first, then the capitalized form, and read either. A parameter of type
+ * password is not readable through param.cgi [AXP-H]: it is simply absent then. */
+#include "axis.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "../../lib/log.h"
+
+/* One "root.<group>.<name>=<value>" line of our group; 0 when it matched. */
+static int split_line(const char *line, size_t len, const char *app, const char **name,
+		      size_t *namelen, const char **value, size_t *valuelen)
+{
+	size_t applen = strlen(app);
+	const char *eq = memchr(line, '=', len);
+
+	if (!eq || len < 5 + applen + 2 || strncmp(line, "root.", 5) != 0 ||
+	    strncasecmp(line + 5, app, applen) != 0 || line[5 + applen] != '.')
+		return -1;
+	*name = line + 5 + applen + 1;
+	*namelen = (size_t)(eq - *name);
+	*value = eq + 1;
+	*valuelen = len - (size_t)(*value - line);
+	return eq > *name ? 0 : -1;
+}
+
+static int set_string(char *out, size_t outsz, const char *v, size_t n, const char *name,
+		      char *reason, size_t reasonsz)
+{
+	if (n >= outsz)
+		return axis_fail(reason, reasonsz, "param.cgi: %s is longer than %zu characters",
+				 name, outsz - 1);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
+			return axis_fail(reason, reasonsz, "param.cgi: %s has control characters",
+					 name);
+	memcpy(out, v, n);
+	out[n] = '\0';
+	return 0;
+}
+
+static int parse_list(const struct axis *ax, const struct buf *reply,
+		      struct platform_settings *out, char *reason, size_t reasonsz)
+{
+	const char *p = buf_str(reply), *end = p + reply->len;
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		const char *name, *value;
+		size_t nlen, vlen;
+
+		if (len && p[len - 1] == '\r')
+			len--;
+		if (len && (len < 6 || strncmp(p, "root.", 5) != 0 || !memchr(p, '=', len)))
+			return axis_fail(reason, reasonsz,
+					 "param.cgi: reply is not \"root.Group.Param=value\" lines");
+		if (split_line(p, len, ax->app, &name, &nlen, &value, &vlen) == 0) {
+			if (nlen == 8 && memcmp(name, "CloudUrl", 8) == 0) {
+				if (set_string(out->cloud_url, sizeof(out->cloud_url), value, vlen,
+					       "CloudUrl", reason, reasonsz) != 0)
+					return -1;
+			} else if (nlen == 15 && memcmp(name, "EnrollmentToken", 15) == 0) {
+				if (set_string(out->enrollment_token, sizeof(out->enrollment_token),
+					       value, vlen, "EnrollmentToken", reason, reasonsz) != 0)
+					return -1;
+			} else if (nlen == 15 && memcmp(name, "LongPollSeconds", 15) == 0 && vlen) {
+				char num[16];
+				char *e;
+				long v;
+
+				if (vlen >= sizeof(num))
+					return axis_fail(reason, reasonsz,
+							 "param.cgi: LongPollSeconds is not a number");
+				memcpy(num, value, vlen);
+				num[vlen] = '\0';
+				v = strtol(num, &e, 10);
+				if (*e || v < 1 || v > 300)
+					return axis_fail(reason, reasonsz,
+							 "param.cgi: LongPollSeconds must be 1..300");
+				out->long_poll_s = (int)v;
+			}
+		}
+		p += (nl ? (size_t)(nl - p) + 1 : (size_t)(end - p));
+	}
+	return 0;
+}
+
+/* 1 when the camera said "# Error" (no such group), 0 with the list in reply, -1 otherwise. */
+static int list_group(struct axis *ax, const char *group, struct buf *reply, char *reason,
+		      size_t reasonsz)
+{
+	char form[AXIS_APP_MAX + 32];
+
+	snprintf(form, sizeof(form), "action=list&group=root.%s", group);
+	if (axis_post_form(ax, "/axis-cgi/param.cgi", form, reply, reason, reasonsz) != 0)
+		return -1;
+	if (strlen(buf_str(reply)) != reply->len)
+		return axis_fail(reason, reasonsz, "param.cgi: reply contains NUL bytes");
+	return strncmp(buf_str(reply), "# Error", 7) == 0 ? 1 : 0;
+}
+
+int axis_read_settings(void *priv, struct platform_settings *out, char *reason,
+		       size_t reasonsz)
+{
+	struct axis *ax = priv;
+	char group[AXIS_APP_MAX];
+	struct buf reply;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	buf_init(&reply, AXIS_REPLY_MAX);
+	rc = list_group(ax, ax->app, &reply, reason, reasonsz);
+	if (rc == 1) {
+		snprintf(group, sizeof(group), "%s", ax->app);
+		group[0] = (char)toupper((unsigned char)group[0]);
+		rc = strcmp(group, ax->app) ? list_group(ax, group, &reply, reason, reasonsz) : 1;
+	}
+	if (rc == 1)
+		rc = axis_fail(reason, reasonsz, "param.cgi: no parameter group root.%s", ax->app);
+	if (rc == 0)
+		rc = parse_list(ax, &reply, out, reason, reasonsz);
+	if (reply.data)
+		explicit_bzero(reply.data, reply.alloc); /* may hold the enrollment token */
+	buf_free(&reply);
+	if (rc != 0)
+		explicit_bzero(out, sizeof(*out));
+	return rc;
+}

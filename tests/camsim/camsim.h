@@ -1,0 +1,167 @@
+/* camsim: a camera simulated at the VAPIX level, for testing platform/axis and the agent
+ * on it. It serves the documented endpoints (../shared/reference/acap.md) on loopback:
+ *   /axis-cgi/basicdeviceinfo.cgi        getAllProperties, getAllUnrestrictedProperties, ...
+ *   /axis-cgi/firmwaremanagement.cgi     status, upgrade (multipart), commit, rollback, purge,
+ *                                        reboot, stopAuto, getSupportedVersions
+ *   /axis-cgi/applications/license.cgi   uploadlicensekey, removelicensekey ("OK"/"Error: n")
+ *   /axis-cgi/applications/list.cgi      XML list of applications with License states
+ *   /axis-cgi/param.cgi                  action=list of the app's parameters (text)
+ *   /local/<app>/...                     the settings page (--html) and its API (proxied to
+ *                                        the agent's local API, --app-api-port)
+ * with basic auth for the service account it hands out over D-Bus (com.axis.HTTPConf1 on
+ * the bus given by --dbus-address), A/B firmware with commit/rollback/auto-rollback, and a
+ * "reboot" that restarts the agent process it supervises (camsim ... -- AGENT_CMD...).
+ * Images are the sim format of platform/sim/mkimage.sh (CAMSIM-IMAGE header); license keys
+ * the CAMSIM-LICENSE format camcloud issues. Fault switches: the file <dir>/faults. */
+#ifndef CAMSIM_H
+#define CAMSIM_H
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <event2/event.h>
+#include <event2/http.h>
+
+#include "../../lib/buf.h"
+
+#define CS_FIELD 64
+#define CS_APPS 8
+#define CS_KEY_MAX (16 * 1024)
+
+struct cs_app {
+	char name[CS_FIELD];
+	int needs_license;      /* the main app (camagent) uses none: License="None" */
+	char key[CS_KEY_MAX];   /* installed key, "" when none */
+	size_t keylen;
+	int64_t exp;            /* of the installed key; 0: never */
+};
+
+struct cs_fault {
+	int kind;               /* FAULT_* */
+	int value;              /* error code, HTTP status or delay seconds */
+};
+enum { FAULT_NONE, FAULT_ERROR, FAULT_HTTP, FAULT_TRUNCATE, FAULT_GARBAGE, FAULT_EMPTY,
+       FAULT_DELAY, FAULT_INVALID };
+
+struct camsim {
+	struct event_base *base;
+	struct evhttp *http;
+	char dir[PATH_MAX];
+	char url[128];
+	char app[CS_FIELD];
+	char param_group[CS_FIELD];
+	const char *commit_key;  /* "isCommited" (documented) or "isCommitted" */
+
+	/* identity */
+	char serial[CS_FIELD], model[CS_FIELD], hwid[CS_FIELD], arch[CS_FIELD];
+
+	/* firmware: A/B */
+	char active[CS_FIELD];
+	char inactive[CS_FIELD];     /* "" when none */
+	int committed;
+	char last_upgrade_at[40];
+	int pending;                 /* an accepted image waits for the reboot */
+	char pending_version[CS_FIELD];
+	int pending_boots;
+	int pending_auto_commit;
+	int pending_rollback_min;    /* -1: never */
+	char pending_factory[8];
+	int rollback_armed;          /* auto-rollback timer running */
+	double rollback_at;          /* monotonic seconds */
+	struct event *rollback_timer;
+	double minute_s;             /* how long a "minute" is (tests shrink it) */
+	int64_t clock_offset;        /* the camera's clock minus the host's */
+
+	/* reboot */
+	int reboot_scheduled, rebooting, reboot_rollback;
+	char reboot_why[128];
+	double reboot_delay_s, down_s;
+	struct event *reboot_timer, *kill_timer;
+	int boots, rollbacks, upgrades;
+
+	/* service account (read by the D-Bus thread: guarded in dbus.c) */
+	char user[CS_FIELD];
+	char password[CS_FIELD];
+	char web_user[128];          /* "user:password" for /local/ pages; "" = service account */
+
+	/* applications */
+	struct cs_app apps[CS_APPS];
+	int napps;
+	int app_removed;             /* a factory default removed the agent */
+
+	/* the supervised agent */
+	char **agent_argv;
+	pid_t child;
+	int stopping;
+	int restarts;
+	struct event *respawn_timer, *sigchld, *sigterm, *sigint;
+
+	/* web */
+	char html_dir[PATH_MAX];
+	int app_api_port;
+
+	/* faults */
+	struct cs_rule *rules;
+	int nrules;
+	char *rules_text;
+};
+
+/* main.c */
+double cs_now(void); /* monotonic seconds */
+int64_t cs_wallclock(const struct camsim *cs);
+void cs_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cs_schedule_reboot(struct camsim *cs, int rollback, const char *why);
+void cs_save_state(struct camsim *cs);
+void cs_new_credentials(struct camsim *cs);
+int cs_version_compare(const char *a, const char *b);
+
+/* vapix.c: the HTTP front: routing, auth, faults, replies */
+int cs_http_start(struct camsim *cs, const char *listen, char *err, size_t errsz);
+int cs_authorized(struct camsim *cs, struct evhttp_request *req, int web);
+void cs_reply_401(struct evhttp_request *req, const struct camsim *cs);
+/* Takes the next fault for (cgi, method) from <dir>/faults; kind FAULT_NONE when none. */
+void cs_fault_take(struct camsim *cs, const char *cgi, const char *method, struct cs_fault *f);
+/* Sends a reply, mangled by f (truncate, garbage, empty, http, delay) when one is set. */
+void cs_send(struct camsim *cs, struct evhttp_request *req, const struct cs_fault *f, int status,
+	     const char *ctype, const char *body, size_t len);
+/* Request body as a NUL-terminated buf (caller frees). */
+int cs_body(struct evhttp_request *req, struct buf *out, size_t max);
+
+/* fw.c: basicdeviceinfo.cgi and firmwaremanagement.cgi */
+void cs_basicdeviceinfo(struct camsim *cs, struct evhttp_request *req);
+void cs_firmware(struct camsim *cs, struct evhttp_request *req);
+void cs_boot(struct camsim *cs); /* what the camera does when it powers up after a reboot */
+void cs_arm_rollback(struct camsim *cs);
+
+/* apps.c: applications/license.cgi, applications/list.cgi, param.cgi */
+void cs_license(struct camsim *cs, struct evhttp_request *req);
+void cs_list(struct camsim *cs, struct evhttp_request *req);
+void cs_param(struct camsim *cs, struct evhttp_request *req);
+/* Query string and form body merged; value of key or NULL. */
+const char *cs_arg(struct evhttp_request *req, const struct buf *body, const char *key,
+		   char *out, size_t outsz);
+
+/* multipart.c */
+struct cs_part {
+	char name[64];
+	char filename[128];
+	int has_filename;
+	char type[96];
+	const char *data;
+	size_t len;
+};
+/* Parses a multipart/form-data body; -1 with why on anything malformed. */
+int cs_multipart(const char *content_type, const char *body, size_t len, struct cs_part *parts,
+		 int maxparts, int *nparts, char *why, size_t whysz);
+
+/* web.c: /local/<app>/ static pages and the API proxy */
+void cs_web(struct camsim *cs, struct evhttp_request *req, const char *path);
+
+/* dbus.c: com.axis.HTTPConf1 on a private bus, served from its own thread */
+int cs_dbus_start(struct camsim *cs, const char *address, char *err, size_t errsz);
+void cs_dbus_stop(void);
+void cs_credentials_lock(void);
+void cs_credentials_unlock(void);
+
+#endif

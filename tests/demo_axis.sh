@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# make demo PLATFORM=axis: the demo path of tests/demo.sh on a camera simulated at the VAPIX
+# level. camsim plays the camera (basicdeviceinfo.cgi, firmwaremanagement.cgi, license.cgi,
+# list.cgi, the D-Bus service account) and runs the agent with platform axis; the camera
+# reboots by itself after the upgrade and the agent commits once it reached the cloud.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+. "$ROOT/tests/camsim/lib.sh"
+# cleanup kills what is still running; a process that already ended must not stop it early
+trap 'set +e; cleanup' EXIT
+
+SERIAL=ACCC8EF0A1B3
+MODEL=P3265-LVE
+FROM=11.11.73
+TO=12.0.1
+
+say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+fail() { echo "demo failed: $*"; echo "--- camera log"; tail -n 40 "$WORK/cam.log" || true; echo "--- cloud log"; tail -n 20 "$WORK/cloud.log" || true; exit 1; }
+
+say "Starting camcloud (HTTP + SQLite) on loopback"
+cloud_start || fail "camcloud did not start"
+echo "camcloud listening at $CLOUD_URL"
+
+say "Admin creates an organization, a folder and an enrollment token"
+FOLDER=$(cc folder create "$(cc org create "Acme Security")" "Stockholm HQ")
+TOKEN=$(cc token create "$FOLDER" --expires-in 3600 --max-uses 1)
+echo "enrollment token: ${TOKEN:0:24}... (one use, expires in 1 h)"
+
+say "A $MODEL camera (serial $SERIAL, AXIS OS $FROM) simulated at the VAPIX level"
+dbus_start || fail "dbus-daemon did not start"
+camsim_start cam "$SERIAL" "$MODEL" "$FROM" --app camagent-analytics \
+	-- --token "$TOKEN" --set long_poll_s=30 || fail "camsim did not start"
+echo "camera VAPIX at $VAPIX_URL; service account served on a private D-Bus"
+wait_for 20 device_has "$SERIAL" os_version "$FROM" || fail "the camera did not enroll and report"
+DEVICE=$(cc device find "$SERIAL")
+grep -E "service account fetched|running AXIS OS|enrolled as|reported AXIS OS" "$WORK/cam.log" |
+	sed 's/^.*INFO: /  agent: /' | head -n 5
+echo "cloud sees device $DEVICE: AXIS OS $(device_field "$SERIAL" os_version)"
+
+say "Admin triggers an upgrade to AXIS OS $TO"
+"$MKIMAGE" "$WORK/AXIS_OS_$TO.bin" "$MODEL" "$TO" $((8 * 1024 * 1024)) ok
+TASK=$(cc task create "$DEVICE" "$(cc image add "$MODEL" "$TO" "$WORK/AXIS_OS_$TO.bin")")
+cc task wait "$TASK" succeeded 90 | sed 's/^/  cloud: /' || fail "the upgrade did not succeed"
+grep -E "upgrade accepted|rebooting:|boot: |commit:" "$WORK/cam.log" | sed 's/^/  /'
+wait_for 20 device_has "$SERIAL" os_version "$TO" || fail "the cloud did not see AXIS OS $TO"
+echo "camera firmware: active $(camsim_state cam active), committed $(camsim_state cam committed)"
+
+say "Admin issues a tied-to-hardware license for this camera"
+LICENSE=$(cc license issue "$DEVICE" camagent-analytics)
+cc license wait "$LICENSE" active 60 | sed 's/^/  cloud: /' || fail "the license was not activated"
+grep -E "license key for .* installed" "$WORK/cam.log" | sed 's/^/  /'
+
+say "What the camera itself says (camagent status)"
+"$CAMAGENT" status --state-dir "$WORK/cam/agent" | sed 's/^/  /'
+
+say "Stopping"
+camsim_stop
+cloud_stop
+echo "demo complete (platform axis): enrolled, upgraded $FROM -> $TO with the camera's own reboot and commit, license active"

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Malformed, truncated and failed VAPIX replies give the agent a clear error, never a crash:
+# at start (identity) the agent exits with its platform code and the camera restarts it;
+# during an upgrade or a license install the task or license fails with the reason.
+set -u
+. "$(dirname "$0")/../lib.sh"
+. "$ROOT/tests/camsim/lib.sh"
+
+SERIAL=ACCC8E00F001
+MODEL=P3265-LVE
+license_reason() {
+	cc license list | python3 -c '
+import json, sys
+for l in json.load(sys.stdin)["licenses"]:
+    if l["id"] == sys.argv[1]:
+        print(l.get("reason", ""))' "$1"
+}
+
+cloud_start || { echo "FAIL cloud_start"; exit 1; }
+dbus_start || { echo "FAIL dbus_start"; exit 1; }
+FOLDER=$(cc folder create "$(cc org create "Fault Org")" "Bench")
+mkdir -p "$WORK/cam"
+# identity replies broken at start: truncated JSON, then not JSON, then an error object
+printf '%s\n' "basicdeviceinfo.cgi truncate 1" "basicdeviceinfo.cgi garbage 1" \
+	"basicdeviceinfo.cgi error=8000 1" "param.cgi garbage 1" >"$WORK/cam/faults"
+camsim_start cam "$SERIAL" "$MODEL" 11.11.73 --app camagent-analytics \
+	-- --token "$(cc token create "$FOLDER")" --set long_poll_s=20 ||
+	{ echo "FAIL camsim_start"; finish; }
+check starts_after_faults wait_for 30 device_has "$SERIAL" os_version 11.11.73
+check truncated_identity_reason grep -q "basicdeviceinfo.cgi getAllProperties: reply is not a JSON object" "$WORK/cam.log"
+check error_object_reason grep -q "getAllProperties: error 8000 (internal error)" "$WORK/cam.log"
+check exited_with_platform_code test "$(grep -c 'the agent exited with 5$' "$WORK/cam.log")" -ge 3
+check no_crash not grep -Eq "exited with (1[2-9][0-9]|13[0-9])$|AddressSanitizer|runtime error" "$WORK/cam.log"
+check settings_garbage_warned grep -q "camera settings not read" "$WORK/cam.log"
+DEVICE=$(cc device find "$SERIAL")
+"$MKIMAGE" "$WORK/img.bin" "$MODEL" 12.0.1 $((64 * 1024)) ok
+IMAGE=$(cc image add "$MODEL" 12.0.1 "$WORK/img.bin")
+
+# upgrade: the status call before the upload answers garbage, truncated, empty, HTTP 500
+while IFS='|' read -r fault words; do
+	camsim_faults cam "firmwaremanagement.cgi:status $fault"
+	T=$(cc task create "$DEVICE" "$IMAGE")
+	if cc task wait "$T" failed 60 >/dev/null; then
+		check "status_${fault%%=*}_reason" grep -qF "$words" <(cc task show "$T")
+	else
+		check "status_${fault%%=*}_fails" false
+	fi
+done <<'FAULTS'
+truncate|firmwaremanagement.cgi status: reply is not a JSON object
+garbage|firmwaremanagement.cgi status: reply is not a JSON object (starts \"<html>
+empty|firmwaremanagement.cgi status: empty reply
+http=500|VAPIX /axis-cgi/firmwaremanagement.cgi: HTTP 500
+FAULTS
+check camera_untouched camsim_has cam upgrades 0
+
+# licenses: a reply that is not "OK"/"Error: n", and a list.cgi that is not XML
+camsim_faults cam "license.cgi:uploadlicensekey garbage"
+L=$(cc license issue "$DEVICE" camagent-analytics)
+check license_garbage_fails cc license wait "$L" failed 30
+check license_garbage_reason grep -q 'uploadlicensekey: unexpected reply' <(license_reason "$L")
+camsim_faults cam "list.cgi truncate"
+L=$(cc license issue "$DEVICE" camagent-analytics)
+check list_truncated_fails cc license wait "$L" failed 30
+check list_truncated_reason grep -q "list.cgi: malformed <application> element\|list.cgi: reply is not" <(license_reason "$L")
+camsim_faults cam ""
+T=$(cc task create "$DEVICE" "$IMAGE")
+check upgrade_works_again cc task wait "$T" succeeded 60
+check still_no_crash not grep -Eq "AddressSanitizer|runtime error" "$WORK/cam.log"
+camsim_stop
+finish
