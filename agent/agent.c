@@ -47,18 +47,24 @@ void agent_next(struct agent *a)
 	schedule(a, 0);
 }
 
-/* Exponential backoff with jitter: 1, 2, 4 ... retry_max_s, each times 0.5..1. */
-void agent_retry(struct agent *a, const char *what)
+/* Exponential backoff with jitter: 1, 2, 4 ... retry_max_s, each times 0.5..1, so a
+ * fleet that lost its cloud does not come back in lockstep. */
+double agent_backoff_s(const struct agent *a, int failures)
 {
 	double delay = 1;
-	for (int i = 0; i < a->failures && delay < a->cfg.retry_max_s; i++)
+	for (int i = 0; i < failures && delay < a->cfg.retry_max_s; i++)
 		delay *= 2;
 	if (delay > a->cfg.retry_max_s)
 		delay = a->cfg.retry_max_s;
 	uint32_t r = 0;
 	if (crypto_random(&r, sizeof(r)))
 		r = (uint32_t)rand();
-	delay *= 0.5 + 0.5 * (r / 4294967295.0);
+	return delay * (0.5 + 0.5 * (r / 4294967295.0));
+}
+
+void agent_retry(struct agent *a, const char *what)
+{
+	double delay = agent_backoff_s(a, a->failures);
 	a->failures++;
 	log_warn("%s; retrying in %.1f s", what, delay);
 	schedule(a, delay);

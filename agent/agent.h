@@ -81,6 +81,8 @@ void agent_request_ended(struct agent *a);
 int agent_handle_failure(struct agent *a, const struct api_result *r, const char *what);
 void agent_decommission(struct agent *a, const char *why);
 void agent_retry(struct agent *a, const char *what);    /* back off, then go on */
+/* Seconds to wait after that many consecutive failures (jittered). */
+double agent_backoff_s(const struct agent *a, int failures);
 void agent_stop(struct agent *a, int exit_code);
 void agent_set_error(struct agent *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -384,7 +384,7 @@ static void on_download_done(enum download_outcome outcome, const char *reason, 
 			remove_download(a);
 			break;
 		}
-		t->retry_at = agent_now() + (1 << (t->download_failures < 6 ? t->download_failures : 6));
+		t->retry_at = agent_now() + agent_backoff_s(a, t->download_failures);
 		log_warn("task %s: download attempt %d: %s; resuming in %lld s", t->task_id,
 			 t->download_failures, reason, (long long)(t->retry_at - agent_now()));
 		break;
