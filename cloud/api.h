@@ -5,6 +5,7 @@
 
 #include "policy.h"
 #include "router.h"
+#include "rows.h"
 
 /* Buffer sizes of text fields (the longest accepted value is one byte less). */
 #define FIELD_SHORT 65   /* serials, models, versions, architectures, nonces */

@@ -161,6 +161,11 @@ static int job_target(struct request *rq, struct reply *rp, struct job_spec *spe
 /* "tasks": [{"id","device_id","serial","folder","state","progress","reason","updated_at"}] */
 static int job_tasks(struct request *rq, struct json_writer *w, const char *job)
 {
+	static const struct json_col cols[] = {
+		{"id", COL_TEXT}, {"device_id", COL_TEXT}, {"serial", COL_TEXT},
+		{"folder", COL_TEXT}, {"state", COL_TEXT}, {"progress", COL_INT},
+		{"reason", COL_TEXT}, {"updated_at", COL_INT}, {"os_version", COL_TEXT},
+	};
 	sqlite3_stmt *st = db_stmt(rq->c->db, FOLDER_PATHS_CTE
 				   "SELECT t.id, t.device_id, d.serial, p.path, t.state, t.progress,"
 				   " t.reason, t.updated_at, d.os_version FROM tasks t"
@@ -168,44 +173,19 @@ static int job_tasks(struct request *rq, struct json_writer *w, const char *job)
 				   " JOIN folder_paths p ON p.id = d.folder_id WHERE t.job_id = ?"
 				   " ORDER BY d.serial, t.seq", "s", job);
 	jw_key(w, "tasks");
-	jw_array_begin(w);
-	int r = st ? 1 : DB_ERROR;
-	while (r == 1 && (r = db_step(st)) == 1) {
-		jw_object_begin(w);
-		jw_kv_string(w, "id", col(st, 0));
-		jw_kv_string(w, "device_id", col(st, 1));
-		jw_kv_string(w, "serial", col(st, 2));
-		jw_kv_string(w, "folder", col(st, 3));
-		jw_kv_string(w, "state", col(st, 4));
-		jw_kv_int(w, "progress", db_col_int(st, 5));
-		jw_kv_string(w, "reason", col(st, 6));
-		jw_kv_int(w, "updated_at", db_col_int(st, 7));
-		jw_kv_string(w, "os_version", col(st, 8));
-		jw_object_end(w);
-	}
-	sqlite3_finalize(st);
-	jw_array_end(w);
-	return r;
+	return db_write_rows(w, st, cols, JSON_COLS(cols));
 }
 
 /* "skipped": [{"device_id","serial","reason"}] */
 static int job_skips(struct request *rq, struct json_writer *w, const char *job)
 {
+	static const struct json_col cols[] = {
+		{"device_id", COL_TEXT}, {"serial", COL_TEXT}, {"reason", COL_TEXT},
+	};
 	sqlite3_stmt *st = db_stmt(rq->c->db, "SELECT device_id, serial, reason FROM job_skips"
 				   " WHERE job_id = ? ORDER BY rowid", "s", job);
 	jw_key(w, "skipped");
-	jw_array_begin(w);
-	int r = st ? 1 : DB_ERROR;
-	while (r == 1 && (r = db_step(st)) == 1) {
-		jw_object_begin(w);
-		jw_kv_string(w, "device_id", col(st, 0));
-		jw_kv_string(w, "serial", col(st, 1));
-		jw_kv_string(w, "reason", col(st, 2));
-		jw_object_end(w);
-	}
-	sqlite3_finalize(st);
-	jw_array_end(w);
-	return r;
+	return db_write_rows(w, st, cols, JSON_COLS(cols));
 }
 
 #define JOB_SELECT                                                                       \

@@ -26,6 +26,10 @@ static const char *col(sqlite3_stmt *st, int i)
 
 void admin_org_list(struct request *rq, struct reply *rp)
 {
+	static const struct json_col org_cols[] = {
+		{"id", COL_TEXT}, {"name", COL_TEXT}, {"created_at", COL_INT},
+		{"folders", COL_INT}, {"devices", COL_INT},
+	};
 	sqlite3_stmt *st = db_stmt(rq->c->db, "SELECT o.id, o.name, o.created_at,"
 				   " (SELECT COUNT(*) FROM folders f WHERE f.org_id = o.id"
 				   " AND f.deleted = 0), (SELECT COUNT(*) FROM devices d"
@@ -34,19 +38,7 @@ void admin_org_list(struct request *rq, struct reply *rp)
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);
 	jw_key(w, "orgs");
-	jw_array_begin(w);
-	int r = st ? 1 : DB_ERROR;
-	while (r == 1 && (r = db_step(st)) == 1) {
-		jw_object_begin(w);
-		jw_kv_string(w, "id", col(st, 0));
-		jw_kv_string(w, "name", col(st, 1));
-		jw_kv_int(w, "created_at", db_col_int(st, 2));
-		jw_kv_int(w, "folders", db_col_int(st, 3));
-		jw_kv_int(w, "devices", db_col_int(st, 4));
-		jw_object_end(w);
-	}
-	sqlite3_finalize(st);
-	jw_array_end(w);
+	int r = db_write_rows(w, st, org_cols, JSON_COLS(org_cols));
 	jw_object_end(w);
 	if (r < 0)
 		reply_internal(rp);
@@ -56,6 +48,10 @@ void admin_org_list(struct request *rq, struct reply *rp)
  * parent id (null for a root), path, depth and number of live devices. */
 void admin_folder_list(struct request *rq, struct reply *rp)
 {
+	static const struct json_col folder_cols[] = {
+		{"id", COL_TEXT}, {"parent_id", COL_TEXT} /* NULL: null */, {"name", COL_TEXT},
+		{"path", COL_TEXT}, {"depth", COL_INT}, {"devices", COL_INT},
+	};
 	const char *org = evhttp_find_header(&rq->query, "org_id");
 	if (!org || !is_hex_id(org)) {
 		reply_bad_field(rp, "org_id");
@@ -86,20 +82,7 @@ void admin_folder_list(struct request *rq, struct reply *rp)
 	jw_object_begin(w);
 	jw_kv_string(w, "org_id", org);
 	jw_key(w, "folders");
-	jw_array_begin(w);
-	r = st ? 1 : DB_ERROR;
-	while (r == 1 && (r = db_step(st)) == 1) {
-		jw_object_begin(w);
-		jw_kv_string(w, "id", col(st, 0));
-		jw_kv_string(w, "parent_id", col(st, 1)); /* NULL: null */
-		jw_kv_string(w, "name", col(st, 2));
-		jw_kv_string(w, "path", col(st, 3));
-		jw_kv_int(w, "depth", db_col_int(st, 4));
-		jw_kv_int(w, "devices", db_col_int(st, 5));
-		jw_object_end(w);
-	}
-	sqlite3_finalize(st);
-	jw_array_end(w);
+	r = db_write_rows(w, st, folder_cols, JSON_COLS(folder_cols));
 	jw_object_end(w);
 	if (r < 0)
 		reply_internal(rp);
@@ -193,27 +176,17 @@ static void last_report(struct json_writer *w, sqlite3_stmt *st, int i)
 
 static int device_tasks(struct request *rq, struct json_writer *w)
 {
+	static const struct json_col cols[] = {
+		{"id", COL_TEXT}, {"job_id", COL_TEXT}, {"target_version", COL_TEXT},
+		{"state", COL_TEXT}, {"progress", COL_INT}, {"reason", COL_TEXT},
+		{"updated_at", COL_INT},
+	};
 	sqlite3_stmt *st = db_stmt(rq->c->db, "SELECT t.id, t.job_id, i.version, t.state, t.progress,"
 				   " t.reason, t.updated_at FROM tasks t JOIN images i ON i.id = t.image_id"
 				   " WHERE t.device_id = ? ORDER BY t.seq DESC LIMIT ?", "si", rq->arg,
 				   (int64_t)DEVICE_TASKS_SHOWN);
 	jw_key(w, "tasks");
-	jw_array_begin(w);
-	int r = st ? 1 : DB_ERROR;
-	while (r == 1 && (r = db_step(st)) == 1) {
-		jw_object_begin(w);
-		jw_kv_string(w, "id", col(st, 0));
-		jw_kv_string(w, "job_id", col(st, 1));
-		jw_kv_string(w, "target_version", col(st, 2));
-		jw_kv_string(w, "state", col(st, 3));
-		jw_kv_int(w, "progress", db_col_int(st, 4));
-		jw_kv_string(w, "reason", col(st, 5));
-		jw_kv_int(w, "updated_at", db_col_int(st, 6));
-		jw_object_end(w);
-	}
-	sqlite3_finalize(st);
-	jw_array_end(w);
-	return r;
+	return db_write_rows(w, st, cols, JSON_COLS(cols));
 }
 
 /* GET /admin/v1/devices/<id>: everything about one device, removed ones included. */

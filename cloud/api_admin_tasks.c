@@ -243,16 +243,10 @@ void admin_license_issue(struct request *rq, struct reply *rp)
 	"SELECT l.id, l.device_id, d.serial, l.app, l.state, l.reason, l.license_exp,"      \
 	" l.updated_at FROM licenses l JOIN devices d ON d.id = l.device_id"
 
-static void license_object(struct json_writer *w, sqlite3_stmt *st)
-{
-	static const char *const keys[] = {"id", "device_id", "serial", "app", "state", "reason"};
-	jw_object_begin(w);
-	for (int i = 0; i < 6; i++)
-		jw_kv_string(w, keys[i], col(st, i));
-	jw_kv_int(w, "license_exp", db_col_int(st, 6));
-	jw_kv_int(w, "updated_at", db_col_int(st, 7));
-	jw_object_end(w);
-}
+static const struct json_col license_cols[] = {
+	{"id", COL_TEXT}, {"device_id", COL_TEXT}, {"serial", COL_TEXT}, {"app", COL_TEXT},
+	{"state", COL_TEXT}, {"reason", COL_TEXT}, {"license_exp", COL_INT}, {"updated_at", COL_INT},
+};
 
 void admin_license_list(struct request *rq, struct reply *rp)
 {
@@ -260,12 +254,7 @@ void admin_license_list(struct request *rq, struct reply *rp)
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);
 	jw_key(w, "licenses");
-	jw_array_begin(w);
-	int r = st ? 1 : DB_ERROR;
-	while (r == 1 && (r = db_step(st)) == 1)
-		license_object(w, st);
-	sqlite3_finalize(st);
-	jw_array_end(w);
+	int r = db_write_rows(w, st, license_cols, JSON_COLS(license_cols));
 	jw_object_end(w);
 	if (r < 0)
 		reply_internal(rp);
@@ -276,7 +265,7 @@ void admin_license_show(struct request *rq, struct reply *rp)
 	sqlite3_stmt *st = db_stmt(rq->c->db, LICENSE_SELECT " WHERE l.id = ?", "s", rq->arg);
 	int r = st ? db_step(st) : DB_ERROR;
 	if (r == 1)
-		license_object(reply_json(rp, 200), st);
+		db_write_row(reply_json(rp, 200), st, license_cols, JSON_COLS(license_cols));
 	else if (r == 0)
 		reply_error(rp, 404, "not_found", "no such license");
 	else
@@ -286,23 +275,16 @@ void admin_license_show(struct request *rq, struct reply *rp)
 
 void admin_history(struct request *rq, struct reply *rp)
 {
+	static const struct json_col cols[] = {
+		{"at", COL_INT}, {"action", COL_TEXT}, {"detail", COL_TEXT},
+	};
 	sqlite3_stmt *st = db_stmt(rq->c->db, "SELECT at, action, detail FROM (SELECT seq, at,"
 				   " action, detail FROM history ORDER BY seq DESC LIMIT ?) h"
 				   " ORDER BY seq", "i", (int64_t)HISTORY_LIMIT);
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);
 	jw_key(w, "events");
-	jw_array_begin(w);
-	int r = st ? 1 : DB_ERROR;
-	while (r == 1 && (r = db_step(st)) == 1) {
-		jw_object_begin(w);
-		jw_kv_int(w, "at", db_col_int(st, 0));
-		jw_kv_string(w, "action", col(st, 1));
-		jw_kv_string(w, "detail", col(st, 2));
-		jw_object_end(w);
-	}
-	sqlite3_finalize(st);
-	jw_array_end(w);
+	int r = db_write_rows(w, st, cols, JSON_COLS(cols));
 	jw_object_end(w);
 	if (r < 0)
 		reply_internal(rp);
