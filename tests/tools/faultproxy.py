@@ -24,6 +24,7 @@ import argparse
 import http.client
 import json
 import os
+import ssl
 import sys
 import threading
 import time
@@ -203,12 +204,21 @@ def main():
     ap.add_argument("--rules", required=True)
     ap.add_argument("--log", required=True)
     ap.add_argument("--url-file", required=True)
+    ap.add_argument("--tls-cert", help="serve HTTPS with this certificate chain (PEM)")
+    ap.add_argument("--tls-key", help="private key of --tls-cert (PEM)")
+    ap.add_argument("--host", default="127.0.0.1", help="name written to the URL file")
     args = ap.parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(args.upstream, Rules(args.rules), args.log))
     server.daemon_threads = True
+    scheme = "http"
+    if args.tls_cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
+        scheme = "https"
     tmp = args.url_file + ".tmp"
     with open(tmp, "w") as f:
-        f.write("http://127.0.0.1:%d" % server.server_address[1])
+        f.write("%s://%s:%d" % (scheme, args.host, server.server_address[1]))
     os.rename(tmp, args.url_file)
     try:
         server.serve_forever()
