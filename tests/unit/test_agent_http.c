@@ -563,7 +563,8 @@ static void test_start_refuses(void **state)
 	struct result res = { 0 };
 	struct http_client *strict;
 	struct http_client_config cfg = { 0 };
-	struct http_request_spec spec = { .url = "http://0.0.0.0:9/x" /* not loopback by policy; a regression still stays on this machine */, .done = on_done,
+	/* Not loopback by policy; even a regression would stay on this machine. */
+	struct http_request_spec spec = { .url = "http://0.0.0.0:9/x", .done = on_done,
 					  .done_arg = &res };
 	char u[128];
 
