@@ -41,7 +41,7 @@ TESTS        := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 
 DEPS_STAMP := build/.deps-ok
 
-.PHONY: all deps check unit integration demo clean
+.PHONY: all deps check unit integration demo clean fuzz
 .SECONDARY:
 all: $(BUILD)/camagent $(BUILD)/camcloud $(BUILD)/camsim
 
@@ -88,6 +88,11 @@ unit: $(TESTS)
 # make demo PLATFORM=axis: the same path on a camera simulated at the VAPIX level (camsim).
 demo: all
 	@BUILD=$(BUILD) bash tests/demo$(if $(filter axis,$(PLATFORM)),_axis).sh
+
+# libFuzzer targets for the parsers (clang, ASan + UBSan), FUZZ_SECONDS each.
+FUZZ_SECONDS ?= 20
+fuzz: | $(DEPS_STAMP)
+	@bash tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 clean:
 	rm -rf build
