@@ -14,7 +14,8 @@ mkdir -p "$WORK"
 PIDS=()
 
 cleanup() {
-	local pid
+	local rc=$? pid
+	set +e # processes stopped earlier make kill and wait fail; that is fine here
 	for pid in "${PIDS[@]}"; do
 		kill -TERM "$pid" 2>/dev/null
 	done
@@ -23,6 +24,7 @@ cleanup() {
 	done
 	PIDS=()
 	[ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"
+	return $rc
 }
 trap cleanup EXIT
 trap 'exit 143' TERM
