@@ -22,16 +22,17 @@ cert_for localhost
 cert_for wrong.example
 
 cloud_start || { echo "FAIL cloud_start"; exit 1; }
-tls_proxy() { # NAME CERT: an HTTPS front for the cloud; prints its URL
+tls_proxy() { # NAME CERT: an HTTPS front for the cloud; its URL is in $WORK/NAME.url
 	faults '{"rules": []}'
 	python3 "$ROOT/tests/tools/faultproxy.py" --upstream "$CLOUD_URL" --rules "$WORK/faults.json" \
 		--log "$WORK/$1.log" --url-file "$WORK/$1.url" --host localhost \
 		--tls-cert "$WORK/$2.pem" --tls-key "$WORK/$2.key" >>"$WORK/$1.out" 2>&1 &
 	PIDS+=($!)
-	wait_for 10 test -s "$WORK/$1.url" && cat "$WORK/$1.url"
+	wait_for 10 test -s "$WORK/$1.url"
 }
-HTTPS=$(tls_proxy front localhost)
-WRONG=$(tls_proxy wrongname wrong.example)
+tls_proxy front localhost && tls_proxy wrongname wrong.example || { echo "FAIL tls_proxy"; finish; }
+HTTPS=$(cat "$WORK/front.url")
+WRONG=$(cat "$WORK/wrongname.url")
 ORG=$(cc org create "Org T")
 FOLDER=$(cc folder create "$ORG" "Gate")
 status_has() { agent_status "$1" | grep -q "$2"; }
