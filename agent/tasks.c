@@ -463,16 +463,36 @@ static void install(struct agent *a)
 	task_set_state(a, TASK_REBOOTING, NULL);
 }
 
-static void reboot(struct agent *a)
+#define REBOOT_WAIT_S 600 /* how long a device that reboots by itself may take */
+
+/* 1 when it acted (stop for the reboot, or failed), 0 while waiting for the device. */
+static int reboot(struct agent *a)
 {
+	struct task_run *t = &a->task;
 	char reason[PLATFORM_REASON_MAX];
-	if (a->plat.ops->reboot(a->plat.priv, reason, sizeof(reason))) {
+	int64_t now = agent_now();
+	if (t->reboot_deadline) {
+		if (now < t->reboot_deadline)
+			return 0;
+		task_set_state(a, TASK_FAILED, "the camera did not reboot within %d s after the install",
+			       REBOOT_WAIT_S);
+		agent_next(a);
+		return 1;
+	}
+	int rc = a->plat.ops->reboot(a->plat.priv, reason, sizeof(reason));
+	if (rc < 0) {
 		task_set_state(a, TASK_FAILED, "reboot: %s", reason);
 		agent_next(a);
-		return;
+		return 1;
 	}
-	log_info("task %s: rebooting into AXIS OS %s", a->task.task_id, a->task.target_version);
+	log_info("task %s: rebooting into AXIS OS %s", t->task_id, t->target_version);
+	if (rc == PLATFORM_REBOOTS_BY_ITSELF) {
+		t->reboot_deadline = now + REBOOT_WAIT_S;
+		t->retry_at = t->reboot_deadline;
+		return 0;
+	}
 	agent_stop(a, AGENT_EXIT_REBOOT);
+	return 1;
 }
 
 /* The cloud acknowledged verifying_version, so it is reachable: commit or fail. */
@@ -547,8 +567,7 @@ int tasks_advance(struct agent *a)
 		install(a);
 		break;
 	case TASK_REBOOTING:
-		reboot(a);
-		return 1;
+		return reboot(a);
 	case TASK_VERIFYING_VERSION:
 		confirm_version(a);
 		break;

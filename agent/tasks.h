@@ -53,7 +53,8 @@ struct task_run {
 	/* runtime only */
 	struct download *dl;
 	int download_failures;
-	int64_t retry_at;            /* next download attempt not before this */
+	int64_t retry_at;            /* next download attempt (or wake-up) not before this */
+	int64_t reboot_deadline;     /* a device that reboots by itself must have done so by then */
 	int64_t progress_reported_at;
 	enum task_state sent_state;  /* what the status report in flight says */
 	int sent_progress;

@@ -8,6 +8,7 @@
 
 #define PLATFORM_FIELD_MAX 64
 #define PLATFORM_REASON_MAX 256
+#define PLATFORM_REBOOTS_BY_ITSELF 1
 
 struct platform_identity {
 	char serial[PLATFORM_FIELD_MAX];
@@ -40,7 +41,9 @@ struct platform_ops {
 	/* Writes the verified image at path into the inactive slot and arms it for the
 	 * next boot. Fails with a precise reason (wrong model, invalid image, ...). */
 	int (*install)(void *priv, const char *image_path, char *reason, size_t reasonsz);
-	/* Asks for a reboot. On success the caller must stop and exit: the device restarts. */
+	/* Asks for a reboot. 0: the caller must stop and exit now, the device restarts;
+	 * PLATFORM_REBOOTS_BY_ITSELF: the device reboots on its own shortly (a camera after
+	 * an accepted upgrade): keep running until it does; -1: failed, with a reason. */
 	int (*reboot)(void *priv, char *reason, size_t reasonsz);
 	enum platform_boot_outcome (*boot_outcome)(void *priv);
 	/* Makes the running image permanent (after the agent confirmed it works). */

@@ -258,9 +258,11 @@ out:
 
 int axis_reboot(void *priv, char *reason, size_t reasonsz)
 {
-	/* The camera reboots by itself after an accepted upgrade (and after rollback). */
-	log_info("axis: the camera reboots by itself; stopping the agent");
-	return 0;
+	/* The camera reboots by itself after an accepted upgrade. Exiting now would have
+	 * the supervisor start us again before that reboot, and we would take the old
+	 * version for a rollback: so the agent keeps running until the camera goes down. */
+	log_info("axis: waiting for the camera to reboot into the new AXIS OS");
+	return PLATFORM_REBOOTS_BY_ITSELF;
 }
 
 enum platform_boot_outcome axis_boot_outcome(void *priv)

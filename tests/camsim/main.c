@@ -275,12 +275,12 @@ static void on_child(evutil_socket_t fd, short what, void *arg)
 			event_base_loopexit(cs->base, NULL);
 		} else if (cs->rebooting) {
 			reboot_down(cs);
-		} else if (cs->reboot_scheduled) {
-			/* the camera reboots any moment and starts it then */
 		} else if (++cs->restarts > MAX_RESTARTS) {
 			cs_log("the agent stopped %d times: not restarting it", MAX_RESTARTS);
 		} else {
-			/* runMode respawn: the agent's reboot code restarts at once, a crash after 1 s */
+			/* runMode respawn, as systemd does it: started again even when a reboot is
+			 * scheduled (an agent that exits right after an upgrade meets the old
+			 * firmware); the reboot code restarts at once, a crash after 1 s */
 			struct timeval tv = { code == REBOOT_CODE ? 0 : 1, 0 };
 
 			evtimer_add(cs->respawn_timer, &tv);
