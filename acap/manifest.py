@@ -2,9 +2,9 @@
 """ACAP manifest tool: the top-level manifest.json is the one source of the app's name,
 version, run mode, parameters, settings page and D-Bus resources. It is written in the
 schema 2.x form (AXIS OS 13); this tool derives the schema 1.7.3 form (AXIS OS 12) from it,
-checks either form against the required fields and restrictions of its schema
-(../shared/reference/acap.md section 4), and writes the package.conf / param.conf that
-acap-build would generate for older firmware.
+checks either form against the required fields and restrictions of its schema (the ACAP
+manifest schema field descriptions, 1.7.3 and 2.x), and writes the package.conf /
+param.conf that acap-build would generate for older firmware.
 
   manifest.py emit SOURCE --schema 1|2 --arch ARCH --out DIR   manifest.json, package.conf, param.conf
   manifest.py check MANIFEST --schema 1|2 [--arch ARCH]        exit 1 with every problem listed

@@ -6,7 +6,8 @@
  *   firmware.c  upgrade / status / commit / rollback over firmwaremanagement.cgi
  *   license.c   license keys over applications/license.cgi and list.cgi
  *   params.c    the ACAP's parameters over param.cgi
- * Facts about the VAPIX calls: ../shared/reference/acap.md (cited per function). */
+ * Facts about the VAPIX calls: the public VAPIX pages on developer.axis.com (firmware
+ * management, basic device information, application API), cited per function. */
 #ifndef CAM_PLATFORM_AXIS_H
 #define CAM_PLATFORM_AXIS_H
 

@@ -1,5 +1,6 @@
 /* camsim: a camera simulated at the VAPIX level, for testing platform/axis and the agent
- * on it. It serves the documented endpoints (../shared/reference/acap.md) on loopback:
+ * on it. It serves the endpoints as the public VAPIX documentation describes them,
+ * on loopback:
  *   /axis-cgi/basicdeviceinfo.cgi        getAllProperties, getAllUnrestrictedProperties, ...
  *   /axis-cgi/firmwaremanagement.cgi     status, upgrade (multipart), commit, rollback, purge,
  *                                        reboot, stopAuto, getSupportedVersions
