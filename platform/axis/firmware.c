@@ -272,40 +272,36 @@ enum platform_boot_outcome axis_boot_outcome(void *priv)
 	return ax->outcome;
 }
 
-int axis_commit(void *priv, char *reason, size_t reasonsz)
+/* commit and rollback: one method call whose success ends the pending upgrade and
+ * settles what the last boot means. */
+static int fw_settle(struct axis *ax, const char *method, enum platform_boot_outcome outcome,
+		     const char *done, char *reason, size_t reasonsz)
 {
-	struct axis *ax = priv;
 	struct buf reply;
 	struct json_doc doc = { 0 };
 	int data, rc;
 
 	buf_init(&reply, AXIS_REPLY_MAX);
-	rc = fw_call(ax, "commit", &reply, &doc, &data, reason, reasonsz);
+	rc = fw_call(ax, method, &reply, &doc, &data, reason, reasonsz);
 	if (rc == 0) {
 		json_free(&doc);
 		pending_clear(ax);
-		ax->outcome = PLATFORM_BOOT_NORMAL;
-		log_info("axis: AXIS OS committed");
+		ax->outcome = outcome;
+		log_info("axis: %s", done);
 	}
 	buf_free(&reply);
 	return rc;
 }
 
+int axis_commit(void *priv, char *reason, size_t reasonsz)
+{
+	return fw_settle(priv, "commit", PLATFORM_BOOT_NORMAL, "AXIS OS committed", reason,
+			 reasonsz);
+}
+
 int axis_rollback(void *priv, char *reason, size_t reasonsz)
 {
-	struct axis *ax = priv;
-	struct buf reply;
-	struct json_doc doc = { 0 };
-	int data, rc;
-
-	buf_init(&reply, AXIS_REPLY_MAX);
-	rc = fw_call(ax, "rollback", &reply, &doc, &data, reason, reasonsz);
-	if (rc == 0) {
-		json_free(&doc);
-		pending_clear(ax);
-		ax->outcome = PLATFORM_BOOT_ROLLED_BACK;
-		log_info("axis: rollback requested; the camera reboots into the previous AXIS OS");
-	}
-	buf_free(&reply);
-	return rc;
+	return fw_settle(priv, "rollback", PLATFORM_BOOT_ROLLED_BACK,
+			 "rollback requested; the camera reboots into the previous AXIS OS", reason,
+			 reasonsz);
 }
