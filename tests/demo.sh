@@ -4,14 +4,13 @@
 # tied-to-hardware license. Every step says what happens; nothing is left running.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/demo_lib.sh"
 
 SERIAL=ACCC8EF0A1B2
 MODEL=P3265-LVE
 FROM=11.11.73
 TO=12.0.1
 
-say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
-fail() { echo "demo failed: $*"; echo "--- agent log"; tail -n 40 "$WORK/cam.log" || true; echo "--- cloud log"; tail -n 20 "$WORK/cloud.log" || true; exit 1; }
 
 say "Starting camcloud (HTTP + SQLite) on loopback"
 cloud_start || fail "camcloud did not start"

@@ -5,17 +5,14 @@
 # reboots by itself after the upgrade and the agent commits once it reached the cloud.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/demo_lib.sh"
 . "$ROOT/tests/camsim/lib.sh"
-# cleanup kills what is still running; a process that already ended must not stop it early
-trap 'set +e; cleanup' EXIT
 
 SERIAL=ACCC8EF0A1B3
 MODEL=P3265-LVE
 FROM=11.11.73
 TO=12.0.1
 
-say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
-fail() { echo "demo failed: $*"; echo "--- camera log"; tail -n 40 "$WORK/cam.log" || true; echo "--- cloud log"; tail -n 20 "$WORK/cloud.log" || true; exit 1; }
 
 say "Starting camcloud (HTTP + SQLite) on loopback"
 cloud_start || fail "camcloud did not start"
