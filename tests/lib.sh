@@ -165,4 +165,13 @@ task_field() {
 	cc task show "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin).get(sys.argv[1], ""))' "$2"
 }
 
+# license_reason ID: why the cloud lists a license as failed ("" when it is not).
+license_reason() {
+	cc license list | python3 -c '
+import json, sys
+for l in json.load(sys.stdin)["licenses"]:
+    if l["id"] == sys.argv[1]:
+        print(l.get("reason", ""))' "$1"
+}
+
 task_progress_at_least() { [ "$(task_field "$1" progress)" -ge "$2" ] 2>/dev/null; }

@@ -8,13 +8,6 @@ set -u
 
 SERIAL=ACCC8E00F001
 MODEL=P3265-LVE
-license_reason() {
-	cc license list | python3 -c '
-import json, sys
-for l in json.load(sys.stdin)["licenses"]:
-    if l["id"] == sys.argv[1]:
-        print(l.get("reason", ""))' "$1"
-}
 
 cloud_start || { echo "FAIL cloud_start"; exit 1; }
 dbus_start || { echo "FAIL dbus_start"; exit 1; }

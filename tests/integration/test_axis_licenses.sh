@@ -10,13 +10,6 @@ set -u
 SERIAL=ACCC8E00C001
 MODEL=Q1656
 
-license_reason() {
-	cc license list | python3 -c '
-import json, sys
-for l in json.load(sys.stdin)["licenses"]:
-    if l["id"] == sys.argv[1]:
-        print(l.get("reason", ""))' "$1"
-}
 
 cloud_start || { echo "FAIL cloud_start"; exit 1; }
 dbus_start || { echo "FAIL dbus_start"; exit 1; }
