@@ -450,17 +450,23 @@ static void start_download(struct agent *a)
 		t->dl = d;
 }
 
+/* The platform checks the image's size and SHA-256 against the task again while it
+ * writes it, so bytes changed after verifying are never installed. Repeating an
+ * install after a kill writes the same slot again, so the image is removed only once
+ * rebooting is on disk. */
 static void install(struct agent *a)
 {
+	struct task_run *t = &a->task;
 	char path[PATH_MAX], reason[PLATFORM_REASON_MAX];
+	struct platform_image img = { .path = path, .size = t->size, .sha256 = t->sha256 };
 	if (download_path(a, path, sizeof(path)) ||
-	    a->plat.ops->install(a->plat.priv, path, reason, sizeof(reason))) {
+	    a->plat.ops->install(a->plat.priv, &img, reason, sizeof(reason))) {
 		task_set_state(a, TASK_FAILED, "install: %s", reason);
 		remove_download(a);
 		return;
 	}
-	remove_download(a);
 	task_set_state(a, TASK_REBOOTING, NULL);
+	remove_download(a);
 }
 
 #define REBOOT_WAIT_S 600 /* how long a device that reboots by itself may take */

@@ -5,6 +5,7 @@
 #define CAM_PLATFORM_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define PLATFORM_FIELD_MAX 64
 #define PLATFORM_REASON_MAX 256
@@ -35,12 +36,22 @@ enum platform_boot_outcome {
 	PLATFORM_BOOT_ROLLED_BACK,  /* the new image did not come up; back on the old one */
 };
 
+/* An image to install, with what the signed task says it is. */
+struct platform_image {
+	const char *path;
+	uint64_t size;
+	const char *sha256; /* 64 lowercase hex digits */
+};
+
 struct platform_ops {
 	const char *name;
 	int (*identity)(void *priv, struct platform_identity *out, char *reason, size_t reasonsz);
-	/* Writes the verified image at path into the inactive slot and arms it for the
-	 * next boot. Fails with a precise reason (wrong model, invalid image, ...). */
-	int (*install)(void *priv, const char *image_path, char *reason, size_t reasonsz);
+	/* Writes the image into the inactive slot and arms it for the next boot. The
+	 * backend hashes exactly the bytes it writes (platform/image_reader.h) and arms
+	 * nothing unless they match img's size and SHA-256. Fails with a precise reason
+	 * (wrong model, invalid image, image changed after verification, ...). */
+	int (*install)(void *priv, const struct platform_image *img, char *reason,
+		       size_t reasonsz);
 	/* Asks for a reboot. 0: the caller must stop and exit now, the device restarts;
 	 * PLATFORM_REBOOTS_BY_ITSELF: the device reboots on its own shortly (a camera after
 	 * an accepted upgrade): keep running until it does; -1: failed, with a reason. */

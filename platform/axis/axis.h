@@ -50,13 +50,16 @@ void axis_forget_credentials(struct axis *ax);
 /* vapix.c. Every call: POST to base_url + path, basic auth, bounded time and reply size.
  * A 401 refetches the credentials once and retries (they are gone after a camera reboot).
  * On success (HTTP 200) the reply body is in reply (capped at AXIS_REPLY_MAX). */
+struct image_reader;
 struct axis_part {
 	const char *name;
 	const char *filename;     /* NULL: no filename (the firmware json part must have none) */
 	const char *type;         /* Content-Type of the part */
-	const char *path;         /* file contents, or ... */
-	const void *data;         /* ... in-memory contents */
+	const void *data;         /* in-memory contents, or ... */
 	size_t len;
+	/* ... an OS image read through its checking reader: the upload fails before its
+	 * last byte when the bytes differ from what was verified (reason in ->failure). */
+	struct image_reader *image;
 };
 int axis_post_json(struct axis *ax, const char *path, const char *json, struct buf *reply,
 		   char *reason, size_t reasonsz);
@@ -79,7 +82,7 @@ void axis_printable(char *out, size_t outsz, const char *s, size_t len);
 
 /* firmware.c */
 int axis_fw_open(struct axis *ax, char *reason, size_t reasonsz); /* decides ax->outcome */
-int axis_install(void *priv, const char *image_path, char *reason, size_t reasonsz);
+int axis_install(void *priv, const struct platform_image *img, char *reason, size_t reasonsz);
 int axis_reboot(void *priv, char *reason, size_t reasonsz);
 enum platform_boot_outcome axis_boot_outcome(void *priv);
 int axis_commit(void *priv, char *reason, size_t reasonsz);

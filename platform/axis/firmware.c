@@ -20,6 +20,7 @@
 #include "../../lib/fsutil.h"
 #include "../../lib/json.h"
 #include "../../lib/log.h"
+#include "../image_reader.h"
 
 #define PENDING_FILE "axis-upgrade.json"
 #define PENDING_MAX 1024
@@ -196,25 +197,27 @@ int axis_fw_open(struct axis *ax, char *reason, size_t reasonsz)
 	return 0;
 }
 
-int axis_install(void *priv, const char *image_path, char *reason, size_t reasonsz)
+int axis_install(void *priv, const struct platform_image *img, char *reason, size_t reasonsz)
 {
 	struct axis *ax = priv;
 	struct fw_status st;
 	struct pending p;
+	struct image_reader image;
 	struct buf reply;
 	struct json_doc doc = { 0 };
 	char json[256], rollback[16];
 	int data, rc = -1;
 
-	if (access(image_path, R_OK) != 0)
-		return axis_fail(reason, reasonsz, "cannot read the image: %s", strerror(errno));
-	if (fw_status(ax, &st, reason, reasonsz) != 0)
+	if (image_reader_open(&image, img, reason, reasonsz) != 0)
 		return -1;
+	buf_init(&reply, AXIS_REPLY_MAX);
+	if (fw_status(ax, &st, reason, reasonsz) != 0)
+		goto out;
 	memset(&p, 0, sizeof(p));
 	memcpy(p.from, st.active, sizeof(p.from));
 	/* Before the upload: the camera may reboot any moment after accepting it. */
 	if (pending_store(ax, &p, reason, reasonsz) != 0)
-		return -1;
+		goto out;
 	if (ax->auto_rollback_min > 0)
 		snprintf(rollback, sizeof(rollback), "%d", ax->auto_rollback_min);
 	else
@@ -226,14 +229,19 @@ int axis_install(void *priv, const char *image_path, char *reason, size_t reason
 	const struct axis_part parts[] = {
 		{ .name = "json", .type = "application/json", .data = json, .len = strlen(json) },
 		{ .name = "file", .filename = "axis-os.bin", .type = "application/octet-stream",
-		  .path = image_path },
+		  .image = &image },
 	};
-	buf_init(&reply, AXIS_REPLY_MAX);
 	log_info("axis: uploading AXIS OS image to the camera (autoCommit never, autoRollback %s)",
 		 rollback);
 	if (axis_post_multipart(ax, FW_PATH, parts, 2, AXIS_UPLOAD_TIMEOUT_S, &reply, reason,
-				reasonsz) != 0)
-		goto out; /* unknown whether the camera took it: keep the record */
+				reasonsz) != 0) {
+		if (image.failure[0]) {
+			/* cut before its last byte: the camera cannot have taken it */
+			snprintf(reason, reasonsz, "%s", image.failure);
+			pending_clear(ax);
+		}
+		goto out; /* otherwise unknown whether the camera took it: keep the record */
+	}
 	if (axis_json_reply("firmwaremanagement.cgi upgrade", &reply, &doc, 64, fw_codes, &data,
 			    reason, reasonsz) != 0) {
 		pending_clear(ax); /* refused: nothing is pending */
@@ -253,6 +261,7 @@ done:
 	json_free(&doc);
 out:
 	buf_free(&reply);
+	image_reader_close(&image);
 	return rc;
 }
 

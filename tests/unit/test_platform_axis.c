@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "../../lib/buf.h"
+#include "../../lib/crypto.h"
 #include "../../lib/fsutil.h"
 #include "../../lib/json.h"
 #include "../../lib/log.h"
@@ -265,10 +266,25 @@ static const char *image(struct fixture *f, const char *version, const char *boo
 	return path;
 }
 
+/* Installs path as an image the agent verified to have this hash and size. */
+static int install_verified_as(struct fixture *f, const char *path, const char *sha256,
+			       uint64_t size)
+{
+	struct platform_image img = { .path = path, .size = size, .sha256 = sha256 };
+
+	f->reason[0] = '\0';
+	return f->p.ops->install(f->p.priv, &img, f->reason, sizeof(f->reason));
+}
+
+/* Installs the file as it is now: what the agent verified is what it should find. */
 static int install(struct fixture *f, const char *path)
 {
-	f->reason[0] = '\0';
-	return f->p.ops->install(f->p.priv, path, f->reason, sizeof(f->reason));
+	char sha[CRYPTO_SHA256_HEX_LEN] = "";
+	uint64_t size = 0;
+
+	if (crypto_sha256_file(path, sha, &size) != 0)
+		memset(sha, '0', sizeof(sha) - 1); /* missing file: the install must say so */
+	return install_verified_as(f, path, sha, size);
 }
 
 /* ---- tests ---- */
@@ -451,11 +467,34 @@ static void test_upgrade_errors(void **state)
 	assert_int_equal(install(f, path), -1);
 	expect_reason(f, "error 415");
 	assert_int_equal(install(f, "/nonexistent/image.bin"), -1);
-	expect_reason(f, "cannot read the image");
+	expect_reason(f, "cannot open image");
 	/* a refused upgrade leaves nothing pending */
 	snprintf(path, sizeof(path), "%s/axis-upgrade.json", f->state);
 	assert_false(fs_exists(path));
 	wait_field(f, "upgrades", "0");
+}
+
+/* The bytes uploaded to the camera are the bytes hashed: an image changed after the
+ * agent verified it is cut off before its last byte, and nothing is pending. */
+static void test_image_changed_after_verification_not_uploaded(void **state)
+{
+	struct fixture *f = *state;
+	const char *img;
+	char sha[CRYPTO_SHA256_HEX_LEN], path[300];
+	uint64_t size;
+
+	camsim_start(f, NULL);
+	must_open(f);
+	img = image(f, "12.0.1", "ok");
+	assert_int_equal(crypto_sha256_file(img, sha, &size), 0);
+	snprintf(path, sizeof(path), "%s", img);
+	write_text(path, "CAMSIM-IMAGE 1\nmodel=" MODEL "\nversion=12.0.1\nboot=ok\n\nPAYLOAD");
+	assert_int_equal(install_verified_as(f, path, sha, size), -1);
+	expect_reason(f, "image changed after verification: SHA-256");
+	snprintf(path, sizeof(path), "%s/axis-upgrade.json", f->state);
+	assert_false(fs_exists(path));
+	wait_field(f, "upgrades", "0");
+	wait_field(f, "active", OLD_OS);
 }
 
 static void test_malformed_replies(void **state)
@@ -620,6 +659,7 @@ int main(void)
 		T(test_rollback),
 		T(test_auto_rollback_timer),
 		T(test_upgrade_errors),
+		T(test_image_changed_after_verification_not_uploaded),
 		T(test_malformed_replies),
 		T(test_licenses),
 		T(test_settings),
