@@ -17,7 +17,7 @@ ifdef SANITIZE
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS  += -fsanitize=address,undefined
 endif
-LIBS     := -lcurl -levent -lmbedtls -lmbedx509 -lmbedcrypto -lsqlite3
+LIBS     := -lcurl -levent -lmbedtls -lmbedx509 -lmbedcrypto -lsqlite3 -ldl
 # gio (D-Bus) for platform/axis and tests/camsim only.
 PKG_CONFIG ?= pkg-config
 GIO_CFLAGS := $(shell $(PKG_CONFIG) --cflags gio-2.0 2>/dev/null)
@@ -37,6 +37,7 @@ PLATFORM_OBJ := $(call obj,$(PLATFORM_SRC))
 AGENT_OBJ    := $(call obj,$(AGENT_SRC))
 CLOUD_OBJ    := $(call obj,$(CLOUD_SRC))
 CAMSIM_OBJ   := $(call obj,$(CAMSIM_SRC))
+AXPARAMETER_STANDIN := $(BUILD)/camsim-lib/libaxparameter.so.1
 TESTS        := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 
 DEPS_STAMP := build/.deps-ok
@@ -62,9 +63,16 @@ $(BUILD)/camcloud: $(BUILD)/obj/cloud/main.o $(CLOUD_OBJ) $(LIB_OBJ)
 	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
 
 # The VAPIX camera simulator the axis platform is tested against (tests/camsim/).
-$(BUILD)/obj/platform/axis/%.o $(BUILD)/obj/tests/camsim/%.o: CFLAGS += $(GIO_CFLAGS)
-$(BUILD)/camsim: $(CAMSIM_OBJ) $(LIB_OBJ)
+$(BUILD)/obj/platform/axis/%.o $(BUILD)/obj/tests/camsim/%.o \
+$(BUILD)/obj/tests/unit/test_platform_glib_loop.o: CFLAGS += $(GIO_CFLAGS)
+$(BUILD)/camsim: $(CAMSIM_OBJ) $(LIB_OBJ) | $(AXPARAMETER_STANDIN)
 	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
+
+# The stand-in axparameter library camsim offers its agent (camsim --axparameter DIR).
+$(AXPARAMETER_STANDIN): tests/camsim/axparameter/standin.c tests/camsim/paramconf.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(GIO_CFLAGS) -fPIC -shared \
+		-Wl,-soname,libaxparameter.so.1 $^ $(LDFLAGS) $(GIO_LIBS) -o $@
 
 # A unit test links only the layer it tests: test_lib_*, test_platform_*, test_agent_*, test_cloud_*.
 define unit_test

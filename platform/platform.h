@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct event_base;
+
 #define PLATFORM_FIELD_MAX 64
 #define PLATFORM_REASON_MAX 256
 #define PLATFORM_REBOOTS_BY_ITSELF 1
@@ -68,6 +70,10 @@ struct platform_ops {
 	/* Optional (NULL when the backend has none): the camera-side settings. */
 	int (*read_settings)(void *priv, struct platform_settings *out, char *reason,
 			     size_t reasonsz);
+	/* Optional: calls changed(arg) on the agent's loop whenever the camera-side settings
+	 * change. 0: watching; 1: this camera cannot tell (read them again on SIGHUP). */
+	int (*watch_settings)(void *priv, void (*changed)(void *arg), void *arg, char *reason,
+			      size_t reasonsz);
 	void (*close)(void *priv);
 };
 
@@ -92,6 +98,9 @@ struct platform_axis_config {
 	const char *dbus_address; /* NULL: the system bus; tests pass a private bus */
 	int auto_rollback_min;    /* upgrade's autoRollback in minutes; 0: "never"; <0: 10 */
 	int timeout_s;            /* per VAPIX call except the upload; 0: 30 */
+	/* The agent's loop: with it, settings come through axparameter where the camera has
+	 * it (its callbacks run on this loop); NULL: param.cgi only. */
+	struct event_base *base;
 };
 int platform_axis_open(struct platform *out, const struct platform_axis_config *cfg,
 		       char *reason, size_t reasonsz);

@@ -5,7 +5,9 @@
  *   devinfo.c   identity from basicdeviceinfo.cgi
  *   firmware.c  upgrade / status / commit / rollback over firmwaremanagement.cgi
  *   license.c   license keys over applications/license.cgi and list.cgi
- *   params.c    the ACAP's parameters over param.cgi
+ *   params.c    the ACAP's parameters over axparameter, else param.cgi
+ *   axparameter.c  the axparameter library, loaded at run time
+ *   glib_loop.c GLib's main context inside the libevent loop (axparameter's callbacks)
  * Facts about the VAPIX calls: the public VAPIX pages on developer.axis.com (firmware
  * management, basic device information, application API), cited per function. */
 #ifndef CAM_PLATFORM_AXIS_H
@@ -38,6 +40,8 @@ struct axis {
 	char user[AXIS_CRED_MAX];
 	char password[AXIS_CRED_MAX];
 	enum platform_boot_outcome outcome; /* decided once at open */
+	struct glib_loop *glib;           /* NULL without axparameter */
+	struct axparameter *params;       /* NULL: settings through param.cgi */
 };
 
 __attribute__((format(printf, 3, 4))) int axis_fail(char *reason, size_t reasonsz,
@@ -100,6 +104,10 @@ int axis_license_state(struct axis *ax, const char *app, char *state, size_t sta
 		       char *reason, size_t reasonsz);
 
 /* params.c */
+/* The app parameters the agent reads, by their manifest names. */
+extern const char *const axis_setting_names[];
+int axis_watch_settings(void *priv, void (*changed)(void *arg), void *arg, char *reason,
+			size_t reasonsz);
 int axis_read_settings(void *priv, struct platform_settings *out, char *reason,
 		       size_t reasonsz);
 

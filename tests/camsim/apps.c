@@ -10,6 +10,7 @@
  *                             readable through param.cgi [AXP-H], so they are left out.
  * Keys are camcloud's CAMSIM-LICENSE format: "CAMSIM-LICENSE 1\napp=A\nserial=S\nexp=T\n". */
 #include "camsim.h"
+#include "paramconf.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -258,35 +259,6 @@ void cs_list(struct camsim *cs, struct evhttp_request *req)
 	buf_free(&out);
 }
 
-/* One line of param.conf: Name="value" type="type". */
-static int param_line(const char *line, char *name, size_t namesz, char *value, size_t valuesz,
-		      char *type, size_t typesz)
-{
-	const char *eq = strchr(line, '='), *v, *ve, *t, *te;
-
-	if (!eq || (size_t)(eq - line) >= namesz || eq[1] != '"')
-		return -1;
-	memcpy(name, line, (size_t)(eq - line));
-	name[eq - line] = '\0';
-	v = eq + 2;
-	ve = strchr(v, '"');
-	if (!ve || (size_t)(ve - v) >= valuesz)
-		return -1;
-	memcpy(value, v, (size_t)(ve - v));
-	value[ve - v] = '\0';
-	type[0] = '\0';
-	t = strstr(ve, "type=\"");
-	if (t) {
-		t += 6;
-		te = strchr(t, '"');
-		if (!te || (size_t)(te - t) >= typesz)
-			return -1;
-		memcpy(type, t, (size_t)(te - t));
-		type[te - t] = '\0';
-	}
-	return 0;
-}
-
 void cs_param(struct camsim *cs, struct evhttp_request *req)
 {
 	char action[32] = "", group[160] = "", prefix[CS_FIELD + 8], path[PATH_MAX + 16];
@@ -320,10 +292,10 @@ void cs_param(struct camsim *cs, struct evhttp_request *req)
 		     line = strtok_r(NULL, "\n", &save)) {
 			char name[CS_FIELD], value[2048], type[96], full[CS_FIELD * 2 + 8];
 
-			if (param_line(line, name, sizeof(name), value, sizeof(value), type,
-				       sizeof(type)) != 0)
+			if (paramconf_line(line, name, sizeof(name), value, sizeof(value), type,
+					   sizeof(type)) != 0)
 				continue;
-			if (!strncmp(type, "password", 8) || strstr(type, ":password"))
+			if (paramconf_is_password(type))
 				continue; /* not readable through param.cgi */
 			snprintf(full, sizeof(full), "%s.%s", prefix, name);
 			if (strcmp(group, prefix) && strcmp(group, full))

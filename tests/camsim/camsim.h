@@ -100,6 +100,7 @@ struct camsim {
 
 	/* web */
 	char html_dir[PATH_MAX];
+	char axparameter_dir[PATH_MAX]; /* stand-in libaxparameter for the agent; "": none */
 	int app_api_port;
 
 	/* faults */

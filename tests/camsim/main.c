@@ -144,6 +144,17 @@ static char **substitute(struct camsim *cs, char **argv)
 	return out;
 }
 
+/* In the agent's child: the camera's parameter library, as the camera's loader would
+ * find it, backed by this camera's param.conf. */
+static void offer_axparameter(const struct camsim *cs)
+{
+	char conf[PATH_MAX + 16];
+
+	snprintf(conf, sizeof(conf), "%s/param.conf", cs->dir);
+	setenv("AXPARAMETER_CONF", conf, 1);
+	setenv("LD_LIBRARY_PATH", cs->axparameter_dir, 1);
+}
+
 static void start_agent(struct camsim *cs)
 {
 	char **argv;
@@ -163,6 +174,8 @@ static void start_agent(struct camsim *cs)
 		if (fd >= 0)
 			dup2(fd, 0);
 		signal(SIGPIPE, SIG_DFL);
+		if (cs->axparameter_dir[0])
+			offer_axparameter(cs);
 		execvp(argv[0], argv);
 		fprintf(stderr, "camsim: cannot start %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
@@ -318,6 +331,8 @@ static void usage(void)
 		"  --down-seconds S        how long a reboot keeps the camera off (default 0.5)\n"
 		"  --clock-offset S        the camera's clock ahead of the host by S seconds\n"
 		"  --html DIR              serve DIR at /local/<appName>/\n"
+		"  --axparameter DIR       the agent finds libaxparameter.so.1 (the stand-in) in DIR,\n"
+		"                          backed by <dir>/param.conf\n"
 		"  --app-api-port P        proxy /local/<appName>/api/ to 127.0.0.1:P/api/\n"
 		"  --web-user USER:PASS    also accept these credentials for /local/ pages\n"
 		"In AGENT_CMD, @VAPIX_URL@ becomes camsim's URL. Faults: see tests/camsim/vapix.c.\n");
@@ -413,6 +428,8 @@ int main(int argc, char **argv)
 			cs.down_s = atof(need(argc, argv, &i));
 		} else if (!strcmp(a, "--clock-offset")) {
 			cs.clock_offset = atoll(need(argc, argv, &i));
+		} else if (!strcmp(a, "--axparameter")) {
+			copy_field(cs.axparameter_dir, sizeof(cs.axparameter_dir), need(argc, argv, &i));
 		} else if (!strcmp(a, "--html")) {
 			copy_field(cs.html_dir, sizeof(cs.html_dir), need(argc, argv, &i));
 		} else if (!strcmp(a, "--app-api-port")) {
