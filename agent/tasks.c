@@ -591,6 +591,7 @@ int tasks_advance(struct agent *a)
 void tasks_resume(struct agent *a)
 {
 	struct task_run *t = &a->task;
+	char why[PLATFORM_REASON_MAX] = "";
 	if (!tasks_active(a))
 		return;
 	log_info("task %s: resuming in state %s", t->task_id, task_state_name(t->state));
@@ -601,15 +602,21 @@ void tasks_resume(struct agent *a)
 		break;
 	case TASK_REBOOTING:
 	case TASK_VERIFYING_VERSION:
-		switch (a->plat.ops->boot_outcome(a->plat.priv)) {
+		switch (a->plat.ops->boot_outcome(a->plat.priv, why, sizeof(why))) {
 		case PLATFORM_BOOT_UPGRADED:
 			if (t->state == TASK_REBOOTING)
 				task_set_state(a, TASK_VERIFYING_VERSION, NULL);
 			break;
 		case PLATFORM_BOOT_ROLLED_BACK:
-			task_set_state(a, TASK_FAILED,
-				       "the new image did not come up; the camera rolled back to AXIS OS %s",
+			task_set_state(a, TASK_FAILED, "%s; the camera rolled back to AXIS OS %s",
+				       why[0] ? why : "the new image did not come up",
 				       a->ident.os_version);
+			break;
+		case PLATFORM_BOOT_PENDING:
+			/* killed after the camera took the image, before its reboot: wait for it */
+			log_info("task %s: %s; waiting for that reboot", t->task_id, why);
+			t->reboot_deadline = agent_now() + REBOOT_WAIT_S;
+			t->retry_at = t->reboot_deadline;
 			break;
 		case PLATFORM_BOOT_NORMAL:
 			if (t->state == TASK_VERIFYING_VERSION &&

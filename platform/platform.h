@@ -35,7 +35,9 @@ struct platform_settings {
 enum platform_boot_outcome {
 	PLATFORM_BOOT_NORMAL,       /* no upgrade was pending */
 	PLATFORM_BOOT_UPGRADED,     /* booted the new image; uncommitted until platform commit */
-	PLATFORM_BOOT_ROLLED_BACK,  /* the new image did not come up; back on the old one */
+	PLATFORM_BOOT_ROLLED_BACK,  /* back on the old image; why says what happened */
+	PLATFORM_BOOT_PENDING,      /* an accepted image waits for the device's own reboot:
+				     * the agent restarted before it */
 };
 
 /* An image to install, with what the signed task says it is. */
@@ -58,7 +60,8 @@ struct platform_ops {
 	 * PLATFORM_REBOOTS_BY_ITSELF: the device reboots on its own shortly (a camera after
 	 * an accepted upgrade): keep running until it does; -1: failed, with a reason. */
 	int (*reboot)(void *priv, char *reason, size_t reasonsz);
-	enum platform_boot_outcome (*boot_outcome)(void *priv);
+	/* why: for ROLLED_BACK and PENDING, what happened, in words for the cloud. */
+	enum platform_boot_outcome (*boot_outcome)(void *priv, char *why, size_t whysz);
 	/* Makes the running image permanent (after the agent confirmed it works). */
 	int (*commit)(void *priv, char *reason, size_t reasonsz);
 	/* Returns to the previous image (reboots on success). */

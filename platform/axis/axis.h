@@ -3,6 +3,7 @@
  *   vapix.c     HTTP to the camera's local VAPIX host (libcurl easy, basic auth, bounded)
  *   dbus.c      service-account credentials from D-Bus (gio)
  *   devinfo.c   identity from basicdeviceinfo.cgi
+ *   systemready.c  the camera's boot identity from systemready.cgi
  *   firmware.c  upgrade / status / commit / rollback over firmwaremanagement.cgi
  *   license.c   license keys over applications/license.cgi and list.cgi
  *   params.c    the ACAP's parameters over axparameter, else param.cgi
@@ -40,6 +41,7 @@ struct axis {
 	char user[AXIS_CRED_MAX];
 	char password[AXIS_CRED_MAX];
 	enum platform_boot_outcome outcome; /* decided once at open */
+	char outcome_why[PLATFORM_REASON_MAX]; /* for ROLLED_BACK and PENDING */
 	struct glib_loop *glib;           /* NULL without axparameter */
 	struct axparameter *params;       /* NULL: settings through param.cgi */
 };
@@ -88,12 +90,15 @@ void axis_printable(char *out, size_t outsz, const char *s, size_t len);
 int axis_fw_open(struct axis *ax, char *reason, size_t reasonsz); /* decides ax->outcome */
 int axis_install(void *priv, const struct platform_image *img, char *reason, size_t reasonsz);
 int axis_reboot(void *priv, char *reason, size_t reasonsz);
-enum platform_boot_outcome axis_boot_outcome(void *priv);
+enum platform_boot_outcome axis_boot_outcome(void *priv, char *why, size_t whysz);
 int axis_commit(void *priv, char *reason, size_t reasonsz);
 int axis_rollback(void *priv, char *reason, size_t reasonsz);
 
 /* devinfo.c */
 int axis_identity(void *priv, struct platform_identity *out, char *reason, size_t reasonsz);
+/* systemready.c: the camera's bootid (new at every boot) into out. */
+#define AXIS_BOOT_ID_MAX 64
+int axis_boot_id(struct axis *ax, char *out, size_t outsz, char *reason, size_t reasonsz);
 
 /* license.c */
 int axis_license_install(void *priv, const char *app, const void *key, size_t keylen,

@@ -607,10 +607,11 @@ static int sim_reboot(void *priv, char *reason, size_t reasonsz)
 	return boot_commit_state(s, &next, reason, reasonsz);
 }
 
-static enum platform_boot_outcome sim_boot_outcome(void *priv)
+static enum platform_boot_outcome sim_boot_outcome(void *priv, char *why, size_t whysz)
 {
 	const struct sim *s = priv;
 
+	snprintf(why, whysz, "%s", s->boot.reason);
 	return s->boot.outcome;
 }
 

@@ -70,6 +70,21 @@ int cs_version_compare(const char *a, const char *b)
 	return 0;
 }
 
+void cs_new_boot_id(struct camsim *cs)
+{
+	unsigned char r[16];
+
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
+		cs_log("cannot get random bytes: %s", strerror(errno));
+		exit(1);
+	}
+	snprintf(cs->boot_id, sizeof(cs->boot_id),
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", r[0], r[1],
+		 r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14],
+		 r[15]);
+	cs->booted_at = cs_now();
+}
+
 void cs_new_credentials(struct camsim *cs)
 {
 	static const char alphabet[] =
@@ -203,6 +218,7 @@ static void on_booted(evutil_socket_t fd, short what, void *arg)
 
 	cs_boot(cs);
 	cs_new_credentials(cs); /* service accounts do not survive a reboot */
+	cs_new_boot_id(cs);
 	cs->rebooting = 0;
 	cs->reboot_scheduled = 0;
 	cs->reboot_rollback = 0;
@@ -464,6 +480,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	cs_new_credentials(&cs);
+	cs_new_boot_id(&cs);
 	if (dbus && cs_dbus_start(&cs, dbus, err, sizeof(err)) != 0) {
 		cs_log("%s", err);
 		return 1;

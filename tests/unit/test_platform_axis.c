@@ -287,6 +287,13 @@ static int install(struct fixture *f, const char *path)
 	return install_verified_as(f, path, sha, size);
 }
 
+/* What the last boot did; its reason in f->reason. */
+static enum platform_boot_outcome outcome(struct fixture *f)
+{
+	f->reason[0] = '\0';
+	return f->p.ops->boot_outcome(f->p.priv, f->reason, sizeof(f->reason));
+}
+
 /* ---- tests ---- */
 
 static void test_identity(void **state)
@@ -303,7 +310,7 @@ static void test_identity(void **state)
 	assert_string_equal(id.hardware_id, "92F");
 	assert_string_equal(id.arch, "armv7hf");
 	assert_string_equal(id.os_version, OLD_OS);
-	assert_int_equal(f->p.ops->boot_outcome(f->p.priv), PLATFORM_BOOT_NORMAL);
+	assert_int_equal(outcome(f), PLATFORM_BOOT_NORMAL);
 }
 
 static void test_refused_configs(void **state)
@@ -356,7 +363,7 @@ static void test_upgrade_commit(void **state)
 	assert_int_equal(f->p.ops->identity(f->p.priv, &id, f->reason, sizeof(f->reason)), 0);
 	assert_string_equal(id.os_version, "12.0.1");
 	must_open(f); /* the agent's restart */
-	assert_int_equal(f->p.ops->boot_outcome(f->p.priv), PLATFORM_BOOT_UPGRADED);
+	assert_int_equal(outcome(f), PLATFORM_BOOT_UPGRADED);
 	wait_field(f, "committed", "false");
 	wait_field(f, "rollback_armed", "true");
 	assert_int_equal(f->p.ops->commit(f->p.priv, f->reason, sizeof(f->reason)), 0);
@@ -365,7 +372,7 @@ static void test_upgrade_commit(void **state)
 	snprintf(path, sizeof(path), "%s/axis-upgrade.json", f->state);
 	assert_false(fs_exists(path));
 	must_open(f);
-	assert_int_equal(f->p.ops->boot_outcome(f->p.priv), PLATFORM_BOOT_NORMAL);
+	assert_int_equal(outcome(f), PLATFORM_BOOT_NORMAL);
 }
 
 static void test_upgrade_other_spelling(void **state)
@@ -380,7 +387,7 @@ static void test_upgrade_other_spelling(void **state)
 	wait_field(f, "rebooting", "false");
 	must_open(f);
 	/* isCommitted:false must be read, else this would look committed (NORMAL) */
-	assert_int_equal(f->p.ops->boot_outcome(f->p.priv), PLATFORM_BOOT_UPGRADED);
+	assert_int_equal(outcome(f), PLATFORM_BOOT_UPGRADED);
 }
 
 static void test_image_does_not_boot(void **state)
@@ -393,7 +400,27 @@ static void test_image_does_not_boot(void **state)
 	wait_field(f, "boots", "2");
 	wait_field(f, "rebooting", "false");
 	must_open(f);
-	assert_int_equal(f->p.ops->boot_outcome(f->p.priv), PLATFORM_BOOT_ROLLED_BACK);
+	assert_int_equal(outcome(f), PLATFORM_BOOT_ROLLED_BACK);
+	expect_reason(f, "AXIS OS 12.0.1 did not come up (the agent never ran on it)");
+}
+
+/* The agent restarted after the camera took the image and before its reboot: that is
+ * no rollback; the reboot is still to come (the camera's bootid has not changed). */
+static void test_restart_before_reboot_is_pending(void **state)
+{
+	struct fixture *f = *state;
+	const char *extra[] = { "--reboot-delay", "1.5", NULL };
+
+	camsim_start(f, extra);
+	must_open(f);
+	assert_int_equal(install(f, image(f, "12.0.1", "ok")), 0);
+	must_open(f); /* at once: the camera has not rebooted yet */
+	assert_int_equal(outcome(f), PLATFORM_BOOT_PENDING);
+	expect_reason(f, "accepted AXIS OS 12.0.1 and has not rebooted into it yet");
+	wait_field(f, "boots", "2");
+	wait_field(f, "rebooting", "false");
+	must_open(f);
+	assert_int_equal(outcome(f), PLATFORM_BOOT_UPGRADED);
 }
 
 static void test_rollback(void **state)
@@ -422,10 +449,15 @@ static void test_auto_rollback_timer(void **state)
 	must_open(f);
 	assert_int_equal(install(f, image(f, "12.0.1", "ok")), 0);
 	wait_field(f, "active", "12.0.1");
+	wait_field(f, "rebooting", "false");
+	must_open(f); /* the agent ran on the new image, but never reached the cloud */
+	assert_int_equal(outcome(f), PLATFORM_BOOT_UPGRADED);
 	wait_field(f, "active", OLD_OS); /* nobody committed within the "minute" */
 	wait_field(f, "rebooting", "false");
 	must_open(f);
-	assert_int_equal(f->p.ops->boot_outcome(f->p.priv), PLATFORM_BOOT_ROLLED_BACK);
+	assert_int_equal(outcome(f), PLATFORM_BOOT_ROLLED_BACK);
+	expect_reason(f, "AXIS OS 12.0.1 came up, but the cloud was not reached before the "
+			 "camera's rollback timer fired");
 }
 
 static void test_upgrade_errors(void **state)
@@ -656,6 +688,7 @@ int main(void)
 		T(test_upgrade_commit),
 		T(test_upgrade_other_spelling),
 		T(test_image_does_not_boot),
+		T(test_restart_before_reboot_is_pending),
 		T(test_rollback),
 		T(test_auto_rollback_timer),
 		T(test_upgrade_errors),

@@ -143,7 +143,9 @@ static int install(struct fixture *f, const char *image)
 
 static enum platform_boot_outcome outcome(struct fixture *f)
 {
-	return f->p.ops->boot_outcome(f->p.priv);
+	char why[PLATFORM_REASON_MAX];
+
+	return f->p.ops->boot_outcome(f->p.priv, why, sizeof(why));
 }
 
 static void check_boot_json_has(struct fixture *f, const char *needle)
