@@ -96,6 +96,10 @@ int axis_rollback(void *priv, char *reason, size_t reasonsz);
 
 /* devinfo.c */
 int axis_identity(void *priv, struct platform_identity *out, char *reason, size_t reasonsz);
+/* devinfo.c: a string field of a VAPIX JSON reply fit for a platform field: non-empty,
+ * printable, shorter than outsz; -1 (out "") otherwise. */
+int axis_json_field(const struct json_doc *doc, int obj, const char *key, char *out,
+		    size_t outsz);
 /* systemready.c: the camera's bootid (new at every boot) into out. */
 #define AXIS_BOOT_ID_MAX 64
 int axis_boot_id(struct axis *ax, char *out, size_t outsz, char *reason, size_t reasonsz);

@@ -33,17 +33,10 @@ int axis_boot_id(struct axis *ax, char *out, size_t outsz, char *reason, size_t 
 	    axis_json_reply("systemready.cgi", &reply, &doc, 32, sr_codes, &data, reason,
 			    reasonsz) != 0)
 		goto out;
-	if (json_get_string(&doc, data, "bootid", out, outsz) != 0 || !out[0]) {
-		out[0] = '\0';
+	if (axis_json_field(&doc, data, "bootid", out, outsz) != 0) {
 		axis_fail(reason, reasonsz, "systemready.cgi: no usable bootid");
 		goto done;
 	}
-	for (const char *p = out; *p; p++)
-		if ((unsigned char)*p < 0x21 || *p == 0x7f) {
-			out[0] = '\0';
-			axis_fail(reason, reasonsz, "systemready.cgi: bootid is not printable");
-			goto done;
-		}
 	rc = 0;
 done:
 	json_free(&doc);
