@@ -48,8 +48,15 @@ CROSS_MODE := debian
 ifeq ($(origin CC),default)
 CC := $(TRIPLET)-gcc
 endif
-CFLAGS  += -I$(SYSROOT_ABS)/usr/include -I$(SYSROOT_ABS)/usr/include/$(TRIPLET)
-LDFLAGS += -L$(SYSROOT_ABS)/usr/lib/$(TRIPLET) -L$(SYSROOT_ABS)/lib/$(TRIPLET) \
+# Only the sysroot's C library (Debian 11, glibc 2.31) may be seen: Debian's cross gcc would
+# otherwise search /usr/<triplet> (Debian 12, glibc 2.36) before --sysroot, for headers and
+# for crt files and libraries alike. -nostdinc drops its header folders, -B puts the
+# sysroot's crt1.o/crti.o first; gcc keeps only its own headers, crtbegin/crtend and libgcc.
+GCC_INCLUDE := $(shell $(CC) -print-file-name=include)
+CFLAGS  += --sysroot=$(SYSROOT_ABS) -nostdinc -isystem $(GCC_INCLUDE) \
+	   -isystem $(SYSROOT_ABS)/usr/include/$(TRIPLET) -isystem $(SYSROOT_ABS)/usr/include
+LDFLAGS += --sysroot=$(SYSROOT_ABS) -B$(SYSROOT_ABS)/usr/lib/$(TRIPLET)/ \
+	   -L$(SYSROOT_ABS)/usr/lib/$(TRIPLET) -L$(SYSROOT_ABS)/lib/$(TRIPLET) \
 	   -Wl,-rpath-link,$(SYSROOT_ABS)/usr/lib/$(TRIPLET) -Wl,-rpath-link,$(SYSROOT_ABS)/lib/$(TRIPLET)
 # pkg-config (e.g. gio-2.0) reads the target's .pc files; set in the environment of the
 # sub-make so that $(shell pkg-config ...) at parse time sees it too.
