@@ -83,7 +83,7 @@ acap: cross
 acap-check: acap
 	@ARCH=$(ARCH) BUILD=$(BUILD) TRIPLET=$(TRIPLET) SYSROOT=$(SYSROOT_ABS) bash tests/qemu/test_eap.sh
 
-qemu-check: cross
+qemu-check: acap
 	@$(MAKE) --no-print-directory ARCH=host all
 	@ARCH=$(ARCH) BUILD=$(BUILD) TRIPLET=$(TRIPLET) SYSROOT=$(SYSROOT_ABS) \
 		bash tests/qemu/qemu_user_check.sh $(TESTS)
