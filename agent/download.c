@@ -102,7 +102,10 @@ static void verify(struct download *d)
 		finish(d, DOWNLOAD_RETRY, "cannot sync %s: %s", d->path, strerror(errno));
 		return;
 	}
-	sha256_stream_finish_hex(&d->hash, got);
+	if (sha256_stream_finish_hex(&d->hash, got)) {
+		finish(d, DOWNLOAD_RETRY, "cannot compute the SHA-256 of %s", d->path);
+		return;
+	}
 	if (strcmp(got, d->sha256)) {
 		finish(d, DOWNLOAD_FAILED, "SHA-256 mismatch: got %s, expected %s", got, d->sha256);
 		return;
@@ -194,7 +197,6 @@ int download_start(struct http_client *http, const struct download_spec *spec,
 		return -1;
 	}
 	d->fd = -1;
-	sha256_stream_init(&d->hash);
 	d->spec = *spec;
 	d->url = strdup(spec->url);
 	d->bearer = spec->bearer ? strdup(spec->bearer) : NULL;
@@ -204,6 +206,10 @@ int download_start(struct http_client *http, const struct download_spec *spec,
 		goto fail;
 	}
 	memcpy(d->sha256, spec->sha256, sizeof(d->sha256));
+	if (sha256_stream_init(&d->hash)) {
+		snprintf(reason, reasonsz, "out of memory for the SHA-256 of %s", d->url);
+		goto fail;
+	}
 	d->fd = open(d->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (d->fd < 0 || fstat(d->fd, &sb)) {
 		snprintf(reason, reasonsz, "cannot open %s: %s", d->path, strerror(errno));
