@@ -59,7 +59,7 @@ all: $(BUILD)/camagent $(BUILD)/camcloud $(BUILD)/camsim
 
 # Installs missing Debian packages once per checkout (re-run: rm build/.deps-ok).
 deps: $(DEPS_STAMP)
-$(DEPS_STAMP): toolchain/deps.sh
+$(DEPS_STAMP): toolchain/deps.sh toolchain/apt.sh
 	@bash toolchain/deps.sh
 	@mkdir -p build && touch $@
 
