@@ -53,7 +53,7 @@ endif
 
 DEPS_STAMP := build/.deps-ok
 
-.PHONY: all deps check unit integration demo clean fuzz
+.PHONY: all deps check unit integration demo clean fuzz bench-sha256
 .SECONDARY:
 all: $(BUILD)/camagent $(BUILD)/camcloud $(BUILD)/camsim
 
@@ -94,6 +94,13 @@ $(eval $(call unit_test,agent,$(AGENT_OBJ) $(PLATFORM_OBJ)))
 $(eval $(call unit_test,cloud,$(CLOUD_OBJ)))
 # test_platform_axis* run the axis backend against a camsim process.
 $(filter $(BUILD)/tests/test_platform_axis%,$(TESTS)): | $(BUILD)/camsim
+
+# The stream hash's speed in this build's backend (tests/bench/sha256_speed.c).
+$(BUILD)/tests/sha256_speed: $(BUILD)/obj/tests/bench/sha256_speed.o $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
+bench-sha256: $(BUILD)/tests/sha256_speed
+	@echo "sha256 stream ($(HASH)): $$($<)"
 
 check: all $(TESTS)
 	@BUILD=$(BUILD) bash tests/run.sh $(TESTS)
