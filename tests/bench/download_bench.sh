@@ -5,6 +5,7 @@
 #   sha256sum FILE, openssl dgst -sha256    hash only (the file is in the page cache)
 #   curl | tee FILE | openssl dgst -sha256; sync FILE
 #                                           what the agent does, as a shell pipeline
+#   dd bs=256k conv=fsync                   the disk: writing the same size durably
 # The agent's figures are its own log line: transfer time, CPU time of the download, the
 # final fsync and its peak RSS (VmHWM). Prints a table per size; not part of make check.
 # The load average is printed first and last: on a shared machine, figures under load are
@@ -74,12 +75,15 @@ for mib in $SIZES; do
 	hwm=$(field "$line" '.*peak RSS \([0-9]*\) kB.*')
 	read -r sha_s sha_cpu < <("$TIMED" sha256sum "$img")
 	read -r ossl_s ossl_cpu < <("$TIMED" openssl dgst -sha256 "$img")
+	read -r dd_s dd_cpu < <("$TIMED" dd if=/dev/zero of="$OUT" bs=256k count=$((mib * 4)) conv=fsync status=none)
+	rm -f "$OUT"
 	row "camagent download+SHA-256+fsync" "$mib" "$agent_s" "$agent_cpu" \
 		"VmHWM $hwm kB, final fsync $fsync_s s"
 	row "curl -o /dev/null" "$mib" "$curl_s" "$curl_cpu"
 	row "sha256sum" "$mib" "$sha_s" "$sha_cpu"
 	row "openssl dgst -sha256" "$mib" "$ossl_s" "$ossl_cpu"
 	row "curl | tee | openssl dgst; sync" "$mib" "$pipe_s" "$pipe_cpu"
+	row "dd bs=256k conv=fsync" "$mib" "$dd_s" "$dd_cpu"
 	python3 - "$agent_s" "$curl_s" "$sha_s" "$pipe_s" <<'PY'
 import sys
 agent, curl, sha, pipe = map(float, sys.argv[1:])
