@@ -15,13 +15,13 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include "../lib/envelope.h"
 #include "../lib/fsutil.h"
 #include "../lib/json.h"
 #include "../lib/log.h"
+#include "../lib/memstat.h"
 #include "../lib/version.h"
 #include "agent.h"
 #include "api.h"
@@ -369,10 +369,8 @@ static void on_download_done(enum download_outcome outcome, const char *reason, 
 	case DOWNLOAD_DONE:
 		{
 			/* Memory must stay flat whatever the image size: say what it was. */
-			struct rusage ru;
-			long peak_kb = getrusage(RUSAGE_SELF, &ru) ? -1 : ru.ru_maxrss;
 			log_info("task %s: download complete: %s; peak RSS %ld kB", t->task_id, reason,
-				 peak_kb);
+				 memstat_peak_rss_kb());
 		}
 		t->progress = 100;
 		task_set_state(a, TASK_VERIFYING, NULL);
