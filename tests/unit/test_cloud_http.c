@@ -178,16 +178,15 @@ static void sign(struct t *t, struct crypto_key *key, const char *body, char *si
 	assert_int_equal(crypto_sign(key, body, strlen(body), sig, CRYPTO_SIG_B64_MAX), 0);
 }
 
-static int enroll_as(struct t *t, struct crypto_key *key, const char *secret, const char *serial,
-		     const char *model, const char *os, int64_t ts, struct resp *r)
+/* The signed enrollment body of a camera; b must be initialised by the caller. */
+static void enroll_text(struct crypto_key *key, const char *secret, const char *serial,
+			const char *model, const char *os, int64_t ts, const char *nonce,
+			struct buf *b)
 {
-	char pem[CRYPTO_PUBKEY_PEM_MAX], nonce[33], sig[CRYPTO_SIG_B64_MAX];
-	struct buf b;
+	char pem[CRYPTO_PUBKEY_PEM_MAX];
 	struct json_writer w;
 	assert_int_equal(crypto_key_public_pem(key, pem, sizeof(pem)), 0);
-	assert_int_equal(crypto_random_hex(nonce, 16), 0);
-	buf_init(&b, 8192);
-	jw_init(&w, &b);
+	jw_init(&w, b);
 	jw_object_begin(&w);
 	jw_kv_string(&w, "token_secret", secret);
 	jw_kv_string(&w, "serial", serial);
@@ -201,6 +200,16 @@ static int enroll_as(struct t *t, struct crypto_key *key, const char *secret, co
 	jw_kv_string(&w, "nonce", nonce);
 	jw_object_end(&w);
 	assert_int_equal(jw_finish(&w), 0);
+}
+
+static int enroll_as(struct t *t, struct crypto_key *key, const char *secret, const char *serial,
+		     const char *model, const char *os, int64_t ts, struct resp *r)
+{
+	char nonce[33], sig[CRYPTO_SIG_B64_MAX];
+	struct buf b;
+	assert_int_equal(crypto_random_hex(nonce, 16), 0);
+	buf_init(&b, 8192);
+	enroll_text(key, secret, serial, model, os, ts, nonce, &b);
 	sign(t, key, buf_str(&b), sig);
 	int s = call(t, EVHTTP_REQ_POST, "/device/v1/enroll", NULL, sig, buf_str(&b), NULL, r);
 	buf_free(&b);
@@ -1716,6 +1725,89 @@ static void test_task_expiry(void **state)
 	dev_free(&other);
 }
 
+static int64_t token_uses(struct t *t, const char *secret)
+{
+	char sha[CRYPTO_SHA256_HEX_LEN];
+	crypto_sha256_hex(secret, strlen(secret), sha);
+	sqlite3_stmt *st = db_stmt(t->c.db, "SELECT uses FROM enrollment_tokens"
+				   " WHERE secret_sha256 = ?", "s", sha);
+	assert_int_equal(db_step(st), 1);
+	int64_t n = db_col_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* Sends an enrollment body signed by key; returns the status. */
+static int enroll_signed(struct t *t, struct crypto_key *key, const struct buf *b, struct resp *r)
+{
+	char sig[CRYPTO_SIG_B64_MAX];
+	sign(t, key, buf_str(b), sig);
+	return call(t, EVHTTP_REQ_POST, "/device/v1/enroll", NULL, sig, buf_str(b), NULL, r);
+}
+
+static void test_enrollment_replay_refused(void **state)
+{
+	struct t *t = *state;
+	struct resp r;
+	struct buf b;
+	char secret[33], nonce[33], uri[128], id[DB_ID_LEN];
+	struct crypto_key *k;
+
+	assert_int_equal(crypto_key_generate(&k), 0);
+	new_secret(t, ",\"max_uses\":5", secret);
+	assert_int_equal(crypto_random_hex(nonce, 16), 0);
+	buf_init(&b, 8192);
+	enroll_text(k, secret, "S-REPLAY", MODEL, "11.11.73", time(NULL), nonce, &b);
+	assert_int_equal(enroll_signed(t, k, &b, &r), 200);
+	get_str(&r, "device_id", id, sizeof(id));
+	resp_free(&r);
+	assert_int_equal(token_uses(t, secret), 1);
+	/* the same signed body a second time */
+	enroll_signed(t, k, &b, &r);
+	expect_error(&r, 401, "replayed");
+	resp_free(&r);
+	/* the nonce again with another body (another serial) */
+	buf_reset(&b);
+	enroll_text(k, secret, "S-REPLAY2", MODEL, "11.11.73", time(NULL), nonce, &b);
+	enroll_signed(t, k, &b, &r);
+	expect_error(&r, 401, "replayed");
+	resp_free(&r);
+	/* nonces that are not 32 hex digits */
+	static const char *const bad[] = {"n", "0123456789abcdef0123456789abcde",
+					  "0123456789abcdef0123456789abcdef0",
+					  "0123456789ABCDEF0123456789ABCDEF",
+					  "0123456789abcdef0123456789abcdeg"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		buf_reset(&b);
+		enroll_text(k, secret, "S-BADNONCE", MODEL, "11.11.73", time(NULL), bad[i], &b);
+		enroll_signed(t, k, &b, &r);
+		expect_error(&r, 400, "bad_request");
+		resp_free(&r);
+	}
+	assert_int_equal(token_uses(t, secret), 1);
+
+	/* captured, then the admin removes the device: the replay does not bring it back */
+	assert_int_equal(crypto_random_hex(nonce, 16), 0);
+	buf_reset(&b);
+	enroll_text(k, secret, "S-REPLAY", MODEL, "11.11.73", time(NULL), nonce, &b);
+	assert_int_equal(enroll_signed(t, k, &b, &r), 200); /* a retry: no use */
+	resp_free(&r);
+	snprintf(uri, sizeof(uri), "/admin/v1/devices/%s", id);
+	assert_int_equal(call(t, EVHTTP_REQ_DELETE, uri, t->admin, NULL, NULL, NULL, &r), 200);
+	resp_free(&r);
+	enroll_signed(t, k, &b, &r);
+	expect_error(&r, 401, "replayed");
+	resp_free(&r);
+	assert_int_equal(token_uses(t, secret), 1);
+	sqlite3_stmt *st = db_stmt(t->c.db, "SELECT COUNT(*) FROM devices WHERE serial = ?"
+				   " AND removed = 0", "s", "S-REPLAY");
+	assert_int_equal(db_step(st), 1);
+	assert_int_equal(db_col_int(st, 0), 0);
+	sqlite3_finalize(st);
+	buf_free(&b);
+	crypto_key_free(k);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN); /* the 413 test writes to a socket the server closes */
@@ -1737,6 +1829,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_recommended_job, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_windows_and_cancel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_task_expiry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_enrollment_replay_refused, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
