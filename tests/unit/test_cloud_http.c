@@ -1808,6 +1808,83 @@ static void test_enrollment_replay_refused(void **state)
 	crypto_key_free(k);
 }
 
+static void test_report_fields_type_checked(void **state)
+{
+	struct t *t = *state;
+	struct resp r;
+	static const char *const bad[] = {
+		"{}",
+		"{\"os_version\":7}",
+		"{\"os_version\":\"12.0.1\",\"uptime\":\"abc\"}",
+		"{\"os_version\":\"12.0.1\",\"uptime\":-1}",
+		"{\"os_version\":\"12.0.1\",\"free_bytes\":1.5}",
+		"{\"os_version\":\"12.0.1\",\"free_bytes\":true}",
+		"{\"os_version\":\"12.0.1\",\"model\":5}",
+		"{\"os_version\":\"12.0.1\",\"serial\":[]}",
+		"{\"os_version\":\"12.0.1\",\"arch\":{}}",
+		"{\"os_version\":\"12.0.1\",\"agent_version\":1}",
+		"{\"os_version\":\"12.0.1\",\"licenses\":\"none\"}",
+		"{\"os_version\":\"12.0.1\",\"licenses\":[1]}",
+		"{\"os_version\":\"12.0.1\",\"licenses\":[{\"app\":5,\"state\":\"active\","
+		"\"license_id\":\"0123456789abcdef0123456789abcdef\"}]}",
+		"{\"os_version\":\"12.0.1\",\"licenses\":[{\"app\":\"a\",\"state\":\"on\","
+		"\"license_id\":\"0123456789abcdef0123456789abcdef\"}]}",
+		"{\"os_version\":\"12.0.1\",\"licenses\":[{\"app\":\"a\",\"state\":\"active\","
+		"\"license_id\":\"x\"}]}",
+		"{\"os_version\":\"12.0.1\",\"os_version\":\"13.0.0\"}",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		call(t, EVHTTP_REQ_POST, "/device/v1/report", t->access, NULL, bad[i], NULL, &r);
+		if (r.status != 400)
+			fail_msg("%s: %d %s", bad[i], r.status, buf_str(&r.body));
+		expect_error(&r, 400, "bad_request");
+		resp_free(&r);
+	}
+	/* what the agent sends */
+	assert_int_equal(call(t, EVHTTP_REQ_POST, "/device/v1/report", t->access, NULL,
+			      "{\"os_version\":\"12.0.1\",\"model\":\"" MODEL "\",\"serial\":\"S\","
+			      "\"arch\":\"aarch64\",\"agent_version\":\"0.1.0\",\"uptime\":5,"
+			      "\"free_bytes\":1000,\"licenses\":[{\"app\":\"a\",\"state\":\"failed\","
+			      "\"license_id\":\"0123456789abcdef0123456789abcdef\"}]}", NULL, &r), 200);
+	resp_free(&r);
+}
+
+static void test_progress_out_of_range_refused(void **state)
+{
+	struct t *t = *state;
+	struct resp r;
+	char task[DB_ID_LEN], uri[128];
+	struct json_doc d;
+	create_task(t, "", task);
+	report_ok(t, t->access, task, "{\"state\":\"downloading\",\"progress\":30}");
+	static const char *const bad[] = {
+		"{\"state\":\"downloading\",\"progress\":-1}",
+		"{\"state\":\"downloading\",\"progress\":101}",
+		"{\"state\":\"downloading\",\"progress\":50.5}",
+		"{\"state\":\"downloading\",\"progress\":\"50\"}",
+		"{\"state\":\"downloading\",\"progress\":-9223372036854775808}",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		report_as(t, t->access, task, bad[i], &r);
+		expect_error(&r, 400, "bad_request");
+		resp_free(&r);
+	}
+	snprintf(uri, sizeof(uri), "/admin/v1/tasks/%s", task);
+	assert_int_equal(admin_get(t, uri, &r), 200);
+	parse(&r, &d);
+	assert_int_equal(int_of(&d, 0, "progress"), 30);
+	json_free(&d);
+	resp_free(&r);
+	/* a reason is kept only with failed */
+	report_ok(t, t->access, task, "{\"state\":\"verifying\",\"reason\":\"chatty\"}");
+	report_ok(t, t->access, task, "{\"state\":\"failed\",\"reason\":\"disk full\"}");
+	assert_int_equal(admin_get(t, uri, &r), 200);
+	parse(&r, &d);
+	want_str(&d, 0, "reason", "disk full");
+	json_free(&d);
+	resp_free(&r);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN); /* the 413 test writes to a socket the server closes */
@@ -1830,6 +1907,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_windows_and_cancel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_task_expiry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enrollment_replay_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_report_fields_type_checked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_progress_out_of_range_refused, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
