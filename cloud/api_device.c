@@ -163,6 +163,9 @@ static int task_reply(struct cloud *c, sqlite3_stmt *st, const char *device_id, 
 	return rc;
 }
 
+/* The oldest task the device has not reported a state for, unless it is busy with
+ * one it has: one task at a time, and a task that was handed out and acknowledged
+ * is not handed out again (§6). 1 when rp holds it, 0 for none, DB_ERROR. */
 static int task_pending(struct cloud *c, const char *device_id, int64_t now, struct reply *rp)
 {
 	sqlite3_stmt *st = db_stmt(c->db,
@@ -170,12 +173,42 @@ static int task_pending(struct cloud *c, const char *device_id, int64_t now, str
 				   " i.version, i.size, i.sha256, d.serial, t.window_kind, t.window_start,"
 				   " t.window_end, t.window_from, t.window_to FROM tasks t"
 				   " JOIN images i ON i.id = t.image_id JOIN devices d ON d.id = t.device_id"
-				   " WHERE t.device_id = ? AND t.state NOT IN " NOT_FINAL
-				   " AND t.expires_at > ? ORDER BY t.seq LIMIT 1", "si", device_id, now);
+				   " WHERE t.device_id = ? AND t.state = 'pending' AND t.expires_at > ?"
+				   " AND NOT EXISTS (SELECT 1 FROM tasks b WHERE b.device_id = t.device_id"
+				   " AND b.state NOT IN " NOT_FINAL " AND b.state <> 'pending')"
+				   " ORDER BY t.seq LIMIT 1", "si", device_id, now);
 	int r = st ? db_step(st) : DB_ERROR;
 	if (r == 1 && task_reply(c, st, device_id, now, rp) != 0)
 		r = DB_ERROR;
 	sqlite3_finalize(st);
+	return r;
+}
+
+/* {"task": null, "cancelled": [ids]} for the tasks an admin cancelled after the
+ * device had started them, told once: 1 when there were any, 0, DB_ERROR. */
+static int cancel_notice(struct cloud *c, const char *device_id, struct reply *rp)
+{
+	struct db_ids ids = {0};
+	int r = db_ids_collect(c->db, &ids, "SELECT id FROM tasks WHERE device_id = ?"
+			       " AND state = 'cancelled' AND cancel_notice = 1 ORDER BY seq", "s",
+			       device_id);
+	if (r > 0 && db_exec(c->db, "UPDATE tasks SET cancel_notice = 0 WHERE device_id = ?"
+			     " AND cancel_notice = 1", "s", device_id) < 0)
+		r = DB_ERROR;
+	if (r > 0) {
+		struct json_writer *w = reply_json(rp, 200);
+		jw_object_begin(w);
+		jw_key(w, "task");
+		jw_null(w);
+		jw_key(w, "cancelled");
+		jw_array_begin(w);
+		for (size_t i = 0; i < ids.n; i++)
+			jw_string(w, ids.id[i]);
+		jw_array_end(w);
+		jw_object_end(w);
+		r = 1;
+	}
+	db_ids_free(&ids);
 	return r;
 }
 
@@ -201,6 +234,8 @@ static int license_hint(struct cloud *c, const char *device_id, struct reply *rp
 int api_task_answer(struct cloud *c, const char *device_id, int64_t now, struct reply *rp)
 {
 	int r = tasks_expire(c->db, device_id, now) < 0 ? DB_ERROR : 0;
+	if (r == 0)
+		r = cancel_notice(c, device_id, rp);
 	if (r == 0)
 		r = task_pending(c, device_id, now, rp);
 	if (r == 0)
@@ -313,6 +348,12 @@ void api_task_status(struct request *rq, struct reply *rp)
 		return;
 	}
 	if (strcmp(cur, "cancelled") == 0) {
+		/* The device knows now: no "cancelled" notice on its next poll. */
+		if (db_exec(rq->c->db, "UPDATE tasks SET cancel_notice = 0 WHERE id = ?", "s",
+			    rq->arg) < 0) {
+			reply_internal(rp);
+			return;
+		}
 		reply_error(rp, 409, "task_cancelled", "task %s was cancelled by an admin", rq->arg);
 		return;
 	}

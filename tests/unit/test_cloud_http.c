@@ -1885,6 +1885,129 @@ static void test_progress_out_of_range_refused(void **state)
 	resp_free(&r);
 }
 
+static int poll_now(struct t *t, struct resp *r)
+{
+	return call(t, EVHTTP_REQ_GET, "/device/v1/tasks/next?wait=0", t->access, NULL, NULL, NULL,
+		    r);
+}
+
+/* The task_id inside the envelope of a tasks/next reply. */
+static void polled_task_id(struct t *t, struct resp *r, char *id)
+{
+	struct json_doc pd;
+	struct buf payload;
+	open_task(t, r, &pd, &payload);
+	assert_true(json_get_string(&pd, 0, "task_id", id, DB_ID_LEN) >= 0);
+	json_free(&pd);
+	buf_free(&payload);
+}
+
+static void test_task_not_returned_after_a_state_report(void **state)
+{
+	struct t *t = *state;
+	struct resp r;
+	char a[DB_ID_LEN], b[DB_ID_LEN], got[DB_ID_LEN];
+	create_task(t, "", a);
+	assert_int_equal(poll_now(t, &r), 200);
+	polled_task_id(t, &r, got);
+	assert_string_equal(got, a);
+	resp_free(&r);
+	report_ok(t, t->access, a, "{\"state\":\"received\"}");
+	assert_int_equal(poll_now(t, &r), 204); /* acknowledged: not handed out again */
+	resp_free(&r);
+	/* a later task waits while the device works on the first */
+	create_task(t, ",\"allow_downgrade\":true", b);
+	assert_int_equal(poll_now(t, &r), 204);
+	resp_free(&r);
+	report_ok(t, t->access, a, "{\"state\":\"succeeded\",\"os_version\":\"12.0.1\"}");
+	assert_int_equal(poll_now(t, &r), 200);
+	polled_task_id(t, &r, got);
+	assert_string_equal(got, b);
+	resp_free(&r);
+}
+
+/* Starts a held poll and lets the server take it over. */
+static struct evhttp_connection *hold_poll(struct t *t, struct resp *held)
+{
+	struct evhttp_connection *conn = start(t, EVHTTP_REQ_GET, "/device/v1/tasks/next?wait=60",
+					       t->access, NULL, NULL, NULL, held);
+	for (int i = 0; i < 20; i++)
+		event_base_loop(t->c.base, EVLOOP_NONBLOCK);
+	assert_false(held->done);
+	return conn;
+}
+
+static void test_cancel_reaches_a_device_waiting_for_its_window(void **state)
+{
+	struct t *t = *state;
+	struct resp r, held;
+	struct json_doc d;
+	char a[DB_ID_LEN], b[DB_ID_LEN], job[DB_ID_LEN], got[DB_ID_LEN], body[512], uri[128];
+	int64_t now = time(NULL);
+
+	snprintf(body, sizeof(body), ",\"window\":{\"kind\":\"utc\",\"start\":%lld,\"end\":%lld}",
+		 (long long)(now + 3600), (long long)(now + 7200));
+	create_task(t, body, a);
+	assert_int_equal(poll_now(t, &r), 200);
+	resp_free(&r);
+	report_ok(t, t->access, a, "{\"state\":\"received\"}");
+	report_ok(t, t->access, a, "{\"state\":\"downloading\",\"progress\":100}");
+	report_ok(t, t->access, a, "{\"state\":\"waiting_window\"}");
+	create_task(t, ",\"allow_downgrade\":true", b); /* waits behind a */
+
+	struct evhttp_connection *conn = hold_poll(t, &held);
+	struct timeval t0, t1;
+	gettimeofday(&t0, NULL);
+	snprintf(uri, sizeof(uri), "/admin/v1/tasks/%s/cancel", a);
+	assert_int_equal(admin_post(t, uri, NULL, &r), 200);
+	resp_free(&r);
+	run_until(t, &held);
+	gettimeofday(&t1, NULL);
+	evhttp_connection_free(conn);
+	assert_true((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_usec - t0.tv_usec) / 1000 < 1000);
+	assert_int_equal(held.status, 200);
+	parse(&held, &d);
+	assert_true(json_tok_is_null(&d, json_find(&d, 0, "task")));
+	int ids = json_find(&d, 0, "cancelled");
+	assert_int_equal(json_array_len(&d, ids), 1);
+	assert_int_equal(json_tok_string(&d, json_array_at(&d, ids, 0), got, sizeof(got)), 0);
+	assert_string_equal(got, a);
+	json_free(&d);
+	resp_free(&held);
+	/* told once; the later task comes next */
+	assert_int_equal(poll_now(t, &r), 200);
+	polled_task_id(t, &r, got);
+	assert_string_equal(got, b);
+	resp_free(&r);
+	report_as(t, t->access, a, "{\"state\":\"waiting_window\"}", &r);
+	expect_error(&r, 409, "task_cancelled");
+	resp_free(&r);
+
+	/* a job cancel wakes the waiting device too; a task never started gets no notice */
+	report_ok(t, t->access, b, "{\"state\":\"waiting_window\"}");
+	snprintf(uri, sizeof(uri), "/admin/v1/tasks/%s", b);
+	assert_int_equal(admin_get(t, uri, &r), 200);
+	parse(&r, &d);
+	assert_true(json_get_string(&d, 0, "job_id", job, sizeof(job)) >= 0);
+	json_free(&d);
+	resp_free(&r);
+	conn = hold_poll(t, &held);
+	snprintf(uri, sizeof(uri), "/admin/v1/jobs/%s/cancel", job);
+	assert_int_equal(admin_post(t, uri, NULL, &r), 200);
+	resp_free(&r);
+	run_until(t, &held);
+	evhttp_connection_free(conn);
+	assert_int_equal(held.status, 200);
+	assert_non_null(strstr(buf_str(&held.body), b));
+	resp_free(&held);
+	create_task(t, "", a);
+	snprintf(uri, sizeof(uri), "/admin/v1/tasks/%s/cancel", a);
+	assert_int_equal(admin_post(t, uri, NULL, &r), 200);
+	resp_free(&r);
+	assert_int_equal(poll_now(t, &r), 204);
+	resp_free(&r);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN); /* the 413 test writes to a socket the server closes */
@@ -1909,6 +2032,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_enrollment_replay_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_report_fields_type_checked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_progress_out_of_range_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_task_not_returned_after_a_state_report, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_cancel_reaches_a_device_waiting_for_its_window,
+						setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
