@@ -7,6 +7,9 @@
  * (moves, re-enrollment rules, folder deletion, listings, device details) and upgrade
  * jobs (folder-wide wake-up, skips, recommended images, update windows with
  * waiting_window and cancel, lazy task expiry). */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -15,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,6 +28,7 @@
 #include <event2/http.h>
 
 #include "../../cloud/db.h"
+#include "../../cloud/gate.h"
 #include "../../cloud/server.h"
 #include "../../lib/crypto.h"
 #include "../../lib/envelope.h"
@@ -380,7 +385,10 @@ static void test_errors_and_admin_auth(void **state)
 	expect_error(&r, 404, "not_found");
 	resp_free(&r);
 	call(t, EVHTTP_REQ_DELETE, "/admin/v1/orgs", t->admin, NULL, NULL, NULL, &r);
-	assert_int_equal(r.status, 405);
+	expect_error(&r, 405, "method_not_allowed");
+	resp_free(&r);
+	call(t, EVHTTP_REQ_PATCH, "/admin/v1/orgs", t->admin, NULL, NULL, NULL, &r);
+	expect_error(&r, 405, "method_not_allowed");
 	resp_free(&r);
 	admin_post(t, "/admin/v1/orgs", "{\"name\":", &r);
 	expect_error(&r, 400, "bad_request");
@@ -405,7 +413,7 @@ static void test_errors_and_admin_auth(void **state)
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Length", "70000");
 	assert_int_equal(evhttp_make_request(conn, req, EVHTTP_REQ_POST, "/admin/v1/orgs"), 0);
 	run_until(t, &r);
-	assert_int_equal(r.status, 413);
+	expect_error(&r, 413, "too_large");
 	resp_free(&r);
 	evhttp_connection_free(conn);
 
@@ -2008,6 +2016,104 @@ static void test_cancel_reaches_a_device_waiting_for_its_window(void **state)
 	resp_free(&r);
 }
 
+/* Sends raw bytes on a new connection and collects the answer until the server
+ * closes it (or 5 s pass), running the server's loop meanwhile. */
+static void raw_exchange(struct t *t, const char *req, size_t len, struct buf *out)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)t->port)};
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(send(fd, req, len, 0), (ssize_t)len);
+	buf_reset(out);
+	time_t deadline = time(NULL) + 5;
+	while (time(NULL) < deadline) {
+		event_base_loop(t->c.base, EVLOOP_NONBLOCK);
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		if (poll(&p, 1, 10) <= 0)
+			continue;
+		char chunk[4096];
+		ssize_t n = recv(fd, chunk, sizeof(chunk), 0);
+		if (n <= 0)
+			break;
+		assert_int_equal(buf_append(out, chunk, (size_t)n), 0);
+	}
+	close(fd);
+}
+
+/* The status line's code and the JSON error code of a raw answer. */
+static void expect_raw_error(const struct buf *b, int status, const char *code)
+{
+	const char *body = strstr(buf_str(b), "\r\n\r\n");
+	char want[64];
+	snprintf(want, sizeof(want), "HTTP/1.1 %d ", status);
+	if (strncmp(buf_str(b), want, strlen(want)) != 0 || !body)
+		fail_msg("want %d, got: %.200s", status, buf_str(b));
+	snprintf(want, sizeof(want), "{\"error\":{\"code\":\"%s\",", code);
+	if (strncmp(body + 4, want, strlen(want)) != 0)
+		fail_msg("want code %s, got: %.200s", code, body + 4);
+}
+
+static void test_ambiguous_or_oversized_http_refused_with_json(void **state)
+{
+	struct t *t = *state;
+	struct buf b;
+	char big[GATE_HEAD_MAX + 256];
+	static const struct {
+		const char *req;
+		int status;
+		const char *code;
+	} cases[] = {
+		{"POST /admin/v1/orgs HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 5"
+		 "\r\n\r\nhello", 400, "bad_request"},
+		{"POST /admin/v1/orgs HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\ncontent-length: 6"
+		 "\r\n\r\nhello!", 400, "bad_request"},
+		{"POST /admin/v1/orgs HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding:"
+		 " chunked\r\n\r\nhello", 400, "bad_request"},
+		{"POST /admin/v1/orgs HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+		 "5\r\nhello\r\n0\r\n\r\n", 501, "not_implemented"},
+		{"POST /admin/v1/orgs HTTP/1.1\r\nHost: x\r\nContent-Length: 70000\r\n\r\n", 413,
+		 "too_large"},
+		{"POST /admin/v1/orgs HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999999"
+		 "\r\n\r\n", 413, "too_large"},
+		{"POST /admin/v1/orgs HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n", 400,
+		 "bad_request"},
+		{"GET /nope HTTP/1.1\r\nHost: x\nX: y\r\n\r\n", 400, "bad_request"},
+		{"GET /nope HTTP/1.1\nHost: x\n\n", 400, "bad_request"},
+		{"GET /nope HTTP/1.1\r\nHost : x\r\n\r\n", 400, "bad_request"},
+		{"GET /nope HTTP/1.1\r\n folded\r\n\r\n", 400, "bad_request"},
+		{"GET /nope HTTP/2.0\r\n\r\n", 400, "bad_request"},
+		{"GET nope HTTP/1.1\r\n\r\n", 400, "bad_request"},
+		{"GET /nope HTTP/1.1\r\n" GATE_HEADER ": busy\r\n\r\n", 400, "bad_request"},
+		{"BREW /nope HTTP/1.1\r\nHost: x\r\n\r\n", 501, "not_implemented"},
+		{"PUT /admin/v1/orgs HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 405,
+		 "method_not_allowed"},
+		{"GET /nope HTTP/1.0\r\n\r\n", 404, "not_found"},
+	};
+	buf_init(&b, 1 << 20);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		raw_exchange(t, cases[i].req, strlen(cases[i].req), &b);
+		expect_raw_error(&b, cases[i].status, cases[i].code);
+	}
+	/* an oversized request line, oversized headers */
+	memset(big, 'a', sizeof(big));
+	memcpy(big, "GET /", 5);
+	memcpy(big + GATE_LINE_MAX + 10, " HTTP/1.1\r\n\r\n", 13);
+	raw_exchange(t, big, GATE_LINE_MAX + 23, &b);
+	expect_raw_error(&b, 414, "too_large");
+	memset(big, 'a', sizeof(big));
+	memcpy(big, "GET / HTTP/1.1\r\nX-Big: ", 23);
+	memcpy(big + GATE_HEAD_MAX + 100, "\r\n\r\n", 4);
+	raw_exchange(t, big, GATE_HEAD_MAX + 104, &b);
+	expect_raw_error(&b, 431, "too_large");
+	/* a request that asks to close gets its whole answer, then the close */
+	raw_exchange(t, "GET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 50, &b);
+	expect_raw_error(&b, 404, "not_found");
+	assert_non_null(strstr(buf_str(&b), "\"no such resource\"}}\n"));
+	buf_free(&b);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN); /* the 413 test writes to a socket the server closes */
@@ -2035,6 +2141,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_task_not_returned_after_a_state_report, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_cancel_reaches_a_device_waiting_for_its_window,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ambiguous_or_oversized_http_refused_with_json,
 						setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
