@@ -15,6 +15,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <event2/buffer.h>
+#include <event2/listener.h>
 
 #include "../lib/log.h"
 
@@ -69,6 +70,8 @@ struct gate {
 	struct gate_limits lim;
 	struct gate_conn *head, *tail;
 	size_t count;
+	struct evconnlistener *listener; /* paused while nothing can make room */
+	int paused;
 	struct source *sources[SOURCE_BUCKETS];
 };
 
@@ -107,6 +110,11 @@ void gate_free(struct gate *g)
 		}
 	}
 	free(g);
+}
+
+void gate_watch_listener(struct gate *g, struct evconnlistener *lev)
+{
+	g->listener = lev;
 }
 
 size_t gate_count(const struct gate *g)
@@ -194,9 +202,13 @@ static void source_release(struct gate *g, struct source *s)
 
 /* ---- closing and refusing ---- */
 
+/* Deadlines get up to a second of spread, so that connections opened together (a
+ * flood) do not all time out in one loop pass while a real client waits. */
 static void timer_set(struct gate_conn *c, enum gate_timer kind, int seconds)
 {
-	struct timeval tv = {.tv_sec = seconds, .tv_usec = 0};
+	uintptr_t spread = ((uintptr_t)c >> 4) * 2654435761u;
+	struct timeval tv = {.tv_sec = seconds,
+			     .tv_usec = seconds ? (suseconds_t)(spread % 1000000) : 0};
 	c->timer_kind = kind;
 	if (kind == TIMER_NONE)
 		evtimer_del(c->timer);
@@ -204,15 +216,16 @@ static void timer_set(struct gate_conn *c, enum gate_timer kind, int seconds)
 		evtimer_add(c->timer, &tv);
 }
 
-/* Has evhttp close the connection (as if the peer had gone), after this callback. */
-static void gate_close(struct gate_conn *c)
+/* Has evhttp close the connection as if the peer had gone: from the loop (inside
+ * this connection's own callbacks), or at once (from outside them: c is freed). */
+static void gate_close(struct gate_conn *c, int at_once)
 {
 	if (c->closing)
 		return;
 	c->closing = 1;
 	timer_set(c, TIMER_NONE, 0);
 	bufferevent_trigger_event(c->filter, BEV_EVENT_EOF | BEV_EVENT_READING,
-				  BEV_TRIG_DEFER_CALLBACKS);
+				  at_once ? 0 : BEV_TRIG_DEFER_CALLBACKS);
 }
 
 /* Puts a marked request in front of evhttp instead of whatever the client sent. */
@@ -232,17 +245,23 @@ static void refuse_now(struct gate_conn *c, const char *marker)
 	bufferevent_trigger(c->filter, EV_READ, BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
 }
 
-/* Makes room under max_conns: closes the oldest connection that evhttp is reading
- * from (a head or body still coming, or idle between requests). A request being
- * answered (a held long poll, a download) is never cut. */
-static void make_room(struct gate *g, const struct gate_conn *newcomer)
+/* Makes room under max_conns, while a connection is being accepted (so that accept
+ * never meets the descriptor limit): closes the oldest connection that evhttp is
+ * reading from (a head or body still coming, or idle between requests). A request
+ * being answered (a held long poll, a download) is never cut. */
+static void make_room(struct gate *g)
 {
 	for (struct gate_conn *o = g->head; o; o = o->next) {
-		if (o == newcomer || o->closing || !(bufferevent_get_enabled(o->filter) & EV_READ))
+		if (o->closing || !(bufferevent_get_enabled(o->filter) & EV_READ))
 			continue;
 		log_debug("gate: %zu connections, closing the oldest unfinished one", g->count);
-		gate_close(o);
+		gate_close(o, 1);
 		return;
+	}
+	/* All busy or already closing: accept no more until one of them is gone. */
+	if (g->listener && !g->paused && evconnlistener_disable(g->listener) == 0) {
+		g->paused = 1;
+		log_debug("gate: %zu connections, none to close: not accepting for now", g->count);
 	}
 }
 
@@ -482,12 +501,8 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	switch (kind) {
 	case TIMER_START: /* evhttp has set the socket by now */
 		c->src = source_of(g, bufferevent_getfd(c->filter));
-		if (c->src && ++c->src->count > g->lim.per_source) {
+		if (c->src && ++c->src->count > g->lim.per_source)
 			refuse_now(c, "busy");
-			return;
-		}
-		if (g->count > (size_t)g->lim.max_conns)
-			make_room(g, c);
 		break;
 	case TIMER_HEAD:
 		if (c->state == GATE_HEAD && (bufferevent_get_enabled(c->filter) & EV_READ))
@@ -495,7 +510,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 		break;
 	case TIMER_BODY:
 		if (c->state == GATE_BODY)
-			gate_close(c); /* evhttp has the head already: no reply fits any more */
+			gate_close(c, 0); /* evhttp has the head already: no reply fits any more */
 		break;
 	case TIMER_NONE:
 		break;
@@ -521,7 +536,7 @@ static void on_sent(struct evbuffer *buf, const struct evbuffer_cb_info *info, v
 	if (c->close_after && info->n_deleted > 0 && evbuffer_get_length(buf) == 0 &&
 	    evbuffer_get_length(bufferevent_get_output(c->filter)) == 0 &&
 	    (bufferevent_get_enabled(c->filter) & EV_READ))
-		gate_close(c);
+		gate_close(c, 0);
 }
 
 static void on_flush(evutil_socket_t fd, short what, void *arg)
@@ -533,8 +548,11 @@ static void on_flush(evutil_socket_t fd, short what, void *arg)
 static void conn_free(void *arg)
 {
 	struct gate_conn *c = arg;
+	struct gate *g = c->g;
 	list_unlink(c);
-	c->g->count--;
+	if (--g->count < (size_t)g->lim.max_conns && g->paused && g->listener &&
+	    evconnlistener_enable(g->listener) == 0)
+		g->paused = 0;
 	source_release(c->g, c->src);
 	event_free(c->timer);
 	event_free(c->flush);
@@ -544,6 +562,8 @@ static void conn_free(void *arg)
 struct bufferevent *gate_bevcb(struct event_base *base, void *arg)
 {
 	struct gate *g = arg;
+	if (g->count >= (size_t)g->lim.max_conns)
+		make_room(g);
 	struct gate_conn *c = calloc(1, sizeof(*c));
 	struct bufferevent *sock = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
 	if (!c || !sock || !(c->timer = evtimer_new(base, on_timer, c)) ||

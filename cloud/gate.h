@@ -34,6 +34,9 @@ struct gate *gate_new(struct event_base *base, const struct gate_limits *lim);
 void gate_free(struct gate *g);
 /* The evhttp_set_bevcb callback; arg is the gate. */
 struct bufferevent *gate_bevcb(struct event_base *base, void *arg);
+struct evconnlistener;
+/* Lets the gate pause lev while every connection is busy at max_conns (NULL: stop). */
+void gate_watch_listener(struct gate *g, struct evconnlistener *lev);
 /* Connections open now. */
 size_t gate_count(const struct gate *g);
 

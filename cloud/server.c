@@ -111,28 +111,35 @@ static int parse_listen(const char *s, char *host, size_t hostsz, unsigned *port
 
 #define ACCEPT_PAUSE_MS 100
 #define LISTEN_BACKLOG 1024
-#define FD_RESERVE 64 /* descriptors kept for the database, files and artifacts */
+/* Descriptors kept out of the connection cap: the database, files, artifacts, and
+ * connections already closed whose descriptor libevent releases a moment later. */
+#define FD_RESERVE_MIN 64
+#define FD_RESERVE_SHARE 4 /* a quarter of the limit */
+
+static void on_accept_resume(evutil_socket_t fd, short what, void *arg)
+{
+	evconnlistener_enable(arg);
+}
 
 /* Out of descriptors, accept() fails while the listener stays readable: instead of
- * spinning on it, stop accepting for a moment and keep serving what is open. */
+ * spinning on it, stop accepting for a moment and keep serving what is open.
+ * (The callback's argument is evhttp's, so it works from the listener alone.) */
 static void on_accept_error(struct evconnlistener *lev, void *arg)
 {
-	struct cloud *c = arg;
 	int err = EVUTIL_SOCKET_ERROR();
 	struct timeval tv = {0, ACCEPT_PAUSE_MS * 1000};
 	if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM) {
 		log_warn("server: accept: %s", strerror(err));
 		return;
 	}
-	evconnlistener_disable(lev);
-	evtimer_add(c->accept_pause, &tv);
+	if (evconnlistener_disable(lev) != 0 ||
+	    event_base_once(evconnlistener_get_base(lev), -1, EV_TIMEOUT, on_accept_resume, lev,
+			    &tv) != 0) {
+		evconnlistener_enable(lev);
+		log_error("server: cannot pause accepting: %s", strerror(err));
+		return;
+	}
 	log_debug("server: accept: %s; pausing %d ms", strerror(err), ACCEPT_PAUSE_MS);
-}
-
-static void on_accept_resume(evutil_socket_t fd, short what, void *arg)
-{
-	struct cloud *c = arg;
-	evconnlistener_enable(c->listener);
 }
 
 /* Listens on our own evconnlistener (for its error callback) and serves it with evhttp. */
@@ -170,6 +177,7 @@ static int listen_http(struct cloud *c, const char *listen)
 		return -1;
 	}
 	evconnlistener_set_error_cb(c->listener, on_accept_error);
+	gate_watch_listener(c->gate, c->listener);
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 	if (getsockname(evhttp_bound_socket_get_fd(bs), (struct sockaddr *)&ss, &len) != 0) {
@@ -196,7 +204,10 @@ static int conns_max(void)
 	struct rlimit rl;
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
 		return 65536;
-	return rl.rlim_cur > 2 * FD_RESERVE ? (int)rl.rlim_cur - FD_RESERVE : FD_RESERVE;
+	rlim_t reserve = rl.rlim_cur / FD_RESERVE_SHARE;
+	if (reserve < FD_RESERVE_MIN)
+		reserve = FD_RESERVE_MIN;
+	return rl.rlim_cur > 2 * reserve ? (int)(rl.rlim_cur - reserve) : FD_RESERVE_MIN;
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -246,8 +257,7 @@ int cloud_open(struct cloud *c, const struct serve_options *opt)
 	c->http = c->base ? evhttp_new(c->base) : NULL;
 	c->lp = longpoll_new(c, api_task_wake_answer);
 	c->gate = c->base ? gate_new(c->base, &lim) : NULL;
-	c->accept_pause = c->base ? evtimer_new(c->base, on_accept_resume, c) : NULL;
-	if (!c->http || !c->lp || !c->gate || !c->accept_pause) {
+	if (!c->http || !c->lp || !c->gate) {
 		log_error("server: out of memory");
 		return -1;
 	}
@@ -288,11 +298,11 @@ int cloud_open(struct cloud *c, const struct serve_options *opt)
 void cloud_close(struct cloud *c)
 {
 	longpoll_free(c->lp); /* before evhttp_free, see longpoll.h */
+	if (c->gate)
+		gate_watch_listener(c->gate, NULL); /* evhttp_free frees it before the connections */
 	if (c->http)
 		evhttp_free(c->http); /* frees the listener and the connections */
 	gate_free(c->gate);
-	if (c->accept_pause)
-		event_free(c->accept_pause);
 	if (c->sig_term)
 		event_free(c->sig_term);
 	if (c->sig_int)

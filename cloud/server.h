@@ -42,8 +42,7 @@ struct cloud {
 	struct signer signer;
 	struct longpoll *lp;
 	struct gate *gate;
-	struct evconnlistener *listener;
-	struct event *accept_pause; /* re-enables the listener after running out of fds */
+	struct evconnlistener *listener; /* owned by evhttp once bound */
 	uint8_t admin_sha[32];  /* SHA-256 of the admin token; the token itself is not kept */
 	char data_dir[PATH_MAX];
 	char base_url[CLOUD_URL_MAX];
