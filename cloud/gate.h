@@ -30,7 +30,8 @@ struct gate_limits {
 struct gate;
 
 struct gate *gate_new(struct event_base *base, const struct gate_limits *lim);
-/* Call after evhttp_free (which frees the connections and with them their state). */
+/* Call after event_base_free: evhttp_free frees the connections, some of them only
+ * in deferred callbacks that the base runs when it is freed. */
 void gate_free(struct gate *g);
 /* The evhttp_set_bevcb callback; arg is the gate. */
 struct bufferevent *gate_bevcb(struct event_base *base, void *arg);

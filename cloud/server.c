@@ -302,13 +302,13 @@ void cloud_close(struct cloud *c)
 		gate_watch_listener(c->gate, NULL); /* evhttp_free frees it before the connections */
 	if (c->http)
 		evhttp_free(c->http); /* frees the listener and the connections */
-	gate_free(c->gate);
 	if (c->sig_term)
 		event_free(c->sig_term);
 	if (c->sig_int)
 		event_free(c->sig_int);
 	if (c->base)
-		event_base_free(c->base);
+		event_base_free(c->base); /* runs the last deferred connection frees */
+	gate_free(c->gate);
 	db_close(c->db);
 	signer_free(&c->signer);
 	memset(c->admin_sha, 0, sizeof(c->admin_sha));
