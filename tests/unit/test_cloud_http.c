@@ -6,7 +6,9 @@
  * with a request still held (leaks show up under ASan); the organization model
  * (moves, re-enrollment rules, folder deletion, listings, device details) and upgrade
  * jobs (folder-wide wake-up, skips, recommended images, update windows with
- * waiting_window and cancel, lazy task expiry). */
+ * waiting_window and cancel, lazy task expiry); the wire contract's fine print
+ * (enrollment replay, report field types, progress range, one task at a time, a
+ * cancel reaching a waiting device) and hostile HTTP refused with JSON errors. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
