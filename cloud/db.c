@@ -95,6 +95,8 @@ static const char *const migrations[] = {
 	" SELECT id, image_id, 'device', device_id, allow_downgrade, created_at, expires_at, seq"
 	" FROM tasks;"
 	"UPDATE tasks SET job_id = id;",
+	/* 1: a device that had started a task the admin cancelled is still to be told */
+	"ALTER TABLE tasks ADD COLUMN cancel_notice INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -245,3 +245,11 @@ void job_window_read(sqlite3_stmt *st, int col, struct task_window *w)
 	    db_col_str(st, col + 4, w->to, sizeof(w->to)) != 0)
 		w->kind = WINDOW_NONE; /* never written by us: treat as no window */
 }
+
+int task_cancel_tx(sqlite3 *db, const char *task_id, const char *from, const char *reason,
+		   int64_t now)
+{
+	return db_exec(db, "UPDATE tasks SET state = 'cancelled', reason = ?, updated_at = ?,"
+		       " cancel_notice = ? WHERE id = ? AND state = ?", "siiss", reason, now,
+		       (int64_t)(strcmp(from, "pending") != 0), task_id, from) == 1 ? 0 : -1;
+}
