@@ -23,6 +23,8 @@ PKG_CONFIG ?= pkg-config
 GIO_CFLAGS := $(shell $(PKG_CONFIG) --cflags gio-2.0 2>/dev/null)
 GIO_LIBS   := $(shell $(PKG_CONFIG) --libs gio-2.0 2>/dev/null)
 LIBS     += $(GIO_LIBS)
+# camcloud signs and verifies through OpenSSL's libcrypto (cloud/ecdsa_openssl.c); the agent does not.
+CLOUD_LIBS := -lcrypto
 
 LIB_SRC      := $(wildcard lib/*.c)
 PLATFORM_SRC := $(wildcard platform/*.c platform/sim/*.c platform/axis/*.c)
@@ -59,7 +61,7 @@ $(BUILD)/camagent: $(BUILD)/obj/agent/main.o $(AGENT_OBJ) $(PLATFORM_OBJ) $(LIB_
 	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
 
 $(BUILD)/camcloud: $(BUILD)/obj/cloud/main.o $(CLOUD_OBJ) $(LIB_OBJ)
-	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
+	$(CC) $(LDFLAGS) $^ $(LIBS) $(CLOUD_LIBS) -o $@
 
 # The VAPIX camera simulator the axis platform is tested against (tests/camsim/).
 $(BUILD)/obj/platform/axis/%.o $(BUILD)/obj/tests/camsim/%.o: CFLAGS += $(GIO_CFLAGS)
@@ -70,12 +72,12 @@ $(BUILD)/camsim: $(CAMSIM_OBJ) $(LIB_OBJ)
 define unit_test
 $(BUILD)/tests/test_$(1)_%: $(BUILD)/obj/tests/unit/test_$(1)_%.o $(2) $(LIB_OBJ)
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(LDFLAGS) $$^ $$(LIBS) -lcmocka -o $$@
+	$$(CC) $$(LDFLAGS) $$^ $$(LIBS) $(3) -lcmocka -o $$@
 endef
 $(eval $(call unit_test,lib,))
 $(eval $(call unit_test,platform,$(PLATFORM_OBJ)))
 $(eval $(call unit_test,agent,$(AGENT_OBJ) $(PLATFORM_OBJ)))
-$(eval $(call unit_test,cloud,$(CLOUD_OBJ)))
+$(eval $(call unit_test,cloud,$(CLOUD_OBJ),$(CLOUD_LIBS)))
 # test_platform_axis* run the axis backend against a camsim process.
 $(filter $(BUILD)/tests/test_platform_axis%,$(TESTS)): | $(BUILD)/camsim
 

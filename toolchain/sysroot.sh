@@ -14,7 +14,7 @@ arch_vars "$ARCH"
 S=${2:-$ROOT/build/sysroot-$ARCH}
 
 # What the build links against (keep in step with the Makefile's LIBS and pkg-config names).
-DEV_PACKAGES="libcurl4-openssl-dev libmbedtls-dev libevent-dev libsqlite3-dev libcmocka-dev
+DEV_PACKAGES="libcurl4-openssl-dev libmbedtls-dev libevent-dev libsqlite3-dev libcmocka-dev libssl-dev
 libglib2.0-dev"
 ALL_PACKAGES="libjsmn-dev" # Architecture: all (header only)
 # Never taken from Debian's target packages: the cross compiler brings libc, libgcc and
