@@ -2,7 +2,9 @@
  * P-256 key, enroll, authenticate and hold a task long poll exactly as
  * docs/protocol.md says, spread over several loopback source addresses; then one
  * folder-wide job is created through the admin API and every device's wake-up is
- * timed. Prints enrollment rate, camcloud's RSS and CPU (from /proc), the trigger
+ * timed. Enrollment and auth run a window of requests over that many keep-alive
+ * connections (camcloud closes connections idle for 60 s, and a phase of 10,000
+ * takes longer); each held poll has a connection of its own, as a device would. Prints enrollment rate, camcloud's RSS and CPU (from /proc), the trigger
  * latency p50/p99/max and how long the admin's request took. Loopback only, bounded
  * in count and time; not a test (tests/bench/fleet/run.sh sets it up). */
 #include <errno.h>
@@ -30,6 +32,8 @@
 #define POLL_WAIT_S 300
 #define SETTLE_TICK_MS 200
 #define SETTLE_QUIET_TICKS 5 /* camcloud's CPU time unchanged this long: all polls held */
+#define POLLS_PER_TICK 500   /* new poll connections per loop turn: a connect storm of */
+#define POLL_TICK_MS 10      /* 10,000 overflows the listen backlog and costs SYN retries */
 
 enum phase { PHASE_ENROLL, PHASE_AUTH, PHASE_HOLD, PHASE_JOB };
 
@@ -43,7 +47,8 @@ struct device {
 	char enroll_sig[CRYPTO_SIG_B64_MAX];
 	char device_id[FIELD_MAX];
 	char bearer[TOKEN_MAX];
-	struct evhttp_connection *conn;
+	struct evhttp_connection *conn; /* while a request of ours is on it */
+	size_t slot;                    /* of the window, in enroll and auth */
 	double woke_at; /* monotonic seconds; 0 until the held poll is answered */
 	int poll_status;
 	int task_ok;    /* the answer carried a task envelope */
@@ -65,6 +70,10 @@ struct fleet {
 	char secret[FIELD_MAX];
 	char admin_token[TOKEN_MAX];
 	struct device *dev;
+	struct evhttp_connection **slot_conn; /* the window's connections */
+	size_t *free_slot, n_free;
+	struct event *poll_tick;
+	size_t polls_sent;
 	enum phase phase;
 	size_t next, inflight, done, failed;
 	/* settle detection */
@@ -170,8 +179,11 @@ static void start_device(struct device *d);
 static void pump(struct fleet *f)
 {
 	while (f->inflight < f->o.concurrency && f->next < f->o.n) {
+		struct device *d = &f->dev[f->next++];
 		f->inflight++;
-		start_device(&f->dev[f->next++]);
+		d->slot = f->free_slot[--f->n_free];
+		d->conn = f->slot_conn[d->slot];
+		start_device(d);
 	}
 	if (f->done == f->o.n)
 		event_base_loopbreak(f->base);
@@ -185,6 +197,8 @@ static void finished(struct device *d, int ok, int status, const char *what)
 			fprintf(stderr, "fleet: device %zu: %s failed (HTTP %d)\n", d->index, what,
 				status);
 	}
+	f->free_slot[f->n_free++] = d->slot;
+	d->conn = NULL;
 	f->inflight--;
 	f->done++;
 	pump(f);
@@ -233,7 +247,6 @@ static void start_device(struct device *d)
 {
 	struct fleet *f = d->f;
 	if (f->phase == PHASE_ENROLL) {
-		d->conn = connection(f, d->index);
 		send_request(f, d->conn, EVHTTP_REQ_POST, "/device/v1/enroll", &d->enroll_body,
 			     d->enroll_sig, NULL, on_enrolled, d);
 		return;
@@ -314,7 +327,7 @@ static void on_settle_tick(evutil_socket_t fd, short what, void *arg)
 	struct proc_sample s;
 	if (proc_read((pid_t)f->o.pid, &s) != 0)
 		die("camcloud is gone");
-	if (s.cpu_s == f->last_cpu && s.open_fds >= (long)f->o.n)
+	if (s.cpu_s == f->last_cpu && f->polls_sent == f->o.n && s.open_fds >= (long)f->o.n)
 		f->quiet_ticks++;
 	else
 		f->quiet_ticks = 0;
@@ -323,23 +336,38 @@ static void on_settle_tick(evutil_socket_t fd, short what, void *arg)
 		event_base_loopbreak(f->base);
 }
 
-/* Every device sends its long poll; returns when camcloud has gone quiet holding them. */
+static void on_poll_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct fleet *f = arg;
+	char path[64];
+	snprintf(path, sizeof(path), "/device/v1/tasks/next?wait=%d", POLL_WAIT_S);
+	for (size_t k = 0; k < POLLS_PER_TICK && f->polls_sent < f->o.n; k++) {
+		struct device *d = &f->dev[f->polls_sent++];
+		d->conn = connection(f, d->index);
+		send_request(f, d->conn, EVHTTP_REQ_GET, path, NULL, NULL, d->bearer, on_poll, d);
+	}
+	if (f->polls_sent == f->o.n)
+		event_del(f->poll_tick);
+}
+
+/* Every device sends its long poll on a connection of its own; returns when camcloud
+ * has gone quiet holding them. */
 static double hold_all(struct fleet *f)
 {
-	char path[64];
 	double t0 = now_s();
 	f->phase = PHASE_HOLD;
-	snprintf(path, sizeof(path), "/device/v1/tasks/next?wait=%d", POLL_WAIT_S);
-	for (size_t i = 0; i < f->o.n; i++)
-		send_request(f, f->dev[i].conn, EVHTTP_REQ_GET, path, NULL, NULL, f->dev[i].bearer,
-			     on_poll, &f->dev[i]);
+	struct timeval pace = {0, POLL_TICK_MS * 1000};
+	f->poll_tick = event_new(f->base, -1, EV_PERSIST, on_poll_tick, f);
+	if (!f->poll_tick || event_add(f->poll_tick, &pace) != 0)
+		die("cannot arm a timer");
 	struct timeval tick = {0, SETTLE_TICK_MS * 1000};
 	f->settle = event_new(f->base, -1, EV_PERSIST, on_settle_tick, f);
 	if (!f->settle || event_add(f->settle, &tick) != 0)
 		die("cannot arm a timer");
 	event_base_dispatch(f->base);
 	event_free(f->settle);
-	f->settle = NULL;
+	event_free(f->poll_tick);
+	f->settle = f->poll_tick = NULL;
 	if (f->timed_out || f->failed)
 		die("devices could not hold their polls");
 	return now_s() - t0 - SETTLE_QUIET_TICKS * SETTLE_TICK_MS / 1000.0;
@@ -482,7 +510,7 @@ static void raise_file_limit(size_t n)
 	rl.rlim_cur = rl.rlim_max;
 	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
 		die("setrlimit");
-	if (rl.rlim_cur != RLIM_INFINITY && n + 64 > rl.rlim_cur) {
+	if (rl.rlim_cur != RLIM_INFINITY && n + 128 > rl.rlim_cur) {
 		fprintf(stderr, "fleet: %zu devices need more than the file limit %ju\n", n,
 			(uintmax_t)rl.rlim_cur);
 		exit(1);
@@ -527,7 +555,7 @@ static void parse_args(struct options *o, int argc, char **argv)
 	}
 	if (argc % 2 == 0 || !o->url || o->pid <= 0 || !o->token || !o->admin_token_file ||
 	    !o->image || !o->folder || o->n < 1 || o->n > 100000 || o->concurrency < 1 ||
-	    o->sources < 1 || o->sources > 250 || o->deadline_s < 1)
+	    o->concurrency > 4096 || o->sources < 1 || o->sources > 250 || o->deadline_s < 1)
 		usage();
 }
 
@@ -535,6 +563,7 @@ int main(int argc, char **argv)
 {
 	struct fleet f;
 	memset(&f, 0, sizeof(f));
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	parse_args(&f.o, argc, argv);
 	parse_url(&f);
 	token_secret(&f);
@@ -542,8 +571,14 @@ int main(int argc, char **argv)
 	raise_file_limit(f.o.n);
 	f.base = event_base_new();
 	f.dev = calloc(f.o.n, sizeof(*f.dev));
-	if (!f.base || !f.dev)
+	f.slot_conn = calloc(f.o.concurrency, sizeof(*f.slot_conn));
+	f.free_slot = calloc(f.o.concurrency, sizeof(*f.free_slot));
+	if (!f.base || !f.dev || !f.slot_conn || !f.free_slot)
 		die("no memory");
+	for (size_t i = 0; i < f.o.concurrency; i++) {
+		f.slot_conn[i] = connection(&f, i);
+		f.free_slot[f.n_free++] = i;
+	}
 	f.deadline = evtimer_new(f.base, on_deadline, &f);
 	struct timeval dl = {f.o.deadline_s, 0};
 	if (!f.deadline || evtimer_add(f.deadline, &dl) != 0)
@@ -585,10 +620,14 @@ int main(int argc, char **argv)
 		crypto_key_free(f.dev[i].key);
 		buf_free(&f.dev[i].enroll_body);
 	}
+	for (size_t i = 0; i < f.o.concurrency; i++)
+		evhttp_connection_free(f.slot_conn[i]);
 	if (f.admin)
 		evhttp_connection_free(f.admin);
 	event_free(f.deadline);
 	event_base_free(f.base);
 	free(f.dev);
+	free(f.slot_conn);
+	free(f.free_slot);
 	return rc;
 }
