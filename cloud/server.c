@@ -18,6 +18,7 @@
 #include "api.h"
 #include "db.h"
 #include "longpoll.h"
+#include "wake.h"
 #include "router.h"
 
 #define ADMIN_TOKEN_BYTES 32
@@ -208,6 +209,7 @@ int cloud_open(struct cloud *c, const struct serve_options *opt)
 
 void cloud_close(struct cloud *c)
 {
+	wake_free(c->wake);
 	longpoll_free(c->lp); /* before evhttp_free, see longpoll.h */
 	if (c->http)
 		evhttp_free(c->http);

@@ -17,6 +17,7 @@
 #define CLOUD_HEADERS_MAX (16 * 1024)
 
 struct longpoll;
+struct wake;
 
 struct serve_options {
 	const char *data_dir;   /* required */
@@ -34,6 +35,7 @@ struct cloud {
 	sqlite3 *db;
 	struct signer signer;
 	struct longpoll *lp;
+	struct wake *wake;      /* sliced wake-ups of whole jobs (wake.h), made on first use */
 	uint8_t admin_sha[32];  /* SHA-256 of the admin token; the token itself is not kept */
 	char data_dir[PATH_MAX];
 	char base_url[CLOUD_URL_MAX];
