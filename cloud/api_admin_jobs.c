@@ -270,7 +270,7 @@ void admin_job_create(struct request *rq, struct reply *rp)
 		goto out;
 	}
 	/* Every affected device's held poll gets its task now, not at its next poll. */
-	wake_devices(rq->c, &woken); /* in slices, after this reply */
+	wake_devices(rq->c, &woken, rq->ev); /* in slices, after this reply */
 	job_reply(rq, rp, id);
 out:
 	db_ids_free(&ids);

@@ -3,6 +3,7 @@
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 
 #include "../lib/log.h"
@@ -66,8 +67,12 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	continue_later(w);
 }
 
-void wake_devices(struct cloud *c, const struct db_ids *ids)
+void wake_devices(struct cloud *c, const struct db_ids *ids, struct evhttp_request *first)
 {
+	struct evhttp_connection *conn = first ? evhttp_request_get_connection(first) : NULL;
+	struct bufferevent *bev = conn ? evhttp_connection_get_bufferevent(conn) : NULL;
+	if (bev && bufferevent_set_max_single_write(bev, WAKE_FIRST_WRITE_MAX) != 0)
+		log_warn("wake: cannot raise the write size of the admin's connection");
 	struct wake *w = wake_get(c);
 	size_t i = 0;
 	while (w && i < ids->n && db_ids_add(&w->queue, ids->id[i]) == 0)

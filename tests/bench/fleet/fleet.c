@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -30,6 +31,7 @@
 #define TOKEN_MAX 256
 #define FIELD_MAX 128
 #define POLL_WAIT_S 300
+#define ADMIN_READ_MAX (4 * 1024 * 1024)
 #define SETTLE_TICK_MS 200
 #define SETTLE_QUIET_TICKS 5 /* camcloud's CPU time unchanged this long: all polls held */
 #define POLLS_PER_TICK 500   /* new poll connections per loop turn: a connect storm of */
@@ -396,6 +398,10 @@ static void create_job(struct fleet *f)
 		die("job body too large");
 	f->phase = PHASE_JOB;
 	f->admin = connection(f, (size_t)-1);
+	/* the reply lists every task: read it in large pieces, not 16 KiB per turn */
+	struct bufferevent *bev = evhttp_connection_get_bufferevent(f->admin);
+	if (!bev || bufferevent_set_max_single_read(bev, ADMIN_READ_MAX) != 0)
+		die("cannot size the admin connection's reads");
 	f->job_at = now_s();
 	send_request(f, f->admin, EVHTTP_REQ_POST, "/admin/v1/jobs", &body, NULL, f->admin_token,
 		     on_job_created, f);
