@@ -34,8 +34,10 @@
 #define ADMIN_READ_MAX (4 * 1024 * 1024)
 #define SETTLE_TICK_MS 200
 #define SETTLE_QUIET_TICKS 5 /* camcloud's CPU time unchanged this long: all polls held */
-#define POLLS_PER_TICK 500   /* new poll connections per loop turn: a connect storm of */
+#define POLLS_PER_TICK 200   /* new poll connections per loop turn: a connect storm of */
 #define POLL_TICK_MS 10      /* 10,000 overflows the listen backlog and costs SYN retries */
+#define POLL_RETRY_MS 200    /* a poll whose connection failed is sent again, as an agent */
+#define POLL_RETRIES_MAX 20  /* would (with backoff); this many times at most */
 
 enum phase { PHASE_ENROLL, PHASE_AUTH, PHASE_HOLD, PHASE_JOB };
 
@@ -54,6 +56,7 @@ struct device {
 	double woke_at; /* monotonic seconds; 0 until the held poll is answered */
 	int poll_status;
 	int task_ok;    /* the answer carried a task envelope */
+	int retries;    /* of the poll, after a failed connection */
 };
 
 struct options {
@@ -75,7 +78,7 @@ struct fleet {
 	struct evhttp_connection **slot_conn; /* the window's connections */
 	size_t *free_slot, n_free;
 	struct event *poll_tick;
-	size_t polls_sent;
+	size_t polls_sent, poll_retries;
 	enum phase phase;
 	size_t next, inflight, done, failed;
 	/* settle detection */
@@ -224,12 +227,31 @@ static void on_authed(struct evhttp_request *rq, void *arg)
 	finished(d, ok, status, "auth");
 }
 
+static void send_poll(struct device *d);
+
+static void on_poll_retry(evutil_socket_t fd, short what, void *arg)
+{
+	struct device *d = arg;
+	evhttp_connection_free(d->conn);
+	send_poll(d);
+}
+
 static void on_poll(struct evhttp_request *rq, void *arg)
 {
 	struct device *d = arg;
 	struct fleet *f = d->f;
+	int status = rq ? evhttp_request_get_response_code(rq) : 0;
+	struct timeval later = {0, POLL_RETRY_MS * 1000};
+	if (status == 0 && f->phase == PHASE_HOLD && d->retries < POLL_RETRIES_MAX) {
+		/* not from the callback: libevent still uses the connection here */
+		d->retries++;
+		f->poll_retries++;
+		if (event_base_once(f->base, -1, EV_TIMEOUT, on_poll_retry, d, &later) != 0)
+			die("cannot arm a timer");
+		return;
+	}
 	d->woke_at = now_s();
-	d->poll_status = rq ? evhttp_request_get_response_code(rq) : 0;
+	d->poll_status = status;
 	d->task_ok = d->poll_status == 200 && reply_has_task(rq);
 	if (f->phase != PHASE_JOB && f->failed++ < 5)
 		fprintf(stderr, "fleet: device %zu: poll answered before the job (HTTP %d)\n",
@@ -338,16 +360,19 @@ static void on_settle_tick(evutil_socket_t fd, short what, void *arg)
 		event_base_loopbreak(f->base);
 }
 
+static void send_poll(struct device *d)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/device/v1/tasks/next?wait=%d", POLL_WAIT_S);
+	d->conn = connection(d->f, d->index);
+	send_request(d->f, d->conn, EVHTTP_REQ_GET, path, NULL, NULL, d->bearer, on_poll, d);
+}
+
 static void on_poll_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct fleet *f = arg;
-	char path[64];
-	snprintf(path, sizeof(path), "/device/v1/tasks/next?wait=%d", POLL_WAIT_S);
-	for (size_t k = 0; k < POLLS_PER_TICK && f->polls_sent < f->o.n; k++) {
-		struct device *d = &f->dev[f->polls_sent++];
-		d->conn = connection(f, d->index);
-		send_request(f, d->conn, EVHTTP_REQ_GET, path, NULL, NULL, d->bearer, on_poll, d);
-	}
+	for (size_t k = 0; k < POLLS_PER_TICK && f->polls_sent < f->o.n; k++)
+		send_poll(&f->dev[f->polls_sent++]);
 	if (f->polls_sent == f->o.n)
 		event_del(f->poll_tick);
 }
@@ -609,7 +634,8 @@ int main(int argc, char **argv)
 	       " camcloud CPU %.2f s\n", f.o.n, ta, (double)f.o.n / ta, s2.cpu_s - s1.cpu_s);
 	double th = hold_all(&f);
 	sample(&f, &s3);
-	printf("held polls: %zu sent and held in %.2f s\n", f.o.n, th);
+	printf("held polls: %zu sent and held in %.2f s (%zu sent again after a failed connection)\n",
+	       f.o.n, th, f.poll_retries);
 	print_proc(&f, "holding", &s3);
 	printf("camcloud RSS per held poll: %.1f kB\n",
 	       (double)(s3.rss_kb - s0.rss_kb) / (double)f.o.n);
