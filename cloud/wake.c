@@ -42,11 +42,18 @@ static struct wake *wake_get(struct cloud *c)
 	return w;
 }
 
-/* Wakes up to limit queued devices; empties the queue once all are woken. */
+/* Wakes up to limit queued devices; empties the queue once all are woken. The slice
+ * runs in one transaction: its few hundred lookups share one lock instead of taking
+ * and dropping it per statement. An answer that fails is a 500 for that device
+ * alone; a failed commit loses only "license hint sent" marks (sent again later). */
 static void wake_some(struct wake *w, size_t limit)
 {
+	sqlite3 *db = w->c->db;
+	int tx = db_begin(db) == 0;
 	for (size_t k = 0; k < limit && w->next < w->queue.n; k++, w->next++)
 		longpoll_wake(w->c->lp, w->queue.id[w->next]);
+	if (tx && db_commit(db) != 0)
+		db_rollback(db);
 	if (w->next == w->queue.n)
 		w->queue.n = w->next = 0; /* keeps the allocation for the next job */
 }
