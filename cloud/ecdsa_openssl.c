@@ -1,6 +1,7 @@
-/* ecdsa_openssl: sign and verify with libcrypto (see ecdsa_openssl.h). One
- * EVP_MD_CTX per key is kept and re-initialised per message, which saves an
- * allocation per signature; the key itself is never copied out. */
+/* ecdsa_openssl: sign and verify with libcrypto (see ecdsa_openssl.h). Signing
+ * keeps one EVP_PKEY_CTX, initialised once, and signs the SHA-256 of each message
+ * with it: re-initialising a digest-sign context per message (a provider fetch
+ * each time) cost as much as the signature. The key is never copied out. */
 #include "ecdsa_openssl.h"
 
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/sha.h>
 
 #include "../lib/crypto.h"
 
@@ -16,7 +18,8 @@
 
 struct ossl_key {
 	EVP_PKEY *pkey;
-	EVP_MD_CTX *md;
+	EVP_PKEY_CTX *sign; /* made at the first signature */
+	EVP_MD_CTX *md;     /* for verifying */
 };
 
 static int is_p256(EVP_PKEY *pkey)
@@ -71,6 +74,7 @@ void ossl_key_free(struct ossl_key *key)
 	if (!key)
 		return;
 	EVP_MD_CTX_free(key->md);
+	EVP_PKEY_CTX_free(key->sign);
 	EVP_PKEY_free(key->pkey); /* clears the private scalar */
 	free(key);
 }
@@ -78,11 +82,20 @@ void ossl_key_free(struct ossl_key *key)
 int ossl_sign(struct ossl_key *key, const void *msg, size_t len, char *sig_b64,
 	      size_t sig_b64sz)
 {
-	unsigned char sig[SIG_DER_MAX];
+	unsigned char sig[SIG_DER_MAX], hash[SHA256_DIGEST_LENGTH];
 	size_t sig_len = sizeof(sig);
-	if (!key || EVP_MD_CTX_reset(key->md) != 1 ||
-	    EVP_DigestSignInit(key->md, NULL, EVP_sha256(), NULL, key->pkey) != 1 ||
-	    EVP_DigestSign(key->md, sig, &sig_len, msg, len) != 1)
+	if (!key)
+		return -1;
+	if (!key->sign) {
+		key->sign = EVP_PKEY_CTX_new(key->pkey, NULL);
+		if (!key->sign || EVP_PKEY_sign_init(key->sign) != 1) {
+			EVP_PKEY_CTX_free(key->sign);
+			key->sign = NULL;
+			return -1;
+		}
+	}
+	SHA256(msg, len, hash);
+	if (EVP_PKEY_sign(key->sign, sig, &sig_len, hash, sizeof(hash)) != 1)
 		return -1;
 	return base64_encode(sig, sig_len, sig_b64, sig_b64sz) < 0 ? -1 : 0;
 }
