@@ -3,6 +3,7 @@
 # Starts camcloud on loopback in a temporary directory with the file limit raised to the
 # hard limit, makes an organization, a folder, an enrollment token for N devices and an
 # image, runs the load generator (built by build.sh) and stops camcloud. Not a test.
+# LOG_LEVEL=debug also prints camcloud's own time for the job create request.
 set -eu
 ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
 BUILD=${1:-$ROOT/build/host}
@@ -21,7 +22,7 @@ cleanup() {
 trap cleanup EXIT
 
 "$CAMCLOUD" serve --data "$WORK/cloud" --listen 127.0.0.1:0 --url-file "$WORK/url" \
-	--log-level warn 2>"$WORK/cloud.log" &
+	--log-level "${LOG_LEVEL:-warn}" 2>"$WORK/cloud.log" &
 CLOUD_PID=$!
 for _ in $(seq 100); do [ -s "$WORK/url" ] && break; sleep 0.05; done
 [ -s "$WORK/url" ] || { cat "$WORK/cloud.log" >&2; exit 1; }
@@ -37,5 +38,6 @@ echo "camcloud $(cc --version 2>/dev/null || true) pid $CLOUD_PID, file limit $(
 rc=0
 "$FLEET" --url "$(cat "$WORK/url")" --pid "$CLOUD_PID" --token "$TOKEN" \
 	--admin-token-file "$WORK/cloud/admin.token" --image "$IMAGE" --folder "$FOLDER" -n "$N" "$@" || rc=$?
-grep -m5 -i "error" "$WORK/cloud.log" >&2 || true
+grep -m5 "ERROR" "$WORK/cloud.log" >&2 || true
+grep -m1 "POST /admin/v1/jobs ->" "$WORK/cloud.log" | sed 's/.*http: /camcloud: /' || true
 exit $rc
