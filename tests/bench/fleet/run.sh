@@ -4,13 +4,14 @@
 # hard limit, makes an organization, a folder, an enrollment token for N devices and an
 # image, runs the load generator (built by build.sh) and stops camcloud. Not a test.
 # LOG_LEVEL=debug also prints camcloud's own time for the job create request.
+# FLEET=PATH runs an already built generator (say, one built with sanitizers).
 set -eu
 ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
 BUILD=${1:-$ROOT/build/host}
 N=${2:-1000}
 shift $(($# < 2 ? $# : 2))
 CAMCLOUD=$BUILD/camcloud
-FLEET=$("$ROOT/tests/bench/fleet/build.sh" "$BUILD")
+FLEET=${FLEET:-$("$ROOT/tests/bench/fleet/build.sh" "$BUILD")}
 ulimit -n "$(ulimit -Hn)"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/fleet-bench.XXXXXX")
