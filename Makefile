@@ -30,6 +30,8 @@ PKG_CONFIG ?= pkg-config
 GIO_CFLAGS := $(shell $(PKG_CONFIG) --cflags gio-2.0 2>/dev/null)
 GIO_LIBS   := $(shell $(PKG_CONFIG) --libs gio-2.0 2>/dev/null)
 LIBS     += $(GIO_LIBS)
+# camcloud signs and verifies through OpenSSL's libcrypto (cloud/ecdsa_openssl.c); the agent does not.
+CLOUD_LIBS := -lcrypto
 
 # One streaming SHA-256 backend is linked; both build, and make check tests both.
 SHA256_BACKENDS := lib/sha256_openssl.c lib/sha256_mbedtls.c
@@ -75,7 +77,7 @@ $(BUILD)/camagent: $(BUILD)/obj/agent/main.o $(AGENT_OBJ) $(PLATFORM_OBJ) $(LIB_
 	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
 
 $(BUILD)/camcloud: $(BUILD)/obj/cloud/main.o $(CLOUD_OBJ) $(LIB_OBJ)
-	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
+	$(CC) $(LDFLAGS) $^ $(LIBS) $(CLOUD_LIBS) -o $@
 
 # The VAPIX camera simulator the axis platform is tested against (tests/camsim/).
 $(BUILD)/obj/platform/axis/%.o $(BUILD)/obj/tests/camsim/%.o: CFLAGS += $(GIO_CFLAGS)
@@ -86,7 +88,7 @@ $(BUILD)/camsim: $(CAMSIM_OBJ) $(LIB_OBJ)
 define unit_test
 $(BUILD)/tests/test_$(1)_%: $(BUILD)/obj/tests/unit/test_$(1)_%.o $(2) $(LIB_OBJ)
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(LDFLAGS) $$^ $$(LIBS) -lcmocka -o $$@
+	$$(CC) $$(LDFLAGS) $$^ $$(LIBS) $(3) -lcmocka -o $$@
 endef
 $(eval $(call unit_test,lib,))
 $(BUILD)/tests/test_lib_sha256_mbedtls: $(BUILD)/obj/tests/unit/test_lib_sha256.o \
@@ -95,7 +97,7 @@ $(BUILD)/tests/test_lib_sha256_mbedtls: $(BUILD)/obj/tests/unit/test_lib_sha256.
 	$(CC) $(LDFLAGS) $^ $(filter-out -lcrypto,$(LIBS)) -lcmocka -o $@
 $(eval $(call unit_test,platform,$(PLATFORM_OBJ)))
 $(eval $(call unit_test,agent,$(AGENT_OBJ) $(PLATFORM_OBJ)))
-$(eval $(call unit_test,cloud,$(CLOUD_OBJ)))
+$(eval $(call unit_test,cloud,$(CLOUD_OBJ),$(CLOUD_LIBS)))
 # test_platform_axis* run the axis backend against a camsim process.
 $(filter $(BUILD)/tests/test_platform_axis%,$(TESTS)): | $(BUILD)/camsim
 

@@ -10,6 +10,7 @@
 #include "api.h"
 #include "jobs.h"
 #include "longpoll.h"
+#include "wake.h"
 #include "payload.h"
 
 /* Every state a task can be in, in order, for the counts of `job list`. */
@@ -270,8 +271,7 @@ void admin_job_create(struct request *rq, struct reply *rp)
 		goto out;
 	}
 	/* Every affected device's held poll gets its task now, not at its next poll. */
-	for (size_t i = 0; i < woken.n; i++)
-		longpoll_wake(rq->c->lp, woken.id[i]);
+	wake_devices(rq->c, &woken, rq->ev); /* in slices, after this reply */
 	job_reply(rq, rp, id);
 out:
 	db_ids_free(&ids);

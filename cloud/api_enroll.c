@@ -33,7 +33,7 @@ static int signature_header(struct request *rq, struct reply *rp, char *sig, siz
 static int verify_body(struct request *rq, struct reply *rp, const struct crypto_key *key,
 		       const char *sig)
 {
-	if (crypto_verify(key, buf_str(&rq->body), rq->body.len, sig) != 0) {
+	if (signature_verify(key, buf_str(&rq->body), rq->body.len, sig) != 0) {
 		reply_error(rp, 401, "unauthorized", "bad signature");
 		return -1;
 	}

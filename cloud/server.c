@@ -22,6 +22,7 @@
 #include "db.h"
 #include "gate.h"
 #include "longpoll.h"
+#include "wake.h"
 #include "router.h"
 
 #define ADMIN_TOKEN_BYTES 32
@@ -297,6 +298,7 @@ int cloud_open(struct cloud *c, const struct serve_options *opt)
 
 void cloud_close(struct cloud *c)
 {
+	wake_free(c->wake);
 	longpoll_free(c->lp); /* before evhttp_free, see longpoll.h */
 	if (c->gate)
 		gate_watch_listener(c->gate, NULL); /* evhttp_free frees it before the connections */

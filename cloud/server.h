@@ -19,6 +19,7 @@
 struct longpoll;
 struct gate;
 struct evconnlistener;
+struct wake;
 
 struct serve_options {
 	const char *data_dir;   /* required */
@@ -43,6 +44,7 @@ struct cloud {
 	struct longpoll *lp;
 	struct gate *gate;
 	struct evconnlistener *listener; /* owned by evhttp once bound */
+	struct wake *wake;      /* sliced wake-ups of whole jobs (wake.h), made on first use */
 	uint8_t admin_sha[32];  /* SHA-256 of the admin token; the token itself is not kept */
 	char data_dir[PATH_MAX];
 	char base_url[CLOUD_URL_MAX];

@@ -329,6 +329,19 @@ int crypto_key_public_pem(const struct crypto_key *key, char *out, size_t outsz)
 	return 0;
 }
 
+int crypto_key_public_point(const struct crypto_key *key, uint8_t out[CRYPTO_PUBKEY_POINT_LEN])
+{
+	size_t olen = 0;
+	if (!key || !is_p256(&key->pk))
+		return -1;
+	const mbedtls_ecp_keypair *ec = mbedtls_pk_ec(key->pk);
+	if (mbedtls_ecp_point_write_binary(&ec->grp, &ec->Q, MBEDTLS_ECP_PF_UNCOMPRESSED, &olen, out,
+					   CRYPTO_PUBKEY_POINT_LEN) ||
+	    olen != CRYPTO_PUBKEY_POINT_LEN)
+		return -1;
+	return 0;
+}
+
 int crypto_key_from_public_pem(struct crypto_key **out, const char *pem)
 {
 	struct crypto_key *k = key_new();

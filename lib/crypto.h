@@ -41,6 +41,10 @@ __attribute__((warn_unused_result)) int crypto_key_load_or_create(struct crypto_
 								   const char *path, int *created);
 __attribute__((warn_unused_result)) int crypto_key_public_pem(const struct crypto_key *key,
 							       char *out, size_t outsz);
+/* The public point, uncompressed (0x04 || X || Y), for another backend to import. */
+#define CRYPTO_PUBKEY_POINT_LEN 65
+__attribute__((warn_unused_result)) int crypto_key_public_point(
+	const struct crypto_key *key, uint8_t out[CRYPTO_PUBKEY_POINT_LEN]);
 /* Accepts only an EC P-256 public key. */
 __attribute__((warn_unused_result)) int crypto_key_from_public_pem(struct crypto_key **out,
 								    const char *pem);

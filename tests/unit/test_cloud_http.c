@@ -32,6 +32,7 @@
 #include "../../cloud/db.h"
 #include "../../cloud/gate.h"
 #include "../../cloud/server.h"
+#include "../../cloud/wake.h"
 #include "../../lib/crypto.h"
 #include "../../lib/envelope.h"
 #include "../../lib/fsutil.h"
@@ -2116,6 +2117,52 @@ static void test_ambiguous_or_oversized_http_refused_with_json(void **state)
 	buf_free(&b);
 }
 
+/* A job for more devices than one wake-up slice: every held poll is answered, each
+ * with its own task, over several turns of the loop, and nothing stays queued. */
+static void test_big_folder_job_wakes_in_slices(void **state)
+{
+	enum { N = 2 * WAKE_SLICE + 1 };
+	struct t *t = *state;
+	struct dev *d = calloc(N, sizeof(*d));
+	struct resp *held = calloc(N, sizeof(*held));
+	struct evhttp_connection **conns = calloc(N, sizeof(*conns));
+	struct resp r;
+	struct json_doc doc, pd;
+	struct buf payload;
+	char site[DB_ID_LEN], serial[32], body[256], got[DB_ID_LEN];
+	assert_non_null(d);
+	assert_non_null(held);
+	assert_non_null(conns);
+
+	new_folder(t, t->org, NULL, "Big site", site);
+	for (int i = 0; i < N; i++) {
+		snprintf(serial, sizeof(serial), "S-BIG%04d", i);
+		dev_enroll(t, &d[i], site, serial, MODEL, "11.11.73");
+		conns[i] = poll_hold(t, d[i].access, &held[i]);
+	}
+	snprintf(body, sizeof(body), "{\"image_id\":\"%s\",\"folder_id\":\"%s\"}", t->image, site);
+	assert_int_equal(admin_post(t, "/admin/v1/jobs", body, &r), 200);
+	parse(&r, &doc);
+	assert_int_equal(json_array_len(&doc, json_find(&doc, 0, "tasks")), N);
+	json_free(&doc);
+	resp_free(&r);
+	for (int i = 0; i < N; i++) {
+		run_until(t, &held[i]);
+		open_task(t, &held[i], &pd, &payload);
+		assert_true(json_get_string(&pd, 0, "device_id", got, sizeof(got)) >= 0);
+		assert_string_equal(got, d[i].id);
+		json_free(&pd);
+		buf_free(&payload);
+		resp_free(&held[i]);
+		evhttp_connection_free(conns[i]);
+		dev_free(&d[i]);
+	}
+	assert_int_equal(wake_pending(t->c.wake), 0);
+	free(d);
+	free(held);
+	free(conns);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN); /* the 413 test writes to a socket the server closes */
@@ -2146,6 +2193,7 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ambiguous_or_oversized_http_refused_with_json,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_big_folder_job_wakes_in_slices, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
