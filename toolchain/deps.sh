@@ -6,7 +6,8 @@ set -eu
 PACKAGES="build-essential pkg-config clang curl ca-certificates python3
 libcurl4-openssl-dev libmbedtls-dev libjsmn-dev libevent-dev libsqlite3-dev libcmocka-dev
 sqlite3 xxd openssl procps libclang-rt-14-dev
-libglib2.0-dev libglib2.0-bin dbus chromium"
+libglib2.0-dev libglib2.0-bin dbus chromium
+valgrind"
 
 missing=""
 for p in $PACKAGES; do
