@@ -18,9 +18,13 @@ mkdir -p "$OBJ"
 cd "$ROOT" || exit 1
 
 CFLAGS="-std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer-no-link,address,undefined
-	-fno-sanitize-recover=all -DCAMAGENT_VERSION=\"fuzz\" $(pkg-config --cflags gio-2.0)"
+	-fno-sanitize-recover=all -Wall -Wextra -Werror -Wno-unused-parameter
+	-DCAMAGENT_VERSION=\"fuzz\" $(pkg-config --cflags gio-2.0)"
 LIBS="-lcurl -levent -lmbedtls -lmbedx509 -lmbedcrypto -lsqlite3 -lcrypto
 	$(pkg-config --libs gio-2.0)"
+
+# Objects built with other flags are not reused.
+[ "$(cat "$OBJ/.cflags" 2>/dev/null)" = "$CFLAGS" ] || { rm -rf "$OBJ" && mkdir -p "$OBJ" && echo "$CFLAGS" >"$OBJ/.cflags"; }
 
 # The sources of each set, relative to the repository root.
 set_sources() {
