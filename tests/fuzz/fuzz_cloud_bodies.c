@@ -1,5 +1,5 @@
 /* libFuzzer target: every camcloud request body, through the real server. An in-process
- * camcloud (cloud_open) listens on loopback; each input is one POST over a fresh connection:
+ * camcloud (cloud_open) listens on loopback; each input is one POST on a kept-alive connection:
  * the first byte picks the route, the rest is the body. Whatever the body, the server
  * answers, never with a 5xx, and always with JSON.
  *
@@ -58,6 +58,7 @@ static const struct route {
 
 static struct cloud cloud;
 static unsigned port;
+static struct evhttp_connection *conn;
 static struct crypto_key *device_key;
 static char key_json[CRYPTO_PUBKEY_PEM_MAX * 2]; /* the PEM as a JSON string's inside */
 static char admin[ID_MAX], access_token[ID_MAX], secret[ID_MAX];
@@ -128,8 +129,8 @@ static void post(const struct route *r, const char *body, size_t len, struct ans
 	memset(a, 0, sizeof(*a));
 	buf_init(&a->body, 1 << 20);
 
-	struct evhttp_connection *conn =
-		evhttp_connection_base_new(cloud.base, NULL, "127.0.0.1", (ev_uint16_t)port);
+	if (!conn) /* kept alive between requests; libevent reconnects when the server closed it */
+		conn = evhttp_connection_base_new(cloud.base, NULL, "127.0.0.1", (ev_uint16_t)port);
 	struct evhttp_request *req = evhttp_request_new(on_answer, a);
 	struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 	evhttp_add_header(h, "Host", "127.0.0.1");
@@ -147,7 +148,6 @@ static void post(const struct route *r, const char *body, size_t len, struct ans
 		abort();
 	while (!a->done)
 		event_base_loop(cloud.base, EVLOOP_ONCE);
-	evhttp_connection_free(conn);
 	buf_free(&text);
 	buf_free(&path);
 }
@@ -243,6 +243,8 @@ static void setup(void)
 
 static void close_cloud(void)
 {
+	if (conn)
+		evhttp_connection_free(conn);
 	cloud_close(&cloud);
 	crypto_key_free(device_key);
 }
