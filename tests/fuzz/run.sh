@@ -63,6 +63,11 @@ build() { # target
 	clang -fsanitize=fuzzer,address,undefined $objs $LIBS -o "$OUT/$t"
 }
 
+# Scratch files of the targets, on tmpfs when there is one (state files are fsynced).
+FUZZ_TMPDIR=$(mktemp -d "$([ -w /dev/shm ] && echo /dev/shm || echo "${TMPDIR:-/tmp}")/camagent-fuzz.XXXXXX")
+export FUZZ_TMPDIR
+trap 'rm -rf "$FUZZ_TMPDIR"' EXIT
+
 targets="$*"
 [ -n "$targets" ] || targets=$(cd tests/fuzz && ls fuzz_*.c | sed 's/\.c$//')
 passed=0

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-static char dir[64];
+static char dir[PATH_MAX];
 static char path[PATH_MAX];
 
 static int remove_one(const char *p, const struct stat *sb, int type, struct FTW *ftw)
@@ -24,7 +24,11 @@ static void remove_dir(void)
 const char *fuzz_tmpdir(void)
 {
 	if (!dir[0]) {
-		snprintf(dir, sizeof(dir), "%s/fuzz-XXXXXX", access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
+		/* run.sh names a base it removes afterwards, even when a crash skipped remove_dir */
+		const char *base = getenv("FUZZ_TMPDIR");
+		if (!base)
+			base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+		snprintf(dir, sizeof(dir), "%s/fuzz-XXXXXX", base);
 		if (!mkdtemp(dir))
 			abort();
 		atexit(remove_dir);
