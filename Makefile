@@ -123,6 +123,10 @@ FUZZ_SECONDS ?= 20
 fuzz: | $(DEPS_STAMP)
 	@bash tests/fuzz/run.sh $(FUZZ_SECONDS)
 
+# memcheck over enroll + report + upgrade across a reboot + license, agent and cloud.
+valgrind-check: all
+	@BUILD=$(BUILD) bash tests/valgrind/run.sh
+
 clean:
 	rm -rf build
 

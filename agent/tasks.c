@@ -101,7 +101,7 @@ void tasks_abandon(struct agent *a)
 
 /* --- receiving a task --- */
 
-static int read_task_fields(struct task_run *t, const char *payload, size_t len)
+int task_payload_read(struct task_run *t, const char *payload, size_t len)
 {
 	struct json_doc doc = { 0 };
 	char kind[32] = "";
@@ -161,7 +161,7 @@ static int task_accept(struct agent *a, const char *env, size_t len)
 		e = envelope_check_binding(payload.data, payload.len, &want);
 	memset(t, 0, sizeof(*t));
 	snprintf(t->from_version, sizeof(t->from_version), "%s", a->ident.os_version);
-	if (e != ENVELOPE_OK || read_task_fields(t, payload.data, payload.len)) {
+	if (e != ENVELOPE_OK || task_payload_read(t, payload.data, payload.len)) {
 		const char *why = e != ENVELOPE_OK ? envelope_strerror(e) : "malformed task payload";
 		unverified_task_id(env, len, t->task_id, sizeof(t->task_id));
 		log_error("refusing task %s: %s", t->task_id[0] ? t->task_id : "(no id)", why);

@@ -95,8 +95,15 @@ int axis_license_remove(void *priv, const char *app, char *reason, size_t reason
 /* The License attribute of app in applications/list.cgi ("Valid", "Missing", ...). */
 int axis_license_state(struct axis *ax, const char *app, char *state, size_t statesz,
 		       char *reason, size_t reasonsz);
+/* The same from a list.cgi reply of len bytes (xml NUL-terminated at len). */
+int axis_license_list_parse(const char *xml, size_t len, const char *app, char *state,
+			    size_t statesz, char *reason, size_t reasonsz);
 
 /* params.c */
+/* Reads CloudUrl, EnrollmentToken and LongPollSeconds of group root.<app> (either case of
+ * compared without case) from a param.cgi list reply into out; -1 with reason when malformed. */
+int axis_params_parse(const char *app, const struct buf *reply, struct platform_settings *out,
+		      char *reason, size_t reasonsz);
 int axis_read_settings(void *priv, struct platform_settings *out, char *reason,
 		       size_t reasonsz);
 

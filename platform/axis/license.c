@@ -97,27 +97,16 @@ static int next_attr(const char **p, const char *end, char *name, size_t namesz,
 	return 0;
 }
 
-int axis_license_state(struct axis *ax, const char *app, char *state, size_t statesz,
-		       char *reason, size_t reasonsz)
+int axis_license_list_parse(const char *xml, size_t len, const char *app, char *state,
+			    size_t statesz, char *reason, size_t reasonsz)
 {
-	struct buf reply;
-	const char *p, *end;
-	int rc = -1, found = 0;
+	const char *p = xml, *end = xml + len;
+	int found = 0;
 
-	buf_init(&reply, AXIS_REPLY_MAX);
-	if (axis_post_form(ax, "/axis-cgi/applications/list.cgi", "", &reply, reason,
-			   reasonsz) != 0)
-		goto out;
-	p = buf_str(&reply);
-	end = p + reply.len;
-	if (!strstr(p, "<reply") || strlen(p) != reply.len) {
-		axis_fail(reason, reasonsz, "list.cgi: reply is not the expected XML");
-		goto out;
-	}
-	if (!strstr(p, "<reply result=\"ok\"")) {
-		axis_fail(reason, reasonsz, "list.cgi: the camera answered with an error");
-		goto out;
-	}
+	if (strlen(xml) != len || !strstr(p, "<reply"))
+		return axis_fail(reason, reasonsz, "list.cgi: reply is not the expected XML");
+	if (!strstr(p, "<reply result=\"ok\""))
+		return axis_fail(reason, reasonsz, "list.cgi: the camera answered with an error");
 	while ((p = strstr(p, "<application")) != NULL && !found) {
 		char name[32], val[128], app_name[AXIS_APP_MAX] = "", lic[32] = "";
 		int r;
@@ -129,21 +118,29 @@ int axis_license_state(struct axis *ax, const char *app, char *state, size_t sta
 			else if (strcmp(name, "License") == 0)
 				snprintf(lic, sizeof(lic), "%s", val);
 		}
-		if (r < 0) {
-			axis_fail(reason, reasonsz, "list.cgi: malformed <application> element");
-			goto out;
-		}
+		if (r < 0)
+			return axis_fail(reason, reasonsz, "list.cgi: malformed <application> element");
 		if (strcmp(app_name, app) == 0) {
 			found = 1;
 			snprintf(state, statesz, "%s", lic[0] ? lic : "(none)");
 		}
 	}
-	if (!found) {
-		axis_fail(reason, reasonsz, "list.cgi: application %s is not installed", app);
-		goto out;
-	}
-	rc = 0;
-out:
+	if (!found)
+		return axis_fail(reason, reasonsz, "list.cgi: application %s is not installed", app);
+	return 0;
+}
+
+int axis_license_state(struct axis *ax, const char *app, char *state, size_t statesz,
+		       char *reason, size_t reasonsz)
+{
+	struct buf reply;
+	int rc = -1;
+
+	buf_init(&reply, AXIS_REPLY_MAX);
+	if (axis_post_form(ax, "/axis-cgi/applications/list.cgi", "", &reply, reason,
+			   reasonsz) == 0)
+		rc = axis_license_list_parse(buf_str(&reply), reply.len, app, state, statesz,
+					     reason, reasonsz);
 	buf_free(&reply);
 	return rc;
 }

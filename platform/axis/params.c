@@ -46,8 +46,8 @@ static int set_string(char *out, size_t outsz, const char *v, size_t n, const ch
 	return 0;
 }
 
-static int parse_list(const struct axis *ax, const struct buf *reply,
-		      struct platform_settings *out, char *reason, size_t reasonsz)
+int axis_params_parse(const char *app, const struct buf *reply, struct platform_settings *out,
+		      char *reason, size_t reasonsz)
 {
 	const char *p = buf_str(reply), *end = p + reply->len;
 
@@ -62,7 +62,7 @@ static int parse_list(const struct axis *ax, const struct buf *reply,
 		if (len && (len < 6 || strncmp(p, "root.", 5) != 0 || !memchr(p, '=', len)))
 			return axis_fail(reason, reasonsz,
 					 "param.cgi: reply is not \"root.Group.Param=value\" lines");
-		if (split_line(p, len, ax->app, &name, &nlen, &value, &vlen) == 0) {
+		if (split_line(p, len, app, &name, &nlen, &value, &vlen) == 0) {
 			if (nlen == 8 && memcmp(name, "CloudUrl", 8) == 0) {
 				if (set_string(out->cloud_url, sizeof(out->cloud_url), value, vlen,
 					       "CloudUrl", reason, reasonsz) != 0)
@@ -126,7 +126,7 @@ int axis_read_settings(void *priv, struct platform_settings *out, char *reason,
 	if (rc == 1)
 		rc = axis_fail(reason, reasonsz, "param.cgi: no parameter group root.%s", ax->app);
 	if (rc == 0)
-		rc = parse_list(ax, &reply, out, reason, reasonsz);
+		rc = axis_params_parse(ax->app, &reply, out, reason, reasonsz);
 	if (reply.data)
 		explicit_bzero(reply.data, reply.alloc); /* may hold the enrollment token */
 	buf_free(&reply);
