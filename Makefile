@@ -30,8 +30,11 @@ PKG_CONFIG ?= pkg-config
 GIO_CFLAGS := $(shell $(PKG_CONFIG) --cflags gio-2.0 2>/dev/null)
 GIO_LIBS   := $(shell $(PKG_CONFIG) --libs gio-2.0 2>/dev/null)
 LIBS     += $(GIO_LIBS)
-# camcloud signs and verifies through OpenSSL's libcrypto (cloud/ecdsa_openssl.c); the agent does not.
-CLOUD_LIBS := -lcrypto
+# camcloud signs and verifies through OpenSSL's libcrypto (cloud/ecdsa_openssl.c), or with
+# CLOUD_ECDSA=mbedtls through lib/crypto (the default for camera builds, as for HASH).
+CLOUD_ECDSA ?= $(HASH_DEFAULT)
+CLOUD_ECDSA_BACKENDS := cloud/ecdsa_openssl.c cloud/ecdsa_mbedtls.c
+CLOUD_LIBS := $(if $(filter openssl,$(CLOUD_ECDSA)),-lcrypto)
 
 # One streaming SHA-256 backend is linked; both build, and make check tests both.
 SHA256_BACKENDS := lib/sha256_openssl.c lib/sha256_mbedtls.c
@@ -42,7 +45,8 @@ LIB_SRC      := $(filter-out $(SHA256_BACKENDS),$(wildcard lib/*.c)) lib/sha256_
 PLATFORM_SRC := $(wildcard platform/*.c platform/sim/*.c platform/axis/*.c)
 CAMSIM_SRC   := $(wildcard tests/camsim/*.c)
 AGENT_SRC    := $(filter-out agent/main.c,$(wildcard agent/*.c))
-CLOUD_SRC    := $(filter-out cloud/main.c,$(wildcard cloud/*.c))
+CLOUD_SRC    := $(filter-out cloud/main.c $(CLOUD_ECDSA_BACKENDS),$(wildcard cloud/*.c)) \
+                cloud/ecdsa_$(CLOUD_ECDSA).c
 TEST_SRC     := $(wildcard tests/unit/test_*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))

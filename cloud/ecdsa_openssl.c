@@ -1,8 +1,8 @@
-/* ecdsa_openssl: sign and verify with libcrypto (see ecdsa_openssl.h). Signing
+/* ecdsa_openssl: sign and verify with libcrypto (see ecdsa.h). Signing
  * keeps one EVP_PKEY_CTX, initialised once, and signs the SHA-256 of each message
  * with it: re-initialising a digest-sign context per message (a provider fetch
  * each time) cost as much as the signature. The key is never copied out. */
-#include "ecdsa_openssl.h"
+#include "ecdsa.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +16,7 @@
 
 #define SIG_DER_MAX 80 /* a DER ECDSA P-256 signature is at most 72 bytes */
 
-struct ossl_key {
+struct ecdsa_key {
 	EVP_PKEY *pkey;
 	EVP_PKEY_CTX *sign; /* made at the first signature */
 	EVP_MD_CTX *md;     /* for verifying */
@@ -31,9 +31,9 @@ static int is_p256(EVP_PKEY *pkey)
 	       strcmp(group, "prime256v1") == 0;
 }
 
-static struct ossl_key *key_wrap(EVP_PKEY *pkey)
+static struct ecdsa_key *key_wrap(EVP_PKEY *pkey)
 {
-	struct ossl_key *k = NULL;
+	struct ecdsa_key *k = NULL;
 	if (pkey && is_p256(pkey) && (k = calloc(1, sizeof(*k))) && (k->md = EVP_MD_CTX_new())) {
 		k->pkey = pkey;
 		return k;
@@ -43,7 +43,7 @@ static struct ossl_key *key_wrap(EVP_PKEY *pkey)
 	return NULL;
 }
 
-struct ossl_key *ossl_key_load_private(const char *path)
+struct ecdsa_key *ecdsa_key_load_private(const char *path)
 {
 	FILE *f = fopen(path, "r");
 	if (!f)
@@ -53,7 +53,7 @@ struct ossl_key *ossl_key_load_private(const char *path)
 	return key_wrap(pkey);
 }
 
-struct ossl_key *ossl_key_from_public_point(const unsigned char *point, size_t len)
+struct ecdsa_key *ecdsa_key_from_public_point(const unsigned char *point, size_t len)
 {
 	OSSL_PARAM params[] = {
 		OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0),
@@ -69,7 +69,7 @@ struct ossl_key *ossl_key_from_public_point(const unsigned char *point, size_t l
 	return key_wrap(pkey);
 }
 
-void ossl_key_free(struct ossl_key *key)
+void ecdsa_key_free(struct ecdsa_key *key)
 {
 	if (!key)
 		return;
@@ -79,7 +79,7 @@ void ossl_key_free(struct ossl_key *key)
 	free(key);
 }
 
-int ossl_sign(struct ossl_key *key, const void *msg, size_t len, char *sig_b64,
+int ecdsa_sign(struct ecdsa_key *key, const void *msg, size_t len, char *sig_b64,
 	      size_t sig_b64sz)
 {
 	unsigned char sig[SIG_DER_MAX], hash[SHA256_DIGEST_LENGTH];
@@ -100,7 +100,7 @@ int ossl_sign(struct ossl_key *key, const void *msg, size_t len, char *sig_b64,
 	return base64_encode(sig, sig_len, sig_b64, sig_b64sz) < 0 ? -1 : 0;
 }
 
-int ossl_verify(struct ossl_key *key, const void *msg, size_t len, const char *sig_b64)
+int ecdsa_verify(struct ecdsa_key *key, const void *msg, size_t len, const char *sig_b64)
 {
 	uint8_t sig[SIG_DER_MAX];
 	int n = sig_b64 ? base64_decode(sig_b64, strlen(sig_b64), sig, sizeof(sig)) : -1;

@@ -6,7 +6,7 @@
 
 #include "../lib/envelope.h"
 #include "../lib/log.h"
-#include "ecdsa_openssl.h"
+#include "ecdsa.h"
 
 int signer_load(struct signer *s, const char *path)
 {
@@ -26,7 +26,7 @@ int signer_load(struct signer *s, const char *path)
 		signer_free(s);
 		return -1;
 	}
-	if (!(s->signing = ossl_key_load_private(path))) {
+	if (!(s->signing = ecdsa_key_load_private(path))) {
 		log_error("signing: OpenSSL cannot read the P-256 key in %s", path);
 		signer_free(s);
 		return -1;
@@ -39,13 +39,13 @@ int signer_load(struct signer *s, const char *path)
 void signer_free(struct signer *s)
 {
 	crypto_key_free(s->key);
-	ossl_key_free(s->signing);
+	ecdsa_key_free(s->signing);
 	memset(s, 0, sizeof(*s));
 }
 
 static int sign_ossl(void *key, const void *msg, size_t len, char *sig, size_t sigsz)
 {
-	return ossl_sign(key, msg, len, sig, sigsz);
+	return ecdsa_sign(key, msg, len, sig, sigsz);
 }
 
 int signer_seal(const struct signer *s, const char *payload, size_t len, struct buf *out)
@@ -59,7 +59,7 @@ int signer_seal(const struct signer *s, const char *payload, size_t len, struct 
 
 int signer_sign(const struct signer *s, const void *body, size_t len, char *sig, size_t sigsz)
 {
-	if (ossl_sign(s->signing, body, len, sig, sigsz) != 0) {
+	if (ecdsa_sign(s->signing, body, len, sig, sigsz) != 0) {
 		log_error("signing: cannot sign a reply");
 		return -1;
 	}
@@ -70,10 +70,10 @@ int signature_verify(const struct crypto_key *key, const void *msg, size_t len,
 		     const char *sig_b64)
 {
 	uint8_t point[CRYPTO_PUBKEY_POINT_LEN];
-	struct ossl_key *k = NULL;
+	struct ecdsa_key *k = NULL;
 	if (crypto_key_public_point(key, point) == 0)
-		k = ossl_key_from_public_point(point, sizeof(point));
-	int r = k ? ossl_verify(k, msg, len, sig_b64) : -1;
-	ossl_key_free(k);
+		k = ecdsa_key_from_public_point(point, sizeof(point));
+	int r = k ? ecdsa_verify(k, msg, len, sig_b64) : -1;
+	ecdsa_key_free(k);
 	return r;
 }

@@ -2,7 +2,7 @@
  * It seals task and license envelopes and signs enrollment replies
  * (X-Camcloud-Signature). The private key never leaves this module. The key file is
  * made and read by lib/crypto (mbedtls), which also gives its fingerprint and public
- * PEM; the signatures themselves come from OpenSSL's libcrypto (ecdsa_openssl.h),
+ * PEM; the signatures themselves come from OpenSSL's libcrypto (ecdsa.h),
  * in the same format, because a fleet's wake-up is one signature per device.
  * Device signatures (enrollment, auth) are verified here too, for the same reason. */
 #ifndef CLOUD_SIGNING_H
@@ -13,11 +13,11 @@
 #include "../lib/buf.h"
 #include "../lib/crypto.h"
 
-struct ossl_key;
+struct ecdsa_key;
 
 struct signer {
 	struct crypto_key *key;            /* the key as lib/crypto reads it (public side) */
-	struct ossl_key *signing;          /* the same key, for signing */
+	struct ecdsa_key *signing;          /* the same key, for signing */
 	char fp[CRYPTO_SHA256_HEX_LEN];    /* hex SHA-256 of the DER public key */
 	char pem[CRYPTO_PUBKEY_PEM_MAX];   /* public key */
 };

@@ -342,6 +342,27 @@ int crypto_key_public_point(const struct crypto_key *key, uint8_t out[CRYPTO_PUB
 	return 0;
 }
 
+int crypto_key_from_public_point(struct crypto_key **out, const uint8_t *point, size_t len)
+{
+	struct crypto_key *k = key_new();
+	mbedtls_ecp_keypair *ec;
+
+	*out = NULL;
+	if (!k || len != CRYPTO_PUBKEY_POINT_LEN ||
+	    mbedtls_pk_setup(&k->pk, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)))
+		goto cleanup;
+	ec = mbedtls_pk_ec(k->pk);
+	if (mbedtls_ecp_group_load(&ec->grp, MBEDTLS_ECP_DP_SECP256R1) ||
+	    mbedtls_ecp_point_read_binary(&ec->grp, &ec->Q, point, len) ||
+	    mbedtls_ecp_check_pubkey(&ec->grp, &ec->Q))
+		goto cleanup;
+	*out = k;
+	return 0;
+cleanup:
+	crypto_key_free(k);
+	return -1;
+}
+
 int crypto_key_from_public_pem(struct crypto_key **out, const char *pem)
 {
 	struct crypto_key *k = key_new();

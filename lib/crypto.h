@@ -45,6 +45,10 @@ __attribute__((warn_unused_result)) int crypto_key_public_pem(const struct crypt
 #define CRYPTO_PUBKEY_POINT_LEN 65
 __attribute__((warn_unused_result)) int crypto_key_public_point(
 	const struct crypto_key *key, uint8_t out[CRYPTO_PUBKEY_POINT_LEN]);
+/* The reverse: a public key from an uncompressed point; -1 when it is not on P-256. */
+__attribute__((warn_unused_result)) int crypto_key_from_public_point(struct crypto_key **out,
+								      const uint8_t *point,
+								      size_t len);
 /* Accepts only an EC P-256 public key. */
 __attribute__((warn_unused_result)) int crypto_key_from_public_pem(struct crypto_key **out,
 								    const char *pem);
