@@ -76,8 +76,8 @@ $(eval $(call unit_test,lib,))
 $(eval $(call unit_test,platform,$(PLATFORM_OBJ)))
 $(eval $(call unit_test,agent,$(AGENT_OBJ) $(PLATFORM_OBJ)))
 $(eval $(call unit_test,cloud,$(CLOUD_OBJ)))
-# test_platform_axis* run the axis backend against a camsim process.
-$(filter $(BUILD)/tests/test_platform_axis%,$(TESTS)): | $(BUILD)/camsim
+# test_platform_axis* run the axis backend against a camsim process (tests/unit/camsim_fixture.c).
+$(filter $(BUILD)/tests/test_platform_axis%,$(TESTS)): $(BUILD)/obj/tests/unit/camsim_fixture.o | $(BUILD)/camsim
 
 check: all $(TESTS)
 	@BUILD=$(BUILD) bash tests/run.sh $(TESTS)

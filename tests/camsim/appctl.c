@@ -291,6 +291,8 @@ void cs_upload(struct camsim *cs, struct evhttp_request *req)
 	snprintf(path, sizeof(path), "%s/upload.eap", cs->dir);
 	if (f.kind == FAULT_ERROR) {
 		code = f.value;
+	} else if (f.kind == FAULT_OK) {
+		cs_app_text(cs, req, &f, "OK\r\n");
 	} else if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
 		cs_send(cs, req, &f, 405, "text/plain", "POST only\n", 10);
 		goto out;
@@ -418,6 +420,8 @@ void cs_control(struct camsim *cs, struct evhttp_request *req)
 	a = cs_find_app(cs, package);
 	if (f.kind == FAULT_ERROR) {
 		cs_app_error(cs, req, &f, f.value);
+	} else if (f.kind == FAULT_OK) {
+		cs_app_text(cs, req, &f, "OK\r\n");
 	} else if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
 		cs_send(cs, req, &f, 405, "text/plain", "POST only\n", 10);
 	} else if (strcmp(action, "start") && strcmp(action, "stop") && strcmp(action, "restart") &&

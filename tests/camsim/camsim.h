@@ -58,7 +58,7 @@ struct cs_fault {
 	int value;              /* error code, HTTP status or delay seconds */
 };
 enum { FAULT_NONE, FAULT_ERROR, FAULT_HTTP, FAULT_TRUNCATE, FAULT_GARBAGE, FAULT_EMPTY,
-       FAULT_DELAY, FAULT_INVALID };
+       FAULT_DELAY, FAULT_INVALID, FAULT_OK };
 
 struct camsim {
 	struct event_base *base;

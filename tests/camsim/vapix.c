@@ -8,7 +8,8 @@
  *      config.cgi:set, license.cgi:uploadlicensekey, ...); upload.cgi has none.
  * fault: error=N (the CGI's own error reply with code N, nothing else happens),
  *        http=N (plain HTTP status N), truncate (reply cut in half), garbage (not the
- *        CGI's format), empty (empty 200 body), delay=S (reply after S seconds).
+ *        CGI's format), empty (empty 200 body), delay=S (reply after S seconds),
+ *        ok (upload.cgi, control.cgi: "OK" and nothing done: a camera that says it did).
  * count: how many matching requests it hits (default 1; * = all). */
 #include "camsim.h"
 
@@ -70,6 +71,8 @@ static int parse_rule(const char *line, struct cs_rule *r)
 		r->fault.kind = FAULT_GARBAGE;
 	} else if (!strcmp(fault, "empty")) {
 		r->fault.kind = FAULT_EMPTY;
+	} else if (!strcmp(fault, "ok")) {
+		r->fault.kind = FAULT_OK;
 	} else if (!strcmp(fault, "invalid")) {
 		r->fault.kind = FAULT_INVALID;
 	} else {
