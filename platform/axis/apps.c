@@ -161,7 +161,8 @@ int axis_app_install(void *priv, const struct platform_package *pkg, struct plat
 
 		if (au == 0 && n < reasonsz)
 			snprintf(reason + n, reasonsz - n,
-				 "; the camera refuses unsigned packages (AllowUnsigned is false)");
+				 "; the camera's AllowUnsigned is false: it installs only validly "
+				 "signed packages");
 		goto out;
 	}
 	if (confirm(ax, "upload.cgi", m->app_name, m->version, WANT_ANY, out, reason,
