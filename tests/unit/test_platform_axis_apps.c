@@ -16,39 +16,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../lib/crypto.h"
 #include "../../lib/fsutil.h"
 #include "../../lib/log.h"
 #include "../../platform/platform.h"
 #include "camsim_fixture.h"
+#include "test_pkg.h"
 
 #define OS12 "12.10.1"
 
-struct pkg {
-	char path[300];
-	char sha[CRYPTO_SHA256_HEX_LEN];
-	struct platform_package p;
-};
-
-/* mkeap.sh OUT NAME VERSION ARCH OPTS; the package as a task would name it. */
-static struct pkg *make_pkg(struct fixture *f, const char *name, const char *version,
-			    const char *arch, const char *opts)
+static struct test_pkg *make_pkg(struct fixture *f, const char *name, const char *version,
+				 const char *arch, const char *opts)
 {
-	static struct pkg slots[4];
-	static int next;
-	struct pkg *k = &slots[next++ % 4];
-	char cmd[1024];
-
-	snprintf(k->path, sizeof(k->path), "%s/%s_%s_%s.eap", f->dir, name, version, arch);
-	snprintf(cmd, sizeof(cmd), "bash tests/tools/mkeap.sh '%s' '%s' '%s' '%s' %s", k->path,
-		 name, version, arch, opts ? opts : "");
-	assert_int_equal(system(cmd), 0);
-	k->p = (struct platform_package){ .path = k->path, .sha256_hex = k->sha };
-	assert_int_equal(crypto_sha256_file(k->path, k->sha, &k->p.size), 0);
-	return k;
+	return test_pkg_make(f->dir, name, version, arch, opts);
 }
 
-static int install(struct fixture *f, struct pkg *k, struct platform_app *out)
+static int install(struct fixture *f, struct test_pkg *k, struct platform_app *out)
 {
 	struct platform_app dummy;
 
@@ -234,7 +216,7 @@ static void test_os_outside_range_refused(void **state)
 static void test_package_must_match_task(void **state)
 {
 	struct fixture *f = *state;
-	struct pkg *k;
+	struct test_pkg *k;
 
 	start_on(f, OS12, NULL);
 	k = make_pkg(f, "analytics", "1.0.0", "armv7hf", "--signed");
@@ -294,7 +276,7 @@ static void test_upload_error_codes(void **state)
 		{ 29, "invalid manifest.json" }, { 77, "undocumented error code" },
 	};
 	char faults[300], rule[64], want[64];
-	struct pkg *k;
+	struct test_pkg *k;
 
 	start_on(f, OS12, NULL);
 	k = make_pkg(f, "analytics", "1.0.0", "armv7hf", "--signed");
