@@ -62,7 +62,7 @@ printf 'APPNAME="%s"\nAPPTYPE="%s"\n' "$name" "$arch" >"$stage/package.conf"
 : >"$stage/param.conf"
 echo "test package" >"$stage/LICENSE"
 case $sig in
-good) echo "sha256=$(sha256sum "$stage/manifest.json" | cut -d' ' -f1)" >"$stage/SIGNATURE.camsim" ;;
+good) echo "sha256=$(cat "$stage/manifest.json" 2>/dev/null | sha256sum | cut -d' ' -f1)" >"$stage/SIGNATURE.camsim" ;;
 bad) echo "sha256=$(printf 'other' | sha256sum | cut -d' ' -f1)" >"$stage/SIGNATURE.camsim" ;;
 esac
 [ -n "$sig" ] && files="$files SIGNATURE.camsim"
