@@ -208,6 +208,14 @@ out:
 
 /* ---- manifest ---- */
 
+int eap_app_name_ok(const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+
+	return n > 0 && n < EAP_FIELD_MAX && isalnum((unsigned char)name[0]) &&
+	       strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == n;
+}
+
 static int major_of(const char *v)
 {
 	if (!strncmp(v, "1.", 2) && isdigit((unsigned char)v[2]))
@@ -304,8 +312,7 @@ int eap_manifest_parse(const char *json, size_t len, struct eap_manifest *m, cha
 		fail(why, whysz, "manifest.json: a setup field has the wrong type or is too long");
 		goto out;
 	}
-	if (strspn(m->app_name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") !=
-		    strlen(m->app_name) || m->app_name[0] == '.') {
+	if (!eap_app_name_ok(m->app_name)) {
 		fail(why, whysz, "manifest.json: appName must be a file name");
 		goto out;
 	}
@@ -318,6 +325,20 @@ int eap_manifest_parse(const char *json, size_t len, struct eap_manifest *m, cha
 			goto out;
 		}
 		m->ngroups++;
+	}
+	tok = json_find(&d, 0, "acapPackageConf.configuration.paramConfig");
+	for (int i = 0; tok >= 0 && i < json_array_len(&d, tok); i++) {
+		int pc = json_array_at(&d, tok, i);
+		struct eap_param *p = &m->params[m->nparams];
+
+		if (m->nparams == EAP_PARAMS ||
+		    json_get_string(&d, pc, "name", p->name, sizeof(p->name)) != 0 || !p->name[0] ||
+		    json_get_string(&d, pc, "default", p->def, sizeof(p->def)) != 0 ||
+		    json_get_string(&d, pc, "type", p->type, sizeof(p->type)) != 0) {
+			fail(why, whysz, "manifest.json: paramConfig[%d] needs name, default, type", i);
+			goto out;
+		}
+		m->nparams++;
 	}
 	tok = json_find(&d, setup, "compatibleOsVersions");
 	if (m->schema_major == 2) {

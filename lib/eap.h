@@ -15,6 +15,13 @@
 #define EAP_MANIFEST_MAX (64 * 1024)
 #define EAP_OS_RANGES 8
 #define EAP_GROUPS 16
+#define EAP_PARAMS 32
+
+struct eap_param {             /* configuration.paramConfig: {name, default, type} */
+	char name[EAP_FIELD_MAX];
+	char def[EAP_TEXT_MAX];
+	char type[EAP_FIELD_MAX];
+};
 
 struct eap_os_range {
 	char min[EAP_FIELD_MAX]; /* "" = no lower bound */
@@ -42,6 +49,8 @@ struct eap_manifest {
 	int ngroups;
 	struct eap_os_range os[EAP_OS_RANGES];  /* compatibleOsVersions */
 	int nos;
+	struct eap_param params[EAP_PARAMS];
+	int nparams;
 };
 
 /* Calls on_entry for every entry of the package at path, in archive order: regular files
@@ -52,6 +61,10 @@ typedef int (*eap_entry_fn)(void *arg, const char *name, const char *data, uint6
 __attribute__((warn_unused_result)) int eap_scan(const char *path, size_t max_data,
 						  eap_entry_fn on_entry, void *arg, char *why,
 						  size_t whysz);
+
+/* An appName usable in a URL query and as a file name: [A-Za-z0-9][A-Za-z0-9._-]*, shorter
+ * than EAP_FIELD_MAX. */
+int eap_app_name_ok(const char *name);
 
 /* Parses manifest.json text; -1 with why on invalid JSON or a missing or malformed
  * required field of its schema (1.x: schemaVersion, appName, vendor, runMode, version;

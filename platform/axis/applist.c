@@ -7,16 +7,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../../lib/eap.h"
+
 int axis_app_name_ok(const char *app)
 {
-	size_t n = app ? strlen(app) : 0;
-
-	if (n == 0 || n >= AXIS_APP_MAX || !isalnum((unsigned char)app[0]))
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)app[i]) && !strchr("._-", app[i]))
-			return 0;
-	return 1;
+	return eap_app_name_ok(app) && strlen(app) < AXIS_APP_MAX;
 }
 
 int axis_text_reply(const char *what, const struct buf *reply, const struct axis_code *codes,

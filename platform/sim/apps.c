@@ -35,14 +35,6 @@ static int fail(char *reason, size_t reasonsz, const char *what, const char *app
 	return -1;
 }
 
-static int name_ok(const char *app)
-{
-	size_t n = app ? strlen(app) : 0;
-
-	return n > 0 && n < PLATFORM_FIELD_MAX && app[0] != '.' &&
-	       strspn(app, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == n;
-}
-
 static int app_path(const void *priv, const char *app, char *out, size_t outsz)
 {
 	int n = snprintf(out, outsz, "%s/apps%s%s%s", sim_dir(priv), app ? "/" : "",
@@ -60,7 +52,7 @@ static int app_load(const void *priv, const char *app, struct sim_app *s)
 	int params, rc = -1;
 
 	memset(s, 0, sizeof(*s));
-	if (!name_ok(app) || app_path(priv, app, path, sizeof(path)) != 0)
+	if (!eap_app_name_ok(app) || app_path(priv, app, path, sizeof(path)) != 0)
 		return -1;
 	buf_init(&text, APP_JSON_MAX);
 	if (fs_read_file(path, &text, APP_JSON_MAX) != 0) {

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "../../lib/buf.h"
+#include "../../lib/eap.h"
 #include "../../lib/fsutil.h"
 #include "../../lib/json.h"
 #include "../../lib/log.h"
@@ -111,17 +112,10 @@ static int field_ok(const char *s, size_t n)
 	return 1;
 }
 
-/* An application name usable as a file name: [A-Za-z0-9][A-Za-z0-9._-]*. */
+/* An application name usable as a file name (lib/eap.h). */
 static int app_name_ok(const char *app)
 {
-	size_t n = app ? strlen(app) : 0;
-
-	if (n == 0 || n >= SIM_APP_MAX || !isalnum((unsigned char)app[0]))
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)app[i]) && !strchr("._-", app[i]))
-			return 0;
-	return 1;
+	return eap_app_name_ok(app) && strlen(app) < SIM_APP_MAX;
 }
 
 /* ---- image headers ---- */
