@@ -59,9 +59,10 @@ static void pause_ms(int ms)
 	nanosleep(&ts, NULL);
 }
 
-/* Polls list.cgi until app shows version (NULL: any) and the wanted state. */
+/* Polls list.cgi (tries times) until app shows version (NULL: any) and the wanted state. */
 static int confirm(struct axis *ax, const char *what, const char *app, const char *version,
-		   enum want want, struct platform_app *out, char *reason, size_t reasonsz)
+		   enum want want, struct platform_app *out, char *reason, size_t reasonsz,
+		   int tries)
 {
 	struct platform_app_list *list = malloc(sizeof(*list));
 	const struct platform_app *a = NULL;
@@ -69,7 +70,7 @@ static int confirm(struct axis *ax, const char *what, const char *app, const cha
 
 	if (!list)
 		return axis_fail(reason, reasonsz, "out of memory");
-	for (int i = 0; i < CONFIRM_TRIES; i++) {
+	for (int i = 0; i < tries; i++) {
 		if (i)
 			pause_ms(CONFIRM_PAUSE_MS);
 		if (axis_apps_read(ax, list, reason, reasonsz) != 0)
@@ -138,7 +139,9 @@ int axis_app_install(void *priv, const struct platform_package *pkg, struct plat
 	struct eap_manifest *m = calloc(1, sizeof(*m));
 	struct buf reply;
 	const char *base;
-	int code, rc = -1;
+	enum want want = WANT_ANY;
+	char scratch[PLATFORM_REASON_MAX];
+	int code, own, rc = -1;
 
 	buf_init(&reply, AXIS_REPLY_MAX);
 	if (!m) {
@@ -148,6 +151,11 @@ int axis_app_install(void *priv, const struct platform_package *pkg, struct plat
 	if (axis_identity(ax, &id, reason, reasonsz) != 0 ||
 	    platform_package_check(pkg, &id, m, reason, reasonsz) != 0)
 		goto out;
+	own = strcmp(m->app_name, ax->app) == 0;
+	/* an upgrade keeps a running app running (the agent's own is being restarted) */
+	if (!own && confirm(ax, "list.cgi", m->app_name, NULL, WANT_RUNNING, NULL, scratch,
+			    sizeof(scratch), 1) == 0)
+		want = WANT_RUNNING;
 	base = strrchr(pkg->path, '/') ? strrchr(pkg->path, '/') + 1 : pkg->path;
 	const struct axis_part part = { .name = "packfil", .filename = base,
 					.type = "application/octet-stream", .path = pkg->path };
@@ -165,11 +173,11 @@ int axis_app_install(void *priv, const struct platform_package *pkg, struct plat
 				 "signed packages");
 		goto out;
 	}
-	if (confirm(ax, "upload.cgi", m->app_name, m->version, WANT_ANY, out, reason,
-		    reasonsz) != 0)
+	if (confirm(ax, "upload.cgi", m->app_name, m->version, want, out, reason, reasonsz,
+		    CONFIRM_TRIES) != 0)
 		goto out;
 	log_info("axis: %s %s installed (%s)", m->app_name, m->version, out->status);
-	rc = strcmp(m->app_name, ax->app) == 0 ? PLATFORM_APP_RESTARTS_AGENT : 0;
+	rc = own ? PLATFORM_APP_RESTARTS_AGENT : 0;
 out:
 	buf_free(&reply);
 	free(m);
@@ -200,14 +208,16 @@ int axis_app_start(void *priv, const char *app, char *reason, size_t reasonsz)
 {
 	if (control(priv, "start", app, NULL, reason, reasonsz) != 0)
 		return -1;
-	return confirm(priv, "control.cgi start", app, NULL, WANT_RUNNING, NULL, reason, reasonsz);
+	return confirm(priv, "control.cgi start", app, NULL, WANT_RUNNING, NULL, reason, reasonsz,
+		       CONFIRM_TRIES);
 }
 
 int axis_app_stop(void *priv, const char *app, char *reason, size_t reasonsz)
 {
 	if (control(priv, "stop", app, NULL, reason, reasonsz) != 0)
 		return -1;
-	return confirm(priv, "control.cgi stop", app, NULL, WANT_STOPPED, NULL, reason, reasonsz);
+	return confirm(priv, "control.cgi stop", app, NULL, WANT_STOPPED, NULL, reason, reasonsz,
+		       CONFIRM_TRIES);
 }
 
 int axis_app_restart(void *priv, const char *app, char *reason, size_t reasonsz)
@@ -221,12 +231,14 @@ int axis_app_restart(void *priv, const char *app, char *reason, size_t reasonsz)
 		return -1;
 	if (strcmp(app, ax->app) == 0)
 		return PLATFORM_APP_RESTARTS_AGENT;
-	return confirm(ax, "control.cgi restart", app, NULL, WANT_RUNNING, NULL, reason, reasonsz);
+	return confirm(ax, "control.cgi restart", app, NULL, WANT_RUNNING, NULL, reason, reasonsz,
+		       CONFIRM_TRIES);
 }
 
 int axis_app_remove(void *priv, const char *app, char *reason, size_t reasonsz)
 {
 	if (control(priv, "remove", app, NULL, reason, reasonsz) != 0)
 		return -1;
-	return confirm(priv, "control.cgi remove", app, NULL, WANT_ABSENT, NULL, reason, reasonsz);
+	return confirm(priv, "control.cgi remove", app, NULL, WANT_ABSENT, NULL, reason, reasonsz,
+		       CONFIRM_TRIES);
 }

@@ -218,11 +218,13 @@ static int verify(struct camsim *cs, const char *path, struct eap_manifest *m)
 				   ? "the signature does not match"
 				   : "unsigned package and AllowUnsigned is false");
 		code = 2;
-	} else if (eap_user_allowed(m, cs->active, why, sizeof(why)) != 0 ||
-		   ((!strcmp(m->user_name, "root") || !strcmp(m->user_group, "root")) &&
-		    has_allow_root(cs) && cs->allow_root != 1 &&
-		    (cs->allow_root == 0 || cs_version_compare(cs->active, "11.8") >= 0))) {
+	} else if (eap_user_allowed(m, cs->active, why, sizeof(why)) != 0) {
 		cs_log("upload.cgi: user or group not allowed: %s", why);
+		code = 13;
+	} else if ((!strcmp(m->user_name, "root") || !strcmp(m->user_group, "root")) &&
+		   has_allow_root(cs) && cs->allow_root != 1 &&
+		   (cs->allow_root == 0 || cs_version_compare(cs->active, "11.8") >= 0)) {
+		cs_log("upload.cgi: user or group not allowed: root while AllowRoot is false");
 		code = 13;
 	} else if (eap_compatible(m, cs->arch, cs->active, why, sizeof(why)) != 0) {
 		cs_log("upload.cgi: not compatible: %s", why);

@@ -7,7 +7,7 @@
 # does not execute the package's own executable.) Also camsim's own refusals, seen with curl as the service account:
 # unsigned while AllowUnsigned is false (until config.cgi sets it), wrong architecture,
 # a schema-1 package on AXIS OS 13, an OS outside compatibleOsVersions, no manifest,
-# not a package, another letter case, a root user.
+# not a package, another letter case, a root user; and what camsim keeps across its restart.
 set -u
 . "$(dirname "$0")/../lib.sh"
 . "$ROOT/tests/camsim/lib.sh"
@@ -84,6 +84,12 @@ check remove_ok [ "$(vapix control.cgi -d action=remove -d package=analytics | t
 check removed not listed analytics Version 1.0.0
 # the installed apps and AllowUnsigned persist in the camera's directory
 check apps_persisted grep -q '"allow_unsigned":1' "$WORK/cam/apps.json"
+camsim_stop
+camsim_start cam "$SERIAL" P3265-LVE 12.10.1 --app-version 0.1.0 -- --set long_poll_s=20 ||
+	{ echo "FAIL camsim_start again"; finish; }
+check version_survives_restart listed camagent Version 0.2.0
+check allow_unsigned_survives_restart \
+	grep -q 'value="true"' <(vapix config.cgi -d action=get -d name=AllowUnsigned)
 camsim_stop
 
 # AXIS OS 13 installs only schema-2 packages
