@@ -13,12 +13,13 @@ build() { # target sources...
 	local t=$1
 	shift
 	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=all "$@" -lmbedtls -lmbedx509 -lmbedcrypto -o "$OUT/$t"
+		-fno-sanitize-recover=all "$@" -lmbedtls -lmbedx509 -lmbedcrypto -lz -o "$OUT/$t"
 }
 LIB="$ROOT/lib/json.c $ROOT/lib/buf.c $ROOT/lib/crypto.c $ROOT/lib/fsutil.c $ROOT/lib/log.c $ROOT/lib/envelope.c"
-for t in fuzz_json fuzz_envelope fuzz_window; do
+for t in fuzz_json fuzz_envelope fuzz_window fuzz_eap; do
 	extra=""
 	[ $t = fuzz_window ] && extra="$ROOT/agent/window.c"
+	[ $t = fuzz_eap ] && extra="$ROOT/lib/eap.c $ROOT/lib/version.c"
 	# shellcheck disable=SC2086
 	if ! build $t "$ROOT/tests/fuzz/$t.c" $LIB $extra; then
 		echo "FAIL $t (build)"
