@@ -204,20 +204,26 @@ static int control(struct axis *ax, const char *action, const char *app, int *co
 	return rc;
 }
 
+/* control.cgi action, then list.cgi must show the wanted state. */
+static int control_confirmed(struct axis *ax, const char *action, const char *app,
+			     enum want want, char *reason, size_t reasonsz)
+{
+	char what[48];
+
+	if (control(ax, action, app, NULL, reason, reasonsz) != 0)
+		return -1;
+	snprintf(what, sizeof(what), "control.cgi %s", action);
+	return confirm(ax, what, app, NULL, want, NULL, reason, reasonsz, CONFIRM_TRIES);
+}
+
 int axis_app_start(void *priv, const char *app, char *reason, size_t reasonsz)
 {
-	if (control(priv, "start", app, NULL, reason, reasonsz) != 0)
-		return -1;
-	return confirm(priv, "control.cgi start", app, NULL, WANT_RUNNING, NULL, reason, reasonsz,
-		       CONFIRM_TRIES);
+	return control_confirmed(priv, "start", app, WANT_RUNNING, reason, reasonsz);
 }
 
 int axis_app_stop(void *priv, const char *app, char *reason, size_t reasonsz)
 {
-	if (control(priv, "stop", app, NULL, reason, reasonsz) != 0)
-		return -1;
-	return confirm(priv, "control.cgi stop", app, NULL, WANT_STOPPED, NULL, reason, reasonsz,
-		       CONFIRM_TRIES);
+	return control_confirmed(priv, "stop", app, WANT_STOPPED, reason, reasonsz);
 }
 
 int axis_app_restart(void *priv, const char *app, char *reason, size_t reasonsz)
@@ -237,8 +243,5 @@ int axis_app_restart(void *priv, const char *app, char *reason, size_t reasonsz)
 
 int axis_app_remove(void *priv, const char *app, char *reason, size_t reasonsz)
 {
-	if (control(priv, "remove", app, NULL, reason, reasonsz) != 0)
-		return -1;
-	return confirm(priv, "control.cgi remove", app, NULL, WANT_ABSENT, NULL, reason, reasonsz,
-		       CONFIRM_TRIES);
+	return control_confirmed(priv, "remove", app, WANT_ABSENT, reason, reasonsz);
 }
