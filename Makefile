@@ -24,7 +24,7 @@ ifdef SANITIZE
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS  += -fsanitize=address,undefined
 endif
-LIBS     := -lcurl -levent -lmbedtls -lmbedx509 -lmbedcrypto -lsqlite3 $(if $(filter openssl,$(HASH)),-lcrypto)
+LIBS     := -lcurl -levent -lmbedtls -lmbedx509 -lmbedcrypto -lsqlite3 -lz $(if $(filter openssl,$(HASH)),-lcrypto)
 # gio (D-Bus) for platform/axis and tests/camsim only.
 PKG_CONFIG ?= pkg-config
 GIO_CFLAGS := $(shell $(PKG_CONFIG) --cflags gio-2.0 2>/dev/null)
@@ -102,8 +102,8 @@ $(BUILD)/tests/test_lib_sha256_mbedtls: $(BUILD)/obj/tests/unit/test_lib_sha256.
 $(eval $(call unit_test,platform,$(PLATFORM_OBJ)))
 $(eval $(call unit_test,agent,$(AGENT_OBJ) $(PLATFORM_OBJ)))
 $(eval $(call unit_test,cloud,$(CLOUD_OBJ),$(CLOUD_LIBS)))
-# test_platform_axis* run the axis backend against a camsim process.
-$(filter $(BUILD)/tests/test_platform_axis%,$(TESTS)): | $(BUILD)/camsim
+# test_platform_axis* run the axis backend against a camsim process (tests/unit/camsim_fixture.c).
+$(filter $(BUILD)/tests/test_platform_axis%,$(TESTS)): $(BUILD)/obj/tests/unit/camsim_fixture.o | $(BUILD)/camsim
 
 # The stream hash's speed in this build's backend (tests/bench/sha256_speed.c).
 $(BUILD)/tests/sha256_speed: $(BUILD)/obj/tests/bench/sha256_speed.o $(LIB_OBJ)

@@ -5,7 +5,7 @@ set -eu
 . "$(dirname "$0")/apt.sh"
 
 PACKAGES="build-essential pkg-config clang curl ca-certificates python3
-libcurl4-openssl-dev libssl-dev libmbedtls-dev libjsmn-dev libevent-dev libsqlite3-dev libcmocka-dev
+libcurl4-openssl-dev libssl-dev libmbedtls-dev libjsmn-dev libevent-dev libsqlite3-dev libcmocka-dev zlib1g-dev
 sqlite3 xxd openssl procps libclang-rt-14-dev
 libglib2.0-dev libglib2.0-bin dbus chromium
 valgrind"
