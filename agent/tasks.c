@@ -15,13 +15,13 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include "../lib/envelope.h"
 #include "../lib/fsutil.h"
 #include "../lib/json.h"
 #include "../lib/log.h"
+#include "../lib/memstat.h"
 #include "../lib/version.h"
 #include "agent.h"
 #include "api.h"
@@ -101,7 +101,7 @@ void tasks_abandon(struct agent *a)
 
 /* --- receiving a task --- */
 
-static int read_task_fields(struct task_run *t, const char *payload, size_t len)
+int task_payload_read(struct task_run *t, const char *payload, size_t len)
 {
 	struct json_doc doc = { 0 };
 	char kind[32] = "";
@@ -161,7 +161,7 @@ static int task_accept(struct agent *a, const char *env, size_t len)
 		e = envelope_check_binding(payload.data, payload.len, &want);
 	memset(t, 0, sizeof(*t));
 	snprintf(t->from_version, sizeof(t->from_version), "%s", a->ident.os_version);
-	if (e != ENVELOPE_OK || read_task_fields(t, payload.data, payload.len)) {
+	if (e != ENVELOPE_OK || task_payload_read(t, payload.data, payload.len)) {
 		const char *why = e != ENVELOPE_OK ? envelope_strerror(e) : "malformed task payload";
 		unverified_task_id(env, len, t->task_id, sizeof(t->task_id));
 		log_error("refusing task %s: %s", t->task_id[0] ? t->task_id : "(no id)", why);
@@ -369,10 +369,8 @@ static void on_download_done(enum download_outcome outcome, const char *reason, 
 	case DOWNLOAD_DONE:
 		{
 			/* Memory must stay flat whatever the image size: say what it was. */
-			struct rusage ru;
-			long peak_kb = getrusage(RUSAGE_SELF, &ru) ? -1 : ru.ru_maxrss;
 			log_info("task %s: download complete: %s; peak RSS %ld kB", t->task_id, reason,
-				 peak_kb);
+				 memstat_peak_rss_kb());
 		}
 		t->progress = 100;
 		task_set_state(a, TASK_VERIFYING, NULL);

@@ -12,7 +12,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-static int write_all(int fd, const void *data, size_t len)
+int fs_write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
 
@@ -36,7 +36,7 @@ static int write_temp(const char *tmp, const void *data, size_t len, mode_t mode
 	if (fd < 0)
 		return -1;
 	/* fchmod: the umask must not widen or narrow what the caller asked for. */
-	if (fchmod(fd, mode & 07777) || write_all(fd, data, len) || fsync(fd)) {
+	if (fchmod(fd, mode & 07777) || fs_write_all(fd, data, len) || fsync(fd)) {
 		int saved = errno;
 		close(fd);
 		errno = saved;

@@ -36,5 +36,7 @@ __attribute__((warn_unused_result)) int fs_mkdirs(const char *path, mode_t mode)
 __attribute__((warn_unused_result)) int fs_free_bytes(const char *path, uint64_t *out);
 __attribute__((warn_unused_result)) int fs_fsync_dir_of(const char *path);
 int fs_exists(const char *path);
+/* write() until all of data is written (EINTR retried). */
+__attribute__((warn_unused_result)) int fs_write_all(int fd, const void *data, size_t len);
 
 #endif

@@ -45,7 +45,10 @@ int image_reader_open(struct image_reader *r, const struct platform_image *img, 
 	}
 	r->size = img->size;
 	memcpy(r->sha256, img->sha256, sizeof(r->sha256));
-	sha256_stream_init(&r->hash);
+	if (sha256_stream_init(&r->hash) != 0) {
+		image_reader_close(r);
+		return reader_fail(reason, reasonsz, "cannot start a SHA-256 (out of memory)");
+	}
 	r->hashing = 1;
 	return 0;
 }
@@ -63,9 +66,11 @@ static int check_whole(struct image_reader *r, char *reason, size_t reasonsz)
 		return reader_fail(reason, reasonsz, more < 0 ? "cannot read image: %s"
 							      : "image changed after verification: %s",
 				   more < 0 ? strerror(errno) : "it grew");
-	sha256_stream_finish_hex(&r->hash, got);
+	int hashed = sha256_stream_finish_hex(&r->hash, got);
 	sha256_stream_free(&r->hash);
 	r->hashing = 0;
+	if (hashed != 0)
+		return reader_fail(reason, reasonsz, "cannot hash the image");
 	if (strcmp(got, r->sha256) != 0)
 		return reader_fail(reason, reasonsz,
 				   "image changed after verification: SHA-256 %s, expected %s", got,
@@ -103,9 +108,11 @@ int image_reader_rewind(struct image_reader *r)
 		return -1;
 	if (r->hashing)
 		sha256_stream_free(&r->hash);
-	sha256_stream_init(&r->hash);
-	r->hashing = 1;
+	r->hashing = 0;
 	r->done = 0;
+	if (sha256_stream_init(&r->hash) != 0)
+		return -1;
+	r->hashing = 1;
 	return 0;
 }
 

@@ -1,5 +1,6 @@
 /* platform: the camera behind one interface. The agent reaches the device only
- * through these operations: identity, OS image install across a reboot, licenses.
+ * through these operations: identity, OS image install across a reboot, licenses,
+ * applications.
  * Backends: sim/ (a camera kept in a directory) and axis/ (local VAPIX). */
 #ifndef CAM_PLATFORM_H
 #define CAM_PLATFORM_H
@@ -47,6 +48,37 @@ struct platform_image {
 	const char *sha256; /* 64 lowercase hex digits */
 };
 
+/* An installed application (ACAP) as the device lists it. */
+#define PLATFORM_APPS_MAX 32
+#define PLATFORM_APP_RESTARTS_AGENT 1 /* the device restarts this process by itself, shortly */
+#define PLATFORM_APP_AGENT_EXIT 2     /* this process must exit now; its supervisor starts the
+					 new one (a simulated camera) */
+struct platform_app {
+	char name[PLATFORM_FIELD_MAX];        /* appName */
+	char nice_name[PLATFORM_FIELD_MAX];
+	char vendor[PLATFORM_FIELD_MAX];
+	char version[PLATFORM_FIELD_MAX];
+	char status[16];                      /* Running | Stopped | Idle */
+	int running;                          /* status is Running */
+	char license[16];                     /* Valid | Invalid | Missing | Custom | None */
+	char license_expires[16];             /* YYYY-MM-DD or "" */
+};
+struct platform_app_list {
+	struct platform_app apps[PLATFORM_APPS_MAX];
+	int count;
+};
+/* A package to install, with what the task says it is. The backend checks size and
+ * SHA-256 of the file right before handing it over, reads its manifest and refuses a
+ * package for another app or version, or one the device would not run (architecture,
+ * AXIS OS range, manifest schema), before anything reaches the device. */
+struct platform_package {
+	const char *path;
+	uint64_t size;
+	const char *sha256_hex;   /* 64 lowercase hex digits */
+	const char *app_name;     /* expected appName; NULL: any */
+	const char *version;      /* expected version; NULL: any */
+};
+
 struct platform_ops {
 	const char *name;
 	int (*identity)(void *priv, struct platform_identity *out, char *reason, size_t reasonsz);
@@ -78,6 +110,24 @@ struct platform_ops {
 	int (*watch_settings)(void *priv, void (*changed)(void *arg), void *arg, char *reason,
 			      size_t reasonsz);
 	void (*close)(void *priv);
+	/* Optional (NULL when the backend has none): applications. Each confirms its result
+	 * from the device's own list (version, running state) before it returns 0. */
+	int (*apps_list)(void *priv, struct platform_app_list *out, char *reason,
+			 size_t reasonsz);
+	/* Installs or upgrades; out: the app as listed afterwards. A fresh install is
+	 * stopped, an upgrade keeps the running state. For the agent's own app:
+	 * PLATFORM_APP_RESTARTS_AGENT or PLATFORM_APP_AGENT_EXIT (then persist and go). */
+	int (*app_install)(void *priv, const struct platform_package *pkg, struct platform_app *out,
+			   char *reason, size_t reasonsz);
+	int (*app_remove)(void *priv, const char *app, char *reason, size_t reasonsz);
+	int (*app_start)(void *priv, const char *app, char *reason, size_t reasonsz);
+	int (*app_stop)(void *priv, const char *app, char *reason, size_t reasonsz);
+	/* For the agent's own app: PLATFORM_APP_RESTARTS_AGENT or PLATFORM_APP_AGENT_EXIT as
+	 * for an install (the call may not return before the restart). */
+	int (*app_restart)(void *priv, const char *app, char *reason, size_t reasonsz);
+	/* Sets one of app's parameters (a name its manifest's paramConfig declares). */
+	int (*app_set_param)(void *priv, const char *app, const char *name, const char *value,
+			     char *reason, size_t reasonsz);
 };
 
 struct platform {

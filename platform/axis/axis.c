@@ -37,6 +37,13 @@ static const struct platform_ops axis_ops = {
 	.read_settings = axis_read_settings,
 	.watch_settings = axis_watch_settings,
 	.close = axis_close,
+	.apps_list = axis_apps_list,
+	.app_install = axis_app_install,
+	.app_remove = axis_app_remove,
+	.app_start = axis_app_start,
+	.app_stop = axis_app_stop,
+	.app_restart = axis_app_restart,
+	.app_set_param = axis_app_set_param,
 };
 
 /* The credentials are admin level: send them only to the camera itself. Plain http only to

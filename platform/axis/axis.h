@@ -6,6 +6,8 @@
  *   systemready.c  the camera's boot identity from systemready.cgi
  *   firmware.c  upgrade / status / commit / rollback over firmwaremanagement.cgi
  *   license.c   license keys over applications/license.cgi and list.cgi
+ *   applist.c   the Application API's reply formats: "OK"/"Error: n" text, list.cgi XML
+ *   apps.c      applications: upload.cgi, control.cgi, config.cgi, confirmed by list.cgi
  *   params.c    the ACAP's parameters over axparameter, else param.cgi
  *   axparameter.c  the axparameter library, loaded at run time
  *   glib_loop.c GLib's main context inside the libevent loop (axparameter's callbacks)
@@ -80,6 +82,7 @@ int axis_post_multipart(struct axis *ax, const char *path, const struct axis_par
  * with reason "<what>: error <code> (<meaning>): <message>" via the meaning table. */
 struct json_doc;
 struct axis_code { int code; const char *meaning; };
+struct platform_app_list;
 int axis_json_reply(const char *what, const struct buf *reply, struct json_doc *doc,
 		    int max_tokens, const struct axis_code *codes, int *data_tok, char *reason,
 		    size_t reasonsz);
@@ -117,7 +120,38 @@ int axis_license_state(struct axis *ax, const char *app, char *state, size_t sta
 extern const char *const axis_setting_names[];
 int axis_watch_settings(void *priv, void (*changed)(void *arg), void *arg, char *reason,
 			size_t reasonsz);
+/* Reads CloudUrl, EnrollmentToken and LongPollSeconds of group root.<app> (either case of
+ * compared without case) from a param.cgi list reply into out; -1 with reason when malformed. */
+int axis_params_parse(const char *app, const struct buf *reply, struct platform_settings *out,
+		      char *reason, size_t reasonsz);
 int axis_read_settings(void *priv, struct platform_settings *out, char *reason,
 		       size_t reasonsz);
+/* param.cgi action=update of root.<app>.<name> (either group-name case), read back when
+ * the type allows (a password is not readable). */
+int axis_app_set_param(void *priv, const char *app, const char *name, const char *value,
+		       char *reason, size_t reasonsz);
+
+/* applist.c */
+/* Used in a URL query and as a file name: [A-Za-z0-9][A-Za-z0-9._-]*. */
+int axis_app_name_ok(const char *app);
+/* "OK" -> 0; "Error: <n>" -> -1 with "<what>: Error <n> (<meaning from codes>)" and *code
+ * (may be NULL) set; anything else -1 "unexpected reply". */
+int axis_text_reply(const char *what, const struct buf *reply, const struct axis_code *codes,
+		    int *code, char *reason, size_t reasonsz);
+/* Every application list.cgi shows; _parse reads a reply already fetched. */
+int axis_apps_parse(const char *xml, size_t len, struct platform_app_list *out, char *reason,
+		    size_t reasonsz);
+int axis_apps_read(struct axis *ax, struct platform_app_list *out, char *reason,
+		   size_t reasonsz);
+const struct platform_app *axis_apps_find(const struct platform_app_list *l, const char *app);
+
+/* apps.c */
+int axis_apps_list(void *priv, struct platform_app_list *out, char *reason, size_t reasonsz);
+int axis_app_install(void *priv, const struct platform_package *pkg, struct platform_app *out,
+		     char *reason, size_t reasonsz);
+int axis_app_remove(void *priv, const char *app, char *reason, size_t reasonsz);
+int axis_app_start(void *priv, const char *app, char *reason, size_t reasonsz);
+int axis_app_stop(void *priv, const char *app, char *reason, size_t reasonsz);
+int axis_app_restart(void *priv, const char *app, char *reason, size_t reasonsz);
 
 #endif

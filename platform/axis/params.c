@@ -84,8 +84,8 @@ static int take_setting(struct platform_settings *out, const char *name, size_t 
 	return 0;
 }
 
-static int parse_list(const struct axis *ax, const struct buf *reply,
-		      struct platform_settings *out, char *reason, size_t reasonsz)
+int axis_params_parse(const char *app, const struct buf *reply, struct platform_settings *out,
+		      char *reason, size_t reasonsz)
 {
 	const char *p = buf_str(reply), *end = p + reply->len;
 
@@ -100,7 +100,7 @@ static int parse_list(const struct axis *ax, const struct buf *reply,
 		if (len && (len < 6 || strncmp(p, "root.", 5) != 0 || !memchr(p, '=', len)))
 			return axis_fail(reason, reasonsz,
 					 "param.cgi: reply is not \"root.Group.Param=value\" lines");
-		if (split_line(p, len, ax->app, &name, &nlen, &value, &vlen) == 0 &&
+		if (split_line(p, len, app, &name, &nlen, &value, &vlen) == 0 &&
 		    take_setting(out, name, nlen, value, vlen, "param.cgi", reason, reasonsz) != 0)
 			return -1;
 		p += (nl ? (size_t)(nl - p) + 1 : (size_t)(end - p));
@@ -177,11 +177,97 @@ int axis_read_settings(void *priv, struct platform_settings *out, char *reason,
 	if (rc == 1)
 		rc = axis_fail(reason, reasonsz, "param.cgi: no parameter group root.%s", ax->app);
 	if (rc == 0)
-		rc = parse_list(ax, &reply, out, reason, reasonsz);
+		rc = axis_params_parse(ax->app, &reply, out, reason, reasonsz);
 	if (reply.data)
 		explicit_bzero(reply.data, reply.alloc); /* may hold the enrollment token */
 	buf_free(&reply);
 	if (rc != 0)
 		explicit_bzero(out, sizeof(*out));
 	return rc;
+}
+
+/* application/x-www-form-urlencoded: unreserved characters kept, the rest %XX. */
+static int form_encode(char *out, size_t outsz, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (o + 4 > outsz)
+			return -1;
+		if (isalnum(c) || strchr("-._~", c)) {
+			out[o++] = (char)c;
+		} else {
+			out[o++] = '%';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		}
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+/* 1 when the camera said "# Error", 0 on "OK", -1 otherwise. */
+static int update_group(struct axis *ax, const char *group, const char *name, const char *enc,
+			char *reason, size_t reasonsz)
+{
+	struct buf reply;
+	char form[3 * 1024 + 2 * AXIS_APP_MAX + 32];
+	int rc;
+
+	snprintf(form, sizeof(form), "action=update&root.%s.%s=%s", group, name, enc);
+	buf_init(&reply, AXIS_REPLY_MAX);
+	rc = axis_post_form(ax, "/axis-cgi/param.cgi", form, &reply, reason, reasonsz);
+	if (rc == 0)
+		rc = !strncmp(buf_str(&reply), "# Error", 7) ? 1
+		     : !strncmp(buf_str(&reply), "OK", 2)   ? 0
+							  : axis_fail(reason, reasonsz,
+								      "param.cgi update: unexpected reply");
+	buf_free(&reply);
+	return rc;
+}
+
+int axis_app_set_param(void *priv, const char *app, const char *name, const char *value,
+		       char *reason, size_t reasonsz)
+{
+	struct axis *ax = priv;
+	char group[AXIS_APP_MAX], enc[3 * 1024 + 1], want[AXIS_APP_MAX * 2 + 8];
+	struct buf reply;
+	int rc;
+
+	if (!axis_app_name_ok(app) || !axis_app_name_ok(name))
+		return axis_fail(reason, reasonsz, "invalid application or parameter name");
+	if (form_encode(enc, sizeof(enc), value) != 0)
+		return axis_fail(reason, reasonsz, "param.cgi: the value of %s is too long", name);
+	snprintf(group, sizeof(group), "%s", app);
+	rc = update_group(ax, group, name, enc, reason, reasonsz);
+	if (rc == 1) { /* the group's case is UNCONFIRMED: try the capitalized form */
+		group[0] = (char)toupper((unsigned char)group[0]);
+		rc = strcmp(group, app) ? update_group(ax, group, name, enc, reason, reasonsz) : 1;
+	}
+	if (rc == 1)
+		return axis_fail(reason, reasonsz, "param.cgi: %s has no parameter %s", app, name);
+	if (rc != 0)
+		return -1;
+	/* read it back where readable (a password parameter is absent from lists) */
+	snprintf(want, sizeof(want), "%s.%s", group, name);
+	buf_init(&reply, AXIS_REPLY_MAX);
+	rc = list_group(ax, want, &reply, reason, reasonsz);
+	if (rc == 0 && reply.len) {
+		const char *eq = strchr(buf_str(&reply), '=');
+		size_t n = eq ? strcspn(eq + 1, "\r\n") : 0;
+
+		if (!eq || n != strlen(value) || memcmp(eq + 1, value, n) != 0)
+			rc = axis_fail(reason, reasonsz,
+				       "param.cgi: %s.%s reads back differently after the update",
+				       app, name);
+	}
+	if (reply.data)
+		explicit_bzero(reply.data, reply.alloc);
+	buf_free(&reply);
+	if (rc == 0)
+		log_info("axis: parameter %s of %s set", name, app);
+	return rc < 0 ? -1 : 0;
 }

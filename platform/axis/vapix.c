@@ -118,7 +118,9 @@ static long attempt(struct axis *ax, const struct request *rq, struct buf *reply
 		return axis_fail(reason, reasonsz, "cannot create an HTTP handle");
 	buf_reset(reply);
 	curl_easy_setopt(h, CURLOPT_URL, url);
+#if LIBCURL_VERSION_NUM >= 0x075500 /* older libcurl: the URL is our own http://127.0.0.12 */
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+#endif
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_PROXY, "");  /* the local host never goes through a proxy */
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)CONNECT_TIMEOUT_S);

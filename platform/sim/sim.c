@@ -1,7 +1,7 @@
 /* sim: a simulated camera kept in a directory, so several can run side by side.
  * A/B image slots with a bootloader that falls back when a new image does not come up,
  * bound licenses, identity: what the agent can observe on a real device. */
-#include "../platform.h"
+#include "sim.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "../../lib/buf.h"
+#include "../../lib/eap.h"
 #include "../../lib/fsutil.h"
 #include "../../lib/json.h"
 #include "../../lib/log.h"
@@ -28,6 +29,7 @@
  *   boot.json          {"active","committed","pending","previous","reboot_requested",
  *                       "rollback_requested","last_outcome","rollback_reason"}
  *   licenses/<app>.key installed license keys
+ *   apps/<app>.json    installed applications (apps.c)
  * The "bootloader" (boot_run) runs when the sim is opened after a requested reboot;
  * a plain restart of the agent process changes nothing. */
 
@@ -111,17 +113,10 @@ static int field_ok(const char *s, size_t n)
 	return 1;
 }
 
-/* An application name usable as a file name: [A-Za-z0-9][A-Za-z0-9._-]*. */
+/* An application name usable as a file name (lib/eap.h). */
 static int app_name_ok(const char *app)
 {
-	size_t n = app ? strlen(app) : 0;
-
-	if (n == 0 || n >= SIM_APP_MAX || !isalnum((unsigned char)app[0]))
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)app[i]) && !strchr("._-", app[i]))
-			return 0;
-	return 1;
+	return eap_app_name_ok(app) && strlen(app) < SIM_APP_MAX;
 }
 
 /* ---- image headers ---- */
@@ -481,7 +476,12 @@ static int boot_run(struct sim *s, char *reason, size_t reasonsz)
 
 /* ---- ops: identity and images ---- */
 
-static int sim_identity(void *priv, struct platform_identity *out, char *reason, size_t reasonsz)
+const char *sim_dir(const void *priv)
+{
+	return ((const struct sim *)priv)->dir;
+}
+
+int sim_identity(void *priv, struct platform_identity *out, char *reason, size_t reasonsz)
 {
 	struct sim *s = priv;
 	struct sim_image img;
@@ -786,6 +786,13 @@ static const struct platform_ops sim_ops = {
 	.license_remove = sim_license_remove,
 	.read_settings = NULL, /* the sim takes everything from the agent config */
 	.close = sim_close,
+	.apps_list = sim_apps_list,
+	.app_install = sim_app_install,
+	.app_remove = sim_app_remove,
+	.app_start = sim_app_start,
+	.app_stop = sim_app_stop,
+	.app_restart = sim_app_restart,
+	.app_set_param = sim_app_set_param,
 };
 
 /* ---- open and create ---- */

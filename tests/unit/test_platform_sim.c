@@ -1,6 +1,7 @@
 /* test_platform_sim: the simulated camera in a temp directory: creation, identity,
  * A/B install across reboots (upgrade, commit, rollback, images that do not boot),
- * refused images, licenses, and corrupt state files. */
+ * refused images, licenses, corrupt state files, and applications (install, upgrade,
+ * start/stop/restart, parameters, remove, the agent's own app, refused packages). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +20,7 @@
 #include "../../lib/fsutil.h"
 #include "../../lib/log.h"
 #include "../../platform/platform.h"
+#include "test_pkg.h"
 
 #define MODEL "P3265-LVE"
 #define SERIAL "ACCC8E000001"
@@ -496,6 +498,86 @@ static void test_corrupt_active_slot(void **state)
 	assert_non_null(strstr(f->reason, "invalid image"));
 }
 
+#define OP(f, op, ...) ((f)->reason[0] = '\0', \
+			(f)->p.ops->op((f)->p.priv, __VA_ARGS__, (f)->reason, sizeof((f)->reason)))
+
+static int app_install(struct fixture *f, struct test_pkg *k, struct platform_app *out)
+{
+	f->reason[0] = '\0';
+	return f->p.ops->app_install(f->p.priv, &k->p, out, f->reason, sizeof(f->reason));
+}
+
+static void test_apps_install_control_remove(void **state)
+{
+	struct fixture *f = *state;
+	struct platform_app_list l;
+	struct platform_app out;
+	struct buf b;
+
+	sim_open(f);
+	assert_int_equal(OP(f, apps_list, &l), 0);
+	assert_int_equal(l.count, 0);
+	assert_int_equal(app_install(f, test_pkg_make(f->tmp, "analytics", "1.0.0", "aarch64",
+						      "--schema 1 --param Mode=fast"), &out), 0);
+	assert_string_equal(out.version, "1.0.0");
+	assert_false(out.running);
+	assert_int_equal(OP(f, app_start, "analytics"), 0);
+	assert_int_equal(OP(f, app_start, "analytics"), -1);
+	assert_non_null(strstr(f->reason, "already running"));
+	assert_int_equal(OP(f, app_set_param, "analytics", "Mode", "slow"), 0);
+	assert_int_equal(OP(f, app_set_param, "analytics", "Other", "x"), -1);
+	assert_non_null(strstr(f->reason, "no parameter Other"));
+	/* an upgrade keeps the running state and the parameter's value */
+	assert_int_equal(app_install(f, test_pkg_make(f->tmp, "analytics", "1.1.0", "aarch64",
+						      "--schema 1 --param Mode=fast"), &out), 0);
+	assert_string_equal(out.version, "1.1.0");
+	assert_true(out.running);
+	buf_init(&b, 4096);
+	assert_int_equal(fs_read_file(fpath(f, "apps/analytics.json"), &b, 4096), 0);
+	assert_non_null(strstr(buf_str(&b), "\"Mode\":\"slow\""));
+	buf_free(&b);
+	assert_int_equal(OP(f, app_stop, "analytics"), 0);
+	assert_int_equal(OP(f, app_stop, "analytics"), -1);
+	assert_non_null(strstr(f->reason, "not running"));
+	assert_int_equal(OP(f, app_restart, "analytics"), 0);
+	/* the state is in the directory: a reopened sim lists the same */
+	sim_open(f);
+	assert_int_equal(OP(f, apps_list, &l), 0);
+	assert_int_equal(l.count, 1);
+	assert_string_equal(l.apps[0].status, "Running");
+	assert_int_equal(OP(f, app_remove, "analytics"), 0);
+	assert_int_equal(OP(f, apps_list, &l), 0);
+	assert_int_equal(l.count, 0);
+	assert_int_equal(OP(f, app_remove, "analytics"), -1);
+	assert_non_null(strstr(f->reason, "application not found"));
+}
+
+static void test_apps_own_app_and_refusals(void **state)
+{
+	struct fixture *f = *state;
+	struct platform_app out;
+	struct test_pkg *k;
+
+	sim_open(f);
+	/* the agent's own app: the sim cannot restart a process, the agent must exit */
+	assert_int_equal(app_install(f, test_pkg_make(f->tmp, "camagent", "0.2.0", "aarch64",
+						      "--schema 1"), &out), PLATFORM_APP_AGENT_EXIT);
+	assert_int_equal(OP(f, app_restart, "camagent"), PLATFORM_APP_AGENT_EXIT);
+	/* refused before anything is recorded */
+	assert_int_equal(app_install(f, test_pkg_make(f->tmp, "analytics", "1.0.0", "armv7hf",
+						      "--schema 1"), &out), -1);
+	assert_non_null(strstr(f->reason, "the package is for armv7hf, the camera is aarch64"));
+	assert_int_equal(app_install(f, test_pkg_make(f->tmp, "analytics", "1.0.0", "aarch64", NULL),
+				     &out), -1);
+	assert_non_null(strstr(f->reason, "schema 2.0.0 needs AXIS OS 12.10"));
+	k = test_pkg_make(f->tmp, "analytics", "1.0.0", "aarch64", "--schema 1");
+	k->p.size = 1;
+	assert_int_equal(app_install(f, k, &out), -1);
+	assert_non_null(strstr(f->reason, "not the one the task names"));
+	assert_int_equal(OP(f, app_start, "analytics"), -1);
+	assert_non_null(strstr(f->reason, "application not found"));
+}
+
 static void test_close_is_null_safe(void **state)
 {
 	struct platform p = { 0 };
@@ -523,6 +605,8 @@ int main(void)
 		T(test_license_refused),
 		T(test_corrupt_files),
 		T(test_corrupt_active_slot),
+		T(test_apps_install_control_remove),
+		T(test_apps_own_app_and_refusals),
 		cmocka_unit_test(test_close_is_null_safe),
 	};
 #undef T
