@@ -24,7 +24,7 @@ ifdef SANITIZE
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS  += -fsanitize=address,undefined
 endif
-LIBS     := -lcurl -levent -lmbedtls -lmbedx509 -lmbedcrypto -lsqlite3 -lz $(if $(filter openssl,$(HASH)),-lcrypto)
+LIBS     := -lcurl -levent -lmbedtls -lmbedx509 -lmbedcrypto -lsqlite3 -lz -ldl $(if $(filter openssl,$(HASH)),-lcrypto)
 # gio (D-Bus) for platform/axis and tests/camsim only.
 PKG_CONFIG ?= pkg-config
 GIO_CFLAGS := $(shell $(PKG_CONFIG) --cflags gio-2.0 2>/dev/null)
@@ -55,6 +55,7 @@ PLATFORM_OBJ := $(call obj,$(PLATFORM_SRC))
 AGENT_OBJ    := $(call obj,$(AGENT_SRC))
 CLOUD_OBJ    := $(call obj,$(CLOUD_SRC))
 CAMSIM_OBJ   := $(call obj,$(CAMSIM_SRC))
+AXPARAMETER_STANDIN := $(BUILD)/camsim-lib/libaxparameter.so.1
 TESTS        := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 # The SHA-256 vectors once more against the mbedtls backend, in the default build.
 ifeq ($(HASH),openssl)
@@ -84,9 +85,16 @@ $(BUILD)/camcloud: $(BUILD)/obj/cloud/main.o $(CLOUD_OBJ) $(LIB_OBJ)
 	$(CC) $(LDFLAGS) $^ $(LIBS) $(CLOUD_LIBS) -o $@
 
 # The VAPIX camera simulator the axis platform is tested against (tests/camsim/).
-$(BUILD)/obj/platform/axis/%.o $(BUILD)/obj/tests/camsim/%.o: CFLAGS += $(GIO_CFLAGS)
-$(BUILD)/camsim: $(CAMSIM_OBJ) $(LIB_OBJ)
+$(BUILD)/obj/platform/axis/%.o $(BUILD)/obj/tests/camsim/%.o \
+$(BUILD)/obj/tests/unit/test_platform_glib_loop.o: CFLAGS += $(GIO_CFLAGS)
+$(BUILD)/camsim: $(CAMSIM_OBJ) $(LIB_OBJ) | $(AXPARAMETER_STANDIN)
 	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
+
+# The stand-in axparameter library camsim offers its agent (camsim --axparameter DIR).
+$(AXPARAMETER_STANDIN): tests/camsim/axparameter/standin.c tests/camsim/paramconf.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(GIO_CFLAGS) -fPIC -shared \
+		-Wl,-soname,libaxparameter.so.1 $^ $(LDFLAGS) $(GIO_LIBS) -o $@
 
 # A unit test links only the layer it tests: test_lib_*, test_platform_*, test_agent_*, test_cloud_*.
 define unit_test

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct event_base;
+
 #define PLATFORM_FIELD_MAX 64
 #define PLATFORM_REASON_MAX 256
 #define PLATFORM_REBOOTS_BY_ITSELF 1
@@ -34,7 +36,16 @@ struct platform_settings {
 enum platform_boot_outcome {
 	PLATFORM_BOOT_NORMAL,       /* no upgrade was pending */
 	PLATFORM_BOOT_UPGRADED,     /* booted the new image; uncommitted until platform commit */
-	PLATFORM_BOOT_ROLLED_BACK,  /* the new image did not come up; back on the old one */
+	PLATFORM_BOOT_ROLLED_BACK,  /* back on the old image; why says what happened */
+	PLATFORM_BOOT_PENDING,      /* an accepted image waits for the device's own reboot:
+				     * the agent restarted before it */
+};
+
+/* An image to install, with what the signed task says it is. */
+struct platform_image {
+	const char *path;
+	uint64_t size;
+	const char *sha256; /* 64 lowercase hex digits */
 };
 
 /* An installed application (ACAP) as the device lists it. */
@@ -71,14 +82,18 @@ struct platform_package {
 struct platform_ops {
 	const char *name;
 	int (*identity)(void *priv, struct platform_identity *out, char *reason, size_t reasonsz);
-	/* Writes the verified image at path into the inactive slot and arms it for the
-	 * next boot. Fails with a precise reason (wrong model, invalid image, ...). */
-	int (*install)(void *priv, const char *image_path, char *reason, size_t reasonsz);
+	/* Writes the image into the inactive slot and arms it for the next boot. The
+	 * backend hashes exactly the bytes it writes (platform/image_reader.h) and arms
+	 * nothing unless they match img's size and SHA-256. Fails with a precise reason
+	 * (wrong model, invalid image, image changed after verification, ...). */
+	int (*install)(void *priv, const struct platform_image *img, char *reason,
+		       size_t reasonsz);
 	/* Asks for a reboot. 0: the caller must stop and exit now, the device restarts;
 	 * PLATFORM_REBOOTS_BY_ITSELF: the device reboots on its own shortly (a camera after
 	 * an accepted upgrade): keep running until it does; -1: failed, with a reason. */
 	int (*reboot)(void *priv, char *reason, size_t reasonsz);
-	enum platform_boot_outcome (*boot_outcome)(void *priv);
+	/* why: for ROLLED_BACK and PENDING, what happened, in words for the cloud. */
+	enum platform_boot_outcome (*boot_outcome)(void *priv, char *why, size_t whysz);
 	/* Makes the running image permanent (after the agent confirmed it works). */
 	int (*commit)(void *priv, char *reason, size_t reasonsz);
 	/* Returns to the previous image (reboots on success). */
@@ -90,6 +105,10 @@ struct platform_ops {
 	/* Optional (NULL when the backend has none): the camera-side settings. */
 	int (*read_settings)(void *priv, struct platform_settings *out, char *reason,
 			     size_t reasonsz);
+	/* Optional: calls changed(arg) on the agent's loop whenever the camera-side settings
+	 * change. 0: watching; 1: this camera cannot tell (read them again on SIGHUP). */
+	int (*watch_settings)(void *priv, void (*changed)(void *arg), void *arg, char *reason,
+			      size_t reasonsz);
 	void (*close)(void *priv);
 	/* Optional (NULL when the backend has none): applications. Each confirms its result
 	 * from the device's own list (version, running state) before it returns 0. */
@@ -132,6 +151,9 @@ struct platform_axis_config {
 	const char *dbus_address; /* NULL: the system bus; tests pass a private bus */
 	int auto_rollback_min;    /* upgrade's autoRollback in minutes; 0: "never"; <0: 10 */
 	int timeout_s;            /* per VAPIX call except the upload; 0: 30 */
+	/* The agent's loop: with it, settings come through axparameter where the camera has
+	 * it (its callbacks run on this loop); NULL: param.cgi only. */
+	struct event_base *base;
 };
 int platform_axis_open(struct platform *out, const struct platform_axis_config *cfg,
 		       char *reason, size_t reasonsz);

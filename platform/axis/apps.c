@@ -10,6 +10,7 @@
  * (there is no checking reader yet, so the file is read twice: hashed, then sent), its
  * manifest against the task and against this camera's architecture and AXIS OS. */
 #include "axis.h"
+#include "../image_reader.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,6 +142,7 @@ int axis_app_install(void *priv, const struct platform_package *pkg, struct plat
 	const char *base;
 	enum want want = WANT_ANY;
 	char scratch[PLATFORM_REASON_MAX];
+	struct image_reader image = { .fd = -1 };
 	int code, own, rc = -1;
 
 	buf_init(&reply, AXIS_REPLY_MAX);
@@ -156,13 +158,21 @@ int axis_app_install(void *priv, const struct platform_package *pkg, struct plat
 	if (!own && confirm(ax, "list.cgi", m->app_name, NULL, WANT_RUNNING, NULL, scratch,
 			    sizeof(scratch), 1) == 0)
 		want = WANT_RUNNING;
+	/* the bytes uploaded are hashed on the way: checked against the task once more */
+	const struct platform_image img = { .path = pkg->path, .size = pkg->size,
+					    .sha256 = pkg->sha256_hex };
+	if (image_reader_open(&image, &img, reason, reasonsz) != 0)
+		goto out;
 	base = strrchr(pkg->path, '/') ? strrchr(pkg->path, '/') + 1 : pkg->path;
 	const struct axis_part part = { .name = "packfil", .filename = base,
-					.type = "application/octet-stream", .path = pkg->path };
+					.type = "application/octet-stream", .image = &image };
 	log_info("axis: uploading %s %s (%s)", m->app_name, m->version, base);
 	if (axis_post_multipart(ax, UPLOAD_PATH, &part, 1, AXIS_UPLOAD_TIMEOUT_S, &reply, reason,
-				reasonsz) != 0)
+				reasonsz) != 0) {
+		if (image.failure[0])
+			snprintf(reason, reasonsz, "%s", image.failure);
 		goto out;
+	}
 	if (axis_text_reply("upload.cgi", &reply, upload_codes, &code, reason, reasonsz) != 0) {
 		int au = code == 2 ? allow_unsigned(ax) : -1;
 		size_t n = strlen(reason);
@@ -179,6 +189,7 @@ int axis_app_install(void *priv, const struct platform_package *pkg, struct plat
 	log_info("axis: %s %s installed (%s)", m->app_name, m->version, out->status);
 	rc = own ? PLATFORM_APP_RESTARTS_AGENT : 0;
 out:
+	image_reader_close(&image);
 	buf_free(&reply);
 	free(m);
 	return rc;

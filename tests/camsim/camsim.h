@@ -2,6 +2,7 @@
  * on it. It serves the endpoints as the public VAPIX documentation describes them,
  * on loopback:
  *   /axis-cgi/basicdeviceinfo.cgi        getAllProperties, getAllUnrestrictedProperties, ...
+ *   /axis-cgi/systemready.cgi            systemready (uptime, bootid), getSupportedVersions
  *   /axis-cgi/firmwaremanagement.cgi     status, upgrade (multipart), commit, rollback, purge,
  *                                        reboot, stopAuto, getSupportedVersions
  *   /axis-cgi/applications/license.cgi   uploadlicensekey, removelicensekey ("OK"/"Error: n")
@@ -77,6 +78,8 @@ struct camsim {
 	char inactive[CS_FIELD];     /* "" when none */
 	int committed;
 	char last_upgrade_at[40];
+	char boot_id[40];            /* systemready.cgi's bootid: new at every boot */
+	double booted_at;            /* cs_now() at the last boot, for its uptime */
 	int pending;                 /* an accepted image waits for the reboot */
 	char pending_version[CS_FIELD];
 	int pending_boots;
@@ -124,6 +127,7 @@ struct camsim {
 
 	/* web */
 	char html_dir[PATH_MAX];
+	char axparameter_dir[PATH_MAX]; /* stand-in libaxparameter for the agent; "": none */
 	int app_api_port;
 
 	/* faults */
@@ -139,6 +143,7 @@ void cs_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cs_schedule_reboot(struct camsim *cs, int rollback, const char *why);
 void cs_save_state(struct camsim *cs);
 void cs_new_credentials(struct camsim *cs);
+void cs_new_boot_id(struct camsim *cs);
 int cs_version_compare(const char *a, const char *b);
 
 /* vapix.c: the HTTP front: routing, auth, faults, replies */
@@ -153,9 +158,10 @@ void cs_send(struct camsim *cs, struct evhttp_request *req, const struct cs_faul
 /* Request body as a NUL-terminated buf (caller frees). */
 int cs_body(struct evhttp_request *req, struct buf *out, size_t max);
 
-/* fw.c: basicdeviceinfo.cgi and firmwaremanagement.cgi */
+/* fw.c: basicdeviceinfo.cgi, systemready.cgi and firmwaremanagement.cgi */
 void cs_basicdeviceinfo(struct camsim *cs, struct evhttp_request *req);
 void cs_firmware(struct camsim *cs, struct evhttp_request *req);
+void cs_systemready(struct camsim *cs, struct evhttp_request *req);
 void cs_boot(struct camsim *cs); /* what the camera does when it powers up after a reboot */
 void cs_arm_rollback(struct camsim *cs);
 

@@ -70,6 +70,21 @@ int cs_version_compare(const char *a, const char *b)
 	return 0;
 }
 
+void cs_new_boot_id(struct camsim *cs)
+{
+	unsigned char r[16];
+
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
+		cs_log("cannot get random bytes: %s", strerror(errno));
+		exit(1);
+	}
+	snprintf(cs->boot_id, sizeof(cs->boot_id),
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", r[0], r[1],
+		 r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14],
+		 r[15]);
+	cs->booted_at = cs_now();
+}
+
 void cs_new_credentials(struct camsim *cs)
 {
 	static const char alphabet[] =
@@ -158,6 +173,17 @@ static char **substitute(struct camsim *cs, char **argv)
 	return out;
 }
 
+/* In the agent's child: the camera's parameter library, as the camera's loader would
+ * find it, backed by this camera's param.conf. */
+static void offer_axparameter(const struct camsim *cs)
+{
+	char conf[PATH_MAX + 16];
+
+	snprintf(conf, sizeof(conf), "%s/param.conf", cs->dir);
+	setenv("AXPARAMETER_CONF", conf, 1);
+	setenv("LD_LIBRARY_PATH", cs->axparameter_dir, 1);
+}
+
 static void start_agent(struct camsim *cs)
 {
 	char **argv;
@@ -180,6 +206,8 @@ static void start_agent(struct camsim *cs)
 		if (fd >= 0)
 			dup2(fd, 0);
 		signal(SIGPIPE, SIG_DFL);
+		if (cs->axparameter_dir[0])
+			offer_axparameter(cs);
 		execvp(argv[0], argv);
 		fprintf(stderr, "camsim: cannot start %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
@@ -208,6 +236,7 @@ static void on_booted(evutil_socket_t fd, short what, void *arg)
 
 	cs_boot(cs);
 	cs_new_credentials(cs); /* service accounts do not survive a reboot */
+	cs_new_boot_id(cs);
 	cs->rebooting = 0;
 	cs->reboot_scheduled = 0;
 	cs->reboot_rollback = 0;
@@ -372,6 +401,8 @@ static void usage(void)
 		"  --down-seconds S        how long a reboot keeps the camera off (default 0.5)\n"
 		"  --clock-offset S        the camera's clock ahead of the host by S seconds\n"
 		"  --html DIR              serve DIR at /local/<appName>/\n"
+		"  --axparameter DIR       the agent finds libaxparameter.so.1 (the stand-in) in DIR,\n"
+		"                          backed by <dir>/param.conf\n"
 		"  --app-api-port P        proxy /local/<appName>/api/ to 127.0.0.1:P/api/\n"
 		"  --web-user USER:PASS    also accept these credentials for /local/ pages\n"
 		"  --app-version V         the agent's installed app version (default 1.0.0)\n"
@@ -493,6 +524,8 @@ int main(int argc, char **argv)
 			cs.down_s = atof(need(argc, argv, &i));
 		} else if (!strcmp(a, "--clock-offset")) {
 			cs.clock_offset = atoll(need(argc, argv, &i));
+		} else if (!strcmp(a, "--axparameter")) {
+			copy_field(cs.axparameter_dir, sizeof(cs.axparameter_dir), need(argc, argv, &i));
 		} else if (!strcmp(a, "--html")) {
 			copy_field(cs.html_dir, sizeof(cs.html_dir), need(argc, argv, &i));
 		} else if (!strcmp(a, "--app-api-port")) {
@@ -532,6 +565,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	cs_new_credentials(&cs);
+	cs_new_boot_id(&cs);
 	if (dbus && cs_dbus_start(&cs, dbus, err, sizeof(err)) != 0) {
 		cs_log("%s", err);
 		return 1;

@@ -16,38 +16,10 @@
 
 #include "../../lib/eap.h"
 #include "../../lib/fsutil.h"
+#include "paramconf.h"
 
 #define FORM_MAX (64 * 1024)
 #define PARAM_MAX (64 * 1024)
-
-/* One line of param.conf: Name="value" type="type". */
-static int param_line(const char *line, char *name, size_t namesz, char *value, size_t valuesz,
-		      char *type, size_t typesz)
-{
-	const char *eq = strchr(line, '='), *v, *ve, *t, *te;
-
-	if (!eq || (size_t)(eq - line) >= namesz || eq[1] != '"')
-		return -1;
-	memcpy(name, line, (size_t)(eq - line));
-	name[eq - line] = '\0';
-	v = eq + 2;
-	ve = strchr(v, '"');
-	if (!ve || (size_t)(ve - v) >= valuesz)
-		return -1;
-	memcpy(value, v, (size_t)(ve - v));
-	value[ve - v] = '\0';
-	type[0] = '\0';
-	t = strstr(ve, "type=\"");
-	if (t) {
-		t += 6;
-		te = strchr(t, '"');
-		if (!te || (size_t)(te - t) >= typesz)
-			return -1;
-		memcpy(type, t, (size_t)(te - t));
-		type[te - t] = '\0';
-	}
-	return 0;
-}
 
 /* The param.conf of group G; -1 when no installed app has that group. */
 static int group_file(struct camsim *cs, const char *group, char *path, size_t pathsz)
@@ -92,10 +64,10 @@ static int list(struct camsim *cs, const char *full, struct buf *out)
 	     line = strtok_r(NULL, "\n", &save)) {
 		char name[CS_FIELD], value[2048], type[96];
 
-		if (param_line(line, name, sizeof(name), value, sizeof(value), type,
+		if (paramconf_line(line, name, sizeof(name), value, sizeof(value), type,
 			       sizeof(type)) != 0)
 			continue;
-		if (!strncmp(type, "password", 8) || strstr(type, ":password"))
+		if (paramconf_is_password(type))
 			continue; /* not readable through param.cgi */
 		if (want[0] && strcmp(want, name))
 			continue;
@@ -126,7 +98,7 @@ static int set_param(const char *path, const char *name, const char *value, cons
 	     line = strtok_r(NULL, "\n", &save)) {
 		char n[CS_FIELD], v[2048], type[96];
 
-		if (param_line(line, n, sizeof(n), v, sizeof(v), type, sizeof(type)) == 0 &&
+		if (paramconf_line(line, n, sizeof(n), v, sizeof(v), type, sizeof(type)) == 0 &&
 		    !strcmp(n, name)) {
 			found = 1;
 			if (!declare)

@@ -292,6 +292,10 @@ static void on_request(struct evhttp_request *req, void *arg)
 		cs_web(cs, req, path);
 		return;
 	}
+	if (!strcmp(path, "/axis-cgi/systemready.cgi")) {
+		cs_systemready(cs, req); /* anonymous by design */
+		return;
+	}
 	if (!strcmp(path, "/axis-cgi/basicdeviceinfo.cgi")) {
 		cs_basicdeviceinfo(cs, req); /* some methods are anonymous: it checks auth itself */
 		return;

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "../../lib/buf.h"
+#include "../../lib/crypto.h"
 #include "../../lib/fsutil.h"
 #include "../../lib/json.h"
 #include "../../lib/log.h"
@@ -41,10 +42,32 @@ static const char *image(struct fixture *f, const char *version, const char *boo
 	return path;
 }
 
+/* Installs path as an image the agent verified to have this hash and size. */
+static int install_verified_as(struct fixture *f, const char *path, const char *sha256,
+			       uint64_t size)
+{
+	struct platform_image img = { .path = path, .size = size, .sha256 = sha256 };
+
+	f->reason[0] = '\0';
+	return f->p.ops->install(f->p.priv, &img, f->reason, sizeof(f->reason));
+}
+
+/* Installs the file as it is now: what the agent verified is what it should find. */
 static int install(struct fixture *f, const char *path)
 {
+	char sha[CRYPTO_SHA256_HEX_LEN] = "";
+	uint64_t size = 0;
+
+	if (crypto_sha256_file(path, sha, &size) != 0)
+		memset(sha, '0', sizeof(sha) - 1); /* missing file: the install must say so */
+	return install_verified_as(f, path, sha, size);
+}
+
+/* What the last boot did; its reason in f->reason. */
+static enum platform_boot_outcome outcome(struct fixture *f)
+{
 	f->reason[0] = '\0';
-	return f->p.ops->install(f->p.priv, path, f->reason, sizeof(f->reason));
+	return f->p.ops->boot_outcome(f->p.priv, f->reason, sizeof(f->reason));
 }
 
 /* ---- tests ---- */
@@ -63,7 +86,7 @@ static void test_identity(void **state)
 	assert_string_equal(id.hardware_id, "92F");
 	assert_string_equal(id.arch, "armv7hf");
 	assert_string_equal(id.os_version, OLD_OS);
-	assert_int_equal(f->p.ops->boot_outcome(f->p.priv), PLATFORM_BOOT_NORMAL);
+	assert_int_equal(outcome(f), PLATFORM_BOOT_NORMAL);
 }
 
 static void test_refused_configs(void **state)
@@ -116,7 +139,7 @@ static void test_upgrade_commit(void **state)
 	assert_int_equal(f->p.ops->identity(f->p.priv, &id, f->reason, sizeof(f->reason)), 0);
 	assert_string_equal(id.os_version, "12.0.1");
 	must_open(f); /* the agent's restart */
-	assert_int_equal(f->p.ops->boot_outcome(f->p.priv), PLATFORM_BOOT_UPGRADED);
+	assert_int_equal(outcome(f), PLATFORM_BOOT_UPGRADED);
 	wait_field(f, "committed", "false");
 	wait_field(f, "rollback_armed", "true");
 	assert_int_equal(f->p.ops->commit(f->p.priv, f->reason, sizeof(f->reason)), 0);
@@ -125,7 +148,7 @@ static void test_upgrade_commit(void **state)
 	snprintf(path, sizeof(path), "%s/axis-upgrade.json", f->state);
 	assert_false(fs_exists(path));
 	must_open(f);
-	assert_int_equal(f->p.ops->boot_outcome(f->p.priv), PLATFORM_BOOT_NORMAL);
+	assert_int_equal(outcome(f), PLATFORM_BOOT_NORMAL);
 }
 
 static void test_upgrade_other_spelling(void **state)
@@ -140,7 +163,7 @@ static void test_upgrade_other_spelling(void **state)
 	wait_field(f, "rebooting", "false");
 	must_open(f);
 	/* isCommitted:false must be read, else this would look committed (NORMAL) */
-	assert_int_equal(f->p.ops->boot_outcome(f->p.priv), PLATFORM_BOOT_UPGRADED);
+	assert_int_equal(outcome(f), PLATFORM_BOOT_UPGRADED);
 }
 
 static void test_image_does_not_boot(void **state)
@@ -153,7 +176,27 @@ static void test_image_does_not_boot(void **state)
 	wait_field(f, "boots", "2");
 	wait_field(f, "rebooting", "false");
 	must_open(f);
-	assert_int_equal(f->p.ops->boot_outcome(f->p.priv), PLATFORM_BOOT_ROLLED_BACK);
+	assert_int_equal(outcome(f), PLATFORM_BOOT_ROLLED_BACK);
+	expect_reason(f, "AXIS OS 12.0.1 did not come up (the agent never ran on it)");
+}
+
+/* The agent restarted after the camera took the image and before its reboot: that is
+ * no rollback; the reboot is still to come (the camera's bootid has not changed). */
+static void test_restart_before_reboot_is_pending(void **state)
+{
+	struct fixture *f = *state;
+	const char *extra[] = { "--reboot-delay", "1.5", NULL };
+
+	camsim_start(f, extra);
+	must_open(f);
+	assert_int_equal(install(f, image(f, "12.0.1", "ok")), 0);
+	must_open(f); /* at once: the camera has not rebooted yet */
+	assert_int_equal(outcome(f), PLATFORM_BOOT_PENDING);
+	expect_reason(f, "accepted AXIS OS 12.0.1 and has not rebooted into it yet");
+	wait_field(f, "boots", "2");
+	wait_field(f, "rebooting", "false");
+	must_open(f);
+	assert_int_equal(outcome(f), PLATFORM_BOOT_UPGRADED);
 }
 
 static void test_rollback(void **state)
@@ -182,10 +225,15 @@ static void test_auto_rollback_timer(void **state)
 	must_open(f);
 	assert_int_equal(install(f, image(f, "12.0.1", "ok")), 0);
 	wait_field(f, "active", "12.0.1");
+	wait_field(f, "rebooting", "false");
+	must_open(f); /* the agent ran on the new image, but never reached the cloud */
+	assert_int_equal(outcome(f), PLATFORM_BOOT_UPGRADED);
 	wait_field(f, "active", OLD_OS); /* nobody committed within the "minute" */
 	wait_field(f, "rebooting", "false");
 	must_open(f);
-	assert_int_equal(f->p.ops->boot_outcome(f->p.priv), PLATFORM_BOOT_ROLLED_BACK);
+	assert_int_equal(outcome(f), PLATFORM_BOOT_ROLLED_BACK);
+	expect_reason(f, "AXIS OS 12.0.1 came up, but the cloud was not reached before the "
+			 "camera's rollback timer fired");
 }
 
 static void test_upgrade_errors(void **state)
@@ -227,11 +275,34 @@ static void test_upgrade_errors(void **state)
 	assert_int_equal(install(f, path), -1);
 	expect_reason(f, "error 415");
 	assert_int_equal(install(f, "/nonexistent/image.bin"), -1);
-	expect_reason(f, "cannot read the image");
+	expect_reason(f, "cannot open image");
 	/* a refused upgrade leaves nothing pending */
 	snprintf(path, sizeof(path), "%s/axis-upgrade.json", f->state);
 	assert_false(fs_exists(path));
 	wait_field(f, "upgrades", "0");
+}
+
+/* The bytes uploaded to the camera are the bytes hashed: an image changed after the
+ * agent verified it is cut off before its last byte, and nothing is pending. */
+static void test_image_changed_after_verification_not_uploaded(void **state)
+{
+	struct fixture *f = *state;
+	const char *img;
+	char sha[CRYPTO_SHA256_HEX_LEN], path[300];
+	uint64_t size;
+
+	camsim_start(f, NULL);
+	must_open(f);
+	img = image(f, "12.0.1", "ok");
+	assert_int_equal(crypto_sha256_file(img, sha, &size), 0);
+	snprintf(path, sizeof(path), "%s", img);
+	write_text(path, "CAMSIM-IMAGE 1\nmodel=" MODEL "\nversion=12.0.1\nboot=ok\n\nPAYLOAD");
+	assert_int_equal(install_verified_as(f, path, sha, size), -1);
+	expect_reason(f, "image changed after verification: SHA-256");
+	snprintf(path, sizeof(path), "%s/axis-upgrade.json", f->state);
+	assert_false(fs_exists(path));
+	wait_field(f, "upgrades", "0");
+	wait_field(f, "active", OLD_OS);
 }
 
 static void test_malformed_replies(void **state)
@@ -393,9 +464,11 @@ int main(void)
 		T(test_upgrade_commit),
 		T(test_upgrade_other_spelling),
 		T(test_image_does_not_boot),
+		T(test_restart_before_reboot_is_pending),
 		T(test_rollback),
 		T(test_auto_rollback_timer),
 		T(test_upgrade_errors),
+		T(test_image_changed_after_verification_not_uploaded),
 		T(test_malformed_replies),
 		T(test_licenses),
 		T(test_settings),

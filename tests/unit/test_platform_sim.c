@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "../../lib/buf.h"
+#include "../../lib/crypto.h"
 #include "../../lib/fsutil.h"
 #include "../../lib/log.h"
 #include "../../platform/platform.h"
@@ -121,15 +122,32 @@ static void reboot(struct fixture *f)
 	sim_open(f);
 }
 
+/* Installs path as an image the agent verified to have this hash and size. */
+static int install_verified_as(struct fixture *f, const char *image, const char *sha256,
+			       uint64_t size)
+{
+	struct platform_image img = { .path = image, .size = size, .sha256 = sha256 };
+
+	f->reason[0] = '\0';
+	return f->p.ops->install(f->p.priv, &img, f->reason, sizeof(f->reason));
+}
+
+/* Installs the file as it is now: what the agent verified is what it should find. */
 static int install(struct fixture *f, const char *image)
 {
-	f->reason[0] = '\0';
-	return f->p.ops->install(f->p.priv, image, f->reason, sizeof(f->reason));
+	char sha[CRYPTO_SHA256_HEX_LEN] = "";
+	uint64_t size = 0;
+
+	if (crypto_sha256_file(image, sha, &size) != 0)
+		memset(sha, '0', sizeof(sha) - 1); /* missing file: the install must say so */
+	return install_verified_as(f, image, sha, size);
 }
 
 static enum platform_boot_outcome outcome(struct fixture *f)
 {
-	return f->p.ops->boot_outcome(f->p.priv);
+	char why[PLATFORM_REASON_MAX];
+
+	return f->p.ops->boot_outcome(f->p.priv, why, sizeof(why));
 }
 
 static void check_boot_json_has(struct fixture *f, const char *needle)
@@ -299,6 +317,38 @@ static void test_garbage_image_refused(void **state)
 	assert_int_equal(install(f, "/nonexistent/image"), -1);
 	assert_non_null(strstr(f->reason, "cannot open image"));
 	check_boot_json_has(f, "\"pending\":null");
+}
+
+/* Bytes changed after the agent verified them never reach a slot: the install hashes
+ * what it writes and arms nothing when it differs. */
+static void test_image_changed_after_verification_not_installed(void **state)
+{
+	struct fixture *f = *state;
+	const char *img = make_image(f, "new.img", MODEL, NEW_OS, "ok", 5000);
+	char sha[CRYPTO_SHA256_HEX_LEN], path[256];
+	uint64_t size;
+	FILE *fp;
+
+	sim_open(f);
+	assert_int_equal(crypto_sha256_file(img, sha, &size), 0);
+	snprintf(path, sizeof(path), "%s", img);
+	fp = fopen(path, "r+b"); /* one payload byte flipped, same size */
+	assert_non_null(fp);
+	assert_int_equal(fseek(fp, 100, SEEK_SET), 0);
+	assert_int_equal(fputc('!', fp), '!');
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(install_verified_as(f, path, sha, size), -1);
+	assert_non_null(strstr(f->reason, "image changed after verification: SHA-256"));
+	/* grown or shrunk: refused too */
+	assert_int_equal(install_verified_as(f, path, sha, size - 1), -1);
+	assert_non_null(strstr(f->reason, "image changed after verification"));
+	assert_int_equal(install_verified_as(f, path, sha, size + 1), -1);
+	assert_non_null(strstr(f->reason, "image changed after verification"));
+	check_boot_json_has(f, "\"pending\":null");
+	assert_false(fs_exists(fpath(f, "slots/b.tmp")));
+	reboot(f);
+	assert_int_equal(outcome(f), PLATFORM_BOOT_NORMAL);
+	check_version(f, OLD_OS);
 }
 
 static void test_restart_without_reboot(void **state)
@@ -547,6 +597,7 @@ int main(void)
 		T(test_boot_fail_image_rolls_back),
 		T(test_wrong_model_refused),
 		T(test_garbage_image_refused),
+		T(test_image_changed_after_verification_not_installed),
 		T(test_restart_without_reboot),
 		T(test_install_while_uncommitted_refused),
 		T(test_explicit_rollback),
