@@ -18,6 +18,10 @@
 
 #define DEFAULT_CONNECT_TIMEOUT_S 10L
 #define DEFAULT_LOW_SPEED_TIME_S 30L
+/* A silent peer is probed by the kernel after this long, then every KEEPINTVL:
+ * no timer of ours runs meanwhile. */
+#define TCP_KEEPIDLE_S 20L
+#define TCP_KEEPINTVL_S 10L
 #define URL_LOG_MAX 200
 
 /* One socket curl asked us to watch; attached to curl's socket with curl_multi_assign. */
@@ -529,16 +533,21 @@ static size_t on_header(char *line, size_t size, size_t nitems, void *userp)
 
 #define SETOPT(easy, opt, val) (curl_easy_setopt((easy), (opt), (val)) != CURLE_OK)
 
-/* The options every request shares: timeouts, TLS, protocols, identification. */
-static int set_defaults(struct http_client *c, struct http_request *r)
+/* The options every request shares: timeouts, TLS, protocols, identification.
+ * A held request gets no low-speed abort: curl's speed check would both cut it and
+ * wake the loop every second while it waits. */
+static int set_defaults(struct http_client *c, struct http_request *r, int held)
 {
 	CURL *e = r->easy;
 	int bad = 0;
 
 	bad |= SETOPT(e, CURLOPT_NOSIGNAL, 1L);
 	bad |= SETOPT(e, CURLOPT_CONNECTTIMEOUT, c->connect_timeout_s);
-	bad |= SETOPT(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	bad |= SETOPT(e, CURLOPT_LOW_SPEED_TIME, c->low_speed_time_s);
+	bad |= SETOPT(e, CURLOPT_LOW_SPEED_LIMIT, held ? 0L : 1L);
+	bad |= SETOPT(e, CURLOPT_LOW_SPEED_TIME, held ? 0L : c->low_speed_time_s);
+	bad |= SETOPT(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	bad |= SETOPT(e, CURLOPT_TCP_KEEPIDLE, TCP_KEEPIDLE_S);
+	bad |= SETOPT(e, CURLOPT_TCP_KEEPINTVL, TCP_KEEPINTVL_S);
 	bad |= SETOPT(e, CURLOPT_SSL_VERIFYPEER, 1L);
 	bad |= SETOPT(e, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (c->ca_file)
@@ -651,6 +660,8 @@ static const char *spec_problem(const struct http_client *c, const struct http_r
 		return "unsupported method";
 	if (!*post && spec->body)
 		return "a GET request cannot carry a body";
+	if (spec->held && spec->timeout_s <= 0)
+		return "a held request needs a cap (timeout_s)";
 	if ((spec->bearer && !header_value_ok(spec->bearer)) ||
 	    (spec->signature && !header_value_ok(spec->signature)))
 		return "control characters in a header value";
@@ -682,7 +693,7 @@ struct http_request *http_start(struct http_client *c, const struct http_request
 	r->done_arg = spec->done_arg;
 	buf_init(&r->resp.body, HTTP_BODY_MAX);
 	r->easy = curl_easy_init();
-	if (!r->easy || set_defaults(c, r) != 0 || set_transfer(r, spec) != 0 ||
+	if (!r->easy || set_defaults(c, r, spec->held) != 0 || set_transfer(r, spec) != 0 ||
 	    set_method(r, spec, post) != 0 || set_headers(r, spec, post) != 0) {
 		log_error("http: cannot set up a request (out of memory?)");
 		request_free(r);

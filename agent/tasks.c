@@ -237,7 +237,8 @@ void tasks_poll_start(struct agent *a, int wait_s)
 		return;
 	}
 	struct http_request_spec spec = {
-		.url = url, .timeout_s = wait_s + a->cfg.request_timeout_s, .done = on_poll, .done_arg = a,
+		.url = url, .timeout_s = wait_s + a->cfg.request_timeout_s, .held = 1,
+		.done = on_poll, .done_arg = a,
 	};
 	log_debug("polling for tasks (wait %d s)", wait_s);
 	if (agent_control_request(a, &spec))
