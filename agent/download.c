@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "../lib/log.h"
+#include "api.h"
 
 struct download {
 	struct download_spec spec;
@@ -24,6 +25,7 @@ struct download {
 	uint64_t resumed_at;        /* bytes already there when this attempt started */
 	struct timespec started;
 	struct sha256_stream hash;
+	const struct transport *net;
 	struct http_request *req;
 	int overflow;               /* server sent more than the expected size */
 	int write_errno;
@@ -34,7 +36,7 @@ static void download_free(struct download *d)
 	if (!d)
 		return;
 	if (d->req)
-		http_cancel(d->req);
+		transport_cancel(d->net, d->req);
 	if (d->fd >= 0)
 		close(d->fd);
 	sha256_stream_free(&d->hash);
@@ -76,10 +78,12 @@ static size_t on_data(const void *data, size_t len, void *arg)
 	return len;
 }
 
-static void finish(struct download *d, enum download_outcome outcome, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static void finish_classified(struct download *d, enum download_outcome outcome,
+			      const struct api_result *r, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
-static void finish(struct download *d, enum download_outcome outcome, const char *fmt, ...)
+static void finish_classified(struct download *d, enum download_outcome outcome,
+			      const struct api_result *r, const char *fmt, ...)
 {
 	char reason[256] = "";
 	va_list ap;
@@ -92,8 +96,10 @@ static void finish(struct download *d, enum download_outcome outcome, const char
 	download_done_fn done = d->spec.done;
 	void *arg = d->spec.arg;
 	download_free(d);
-	done(outcome, reason, arg);
+	done(outcome, reason, r, arg);
 }
+
+#define finish(d, outcome, ...) finish_classified((d), (outcome), NULL, __VA_ARGS__)
 
 static void verify(struct download *d)
 {
@@ -129,10 +135,6 @@ static void on_done(const struct http_response *resp, void *arg)
 		finish(d, DOWNLOAD_FAILED, "cannot write %s: %s", d->path, strerror(d->write_errno));
 		return;
 	}
-	if (resp->status == 404 || resp->status == 410) {
-		finish(d, DOWNLOAD_FAILED, "artifact is gone (HTTP %ld)", resp->status);
-		return;
-	}
 	if (resp->status == 416 || resp->curl_code == CURLE_RANGE_ERROR) {
 		/* Our partial file does not fit the server's: start again from zero. */
 		if (ftruncate(d->fd, 0))
@@ -140,16 +142,17 @@ static void on_done(const struct http_response *resp, void *arg)
 		finish(d, DOWNLOAD_RETRY, "server refused to resume; starting over");
 		return;
 	}
-	if (resp->curl_code != CURLE_OK || resp->status == 0) {
-		finish(d, DOWNLOAD_RETRY, "transfer interrupted at %llu of %llu bytes: %s",
-		       (unsigned long long)d->have, (unsigned long long)d->spec.size, resp->error);
-		return;
-	}
 	if (resp->status != 200 && resp->status != 206) {
-		if (resp->status >= 500 || resp->status == 429)
-			finish(d, DOWNLOAD_RETRY, "server error HTTP %ld", resp->status);
+		/* The same table as every other request: retry, re-authenticate, removed,
+		 * or refused for good (404/410: the artifact is gone). */
+		struct api_result r;
+		api_classify(resp, &r);
+		if (r.outcome == API_REFUSED)
+			finish_classified(d, DOWNLOAD_FAILED, &r, "artifact refused: %s", r.message);
 		else
-			finish(d, DOWNLOAD_FAILED, "artifact refused with HTTP %ld", resp->status);
+			finish_classified(d, DOWNLOAD_RETRY, &r, "transfer interrupted at %llu of %llu bytes: %s",
+					  (unsigned long long)d->have, (unsigned long long)d->spec.size,
+					  r.message);
 		return;
 	}
 	if (d->have < d->spec.size) {
@@ -184,7 +187,7 @@ io_error:
 	return -1;
 }
 
-int download_start(struct http_client *http, const struct download_spec *spec,
+int download_start(const struct transport *net, const struct download_spec *spec,
 		   struct download **out, char *reason, size_t reasonsz)
 {
 	struct download *d = calloc(1, sizeof(*d));
@@ -194,6 +197,7 @@ int download_start(struct http_client *http, const struct download_spec *spec,
 		return -1;
 	}
 	d->fd = -1;
+	d->net = net;
 	sha256_stream_init(&d->hash);
 	d->spec = *spec;
 	d->url = strdup(spec->url);
@@ -244,7 +248,7 @@ int download_start(struct http_client *http, const struct download_spec *spec,
 		.done = on_done,
 		.done_arg = d,
 	};
-	d->req = http_start(http, &req);
+	d->req = transport_start(net, &req);
 	if (!d->req) {
 		snprintf(reason, reasonsz, "cannot start the transfer of %s", d->url);
 		goto fail;

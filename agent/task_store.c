@@ -12,15 +12,13 @@
 #include "../lib/buf.h"
 #include "../lib/fsutil.h"
 #include "../lib/json.h"
+#include "../lib/protocol.h"
 #include "state.h"
 
 #define TASK_FILE "task.json"
 #define TASK_FILE_MAX (16 * 1024)
 
-static const char *const names[] = {
-	"none", "received", "downloading", "verifying", "waiting_window", "installing",
-	"rebooting", "verifying_version", "succeeded", "failed",
-};
+static const char *const names[] = { "none", PROTO_TASK_STATES };
 
 const char *task_state_name(enum task_state s)
 {
@@ -66,7 +64,10 @@ int task_store_load(const char *state_dir, struct task_run *t, char *err, size_t
 	    json_get_int64(doc, 0, "exp", &t->exp) ||
 	    json_get_string(doc, 0, "reason", t->reason, sizeof(t->reason)) ||
 	    json_get_string(doc, 0, "window", window, sizeof(window)) ||
-	    window_from_text(window, &t->window)) {
+	    window_from_text(window, &t->window) ||
+	    !proto_is_id(t->task_id) ||
+	    (t->state != TASK_FAILED &&
+	     !tasks_fields_valid(t->task_id, t->artifact_url, t->sha256, n, t->exp))) {
 		snprintf(err, errsz, "%s: not a valid task file", f.path);
 		memset(t, 0, sizeof(*t));
 		state_file_free(&f);
