@@ -189,6 +189,10 @@ static void unauthorized(struct agent *a, const struct api_result *r, const char
 
 static void finish_call(struct agent *a, const struct agent_call_state *c, enum call_outcome o)
 {
+	/* A handler that hit a failure of its own (a save that failed) has backed off
+	 * already: that pause stands. */
+	if ((o == CALL_DONE || o == CALL_NEXT) && a->in_backoff)
+		return;
 	switch (o) {
 	case CALL_DONE:
 		if (c->held)

@@ -148,7 +148,8 @@ static void on_done(const struct http_response *resp, void *arg)
 		struct api_result r;
 		api_classify(resp, &r);
 		if (r.outcome == API_REFUSED)
-			finish_classified(d, DOWNLOAD_FAILED, &r, "artifact refused: %s", r.message);
+			finish_classified(d, DOWNLOAD_FAILED, &r, "artifact refused with HTTP %ld: %s",
+					  resp->status, r.message);
 		else
 			finish_classified(d, DOWNLOAD_RETRY, &r, "transfer interrupted at %llu of %llu bytes: %s",
 					  (unsigned long long)d->have, (unsigned long long)d->spec.size,

@@ -95,6 +95,8 @@ static struct http_request *fx_start(void *priv, const struct http_request_spec 
 		r->done = spec->done;
 		r->done_arg = spec->done_arg;
 		f->started++;
+		if (getenv("TEST_VERBOSE"))
+			fprintf(stderr, "fake transport: %s %s\n", r->method, r->url);
 		return (struct http_request *)r;
 	}
 	fail_msg("more than %d requests in flight", FX_REQ_MAX);
