@@ -24,14 +24,14 @@
 
 int license_store_load(const char *state_dir, struct license_set *set, char *err, size_t errsz)
 {
-	struct state_file f;
+	struct json_file f;
 
 	memset(set, 0, sizeof(*set));
-	int rc = state_file_read(&f, state_dir, LICENSES_FILE, LICENSES_FILE_MAX,
+	int rc = json_file_read(&f, state_dir, LICENSES_FILE, LICENSES_FILE_MAX,
 				 16 + LICENSE_MAX * 16, err, errsz);
 	if (rc) {
-		state_file_free(&f);
-		return rc == STATE_FILE_MISSING ? 0 : -1;
+		json_file_free(&f);
+		return rc == JSON_FILE_MISSING ? 0 : -1;
 	}
 	rc = -1;
 	const struct json_doc *doc = &f.doc;
@@ -57,7 +57,7 @@ int license_store_load(const char *state_dir, struct license_set *set, char *err
 	set->count = n;
 	rc = 0;
 out:
-	state_file_free(&f);
+	json_file_free(&f);
 	return rc;
 }
 
@@ -83,7 +83,7 @@ int license_store_save(const char *state_dir, const struct license_set *set)
 	}
 	jw_array_end(&w);
 	jw_object_end(&w);
-	int rc = state_file_write(state_dir, LICENSES_FILE, &w, 0600);
+	int rc = json_file_write(state_dir, LICENSES_FILE, &w, 0600);
 	buf_free(&out);
 	return rc;
 }

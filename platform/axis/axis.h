@@ -40,8 +40,7 @@ struct axis {
 	enum platform_boot_outcome outcome; /* decided once at open */
 };
 
-__attribute__((format(printf, 3, 4))) int axis_fail(char *reason, size_t reasonsz,
-						    const char *fmt, ...);
+#define axis_fail platform_fail /* platform/platform.c */
 
 /* dbus.c: fills ax->user/password from GetCredentials(app). */
 int axis_fetch_credentials(struct axis *ax, char *reason, size_t reasonsz);
