@@ -407,6 +407,7 @@ static void on_download_progress(uint64_t have, uint64_t total, void *arg)
 {
 	struct agent *a = arg;
 	int p = total ? (int)(have * 100 / total) : 0;
+	a->task.download_advanced = 1;
 	if (p == a->task.progress)
 		return;
 	a->task.progress = p;
@@ -438,8 +439,14 @@ static void on_download_done(enum download_outcome outcome, const char *reason,
 		(void)task_set_state(a, TASK_VERIFYING, NULL);
 		break;
 	case DOWNLOAD_RETRY:
+		/* Only attempts that brought nothing count: a flaky link that advances every
+		 * time finishes however often it is cut. */
+		if (t->download_advanced)
+			t->download_failures = 0;
+		t->download_advanced = 0;
 		if (++t->download_failures >= DOWNLOAD_ATTEMPTS_MAX) {
-			if (!task_set_state(a, TASK_FAILED, "download failed after %d attempts: %s",
+			if (!task_set_state(a, TASK_FAILED,
+					    "download failed after %d attempts without progress: %s",
 					    t->download_failures, reason))
 				remove_download(a);
 			break;

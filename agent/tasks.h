@@ -52,7 +52,8 @@ struct task_run {
 	char reason[TASK_REASON_MAX];
 	/* runtime only */
 	struct download *dl;
-	int download_failures;
+	int download_failures;       /* attempts in a row that brought no byte */
+	int download_advanced;       /* the attempt running has brought bytes */
 	int64_t retry_at;            /* next download attempt (or wake-up) not before this */
 	int64_t reboot_deadline;     /* a device that reboots by itself must have done so by then */
 	int64_t progress_reported_at;

@@ -181,6 +181,56 @@ static void test_artifact_408_and_401_are_retried_not_final(void **state)
 	fx_free(f);
 }
 
+/* Cut twenty times, each time after a few more bytes: it keeps going and finishes. */
+static void test_download_cut_often_but_advancing_finishes(void **state)
+{
+	struct fx *f = enrolled();
+	offer(f, "null");
+	ack_status(f);
+	ack_status(f);
+	size_t len = strlen(IMAGE), sent = 0;
+	for (int cut = 0; cut < 20; cut++) {
+		struct fx_req *r;
+		while (!strstr((r = fx_next(f))->url, "/artifacts/"))
+			fx_answer(r, 200, "{}"); /* progress reports */
+		assert_int_equal(r->resume_from, sent);
+		size_t n = cut < 19 ? 1 : 0; /* one byte more each time */
+		if (n)
+			assert_int_equal(r->sink(IMAGE + sent, n, r->sink_arg), n);
+		sent += n;
+		fx_answer(r, 0, NULL); /* the link drops */
+		assert_int_equal(f->a.task.state, TASK_DOWNLOADING);
+	}
+	/* The twenty-first attempt brings the rest. */
+	struct fx_req *r;
+	while (!strstr((r = fx_next(f))->url, "/artifacts/"))
+		fx_answer(r, 200, "{}"); /* progress reports */
+	assert_int_equal(r->resume_from, sent);
+	assert_int_equal(r->sink(IMAGE + sent, len - sent, r->sink_arg), len - sent);
+	fx_answer(r, 206, NULL);
+	assert_int_equal(f->a.task.state, TASK_VERIFYING);
+	fx_free(f);
+}
+
+static void test_download_that_never_advances_gives_up(void **state)
+{
+	struct fx *f = enrolled();
+	offer(f, "null");
+	ack_status(f);
+	ack_status(f);
+	for (int i = 0; i < 20 && f->a.task.state == TASK_DOWNLOADING; i++) {
+		struct fx_req *r = fx_next(f);
+		assert_non_null(r);
+		if (strstr(r->url, "/artifacts/"))
+			fx_answer(r, 0, NULL);
+		else
+			fx_answer(r, 200, "{}");
+	}
+	assert_int_equal(f->a.task.state, TASK_FAILED);
+	assert_non_null(strstr(f->a.task.reason, "without progress"));
+	fx_free(f);
+}
+
 static void test_install_failure_fails_the_task(void **state)
 {
 	struct fx *f = enrolled();
@@ -447,6 +497,8 @@ int main(void)
 		cmocka_unit_test(test_wrong_hash_fails_the_task),
 		cmocka_unit_test(test_artifact_gone_fails_the_task),
 		cmocka_unit_test(test_artifact_408_and_401_are_retried_not_final),
+		cmocka_unit_test(test_download_cut_often_but_advancing_finishes),
+		cmocka_unit_test(test_download_that_never_advances_gives_up),
 		cmocka_unit_test(test_install_failure_fails_the_task),
 		cmocka_unit_test(test_rollback_after_reboot_fails_the_task),
 		cmocka_unit_test(test_resume_in_waiting_window_rehashes_the_image),
