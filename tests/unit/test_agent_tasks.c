@@ -196,7 +196,7 @@ static void test_download_cut_often_but_advancing_finishes(void **state)
 		assert_int_equal(r->resume_from, sent);
 		size_t n = cut < 19 ? 1 : 0; /* one byte more each time */
 		if (n)
-			assert_int_equal(r->sink(IMAGE + sent, n, r->sink_arg), n);
+			assert_int_equal(r->sink(&IMAGE[sent], n, r->sink_arg), n);
 		sent += n;
 		fx_answer(r, 0, NULL); /* the link drops */
 		assert_int_equal(f->a.task.state, TASK_DOWNLOADING);
@@ -206,7 +206,7 @@ static void test_download_cut_often_but_advancing_finishes(void **state)
 	while (!strstr((r = fx_next(f))->url, "/artifacts/"))
 		fx_answer(r, 200, "{}"); /* progress reports */
 	assert_int_equal(r->resume_from, sent);
-	assert_int_equal(r->sink(IMAGE + sent, len - sent, r->sink_arg), len - sent);
+	assert_int_equal(r->sink(&IMAGE[sent], len - sent, r->sink_arg), len - sent);
 	fx_answer(r, 206, NULL);
 	assert_int_equal(f->a.task.state, TASK_VERIFYING);
 	fx_free(f);
