@@ -25,7 +25,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include "../lib/envelope.h"
@@ -33,6 +32,7 @@
 #include "../lib/json.h"
 #include "../lib/log.h"
 #include "../lib/protocol.h"
+#include "../lib/memstat.h"
 #include "../lib/version.h"
 #include "agent.h"
 #include "api.h"
@@ -123,7 +123,7 @@ void tasks_abandon(struct agent *a)
 
 /* --- receiving a task --- */
 
-static int read_task_fields(struct task_run *t, const char *payload, size_t len)
+int task_payload_read(struct task_run *t, const char *payload, size_t len)
 {
 	struct json_doc doc = { 0 };
 	char kind[32] = "";
@@ -190,7 +190,7 @@ static int task_accept(struct agent *a, const char *env, size_t len)
 	e = envelope_check_binding(payload.data, payload.len, &want);
 	memset(t, 0, sizeof(*t));
 	snprintf(t->from_version, sizeof(t->from_version), "%s", a->ident.os_version);
-	if (e != ENVELOPE_OK || read_task_fields(t, payload.data, payload.len)) {
+	if (e != ENVELOPE_OK || task_payload_read(t, payload.data, payload.len)) {
 		const char *why = e != ENVELOPE_OK ? envelope_strerror(e) : "malformed task payload";
 		memset(t, 0, sizeof(*t));
 		verified_task_id(&payload, t->task_id, sizeof(t->task_id));
@@ -430,10 +430,8 @@ static void on_download_done(enum download_outcome outcome, const char *reason,
 	case DOWNLOAD_DONE:
 		{
 			/* Memory must stay flat whatever the image size: say what it was. */
-			struct rusage ru;
-			long peak_kb = getrusage(RUSAGE_SELF, &ru) ? -1 : ru.ru_maxrss;
 			log_info("task %s: download complete: %s; peak RSS %ld kB", t->task_id, reason,
-				 peak_kb);
+				 memstat_peak_rss_kb());
 		}
 		t->progress = 100;
 		(void)task_set_state(a, TASK_VERIFYING, NULL);
@@ -517,11 +515,17 @@ static void start_download(struct agent *a)
 		t->dl = d;
 }
 
+/* The platform checks the image's size and SHA-256 against the task again while it
+ * writes it, so bytes changed after verifying are never installed. Repeating an
+ * install after a kill writes the same slot again, so the image is removed only once
+ * rebooting is on disk. */
 static void install(struct agent *a)
 {
+	struct task_run *t = &a->task;
 	char path[PATH_MAX], reason[PLATFORM_REASON_MAX];
+	struct platform_image img = { .path = path, .size = t->size, .sha256 = t->sha256 };
 	if (download_path(a, path, sizeof(path)) ||
-	    a->plat.ops->install(a->plat.priv, path, reason, sizeof(reason))) {
+	    a->plat.ops->install(a->plat.priv, &img, reason, sizeof(reason))) {
 		if (!task_set_state(a, TASK_FAILED, "install: %s", reason))
 			remove_download(a);
 		return;
@@ -654,6 +658,7 @@ int tasks_advance(struct agent *a)
 void tasks_resume(struct agent *a)
 {
 	struct task_run *t = &a->task;
+	char why[PLATFORM_REASON_MAX] = "";
 	if (!tasks_active(a))
 		return;
 	log_info("task %s: resuming in state %s", t->task_id, task_state_name(t->state));
@@ -667,15 +672,21 @@ void tasks_resume(struct agent *a)
 		break;
 	case TASK_REBOOTING:
 	case TASK_VERIFYING_VERSION:
-		switch (a->plat.ops->boot_outcome(a->plat.priv)) {
+		switch (a->plat.ops->boot_outcome(a->plat.priv, why, sizeof(why))) {
 		case PLATFORM_BOOT_UPGRADED:
 			if (t->state == TASK_REBOOTING)
 				task_set_state(a, TASK_VERIFYING_VERSION, NULL);
 			break;
 		case PLATFORM_BOOT_ROLLED_BACK:
-			task_set_state(a, TASK_FAILED,
-				       "the new image did not come up; the camera rolled back to AXIS OS %s",
+			task_set_state(a, TASK_FAILED, "%s; the camera rolled back to AXIS OS %s",
+				       why[0] ? why : "the new image did not come up",
 				       a->ident.os_version);
+			break;
+		case PLATFORM_BOOT_PENDING:
+			/* killed after the camera took the image, before its reboot: wait for it */
+			log_info("task %s: %s; waiting for that reboot", t->task_id, why);
+			t->reboot_deadline = agent_now(a) + REBOOT_WAIT_S;
+			t->retry_at = t->reboot_deadline;
 			break;
 		case PLATFORM_BOOT_NORMAL:
 			if (t->state == TASK_VERIFYING_VERSION &&

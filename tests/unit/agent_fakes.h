@@ -62,6 +62,7 @@ struct fx {
 	int install_fails;
 	int reboot_rc;
 	enum platform_boot_outcome boot;
+	char boot_why[PLATFORM_REASON_MAX]; /* what boot_outcome says with it */
 	char os_version[PLATFORM_FIELD_MAX];
 	/* cloud */
 	struct crypto_key *cloud;
@@ -186,7 +187,7 @@ static int fx_identity(void *priv, struct platform_identity *out, char *reason, 
 	return 0;
 }
 
-static int fx_install(void *priv, const char *path, char *reason, size_t rsz)
+static int fx_install(void *priv, const struct platform_image *img, char *reason, size_t rsz)
 {
 	struct fx *f = priv;
 	f->installs++;
@@ -194,7 +195,7 @@ static int fx_install(void *priv, const char *path, char *reason, size_t rsz)
 		snprintf(reason, rsz, "the fake camera refuses");
 		return -1;
 	}
-	return access(path, R_OK) == 0 ? 0 : (snprintf(reason, rsz, "no image"), -1);
+	return access(img->path, R_OK) == 0 ? 0 : (snprintf(reason, rsz, "no image"), -1);
 }
 
 static int fx_reboot(void *priv, char *reason, size_t rsz)
@@ -204,9 +205,11 @@ static int fx_reboot(void *priv, char *reason, size_t rsz)
 	return f->reboot_rc;
 }
 
-static enum platform_boot_outcome fx_boot_outcome(void *priv)
+static enum platform_boot_outcome fx_boot_outcome(void *priv, char *why, size_t whysz)
 {
-	return ((struct fx *)priv)->boot;
+	struct fx *f = priv;
+	snprintf(why, whysz, "%s", f->boot_why);
+	return f->boot;
 }
 
 static int fx_commit(void *priv, char *reason, size_t rsz)

@@ -255,6 +255,45 @@ static void test_rollback_after_reboot_fails_the_task(void **state)
 	fx_free(f);
 }
 
+/* The platform's words for a rollback reach the cloud as the task's reason. */
+static void test_rollback_reason_from_the_platform_is_reported(void **state)
+{
+	struct fx *f = enrolled();
+	receive_and_download(f, "null");
+	run_to_state(f, TASK_REBOOTING);
+	ack_status(f);
+	fx_stop(f);
+	f->boot = PLATFORM_BOOT_ROLLED_BACK;
+	snprintf(f->boot_why, sizeof(f->boot_why),
+		 "AXIS OS 12.0.1 came up, but the cloud was not reached before the camera's "
+		 "rollback timer fired");
+	fx_boot(f, 1);
+	assert_int_equal(f->a.task.state, TASK_FAILED);
+	assert_non_null(strstr(f->a.task.reason, "came up, but the cloud was not reached"));
+	assert_non_null(strstr(f->a.task.reason, "rolled back to AXIS OS"));
+	fx_free(f);
+}
+
+/* Killed after the camera took the image and before it rebooted: no rollback, no
+ * second install; the agent waits for that reboot. */
+static void test_restart_before_the_cameras_reboot_waits_for_it(void **state)
+{
+	struct fx *f = enrolled();
+	receive_and_download(f, "null");
+	run_to_state(f, TASK_REBOOTING);
+	ack_status(f);
+	int installs = f->installs, reboots = f->reboots;
+	fx_stop(f);
+	f->boot = PLATFORM_BOOT_PENDING;
+	snprintf(f->boot_why, sizeof(f->boot_why), "the camera has not rebooted yet");
+	fx_boot(f, 1);
+	assert_int_equal(f->a.task.state, TASK_REBOOTING);
+	assert_true(f->a.task.reboot_deadline > agent_now(&f->a));
+	assert_int_equal(f->installs, installs);
+	assert_int_equal(f->reboots, reboots);
+	fx_free(f);
+}
+
 /* A kill while the verified image waits: it is hashed again before any install. */
 static void test_resume_in_waiting_window_rehashes_the_image(void **state)
 {
@@ -501,6 +540,8 @@ int main(void)
 		cmocka_unit_test(test_download_that_never_advances_gives_up),
 		cmocka_unit_test(test_install_failure_fails_the_task),
 		cmocka_unit_test(test_rollback_after_reboot_fails_the_task),
+		cmocka_unit_test(test_rollback_reason_from_the_platform_is_reported),
+		cmocka_unit_test(test_restart_before_the_cameras_reboot_waits_for_it),
 		cmocka_unit_test(test_resume_in_waiting_window_rehashes_the_image),
 		cmocka_unit_test(test_resume_in_installing_installs_again),
 		cmocka_unit_test(test_daily_window_across_midnight_installs_inside_it),
