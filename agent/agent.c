@@ -1,6 +1,7 @@
-/* agent: wiring and the sequencer. step() looks at the state and starts the one
- * thing that should happen next; every request's completion comes back here
- * through agent_next() or agent_retry(). No module calls another's internals. */
+/* agent: wiring and the sequencer. agent_step() looks at the state and starts the
+ * one thing that should happen next; every control request ends in on_call_done(),
+ * which classifies the reply (api.c, the one table), hands a success to the module
+ * and otherwise backs off. Only this file arms the sequencer's timer. */
 #include "agent.h"
 
 #include <errno.h>
@@ -21,9 +22,9 @@
 #include "report.h"
 #include "status.h"
 
-int64_t agent_now(void)
+int64_t agent_now(const struct agent *a)
 {
-	return (int64_t)time(NULL);
+	return a->clock.ops->now(a->clock.priv);
 }
 
 void agent_set_error(struct agent *a, const char *fmt, ...)
@@ -35,16 +36,21 @@ void agent_set_error(struct agent *a, const char *fmt, ...)
 	status_write(a);
 }
 
+/* The one place that arms the sequencer's timer. */
 static void schedule(struct agent *a, double seconds)
 {
+	if (seconds < 0)
+		seconds = 0;
 	struct timeval tv = { (time_t)seconds, (suseconds_t)((seconds - (time_t)seconds) * 1e6) };
+	a->step_at = agent_now(a) + (int64_t)seconds + (seconds > (double)(int64_t)seconds);
 	evtimer_del(a->step_timer);
 	evtimer_add(a->step_timer, &tv);
 }
 
-void agent_next(struct agent *a)
+void agent_wake(struct agent *a)
 {
-	schedule(a, 0);
+	if (!a->control && !a->in_backoff)
+		schedule(a, 0);
 }
 
 /* Exponential backoff with jitter: 1, 2, 4 ... retry_max_s, each times 0.5..1, so a
@@ -62,12 +68,51 @@ double agent_backoff_s(const struct agent *a, int failures)
 	return delay * (0.5 + 0.5 * (r / 4294967295.0));
 }
 
-void agent_retry(struct agent *a, const char *what)
+#define FAILURE_LOG_INTERVAL_S 60
+
+static const char *const failure_names[FAIL_CLASSES] = {
+	"transport", "unauthorized", "refused", "malformed reply", "local", "early poll reply",
+	"unverified envelope",
+};
+
+/* Backs off after a failure of class cls: one warning per class and interval, the
+ * repeats in between only counted (a lying cloud must not flood the log either). */
+static void back_off(struct agent *a, enum agent_failure cls, int failures, const char *line)
 {
-	double delay = agent_backoff_s(a, a->failures);
-	a->failures++;
-	log_warn("%s; retrying in %.1f s", what, delay);
+	double delay = agent_backoff_s(a, failures);
+	struct agent_log_limit *l = &a->log_limit[cls];
+	int64_t now = agent_now(a);
+	if (!l->logged_at || now - l->logged_at >= FAILURE_LOG_INTERVAL_S) {
+		if (l->suppressed)
+			log_warn("%s; retrying in %.1f s (%d more %s failures since the last line)", line,
+				 delay, l->suppressed, failure_names[cls]);
+		else
+			log_warn("%s; retrying in %.1f s", line, delay);
+		l->logged_at = now;
+		l->suppressed = 0;
+	} else {
+		l->suppressed++;
+		log_debug("%s; retrying in %.1f s", line, delay);
+	}
 	schedule(a, delay);
+	a->in_backoff = 1;
+}
+
+static void vfail(struct agent *a, enum agent_failure cls, const char *fmt, va_list ap)
+{
+	char line[512];
+	vsnprintf(line, sizeof(line), fmt, ap);
+	if (cls != FAIL_EARLY)
+		snprintf(a->st.last_error, sizeof(a->st.last_error), "%s", line);
+	back_off(a, cls, a->failures++, line);
+}
+
+void agent_fail(struct agent *a, enum agent_failure cls, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vfail(a, cls, fmt, ap);
+	va_end(ap);
 }
 
 void agent_stop(struct agent *a, int exit_code)
@@ -87,82 +132,164 @@ int agent_url(const struct agent *a, const char *base, const char *path, char *o
 	return n < 0 || (size_t)n >= outsz ? -1 : 0;
 }
 
-int agent_control_request(struct agent *a, struct http_request_spec *spec)
+static void forget_access_token(struct agent *a)
 {
-	if (!spec->bearer && a->access_token[0])
-		spec->bearer = a->access_token;
-	if (!spec->timeout_s)
-		spec->timeout_s = a->cfg.request_timeout_s;
-	a->control = http_start(a->http, spec);
-	return a->control ? 0 : -1;
-}
-
-void agent_request_ended(struct agent *a)
-{
-	a->control = NULL;
-	a->last_contact = agent_now();
-	if (a->last_contact - a->status_written_at >= 60)
-		status_write(a);
+	explicit_bzero(a->access_token, sizeof(a->access_token));
+	a->access_expires = 0;
 }
 
 void agent_decommission(struct agent *a, const char *why)
 {
 	log_warn("decommissioned: %s; wiping credentials (the device key stays) and waiting for a new token",
 		 why);
+	struct agent_state next = a->st;
+	state_forget_enrollment(&next, ENROLL_REMOVED);
+	snprintf(next.last_error, sizeof(next.last_error), "removed from the cloud: %s", why);
+	if (enroll_set_state(a, &next)) {
+		/* Not forgotten on disk: stay as we are; the next request hears 410 again. */
+		agent_fail(a, FAIL_LOCAL, "decommission: cannot save state in %s", a->cfg.state_dir);
+		return;
+	}
 	tasks_abandon(a);
-	state_forget_enrollment(&a->st, ENROLL_REMOVED);
-	snprintf(a->st.last_error, sizeof(a->st.last_error), "removed from the cloud: %s", why);
-	if (state_save(a->cfg.state_dir, &a->st))
-		log_error("cannot save state in %s: %s", a->cfg.state_dir, strerror(errno));
 	crypto_key_free(a->cloud_key);
 	a->cloud_key = NULL;
-	memset(a->access_token, 0, sizeof(a->access_token));
-	a->access_expires = 0;
+	forget_access_token(a);
 	status_write(a);
-	agent_next(a);
+	schedule(a, 0);
 }
 
-int agent_handle_failure(struct agent *a, const struct api_result *r, const char *what)
+int agent_handle_access(struct agent *a, const struct api_result *r, const char *what)
 {
-	char line[512];
-	switch (r->outcome) {
-	case API_OK:
-	case API_REFUSED:
-		return 0;
-	case API_RETRY:
-		snprintf(line, sizeof(line), "%s failed: %s", what, r->message);
-		snprintf(a->st.last_error, sizeof(a->st.last_error), "%s", line);
-		agent_retry(a, line);
-		return 1;
-	case API_UNAUTHORIZED:
-		memset(a->access_token, 0, sizeof(a->access_token));
-		a->access_expires = 0;
-		if (!a->auth_retried) {
-			a->auth_retried = 1;
-			log_info("%s: access token refused (%s); authenticating again", what, r->message);
-			agent_next(a);
-		} else {
-			snprintf(line, sizeof(line), "%s: still unauthorized after authenticating again: %s",
-				 what, r->message);
-			snprintf(a->st.last_error, sizeof(a->st.last_error), "%s", line);
-			agent_retry(a, line);
-		}
-		return 1;
-	case API_REMOVED:
+	if (r->outcome == API_REMOVED) {
 		agent_decommission(a, r->message);
+		return 1;
+	}
+	if (r->outcome == API_UNAUTHORIZED) {
+		log_info("%s: access token refused (%s); authenticating again", what, r->message);
+		forget_access_token(a);
 		return 1;
 	}
 	return 0;
 }
 
-void agent_succeeded(struct agent *a)
+/* 401 on a bearer request: authenticate again at once, but only once per backoff
+ * step; a cloud that keeps refusing gets the backoff like any failure. */
+static void unauthorized(struct agent *a, const struct api_result *r, const char *what)
 {
-	a->failures = 0;
-	if (a->st.last_error[0] && a->st.enroll == ENROLL_ENROLLED) {
-		a->st.last_error[0] = '\0';
-		status_write(a);
+	forget_access_token(a);
+	if (!a->auth_retried) {
+		a->auth_retried = 1;
+		log_info("%s: access token refused (%s); authenticating again", what, r->message);
+		schedule(a, 0);
+		return;
 	}
-	agent_next(a);
+	agent_fail(a, FAIL_UNAUTHORIZED, "%s: still unauthorized after authenticating again: %s",
+		   what, r->message);
+}
+
+static void finish_call(struct agent *a, const struct agent_call_state *c, enum call_outcome o)
+{
+	/* A handler that hit a failure of its own (a save that failed) has backed off
+	 * already: that pause stands. */
+	if ((o == CALL_DONE || o == CALL_NEXT) && a->in_backoff)
+		return;
+	switch (o) {
+	case CALL_DONE:
+		if (c->held)
+			a->early_polls = 0;
+		if (!(c->flags & CALL_KEEPS_BACKOFF)) {
+			a->failures = 0;
+			a->auth_retried = 0;
+			if (a->st.last_error[0] && a->st.enroll == ENROLL_ENROLLED) {
+				a->st.last_error[0] = '\0';
+				status_write(a);
+			}
+		}
+		schedule(a, 0);
+		break;
+	case CALL_NEXT:
+		schedule(a, 0);
+		break;
+	case CALL_EARLY:
+		/* One early answer is an event (a hint); more in a row are a cloud that does
+		 * not hold the poll: back off. */
+		if (++a->early_polls == 1)
+			schedule(a, 0);
+		else
+			back_off(a, FAIL_EARLY, a->early_polls - 2, "task poll answered at once with nothing to do");
+		break;
+	case CALL_MALFORMED:
+		agent_fail(a, FAIL_MALFORMED, "%s: unusable reply", c->what);
+		break;
+	case CALL_BACKOFF:
+		agent_fail(a, FAIL_REFUSED, "%s: %s", c->what,
+			   a->st.last_error[0] ? a->st.last_error : "refused");
+		break;
+	case CALL_ENVELOPE:
+		agent_fail(a, FAIL_ENVELOPE, "%s: a signed payload did not verify; ignoring it", c->what);
+		break;
+	}
+}
+
+static void on_call_done(const struct http_response *resp, void *arg)
+{
+	struct agent *a = arg;
+	struct agent_call_state c = a->call;
+	struct api_result r;
+
+	a->control = NULL;
+	memset(&a->call, 0, sizeof(a->call));
+	if (resp->status)
+		a->last_contact = agent_now(a);
+	if (agent_now(a) - a->status_written_at >= 60)
+		status_write(a);
+	api_classify(resp, &r);
+	/* Enrollment is refused, not removed: there is no device yet. */
+	if (r.outcome == API_REMOVED && a->st.enroll != ENROLL_ENROLLED)
+		r.outcome = API_REFUSED;
+	if (r.outcome == API_UNAUTHORIZED && (c.flags & CALL_SIGNED))
+		r.outcome = API_REFUSED;
+	switch (r.outcome) {
+	case API_OK:
+		finish_call(a, &c, c.on_success(a, resp));
+		return;
+	case API_RETRY:
+		agent_fail(a, FAIL_TRANSPORT, "%s failed: %s", c.what, r.message);
+		return;
+	case API_UNAUTHORIZED:
+		unauthorized(a, &r, c.what);
+		return;
+	case API_REMOVED:
+		agent_decommission(a, r.message);
+		return;
+	case API_REFUSED:
+		if (c.on_refused) {
+			finish_call(a, &c, c.on_refused(a, &r));
+			return;
+		}
+		agent_fail(a, FAIL_REFUSED, "%s refused: %s (%s)", c.what, r.message, r.code);
+		return;
+	}
+}
+
+void agent_call(struct agent *a, const struct agent_call *call)
+{
+	struct http_request_spec spec = call->spec;
+	if (!spec.bearer && a->access_token[0] && !(call->flags & CALL_SIGNED))
+		spec.bearer = a->access_token;
+	if (!spec.timeout_s)
+		spec.timeout_s = a->cfg.request_timeout_s;
+	spec.done = on_call_done;
+	spec.done_arg = a;
+	a->call = (struct agent_call_state){
+		.what = call->what, .on_success = call->on_success, .on_refused = call->on_refused,
+		.flags = call->flags, .held = spec.held,
+	};
+	a->control = transport_start(&a->net, &spec);
+	if (!a->control) {
+		memset(&a->call, 0, sizeof(a->call));
+		agent_fail(a, FAIL_LOCAL, "cannot start the %s", call->what);
+	}
 }
 
 static int enrollment_token_usable(struct agent *a)
@@ -174,19 +301,18 @@ static int enrollment_token_usable(struct agent *a)
 	return strcmp(digest, a->st.spent_token_sha256) != 0;
 }
 
-static int seconds_until(int64_t when, int64_t now)
+static int64_t earliest(int64_t x, int64_t y)
 {
-	return when > now ? (int)(when - now) : 0;
+	return x < y ? x : y;
 }
 
-static void step(evutil_socket_t fd, short what, void *arg)
+/* Looks at the state and starts the one thing that should happen next. */
+void agent_step(struct agent *a)
 {
-	struct agent *a = arg;
-	(void)fd;
-	(void)what;
+	a->in_backoff = 0;
 	if (a->control)
 		return; /* its completion calls us again */
-	int64_t now = agent_now();
+	int64_t now = agent_now(a);
 
 	if (a->st.enroll != ENROLL_ENROLLED) {
 		if (enrollment_token_usable(a)) {
@@ -213,31 +339,33 @@ static void step(evutil_socket_t fd, short what, void *arg)
 		license_fetch_start(a);
 		return;
 	}
+	int64_t wake = earliest(earliest(a->next_report, a->next_license_check), a->access_expires);
 	if (tasks_active(a)) {
-		if (!tasks_advance(a)) {
-			/* Waiting (download running or backing off): wake for whatever is due first. */
-			int64_t wake = a->next_report;
-			if (a->access_expires < wake)
-				wake = a->access_expires;
-			if (a->next_license_check < wake)
-				wake = a->next_license_check;
-			if (a->task.retry_at > now && a->task.retry_at < wake)
-				wake = a->task.retry_at;
-			schedule(a, seconds_until(wake, now));
+		if (tasks_advance(a))
+			return; /* it moved on and woke us, or started a download */
+		if (a->task.retry_at > now)
+			wake = earliest(wake, a->task.retry_at);
+		if (!tasks_poll_while_waiting(a)) {
+			/* Downloading: its progress and its end wake us. */
+			schedule(a, (double)(wake - now));
+			return;
 		}
-		return;
 	}
-	int wait = a->cfg.long_poll_s;
-	int until_report = seconds_until(a->next_report, now);
-	int until_license = seconds_until(a->next_license_check, now);
-	int until_auth = seconds_until(a->access_expires, now);
-	if (until_report < wait)
-		wait = until_report;
-	if (until_license < wait)
-		wait = until_license;
-	if (until_auth < wait)
-		wait = until_auth;
-	tasks_poll_start(a, wait);
+	/* Idle, or waiting for a window: hold a poll until the next thing is due, so a
+	 * new task or a cancellation reaches us within one poll. */
+	int64_t wait = wake - now;
+	if (wait > a->cfg.long_poll_s)
+		wait = a->cfg.long_poll_s;
+	if (wait < 1)
+		wait = 1;
+	tasks_poll_start(a, (int)wait);
+}
+
+static void on_step_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	agent_step(arg);
 }
 
 /* Where the enrollment token and cloud URL come from when the config has none: the
@@ -282,14 +410,10 @@ static void follow_cloud_url(struct agent *a)
 	    !strcmp(a->cfg.cloud_url, a->st.cloud_url))
 		return;
 	snprintf(next.cloud_url, sizeof(next.cloud_url), "%s", a->cfg.cloud_url);
-	if (state_save(a->cfg.state_dir, &next)) {
-		log_error("cannot save the new cloud URL; staying with %s", a->st.cloud_url);
-		return;
-	}
 	log_info("cloud URL changed from %s to %s", a->st.cloud_url, next.cloud_url);
-	a->st = next;
-	a->access_token[0] = '\0'; /* authenticate at the new address */
-	a->access_expires = 0;
+	if (enroll_set_state(a, &next))
+		return; /* logged; the old address stays */
+	forget_access_token(a); /* authenticate at the new address */
 }
 
 /* Builds the configuration again (file, command line, camera settings) and goes on
@@ -314,8 +438,8 @@ static void reload_configuration(struct agent *a, const char *why)
 	log_info("%s: configuration reloaded%s%s", why, a->config_path[0] ? " from " : "",
 		 a->config_path);
 	a->failures = 0;
-	if (!a->control)
-		agent_next(a);
+	a->in_backoff = 0;
+	agent_wake(a);
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -346,26 +470,17 @@ static int load_cloud_key(struct agent *a)
 	return 0;
 }
 
-int agent_init(struct agent *a, const struct agent_config *cfg, const char *config_path,
-	       const struct config_override *overrides, int noverrides)
+int agent_init_core(struct agent *a)
 {
-	char path[PATH_MAX], err[512], reason[PLATFORM_REASON_MAX];
+	char path[PATH_MAX], err[512];
 	int created = 0;
 
-	memset(a, 0, sizeof(*a));
-	a->cfg = *cfg;
-	if (config_path)
-		snprintf(a->config_path, sizeof(a->config_path), "%s", config_path);
-	a->overrides = overrides;
-	a->noverrides = noverrides;
-	a->started_at = agent_now();
-	a->crash_after = getenv("CAMAGENT_TEST_CRASH_AFTER");
 	if (fs_mkdirs(a->cfg.state_dir, 0700)) {
 		log_error("cannot create state dir %s: %s", a->cfg.state_dir, strerror(errno));
 		return AGENT_EXIT_STATE;
 	}
-	if (state_path(path, sizeof(path), a->cfg.state_dir, "device.key") ||
-	    crypto_key_load_or_create(&a->key, path, &created)) {
+	if (!a->key && (state_path(path, sizeof(path), a->cfg.state_dir, "device.key") ||
+			crypto_key_load_or_create(&a->key, path, &created))) {
 		log_error("cannot load or create the device key %s", path);
 		return AGENT_EXIT_STATE;
 	}
@@ -377,11 +492,19 @@ int agent_init(struct agent *a, const struct agent_config *cfg, const char *conf
 		log_error("cannot load state: %s", err);
 		return AGENT_EXIT_STATE;
 	}
-	a->base = event_base_new();
-	if (!a->base) {
-		log_error("cannot set up the event loop");
+	a->started_at = agent_now(a);
+	a->step_timer = evtimer_new(a->base, on_step_timer, a);
+	if (!a->step_timer) {
+		log_error("cannot set up the sequencer's timer");
 		return AGENT_EXIT_STATE;
 	}
+	tasks_resume(a);
+	return AGENT_EXIT_OK;
+}
+
+static int open_platform(struct agent *a)
+{
+	char reason[PLATFORM_REASON_MAX];
 	int opened;
 	if (!strcmp(a->cfg.platform, "axis")) {
 		struct platform_axis_config ac = {
@@ -398,11 +521,37 @@ int agent_init(struct agent *a, const struct agent_config *cfg, const char *conf
 	}
 	if (opened || a->plat.ops->identity(a->plat.priv, &a->ident, reason, sizeof(reason))) {
 		log_error("platform %s: %s", a->cfg.platform, reason);
-		return AGENT_EXIT_PLATFORM;
+		return -1;
 	}
 	log_info("camera %s (%s, %s) running AXIS OS %s", a->ident.serial, a->ident.model,
 		 a->ident.arch, a->ident.os_version);
+	return 0;
+}
+
+int agent_init(struct agent *a, const struct agent_config *cfg, const char *config_path,
+	       const struct config_override *overrides, int noverrides)
+{
+	memset(a, 0, sizeof(*a));
+	a->cfg = *cfg;
+	if (config_path)
+		snprintf(a->config_path, sizeof(a->config_path), "%s", config_path);
+	a->overrides = overrides;
+	a->noverrides = noverrides;
+	a->crash_after = getenv("CAMAGENT_TEST_CRASH_AFTER");
+	clock_system(&a->clock);
+	if (fs_mkdirs(a->cfg.state_dir, 0700)) {
+		log_error("cannot create state dir %s: %s", a->cfg.state_dir, strerror(errno));
+		return AGENT_EXIT_STATE;
+	}
+	a->base = event_base_new();
+	if (!a->base) {
+		log_error("cannot set up the event loop");
+		return AGENT_EXIT_STATE;
+	}
+	if (open_platform(a))
+		return AGENT_EXIT_PLATFORM;
 	apply_device_settings(a);
+	char reason[PLATFORM_REASON_MAX];
 	if (a->plat.ops->watch_settings &&
 	    a->plat.ops->watch_settings(a->plat.priv, on_settings_changed, a, reason,
 					sizeof(reason)) < 0)
@@ -417,24 +566,25 @@ int agent_init(struct agent *a, const struct agent_config *cfg, const char *conf
 		log_error("cannot set up the HTTP client");
 		return AGENT_EXIT_STATE;
 	}
-	a->step_timer = evtimer_new(a->base, step, a);
+	transport_http(&a->net, a->http);
 	a->sig_term = evsignal_new(a->base, SIGTERM, on_signal, a);
 	a->sig_int = evsignal_new(a->base, SIGINT, on_signal, a);
 	a->sig_hup = evsignal_new(a->base, SIGHUP, on_signal, a);
-	if (!a->step_timer || !a->sig_term || !a->sig_int || !a->sig_hup ||
-	    evsignal_add(a->sig_term, NULL) || evsignal_add(a->sig_int, NULL) ||
-	    evsignal_add(a->sig_hup, NULL)) {
+	if (!a->sig_term || !a->sig_int || !a->sig_hup || evsignal_add(a->sig_term, NULL) ||
+	    evsignal_add(a->sig_int, NULL) || evsignal_add(a->sig_hup, NULL)) {
 		log_error("cannot set up timers and signals");
 		return AGENT_EXIT_STATE;
 	}
-	tasks_resume(a);
+	int rc = agent_init_core(a);
+	if (rc != AGENT_EXIT_OK)
+		return rc;
 	local_api_start(a);
 	return AGENT_EXIT_OK;
 }
 
 int agent_run(struct agent *a)
 {
-	agent_next(a);
+	schedule(a, 0);
 	event_base_dispatch(a->base);
 	status_write(a);
 	return a->exit_code;
@@ -447,6 +597,8 @@ void agent_free(struct agent *a)
 		download_cancel(a->task.dl);
 		a->task.dl = NULL;
 	}
+	if (a->control && !a->http)
+		transport_cancel(&a->net, a->control);
 	if (a->http)
 		http_client_free(a->http); /* cancels the control request without callbacks */
 	a->http = NULL;
@@ -465,5 +617,5 @@ void agent_free(struct agent *a)
 		event_base_free(a->base);
 	crypto_key_free(a->key);
 	crypto_key_free(a->cloud_key);
-	memset(a->access_token, 0, sizeof(a->access_token));
+	explicit_bzero(a->access_token, sizeof(a->access_token));
 }

@@ -1,7 +1,10 @@
 /* agent: the context every module shares, and the sequencer that decides what
  * to do next. One libevent loop; at most one control request (enroll, auth,
- * report, poll, status) in flight, plus at most one download. Modules start a
- * request and, when it ends, call agent_next() (success) or agent_retry() (error). */
+ * report, poll, status) in flight, plus at most one download. Modules hand the
+ * sequencer a request (agent_call) and what to do with a success; the sequencer
+ * alone classifies replies, handles failures, backs off and schedules. Modules
+ * say what is due (next_report, next_license_check, task.retry_at); they never
+ * arm a timer. The transport and the clock are interfaces (transport.h). */
 #ifndef CAM_AGENT_H
 #define CAM_AGENT_H
 
@@ -17,6 +20,7 @@
 #include "license.h"
 #include "state.h"
 #include "tasks.h"
+#include "transport.h"
 
 #define AGENT_EXIT_OK 0
 #define AGENT_EXIT_USAGE 2
@@ -26,6 +30,30 @@
 #define AGENT_EXIT_REBOOT 10 /* the platform reboots: whoever runs us starts us again */
 
 #define ACCESS_TOKEN_MAX 128
+
+struct api_result;
+
+/* What a module makes of a reply. */
+enum call_outcome {
+	CALL_DONE,      /* it worked: backoff reset, the next step at once */
+	CALL_NEXT,      /* handled (say a refusal the module settled): next step, backoff kept */
+	CALL_MALFORMED, /* a 2xx whose body is unusable: a failure, backed off */
+	CALL_BACKOFF,   /* the module wants a pause before anything else: backed off */
+	CALL_EARLY,     /* a long poll answered before its wait with nothing to do */
+	CALL_ENVELOPE,  /* a signed payload that does not verify: nothing of it used */
+};
+
+/* Failure classes: each logs one line per interval and backs off. */
+enum agent_failure {
+	FAIL_TRANSPORT,    /* network, 5xx, 429, 408 */
+	FAIL_UNAUTHORIZED, /* 401 after authenticating again */
+	FAIL_REFUSED,      /* other 4xx */
+	FAIL_MALFORMED,    /* 2xx with a body that cannot be used */
+	FAIL_LOCAL,        /* could not build or start a request */
+	FAIL_EARLY,        /* polls answered at once with nothing to do */
+	FAIL_ENVELOPE,     /* a signed payload that did not verify */
+	FAIL_CLASSES
+};
 
 struct agent {
 	struct event_base *base;
@@ -38,20 +66,38 @@ struct agent {
 	struct platform_identity ident;
 	struct crypto_key *key;        /* device key, private */
 	struct crypto_key *cloud_key;  /* pinned at enrollment */
-	struct http_client *http;
+	struct http_client *http;      /* the real transport's client; NULL under a fake */
+	struct transport net;
+	struct agent_clock clock;
 	struct event *step_timer;
+	int64_t step_at;               /* when the sequencer runs next (clock seconds) */
 	struct event *sig_term, *sig_int, *sig_hup;
 	struct evhttp *local_api;      /* settings page API, NULL when off */
 
 	struct enroll_token enroll_token; /* of the enrollment in flight */
 	struct http_request *control;  /* the one control request in flight */
+	struct agent_call_state {      /* what to do when it ends */
+		const char *what;
+		enum call_outcome (*on_success)(struct agent *a, const struct http_response *resp);
+		enum call_outcome (*on_refused)(struct agent *a, const struct api_result *r);
+		unsigned flags;
+		int held;
+	} call;
+	int in_backoff;                /* a backoff is running: wake-ups wait for its end */
+	int poll_wait;                 /* the task poll in flight: its wait (s) ... */
+	int64_t poll_started_at;       /* ... and when it started; set by tasks.c */
 	char access_token[ACCESS_TOKEN_MAX];
 	int64_t access_expires;        /* unix seconds; 0: none */
-	int auth_retried;              /* re-authenticated once after a 401 already */
+	int auth_retried;              /* re-authenticated once in this backoff step already */
+	int early_polls;               /* consecutive polls answered early with nothing to do */
+	struct agent_log_limit {       /* one line per failure class per interval */
+		int64_t logged_at;
+		int suppressed;
+	} log_limit[FAIL_CLASSES];
 
 	int64_t started_at;
-	int64_t next_report;           /* 0: report now */
-	int64_t next_license_check;    /* 0: check now */
+	int64_t next_report;           /* 0: report now; set by report.c */
+	int64_t next_license_check;    /* 0: check now; set by license.c and the poll's hints */
 	int failures;                  /* consecutive errors, for the backoff */
 	int64_t last_contact;          /* last reply from the cloud */
 	int64_t status_written_at;
@@ -65,22 +111,48 @@ struct agent {
 	const char *crash_after;
 };
 
+
+/* A control request as a module hands it to the sequencer. */
+struct agent_call {
+	const char *what;              /* names it in the log: "task poll" */
+	struct http_request_spec spec; /* done/done_arg are the sequencer's; bearer added */
+	/* A 2xx reply. Required. */
+	enum call_outcome (*on_success)(struct agent *a, const struct http_response *resp);
+	/* A final refusal (4xx but 401 and 410 device_removed); NULL: back off. */
+	enum call_outcome (*on_refused)(struct agent *a, const struct api_result *r);
+	unsigned flags;
+};
+/* Enroll and auth: a 401 refuses the signed request, not an access token, so it
+ * goes to on_refused like any refusal. */
+#define CALL_SIGNED 1u
+/* Auth: its success proves nothing about the request that needed it; keep the backoff. */
+#define CALL_KEEPS_BACKOFF 2u
+
+
 /* Sets up everything from cfg (already validated); -1 with reason logged. */
 int agent_init(struct agent *a, const struct agent_config *cfg, const char *config_path,
 	       const struct config_override *overrides, int noverrides);
+/* What agent_init does after opening the outside world: load state, settle what a
+ * restart left (resume) and arm the sequencer. Tests call it with fakes in a->net,
+ * a->clock and a->plat (and a->base, a->key set). AGENT_EXIT_OK or an exit code. */
+int agent_init_core(struct agent *a);
 int agent_run(struct agent *a); /* returns the process exit code */
 void agent_free(struct agent *a);
 
-/* For modules: what happens after a request ends. */
-struct api_result;
-void agent_next(struct agent *a);                       /* go on at once */
-void agent_succeeded(struct agent *a);                  /* a request worked: reset backoff, go on */
-/* Every request completion calls this first: the control lane is free again. */
-void agent_request_ended(struct agent *a);
-/* Handles retry, 401 and 410 alike for every module; 1 when handled. */
-int agent_handle_failure(struct agent *a, const struct api_result *r, const char *what);
+/* Starts a control request; its end comes back through the sequencer. */
+void agent_call(struct agent *a, const struct agent_call *call);
+/* For a failure found without a request (cannot build one, a download's end). */
+void agent_fail(struct agent *a, enum agent_failure cls, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* The sequencer's own step; tests call it when the fake clock reaches step_at. */
+void agent_step(struct agent *a);
+/* Something changed outside a request (signal, settings page, download progress):
+ * run the sequencer soon. */
+void agent_wake(struct agent *a);
+/* A 401 or 410 device_removed seen outside a control request (a download): handled
+ * as for control requests; 1 when handled. */
+int agent_handle_access(struct agent *a, const struct api_result *r, const char *what);
 void agent_decommission(struct agent *a, const char *why);
-void agent_retry(struct agent *a, const char *what);    /* back off, then go on */
 /* Seconds to wait after that many consecutive failures (jittered). */
 double agent_backoff_s(const struct agent *a, int failures);
 void agent_stop(struct agent *a, int exit_code);
@@ -88,9 +160,6 @@ void agent_set_error(struct agent *a, const char *fmt, ...) __attribute__((forma
 
 /* Full URL of an API path under the enrolled (or enrolling) cloud URL. */
 int agent_url(const struct agent *a, const char *base, const char *path, char *out, size_t outsz);
-int64_t agent_now(void);
-
-/* Starts the control request (bearer added when we hold an access token). */
-int agent_control_request(struct agent *a, struct http_request_spec *spec);
+int64_t agent_now(const struct agent *a);
 
 #endif

@@ -19,6 +19,7 @@
 
 #include "../lib/fsutil.h"
 #include "../lib/log.h"
+#include "api.h"
 
 #define WRITE_CHUNK (256u << 10)
 #define WRITEBACK_CHUNK (8ull << 20)
@@ -35,6 +36,7 @@ struct download {
 	uint64_t writeback_from;    /* bytes before this have been handed to the disk */
 	struct timespec started, cpu_started;
 	struct sha256_stream hash;
+	const struct transport *net;
 	struct http_request *req;
 	int overflow;               /* server sent more than the expected size */
 	int write_errno;
@@ -45,7 +47,7 @@ static void download_free(struct download *d)
 	if (!d)
 		return;
 	if (d->req)
-		http_cancel(d->req);
+		transport_cancel(d->net, d->req);
 	if (d->fd >= 0)
 		close(d->fd);
 	/* Pending bytes are dropped: a next attempt resumes from what the file holds. */
@@ -57,10 +59,6 @@ static void download_free(struct download *d)
 	free(d);
 }
 
-void download_cancel(struct download *d)
-{
-	download_free(d);
-}
 
 static int write_pending(struct download *d)
 {
@@ -70,6 +68,12 @@ static int write_pending(struct download *d)
 	}
 	d->npending = 0;
 	return 0;
+}
+
+void download_cancel(struct download *d)
+{
+	(void)write_pending(d); /* a stop keeps what arrived, for the resume */
+	download_free(d);
 }
 
 /* Starts writing [writeback_from, have) to disk and drops the cached pages before it,
@@ -123,10 +127,12 @@ static size_t on_data(const void *data, size_t len, void *arg)
 	return len;
 }
 
-static void finish(struct download *d, enum download_outcome outcome, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+static void finish_classified(struct download *d, enum download_outcome outcome,
+			      const struct api_result *r, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
-static void finish(struct download *d, enum download_outcome outcome, const char *fmt, ...)
+static void finish_classified(struct download *d, enum download_outcome outcome,
+			      const struct api_result *r, const char *fmt, ...)
 {
 	char reason[256] = "";
 	va_list ap;
@@ -135,12 +141,19 @@ static void finish(struct download *d, enum download_outcome outcome, const char
 	va_end(ap);
 	if (outcome == DOWNLOAD_FAILED && unlink(d->path) && errno != ENOENT)
 		log_warn("download: cannot delete %s: %s", d->path, strerror(errno));
+	/* What arrived before a cut is kept: the next attempt resumes after it (a link
+	 * that drops every few kilobytes must still make progress). */
+	if (outcome == DOWNLOAD_RETRY && write_pending(d))
+		log_warn("download: cannot keep the last %zu bytes of %s: %s", d->npending,
+			 d->path, strerror(d->write_errno));
 	d->req = NULL; /* http frees the request after the done callback */
 	download_done_fn done = d->spec.done;
 	void *arg = d->spec.arg;
 	download_free(d);
-	done(outcome, reason, arg);
+	done(outcome, reason, r, arg);
 }
+
+#define finish(d, outcome, ...) finish_classified((d), (outcome), NULL, __VA_ARGS__)
 
 static void verify(struct download *d)
 {
@@ -185,27 +198,26 @@ static void on_done(const struct http_response *resp, void *arg)
 		finish(d, DOWNLOAD_FAILED, "cannot write %s: %s", d->path, strerror(d->write_errno));
 		return;
 	}
-	if (resp->status == 404 || resp->status == 410) {
-		finish(d, DOWNLOAD_FAILED, "artifact is gone (HTTP %ld)", resp->status);
-		return;
-	}
 	if (resp->status == 416 || resp->curl_code == CURLE_RANGE_ERROR) {
 		/* Our partial file does not fit the server's: start again from zero. */
+		d->npending = 0;
 		if (ftruncate(d->fd, 0))
 			log_warn("download: cannot truncate %s: %s", d->path, strerror(errno));
 		finish(d, DOWNLOAD_RETRY, "server refused to resume; starting over");
 		return;
 	}
-	if (resp->curl_code != CURLE_OK || resp->status == 0) {
-		finish(d, DOWNLOAD_RETRY, "transfer interrupted at %llu of %llu bytes: %s",
-		       (unsigned long long)d->have, (unsigned long long)d->spec.size, resp->error);
-		return;
-	}
 	if (resp->status != 200 && resp->status != 206) {
-		if (resp->status >= 500 || resp->status == 429)
-			finish(d, DOWNLOAD_RETRY, "server error HTTP %ld", resp->status);
+		/* The same table as every other request: retry, re-authenticate, removed,
+		 * or refused for good (404/410: the artifact is gone). */
+		struct api_result r;
+		api_classify(resp, &r);
+		if (r.outcome == API_REFUSED)
+			finish_classified(d, DOWNLOAD_FAILED, &r, "artifact refused with HTTP %ld: %s",
+					  resp->status, r.message);
 		else
-			finish(d, DOWNLOAD_FAILED, "artifact refused with HTTP %ld", resp->status);
+			finish_classified(d, DOWNLOAD_RETRY, &r, "transfer interrupted at %llu of %llu bytes: %s",
+					  (unsigned long long)d->have, (unsigned long long)d->spec.size,
+					  r.message);
 		return;
 	}
 	if (d->have < d->spec.size) {
@@ -240,7 +252,7 @@ io_error:
 	return -1;
 }
 
-int download_start(struct http_client *http, const struct download_spec *spec,
+int download_start(const struct transport *net, const struct download_spec *spec,
 		   struct download **out, char *reason, size_t reasonsz)
 {
 	struct download *d = calloc(1, sizeof(*d));
@@ -250,6 +262,7 @@ int download_start(struct http_client *http, const struct download_spec *spec,
 		return -1;
 	}
 	d->fd = -1;
+	d->net = net;
 	d->spec = *spec;
 	d->pending = malloc(WRITE_CHUNK);
 	d->url = strdup(spec->url);
@@ -306,7 +319,7 @@ int download_start(struct http_client *http, const struct download_spec *spec,
 		.done = on_done,
 		.done_arg = d,
 	};
-	d->req = http_start(http, &req);
+	d->req = transport_start(net, &req);
 	if (!d->req) {
 		snprintf(reason, reasonsz, "cannot start the transfer of %s", d->url);
 		goto fail;

@@ -8,17 +8,24 @@
 #include <stdint.h>
 #include "../lib/crypto.h"
 #include "http.h"
+#include "transport.h"
+
+struct api_result;
 
 struct download;
 
 enum download_outcome {
 	DOWNLOAD_DONE,      /* complete, size and SHA-256 match */
 	DOWNLOAD_RETRY,     /* interrupted; partial file kept for a resume */
-	DOWNLOAD_FAILED,    /* final: wrong hash or size, 404/410, local I/O error; file deleted */
+	DOWNLOAD_FAILED,    /* final: wrong hash or size, refused (404, 410), local I/O error;
+			     * file deleted */
 };
 
 typedef void (*download_progress_fn)(uint64_t have, uint64_t total, void *arg);
-typedef void (*download_done_fn)(enum download_outcome outcome, const char *reason, void *arg);
+/* r: how the one reply table (api.c) classified the HTTP reply that ended the
+ * attempt, NULL when it ended for another reason (hash, size, local I/O). */
+typedef void (*download_done_fn)(enum download_outcome outcome, const char *reason,
+				 const struct api_result *r, void *arg);
 
 struct download_spec {
 	const char *url;
@@ -33,7 +40,7 @@ struct download_spec {
 };
 
 /* Starts (or resumes). -1 with reason when it could not start at all. */
-int download_start(struct http_client *http, const struct download_spec *spec,
+int download_start(const struct transport *net, const struct download_spec *spec,
 		   struct download **out, char *reason, size_t reasonsz);
 /* Stops the transfer, keeps the partial file, calls nothing. NULL-safe. */
 void download_cancel(struct download *d);

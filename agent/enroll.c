@@ -11,6 +11,7 @@
 
 #include "../lib/json.h"
 #include "../lib/log.h"
+#include "../lib/protocol.h"
 #include "agent.h"
 #include "api.h"
 #include "status.h"
@@ -68,34 +69,50 @@ static int sign_request(struct agent *a, const struct buf *body, char *sig, size
 	return crypto_sign(a->key, body->data, body->len, sig, sigsz);
 }
 
-static void write_nonce_ts(struct json_writer *w)
+static void write_nonce_ts(struct json_writer *w, int64_t now)
 {
 	char nonce[33];
 	if (crypto_random_hex(nonce, 16))
 		nonce[0] = '\0'; /* jw still writes valid JSON; the server will refuse it */
-	jw_kv_int(w, "ts", agent_now());
+	jw_kv_int(w, "ts", now);
 	jw_kv_string(w, "nonce", nonce);
 }
 
 /* --- enrollment --- */
 
-static void enroll_refused(struct agent *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void enroll_refused(struct agent *a, const char *fmt, ...)
+int enroll_set_state(struct agent *a, const struct agent_state *next)
 {
+	if (state_save(a->cfg.state_dir, next)) {
+		log_error("enrollment %s -> %s not made: cannot save state in %s: %s",
+			  enroll_state_name(a->st.enroll), enroll_state_name(next->enroll),
+			  a->cfg.state_dir, strerror(errno));
+		return -1;
+	}
+	if (next->enroll != a->st.enroll)
+		log_info("enrollment: %s -> %s", enroll_state_name(a->st.enroll),
+			 enroll_state_name(next->enroll));
+	if (next != &a->st)
+		a->st = *next;
+	status_write(a);
+	return 0;
+}
+
+static int enroll_refused(struct agent *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Never retries this token by itself: a person must give another one. -1 when
+ * that could not be saved (the token is then tried again after a backoff). */
+static int enroll_refused(struct agent *a, const char *fmt, ...)
+{
+	struct agent_state next = a->st;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(a->st.last_error, sizeof(a->st.last_error), fmt, ap);
+	vsnprintf(next.last_error, sizeof(next.last_error), fmt, ap);
 	va_end(ap);
-	log_error("enrollment refused: %s", a->st.last_error);
-	/* Never retry this token by itself: a person must give another one. */
+	log_error("enrollment refused: %s", next.last_error);
 	crypto_sha256_hex(a->cfg.enrollment_token, strlen(a->cfg.enrollment_token),
-			  a->st.spent_token_sha256);
-	a->st.enroll = a->st.enroll == ENROLL_REMOVED ? ENROLL_REMOVED : ENROLL_REFUSED;
-	if (state_save(a->cfg.state_dir, &a->st))
-		log_error("cannot save state in %s: %s", a->cfg.state_dir, strerror(errno));
-	status_write(a);
-	agent_next(a);
+			  next.spent_token_sha256);
+	next.enroll = a->st.enroll == ENROLL_REMOVED ? ENROLL_REMOVED : ENROLL_REFUSED;
+	return enroll_set_state(a, &next);
 }
 
 /* Checks the signed reply and pins the cloud key. 0 when enrolled. */
@@ -132,7 +149,7 @@ static int accept_enrollment(struct agent *a, const struct http_response *resp, 
 		snprintf(why, whysz, "the enrollment reply is not signed by the cloud's key");
 		goto out;
 	}
-	if (strcmp(serial, a->ident.serial) || !is_hex(next.device_id, 32)) {
+	if (strcmp(serial, a->ident.serial) || !proto_is_id(next.device_id)) {
 		snprintf(why, whysz, "the enrollment reply is for serial '%s', not ours", serial);
 		goto out;
 	}
@@ -142,11 +159,10 @@ static int accept_enrollment(struct agent *a, const struct http_response *resp, 
 	crypto_sha256_hex(a->cfg.enrollment_token, strlen(a->cfg.enrollment_token),
 			  next.spent_token_sha256);
 	next.last_error[0] = '\0';
-	if (state_save(a->cfg.state_dir, &next)) {
+	if (enroll_set_state(a, &next)) {
 		snprintf(why, whysz, "cannot save state in %s: %s", a->cfg.state_dir, strerror(errno));
 		goto out;
 	}
-	a->st = next;
 	crypto_key_free(a->cloud_key);
 	a->cloud_key = cloud;
 	cloud = NULL;
@@ -157,32 +173,25 @@ out:
 	return rc;
 }
 
-static void on_enrolled(const struct http_response *resp, void *arg)
+static enum call_outcome on_enroll_refused(struct agent *a, const struct api_result *r)
 {
-	struct agent *a = arg;
-	struct api_result r;
-	char why[256];
+	return enroll_refused(a, "%s (%s)", r->message, r->code) ? CALL_BACKOFF : CALL_NEXT;
+}
 
-	agent_request_ended(a);
-	api_classify(resp, &r);
-	if (r.outcome == API_REFUSED || r.outcome == API_UNAUTHORIZED || r.outcome == API_REMOVED) {
-		enroll_refused(a, "%s (%s)", r.message, r.code);
-		return;
-	}
-	if (agent_handle_failure(a, &r, "enrollment"))
-		return;
+static enum call_outcome on_enrolled(struct agent *a, const struct http_response *resp)
+{
+	char why[256];
 	if (accept_enrollment(a, resp, why, sizeof(why))) {
 		/* A reply we cannot trust: do not pin anything, do not spend the token. */
+		log_error("enrollment: %s", why);
 		snprintf(a->st.last_error, sizeof(a->st.last_error), "enrollment: %s", why);
-		agent_retry(a, a->st.last_error);
-		return;
+		return CALL_MALFORMED;
 	}
 	log_info("enrolled as device %s in organization '%s', folder '%s'", a->st.device_id,
 		 a->st.org, a->st.folder);
 	a->next_report = 0;
 	a->next_license_check = 0;
-	status_write(a);
-	agent_succeeded(a);
+	return CALL_DONE;
 }
 
 void enroll_start(struct agent *a)
@@ -192,20 +201,26 @@ void enroll_start(struct agent *a)
 	struct json_writer w;
 
 	if (enroll_token_parse(a->cfg.enrollment_token, &a->enroll_token, err, sizeof(err))) {
-		enroll_refused(a, "%s", err);
+		if (enroll_refused(a, "%s", err))
+			agent_fail(a, FAIL_LOCAL, "enrollment: cannot save state");
+		else
+			agent_wake(a);
 		return;
 	}
 	const char *base = a->cfg.cloud_url[0] ? a->cfg.cloud_url : a->enroll_token.url;
 	if (agent_url(a, base, "/device/v1/enroll", url, sizeof(url)) ||
 	    !http_url_allowed(url, a->cfg.allow_insecure_http)) {
-		enroll_refused(a, "cloud URL '%s' is not allowed (https, or http to loopback when "
-				  "allow_insecure_http is set)", base);
+		if (enroll_refused(a, "cloud URL '%s' is not allowed (https, or http to loopback when "
+				      "allow_insecure_http is set)", base))
+			agent_fail(a, FAIL_LOCAL, "enrollment: cannot save state");
+		else
+			agent_wake(a);
 		return;
 	}
 	buf_init(&body, REQUEST_MAX);
 	jw_init(&w, &body);
 	if (crypto_key_public_pem(a->key, pem, sizeof(pem))) {
-		agent_retry(a, "cannot export the device public key");
+		agent_fail(a, FAIL_LOCAL, "cannot export the device public key");
 		buf_free(&body);
 		return;
 	}
@@ -218,62 +233,59 @@ void enroll_start(struct agent *a)
 	jw_kv_string(&w, "os_version", a->ident.os_version);
 	jw_kv_string(&w, "agent_version", CAMAGENT_VERSION);
 	jw_kv_string(&w, "public_key", pem);
-	write_nonce_ts(&w);
+	write_nonce_ts(&w, agent_now(a));
 	jw_object_end(&w);
 	if (jw_finish(&w) || sign_request(a, &body, sig, sizeof(sig))) {
-		agent_retry(a, "cannot build the enrollment request");
+		agent_fail(a, FAIL_LOCAL, "cannot build the enrollment request");
 		buf_free(&body);
 		return;
 	}
 	log_info("enrolling at %s", base);
-	struct http_request_spec spec = {
-		.method = "POST", .url = url, .body = body.data, .body_len = body.len,
-		.signature = sig, .done = on_enrolled, .done_arg = a,
+	struct agent_call call = {
+		.what = "enrollment",
+		.spec = { .method = "POST", .url = url, .body = body.data, .body_len = body.len,
+			  .signature = sig },
+		.on_success = on_enrolled, .on_refused = on_enroll_refused, .flags = CALL_SIGNED,
 	};
-	if (agent_control_request(a, &spec))
-		agent_retry(a, "cannot start the enrollment request");
+	agent_call(a, &call);
 	buf_free(&body);
 }
 
 /* --- authentication --- */
 
-static void on_authenticated(const struct http_response *resp, void *arg)
+static enum call_outcome on_auth_refused(struct agent *a, const struct api_result *r)
 {
-	struct agent *a = arg;
-	struct api_result r;
-	struct json_doc doc = { 0 };
-	int64_t expires_in = 0;
+	/* The cloud does not accept our signature: a clock or key problem, not a token one. */
+	snprintf(a->st.last_error, sizeof(a->st.last_error), "authentication refused: %s (%s)",
+		 r->message, r->code);
+	return CALL_BACKOFF;
+}
 
-	agent_request_ended(a);
-	api_classify(resp, &r);
-	if (r.outcome == API_UNAUTHORIZED) {
-		/* The cloud does not accept our signature: a clock or key problem, not a token one. */
-		snprintf(a->st.last_error, sizeof(a->st.last_error), "authentication refused: %s (%s)",
-			 r.message, r.code);
-		agent_retry(a, a->st.last_error);
-		return;
-	}
-	if (agent_handle_failure(a, &r, "authentication"))
-		return;
-	if (r.outcome == API_REFUSED) {
-		snprintf(a->st.last_error, sizeof(a->st.last_error), "authentication refused: %s",
-			 r.message);
-		agent_retry(a, a->st.last_error);
-		return;
-	}
-	if (json_parse(&doc, buf_str(&resp->body), resp->body.len, 16) ||
-	    json_get_string(&doc, 0, "access_token", a->access_token, sizeof(a->access_token)) ||
-	    json_get_int64(&doc, 0, "expires_in", &expires_in) || expires_in < 10) {
-		memset(a->access_token, 0, sizeof(a->access_token));
-		json_free(&doc);
-		agent_retry(a, "authentication: malformed reply");
-		return;
-	}
+/* Bounds on what the cloud may hand us: a token we can send back as a header, a
+ * lifetime that cannot overflow anything. */
+#define TOKEN_LIFETIME_MIN_S 10
+#define TOKEN_LIFETIME_MAX_S (7 * 86400)
+
+static enum call_outcome on_authenticated(struct agent *a, const struct http_response *resp)
+{
+	struct json_doc doc = { 0 };
+	char token[ACCESS_TOKEN_MAX] = "";
+	int64_t expires_in = 0;
+	int ok = !json_parse(&doc, buf_str(&resp->body), resp->body.len, 16) &&
+		 !json_get_string(&doc, 0, "access_token", token, sizeof(token)) &&
+		 proto_is_token(token) && !json_get_int64(&doc, 0, "expires_in", &expires_in) &&
+		 expires_in >= TOKEN_LIFETIME_MIN_S && expires_in <= TOKEN_LIFETIME_MAX_S;
 	json_free(&doc);
+	if (!ok) {
+		explicit_bzero(token, sizeof(token));
+		return CALL_MALFORMED;
+	}
+	memcpy(a->access_token, token, sizeof(a->access_token));
+	explicit_bzero(token, sizeof(token));
 	/* Renew when a fifth of the lifetime is left. */
-	a->access_expires = agent_now() + expires_in - expires_in / 5;
+	a->access_expires = agent_now(a) + expires_in - expires_in / 5;
 	log_debug("authenticated; access token valid for %lld s", (long long)expires_in);
-	agent_succeeded(a);
+	return CALL_DONE;
 }
 
 void auth_start(struct agent *a)
@@ -286,20 +298,22 @@ void auth_start(struct agent *a)
 	jw_init(&w, &body);
 	jw_object_begin(&w);
 	jw_kv_string(&w, "device_id", a->st.device_id);
-	write_nonce_ts(&w);
+	write_nonce_ts(&w, agent_now(a));
 	jw_object_end(&w);
 	if (jw_finish(&w) || sign_request(a, &body, sig, sizeof(sig)) ||
 	    agent_url(a, NULL, "/device/v1/auth", url, sizeof(url))) {
-		agent_retry(a, "cannot build the auth request");
+		agent_fail(a, FAIL_LOCAL, "cannot build the auth request");
 		buf_free(&body);
 		return;
 	}
-	memset(a->access_token, 0, sizeof(a->access_token));
-	struct http_request_spec spec = {
-		.method = "POST", .url = url, .body = body.data, .body_len = body.len,
-		.signature = sig, .done = on_authenticated, .done_arg = a,
+	explicit_bzero(a->access_token, sizeof(a->access_token));
+	struct agent_call call = {
+		.what = "authentication",
+		.spec = { .method = "POST", .url = url, .body = body.data, .body_len = body.len,
+			  .signature = sig },
+		.on_success = on_authenticated, .on_refused = on_auth_refused,
+		.flags = CALL_SIGNED | CALL_KEEPS_BACKOFF,
 	};
-	if (agent_control_request(a, &spec))
-		agent_retry(a, "cannot start the auth request");
+	agent_call(a, &call);
 	buf_free(&body);
 }

@@ -20,6 +20,12 @@ struct enroll_token {
 /* Parses "cam1.<base64url(JSON)>"; -1 with a reason a person can act on. */
 int enroll_token_parse(const char *text, struct enroll_token *out, char *err, size_t errsz);
 
+struct agent_state;
+/* The one setter of the enrollment machine (docs/architecture.md): saves next
+ * first and only then makes it the agent's state, logging old -> new; -1 (state
+ * unchanged) when the save fails. */
+int enroll_set_state(struct agent *a, const struct agent_state *next);
+
 void enroll_start(struct agent *a);
 void auth_start(struct agent *a);
 

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "../lib/log.h"
+#include "../lib/url.h"
 
 #ifndef CAMAGENT_VERSION
 #define CAMAGENT_VERSION "dev"
@@ -18,6 +19,10 @@
 
 #define DEFAULT_CONNECT_TIMEOUT_S 10L
 #define DEFAULT_LOW_SPEED_TIME_S 30L
+/* A silent peer is probed by the kernel after this long, then every KEEPINTVL:
+ * no timer of ours runs meanwhile. */
+#define TCP_KEEPIDLE_S 20L
+#define TCP_KEEPINTVL_S 10L
 #define URL_LOG_MAX 200
 
 /* One socket curl asked us to watch; attached to curl's socket with curl_multi_assign. */
@@ -60,101 +65,11 @@ struct http_client {
 	struct http_sock *socks;       /* every socket we watch */
 };
 
-/* ---- URL policy ---- */
-
-static int has_prefix_ci(const char *s, const char *prefix)
-{
-	return strncasecmp(s, prefix, strlen(prefix)) == 0;
-}
-
-/* Dotted-quad with four decimal octets 0..255, no leading zeros, first octet 127. */
-static int is_loopback_v4(const char *h, size_t n)
-{
-	int octets = 0;
-	size_t i = 0;
-	unsigned first = 0;
-
-	while (i < n) {
-		size_t start = i;
-		unsigned v = 0;
-		while (i < n && isdigit((unsigned char)h[i]) && i - start < 3)
-			v = v * 10 + (unsigned)(h[i++] - '0');
-		if (i == start || v > 255 || (h[start] == '0' && i - start > 1))
-			return 0;
-		if (octets == 0)
-			first = v;
-		octets++;
-		if (i == n)
-			break;
-		if (h[i] != '.' || octets == 4)
-			return 0;
-		i++;
-		if (i == n)
-			return 0; /* trailing dot */
-	}
-	return octets == 4 && first == 127;
-}
-
-static int is_loopback_host(const char *h, size_t n)
-{
-	if (n == 9 && strncasecmp(h, "localhost", 9) == 0)
-		return 1;
-	if (n == 5 && memcmp(h, "[::1]", 5) == 0)
-		return 1;
-	return is_loopback_v4(h, n);
-}
-
-/* Splits "host[:port]" off the authority; 0 when the port (if any) is not all digits. */
-static int split_host(const char *auth, size_t n, size_t *hostlen)
-{
-	size_t h;
-
-	if (n > 0 && auth[0] == '[') {
-		const char *close = memchr(auth, ']', n);
-		if (!close)
-			return 0;
-		h = (size_t)(close - auth) + 1;
-	} else {
-		const char *colon = memchr(auth, ':', n);
-		h = colon ? (size_t)(colon - auth) : n;
-	}
-	if (h < n) {
-		if (auth[h] != ':' || h + 1 == n || n - h - 1 > 5)
-			return 0;
-		for (size_t i = h + 1; i < n; i++)
-			if (!isdigit((unsigned char)auth[i]))
-				return 0;
-	}
-	*hostlen = h;
-	return h > 0;
-}
+/* ---- URL policy (lib/url.c) ---- */
 
 int http_url_allowed(const char *url, int allow_insecure_http)
 {
-	const char *auth;
-	size_t n, hostlen;
-	int https;
-
-	if (!url)
-		return 0;
-	for (const char *p = url; *p; p++)
-		if ((unsigned char)*p <= ' ' || *p == '\\' || (unsigned char)*p == 0x7f)
-			return 0;
-	if (has_prefix_ci(url, "https://"))
-		https = 1;
-	else if (has_prefix_ci(url, "http://"))
-		https = 0;
-	else
-		return 0;
-	auth = url + (https ? 8 : 7);
-	n = strcspn(auth, "/?#");
-	if (memchr(auth, '@', n)) /* userinfo: refuse, it only serves to confuse */
-		return 0;
-	if (!split_host(auth, n, &hostlen))
-		return 0;
-	if (https)
-		return 1;
-	return allow_insecure_http && is_loopback_host(auth, hostlen);
+	return url_allowed(url, allow_insecure_http);
 }
 
 /* Logs a URL without its query string (pre-signed URLs carry credentials there). */
@@ -534,16 +449,21 @@ static size_t on_header(char *line, size_t size, size_t nitems, void *userp)
 
 #define SETOPT(easy, opt, val) (curl_easy_setopt((easy), (opt), (val)) != CURLE_OK)
 
-/* The options every request shares: timeouts, TLS, protocols, identification. */
-static int set_defaults(struct http_client *c, struct http_request *r)
+/* The options every request shares: timeouts, TLS, protocols, identification.
+ * A held request gets no low-speed abort: curl's speed check would both cut it and
+ * wake the loop every second while it waits. */
+static int set_defaults(struct http_client *c, struct http_request *r, int held)
 {
 	CURL *e = r->easy;
 	int bad = 0;
 
 	bad |= SETOPT(e, CURLOPT_NOSIGNAL, 1L);
 	bad |= SETOPT(e, CURLOPT_CONNECTTIMEOUT, c->connect_timeout_s);
-	bad |= SETOPT(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-	bad |= SETOPT(e, CURLOPT_LOW_SPEED_TIME, c->low_speed_time_s);
+	bad |= SETOPT(e, CURLOPT_LOW_SPEED_LIMIT, held ? 0L : 1L);
+	bad |= SETOPT(e, CURLOPT_LOW_SPEED_TIME, held ? 0L : c->low_speed_time_s);
+	bad |= SETOPT(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	bad |= SETOPT(e, CURLOPT_TCP_KEEPIDLE, TCP_KEEPIDLE_S);
+	bad |= SETOPT(e, CURLOPT_TCP_KEEPINTVL, TCP_KEEPINTVL_S);
 	bad |= SETOPT(e, CURLOPT_SSL_VERIFYPEER, 1L);
 	bad |= SETOPT(e, CURLOPT_SSL_VERIFYHOST, 2L);
 	if (c->ca_file)
@@ -656,6 +576,8 @@ static const char *spec_problem(const struct http_client *c, const struct http_r
 		return "unsupported method";
 	if (!*post && spec->body)
 		return "a GET request cannot carry a body";
+	if (spec->held && spec->timeout_s <= 0)
+		return "a held request needs a cap (timeout_s)";
 	if ((spec->bearer && !header_value_ok(spec->bearer)) ||
 	    (spec->signature && !header_value_ok(spec->signature)))
 		return "control characters in a header value";
@@ -687,7 +609,7 @@ struct http_request *http_start(struct http_client *c, const struct http_request
 	r->done_arg = spec->done_arg;
 	buf_init(&r->resp.body, HTTP_BODY_MAX);
 	r->easy = curl_easy_init();
-	if (!r->easy || set_defaults(c, r) != 0 || set_transfer(r, spec) != 0 ||
+	if (!r->easy || set_defaults(c, r, spec->held) != 0 || set_transfer(r, spec) != 0 ||
 	    set_method(r, spec, post) != 0 || set_headers(r, spec, post) != 0) {
 		log_error("http: cannot set up a request (out of memory?)");
 		request_free(r);

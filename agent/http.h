@@ -1,7 +1,8 @@
 /* http: libcurl's multi interface driven by libevent (one loop, no threads).
  * A request is started with a completion callback; its body is either buffered
  * (capped) or streamed to a sink callback (downloads). Shared defaults live here:
- * timeouts, low-speed abort, TLS verification on, plain HTTP only when allowed. */
+ * timeouts, low-speed abort (except for held requests), TCP keepalive, TLS
+ * verification on, plain HTTP only when allowed. */
 #ifndef CAM_HTTP_H
 #define CAM_HTTP_H
 
@@ -48,7 +49,11 @@ struct http_request_spec {
 	size_t body_len;
 	const char *bearer;         /* Authorization: Bearer ..., may be NULL */
 	const char *signature;      /* X-Camagent-Signature value, may be NULL */
-	long timeout_s;             /* whole transfer; 0: none (downloads, long polls use this) */
+	long timeout_s;             /* whole transfer; 0: none (downloads); a held request's cap */
+	/* A held request (the task long poll): the server sends nothing until it answers,
+	 * so no low-speed abort applies; it ends by the answer, by timeout_s, or by a
+	 * transport fault (TCP keepalive finds a dead peer without waking us). */
+	int held;
 	uint64_t resume_from;       /* > 0: Range: bytes=<resume_from>- */
 	uint64_t max_recv_speed;    /* bytes/s, 0: unlimited */
 	http_sink_fn sink;          /* NULL: buffer body (up to HTTP_BODY_MAX) */

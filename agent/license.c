@@ -12,6 +12,7 @@
 #include "../lib/fsutil.h"
 #include "../lib/json.h"
 #include "../lib/log.h"
+#include "../lib/protocol.h"
 #include "agent.h"
 #include "api.h"
 #include "status.h"
@@ -22,14 +23,14 @@
 
 int license_store_load(const char *state_dir, struct license_set *set, char *err, size_t errsz)
 {
-	struct state_file f;
+	struct json_file f;
 
 	memset(set, 0, sizeof(*set));
-	int rc = state_file_read(&f, state_dir, LICENSES_FILE, LICENSES_FILE_MAX,
+	int rc = json_file_read(&f, state_dir, LICENSES_FILE, LICENSES_FILE_MAX,
 				 16 + LICENSE_MAX * 16, err, errsz);
 	if (rc) {
-		state_file_free(&f);
-		return rc == STATE_FILE_MISSING ? 0 : -1;
+		json_file_free(&f);
+		return rc == JSON_FILE_MISSING ? 0 : -1;
 	}
 	rc = -1;
 	const struct json_doc *doc = &f.doc;
@@ -46,7 +47,7 @@ int license_store_load(const char *state_dir, struct license_set *set, char *err
 		    json_get_string(doc, o, "app", e->app, sizeof(e->app)) ||
 		    json_get_bool(doc, o, "active", &e->active) ||
 		    json_get_string(doc, o, "reason", e->reason, sizeof(e->reason)) ||
-		    json_get_bool(doc, o, "reported", &e->reported)) {
+		    json_get_bool(doc, o, "reported", &e->reported) || !proto_is_id(e->license_id)) {
 			snprintf(err, errsz, "%s: bad license entry %d", f.path, i);
 			memset(set, 0, sizeof(*set));
 			goto out;
@@ -55,7 +56,7 @@ int license_store_load(const char *state_dir, struct license_set *set, char *err
 	set->count = n;
 	rc = 0;
 out:
-	state_file_free(&f);
+	json_file_free(&f);
 	return rc;
 }
 
@@ -81,7 +82,7 @@ int license_store_save(const char *state_dir, const struct license_set *set)
 	}
 	jw_array_end(&w);
 	jw_object_end(&w);
-	int rc = state_file_write(state_dir, LICENSES_FILE, &w, 0600);
+	int rc = json_file_write(state_dir, LICENSES_FILE, &w, 0600);
 	buf_free(&out);
 	return rc;
 }
@@ -127,7 +128,7 @@ static void install_one(struct agent *a, const char *payload, size_t len, struct
 	if (license_payload_read(payload, len, e->app, sizeof(e->app), key, sizeof(key), &keylen,
 				 &license_exp, e->reason, sizeof(e->reason)))
 		goto out;
-	if (license_exp && license_exp <= agent_now()) {
+	if (license_exp && license_exp <= agent_now(a)) {
 		snprintf(e->reason, sizeof(e->reason), "license expired");
 		goto out;
 	}
@@ -149,7 +150,7 @@ static void handle_envelope(struct agent *a, const char *env, size_t len)
 	struct license_entry e = { 0 };
 	struct envelope_binding want = {
 		.type = "license", .device_id = a->st.device_id, .serial = a->ident.serial,
-		.now = agent_now(), .max_skew = ENVELOPE_SKEW_S,
+		.now = agent_now(a), .max_skew = ENVELOPE_SKEW_S,
 	};
 
 	buf_init(&payload, ENVELOPE_MAX_BYTES);
@@ -162,8 +163,9 @@ static void handle_envelope(struct agent *a, const char *env, size_t len)
 		goto out;
 	}
 	if (json_parse(&doc, payload.data, payload.len, 64) ||
-	    json_get_string(&doc, 0, "license_id", e.license_id, sizeof(e.license_id))) {
-		log_error("refusing a license: payload has no license_id");
+	    json_get_string(&doc, 0, "license_id", e.license_id, sizeof(e.license_id)) ||
+	    !proto_is_id(e.license_id)) {
+		log_error("refusing a license: payload has no valid license_id");
 		goto out;
 	}
 	if (find(&a->licenses, e.license_id))
@@ -182,29 +184,23 @@ out:
 	buf_free(&payload);
 }
 
-static void on_fetched(const struct http_response *resp, void *arg)
+static enum call_outcome on_fetch_refused(struct agent *a, const struct api_result *r)
 {
-	struct agent *a = arg;
-	struct api_result r;
-	struct json_doc doc = { 0 };
+	log_error("license fetch refused: %s (%s)", r->message, r->code);
+	a->next_license_check = agent_now(a) + a->cfg.license_check_s;
+	return CALL_NEXT;
+}
 
-	agent_request_ended(a);
-	api_classify(resp, &r);
-	if (agent_handle_failure(a, &r, "license fetch"))
-		return;
-	a->next_license_check = agent_now() + a->cfg.license_check_s;
-	if (r.outcome == API_REFUSED) {
-		log_error("license fetch refused: %s (%s)", r.message, r.code);
-		agent_next(a);
-		return;
-	}
+static enum call_outcome on_fetched(struct agent *a, const struct http_response *resp)
+{
+	struct json_doc doc = { 0 };
 	int arr = -1;
 	if (json_parse(&doc, buf_str(&resp->body), resp->body.len, 2048) ||
 	    (arr = json_find(&doc, 0, "licenses")) < 0 || json_array_len(&doc, arr) < 0) {
 		json_free(&doc);
-		agent_retry(a, "license fetch: malformed reply");
-		return;
+		return CALL_MALFORMED;
 	}
+	a->next_license_check = agent_now(a) + a->cfg.license_check_s;
 	for (int i = 0; i < json_array_len(&doc, arr); i++) {
 		size_t len;
 		const char *env = json_tok_raw(&doc, json_array_at(&doc, arr, i), &len);
@@ -212,42 +208,50 @@ static void on_fetched(const struct http_response *resp, void *arg)
 	}
 	json_free(&doc);
 	status_write(a);
-	agent_succeeded(a);
+	return CALL_DONE;
 }
 
 void license_fetch_start(struct agent *a)
 {
 	char url[CONFIG_URL_MAX + 64];
 	if (agent_url(a, NULL, "/device/v1/licenses", url, sizeof(url))) {
-		agent_retry(a, "license fetch: URL too long");
+		agent_fail(a, FAIL_LOCAL, "license fetch: URL too long");
 		return;
 	}
-	struct http_request_spec spec = { .url = url, .done = on_fetched, .done_arg = a };
-	if (agent_control_request(a, &spec))
-		agent_retry(a, "cannot start the license fetch");
+	struct agent_call call = {
+		.what = "license fetch", .spec = { .url = url },
+		.on_success = on_fetched, .on_refused = on_fetch_refused,
+	};
+	agent_call(a, &call);
 }
 
-static void on_license_reported(const struct http_response *resp, void *arg)
+/* The cloud took (or, refusing, will never take) the first unreported state. */
+static void mark_first_unreported(struct agent *a, const struct api_result *refused)
 {
-	struct agent *a = arg;
-	struct api_result r;
-
-	agent_request_ended(a);
-	api_classify(resp, &r);
-	if (agent_handle_failure(a, &r, "license status report"))
-		return;
 	for (int i = 0; i < a->licenses.count; i++) {
 		struct license_entry *e = &a->licenses.items[i];
 		if (e->reported)
 			continue;
-		if (r.outcome == API_REFUSED)
-			log_error("license %s: status report refused: %s", e->license_id, r.message);
+		if (refused)
+			log_error("license %s: status report refused: %s", e->license_id, refused->message);
 		e->reported = 1;
 		break;
 	}
 	if (license_store_save(a->cfg.state_dir, &a->licenses))
 		log_error("cannot save licenses in %s: %s", a->cfg.state_dir, strerror(errno));
-	agent_succeeded(a);
+}
+
+static enum call_outcome on_license_report_refused(struct agent *a, const struct api_result *r)
+{
+	mark_first_unreported(a, r);
+	return CALL_NEXT;
+}
+
+static enum call_outcome on_license_reported(struct agent *a, const struct http_response *resp)
+{
+	(void)resp;
+	mark_first_unreported(a, NULL);
+	return CALL_DONE;
 }
 
 int license_report_pending(struct agent *a)
@@ -268,13 +272,17 @@ int license_report_pending(struct agent *a)
 			jw_kv_string(&w, "reason", e->reason);
 		jw_object_end(&w);
 		snprintf(path, sizeof(path), "/device/v1/licenses/%s/status", e->license_id);
-		struct http_request_spec spec = {
-			.method = "POST", .url = url, .body = body.data, .body_len = body.len,
-			.done = on_license_reported, .done_arg = a,
-		};
-		if (jw_finish(&w) || agent_url(a, NULL, path, url, sizeof(url)) ||
-		    agent_control_request(a, &spec))
-			agent_retry(a, "cannot send the license status report");
+		if (jw_finish(&w) || agent_url(a, NULL, path, url, sizeof(url))) {
+			agent_fail(a, FAIL_LOCAL, "cannot build the license status report");
+		} else {
+			struct agent_call call = {
+				.what = "license status report",
+				.spec = { .method = "POST", .url = url, .body = body.data,
+					  .body_len = body.len },
+				.on_success = on_license_reported, .on_refused = on_license_report_refused,
+			};
+			agent_call(a, &call);
+		}
 		buf_free(&body);
 		return 1;
 	}

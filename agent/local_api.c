@@ -163,7 +163,7 @@ static void post_token(struct agent *a, struct evhttp_request *req)
 	a->st.last_error[0] = '\0';
 	log_info("local API: enrollment token received from the settings page (cloud %s)", tok.url);
 	status_write(a);
-	agent_next(a);
+	agent_wake(a);
 	reply(req, 202, "{\"accepted\":true}", 17);
 out:
 	explicit_bzero(&tok, sizeof(tok));

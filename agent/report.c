@@ -30,24 +30,19 @@ static void update_place(struct agent *a, const struct json_doc *doc)
 	status_write(a);
 }
 
-static void on_reported(const struct http_response *resp, void *arg)
+/* The cloud will not take the report: do not hammer it with the same body. */
+static enum call_outcome on_report_refused(struct agent *a, const struct api_result *r)
 {
-	struct agent *a = arg;
-	struct api_result r;
+	log_error("report refused: %s (%s)", r->message, r->code);
+	a->next_report = agent_now(a) + a->cfg.heartbeat_s;
+	return CALL_NEXT;
+}
+
+static enum call_outcome on_reported(struct agent *a, const struct http_response *resp)
+{
 	struct json_doc doc = { 0 };
 	int64_t heartbeat = a->cfg.heartbeat_s;
 
-	agent_request_ended(a);
-	api_classify(resp, &r);
-	if (agent_handle_failure(a, &r, "report"))
-		return;
-	if (r.outcome == API_REFUSED) {
-		/* The cloud will not take it; do not hammer it with the same body. */
-		log_error("report refused: %s (%s)", r.message, r.code);
-		a->next_report = agent_now() + a->cfg.heartbeat_s;
-		agent_next(a);
-		return;
-	}
 	if (!json_parse(&doc, buf_str(&resp->body), resp->body.len, 16)) {
 		(void)json_get_int64(&doc, 0, "heartbeat", &heartbeat);
 		update_place(a, &doc);
@@ -56,10 +51,9 @@ static void on_reported(const struct http_response *resp, void *arg)
 	/* The cloud sets the pace; a local setting may only ask for more. */
 	if (heartbeat < 5 || heartbeat > 86400 || heartbeat > a->cfg.heartbeat_s)
 		heartbeat = a->cfg.heartbeat_s;
-	a->next_report = agent_now() + heartbeat;
-	a->auth_retried = 0;
+	a->next_report = agent_now(a) + heartbeat;
 	log_info("reported AXIS OS %s to the cloud", a->ident.os_version);
-	agent_succeeded(a);
+	return CALL_DONE;
 }
 
 static void write_licenses(struct json_writer *w, const struct license_set *set)
@@ -94,20 +88,20 @@ void report_start(struct agent *a)
 	jw_kv_string(&w, "serial", a->ident.serial);
 	jw_kv_string(&w, "arch", a->ident.arch);
 	jw_kv_string(&w, "agent_version", CAMAGENT_VERSION);
-	jw_kv_int(&w, "uptime", agent_now() - a->started_at);
+	jw_kv_int(&w, "uptime", agent_now(a) - a->started_at);
 	jw_kv_int(&w, "free_bytes", (int64_t)free_bytes);
 	write_licenses(&w, &a->licenses);
 	jw_object_end(&w);
 	if (jw_finish(&w) || agent_url(a, NULL, "/device/v1/report", url, sizeof(url))) {
-		agent_retry(a, "cannot build the report");
+		agent_fail(a, FAIL_LOCAL, "cannot build the report");
 		buf_free(&body);
 		return;
 	}
-	struct http_request_spec spec = {
-		.method = "POST", .url = url, .body = body.data, .body_len = body.len,
-		.done = on_reported, .done_arg = a,
+	struct agent_call call = {
+		.what = "report",
+		.spec = { .method = "POST", .url = url, .body = body.data, .body_len = body.len },
+		.on_success = on_reported, .on_refused = on_report_refused,
 	};
-	if (agent_control_request(a, &spec))
-		agent_retry(a, "cannot start the report");
+	agent_call(a, &call);
 	buf_free(&body);
 }

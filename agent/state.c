@@ -26,56 +26,17 @@ int state_path(char *out, size_t outsz, const char *state_dir, const char *name)
 	return n < 0 || (size_t)n >= outsz ? -1 : 0;
 }
 
-int state_file_read(struct state_file *f, const char *state_dir, const char *name, size_t max,
-		    int max_tokens, char *err, size_t errsz)
-{
-	memset(&f->doc, 0, sizeof(f->doc));
-	buf_init(&f->text, max);
-	if (state_path(f->path, sizeof(f->path), state_dir, name)) {
-		snprintf(err, errsz, "state dir path too long");
-		return -1;
-	}
-	if (fs_read_file(f->path, &f->text, max)) {
-		if (errno == ENOENT)
-			return STATE_FILE_MISSING;
-		snprintf(err, errsz, "%s: %s", f->path, strerror(errno));
-		return -1;
-	}
-	if (json_parse(&f->doc, buf_str(&f->text), f->text.len, max_tokens) ||
-	    json_type_of(&f->doc, 0) != JSON_OBJECT) {
-		snprintf(err, errsz, "%s: not valid JSON", f->path);
-		return -1;
-	}
-	return 0;
-}
-
-void state_file_free(struct state_file *f)
-{
-	json_free(&f->doc);
-	buf_free(&f->text);
-}
-
-int state_file_write(const char *state_dir, const char *name, struct json_writer *w, mode_t mode)
-{
-	char path[PATH_MAX];
-	if (jw_finish(w) || state_path(path, sizeof(path), state_dir, name)) {
-		errno = EINVAL;
-		return -1;
-	}
-	return fs_write_atomic(path, w->out->data, w->out->len, mode);
-}
-
 int state_load(const char *state_dir, struct agent_state *st, char *err, size_t errsz)
 {
-	struct state_file f;
+	struct json_file f;
 	char enroll[32] = "";
 	int rc;
 
 	memset(st, 0, sizeof(*st));
-	rc = state_file_read(&f, state_dir, STATE_FILE, STATE_FILE_MAX, 128, err, errsz);
+	rc = json_file_read(&f, state_dir, STATE_FILE, STATE_FILE_MAX, 128, err, errsz);
 	if (rc) {
-		state_file_free(&f);
-		return rc == STATE_FILE_MISSING ? 0 : -1;
+		json_file_free(&f);
+		return rc == JSON_FILE_MISSING ? 0 : -1;
 	}
 	rc = -1;
 	const struct json_doc *doc = &f.doc;
@@ -109,7 +70,7 @@ int state_load(const char *state_dir, struct agent_state *st, char *err, size_t 
 	}
 	rc = 0;
 out:
-	state_file_free(&f);
+	json_file_free(&f);
 	return rc;
 }
 
@@ -134,7 +95,7 @@ int state_save(const char *state_dir, const struct agent_state *st)
 	jw_kv_string(&w, "last_task_state", st->last_task_state);
 	jw_kv_string(&w, "last_task_reason", st->last_task_reason);
 	jw_object_end(&w);
-	int rc = state_file_write(state_dir, STATE_FILE, &w, 0600);
+	int rc = json_file_write(state_dir, STATE_FILE, &w, 0600);
 	buf_free(&out);
 	return rc;
 }

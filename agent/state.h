@@ -8,6 +8,7 @@
 #include "../lib/buf.h"
 #include "../lib/crypto.h"
 #include "../lib/json.h"
+#include "../lib/jsonfile.h"
 #include "config.h"
 
 #define STATE_NAME_MAX 128
@@ -47,21 +48,5 @@ void state_forget_enrollment(struct agent_state *st, enum enroll_state why);
 
 /* Path of a file inside the state dir; -1 if it does not fit. */
 int state_path(char *out, size_t outsz, const char *state_dir, const char *name);
-
-/* A JSON file in the state dir, read and parsed in one step, so every store
- * reads the same careful way (bounded, clear errors naming the file). */
-struct state_file {
-	char path[PATH_MAX];
-	struct buf text;
-	struct json_doc doc;
-};
-#define STATE_FILE_MISSING 1
-/* 0 when loaded (root object at token 0), STATE_FILE_MISSING when absent,
- * -1 with err set when unreadable or not JSON. Always call state_file_free. */
-int state_file_read(struct state_file *f, const char *state_dir, const char *name, size_t max,
-		    int max_tokens, char *err, size_t errsz);
-void state_file_free(struct state_file *f);
-/* Writes what w built (after jw_finish) atomically with mode; 0 or -1 with errno. */
-int state_file_write(const char *state_dir, const char *name, struct json_writer *w, mode_t mode);
 
 #endif

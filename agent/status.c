@@ -75,7 +75,7 @@ void status_write(struct agent *a)
 	if (status_json(a, &out) || state_path(path, sizeof(path), a->cfg.state_dir, STATUS_FILE) ||
 	    fs_write_atomic(path, out.data, out.len, 0644))
 		log_warn("cannot write %s/%s: %s", a->cfg.state_dir, STATUS_FILE, strerror(errno));
-	a->status_written_at = agent_now();
+	a->status_written_at = agent_now(a);
 	buf_free(&out);
 }
 

@@ -12,15 +12,13 @@
 #include "../lib/buf.h"
 #include "../lib/fsutil.h"
 #include "../lib/json.h"
+#include "../lib/protocol.h"
 #include "state.h"
 
 #define TASK_FILE "task.json"
 #define TASK_FILE_MAX (16 * 1024)
 
-static const char *const names[] = {
-	"none", "received", "downloading", "verifying", "waiting_window", "installing",
-	"rebooting", "verifying_version", "succeeded", "failed",
-};
+static const char *const names[] = { "none", PROTO_TASK_STATES };
 
 const char *task_state_name(enum task_state s)
 {
@@ -41,14 +39,14 @@ int task_state_parse(const char *name, enum task_state *out)
 int task_store_load(const char *state_dir, struct task_run *t, char *err, size_t errsz)
 {
 	char state[32] = "", reported[32] = "", window[WINDOW_TEXT_MAX] = "";
-	struct state_file f;
+	struct json_file f;
 	int64_t n = 0, progress = 0;
 
 	memset(t, 0, sizeof(*t));
-	int rc = state_file_read(&f, state_dir, TASK_FILE, TASK_FILE_MAX, 64, err, errsz);
+	int rc = json_file_read(&f, state_dir, TASK_FILE, TASK_FILE_MAX, 64, err, errsz);
 	if (rc) {
-		state_file_free(&f);
-		return rc == STATE_FILE_MISSING ? 0 : -1;
+		json_file_free(&f);
+		return rc == JSON_FILE_MISSING ? 0 : -1;
 	}
 	const struct json_doc *doc = &f.doc;
 	if (json_get_string(doc, 0, "state", state, sizeof(state)) ||
@@ -66,16 +64,19 @@ int task_store_load(const char *state_dir, struct task_run *t, char *err, size_t
 	    json_get_int64(doc, 0, "exp", &t->exp) ||
 	    json_get_string(doc, 0, "reason", t->reason, sizeof(t->reason)) ||
 	    json_get_string(doc, 0, "window", window, sizeof(window)) ||
-	    window_from_text(window, &t->window)) {
+	    window_from_text(window, &t->window) ||
+	    !proto_is_id(t->task_id) ||
+	    (t->state != TASK_FAILED &&
+	     !tasks_fields_valid(t->task_id, t->artifact_url, t->sha256, n, t->exp))) {
 		snprintf(err, errsz, "%s: not a valid task file", f.path);
 		memset(t, 0, sizeof(*t));
-		state_file_free(&f);
+		json_file_free(&f);
 		return -1;
 	}
 	t->size = (uint64_t)n;
 	(void)json_get_int64(doc, 0, "progress", &progress);
 	t->progress = progress >= 0 && progress <= 100 ? (int)progress : 0;
-	state_file_free(&f);
+	json_file_free(&f);
 	return 0;
 }
 
@@ -105,7 +106,7 @@ int task_store_save(const char *state_dir, const struct task_run *t)
 	jw_kv_string(&w, "reason", t->reason);
 	jw_kv_string(&w, "window", window);
 	jw_object_end(&w);
-	int rc = state_file_write(state_dir, TASK_FILE, &w, 0600);
+	int rc = json_file_write(state_dir, TASK_FILE, &w, 0600);
 	buf_free(&out);
 	return rc;
 }

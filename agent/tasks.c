@@ -1,13 +1,23 @@
-/* tasks: the upgrade state machine. Transitions happen only in task_set_state()
- * (logs old -> new, persists first). What each state means and who leaves it:
- *   received          verified envelope stored          tasks_advance: checks -> downloading
- *   downloading       partial file in the state dir     on_download_done -> verifying
- *   verifying         file complete, hash matched       tasks_advance -> (waiting_window|)installing
- *   waiting_window    verified image, outside window    tasks_advance: window opens -> installing
- *   installing        platform writes inactive slot     tasks_advance -> rebooting
- *   rebooting         slot armed; reboot once reported  tasks_resume (after boot)
- *   verifying_version booted the new slot, uncommitted  tasks_advance: commit -> succeeded
- *   succeeded/failed  final; cleared once reported */
+/* tasks: the upgrade state machine. Every edge goes through task_set_state(),
+ * which persists task.json first and makes the transition only when the save
+ * worked (logging old -> new); a failed save leaves the old state and backs off.
+ *
+ *   state             what holds                          left by (function: -> next)
+ *   received          verified, bound envelope stored     tasks_advance/check_received: -> downloading | failed
+ *   downloading       partial image in the state dir      on_download_done: -> verifying | failed
+ *   verifying         image complete, size + hash matched install_allowed: -> waiting_window | installing | failed
+ *   waiting_window    verified image, window not open     install_allowed: -> installing | failed
+ *   installing        platform writes the inactive slot   install: -> rebooting | failed
+ *   rebooting         slot armed, image deleted           reboot (exit) / tasks_resume: -> verifying_version | failed
+ *   verifying_version booted the new slot, uncommitted    confirm_version: -> succeeded | failed
+ *   succeeded/failed  final; kept until reported          on_status_reported: cleared
+ *
+ * Resume edges (tasks_resume, after a restart): verifying, waiting_window and
+ * installing -> downloading (the image may have been touched while we were not
+ * running: hash it again, fetching what is missing); rebooting -> verifying_version
+ * or failed by the platform's boot outcome; verifying_version -> failed when the
+ * camera runs another version. Any state -> failed on a refusal; a cancellation
+ * before installing clears the task. */
 #include "tasks.h"
 
 #include <errno.h>
@@ -21,6 +31,7 @@
 #include "../lib/fsutil.h"
 #include "../lib/json.h"
 #include "../lib/log.h"
+#include "../lib/protocol.h"
 #include "../lib/memstat.h"
 #include "../lib/version.h"
 #include "agent.h"
@@ -34,32 +45,43 @@
 #define PROGRESS_MIN_INTERVAL 2   /* ... or every 2 s when it moved */
 #define ENVELOPE_SKEW_S 300
 
-static void task_set_state(struct agent *a, enum task_state next, const char *fmt, ...)
+static int task_set_state(struct agent *a, enum task_state next, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-static void task_set_state(struct agent *a, enum task_state next, const char *fmt, ...)
+/* The one setter: 0 when the task is now in next (persisted), -1 when the save
+ * failed and the task stays where it was (the sequencer backs off and retries). */
+static int task_set_state(struct agent *a, enum task_state next, const char *fmt, ...)
 {
 	struct task_run *t = &a->task;
+	struct task_run before = *t;
 	if (fmt) {
 		va_list ap;
 		va_start(ap, fmt);
 		vsnprintf(t->reason, sizeof(t->reason), fmt, ap);
 		va_end(ap);
 	}
-	if (next == TASK_FAILED)
-		log_error("task %s: %s -> failed: %s", t->task_id, task_state_name(t->state), t->reason);
-	else
-		log_info("task %s: %s -> %s", t->task_id, task_state_name(t->state),
-			 task_state_name(next));
 	t->state = next;
-	if (task_store_save(a->cfg.state_dir, t))
-		log_error("task %s: cannot persist state in %s: %s", t->task_id, a->cfg.state_dir,
-			  strerror(errno));
+	if (task_store_save(a->cfg.state_dir, t)) {
+		int err = errno;
+		*t = before;
+		log_error("task %s: %s -> %s not made: cannot persist it in %s: %s", t->task_id,
+			  task_state_name(t->state), task_state_name(next), a->cfg.state_dir,
+			  strerror(err));
+		agent_fail(a, FAIL_LOCAL, "task %s: cannot save its state", t->task_id);
+		return -1;
+	}
+	if (next == TASK_FAILED)
+		log_error("task %s: %s -> failed: %s", t->task_id, task_state_name(before.state),
+			  t->reason);
+	else
+		log_info("task %s: %s -> %s", t->task_id, task_state_name(before.state),
+			 task_state_name(next));
 	if (a->crash_after && !strcmp(a->crash_after, task_state_name(next))) {
 		log_warn("test hook: power cut right after entering %s", task_state_name(next));
 		raise(SIGKILL);
 	}
 	status_write(a);
+	return 0;
 }
 
 int tasks_active(const struct agent *a)
@@ -114,11 +136,11 @@ int task_payload_read(struct task_run *t, const char *payload, size_t len)
 	    json_get_string(&doc, 0, "target_version", t->target_version, sizeof(t->target_version)) ||
 	    json_get_bool(&doc, 0, "allow_downgrade", &t->allow_downgrade) ||
 	    json_get_string(&doc, 0, "artifact.url", t->artifact_url, sizeof(t->artifact_url)) ||
-	    json_get_int64(&doc, 0, "artifact.size", &size) || size <= 0 ||
+	    json_get_int64(&doc, 0, "artifact.size", &size) ||
 	    json_get_string(&doc, 0, "artifact.sha256", t->sha256, sizeof(t->sha256)) ||
-	    strlen(t->sha256) != 64 || json_get_int64(&doc, 0, "exp", &t->exp) ||
-	    t->artifact_url[0] != '/' ||
-	    window_from_json(&doc, json_find(&doc, 0, "window"), &t->window))
+	    json_get_int64(&doc, 0, "exp", &t->exp) ||
+	    window_from_json(&doc, json_find(&doc, 0, "window"), &t->window) ||
+	    !tasks_fields_valid(t->task_id, t->artifact_url, t->sha256, size, t->exp))
 		goto out;
 	t->size = (uint64_t)size;
 	rc = 0;
@@ -127,26 +149,29 @@ out:
 	return rc;
 }
 
-/* The task id of a payload we could not verify, so the cloud learns why. */
-static void unverified_task_id(const char *env, size_t len, char *out, size_t outsz)
+int tasks_fields_valid(const char *task_id, const char *artifact_url, const char *sha256,
+		       int64_t size, int64_t exp)
+{
+	return proto_is_id(task_id) && proto_is_artifact_path(artifact_url) &&
+	       proto_is_sha256(sha256) && size > 0 && (uint64_t)size <= PROTO_SIZE_MAX &&
+	       proto_time_ok(exp);
+}
+
+/* The id of a payload whose signature verified but whose binding or fields did
+ * not: usable to report the refusal when it has the shape of an id. */
+static void verified_task_id(const struct buf *payload, char *out, size_t outsz)
 {
 	struct json_doc doc = { 0 };
-	char b64[ENVELOPE_MAX_BYTES];
-	uint8_t payload[ENVELOPE_MAX_BYTES];
 	out[0] = '\0';
-	if (json_parse(&doc, env, len, 64) || json_get_string(&doc, 0, "payload", b64, sizeof(b64)))
-		goto out;
-	int n = base64_decode(b64, strlen(b64), payload, sizeof(payload) - 1);
-	json_free(&doc);
-	if (n <= 0 || json_parse(&doc, (const char *)payload, (size_t)n, 128) ||
-	    json_get_string(&doc, 0, "task_id", out, outsz))
+	if (json_parse(&doc, payload->data, payload->len, 128) ||
+	    json_get_string(&doc, 0, "task_id", out, outsz) || !proto_is_id(out))
 		out[0] = '\0';
-out:
 	json_free(&doc);
 }
 
 /* Verifies an envelope and makes it the current task (received or failed).
- * -1 when it is unusable and has no id to report a failure against. */
+ * -1 when nothing in it may be used: an envelope whose signature does not verify
+ * is not read at all, not even its id. */
 static int task_accept(struct agent *a, const char *env, size_t len)
 {
 	struct task_run *t = &a->task;
@@ -154,57 +179,70 @@ static int task_accept(struct agent *a, const char *env, size_t len)
 	buf_init(&payload, ENVELOPE_MAX_BYTES);
 	struct envelope_binding want = {
 		.type = "task", .device_id = a->st.device_id, .serial = a->ident.serial,
-		.now = agent_now(), .max_skew = ENVELOPE_SKEW_S,
+		.now = agent_now(a), .max_skew = ENVELOPE_SKEW_S,
 	};
 	enum envelope_err e = envelope_open(a->cloud_key, env, len, &payload);
-	if (e == ENVELOPE_OK)
-		e = envelope_check_binding(payload.data, payload.len, &want);
+	if (e != ENVELOPE_OK) {
+		log_error("refusing a task envelope: %s", envelope_strerror(e));
+		buf_free(&payload);
+		return -1;
+	}
+	e = envelope_check_binding(payload.data, payload.len, &want);
 	memset(t, 0, sizeof(*t));
 	snprintf(t->from_version, sizeof(t->from_version), "%s", a->ident.os_version);
 	if (e != ENVELOPE_OK || task_payload_read(t, payload.data, payload.len)) {
 		const char *why = e != ENVELOPE_OK ? envelope_strerror(e) : "malformed task payload";
-		unverified_task_id(env, len, t->task_id, sizeof(t->task_id));
-		log_error("refusing task %s: %s", t->task_id[0] ? t->task_id : "(no id)", why);
+		memset(t, 0, sizeof(*t));
+		verified_task_id(&payload, t->task_id, sizeof(t->task_id));
+		log_error("refusing task %s: %s", t->task_id[0] ? t->task_id : "(no valid id)", why);
 		buf_free(&payload);
 		if (!t->task_id[0]) {
 			memset(t, 0, sizeof(*t));
 			return -1;
 		}
+		snprintf(t->from_version, sizeof(t->from_version), "%s", a->ident.os_version);
 		t->state = TASK_RECEIVED;
-		task_set_state(a, TASK_FAILED, "refused: %s", why);
+		if (task_set_state(a, TASK_FAILED, "refused: %s", why))
+			memset(t, 0, sizeof(*t));
 		return 0;
 	}
 	buf_free(&payload);
 	log_info("task %s: upgrade AXIS OS %s -> %s (%llu bytes)", t->task_id, t->from_version,
 		 t->target_version, (unsigned long long)t->size);
-	task_set_state(a, TASK_RECEIVED, NULL);
+	t->state = TASK_NONE;
+	if (task_set_state(a, TASK_RECEIVED, NULL))
+		memset(t, 0, sizeof(*t));
 	return 0;
 }
 
-static void on_poll(const struct http_response *resp, void *arg)
+static enum call_outcome on_poll_refused(struct agent *a, const struct api_result *r)
 {
-	struct agent *a = arg;
-	struct api_result r;
-	struct json_doc doc = { 0 };
+	snprintf(a->st.last_error, sizeof(a->st.last_error), "task poll refused: %s (%s)",
+		 r->message, r->code);
+	return CALL_BACKOFF;
+}
 
-	agent_request_ended(a);
-	api_classify(resp, &r);
-	if (agent_handle_failure(a, &r, "task poll"))
-		return;
-	if (r.outcome == API_REFUSED) {
-		snprintf(a->st.last_error, sizeof(a->st.last_error), "task poll refused: %s", r.message);
-		agent_retry(a, a->st.last_error);
-		return;
-	}
-	a->auth_retried = 0;
-	if (resp->status == 204) {
-		agent_succeeded(a);
-		return;
-	}
-	if (json_parse(&doc, buf_str(&resp->body), resp->body.len, 256)) {
+/* A reply that came before its wait was up and brought nothing to act on. */
+static enum call_outcome nothing(struct agent *a)
+{
+	if (agent_now(a) - a->poll_started_at + 1 >= a->poll_wait)
+		return CALL_DONE; /* held for its whole wait: the normal idle case */
+	/* Early: while a task waits, it may mean the task changed (cancelled): say
+	 * our state again, the reply tells. */
+	if (a->task.state == TASK_WAITING_WINDOW)
+		a->task.progress_reported_at = 0;
+	return CALL_EARLY;
+}
+
+static enum call_outcome on_poll(struct agent *a, const struct http_response *resp)
+{
+	struct json_doc doc = { 0 };
+	if (resp->status == 204)
+		return nothing(a);
+	if (json_parse(&doc, buf_str(&resp->body), resp->body.len, 256) ||
+	    json_type_of(&doc, 0) != JSON_OBJECT) {
 		json_free(&doc);
-		agent_retry(a, "task poll: malformed reply");
-		return;
+		return CALL_MALFORMED;
 	}
 	int hint = json_find(&doc, 0, "check");
 	for (int i = 0; i < json_array_len(&doc, hint); i++) {
@@ -214,18 +252,27 @@ static void on_poll(const struct http_response *resp, void *arg)
 			a->next_license_check = 0;
 	}
 	int task = json_find(&doc, 0, "task");
-	if (task >= 0 && json_type_of(&doc, task) == JSON_OBJECT) {
-		size_t len;
-		const char *env = json_tok_raw(&doc, task, &len);
-		if (task_accept(a, env, len)) {
-			/* The cloud will offer it again: do not spin on it. */
-			json_free(&doc);
-			agent_retry(a, "task poll: unusable task envelope");
-			return;
-		}
+	if (task >= 0 && json_type_of(&doc, task) != JSON_OBJECT && !json_tok_is_null(&doc, task)) {
+		json_free(&doc);
+		return CALL_MALFORMED; /* "task": 5, "task": "x" */
 	}
+	if (task < 0 || json_tok_is_null(&doc, task) || tasks_active(a)) {
+		/* No task, or one while ours is still running: it waits its turn. */
+		json_free(&doc);
+		return nothing(a);
+	}
+	size_t len;
+	const char *env = json_tok_raw(&doc, task, &len);
+	int rc = task_accept(a, env, len);
 	json_free(&doc);
-	agent_succeeded(a);
+	if (rc)
+		return CALL_ENVELOPE; /* the cloud offers it again: never spin on it */
+	return CALL_DONE;
+}
+
+int tasks_poll_while_waiting(const struct agent *a)
+{
+	return a->task.state == TASK_WAITING_WINDOW;
 }
 
 void tasks_poll_start(struct agent *a, int wait_s)
@@ -233,15 +280,18 @@ void tasks_poll_start(struct agent *a, int wait_s)
 	char url[CONFIG_URL_MAX + 64], path[64];
 	snprintf(path, sizeof(path), "/device/v1/tasks/next?wait=%d", wait_s);
 	if (agent_url(a, NULL, path, url, sizeof(url))) {
-		agent_retry(a, "task poll: URL too long");
+		agent_fail(a, FAIL_LOCAL, "task poll: URL too long");
 		return;
 	}
-	struct http_request_spec spec = {
-		.url = url, .timeout_s = wait_s + a->cfg.request_timeout_s, .done = on_poll, .done_arg = a,
+	struct agent_call call = {
+		.what = "task poll",
+		.spec = { .url = url, .timeout_s = wait_s + a->cfg.request_timeout_s, .held = 1 },
+		.on_success = on_poll, .on_refused = on_poll_refused,
 	};
 	log_debug("polling for tasks (wait %d s)", wait_s);
-	if (agent_control_request(a, &spec))
-		agent_retry(a, "cannot start the task poll");
+	a->poll_wait = wait_s;
+	a->poll_started_at = agent_now(a);
+	agent_call(a, &call);
 }
 
 /* --- reporting states --- */
@@ -267,32 +317,13 @@ static void remember_last_task(struct agent *a)
 		log_error("cannot save state in %s: %s", a->cfg.state_dir, strerror(errno));
 }
 
-static void on_status_reported(const struct http_response *resp, void *arg)
+/* The cloud has the state we sent: remember that, and forget a final task. */
+static void status_delivered(struct agent *a)
 {
-	struct agent *a = arg;
 	struct task_run *t = &a->task;
-	struct api_result r;
-
-	agent_request_ended(a);
-	api_classify(resp, &r);
-	if (agent_handle_failure(a, &r, "task status report"))
-		return;
-	if (r.outcome == API_REFUSED) {
-		if (!strcmp(r.code, "task_cancelled") || resp->status == 404) {
-			log_warn("task %s: the cloud %s it; stopping", t->task_id,
-				 resp->status == 404 ? "does not know" : "cancelled");
-			if (t->state < TASK_INSTALLING || t->state >= TASK_SUCCEEDED) {
-				task_clear(a);
-				agent_succeeded(a);
-				return;
-			}
-		}
-		/* Anything else is a bug on one side; do not loop on it. */
-		log_error("task %s: status report refused: %s (%s)", t->task_id, r.message, r.code);
-	}
 	t->reported = t->sent_state;
 	t->reported_progress = t->sent_progress;
-	t->progress_reported_at = agent_now();
+	t->progress_reported_at = agent_now(a);
 	if (t->reported >= TASK_SUCCEEDED) {
 		log_info("task %s: outcome '%s' delivered to the cloud", t->task_id,
 			 task_state_name(t->reported));
@@ -302,7 +333,30 @@ static void on_status_reported(const struct http_response *resp, void *arg)
 	} else if (task_store_save(a->cfg.state_dir, t)) {
 		log_error("task %s: cannot persist state: %s", t->task_id, strerror(errno));
 	}
-	agent_succeeded(a);
+}
+
+static enum call_outcome on_status_refused(struct agent *a, const struct api_result *r)
+{
+	struct task_run *t = &a->task;
+	if (!strcmp(r->code, PROTO_ERR_TASK_CANCELLED) || r->status == 404) {
+		log_warn("task %s: the cloud %s it; stopping", t->task_id,
+			 r->status == 404 ? "does not know" : "cancelled");
+		if (t->state < TASK_INSTALLING || t->state >= TASK_SUCCEEDED) {
+			task_clear(a);
+			return CALL_NEXT;
+		}
+	}
+	/* Anything else is a bug on one side; do not loop on it. */
+	log_error("task %s: status report refused: %s (%s)", t->task_id, r->message, r->code);
+	status_delivered(a);
+	return CALL_NEXT;
+}
+
+static enum call_outcome on_status_reported(struct agent *a, const struct http_response *resp)
+{
+	(void)resp;
+	status_delivered(a);
+	return CALL_DONE;
 }
 
 int tasks_report_pending(struct agent *a)
@@ -312,7 +366,7 @@ int tasks_report_pending(struct agent *a)
 	struct buf body;
 	struct json_writer w;
 
-	int64_t now = agent_now();
+	int64_t now = agent_now(a);
 	/* While waiting for a window, repeat the state on the heartbeat: the reply is how
 	 * the agent learns that the task was cancelled meanwhile. */
 	int waiting_again = t->state == TASK_WAITING_WINDOW &&
@@ -332,17 +386,17 @@ int tasks_report_pending(struct agent *a)
 	snprintf(path, sizeof(path), "/device/v1/tasks/%s/status", t->task_id);
 	if (jw_finish(&w) || agent_url(a, NULL, path, url, sizeof(url))) {
 		buf_free(&body);
-		agent_retry(a, "cannot build the task status report");
+		agent_fail(a, FAIL_LOCAL, "cannot build the task status report");
 		return 1;
 	}
 	t->sent_state = t->state;
 	t->sent_progress = t->progress;
-	struct http_request_spec spec = {
-		.method = "POST", .url = url, .body = body.data, .body_len = body.len,
-		.done = on_status_reported, .done_arg = a,
+	struct agent_call call = {
+		.what = "task status report",
+		.spec = { .method = "POST", .url = url, .body = body.data, .body_len = body.len },
+		.on_success = on_status_reported, .on_refused = on_status_refused,
 	};
-	if (agent_control_request(a, &spec))
-		agent_retry(a, "cannot start the task status report");
+	agent_call(a, &call);
 	buf_free(&body);
 	return 1;
 }
@@ -353,18 +407,25 @@ static void on_download_progress(uint64_t have, uint64_t total, void *arg)
 {
 	struct agent *a = arg;
 	int p = total ? (int)(have * 100 / total) : 0;
+	a->task.download_advanced = 1;
 	if (p == a->task.progress)
 		return;
 	a->task.progress = p;
-	if (!a->control && progress_due(&a->task, agent_now()))
-		agent_next(a);
+	if (progress_due(&a->task, agent_now(a)))
+		agent_wake(a);
 }
 
-static void on_download_done(enum download_outcome outcome, const char *reason, void *arg)
+static void on_download_done(enum download_outcome outcome, const char *reason,
+			     const struct api_result *r, void *arg)
 {
 	struct agent *a = arg;
 	struct task_run *t = &a->task;
 	t->dl = NULL;
+	if (outcome == DOWNLOAD_RETRY && r && agent_handle_access(a, r, "download")) {
+		if (a->st.enroll != ENROLL_ENROLLED)
+			return; /* decommissioned: the task is gone */
+		outcome = DOWNLOAD_RETRY; /* a new access token first, then resume */
+	}
 	switch (outcome) {
 	case DOWNLOAD_DONE:
 		{
@@ -373,24 +434,30 @@ static void on_download_done(enum download_outcome outcome, const char *reason, 
 				 memstat_peak_rss_kb());
 		}
 		t->progress = 100;
-		task_set_state(a, TASK_VERIFYING, NULL);
+		(void)task_set_state(a, TASK_VERIFYING, NULL);
 		break;
 	case DOWNLOAD_RETRY:
+		/* Only attempts that brought nothing count: a flaky link that advances every
+		 * time finishes however often it is cut. */
+		if (t->download_advanced)
+			t->download_failures = 0;
+		t->download_advanced = 0;
 		if (++t->download_failures >= DOWNLOAD_ATTEMPTS_MAX) {
-			task_set_state(a, TASK_FAILED, "download failed after %d attempts: %s",
-				       t->download_failures, reason);
-			remove_download(a);
+			if (!task_set_state(a, TASK_FAILED,
+					    "download failed after %d attempts without progress: %s",
+					    t->download_failures, reason))
+				remove_download(a);
 			break;
 		}
-		t->retry_at = agent_now() + agent_backoff_s(a, t->download_failures);
+		t->retry_at = agent_now(a) + (int64_t)agent_backoff_s(a, t->download_failures);
 		log_warn("task %s: download attempt %d: %s; resuming in %lld s", t->task_id,
-			 t->download_failures, reason, (long long)(t->retry_at - agent_now()));
+			 t->download_failures, reason, (long long)(t->retry_at - agent_now(a)));
 		break;
 	case DOWNLOAD_FAILED:
-		task_set_state(a, TASK_FAILED, "download: %s", reason);
+		(void)task_set_state(a, TASK_FAILED, "download: %s", reason);
 		break;
 	}
-	agent_next(a);
+	agent_wake(a);
 }
 
 /* Checks that need no download: model, version direction, expiry, space. */
@@ -409,7 +476,7 @@ static int check_received(struct agent *a)
 			       a->ident.os_version, t->target_version);
 		return -1;
 	}
-	if (t->exp <= agent_now()) {
+	if (t->exp <= agent_now(a)) {
 		task_set_state(a, TASK_FAILED, "task expired before it could start");
 		return -1;
 	}
@@ -430,7 +497,7 @@ static void start_download(struct agent *a)
 	if (agent_url(a, NULL, t->artifact_url, url, sizeof(url)) ||
 	    download_path(a, path, sizeof(path))) {
 		task_set_state(a, TASK_FAILED, "artifact URL or download path too long");
-		agent_next(a);
+		agent_wake(a);
 		return;
 	}
 	struct download_spec spec = {
@@ -439,9 +506,9 @@ static void start_download(struct agent *a)
 		.progress = on_download_progress, .done = on_download_done, .arg = a,
 	};
 	struct download *d = NULL;
-	if (download_start(a->http, &spec, &d, reason, sizeof(reason))) {
+	if (download_start(&a->net, &spec, &d, reason, sizeof(reason))) {
 		task_set_state(a, TASK_FAILED, "download: %s", reason);
-		agent_next(a);
+		agent_wake(a);
 		return;
 	}
 	if (d)
@@ -459,12 +526,14 @@ static void install(struct agent *a)
 	struct platform_image img = { .path = path, .size = t->size, .sha256 = t->sha256 };
 	if (download_path(a, path, sizeof(path)) ||
 	    a->plat.ops->install(a->plat.priv, &img, reason, sizeof(reason))) {
-		task_set_state(a, TASK_FAILED, "install: %s", reason);
-		remove_download(a);
+		if (!task_set_state(a, TASK_FAILED, "install: %s", reason))
+			remove_download(a);
 		return;
 	}
-	task_set_state(a, TASK_REBOOTING, NULL);
-	remove_download(a);
+	/* The image goes only once rebooting is on disk: a kill before that installs
+	 * it again on restart. */
+	if (!task_set_state(a, TASK_REBOOTING, NULL))
+		remove_download(a);
 }
 
 #define REBOOT_WAIT_S 600 /* how long a device that reboots by itself may take */
@@ -474,19 +543,19 @@ static int reboot(struct agent *a)
 {
 	struct task_run *t = &a->task;
 	char reason[PLATFORM_REASON_MAX];
-	int64_t now = agent_now();
+	int64_t now = agent_now(a);
 	if (t->reboot_deadline) {
 		if (now < t->reboot_deadline)
 			return 0;
 		task_set_state(a, TASK_FAILED, "the camera did not reboot within %d s after the install",
 			       REBOOT_WAIT_S);
-		agent_next(a);
+		agent_wake(a);
 		return 1;
 	}
 	int rc = a->plat.ops->reboot(a->plat.priv, reason, sizeof(reason));
 	if (rc < 0) {
 		task_set_state(a, TASK_FAILED, "reboot: %s", reason);
-		agent_next(a);
+		agent_wake(a);
 		return 1;
 	}
 	log_info("task %s: rebooting into AXIS OS %s", t->task_id, t->target_version);
@@ -520,12 +589,12 @@ static void confirm_version(struct agent *a)
 static int install_allowed(struct agent *a)
 {
 	struct task_run *t = &a->task;
-	int64_t now = agent_now();
-	int64_t wait = window_wait(&t->window, now, window_local_minute(now));
+	int64_t now = agent_now(a);
+	int64_t wait = window_wait(&t->window, now, a->clock.ops->local_minute(a->clock.priv, now));
 	char text[WINDOW_TEXT_MAX] = "";
 	if (wait == WINDOW_CLOSED) {
-		task_set_state(a, TASK_FAILED, "update window closed before the install could start");
-		remove_download(a);
+		if (!task_set_state(a, TASK_FAILED, "update window closed before the install could start"))
+			remove_download(a);
 		return 1;
 	}
 	if (wait > 0) {
@@ -553,7 +622,7 @@ int tasks_advance(struct agent *a)
 	case TASK_DOWNLOADING:
 		if (t->dl)
 			return 0; /* its callbacks wake us */
-		if (t->retry_at > agent_now())
+		if (t->retry_at > agent_now(a))
 			return 0;
 		start_download(a);
 		return t->dl != NULL || t->state != TASK_DOWNLOADING;
@@ -580,7 +649,7 @@ int tasks_advance(struct agent *a)
 	case TASK_FAILED:
 		return 0; /* waiting for the report to be acknowledged */
 	}
-	agent_next(a);
+	agent_wake(a);
 	return 1;
 }
 
@@ -595,8 +664,11 @@ void tasks_resume(struct agent *a)
 	log_info("task %s: resuming in state %s", t->task_id, task_state_name(t->state));
 	switch (t->state) {
 	case TASK_VERIFYING:
-		/* Killed between download and install: hash the file again. */
-		task_set_state(a, TASK_DOWNLOADING, NULL);
+	case TASK_WAITING_WINDOW:
+	case TASK_INSTALLING:
+		/* The image sat on disk while we were not running: hash it again (and
+		 * fetch what is missing) before anything installs it. */
+		(void)task_set_state(a, TASK_DOWNLOADING, NULL);
 		break;
 	case TASK_REBOOTING:
 	case TASK_VERIFYING_VERSION:
@@ -613,7 +685,7 @@ void tasks_resume(struct agent *a)
 		case PLATFORM_BOOT_PENDING:
 			/* killed after the camera took the image, before its reboot: wait for it */
 			log_info("task %s: %s; waiting for that reboot", t->task_id, why);
-			t->reboot_deadline = agent_now() + REBOOT_WAIT_S;
+			t->reboot_deadline = agent_now(a) + REBOOT_WAIT_S;
 			t->retry_at = t->reboot_deadline;
 			break;
 		case PLATFORM_BOOT_NORMAL:

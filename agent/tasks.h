@@ -3,9 +3,9 @@
  *   received -> downloading -> verifying -> [waiting_window] -> installing
  *            -> rebooting -> verifying_version -> succeeded   (any step -> failed)
  *
- * Every transition goes through task_set_state(), which logs old -> new and
- * persists task.json before anything acts on the new state, so a kill or a power
- * loss at any point resumes (or fails cleanly). The cloud is told each state;
+ * Every transition goes through task_set_state(), which persists task.json and
+ * only then makes the transition (logging old -> new), so a kill or a power loss
+ * at any point resumes (or fails cleanly); tasks.c lists every edge. The cloud is told each state;
  * the last unreported one is retried until acknowledged. */
 #ifndef CAM_AGENT_TASKS_H
 #define CAM_AGENT_TASKS_H
@@ -52,7 +52,8 @@ struct task_run {
 	char reason[TASK_REASON_MAX];
 	/* runtime only */
 	struct download *dl;
-	int download_failures;
+	int download_failures;       /* attempts in a row that brought no byte */
+	int download_advanced;       /* the attempt running has brought bytes */
 	int64_t retry_at;            /* next download attempt (or wake-up) not before this */
 	int64_t reboot_deadline;     /* a device that reboots by itself must have done so by then */
 	int64_t progress_reported_at;
@@ -78,6 +79,12 @@ void tasks_resume(struct agent *a);
 int tasks_report_pending(struct agent *a);
 int tasks_advance(struct agent *a);
 void tasks_poll_start(struct agent *a, int wait_s);
+/* 1 when the sequencer should hold a poll while the task waits (for its window),
+ * so that a cancellation or the next task reaches us within one poll. */
+int tasks_poll_while_waiting(const struct agent *a);
+/* The shape checks of a task's outside values: id, artifact path, digest, size, expiry. */
+int tasks_fields_valid(const char *task_id, const char *artifact_url, const char *sha256,
+		       int64_t size, int64_t exp);
 int tasks_active(const struct agent *a);
 /* Drops the current task and its download (decommission). */
 void tasks_abandon(struct agent *a);

@@ -6,17 +6,7 @@
 #include <time.h>
 
 #include "../lib/json.h"
-
-static int parse_hhmm(const char *s, int *out)
-{
-	int h, m;
-	char tail;
-	if (strlen(s) != 5 || sscanf(s, "%2d:%2d%c", &h, &m, &tail) != 2 || h < 0 || h > 23 ||
-	    m < 0 || m > 59)
-		return -1;
-	*out = h * 60 + m;
-	return 0;
-}
+#include "../lib/protocol.h"
 
 int window_from_json(const struct json_doc *doc, int tok, struct update_window *out)
 {
@@ -24,20 +14,22 @@ int window_from_json(const struct json_doc *doc, int tok, struct update_window *
 	memset(out, 0, sizeof(*out));
 	if (tok < 0 || json_tok_is_null(doc, tok))
 		return 0;
-	if (json_get_string(doc, tok, "kind", kind, sizeof(kind)))
+	enum window_kind k;
+	if (json_get_string(doc, tok, "kind", kind, sizeof(kind)) || window_kind_parse(kind, &k))
 		return -1;
-	if (!strcmp(kind, "utc")) {
+	if (k == WINDOW_UTC) {
 		out->kind = WINDOW_UTC;
 		if (json_get_int64(doc, tok, "start", &out->start) ||
-		    json_get_int64(doc, tok, "end", &out->end) || out->end <= out->start)
+		    json_get_int64(doc, tok, "end", &out->end) || out->end <= out->start ||
+		    !proto_time_ok(out->start) || !proto_time_ok(out->end))
 			return -1;
 		return 0;
 	}
-	if (!strcmp(kind, "daily")) {
+	if (k == WINDOW_DAILY) {
 		out->kind = WINDOW_DAILY;
 		if (json_get_string(doc, tok, "from", from, sizeof(from)) ||
-		    json_get_string(doc, tok, "to", to, sizeof(to)) || parse_hhmm(from, &out->from_min) ||
-		    parse_hhmm(to, &out->to_min) || out->from_min == out->to_min)
+		    json_get_string(doc, tok, "to", to, sizeof(to)) || proto_hhmm_parse(from, &out->from_min) ||
+		    proto_hhmm_parse(to, &out->to_min) || out->from_min == out->to_min)
 			return -1;
 		return 0;
 	}
@@ -69,14 +61,15 @@ int window_from_text(const char *text, struct update_window *out)
 	memset(out, 0, sizeof(*out));
 	if (!*text)
 		return 0;
-	if (sscanf(text, "utc:%lld-%lld%c", &s, &e, &tail) == 2 && e > s) {
+	if (sscanf(text, "utc:%lld-%lld%c", &s, &e, &tail) == 2 && e > s && proto_time_ok(s) &&
+	    proto_time_ok(e)) {
 		out->kind = WINDOW_UTC;
 		out->start = s;
 		out->end = e;
 		return 0;
 	}
 	if (sscanf(text, "daily:%5[0-9:]-%5[0-9:]%c", from, to, &tail) == 2 &&
-	    !parse_hhmm(from, &out->from_min) && !parse_hhmm(to, &out->to_min) &&
+	    !proto_hhmm_parse(from, &out->from_min) && !proto_hhmm_parse(to, &out->to_min) &&
 	    out->from_min != out->to_min) {
 		out->kind = WINDOW_DAILY;
 		return 0;

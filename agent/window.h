@@ -7,9 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct json_doc;
+#include "../lib/protocol.h" /* enum window_kind */
 
-enum window_kind { WINDOW_NONE, WINDOW_UTC, WINDOW_DAILY };
+struct json_doc;
 
 struct update_window {
 	enum window_kind kind;

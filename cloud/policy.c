@@ -161,40 +161,6 @@ enum range_result range_parse(const char *header, uint64_t size, uint64_t *from)
 	return RANGE_OK;
 }
 
-static const char *const window_kinds[] = {"none", "utc", "daily"};
-
-const char *window_kind_name(enum window_kind k)
-{
-	return (unsigned)k < sizeof(window_kinds) / sizeof(window_kinds[0]) ? window_kinds[k] : "none";
-}
-
-int window_kind_parse(const char *s, enum window_kind *out)
-{
-	if (!s)
-		return -1;
-	if (!*s) {
-		*out = WINDOW_NONE;
-		return 0;
-	}
-	for (unsigned i = 0; i < sizeof(window_kinds) / sizeof(window_kinds[0]); i++) {
-		if (strcmp(s, window_kinds[i]) == 0) {
-			*out = (enum window_kind)i;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-int window_hhmm_valid(const char *s)
-{
-	if (!s || strlen(s) != 5 || s[2] != ':')
-		return 0;
-	for (int i = 0; i < 5; i++)
-		if (i != 2 && (s[i] < '0' || s[i] > '9'))
-			return 0;
-	return (s[0] - '0') * 10 + (s[1] - '0') <= 23 && s[3] <= '5';
-}
-
 const char *window_check(const struct task_window *w, int64_t now)
 {
 	switch (w->kind) {
@@ -259,16 +225,6 @@ int wait_parse(const char *arg, int *out)
 		return -1;
 	*out = v > POLICY_WAIT_MAX ? POLICY_WAIT_MAX : (int)v;
 	return 0;
-}
-
-int is_hex_id(const char *s)
-{
-	if (!s)
-		return 0;
-	for (int i = 0; i < 32; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-			return 0;
-	return s[32] == '\0';
 }
 
 int is_printable(const char *s, unsigned max)

@@ -6,6 +6,7 @@
 #ifndef CLOUD_POLICY_H
 #define CLOUD_POLICY_H
 
+#include "../lib/protocol.h"
 #include <stdint.h>
 
 #define POLICY_TS_WINDOW 300        /* ± seconds accepted on a signed request's ts */
@@ -87,17 +88,12 @@ enum range_result range_parse(const char *header, uint64_t size, uint64_t *from)
 
 /* Update window of a task (protocol §6): none (install at once), an absolute UTC
  * interval, or a daily local-time interval ("22:00"-"04:00" spans midnight). */
-enum window_kind { WINDOW_NONE, WINDOW_UTC, WINDOW_DAILY };
 struct task_window {
 	enum window_kind kind;
 	int64_t start, end; /* WINDOW_UTC */
 	char from[6], to[6]; /* WINDOW_DAILY, "HH:MM" */
 };
-/* "none", "utc", "daily" and back; -1 for anything else ("" is none). */
-const char *window_kind_name(enum window_kind k);
-int window_kind_parse(const char *s, enum window_kind *out);
-/* 1 for "HH:MM" with HH 00-23 and MM 00-59. */
-int window_hhmm_valid(const char *s);
+/* window_kind_name, window_kind_parse, window_hhmm_valid: lib/protocol.h. */
 /* NULL when w is acceptable for a new task at now, else the offending field
  * ("window.start", "window.end", "window.from", "window.to"). */
 const char *window_check(const struct task_window *w, int64_t now);
@@ -129,8 +125,8 @@ enum job_skip job_skip_decide(const struct job_candidate *d, const char *image_m
 /* Parses the wait= query value (NULL: default). -1 when malformed; clamps to MAX. */
 int wait_parse(const char *arg, int *out);
 
-/* 32 lowercase hex digits. */
-int is_hex_id(const char *s);
+/* 32 lowercase hex digits (lib/protocol.h). */
+#define is_hex_id proto_is_id
 /* 1 when s is non-empty, at most max bytes and free of control characters. */
 int is_printable(const char *s, unsigned max);
 int license_state_reportable(const char *state);

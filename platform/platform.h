@@ -160,4 +160,8 @@ int platform_axis_open(struct platform *out, const struct platform_axis_config *
 
 void platform_close(struct platform *p);
 
+/* For backends: writes the reason (when reason is not NULL) and returns -1. */
+__attribute__((format(printf, 3, 4))) int platform_fail(char *reason, size_t reasonsz,
+							const char *fmt, ...);
+
 #endif

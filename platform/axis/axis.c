@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../../lib/log.h"
+#include "../../lib/url.h"
 #include "axparameter.h"
 #include "glib_loop.h"
 
@@ -46,28 +47,6 @@ static const struct platform_ops axis_ops = {
 	.app_set_param = axis_app_set_param,
 };
 
-/* The credentials are admin level: send them only to the camera itself. Plain http only to
- * loopback (the service-account host 127.0.0.12 is one); anything else must be https. */
-static int url_ok(const char *url)
-{
-	const char *host;
-	size_t n;
-
-	if (strncmp(url, "https://", 8) == 0)
-		return url[8] != '\0';
-	if (strncmp(url, "http://", 7) != 0)
-		return 0;
-	host = url + 7;
-	if (strncmp(host, "[::1]", 5) == 0)
-		return host[5] == '\0' || host[5] == ':' || host[5] == '/';
-	n = strcspn(host, ":/");
-	if (n == 9 && strncmp(host, "localhost", 9) == 0)
-		return 1;
-	if (n < 7 || strncmp(host, "127.", 4) != 0)
-		return 0;
-	return strspn(host, "0123456789.") >= n; /* a dotted 127.x address, not a name */
-}
-
 /* Settings through axparameter where the camera has the library, with GLib's context
  * run by the agent's loop for its callbacks; otherwise (or without a loop) param.cgi. */
 static void open_parameters(struct axis *ax, struct event_base *base)
@@ -103,7 +82,9 @@ int platform_axis_open(struct platform *out, const struct platform_axis_config *
 
 	out->ops = NULL;
 	out->priv = NULL;
-	if (!url_ok(url) || strlen(url) >= AXIS_URL_MAX)
+	/* The credentials are admin level: send them only to the camera itself. Plain
+	 * http only to loopback (the service-account host 127.0.0.12 is one). */
+	if (!url_allowed(url, 1) || strlen(url) >= AXIS_URL_MAX)
 		return axis_fail(reason, reasonsz,
 				 "vapix_url must be http:// to a loopback address or https://");
 	if (strlen(app) >= AXIS_APP_MAX || !cfg->state_dir || !*cfg->state_dir ||

@@ -48,8 +48,7 @@ struct axis {
 	struct axparameter *params;       /* NULL: settings through param.cgi */
 };
 
-__attribute__((format(printf, 3, 4))) int axis_fail(char *reason, size_t reasonsz,
-						    const char *fmt, ...);
+#define axis_fail platform_fail /* platform/platform.c */
 
 /* dbus.c: fills ax->user/password from GetCredentials(app). */
 int axis_fetch_credentials(struct axis *ax, char *reason, size_t reasonsz);

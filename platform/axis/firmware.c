@@ -26,6 +26,7 @@
 
 #include "../../lib/fsutil.h"
 #include "../../lib/json.h"
+#include "../../lib/jsonfile.h"
 #include "../../lib/log.h"
 #include "../image_reader.h"
 
@@ -73,47 +74,34 @@ static int pending_path(const struct axis *ax, char *out, size_t outsz)
 /* 1 when a pending upgrade was read, 0 when there is none, -1 on a damaged file. */
 static int pending_load(const struct axis *ax, struct pending *p, char *reason, size_t reasonsz)
 {
-	char path[PATH_MAX];
-	struct buf text;
-	struct json_doc doc = { 0 };
-	int tok, rc = -1;
+	struct json_file f;
+	int tok, rc;
 
 	memset(p, 0, sizeof(*p));
-	if (pending_path(ax, path, sizeof(path)) != 0)
-		return axis_fail(reason, reasonsz, "state dir path too long");
-	buf_init(&text, PENDING_MAX);
-	if (fs_read_file(path, &text, PENDING_MAX) != 0) {
-		rc = errno == ENOENT ? 0 : axis_fail(reason, reasonsz, "%s: %s", path,
-						      strerror(errno));
-		goto out;
+	rc = json_file_read(&f, ax->state_dir, PENDING_FILE, PENDING_MAX, 16, reason, reasonsz);
+	if (rc == JSON_FILE_MISSING)
+		rc = 0;
+	else if (rc == 0 && (json_get_string(&f.doc, 0, "from", p->from, sizeof(p->from)) != 0 ||
+			     json_get_string(&f.doc, 0, "target", p->target, sizeof(p->target)) != 0))
+		rc = axis_fail(reason, reasonsz, "%s: damaged", f.path);
+	else if (rc == 0) {
+		/* absent in records written before they existed */
+		(void)json_get_string(&f.doc, 0, "boot_id", p->boot_id, sizeof(p->boot_id));
+		tok = json_find(&f.doc, 0, "came_up");
+		rc = tok >= 0 && json_tok_bool(&f.doc, tok, &p->came_up) != 0
+			     ? axis_fail(reason, reasonsz, "%s: damaged", f.path)
+			     : 1;
 	}
-	if (json_parse(&doc, buf_str(&text), text.len, 16) != 0 ||
-	    json_get_string(&doc, 0, "from", p->from, sizeof(p->from)) != 0 ||
-	    json_get_string(&doc, 0, "target", p->target, sizeof(p->target)) != 0) {
-		axis_fail(reason, reasonsz, "%s: damaged", path);
-		goto out;
-	}
-	/* absent in records written before they existed */
-	(void)json_get_string(&doc, 0, "boot_id", p->boot_id, sizeof(p->boot_id));
-	tok = json_find(&doc, 0, "came_up");
-	if (tok >= 0 && json_tok_bool(&doc, tok, &p->came_up) != 0) {
-		axis_fail(reason, reasonsz, "%s: damaged", path);
-		goto out;
-	}
-	rc = 1;
-out:
-	json_free(&doc);
-	buf_free(&text);
+	json_file_free(&f);
 	return rc;
 }
 
 static int pending_store(const struct axis *ax, const struct pending *p, char *reason,
 			 size_t reasonsz)
 {
-	char path[PATH_MAX];
 	struct buf text;
 	struct json_writer w;
-	int rc = -1;
+	int rc = 0;
 
 	buf_init(&text, PENDING_MAX);
 	jw_init(&w, &text);
@@ -123,12 +111,9 @@ static int pending_store(const struct axis *ax, const struct pending *p, char *r
 	jw_kv_string(&w, "boot_id", p->boot_id);
 	jw_kv_bool(&w, "came_up", p->came_up);
 	jw_object_end(&w);
-	if (jw_finish(&w) != 0 || pending_path(ax, path, sizeof(path)) != 0)
-		axis_fail(reason, reasonsz, "cannot encode %s", PENDING_FILE);
-	else if (fs_write_atomic(path, text.data, text.len, 0600) != 0)
-		axis_fail(reason, reasonsz, "cannot write %s: %s", path, strerror(errno));
-	else
-		rc = 0;
+	if (json_file_write(ax->state_dir, PENDING_FILE, &w, 0600) != 0)
+		rc = axis_fail(reason, reasonsz, "cannot write %s/%s: %s", ax->state_dir,
+			       PENDING_FILE, strerror(errno));
 	buf_free(&text);
 	return rc;
 }

@@ -16,18 +16,6 @@
 
 #define CONNECT_TIMEOUT_S 5
 
-int axis_fail(char *reason, size_t reasonsz, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (reason && reasonsz) {
-		va_start(ap, fmt);
-		vsnprintf(reason, reasonsz, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
-
 void axis_printable(char *out, size_t outsz, const char *s, size_t len)
 {
 	size_t o = 0;

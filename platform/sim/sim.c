@@ -20,6 +20,7 @@
 #include "../../lib/eap.h"
 #include "../../lib/fsutil.h"
 #include "../../lib/json.h"
+#include "../../lib/jsonfile.h"
 #include "../../lib/log.h"
 #include "../image_reader.h"
 
@@ -77,18 +78,7 @@ static const char *const outcome_names[] = { "normal", "upgraded", "rolled_back"
 
 /* ---- small helpers ---- */
 
-__attribute__((format(printf, 3, 4))) static int fail(char *reason, size_t reasonsz,
-						      const char *fmt, ...)
-{
-	va_list ap;
-
-	if (reason && reasonsz > 0) {
-		va_start(ap, fmt);
-		vsnprintf(reason, reasonsz, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
+#define fail platform_fail
 
 static int sim_path(char *out, size_t outsz, const char *dir, const char *rel)
 {
@@ -228,60 +218,46 @@ static int slot_read(const struct sim *s, char slot, struct sim_image *img, char
 
 /* ---- JSON files ---- */
 
-static int json_load(const char *dir, const char *name, struct buf *text, struct json_doc *doc,
-		     char *reason, size_t reasonsz)
+static int json_load(const char *dir, const char *name, struct json_file *f, char *reason,
+		     size_t reasonsz)
 {
-	char path[PATH_MAX];
-
-	if (sim_path(path, sizeof(path), dir, name) != 0)
-		return fail(reason, reasonsz, "%s: path too long", name);
-	buf_init(text, SIM_JSON_MAX);
-	if (fs_read_file(path, text, SIM_JSON_MAX) != 0) {
-		int e = errno;
-		buf_free(text);
-		return fail(reason, reasonsz, "%s/%s: %s", dir, name,
-			    e == EFBIG ? "file too large" : strerror(e));
-	}
-	if (json_parse(doc, buf_str(text), text->len, SIM_JSON_TOKENS) != 0 ||
-	    json_type_of(doc, 0) != JSON_OBJECT) {
-		json_free(doc);
-		buf_free(text);
-		return fail(reason, reasonsz, "%s/%s: not a valid JSON object", dir, name);
+	int rc = json_file_read(f, dir, name, SIM_JSON_MAX, SIM_JSON_TOKENS, reason, reasonsz);
+	if (rc == JSON_FILE_MISSING)
+		snprintf(reason, reasonsz, "%s/%s: %s", dir, name, strerror(ENOENT));
+	if (rc) {
+		json_file_free(f);
+		return -1;
 	}
 	return 0;
 }
 
-static int json_store(const char *dir, const char *name, struct buf *text, char *reason,
+/* Writes what w built; the reason names the file. */
+static int json_store(const char *dir, const char *name, struct json_writer *w, char *reason,
 		      size_t reasonsz)
 {
-	char path[PATH_MAX];
-
-	if (sim_path(path, sizeof(path), dir, name) != 0)
-		return fail(reason, reasonsz, "%s: path too long", name);
-	if (fs_write_atomic(path, text->data, text->len, 0644) != 0)
+	if (json_file_write(dir, name, w, 0644) != 0)
 		return fail(reason, reasonsz, "cannot write %s/%s: %s", dir, name, strerror(errno));
 	return 0;
 }
 
 static int camera_load(const char *dir, struct sim_camera *cam, char *reason, size_t reasonsz)
 {
-	struct buf text;
-	struct json_doc doc;
+	struct json_file f;
+	const struct json_doc *doc = &f.doc;
 	const char *bad = NULL;
 
-	if (json_load(dir, "camera.json", &text, &doc, reason, reasonsz) != 0)
+	if (json_load(dir, "camera.json", &f, reason, reasonsz) != 0)
 		return -1;
-	if (json_get_string(&doc, 0, "serial", cam->serial, sizeof(cam->serial)) != 0)
+	if (json_get_string(doc, 0, "serial", cam->serial, sizeof(cam->serial)) != 0)
 		bad = "serial";
-	else if (json_get_string(&doc, 0, "model", cam->model, sizeof(cam->model)) != 0)
+	else if (json_get_string(doc, 0, "model", cam->model, sizeof(cam->model)) != 0)
 		bad = "model";
-	else if (json_get_string(&doc, 0, "hardware_id", cam->hardware_id,
+	else if (json_get_string(doc, 0, "hardware_id", cam->hardware_id,
 				 sizeof(cam->hardware_id)) != 0)
 		bad = "hardware_id";
-	else if (json_get_string(&doc, 0, "arch", cam->arch, sizeof(cam->arch)) != 0)
+	else if (json_get_string(doc, 0, "arch", cam->arch, sizeof(cam->arch)) != 0)
 		bad = "arch";
-	json_free(&doc);
-	buf_free(&text);
+	json_file_free(&f);
 	if (bad)
 		return fail(reason, reasonsz, "%s/camera.json: missing or invalid \"%s\"", dir, bad);
 	return 0;
@@ -302,8 +278,7 @@ static int camera_store(const char *dir, const struct sim_camera *cam, char *rea
 	jw_kv_string(&w, "hardware_id", cam->hardware_id);
 	jw_kv_string(&w, "arch", cam->arch);
 	jw_object_end(&w);
-	rc = jw_finish(&w) != 0 ? fail(reason, reasonsz, "cannot encode camera.json")
-				: json_store(dir, "camera.json", &text, reason, reasonsz);
+	rc = json_store(dir, "camera.json", &w, reason, reasonsz);
 	buf_free(&text);
 	return rc;
 }
@@ -367,16 +342,14 @@ static const char *boot_parse(const struct json_doc *doc, struct sim_boot *b)
 
 static int boot_load(const char *dir, struct sim_boot *b, char *reason, size_t reasonsz)
 {
-	struct buf text;
-	struct json_doc doc;
+	struct json_file f;
 	const char *bad;
 
 	memset(b, 0, sizeof(*b));
-	if (json_load(dir, "boot.json", &text, &doc, reason, reasonsz) != 0)
+	if (json_load(dir, "boot.json", &f, reason, reasonsz) != 0)
 		return -1;
-	bad = boot_parse(&doc, b);
-	json_free(&doc);
-	buf_free(&text);
+	bad = boot_parse(&f.doc, b);
+	json_file_free(&f);
 	if (bad)
 		return fail(reason, reasonsz, "%s/boot.json: missing or invalid \"%s\"", dir, bad);
 	return 0;
@@ -407,8 +380,7 @@ static int boot_store(const char *dir, const struct sim_boot *b, char *reason, s
 	jw_kv_string(&w, "last_outcome", outcome_names[b->outcome]);
 	jw_kv_string(&w, "rollback_reason", b->reason);
 	jw_object_end(&w);
-	rc = jw_finish(&w) != 0 ? fail(reason, reasonsz, "cannot encode boot.json")
-				: json_store(dir, "boot.json", &text, reason, reasonsz);
+	rc = json_store(dir, "boot.json", &w, reason, reasonsz);
 	buf_free(&text);
 	return rc;
 }

@@ -153,6 +153,15 @@ static void handle_slow(struct evhttp_request *req)
 	assert_int_equal(event_base_once(fx->base, -1, EV_TIMEOUT, slow_reply, req, &tv), 0);
 }
 
+/* /hold/<ms>: answers after ms milliseconds, sending nothing before (a long poll). */
+static void handle_hold(struct evhttp_request *req, const char *ms)
+{
+	long n = strtol(ms, NULL, 10);
+	struct timeval tv = { n / 1000, (n % 1000) * 1000 };
+
+	assert_int_equal(event_base_once(fx->base, -1, EV_TIMEOUT, slow_reply, req, &tv), 0);
+}
+
 static void server_cb(struct evhttp_request *req, void *arg)
 {
 	const char *uri = evhttp_request_get_uri(req);
@@ -170,6 +179,8 @@ static void server_cb(struct evhttp_request *req, void *arg)
 		handle_signed(req);
 	else if (strcmp(uri, "/slow") == 0)
 		handle_slow(req);
+	else if (strncmp(uri, "/hold/", 6) == 0)
+		handle_hold(req, uri + 6);
 	else if (strncmp(uri, "/id/", 4) == 0)
 		reply_text(req, 200, uri + 4);
 	else if (strcmp(uri, "/hello") == 0)
@@ -188,10 +199,10 @@ static int bound_port(struct evhttp_bound_socket *bs)
 	return ntohs(sin.sin_port);
 }
 
-static int setup(void **state)
+static int setup_with(void **state, long low_speed_time_s)
 {
 	struct http_client_config cfg = { .allow_insecure_http = 1, .connect_timeout_s = 5,
-					  .low_speed_time_s = 10 };
+					  .low_speed_time_s = low_speed_time_s };
 	struct evhttp_bound_socket *bs;
 
 	fx = calloc(1, sizeof(*fx));
@@ -208,6 +219,17 @@ static int setup(void **state)
 	assert_int_equal(http_client_new(&fx->client, fx->base, &cfg), 0);
 	*state = fx;
 	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_with(state, 10);
+}
+
+/* A client whose low-speed abort trips after 1 s of silence. */
+static int setup_impatient(void **state)
+{
+	return setup_with(state, 1);
 }
 
 static int teardown(void **state)
@@ -295,6 +317,32 @@ static struct http_request *get(const char *path, struct result *res)
 	url(u, sizeof(u), path);
 	spec.url = u; /* copied by curl */
 	return http_start(fx->client, &spec);
+}
+
+/* Starts a GET of path, held (a long poll) or not, with a cap of timeout_s. */
+static struct http_request *get_held(const char *path, struct result *res, int held,
+				     long timeout_s)
+{
+	char u[128];
+	struct http_request_spec spec = { .done = on_done, .done_arg = res, .held = held,
+					  .timeout_s = timeout_s };
+
+	url(u, sizeof(u), path);
+	spec.url = u;
+	return http_start(fx->client, &spec);
+}
+
+/* Runs the loop until *counter reaches target; returns how many times it woke. */
+static int count_wakeups_until(const int *counter, int target)
+{
+	int wakeups = 0;
+
+	while (*counter < target) {
+		event_base_loop(fx->base, EVLOOP_ONCE);
+		wakeups++;
+		assert_true(wakeups < 1000);
+	}
+	return wakeups;
 }
 
 /* ---- tests ---- */
@@ -589,6 +637,47 @@ static void test_start_refuses(void **state)
 	assert_int_equal(res.calls, 0);
 }
 
+static void test_long_poll_outlasts_low_speed_window(void **state)
+{
+	struct result held = { 0 };
+
+	assert_non_null(get_held("/hold/2500", &held, 1, 10));
+	int wakeups = count_wakeups_until(&held.calls, 1);
+	assert_int_equal(held.curl_code, CURLE_OK);
+	assert_int_equal(held.status, 200);
+	assert_string_equal(held.body, "slow");
+	/* Connect, request, answer: a handful of wake-ups, not one per second of silence. */
+	assert_true(wakeups <= 8);
+}
+
+static void test_silent_plain_request_is_cut_by_low_speed_abort(void **state)
+{
+	struct result plain = { 0 };
+
+	assert_non_null(get_held("/hold/2500", &plain, 0, 10));
+	run_until(&plain.calls, 1);
+	assert_int_equal(plain.curl_code, CURLE_OPERATION_TIMEDOUT);
+	assert_int_equal(plain.status, 0);
+}
+
+static void test_long_poll_ends_at_its_cap(void **state)
+{
+	struct result held = { 0 };
+
+	assert_non_null(get_held("/hold/4000", &held, 1, 2));
+	run_until(&held.calls, 1);
+	assert_int_equal(held.curl_code, CURLE_OPERATION_TIMEDOUT);
+	run_until(&fx->seen.slow_replied, 1); /* let the server finish before teardown */
+}
+
+static void test_long_poll_without_cap_is_refused(void **state)
+{
+	struct result held = { 0 };
+
+	assert_null(get_held("/hold/10", &held, 1, 0));
+	assert_int_equal(held.calls, 0);
+}
+
 static void test_cancel_before_run(void **state)
 {
 	struct result slow = { 0 }, fast = { 0 };
@@ -731,6 +820,14 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_connection_refused, setup, teardown),
 		cmocka_unit_test(test_url_allowed_table),
 		cmocka_unit_test_setup_teardown(test_start_refuses, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_long_poll_outlasts_low_speed_window,
+						setup_impatient, teardown),
+		cmocka_unit_test_setup_teardown(test_silent_plain_request_is_cut_by_low_speed_abort,
+						setup_impatient, teardown),
+		cmocka_unit_test_setup_teardown(test_long_poll_ends_at_its_cap, setup_impatient,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_long_poll_without_cap_is_refused, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_cancel_before_run, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cancel_from_done, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cancel_self_in_done, setup, teardown),

@@ -92,11 +92,38 @@ static void forget_keeps_spent_token(void **state)
 	assert_string_equal(st.spent_token_sha256, "ff");
 }
 
+/* A task file whose values could not have come from a valid task is refused. */
+static void task_file_with_hostile_values_is_refused(void **state)
+{
+	static const char *const bad_ids[] = { "t1", "../../x", "0123456789ABCDEF0123456789ABCDEF" };
+	struct task_run t = { .state = TASK_DOWNLOADING, .reported = TASK_RECEIVED }, back;
+	char err[256];
+	strcpy(t.model, "P3265-LVE");
+	strcpy(t.target_version, "12.0.1");
+	strcpy(t.artifact_url, "/device/v1/artifacts/x");
+	memset(t.sha256, 'a', 64);
+	t.size = 10;
+	t.exp = 1900000000;
+	for (size_t i = 0; i < sizeof(bad_ids) / sizeof(bad_ids[0]); i++) {
+		strcpy(t.task_id, bad_ids[i]);
+		assert_int_equal(task_store_save(*state, &t), 0);
+		assert_int_equal(task_store_load(*state, &back, err, sizeof(err)), -1);
+	}
+	strcpy(t.task_id, "0123456789abcdef0123456789abcdef");
+	strcpy(t.artifact_url, "/admin/v1/orgs");
+	assert_int_equal(task_store_save(*state, &t), 0);
+	assert_int_equal(task_store_load(*state, &back, err, sizeof(err)), -1);
+	strcpy(t.artifact_url, "/device/v1/artifacts/x");
+	memset(t.sha256, 'g', 64);
+	assert_int_equal(task_store_save(*state, &t), 0);
+	assert_int_equal(task_store_load(*state, &back, err, sizeof(err)), -1);
+}
+
 static void task_round_trip_and_clear(void **state)
 {
 	struct task_run t = { .state = TASK_DOWNLOADING, .reported = TASK_RECEIVED }, back;
 	char err[256];
-	strcpy(t.task_id, "t1");
+	strcpy(t.task_id, "0123456789abcdef0123456789abcdef");
 	strcpy(t.model, "P3265-LVE");
 	strcpy(t.target_version, "12.0.1");
 	strcpy(t.from_version, "11.11.73");
@@ -130,11 +157,11 @@ static void licenses_round_trip(void **state)
 {
 	struct license_set set = { .count = 2 }, back;
 	char err[256];
-	strcpy(set.items[0].license_id, "l1");
+	strcpy(set.items[0].license_id, "11111111111111111111111111111111");
 	strcpy(set.items[0].app, "app-a");
 	set.items[0].active = 1;
 	set.items[0].reported = 1;
-	strcpy(set.items[1].license_id, "l2");
+	strcpy(set.items[1].license_id, "22222222222222222222222222222222");
 	strcpy(set.items[1].app, "app-b");
 	strcpy(set.items[1].reason, "license expired");
 	assert_int_equal(license_store_save(*state, &set), 0);
@@ -143,6 +170,10 @@ static void licenses_round_trip(void **state)
 	assert_memory_equal(&set.items[0], &back.items[0], sizeof(set.items[0]));
 	assert_memory_equal(&set.items[1], &back.items[1], sizeof(set.items[1]));
 	write_file(*state, "licenses.json", "{\"licenses\":[{\"license_id\":1}]}");
+	assert_int_equal(license_store_load(*state, &back, err, sizeof(err)), -1);
+	/* An id that could not have come from the cloud (it builds a request path). */
+	strcpy(set.items[1].license_id, "../../admin");
+	assert_int_equal(license_store_save(*state, &set), 0);
 	assert_int_equal(license_store_load(*state, &back, err, sizeof(err)), -1);
 }
 
@@ -174,6 +205,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(state_round_trip_is_private, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(corrupt_state_is_an_error, make_dir, remove_dir),
 		cmocka_unit_test(forget_keeps_spent_token),
+		cmocka_unit_test_setup_teardown(task_file_with_hostile_values_is_refused, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(task_round_trip_and_clear, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(corrupt_task_is_an_error, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(licenses_round_trip, make_dir, remove_dir),

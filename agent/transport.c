@@ -1,0 +1,52 @@
+/* transport: the real transport (http.c) and the real clock behind the
+ * interfaces of transport.h. */
+#include "transport.h"
+
+#include <time.h>
+
+#include "window.h"
+
+static struct http_request *http_transport_start(void *priv, const struct http_request_spec *spec)
+{
+	return http_start(priv, spec);
+}
+
+static void http_transport_cancel(void *priv, struct http_request *req)
+{
+	(void)priv;
+	http_cancel(req);
+}
+
+static const struct transport_ops http_transport_ops = {
+	.start = http_transport_start,
+	.cancel = http_transport_cancel,
+};
+
+void transport_http(struct transport *out, struct http_client *client)
+{
+	out->ops = &http_transport_ops;
+	out->priv = client;
+}
+
+static int64_t system_now(void *priv)
+{
+	(void)priv;
+	return (int64_t)time(NULL);
+}
+
+static int system_local_minute(void *priv, int64_t t)
+{
+	(void)priv;
+	return window_local_minute(t);
+}
+
+static const struct clock_ops system_clock_ops = {
+	.now = system_now,
+	.local_minute = system_local_minute,
+};
+
+void clock_system(struct agent_clock *out)
+{
+	out->ops = &system_clock_ops;
+	out->priv = NULL;
+}

@@ -1,0 +1,244 @@
+/* test_agent_sequencer: the sequencer in agent.c against a fake transport and
+ * clock: the idle agent holds one poll per period; no reply, however wrong, makes
+ * it spin (an upper bound on the request rate per malformed-reply class); 401s
+ * back off, re-authenticating at most once per backoff step; bad tokens and
+ * lifetimes lead to a backoff, never a stop or a crash. */
+#include "agent_fakes.h"
+
+/* Answers every request the agent makes for `seconds` of fake time: auth with a
+ * good token, polls with poll_status/poll_body at once. Returns the requests made. */
+static int count_requests(struct fx *f, int seconds, long poll_status, const char *poll_body,
+			  int *auths)
+{
+	int64_t end = f->now + seconds;
+	int n = 0;
+	*auths = 0;
+	for (;;) {
+		struct fx_req *r = fx_run_until(f, end);
+		if (!r)
+			break;
+		if (++n > 1000)
+			fail_msg("%d requests in %d s: the agent spins", n, seconds);
+		if (strstr(r->url, "/device/v1/auth")) {
+			(*auths)++;
+			fx_answer(r, 200, "{\"access_token\":\"tok-1\",\"expires_in\":3600}");
+		} else if (strstr(r->url, "/tasks/next")) {
+			fx_answer(r, poll_status, poll_body);
+		} else {
+			fail_msg("unexpected request %s", r->url);
+		}
+	}
+	return n;
+}
+
+static void test_idle_agent_holds_one_poll_per_period(void **state)
+{
+	struct fx *f = fx_new();
+	fx_enroll(f);
+	fx_authenticate(f);
+	for (int i = 0; i < 10; i++) {
+		struct fx_req *r = fx_next(f);
+		assert_non_null(r);
+		assert_non_null(strstr(r->url, "/device/v1/tasks/next?wait=60"));
+		assert_true(r->held);
+		assert_true(r->timeout_s > 60);
+		assert_string_equal(r->bearer, "tok-1");
+		f->now += 60; /* the cloud holds it for the whole wait */
+		fx_answer(r, 204, NULL);
+		assert_int_equal(f->a.step_at, f->now); /* the next poll at once, nothing between */
+	}
+	assert_int_equal(f->started, 11); /* one auth, ten polls */
+	fx_free(f);
+}
+
+/* A cloud that answers every poll at once: each class must end in a backoff. */
+static void expect_bounded(long status, const char *body)
+{
+	struct fx *f = fx_new();
+	int auths;
+	fx_enroll(f);
+	int n = count_requests(f, 600, status, body, &auths);
+	/* Backoff 1, 2, 4 ... 300 s (jittered to at least half): a dozen in 10 minutes. */
+	assert_true(n >= 3);
+	assert_true(n <= 16);
+	assert_int_equal(auths, 1);
+	fx_free(f);
+}
+
+static void test_poll_answered_204_at_once_backs_off(void **state)
+{
+	expect_bounded(204, NULL);
+}
+
+static void test_poll_answered_empty_object_at_once_backs_off(void **state)
+{
+	expect_bounded(200, "{}");
+}
+
+static void test_poll_answered_null_task_at_once_backs_off(void **state)
+{
+	expect_bounded(200, "{\"task\":null}");
+}
+
+static void test_poll_answered_numeric_task_backs_off(void **state)
+{
+	expect_bounded(200, "{\"task\":5}");
+}
+
+static void test_poll_answered_string_task_backs_off(void **state)
+{
+	expect_bounded(200, "{\"task\":\"x\"}");
+}
+
+static void test_poll_answered_non_json_backs_off(void **state)
+{
+	expect_bounded(200, "<html>hello</html>");
+}
+
+static void test_poll_answered_array_backs_off(void **state)
+{
+	expect_bounded(200, "[1,2,3]");
+}
+
+static void test_poll_server_errors_back_off(void **state)
+{
+	expect_bounded(503, "{\"error\":{\"code\":\"unavailable\",\"message\":\"down\"}}");
+}
+
+static void test_poll_transport_errors_back_off(void **state)
+{
+	expect_bounded(0, NULL);
+}
+
+static void test_poll_refused_backs_off(void **state)
+{
+	expect_bounded(400, "{\"error\":{\"code\":\"bad_request\",\"message\":\"no\"}}");
+}
+
+static void test_persistent_401_backs_off_and_reauthenticates_once_per_step(void **state)
+{
+	struct fx *f = fx_new();
+	int auths;
+	fx_enroll(f);
+	int n = count_requests(f, 600, 401, "{\"error\":{\"code\":\"unauthorized\",\"message\":\"no\"}}",
+			       &auths);
+	int polls = n - auths;
+	assert_true(polls >= 3);
+	/* Each backoff step: at most one authentication and one poll. */
+	assert_true(auths <= polls + 1);
+	assert_true(n <= 32);
+	fx_free(f);
+}
+
+static void test_401_reauthenticates_at_once_the_first_time(void **state)
+{
+	struct fx *f = fx_new();
+	fx_enroll(f);
+	fx_authenticate(f);
+	struct fx_req *r = fx_next(f);
+	assert_non_null(strstr(r->url, "/tasks/next"));
+	int64_t t = f->now;
+	fx_answer(r, 401, NULL);
+	r = fx_next(f);
+	assert_non_null(strstr(r->url, "/device/v1/auth"));
+	assert_int_equal(f->now, t);
+	assert_string_equal(r->bearer, ""); /* a signed request, no stale bearer */
+	fx_free(f);
+}
+
+static void expect_auth_reply_backs_off(const char *reply)
+{
+	struct fx *f = fx_new();
+	fx_enroll(f);
+	struct fx_req *r = fx_next(f);
+	assert_non_null(strstr(r->url, "/device/v1/auth"));
+	int64_t t = f->now;
+	fx_answer(r, 200, reply);
+	assert_string_equal(f->a.access_token, "");
+	r = fx_next(f); /* still running: authenticates again, later */
+	assert_non_null(r);
+	assert_non_null(strstr(r->url, "/device/v1/auth"));
+	assert_true(f->now > t);
+	fx_free(f);
+}
+
+static void test_access_token_with_crlf_leads_to_backoff_not_stop(void **state)
+{
+	expect_auth_reply_backs_off("{\"access_token\":\"tok\\r\\nX-Evil: 1\",\"expires_in\":3600}");
+}
+
+static void test_access_token_too_long_leads_to_backoff(void **state)
+{
+	char reply[512], tok[200];
+	memset(tok, 'a', sizeof(tok) - 1);
+	tok[sizeof(tok) - 1] = '\0';
+	snprintf(reply, sizeof(reply), "{\"access_token\":\"%s\",\"expires_in\":3600}", tok);
+	expect_auth_reply_backs_off(reply);
+}
+
+static void test_expires_in_int64_max_is_refused_without_overflow(void **state)
+{
+	expect_auth_reply_backs_off("{\"access_token\":\"tok\",\"expires_in\":9223372036854775807}");
+}
+
+static void test_expires_in_negative_is_refused(void **state)
+{
+	expect_auth_reply_backs_off("{\"access_token\":\"tok\",\"expires_in\":-5}");
+}
+
+static void test_auth_reply_without_token_is_refused(void **state)
+{
+	expect_auth_reply_backs_off("{}");
+}
+
+static void test_transport_that_cannot_start_backs_off(void **state)
+{
+	struct fx *f = fx_new();
+	fx_enroll(f);
+	f->refuse_start = 1;
+	int64_t t = f->now;
+	assert_null(fx_run_until(f, f->now + 600));
+	/* It kept trying, with growing pauses, and never started anything. */
+	assert_true(f->now > t + 100);
+	assert_int_equal(f->started, 0);
+	fx_free(f);
+}
+
+static void test_license_hint_fetches_licenses_at_once(void **state)
+{
+	struct fx *f = fx_new();
+	fx_enroll(f);
+	fx_authenticate(f);
+	struct fx_req *r = fx_next(f);
+	fx_answer(r, 200, "{\"task\":null,\"check\":[\"licenses\"]}");
+	r = fx_next(f);
+	assert_non_null(strstr(r->url, "/device/v1/licenses"));
+	fx_free(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_idle_agent_holds_one_poll_per_period),
+		cmocka_unit_test(test_poll_answered_204_at_once_backs_off),
+		cmocka_unit_test(test_poll_answered_empty_object_at_once_backs_off),
+		cmocka_unit_test(test_poll_answered_null_task_at_once_backs_off),
+		cmocka_unit_test(test_poll_answered_numeric_task_backs_off),
+		cmocka_unit_test(test_poll_answered_string_task_backs_off),
+		cmocka_unit_test(test_poll_answered_non_json_backs_off),
+		cmocka_unit_test(test_poll_answered_array_backs_off),
+		cmocka_unit_test(test_poll_server_errors_back_off),
+		cmocka_unit_test(test_poll_transport_errors_back_off),
+		cmocka_unit_test(test_poll_refused_backs_off),
+		cmocka_unit_test(test_persistent_401_backs_off_and_reauthenticates_once_per_step),
+		cmocka_unit_test(test_401_reauthenticates_at_once_the_first_time),
+		cmocka_unit_test(test_access_token_with_crlf_leads_to_backoff_not_stop),
+		cmocka_unit_test(test_access_token_too_long_leads_to_backoff),
+		cmocka_unit_test(test_expires_in_int64_max_is_refused_without_overflow),
+		cmocka_unit_test(test_expires_in_negative_is_refused),
+		cmocka_unit_test(test_auth_reply_without_token_is_refused),
+		cmocka_unit_test(test_transport_that_cannot_start_backs_off),
+		cmocka_unit_test(test_license_hint_fetches_licenses_at_once),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
