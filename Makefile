@@ -17,12 +17,16 @@ ifdef SANITIZE
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS  += -fsanitize=address,undefined
 endif
-LIBS     := -lcurl -levent -lmbedtls -lmbedx509 -lmbedcrypto -lsqlite3
-# gio (D-Bus) for platform/axis and tests/camsim only.
+# Nothing is probed while the Makefile is parsed: the packages may not be installed yet
+# (toolchain/deps.sh runs as the first step). pkg_config asks once, when a recipe first
+# needs the answer, and stops with the package's name when it is missing.
 PKG_CONFIG ?= pkg-config
-GIO_CFLAGS := $(shell $(PKG_CONFIG) --cflags gio-2.0 2>/dev/null)
-GIO_LIBS   := $(shell $(PKG_CONFIG) --libs gio-2.0 2>/dev/null)
-LIBS     += $(GIO_LIBS)
+pkg_config = $(or $(shell $(PKG_CONFIG) $(1) $(2) 2>/dev/null),\
+	$(error pkg-config finds no $(2): toolchain/deps.sh installs it (Debian package $(3))))
+# gio (D-Bus) for platform/axis and tests/camsim only.
+GIO_CFLAGS = $(eval GIO_CFLAGS := $(call pkg_config,--cflags,gio-2.0,libglib2.0-dev))$(GIO_CFLAGS)
+GIO_LIBS   = $(eval GIO_LIBS := $(call pkg_config,--libs,gio-2.0,libglib2.0-dev))$(GIO_LIBS)
+LIBS      = -lcurl -levent -lmbedtls -lmbedx509 -lmbedcrypto -lsqlite3 $(GIO_LIBS)
 
 LIB_SRC      := $(wildcard lib/*.c)
 PLATFORM_SRC := $(wildcard platform/*.c platform/sim/*.c platform/axis/*.c)
@@ -39,19 +43,23 @@ CLOUD_OBJ    := $(call obj,$(CLOUD_SRC))
 CAMSIM_OBJ   := $(call obj,$(CAMSIM_SRC))
 TESTS        := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 
-DEPS_STAMP := build/.deps-ok
+# Debian packages by job (toolchain/deps.sh), each installed once per checkout by the first
+# target that needs it (re-run: rm build/.deps-*): building needs only "build" (and "clang"
+# for a clang build), the tests "test", and only `make check` the browser.
+deps_stamp = build/.deps-$(1)
+BUILD_DEPS := $(call deps_stamp,build) $(if $(findstring clang,$(notdir $(CC))),$(call deps_stamp,clang))
+TEST_DEPS  := $(call deps_stamp,test)
 
 .PHONY: all deps check unit integration demo clean fuzz
 .SECONDARY:
 all: $(BUILD)/camagent $(BUILD)/camcloud $(BUILD)/camsim
 
-# Installs missing Debian packages once per checkout (re-run: rm build/.deps-ok).
-deps: $(DEPS_STAMP)
-$(DEPS_STAMP): toolchain/deps.sh
-	@bash toolchain/deps.sh
+deps: $(BUILD_DEPS) $(TEST_DEPS) $(call deps_stamp,browser)
+build/.deps-%: toolchain/deps.sh
+	@bash toolchain/deps.sh $*
 	@mkdir -p build && touch $@
 
-$(BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
+$(BUILD)/obj/%.o: %.c | $(BUILD_DEPS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
@@ -66,6 +74,9 @@ $(BUILD)/obj/platform/axis/%.o $(BUILD)/obj/tests/camsim/%.o: CFLAGS += $(GIO_CF
 $(BUILD)/camsim: $(CAMSIM_OBJ) $(LIB_OBJ)
 	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
 
+# The unit tests need cmocka, of the "test" packages.
+$(call obj,$(TEST_SRC)): | $(TEST_DEPS)
+
 # A unit test links only the layer it tests: test_lib_*, test_platform_*, test_agent_*, test_cloud_*.
 define unit_test
 $(BUILD)/tests/test_$(1)_%: $(BUILD)/obj/tests/unit/test_$(1)_%.o $(2) $(LIB_OBJ)
@@ -79,19 +90,20 @@ $(eval $(call unit_test,cloud,$(CLOUD_OBJ)))
 # test_platform_axis* run the axis backend against a camsim process.
 $(filter $(BUILD)/tests/test_platform_axis%,$(TESTS)): | $(BUILD)/camsim
 
-check: all $(TESTS)
+# The settings-page test (tests/browser/) runs in Debian's chromium.
+check: all $(TESTS) | $(call deps_stamp,browser)
 	@BUILD=$(BUILD) bash tests/run.sh $(TESTS)
 
 unit: $(TESTS)
 	@BUILD=$(BUILD) bash tests/run.sh --unit-only $(TESTS)
 
 # make demo PLATFORM=axis: the same path on a camera simulated at the VAPIX level (camsim).
-demo: all
+demo: all | $(TEST_DEPS)
 	@BUILD=$(BUILD) bash tests/demo$(if $(filter axis,$(PLATFORM)),_axis).sh
 
 # libFuzzer targets for the parsers (clang, ASan + UBSan), FUZZ_SECONDS each.
 FUZZ_SECONDS ?= 20
-fuzz: | $(DEPS_STAMP)
+fuzz: | $(call deps_stamp,build) $(call deps_stamp,clang)
 	@bash tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 clean:
