@@ -119,6 +119,12 @@ in_root() {
 		NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt \
 		"${pass[@]+"${pass[@]}"}" /bin/bash -c "$1" </dev/null
 }
+# in_root_logged CMD LOG: in_root with its output appended to LOG; in the background, so
+# that a TERM reaches the traps (and remove_root) at once.
+in_root_logged() {
+	in_root "$1" >>"$2" 2>&1 &
+	wait $!
+}
 
 passed=0
 failed=0
@@ -156,10 +162,11 @@ for target in "$@"; do
 	fi
 	t_root=$((SECONDS - t0))
 	# The one step before the README: `make` itself.
-	in_root 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends make >/dev/null' \
-		>"$log" 2>&1
+	: >"$log"
+	in_root_logged 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends make >/dev/null' \
+		"$log"
 	t_make=$((SECONDS - t0 - t_root))
-	in_root "cd /root/camagent && make $target" >>"$log" 2>&1
+	in_root_logged "cd /root/camagent && make $target" "$log"
 	cmd_rc=$?
 	t_cmd=$((SECONDS - t0 - t_root - t_make))
 	tail -n 25 "$log"
