@@ -91,10 +91,10 @@ $(eval $(call unit_test,cloud,$(CLOUD_OBJ)))
 $(filter $(BUILD)/tests/test_platform_axis%,$(TESTS)): | $(BUILD)/camsim
 
 # The settings-page test (tests/browser/) runs in Debian's chromium.
-check: all $(TESTS) | $(call deps_stamp,browser)
+check: all $(TESTS) | $(TEST_DEPS) $(call deps_stamp,browser)
 	@BUILD=$(BUILD) bash tests/run.sh $(TESTS)
 
-unit: $(TESTS)
+unit: $(TESTS) | $(TEST_DEPS)
 	@BUILD=$(BUILD) bash tests/run.sh --unit-only $(TESTS)
 
 # make demo PLATFORM=axis: the same path on a camera simulated at the VAPIX level (camsim).
