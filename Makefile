@@ -1,11 +1,18 @@
 # camagent / camcloud build. `make` builds for the host into build/host/;
 # SANITIZE=1 builds into build/host-asan/ with ASan + UBSan.
+# HASH=mbedtls streams image hashes through mbedtls instead of OpenSSL libcrypto
+# (lib/sha256_*.c), into build/host-hash-mbedtls/; camera builds (ARCH=aarch64, armv7hf)
+# use mbedtls by default.
 # Dependencies come from Debian packages through toolchain/deps.sh.
 
 CC       ?= cc
 VERSION  := $(shell sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' manifest.json | head -n1)
 ARCH     ?= host
-BUILD    := build/$(ARCH)$(if $(SANITIZE),-asan)$(if $(findstring clang,$(notdir $(CC))),-clang)
+# Camera builds hash with mbedtls: which libcrypto AXIS OS ships is not documented, and no
+# Debian libcrypto.so.3 runs on the glibc 2.31 floor the packages are tested on.
+HASH_DEFAULT := $(if $(filter host,$(ARCH)),openssl,mbedtls)
+HASH     ?= $(HASH_DEFAULT)
+BUILD    := build/$(ARCH)$(if $(SANITIZE),-asan)$(if $(findstring clang,$(notdir $(CC))),-clang)$(if $(filter-out $(HASH_DEFAULT),$(HASH)),-hash-$(HASH))
 
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wno-format-truncation \
@@ -26,13 +33,25 @@ pkg_config = $(or $(shell $(PKG_CONFIG) $(1) $(2) 2>/dev/null),\
 # gio (D-Bus) for platform/axis and tests/camsim only.
 GIO_CFLAGS = $(eval GIO_CFLAGS := $(call pkg_config,--cflags,gio-2.0,libglib2.0-dev))$(GIO_CFLAGS)
 GIO_LIBS   = $(eval GIO_LIBS := $(call pkg_config,--libs,gio-2.0,libglib2.0-dev))$(GIO_LIBS)
-LIBS      = -lcurl -levent -lmbedtls -lmbedx509 -lmbedcrypto -lsqlite3 $(GIO_LIBS)
+LIBS      = -lcurl -levent -lmbedtls -lmbedx509 -lmbedcrypto -lsqlite3 -lz -ldl \
+	    $(if $(filter openssl,$(HASH)),-lcrypto) $(GIO_LIBS)
+# camcloud signs and verifies through OpenSSL's libcrypto (cloud/ecdsa_openssl.c), or with
+# CLOUD_ECDSA=mbedtls through lib/crypto (the default for camera builds, as for HASH).
+CLOUD_ECDSA ?= $(HASH_DEFAULT)
+CLOUD_ECDSA_BACKENDS := cloud/ecdsa_openssl.c cloud/ecdsa_mbedtls.c
+CLOUD_LIBS := $(if $(filter openssl,$(CLOUD_ECDSA)),-lcrypto)
 
-LIB_SRC      := $(wildcard lib/*.c)
+# One streaming SHA-256 backend is linked; both build, and make check tests both.
+SHA256_BACKENDS := lib/sha256_openssl.c lib/sha256_mbedtls.c
+ifeq ($(filter lib/sha256_$(HASH).c,$(SHA256_BACKENDS)),)
+$(error HASH must be openssl or mbedtls (got '$(HASH)'))
+endif
+LIB_SRC      := $(filter-out $(SHA256_BACKENDS),$(wildcard lib/*.c)) lib/sha256_$(HASH).c
 PLATFORM_SRC := $(wildcard platform/*.c platform/sim/*.c platform/axis/*.c)
 CAMSIM_SRC   := $(wildcard tests/camsim/*.c)
 AGENT_SRC    := $(filter-out agent/main.c,$(wildcard agent/*.c))
-CLOUD_SRC    := $(filter-out cloud/main.c,$(wildcard cloud/*.c))
+CLOUD_SRC    := $(filter-out cloud/main.c $(CLOUD_ECDSA_BACKENDS),$(wildcard cloud/*.c)) \
+                cloud/ecdsa_$(CLOUD_ECDSA).c
 TEST_SRC     := $(wildcard tests/unit/test_*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
@@ -41,7 +60,12 @@ PLATFORM_OBJ := $(call obj,$(PLATFORM_SRC))
 AGENT_OBJ    := $(call obj,$(AGENT_SRC))
 CLOUD_OBJ    := $(call obj,$(CLOUD_SRC))
 CAMSIM_OBJ   := $(call obj,$(CAMSIM_SRC))
+AXPARAMETER_STANDIN := $(BUILD)/camsim-lib/libaxparameter.so.1
 TESTS        := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
+# The SHA-256 vectors once more against the mbedtls backend, in the default build.
+ifeq ($(HASH),openssl)
+TESTS        += $(BUILD)/tests/test_lib_sha256_mbedtls
+endif
 
 # Debian packages by job (toolchain/deps.sh), each installed once per checkout by the first
 # target that needs it (re-run: rm build/.deps-*): building needs only "build" (and "clang"
@@ -50,7 +74,7 @@ deps_stamp = build/.deps-$(1)
 BUILD_DEPS := $(call deps_stamp,build) $(if $(findstring clang,$(notdir $(CC))),$(call deps_stamp,clang))
 TEST_DEPS  := $(call deps_stamp,test)
 
-.PHONY: all deps check unit integration demo clean fuzz
+.PHONY: all deps check unit integration demo clean fuzz bench-sha256
 .SECONDARY:
 all: $(BUILD)/camagent $(BUILD)/camcloud $(BUILD)/camsim
 
@@ -67,28 +91,46 @@ $(BUILD)/camagent: $(BUILD)/obj/agent/main.o $(AGENT_OBJ) $(PLATFORM_OBJ) $(LIB_
 	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
 
 $(BUILD)/camcloud: $(BUILD)/obj/cloud/main.o $(CLOUD_OBJ) $(LIB_OBJ)
-	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
+	$(CC) $(LDFLAGS) $^ $(LIBS) $(CLOUD_LIBS) -o $@
 
 # The VAPIX camera simulator the axis platform is tested against (tests/camsim/).
-$(BUILD)/obj/platform/axis/%.o $(BUILD)/obj/tests/camsim/%.o: CFLAGS += $(GIO_CFLAGS)
-$(BUILD)/camsim: $(CAMSIM_OBJ) $(LIB_OBJ)
+$(BUILD)/obj/platform/axis/%.o $(BUILD)/obj/tests/camsim/%.o \
+$(BUILD)/obj/tests/unit/test_platform_glib_loop.o: CFLAGS += $(GIO_CFLAGS)
+$(BUILD)/camsim: $(CAMSIM_OBJ) $(LIB_OBJ) | $(AXPARAMETER_STANDIN)
 	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
 
 # The unit tests need cmocka, of the "test" packages.
 $(call obj,$(TEST_SRC)): | $(TEST_DEPS)
 
+# The stand-in axparameter library camsim offers its agent (camsim --axparameter DIR).
+$(AXPARAMETER_STANDIN): tests/camsim/axparameter/standin.c tests/camsim/paramconf.c | $(BUILD_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(GIO_CFLAGS) -fPIC -shared \
+		-Wl,-soname,libaxparameter.so.1 $^ $(LDFLAGS) $(GIO_LIBS) -o $@
+
 # A unit test links only the layer it tests: test_lib_*, test_platform_*, test_agent_*, test_cloud_*.
 define unit_test
 $(BUILD)/tests/test_$(1)_%: $(BUILD)/obj/tests/unit/test_$(1)_%.o $(2) $(LIB_OBJ)
 	@mkdir -p $$(dir $$@)
-	$$(CC) $$(LDFLAGS) $$^ $$(LIBS) -lcmocka -o $$@
+	$$(CC) $$(LDFLAGS) $$^ $$(LIBS) $(3) -lcmocka -o $$@
 endef
 $(eval $(call unit_test,lib,))
+$(BUILD)/tests/test_lib_sha256_mbedtls: $(BUILD)/obj/tests/unit/test_lib_sha256.o \
+		$(filter-out $(BUILD)/obj/lib/sha256_openssl.o,$(LIB_OBJ)) $(BUILD)/obj/lib/sha256_mbedtls.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(filter-out -lcrypto,$(LIBS)) -lcmocka -o $@
 $(eval $(call unit_test,platform,$(PLATFORM_OBJ)))
 $(eval $(call unit_test,agent,$(AGENT_OBJ) $(PLATFORM_OBJ)))
-$(eval $(call unit_test,cloud,$(CLOUD_OBJ)))
-# test_platform_axis* run the axis backend against a camsim process.
-$(filter $(BUILD)/tests/test_platform_axis%,$(TESTS)): | $(BUILD)/camsim
+$(eval $(call unit_test,cloud,$(CLOUD_OBJ),$(CLOUD_LIBS)))
+# test_platform_axis* run the axis backend against a camsim process (tests/unit/camsim_fixture.c).
+$(filter $(BUILD)/tests/test_platform_axis%,$(TESTS)): $(BUILD)/obj/tests/unit/camsim_fixture.o | $(BUILD)/camsim
+
+# The stream hash's speed in this build's backend (tests/bench/sha256_speed.c).
+$(BUILD)/tests/sha256_speed: $(BUILD)/obj/tests/bench/sha256_speed.o $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
+bench-sha256: $(BUILD)/tests/sha256_speed
+	@echo "sha256 stream ($(HASH)): $$($<)"
 
 # The settings-page test (tests/browser/) runs in Debian's chromium.
 check: all $(TESTS) | $(TEST_DEPS) $(call deps_stamp,browser)
@@ -105,6 +147,10 @@ demo: all | $(TEST_DEPS)
 FUZZ_SECONDS ?= 20
 fuzz: | $(call deps_stamp,build) $(call deps_stamp,clang)
 	@bash tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+# memcheck over enroll + report + upgrade across a reboot + license, agent and cloud.
+valgrind-check: all | $(TEST_DEPS)
+	@BUILD=$(BUILD) bash tests/valgrind/run.sh
 
 clean:
 	rm -rf build

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# make acap ARCH=aarch64|armv7hf: packs build/<arch>/camagent into ACAP packages (.eap, a gzip
-# tar) from the one source manifest (top-level manifest.json, schema 2.x form):
-#   build/<arch>/axis-os12/camagent_<x>_<y>_<z>_<arch>.eap   manifest schema 1.7.3 (AXIS OS 12)
-#   build/<arch>/axis-os13/camagent_<x>_<y>_<z>_<arch>.eap   manifest schema 2.2.0 (AXIS OS 13)
-#   build/<arch>/camagent_<x>_<y>_<z>_<arch>.eap             a copy of the MANIFEST_SCHEMA one
-#                                                          (1 by default, 2 for AXIS OS 13)
+# make acap ARCH=aarch64|armv7hf: packs build/<arch>/camagent into two ACAP packages (.eap, a
+# gzip tar) from the one source manifest (top-level manifest.json, schema 2.x form), each
+# named for the AXIS OS range it serves (acap/manifest.py os-range):
+#   build/<arch>/axis-os-12.10-13/camagent_<x>_<y>_<z>_<arch>.eap    schema 2.0.0, compatibleOsVersions
+#   build/<arch>/axis-os-11.11-12.9/camagent_<x>_<y>_<z>_<arch>.eap  schema 1.5.0 (the lowest 1.x
+#                                                                 that carries every field used)
+#   build/<arch>/camagent_<x>_<y>_<z>_<arch>.eap                     the schema-2 one (the default)
 # Contents: the executable, manifest.json, package.conf, param.conf, LICENSE (ours + the
-# notices of every bundled library), html/ (acap/html), lib/ (the NEEDED closure minus what
-# AXIS OS provides, acap/axis-os-libs.txt). With the Axis SDK's acap-build on PATH it packs
-# instead (it validates against the SDK's own schemas); otherwise this script does.
+# notices of every bundled or statically linked library), html/ (acap/html), lib/ (the
+# NEEDED closure minus what AXIS OS provides, acap/axis-os-libs.txt). With the Axis SDK's
+# acap-build on PATH it packs instead (it validates against the SDK's own schemas).
+# VENDOR_ID sets the schema-2 vendorId; RELEASE=1 refuses to pack without a real one.
+# EAP_OUT (default $BUILD) is where the packages go.
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -16,8 +19,10 @@ cd "$ROOT"
 . toolchain/arch.sh
 arch_vars "$ARCH"
 SYSROOT=${SYSROOT:-$ROOT/build/sysroot-$ARCH}
-MANIFEST_SCHEMA=${MANIFEST_SCHEMA:-1}
+OUT=${EAP_OUT:-$BUILD}
 MF="python3 acap/manifest.py"
+emit_opts="--vendor-id=${VENDOR_ID:-}"
+[ "${RELEASE:-0}" = 1 ] && emit_opts="$emit_opts --release"
 
 app=$($MF get manifest.json acapPackageConf.setup.appName)
 version=$($MF get manifest.json acapPackageConf.setup.version)
@@ -30,48 +35,46 @@ ARM) [ "$ARCH" = armv7hf ] ;;
 esac || { echo "build-eap.sh: $exe is not an $ARCH executable" >&2; exit 1; }
 name="${app}_$(echo "${version%%[-+]*}" | tr . _)_${ARCH}.eap"
 
-libdirs="--libdir $SYSROOT/usr/lib/$TRIPLET --libdir $SYSROOT/lib/$TRIPLET --libdir /usr/$TRIPLET/lib"
+libdirs="--libdir $SYSROOT/usr/lib/$TRIPLET --libdir $SYSROOT/lib/$TRIPLET"
 [ -n "${SDKTARGETSYSROOT:-}" ] && libdirs="--libdir $SDKTARGETSYSROOT/usr/lib $libdirs"
 closure=$(python3 toolchain/elf-closure.py --provided acap/axis-os-libs.txt $libdirs "$exe")
 
-# The highest glibc symbol version the executable and its bundled libraries ask for: the
-# camera's glibc must be at least that (a Debian 12 build wants glibc 2.34+; the SDK's less).
-glibc=$( { objdump -T "$exe"; for l in $(echo "$closure" | cut -d' ' -f2); do objdump -T "$l"; done; } 2>/dev/null |
-	grep -o 'GLIBC_[0-9.]*' | sort -uV | tail -n1)
-
-for schema in 1 2; do
-	os=$([ $schema = 1 ] && echo 12 || echo 13)
-	stage="$BUILD/eap-stage-os$os"
-	out="$BUILD/axis-os$os"
-	rm -rf "$stage"
-	mkdir -p "$stage/lib" "$out"
-	$MF emit manifest.json --schema $schema --arch "$ARCH" --out "$stage"
-	cp "$exe" "$stage/$app"
-	"$TRIPLET-strip" "$stage/$app" 2>/dev/null || strip "$stage/$app" 2>/dev/null || true
+license() { # the package's LICENSE: ours, then each bundled or statically linked library's
+	local so path pkg c
+	cat acap/LICENSE
 	{
-		cat acap/LICENSE
 		echo "$closure" | while read -r so path; do
 			[ -n "$so" ] || continue
 			pkg=$(grep -m1 " /\(usr/\)\?lib/$TRIPLET/$so\$" "$SYSROOT/.pkgfiles" 2>/dev/null | cut -d' ' -f1)
-			echo
-			echo "======== $so (Debian package ${pkg:-unknown}) ========"
-			c="$SYSROOT/usr/share/doc/$pkg/copyright"
-			if [ -n "$pkg" ] && [ -f "$c" ]; then cat "$c"; else
-				echo "See /usr/share/doc/${pkg:-<package>}/copyright in Debian 12 (bookworm)."
-			fi
+			echo "$so ${pkg:-unknown}"
 		done
-	} >"$stage/LICENSE"
+		cat "$SYSROOT/.static" 2>/dev/null | awk '{ p = $1; $1 = ""; print "linked in statically:" $0, p }'
+	} | while read -r line; do
+		pkg=${line##* }
+		echo
+		echo "======== ${line% *} (Debian package $pkg) ========"
+		c="$SYSROOT/usr/share/doc/$pkg/copyright"
+		if [ -f "$c" ]; then cat "$c"; else echo "See /usr/share/doc/$pkg/copyright in Debian."; fi
+	done
+}
+
+schema2_out=""
+report=""
+for schema in 2 1; do
+	range=$($MF os-range manifest.json --schema $schema)
+	stage="$BUILD/eap-stage-$range"
+	out="$OUT/axis-os-$range"
+	rm -rf "$stage"
+	mkdir -p "$stage/lib" "$out"
+	$MF emit manifest.json --schema $schema --arch "$ARCH" --out "$stage" $emit_opts
+	cp "$exe" "$stage/$app"
+	"$TRIPLET-strip" "$stage/$app" 2>/dev/null || strip "$stage/$app" 2>/dev/null || true
+	license >"$stage/LICENSE"
 	echo "$closure" | while read -r so path; do
 		[ -n "$so" ] && cp -L "$path" "$stage/lib/$so"
 	done
 	rmdir "$stage/lib" 2>/dev/null || true # nothing to bundle
-	if [ -d acap/html ]; then
-		cp -R acap/html "$stage/html"
-	else
-		echo "build-eap.sh: warning: acap/html/ does not exist yet; packing a placeholder settings page" >&2
-		mkdir -p "$stage/html"
-		printf '<!doctype html>\n<title>%s</title>\n<p>%s %s</p>\n' "$app" "$app" "$version" >"$stage/html/index.html"
-	fi
+	cp -R acap/html "$stage/html"
 	page=$($MF get "$stage/manifest.json" acapPackageConf.configuration.settingPage 2>/dev/null || true)
 	[ -z "$page" ] || [ -f "$stage/html/$page" ] ||
 		{ echo "build-eap.sh: settingPage $page is not in html/" >&2; exit 1; }
@@ -91,8 +94,13 @@ for schema in 1 2; do
 			--mtime="@${SOURCE_DATE_EPOCH:-0}" -czf "$out/$name" $files
 	fi
 	libs=$(echo "$closure" | cut -d" " -f1 | xargs)
-	echo "acap: $out/$name (schema $($MF get "$stage/manifest.json" schemaVersion), AXIS OS $os," \
-		"$(du -k "$out/$name" | cut -f1) KiB; lib/: ${libs:-none}; needs ${glibc:-any glibc})"
+	top=$(python3 acap/symbol-versions.py --bundled "$stage/lib" "$stage/$app" "$stage"/lib/* 2>/dev/null |
+		grep -o 'highest GLIBC_[0-9.]*' | cut -d' ' -f2 | sort -V | tail -n1)
+	echo "acap: $out/$name (schema $($MF get "$stage/manifest.json" schemaVersion)," \
+		"$(du -k "$out/$name" | cut -f1) KiB; lib/: ${libs:-none}; needs ${top:-no versioned glibc symbol})"
+	report="$report
+  AXIS OS ${range%-*} to ${range#*-}: $out/$name"
+	[ $schema = 2 ] && schema2_out="$out/$name"
 done
-cp "$BUILD/axis-os$([ "$MANIFEST_SCHEMA" = 2 ] && echo 13 || echo 12)/$name" "$BUILD/$name"
-echo "acap: $BUILD/$name (MANIFEST_SCHEMA=$MANIFEST_SCHEMA)"
+cp "$schema2_out" "$OUT/$name"
+echo "acap: $OUT/$name is the schema-2 package (the default). Install:$report"

@@ -272,6 +272,52 @@ static void apply_device_settings(struct agent *a)
 	explicit_bzero(&ps, sizeof(ps));
 }
 
+/* An explicitly set cloud URL (config or camera setting) that differs from the one
+ * enrolled with: the same cloud under a new address. The pinned cloud key still checks
+ * everything it signs, so the agent follows and authenticates there. */
+static void follow_cloud_url(struct agent *a)
+{
+	struct agent_state next = a->st;
+	if (a->st.enroll != ENROLL_ENROLLED || !a->cfg.cloud_url[0] ||
+	    !strcmp(a->cfg.cloud_url, a->st.cloud_url))
+		return;
+	snprintf(next.cloud_url, sizeof(next.cloud_url), "%s", a->cfg.cloud_url);
+	if (state_save(a->cfg.state_dir, &next)) {
+		log_error("cannot save the new cloud URL; staying with %s", a->st.cloud_url);
+		return;
+	}
+	log_info("cloud URL changed from %s to %s", a->st.cloud_url, next.cloud_url);
+	a->st = next;
+	a->access_token[0] = '\0'; /* authenticate at the new address */
+	a->access_expires = 0;
+}
+
+/* Builds the configuration again (file, command line, camera settings) and goes on
+ * with it. The state dir and platform are fixed for the life of the process. */
+static void reload_configuration(struct agent *a, const char *why)
+{
+	struct agent_config fresh;
+	char err[512];
+	if (config_build(&fresh, a->config_path[0] ? a->config_path : NULL, a->overrides,
+			 a->noverrides, err, sizeof(err)) ||
+	    config_validate(&fresh, err, sizeof(err))) {
+		log_error("%s: keeping the old configuration: %s", why, err);
+		return;
+	}
+	memcpy(fresh.state_dir, a->cfg.state_dir, sizeof(fresh.state_dir));
+	memcpy(fresh.sim_dir, a->cfg.sim_dir, sizeof(fresh.sim_dir));
+	memcpy(fresh.platform, a->cfg.platform, sizeof(fresh.platform));
+	a->cfg = fresh;
+	apply_device_settings(a);
+	follow_cloud_url(a);
+	log_set_level(a->cfg.log_level);
+	log_info("%s: configuration reloaded%s%s", why, a->config_path[0] ? " from " : "",
+		 a->config_path);
+	a->failures = 0;
+	if (!a->control)
+		agent_next(a);
+}
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	struct agent *a = arg;
@@ -281,28 +327,12 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 		agent_stop(a, AGENT_EXIT_OK);
 		return;
 	}
-	if (!a->config_path[0]) {
-		log_info("SIGHUP: no config file to reload");
-		return;
-	}
-	struct agent_config fresh;
-	char err[512];
-	if (config_build(&fresh, a->config_path, a->overrides, a->noverrides, err, sizeof(err)) ||
-	    config_validate(&fresh, err, sizeof(err))) {
-		log_error("SIGHUP: keeping the old configuration: %s", err);
-		return;
-	}
-	/* State dir and platform are fixed for the life of the process. */
-	memcpy(fresh.state_dir, a->cfg.state_dir, sizeof(fresh.state_dir));
-	memcpy(fresh.sim_dir, a->cfg.sim_dir, sizeof(fresh.sim_dir));
-	memcpy(fresh.platform, a->cfg.platform, sizeof(fresh.platform));
-	a->cfg = fresh;
-	apply_device_settings(a);
-	log_set_level(a->cfg.log_level);
-	log_info("SIGHUP: configuration reloaded from %s", a->config_path);
-	a->failures = 0;
-	if (!a->control)
-		agent_next(a);
+	reload_configuration(a, "SIGHUP");
+}
+
+static void on_settings_changed(void *arg)
+{
+	reload_configuration(arg, "camera settings changed");
 }
 
 static int load_cloud_key(struct agent *a)
@@ -347,6 +377,11 @@ int agent_init(struct agent *a, const struct agent_config *cfg, const char *conf
 		log_error("cannot load state: %s", err);
 		return AGENT_EXIT_STATE;
 	}
+	a->base = event_base_new();
+	if (!a->base) {
+		log_error("cannot set up the event loop");
+		return AGENT_EXIT_STATE;
+	}
 	int opened;
 	if (!strcmp(a->cfg.platform, "axis")) {
 		struct platform_axis_config ac = {
@@ -355,6 +390,7 @@ int agent_init(struct agent *a, const struct agent_config *cfg, const char *conf
 			.state_dir = a->cfg.state_dir,
 			.dbus_address = a->cfg.axis_dbus_address[0] ? a->cfg.axis_dbus_address : NULL,
 			.auto_rollback_min = a->cfg.axis_auto_rollback_min,
+			.base = a->base,
 		};
 		opened = platform_axis_open(&a->plat, &ac, reason, sizeof(reason));
 	} else {
@@ -367,15 +403,18 @@ int agent_init(struct agent *a, const struct agent_config *cfg, const char *conf
 	log_info("camera %s (%s, %s) running AXIS OS %s", a->ident.serial, a->ident.model,
 		 a->ident.arch, a->ident.os_version);
 	apply_device_settings(a);
+	if (a->plat.ops->watch_settings &&
+	    a->plat.ops->watch_settings(a->plat.priv, on_settings_changed, a, reason,
+					sizeof(reason)) < 0)
+		log_warn("camera settings changes will not be seen until SIGHUP: %s", reason);
 
-	a->base = event_base_new();
 	struct http_client_config hc = {
 		.ca_file = a->cfg.ca_file[0] ? a->cfg.ca_file : NULL,
 		.allow_insecure_http = a->cfg.allow_insecure_http,
 		.low_speed_time_s = a->cfg.request_timeout_s,
 	};
-	if (!a->base || http_client_new(&a->http, a->base, &hc)) {
-		log_error("cannot set up the event loop or the HTTP client");
+	if (http_client_new(&a->http, a->base, &hc)) {
+		log_error("cannot set up the HTTP client");
 		return AGENT_EXIT_STATE;
 	}
 	a->step_timer = evtimer_new(a->base, step, a);
@@ -420,10 +459,10 @@ void agent_free(struct agent *a)
 		event_free(a->sig_int);
 	if (a->sig_hup)
 		event_free(a->sig_hup);
+	if (a->plat.ops)
+		platform_close(&a->plat); /* before the loop: its events may live there */
 	if (a->base)
 		event_base_free(a->base);
-	if (a->plat.ops)
-		platform_close(&a->plat);
 	crypto_key_free(a->key);
 	crypto_key_free(a->cloud_key);
 	memset(a->access_token, 0, sizeof(a->access_token));

@@ -498,11 +498,8 @@ static int header_is(const char *line, size_t n, const char *name, const char **
 	return 1;
 }
 
-static size_t on_header(char *line, size_t size, size_t nitems, void *userp)
+void http_response_header(struct http_response *resp, const char *line, size_t n)
 {
-	struct http_request *r = userp;
-	struct http_response *resp = &r->resp;
-	size_t n = size * nitems;
 	const char *v;
 	size_t vn;
 	char tmp[32];
@@ -522,6 +519,14 @@ static size_t on_header(char *line, size_t size, size_t nitems, void *userp)
 		copy_header_value(tmp, sizeof(tmp), v, vn, "Content-Length");
 		resp->content_length = parse_u64(tmp);
 	}
+}
+
+static size_t on_header(char *line, size_t size, size_t nitems, void *userp)
+{
+	struct http_request *r = userp;
+	size_t n = size * nitems;
+
+	http_response_header(&r->resp, line, n);
 	return n;
 }
 

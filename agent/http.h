@@ -67,6 +67,10 @@ struct http_request *http_start(struct http_client *c, const struct http_request
 /* Cancels a pending request; its done callback is not called. */
 void http_cancel(struct http_request *r);
 
+/* Takes one response header line of n bytes (not NUL-terminated, CRLF included) into resp:
+ * the status line resets what earlier headers set. */
+void http_response_header(struct http_response *resp, const char *line, size_t n);
+
 /* Whether url may be used under cfg: https always, http only to loopback when allowed. */
 int http_url_allowed(const char *url, int allow_insecure_http);
 

@@ -18,7 +18,6 @@
 
 #define LICENSES_FILE "licenses.json"
 #define LICENSES_FILE_MAX (64 * 1024)
-#define LICENSE_KEY_MAX (16 * 1024)
 #define ENVELOPE_SKEW_S 300
 
 int license_store_load(const char *state_dir, struct license_set *set, char *err, size_t errsz)
@@ -95,32 +94,44 @@ static struct license_entry *find(struct license_set *set, const char *id)
 	return NULL;
 }
 
-/* Installs one verified license payload; fills e with the outcome. */
-static void install_one(struct agent *a, const char *payload, size_t len, struct license_entry *e)
+int license_payload_read(const char *payload, size_t len, char *app, size_t appsz,
+			 uint8_t *key, size_t keysz, size_t *keylen, int64_t *license_exp,
+			 char *why, size_t whysz)
 {
 	struct json_doc doc = { 0 };
 	char key_b64[LICENSE_KEY_MAX * 4 / 3 + 8];
-	uint8_t key[LICENSE_KEY_MAX];
-	char reason[PLATFORM_REASON_MAX];
-	int64_t license_exp = 0;
+	int n = -1;
 
-	if (json_parse(&doc, payload, len, 64) ||
-	    json_get_string(&doc, 0, "app", e->app, sizeof(e->app)) ||
+	*license_exp = 0;
+	if (json_parse(&doc, payload, len, 64) || json_get_string(&doc, 0, "app", app, appsz) ||
 	    json_get_string(&doc, 0, "key", key_b64, sizeof(key_b64)) ||
-	    json_get_int64(&doc, 0, "license_exp", &license_exp)) {
-		snprintf(e->reason, sizeof(e->reason), "malformed license payload");
+	    json_get_int64(&doc, 0, "license_exp", license_exp))
+		snprintf(why, whysz, "malformed license payload");
+	else if ((n = base64_decode(key_b64, strlen(key_b64), key, keysz)) <= 0)
+		snprintf(why, whysz, "license key is not valid base64");
+	json_free(&doc);
+	if (n <= 0)
+		return -1;
+	*keylen = (size_t)n;
+	return 0;
+}
+
+/* Installs one verified license payload; fills e with the outcome. */
+static void install_one(struct agent *a, const char *payload, size_t len, struct license_entry *e)
+{
+	uint8_t key[LICENSE_KEY_MAX];
+	size_t keylen;
+	char reason[PLATFORM_REASON_MAX];
+	int64_t license_exp;
+
+	if (license_payload_read(payload, len, e->app, sizeof(e->app), key, sizeof(key), &keylen,
+				 &license_exp, e->reason, sizeof(e->reason)))
 		goto out;
-	}
-	int n = base64_decode(key_b64, strlen(key_b64), key, sizeof(key));
-	if (n <= 0) {
-		snprintf(e->reason, sizeof(e->reason), "license key is not valid base64");
-		goto out;
-	}
 	if (license_exp && license_exp <= agent_now()) {
 		snprintf(e->reason, sizeof(e->reason), "license expired");
 		goto out;
 	}
-	if (a->plat.ops->license_install(a->plat.priv, e->app, key, (size_t)n, reason, sizeof(reason))) {
+	if (a->plat.ops->license_install(a->plat.priv, e->app, key, keylen, reason, sizeof(reason))) {
 		snprintf(e->reason, sizeof(e->reason), "%s", reason);
 		goto out;
 	}
@@ -129,7 +140,6 @@ static void install_one(struct agent *a, const char *payload, size_t len, struct
 out:
 	if (!e->active)
 		log_error("license %s for %s refused: %s", e->license_id, e->app, e->reason);
-	json_free(&doc);
 }
 
 static void handle_envelope(struct agent *a, const char *env, size_t len)

@@ -5,10 +5,12 @@
 #define CAM_AGENT_LICENSE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define LICENSE_MAX 32
 #define LICENSE_FIELD_MAX 64
 #define LICENSE_REASON_MAX 256
+#define LICENSE_KEY_MAX (16 * 1024)
 
 struct agent;
 
@@ -27,6 +29,12 @@ struct license_set {
 
 int license_store_load(const char *state_dir, struct license_set *set, char *err, size_t errsz);
 int license_store_save(const char *state_dir, const struct license_set *set);
+
+/* Reads app, key (base64 in the payload, decoded into key) and license_exp (0: none) of a
+ * verified license payload (protocol §7); -1 with why when a field is missing or malformed. */
+int license_payload_read(const char *payload, size_t len, char *app, size_t appsz,
+			 uint8_t *key, size_t keysz, size_t *keylen, int64_t *license_exp,
+			 char *why, size_t whysz);
 
 void license_fetch_start(struct agent *a);
 int license_report_pending(struct agent *a);

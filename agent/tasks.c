@@ -15,13 +15,13 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include "../lib/envelope.h"
 #include "../lib/fsutil.h"
 #include "../lib/json.h"
 #include "../lib/log.h"
+#include "../lib/memstat.h"
 #include "../lib/version.h"
 #include "agent.h"
 #include "api.h"
@@ -101,7 +101,7 @@ void tasks_abandon(struct agent *a)
 
 /* --- receiving a task --- */
 
-static int read_task_fields(struct task_run *t, const char *payload, size_t len)
+int task_payload_read(struct task_run *t, const char *payload, size_t len)
 {
 	struct json_doc doc = { 0 };
 	char kind[32] = "";
@@ -161,7 +161,7 @@ static int task_accept(struct agent *a, const char *env, size_t len)
 		e = envelope_check_binding(payload.data, payload.len, &want);
 	memset(t, 0, sizeof(*t));
 	snprintf(t->from_version, sizeof(t->from_version), "%s", a->ident.os_version);
-	if (e != ENVELOPE_OK || read_task_fields(t, payload.data, payload.len)) {
+	if (e != ENVELOPE_OK || task_payload_read(t, payload.data, payload.len)) {
 		const char *why = e != ENVELOPE_OK ? envelope_strerror(e) : "malformed task payload";
 		unverified_task_id(env, len, t->task_id, sizeof(t->task_id));
 		log_error("refusing task %s: %s", t->task_id[0] ? t->task_id : "(no id)", why);
@@ -369,10 +369,8 @@ static void on_download_done(enum download_outcome outcome, const char *reason, 
 	case DOWNLOAD_DONE:
 		{
 			/* Memory must stay flat whatever the image size: say what it was. */
-			struct rusage ru;
-			long peak_kb = getrusage(RUSAGE_SELF, &ru) ? -1 : ru.ru_maxrss;
 			log_info("task %s: download complete: %s; peak RSS %ld kB", t->task_id, reason,
-				 peak_kb);
+				 memstat_peak_rss_kb());
 		}
 		t->progress = 100;
 		task_set_state(a, TASK_VERIFYING, NULL);
@@ -450,17 +448,23 @@ static void start_download(struct agent *a)
 		t->dl = d;
 }
 
+/* The platform checks the image's size and SHA-256 against the task again while it
+ * writes it, so bytes changed after verifying are never installed. Repeating an
+ * install after a kill writes the same slot again, so the image is removed only once
+ * rebooting is on disk. */
 static void install(struct agent *a)
 {
+	struct task_run *t = &a->task;
 	char path[PATH_MAX], reason[PLATFORM_REASON_MAX];
+	struct platform_image img = { .path = path, .size = t->size, .sha256 = t->sha256 };
 	if (download_path(a, path, sizeof(path)) ||
-	    a->plat.ops->install(a->plat.priv, path, reason, sizeof(reason))) {
+	    a->plat.ops->install(a->plat.priv, &img, reason, sizeof(reason))) {
 		task_set_state(a, TASK_FAILED, "install: %s", reason);
 		remove_download(a);
 		return;
 	}
-	remove_download(a);
 	task_set_state(a, TASK_REBOOTING, NULL);
+	remove_download(a);
 }
 
 #define REBOOT_WAIT_S 600 /* how long a device that reboots by itself may take */
@@ -585,6 +589,7 @@ int tasks_advance(struct agent *a)
 void tasks_resume(struct agent *a)
 {
 	struct task_run *t = &a->task;
+	char why[PLATFORM_REASON_MAX] = "";
 	if (!tasks_active(a))
 		return;
 	log_info("task %s: resuming in state %s", t->task_id, task_state_name(t->state));
@@ -595,15 +600,21 @@ void tasks_resume(struct agent *a)
 		break;
 	case TASK_REBOOTING:
 	case TASK_VERIFYING_VERSION:
-		switch (a->plat.ops->boot_outcome(a->plat.priv)) {
+		switch (a->plat.ops->boot_outcome(a->plat.priv, why, sizeof(why))) {
 		case PLATFORM_BOOT_UPGRADED:
 			if (t->state == TASK_REBOOTING)
 				task_set_state(a, TASK_VERIFYING_VERSION, NULL);
 			break;
 		case PLATFORM_BOOT_ROLLED_BACK:
-			task_set_state(a, TASK_FAILED,
-				       "the new image did not come up; the camera rolled back to AXIS OS %s",
+			task_set_state(a, TASK_FAILED, "%s; the camera rolled back to AXIS OS %s",
+				       why[0] ? why : "the new image did not come up",
 				       a->ident.os_version);
+			break;
+		case PLATFORM_BOOT_PENDING:
+			/* killed after the camera took the image, before its reboot: wait for it */
+			log_info("task %s: %s; waiting for that reboot", t->task_id, why);
+			t->reboot_deadline = agent_now() + REBOOT_WAIT_S;
+			t->retry_at = t->reboot_deadline;
 			break;
 		case PLATFORM_BOOT_NORMAL:
 			if (t->state == TASK_VERIFYING_VERSION &&

@@ -63,6 +63,10 @@ struct task_run {
 const char *task_state_name(enum task_state s);
 int task_state_parse(const char *name, enum task_state *out);
 
+/* Fills t's task fields from a verified task payload (protocol §5); -1 when a field is
+ * missing or malformed. */
+int task_payload_read(struct task_run *t, const char *payload, size_t len);
+
 /* Persistence of the one current task (task.json in the state dir). */
 int task_store_load(const char *state_dir, struct task_run *t, char *err, size_t errsz);
 int task_store_save(const char *state_dir, const struct task_run *t);

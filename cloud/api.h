@@ -30,9 +30,11 @@ void api_task_status(struct request *rq, struct reply *rp);
 void api_artifact(struct request *rq, struct reply *rp);
 void api_licenses(struct request *rq, struct reply *rp);
 void api_license_status(struct request *rq, struct reply *rp);
-/* Fills rp with what tasks/next has for the device right now: 200 {"task": envelope}
- * for its oldest pending task, else 200 {"task": null, "check": ["licenses"]} when a
- * license was issued since it last looked. Returns 1 when it filled rp, 0 when there
+/* Fills rp with what tasks/next has for the device right now: 200 {"task": null,
+ * "cancelled": [ids]} when an admin cancelled a task it had started, else 200
+ * {"task": envelope} for its oldest task not yet acknowledged (none while it works on
+ * one), else 200 {"task": null, "check": ["licenses"]} when a license was issued
+ * since it last looked. Returns 1 when it filled rp, 0 when there
  * is nothing (rp untouched), -1 on error (rp: 500). */
 int api_task_answer(struct cloud *c, const char *device_id, int64_t now, struct reply *rp);
 /* longpoll_answer_fn: 410 for a removed device, else api_task_answer, else 204. */

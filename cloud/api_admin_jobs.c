@@ -10,6 +10,7 @@
 #include "api.h"
 #include "jobs.h"
 #include "longpoll.h"
+#include "wake.h"
 #include "payload.h"
 
 /* Every state a task can be in, in order, for the counts of `job list`. */
@@ -270,8 +271,7 @@ void admin_job_create(struct request *rq, struct reply *rp)
 		goto out;
 	}
 	/* Every affected device's held poll gets its task now, not at its next poll. */
-	for (size_t i = 0; i < woken.n; i++)
-		longpoll_wake(rq->c->lp, woken.id[i]);
+	wake_devices(rq->c, &woken, rq->ev); /* in slices, after this reply */
 	job_reply(rq, rp, id);
 out:
 	db_ids_free(&ids);
@@ -346,9 +346,9 @@ void admin_job_show(struct request *rq, struct reply *rp)
 void admin_job_cancel(struct request *rq, struct reply *rp)
 {
 	sqlite3 *db = rq->c->db;
-	struct db_ids tasks = {0};
+	struct db_ids tasks = {0}, devices = {0};
 	int cancelled = 0, kept = 0;
-	char state[32];
+	char state[32], device[DB_ID_LEN];
 
 	if (tasks_expire(db, NULL, rq->now) < 0) {
 		reply_internal(rp);
@@ -366,9 +366,10 @@ void admin_job_cancel(struct request *rq, struct reply *rp)
 			   rq->arg) < 0)
 		goto fail;
 	for (size_t i = 0; i < tasks.n; i++) {
-		st = db_stmt(db, "SELECT state FROM tasks WHERE id = ?", "s", tasks.id[i]);
+		st = db_stmt(db, "SELECT state, device_id FROM tasks WHERE id = ?", "s", tasks.id[i]);
 		r = st ? db_step(st) : DB_ERROR;
-		if (r == 1 && db_col_str(st, 0, state, sizeof(state)) != 0)
+		if (r == 1 && (db_col_str(st, 0, state, sizeof(state)) != 0 ||
+			       db_col_str(st, 1, device, sizeof(device)) != 0))
 			r = DB_ERROR;
 		sqlite3_finalize(st);
 		if (r != 1)
@@ -379,8 +380,8 @@ void admin_job_cancel(struct request *rq, struct reply *rp)
 			kept++;
 			continue;
 		}
-		if (db_exec(db, "UPDATE tasks SET state = 'cancelled', reason = 'job cancelled',"
-			    " updated_at = ? WHERE id = ?", "is", rq->now, tasks.id[i]) != 1)
+		if (task_cancel_tx(db, tasks.id[i], state, "job cancelled", rq->now) != 0 ||
+		    db_ids_add(&devices, device) != 0)
 			goto fail;
 		cancelled++;
 	}
@@ -388,7 +389,10 @@ void admin_job_cancel(struct request *rq, struct reply *rp)
 			" already installing", rq->arg, cancelled, kept) != 0 ||
 	    db_commit(db) != 0)
 		goto fail;
+	for (size_t i = 0; i < devices.n; i++)
+		longpoll_wake(rq->c->lp, devices.id[i]); /* devices waiting for a window hear it */
 	db_ids_free(&tasks);
+	db_ids_free(&devices);
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);
 	jw_kv_string(w, "id", rq->arg);
@@ -399,5 +403,6 @@ void admin_job_cancel(struct request *rq, struct reply *rp)
 fail:
 	db_rollback(db);
 	db_ids_free(&tasks);
+	db_ids_free(&devices);
 	reply_internal(rp);
 }

@@ -161,16 +161,18 @@ void admin_task_list(struct request *rq, struct reply *rp)
 
 void admin_task_cancel(struct request *rq, struct reply *rp)
 {
-	char state[32] = "";
+	char state[32] = "", dev[DB_ID_LEN] = "";
 	sqlite3 *db = rq->c->db;
 	if (tasks_expire(db, NULL, rq->now) < 0) {
 		reply_internal(rp);
 		return;
 	}
-	sqlite3_stmt *st = db_stmt(db, "SELECT state FROM tasks WHERE id = ?", "s", rq->arg);
+	sqlite3_stmt *st = db_stmt(db, "SELECT state, device_id FROM tasks WHERE id = ?", "s",
+				   rq->arg);
 	int r = st ? db_step(st) : DB_ERROR;
-	if (r == 1)
-		db_col_str(st, 0, state, sizeof(state));
+	if (r == 1 && (db_col_str(st, 0, state, sizeof(state)) != 0 ||
+		       db_col_str(st, 1, dev, sizeof(dev)) != 0))
+		r = DB_ERROR;
 	sqlite3_finalize(st);
 	if (r == 0) {
 		reply_error(rp, 404, "not_found", "no such task");
@@ -184,8 +186,7 @@ void admin_task_cancel(struct request *rq, struct reply *rp)
 		reply_internal(rp);
 		return;
 	}
-	if (db_exec(db, "UPDATE tasks SET state = 'cancelled', updated_at = ? WHERE id = ?"
-		    " AND state = ?", "iss", rq->now, rq->arg, state) != 1 ||
+	if (task_cancel_tx(db, rq->arg, state, "", rq->now) != 0 ||
 	    db_historyf(db, rq->now, "task.cancel", "task %s cancelled while %s", rq->arg,
 			state) != 0 ||
 	    db_commit(db) != 0) {
@@ -193,6 +194,7 @@ void admin_task_cancel(struct request *rq, struct reply *rp)
 		reply_internal(rp);
 		return;
 	}
+	longpoll_wake(rq->c->lp, dev); /* a device waiting for its window hears it now */
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);
 	jw_kv_string(w, "id", rq->arg);

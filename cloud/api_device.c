@@ -3,6 +3,7 @@
  * checked the access token and set rq->device_id. */
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -18,14 +19,78 @@
 
 #define NOT_FINAL "('succeeded', 'failed', 'cancelled')"
 
+#define REPORT_LICENSES_MAX 64
+
+/* One entry of a report's licenses: {"app": string, "state": "active"|"failed",
+ * "license_id": id}. 0, or -1 after a 400 naming the field. */
+static int report_license(struct request *rq, struct reply *rp, int tok)
+{
+	char app[FIELD_NAME], state[16], id[DB_ID_LEN + 1];
+	const struct json_doc *d = &rq->json;
+	if (json_type_of(d, tok) != JSON_OBJECT) {
+		reply_bad_field(rp, "licenses");
+		return -1;
+	}
+	if (json_get_string(d, tok, "app", app, sizeof(app)) < 0 || !is_printable(app, sizeof(app))) {
+		reply_bad_field(rp, "licenses.app");
+		return -1;
+	}
+	if (json_get_string(d, tok, "state", state, sizeof(state)) < 0 ||
+	    !license_state_reportable(state)) {
+		reply_bad_field(rp, "licenses.state");
+		return -1;
+	}
+	if (json_get_string(d, tok, "license_id", id, sizeof(id)) < 0 || !is_hex_id(id)) {
+		reply_bad_field(rp, "licenses.license_id");
+		return -1;
+	}
+	return 0;
+}
+
+/* The report's fields (§4): os_version is required; the others may be absent but
+ * are refused when present with the wrong type or range. */
+static int report_fields(struct request *rq, struct reply *rp, char *os, char *agent)
+{
+	char text[FIELD_SHORT];
+	static const char *const optional_text[] = {"model", "serial", "arch"};
+	static const char *const counts[] = {"uptime", "free_bytes"};
+	int64_t n;
+	if (req_string(rq, rp, "os_version", os, FIELD_SHORT) != 0 ||
+	    req_string_opt(rq, rp, "agent_version", agent, FIELD_SHORT) != 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(optional_text) / sizeof(optional_text[0]); i++)
+		if (req_string_opt(rq, rp, optional_text[i], text, sizeof(text)) != 0)
+			return -1;
+	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+		n = 0;
+		if (req_int_opt(rq, rp, counts[i], &n) != 0)
+			return -1;
+		if (n < 0) {
+			reply_bad_field(rp, counts[i]);
+			return -1;
+		}
+	}
+	int arr = rq->has_json ? json_find(&rq->json, 0, "licenses") : -1;
+	if (arr < 0 || json_tok_is_null(&rq->json, arr))
+		return 0;
+	int len = json_array_len(&rq->json, arr);
+	if (len < 0 || len > REPORT_LICENSES_MAX) {
+		reply_bad_field(rp, "licenses");
+		return -1;
+	}
+	for (int i = 0; i < len; i++)
+		if (report_license(rq, rp, json_array_at(&rq->json, arr, i)) != 0)
+			return -1;
+	return 0;
+}
+
 void api_report(struct request *rq, struct reply *rp)
 {
 	char os[FIELD_SHORT], agent[FIELD_SHORT] = "", old_os[FIELD_SHORT] = "";
 	char serial[FIELD_SHORT] = "", org[FIELD_NAME] = "", folder[FIELD_NAME] = "";
 	sqlite3 *db = rq->c->db;
 
-	if (req_string(rq, rp, "os_version", os, sizeof(os)) != 0 ||
-	    req_string_opt(rq, rp, "agent_version", agent, sizeof(agent)) != 0)
+	if (report_fields(rq, rp, os, agent) != 0)
 		return;
 	sqlite3_stmt *st = db_stmt(db, "SELECT d.os_version, d.serial, o.name, f.name FROM devices d"
 				   " JOIN orgs o ON o.id = d.org_id JOIN folders f ON f.id = d.folder_id"
@@ -98,6 +163,9 @@ static int task_reply(struct cloud *c, sqlite3_stmt *st, const char *device_id, 
 	return rc;
 }
 
+/* The oldest task the device has not reported a state for, unless it is busy with
+ * one it has: one task at a time, and a task that was handed out and acknowledged
+ * is not handed out again (§6). 1 when rp holds it, 0 for none, DB_ERROR. */
 static int task_pending(struct cloud *c, const char *device_id, int64_t now, struct reply *rp)
 {
 	sqlite3_stmt *st = db_stmt(c->db,
@@ -105,12 +173,42 @@ static int task_pending(struct cloud *c, const char *device_id, int64_t now, str
 				   " i.version, i.size, i.sha256, d.serial, t.window_kind, t.window_start,"
 				   " t.window_end, t.window_from, t.window_to FROM tasks t"
 				   " JOIN images i ON i.id = t.image_id JOIN devices d ON d.id = t.device_id"
-				   " WHERE t.device_id = ? AND t.state NOT IN " NOT_FINAL
-				   " AND t.expires_at > ? ORDER BY t.seq LIMIT 1", "si", device_id, now);
+				   " WHERE t.device_id = ? AND t.state = 'pending' AND t.expires_at > ?"
+				   " AND NOT EXISTS (SELECT 1 FROM tasks b WHERE b.device_id = t.device_id"
+				   " AND b.state NOT IN " NOT_FINAL " AND b.state <> 'pending')"
+				   " ORDER BY t.seq LIMIT 1", "si", device_id, now);
 	int r = st ? db_step(st) : DB_ERROR;
 	if (r == 1 && task_reply(c, st, device_id, now, rp) != 0)
 		r = DB_ERROR;
 	sqlite3_finalize(st);
+	return r;
+}
+
+/* {"task": null, "cancelled": [ids]} for the tasks an admin cancelled after the
+ * device had started them, told once: 1 when there were any, 0, DB_ERROR. */
+static int cancel_notice(struct cloud *c, const char *device_id, struct reply *rp)
+{
+	struct db_ids ids = {0};
+	int r = db_ids_collect(c->db, &ids, "SELECT id FROM tasks WHERE device_id = ?"
+			       " AND state = 'cancelled' AND cancel_notice = 1 ORDER BY seq", "s",
+			       device_id);
+	if (r > 0 && db_exec(c->db, "UPDATE tasks SET cancel_notice = 0 WHERE device_id = ?"
+			     " AND cancel_notice = 1", "s", device_id) < 0)
+		r = DB_ERROR;
+	if (r > 0) {
+		struct json_writer *w = reply_json(rp, 200);
+		jw_object_begin(w);
+		jw_key(w, "task");
+		jw_null(w);
+		jw_key(w, "cancelled");
+		jw_array_begin(w);
+		for (size_t i = 0; i < ids.n; i++)
+			jw_string(w, ids.id[i]);
+		jw_array_end(w);
+		jw_object_end(w);
+		r = 1;
+	}
+	db_ids_free(&ids);
 	return r;
 }
 
@@ -136,6 +234,8 @@ static int license_hint(struct cloud *c, const char *device_id, struct reply *rp
 int api_task_answer(struct cloud *c, const char *device_id, int64_t now, struct reply *rp)
 {
 	int r = tasks_expire(c->db, device_id, now) < 0 ? DB_ERROR : 0;
+	if (r == 0)
+		r = cancel_notice(c, device_id, rp);
 	if (r == 0)
 		r = task_pending(c, device_id, now, rp);
 	if (r == 0)
@@ -205,17 +305,25 @@ void api_task_status(struct request *rq, struct reply *rp)
 {
 	char state[32], reason[FIELD_REASON] = "", os[FIELD_SHORT] = "", cur[32] = "";
 	char serial[FIELD_SHORT] = "", old_reason[FIELD_REASON] = "";
-	int64_t progress = -1, old_progress = 0;
+	int64_t progress = 0, old_progress = 0;
+	int t = rq->has_json ? json_find(&rq->json, 0, "progress") : -1;
+	int has_progress = t >= 0 && !json_tok_is_null(&rq->json, t);
 
 	if (req_string(rq, rp, "state", state, sizeof(state)) != 0 ||
 	    req_int_opt(rq, rp, "progress", &progress) != 0 ||
 	    req_string_opt(rq, rp, "reason", reason, sizeof(reason)) != 0 ||
 	    req_string_opt(rq, rp, "os_version", os, sizeof(os)) != 0)
 		return;
-	if (!task_state_reportable(state) || progress < -1 || progress > 100) {
-		reply_bad_field(rp, task_state_reportable(state) ? "progress" : "state");
+	if (!task_state_reportable(state)) {
+		reply_bad_field(rp, "state");
 		return;
 	}
+	if (has_progress && (progress < 0 || progress > 100)) {
+		reply_bad_field(rp, "progress");
+		return;
+	}
+	if (strcmp(state, "failed") != 0)
+		reason[0] = '\0'; /* a reason belongs to a failure only (§6) */
 	if (tasks_expire(rq->c->db, rq->device_id, rq->now) < 0) {
 		reply_internal(rp);
 		return;
@@ -240,10 +348,16 @@ void api_task_status(struct request *rq, struct reply *rp)
 		return;
 	}
 	if (strcmp(cur, "cancelled") == 0) {
+		/* The device knows now: no "cancelled" notice on its next poll. */
+		if (db_exec(rq->c->db, "UPDATE tasks SET cancel_notice = 0 WHERE id = ?", "s",
+			    rq->arg) < 0) {
+			reply_internal(rp);
+			return;
+		}
 		reply_error(rp, 409, "task_cancelled", "task %s was cancelled by an admin", rq->arg);
 		return;
 	}
-	if (progress < 0)
+	if (!has_progress)
 		progress = strcmp(state, "succeeded") == 0 ? 100 : old_progress;
 	switch (task_state_transition(cur, state)) {
 	case TASK_ADVANCE:

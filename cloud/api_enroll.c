@@ -33,19 +33,42 @@ static int signature_header(struct request *rq, struct reply *rp, char *sig, siz
 static int verify_body(struct request *rq, struct reply *rp, const struct crypto_key *key,
 		       const char *sig)
 {
-	if (crypto_verify(key, buf_str(&rq->body), rq->body.len, sig) != 0) {
+	if (signature_verify(key, buf_str(&rq->body), rq->body.len, sig) != 0) {
 		reply_error(rp, 401, "unauthorized", "bad signature");
 		return -1;
 	}
 	return 0;
 }
 
-static int check_ts(struct request *rq, struct reply *rp, int64_t ts)
+/* The replay protection of both signed requests (§2, §3), after the signature has
+ * verified: the nonce is 32 hex digits, ts is within the clock window, and the nonce
+ * was not seen in the last POLICY_NONCE_TTL s (which covers the whole window, so a
+ * captured body cannot be sent again while its ts would still pass). */
+static int signed_fresh(struct request *rq, struct reply *rp, int64_t ts, const char *nonce)
 {
-	if (ts_within(ts, rq->now, POLICY_TS_WINDOW))
+	sqlite3 *db = rq->c->db;
+	if (!is_hex_id(nonce)) {
+		reply_bad_field(rp, "nonce");
+		return -1;
+	}
+	if (!ts_within(ts, rq->now, POLICY_TS_WINDOW)) {
+		reply_error(rp, 401, "clock_skew", "ts %" PRId64 " is more than %d s off the server"
+			    " clock (%" PRId64 ")", ts, POLICY_TS_WINDOW, rq->now);
+		return -1;
+	}
+	if (db_exec(db, "DELETE FROM auth_nonces WHERE seen_at < ?", "i",
+		    rq->now - POLICY_NONCE_TTL) < 0) {
+		reply_internal(rp);
+		return -1;
+	}
+	int r = db_exec(db, "INSERT INTO auth_nonces (nonce, seen_at) VALUES (?, ?)", "si", nonce,
+			rq->now);
+	if (r == 1)
 		return 0;
-	reply_error(rp, 401, "clock_skew", "ts %" PRId64 " is more than %d s off the server"
-		    " clock (%" PRId64 ")", ts, POLICY_TS_WINDOW, rq->now);
+	if (r == DB_CONSTRAINT)
+		reply_error(rp, 401, "replayed", "nonce already used");
+	else
+		reply_internal(rp);
 	return -1;
 }
 
@@ -268,7 +291,7 @@ void api_enroll(struct request *rq, struct reply *rp)
 		reply_error(rp, 400, "bad_request", "public_key is not an EC P-256 public key");
 		goto out;
 	}
-	if (verify_body(rq, rp, key, sig) != 0 || check_ts(rq, rp, e.ts) != 0 ||
+	if (verify_body(rq, rp, key, sig) != 0 || signed_fresh(rq, rp, e.ts, e.nonce) != 0 ||
 	    enroll_tx(rq, rp, &e, fp, device_id) != 0)
 		goto out;
 
@@ -320,26 +343,6 @@ static int load_device_key(struct request *rq, struct reply *rp, const char *dev
 	return r == 1 ? 0 : -1;
 }
 
-/* Remembers the nonce; 401 replayed when it was seen in the last POLICY_NONCE_TTL s. */
-static int use_nonce(struct request *rq, struct reply *rp, const char *nonce)
-{
-	sqlite3 *db = rq->c->db;
-	if (db_exec(db, "DELETE FROM auth_nonces WHERE seen_at < ?", "i",
-		    rq->now - POLICY_NONCE_TTL) < 0) {
-		reply_internal(rp);
-		return -1;
-	}
-	int r = db_exec(db, "INSERT INTO auth_nonces (nonce, seen_at) VALUES (?, ?)", "si", nonce,
-			rq->now);
-	if (r == 1)
-		return 0;
-	if (r == DB_CONSTRAINT)
-		reply_error(rp, 401, "replayed", "nonce already used");
-	else
-		reply_internal(rp);
-	return -1;
-}
-
 void api_auth(struct request *rq, struct reply *rp)
 {
 	char sig[CRYPTO_SIG_B64_MAX], device_id[DB_ID_LEN], nonce[FIELD_SHORT];
@@ -353,8 +356,8 @@ void api_auth(struct request *rq, struct reply *rp)
 	    req_string(rq, rp, "nonce", nonce, sizeof(nonce)) != 0 ||
 	    req_int(rq, rp, "ts", &ts) != 0)
 		goto out;
-	if (!is_hex_id(device_id) || !is_hex_id(nonce)) {
-		reply_bad_field(rp, is_hex_id(device_id) ? "nonce" : "device_id");
+	if (!is_hex_id(device_id)) {
+		reply_bad_field(rp, "device_id");
 		goto out;
 	}
 	if (load_device_key(rq, rp, device_id, &key, &removed) != 0 ||
@@ -364,7 +367,7 @@ void api_auth(struct request *rq, struct reply *rp)
 		reply_error(rp, 410, "device_removed", "device was removed by an admin");
 		goto out;
 	}
-	if (check_ts(rq, rp, ts) != 0 || use_nonce(rq, rp, nonce) != 0)
+	if (signed_fresh(rq, rp, ts, nonce) != 0)
 		goto out;
 	if (crypto_random_hex(token, 32) != 0) {
 		log_error("auth: no randomness for an access token");

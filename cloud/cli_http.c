@@ -59,7 +59,9 @@ int cli_call(struct cli *c, const char *method, const char *path, const struct b
 	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, 120L);
+#if LIBCURL_VERSION_NUM >= 0x075500 /* older libcurl (a floor sysroot): any scheme it has */
 	curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+#endif
 	if (body) {
 		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, buf_str(body));
 		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE, (long)body->len);

@@ -95,6 +95,8 @@ static const char *const migrations[] = {
 	" SELECT id, image_id, 'device', device_id, allow_downgrade, created_at, expires_at, seq"
 	" FROM tasks;"
 	"UPDATE tasks SET job_id = id;",
+	/* 1: a device that had started a task the admin cancelled is still to be told */
+	"ALTER TABLE tasks ADD COLUMN cancel_notice INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -194,13 +196,9 @@ void db_close(sqlite3 *db)
 		log_warn("db: close: %s", sqlite3_errmsg(db));
 }
 
-static sqlite3_stmt *stmt_v(sqlite3 *db, const char *sql, const char *types, va_list ap)
+/* Binds the arguments described by types to parameters 1, 2, ... of st. */
+static int bind_v(sqlite3_stmt *st, const char *types, va_list ap)
 {
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		log_error("db: prepare: %s (%.60s)", sqlite3_errmsg(db), sql);
-		return NULL;
-	}
 	int rc = SQLITE_OK;
 	for (int i = 1; types[i - 1] && rc == SQLITE_OK; i++) {
 		switch (types[i - 1]) {
@@ -220,12 +218,52 @@ static sqlite3_stmt *stmt_v(sqlite3 *db, const char *sql, const char *types, va_
 			rc = SQLITE_MISUSE;
 		}
 	}
-	if (rc != SQLITE_OK) {
-		log_error("db: bind: %s (%.60s)", sqlite3_errstr(rc), sql);
+	if (rc != SQLITE_OK)
+		log_error("db: bind: %s (%.60s)", sqlite3_errstr(rc), sqlite3_sql(st));
+	return rc;
+}
+
+static sqlite3_stmt *stmt_v(sqlite3 *db, const char *sql, const char *types, va_list ap)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		log_error("db: prepare: %s (%.60s)", sqlite3_errmsg(db), sql);
+		return NULL;
+	}
+	if (bind_v(st, types, ap) != SQLITE_OK) {
 		sqlite3_finalize(st);
 		return NULL;
 	}
 	return st;
+}
+
+static int rebind_v(sqlite3_stmt *st, const char *types, va_list ap)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return bind_v(st, types, ap);
+}
+
+int db_rebind(sqlite3_stmt *st, const char *types, ...)
+{
+	va_list ap;
+	va_start(ap, types);
+	int rc = rebind_v(st, types, ap);
+	va_end(ap);
+	return rc == SQLITE_OK ? 0 : DB_ERROR;
+}
+
+int db_rerun(sqlite3_stmt *st, const char *types, ...)
+{
+	va_list ap;
+	va_start(ap, types);
+	int rc = rebind_v(st, types, ap);
+	va_end(ap);
+	if (rc != SQLITE_OK)
+		return DB_ERROR;
+	while ((rc = db_step(st)) == 1)
+		;
+	return rc < 0 ? rc : sqlite3_changes(sqlite3_db_handle(st));
 }
 
 sqlite3_stmt *db_stmt(sqlite3 *db, const char *sql, const char *types, ...)

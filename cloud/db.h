@@ -33,6 +33,11 @@ int db_latest_version(void);
 sqlite3_stmt *db_stmt(sqlite3 *db, const char *sql, const char *types, ...);
 /* Same, then steps to completion: rows changed (>= 0), DB_ERROR or DB_CONSTRAINT. */
 int db_exec(sqlite3 *db, const char *sql, const char *types, ...);
+/* A statement run many times (say, once per device of a job) is prepared once:
+ * db_rebind resets st and binds new arguments (0 or DB_ERROR); db_rerun does the
+ * same and steps to completion, returning what db_exec returns. */
+int db_rebind(sqlite3_stmt *st, const char *types, ...);
+int db_rerun(sqlite3_stmt *st, const char *types, ...);
 /* Steps a statement: 1 for a row, 0 when done, DB_ERROR / DB_CONSTRAINT. */
 int db_step(sqlite3_stmt *st);
 

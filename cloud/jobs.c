@@ -10,13 +10,23 @@
 
 #define NOT_FINAL "('succeeded', 'failed', 'cancelled')"
 
+/* What a job needs to decide about a device, in one row: id, serial, model, OS
+ * version, removed, and whether it has an unfinished task for the image (?1) that has
+ * not expired (?2). The target is ?3. */
+#define CANDIDATE_SELECT                                                                 \
+	"SELECT d.id, d.serial, d.model, d.os_version, d.removed, EXISTS (SELECT 1 FROM tasks t" \
+	" WHERE t.device_id = d.id AND t.image_id = ?1 AND t.state NOT IN " NOT_FINAL          \
+	" AND t.expires_at > ?2) FROM devices d"
 /* The live devices of a folder and of all its (not deleted) subfolders. */
-#define FOLDER_DEVICES                                                                   \
-	"WITH RECURSIVE sub(id) AS (SELECT id FROM folders WHERE id = ? AND deleted = 0"    \
+#define FOLDER_CANDIDATES                                                                \
+	"WITH RECURSIVE sub(id) AS (SELECT id FROM folders WHERE id = ?3 AND deleted = 0"   \
 	" UNION ALL SELECT f.id FROM folders f JOIN sub ON f.parent_id = sub.id"             \
-	" WHERE f.deleted = 0)"                                                              \
-	" SELECT d.id FROM devices d WHERE d.removed = 0 AND d.folder_id IN (SELECT id FROM sub)" \
-	" ORDER BY d.serial"
+	" WHERE f.deleted = 0) " CANDIDATE_SELECT                                            \
+	" WHERE d.removed = 0 AND d.folder_id IN (SELECT id FROM sub) ORDER BY d.serial"
+/* The live devices of a model. */
+#define MODEL_CANDIDATES CANDIDATE_SELECT " WHERE d.removed = 0 AND d.model = ?3 ORDER BY d.serial"
+/* One device (of a selection). */
+#define DEVICE_CANDIDATE CANDIDATE_SELECT " WHERE d.id = ?3"
 
 int job_load_image(sqlite3 *db, struct job_spec *spec)
 {
@@ -48,46 +58,49 @@ int job_insert(struct cloud *c, const struct job_spec *spec, int64_t now, char i
 		       cloud_next_seq(c)) == 1 ? 0 : -1;
 }
 
-int job_task_insert(struct cloud *c, const char *job_id, const struct job_spec *spec,
-		    const char *device_id, int64_t now, char task_id[DB_ID_LEN])
+#define TASK_INSERT                                                                      \
+	"INSERT INTO tasks (id, device_id, image_id, state, allow_downgrade, created_at,"    \
+	" updated_at, expires_at, seq, job_id, " WINDOW_COLS ")"                            \
+	" VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+#define SKIP_INSERT "INSERT INTO job_skips (job_id, device_id, serial, reason) VALUES (?, ?, ?, ?)"
+
+/* Runs TASK_INSERT (prepared as st) for one device. */
+static int task_insert_run(sqlite3_stmt *st, struct cloud *c, const char *job_id,
+			   const struct job_spec *spec, const char *device_id, int64_t now,
+			   char task_id[DB_ID_LEN])
 {
 	const struct task_window *w = &spec->window;
 	if (db_new_id(task_id) != 0)
 		return -1;
-	return db_exec(c->db, "INSERT INTO tasks (id, device_id, image_id, state, allow_downgrade,"
-		       " created_at, updated_at, expires_at, seq, job_id, " WINDOW_COLS ")"
-		       " VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		       "sssbiiiissiiss", task_id, device_id,
-		       spec->image_id, spec->allow_downgrade, now, now, spec->expires_at,
-		       cloud_next_seq(c), job_id, window_text(w), w->start, w->end, w->from,
-		       w->to) == 1 ? 0 : -1;
+	return db_rerun(st, "sssbiiiissiiss", task_id, device_id, spec->image_id,
+			spec->allow_downgrade, now, now, spec->expires_at, cloud_next_seq(c), job_id,
+			window_text(w), w->start, w->end, w->from, w->to) == 1 ? 0 : -1;
 }
 
-/* What the job knows about one device. */
-static int candidate(sqlite3 *db, const char *device_id, const struct job_spec *spec,
-		     int64_t now, struct job_candidate *d, char *model, char *os, char *serial)
+int job_task_insert(struct cloud *c, const char *job_id, const struct job_spec *spec,
+		    const char *device_id, int64_t now, char task_id[DB_ID_LEN])
+{
+	sqlite3_stmt *st = db_stmt(c->db, TASK_INSERT, "");
+	int r = st ? task_insert_run(st, c, job_id, spec, device_id, now, task_id) : -1;
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* Reads a CANDIDATE_SELECT row into d (pointing into model and os) and serial. */
+static int candidate_read(sqlite3_stmt *st, struct job_candidate *d, char *model, char *os,
+			  char *serial)
 {
 	memset(d, 0, sizeof(*d));
+	d->found = 1;
 	d->model = model;
 	d->os_version = os;
-	model[0] = os[0] = serial[0] = '\0';
-	sqlite3_stmt *st = db_stmt(db, "SELECT d.serial, d.model, d.os_version, d.removed,"
-				   " EXISTS (SELECT 1 FROM tasks t WHERE t.device_id = d.id"
-				   " AND t.image_id = ? AND t.state NOT IN " NOT_FINAL
-				   " AND t.expires_at > ?) FROM devices d WHERE d.id = ?", "sis",
-				   spec->image_id, now, device_id);
-	int r = st ? db_step(st) : DB_ERROR;
-	if (r == 1) {
-		d->found = 1;
-		if (db_col_str(st, 0, serial, FIELD_SHORT) != 0 ||
-		    db_col_str(st, 1, model, FIELD_SHORT) != 0 ||
-		    db_col_str(st, 2, os, FIELD_SHORT) != 0)
-			r = DB_ERROR;
-		d->removed = (int)db_col_int(st, 3);
-		d->open_task_same_image = (int)db_col_int(st, 4);
-	}
-	sqlite3_finalize(st);
-	return r < 0 ? -1 : 0;
+	d->removed = (int)db_col_int(st, 4);
+	d->open_task_same_image = (int)db_col_int(st, 5);
+	return db_col_str(st, 1, serial, FIELD_SHORT) != 0 ||
+			       db_col_str(st, 2, model, FIELD_SHORT) != 0 ||
+			       db_col_str(st, 3, os, FIELD_SHORT) != 0
+		       ? -1
+		       : 0;
 }
 
 static void skip_text(enum job_skip why, const struct job_candidate *d,
@@ -129,72 +142,115 @@ static void target_text(const struct job_spec *spec, char *out, size_t outsz)
 		snprintf(out, outsz, "selected devices");
 }
 
-/* Tasks and skip rows for every device in ids; counts them. */
-static int job_fill(struct cloud *c, const char *job_id, const struct job_spec *spec,
-		    const struct db_ids *ids, int64_t now, int *tasks, int *skipped)
+/* A job's work on the database: each statement is prepared once per job, not once
+ * per device, and the folder and model targets read every candidate in one query. */
+struct job_fill {
+	struct cloud *c;
+	const char *job_id;
+	const struct job_spec *spec;
+	int64_t now;
+	sqlite3_stmt *task, *skip;
+	int tasks, skipped;
+};
+
+/* A task or a skip row for one device (d->found 0: an id that is no device). */
+static int fill_one(struct job_fill *jf, const char *device_id, const struct job_candidate *d,
+		    const char *serial)
 {
-	char model[FIELD_SHORT], os[FIELD_SHORT], serial[FIELD_SHORT], reason[FIELD_REASON];
-	char task_id[DB_ID_LEN];
+	char reason[FIELD_REASON], task_id[DB_ID_LEN];
+	const struct job_spec *spec = jf->spec;
+	enum job_skip why = job_skip_decide(d, spec->model, spec->version, spec->allow_downgrade);
+	if (why == JOB_ELIGIBLE) {
+		if (task_insert_run(jf->task, jf->c, jf->job_id, spec, device_id, jf->now,
+				    task_id) != 0)
+			return -1;
+		jf->tasks++;
+		return 0;
+	}
+	skip_text(why, d, spec, reason, sizeof(reason));
+	if (db_rerun(jf->skip, "ssss", jf->job_id, device_id, serial, reason) != 1)
+		return -1;
+	jf->skipped++;
+	return 0;
+}
+
+/* Every row of cand (CANDIDATE_SELECT, bound) gets a task or a skip row. */
+static int fill_rows(struct job_fill *jf, sqlite3_stmt *cand, int single, const char *id)
+{
+	char model[FIELD_SHORT], os[FIELD_SHORT], serial[FIELD_SHORT], dev[DB_ID_LEN];
 	struct job_candidate d;
-	for (size_t i = 0; i < ids->n; i++) {
-		if (candidate(c->db, ids->id[i], spec, now, &d, model, os, serial) != 0)
+	int r, rows = 0;
+	while ((r = db_step(cand)) == 1) {
+		rows++;
+		if (candidate_read(cand, &d, model, os, serial) != 0 ||
+		    db_col_str(cand, 0, dev, sizeof(dev)) != 0 || fill_one(jf, dev, &d, serial) != 0)
 			return -1;
-		enum job_skip why = job_skip_decide(&d, spec->model, spec->version,
-						    spec->allow_downgrade);
-		if (why == JOB_ELIGIBLE) {
-			if (job_task_insert(c, job_id, spec, ids->id[i], now, task_id) != 0)
-				return -1;
-			(*tasks)++;
-			continue;
-		}
-		skip_text(why, &d, spec, reason, sizeof(reason));
-		if (db_exec(c->db, "INSERT INTO job_skips (job_id, device_id, serial, reason)"
-			    " VALUES (?, ?, ?, ?)", "ssss", job_id, ids->id[i], serial, reason) != 1)
-			return -1;
-		(*skipped)++;
+	}
+	if (r < 0)
+		return -1;
+	if (single && rows == 0) { /* a selected id that is no device */
+		memset(&d, 0, sizeof(d));
+		d.model = d.os_version = "";
+		return fill_one(jf, id, &d, "");
 	}
 	return 0;
+}
+
+static int job_fill(struct job_fill *jf, const struct db_ids *devices)
+{
+	const struct job_spec *spec = jf->spec;
+	sqlite3 *db = jf->c->db;
+	sqlite3_stmt *cand = NULL;
+	int rc = -1;
+	jf->task = db_stmt(db, TASK_INSERT, "");
+	jf->skip = db_stmt(db, SKIP_INSERT, "");
+	if (!jf->task || !jf->skip)
+		goto out;
+	if (strcmp(spec->kind, JOB_KIND_FOLDER) == 0 ||
+	    strcmp(spec->kind, JOB_KIND_RECOMMENDED) == 0) {
+		int folder = strcmp(spec->kind, JOB_KIND_FOLDER) == 0;
+		cand = db_stmt(db, folder ? FOLDER_CANDIDATES : MODEL_CANDIDATES, "sis",
+			       spec->image_id, jf->now, spec->target);
+		rc = cand ? fill_rows(jf, cand, 0, NULL) : -1;
+		goto out;
+	}
+	if (!devices || !(cand = db_stmt(db, DEVICE_CANDIDATE, "")))
+		goto out;
+	for (size_t i = 0; i < devices->n; i++)
+		if (db_rebind(cand, "sis", spec->image_id, jf->now, devices->id[i]) != 0 ||
+		    fill_rows(jf, cand, 1, devices->id[i]) != 0)
+			goto out;
+	rc = 0;
+out:
+	sqlite3_finalize(cand);
+	sqlite3_finalize(jf->task);
+	sqlite3_finalize(jf->skip);
+	return rc;
 }
 
 int job_create(struct cloud *c, const struct job_spec *spec, const struct db_ids *devices,
 	       int64_t now, char id[DB_ID_LEN])
 {
 	sqlite3 *db = c->db;
-	struct db_ids found = {0};
-	const struct db_ids *ids = devices;
 	char target[FIELD_NAME + 32];
-	int tasks = 0, skipped = 0, rc = -1;
+	struct job_fill jf = {.c = c, .job_id = id, .spec = spec, .now = now};
 
 	if (db_begin(db) != 0)
 		return -1;
-	if (strcmp(spec->kind, JOB_KIND_FOLDER) == 0) {
-		if (db_ids_collect(db, &found, FOLDER_DEVICES, "s", spec->target) < 0)
-			goto out;
-		ids = &found;
-	} else if (strcmp(spec->kind, JOB_KIND_RECOMMENDED) == 0) {
-		if (db_ids_collect(db, &found, "SELECT id FROM devices WHERE removed = 0 AND model = ?"
-				   " ORDER BY serial", "s", spec->target) < 0)
-			goto out;
-		ids = &found;
-	}
 	target_text(spec, target, sizeof(target));
-	if (!ids || job_insert(c, spec, now, id) != 0 ||
-	    job_fill(c, id, spec, ids, now, &tasks, &skipped) != 0 ||
+	if (job_insert(c, spec, now, id) != 0 || job_fill(&jf, devices) != 0 ||
 	    db_historyf(db, now, "job.create", "job %s: upgrade %s to %s (%s)%s%s: %d tasks,"
 			" %d skipped", id, spec->model, spec->version, target,
 			spec->allow_downgrade ? ", downgrade allowed" : "",
-			spec->window.kind != WINDOW_NONE ? ", with an update window" : "", tasks,
-			skipped) != 0 ||
-	    db_commit(db) != 0)
-		goto out;
-	log_info("job %s created: %s %s for %s, %d tasks, %d skipped", id, spec->model,
-		 spec->version, target, tasks, skipped);
-	rc = 0;
-out:
-	if (rc != 0)
+			spec->window.kind != WINDOW_NONE ? ", with an update window" : "", jf.tasks,
+			jf.skipped) != 0 ||
+	    db_commit(db) != 0) {
 		db_rollback(db);
-	db_ids_free(&found);
-	return rc;
+		return -1;
+	}
+	log_info("job %s created: %s %s for %s, %d tasks, %d skipped", id, spec->model,
+		 spec->version, target, jf.tasks, jf.skipped);
+	return 0;
 }
 
 int tasks_expire(sqlite3 *db, const char *device_id, int64_t now)
@@ -244,4 +300,12 @@ void job_window_read(sqlite3_stmt *st, int col, struct task_window *w)
 	if (db_col_str(st, col + 3, w->from, sizeof(w->from)) != 0 ||
 	    db_col_str(st, col + 4, w->to, sizeof(w->to)) != 0)
 		w->kind = WINDOW_NONE; /* never written by us: treat as no window */
+}
+
+int task_cancel_tx(sqlite3 *db, const char *task_id, const char *from, const char *reason,
+		   int64_t now)
+{
+	return db_exec(db, "UPDATE tasks SET state = 'cancelled', reason = ?, updated_at = ?,"
+		       " cancel_notice = ? WHERE id = ? AND state = ?", "siiss", reason, now,
+		       (int64_t)(strcmp(from, "pending") != 0), task_id, from) == 1 ? 0 : -1;
 }

@@ -56,6 +56,13 @@ int job_create(struct cloud *c, const struct job_spec *spec, const struct db_ids
  * one is open. Returns how many expired, or -1. */
 int tasks_expire(sqlite3 *db, const char *device_id, int64_t now);
 
+/* Cancels task_id, which is in the cancellable state from, with reason (may be "");
+ * when the device had started it (from is not pending) its next task poll is told
+ * (tasks/next "cancelled"). The caller holds a transaction and wakes the device's
+ * long poll after the commit. 0 or -1. */
+int task_cancel_tx(sqlite3 *db, const char *task_id, const char *from, const char *reason,
+		   int64_t now);
+
 /* Reads WINDOW_COLS starting at column col. */
 void job_window_read(sqlite3_stmt *st, int col, struct task_window *w);
 

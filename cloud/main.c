@@ -2,6 +2,7 @@
  * is the admin command line (cli.c) talking to a running server over HTTP. */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../lib/log.h"
@@ -12,8 +13,22 @@ static int serve_usage(void)
 {
 	fprintf(stderr, "usage: camcloud serve --data DIR [--listen HOST:PORT] [--public-url URL]\n"
 			"                      [--url-file FILE] [--log-level error|warn|info|debug]\n"
-			"  PORT 0 picks a free port; the bound URL is written to FILE and DIR/server.url.\n");
+			"                      [--header-timeout S] [--body-timeout S] [--idle-timeout S]\n"
+			"                      [--max-conns-per-source N]\n"
+			"  PORT 0 picks a free port; the bound URL is written to FILE and DIR/server.url.\n"
+			"  Defaults: header 10 s, body 30 s, idle 60 s, 128 connections per address.\n");
 	return 2;
+}
+
+/* A whole number 1..1000000; -1 otherwise. */
+static int positive(const char *s, int *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (!*s || *end || v < 1 || v > 1000000)
+		return -1;
+	*out = (int)v;
+	return 0;
 }
 
 static int serve_main(int argc, char **argv)
@@ -24,6 +39,10 @@ static int serve_main(int argc, char **argv)
 		{"public-url", required_argument, NULL, 'p'},
 		{"url-file", required_argument, NULL, 'u'},
 		{"log-level", required_argument, NULL, 'v'},
+		{"header-timeout", required_argument, NULL, 'H'},
+		{"body-timeout", required_argument, NULL, 'B'},
+		{"idle-timeout", required_argument, NULL, 'I'},
+		{"max-conns-per-source", required_argument, NULL, 'S'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -46,6 +65,14 @@ static int serve_main(int argc, char **argv)
 			break;
 		case 'v':
 			o.log_level = optarg;
+			break;
+		case 'H':
+		case 'B':
+		case 'I':
+		case 'S':
+			if (positive(optarg, ch == 'H' ? &o.header_timeout_s : ch == 'B' ? &o.body_timeout_s
+					     : ch == 'I' ? &o.idle_timeout_s : &o.per_source) != 0)
+				return serve_usage();
 			break;
 		default:
 			return serve_usage();

@@ -177,7 +177,7 @@ void reply_send(struct cloud *c, struct evhttp_request *ev, struct reply *rp, co
 	}
 	evhttp_send_reply(ev, rp->status, NULL, eb);
 	evbuffer_free(eb);
-	if (rp->status >= 500)
+	if (rp->status == 500) /* 501 and 503 are what clients earn: no warning flood */
 		log_warn("http: %s -> %d (%ld ms)", what, rp->status, elapsed_ms(start));
 	else
 		log_debug("http: %s -> %d (%ld ms)", what, rp->status, elapsed_ms(start));

@@ -12,6 +12,7 @@
 
 #include "../lib/log.h"
 #include "api.h"
+#include "gate.h"
 #include "policy.h"
 
 #define JSON_BODY_TOKENS 1024
@@ -119,9 +120,38 @@ static const char *method_name(enum evhttp_cmd_type t)
 		return "POST";
 	case EVHTTP_REQ_DELETE:
 		return "DELETE";
+	case EVHTTP_REQ_HEAD:
+		return "HEAD";
+	case EVHTTP_REQ_PUT:
+		return "PUT";
+	case EVHTTP_REQ_OPTIONS:
+		return "OPTIONS";
+	case EVHTTP_REQ_TRACE:
+		return "TRACE";
+	case EVHTTP_REQ_CONNECT:
+		return "CONNECT";
+	case EVHTTP_REQ_PATCH:
+		return "PATCH";
 	default:
 		return "OTHER";
 	}
+}
+
+/* A request the gate refused (gate.h): its JSON error, and the connection closes. */
+static int gate_refused(struct evhttp_request *ev, struct reply *rp)
+{
+	const char *marker = evhttp_find_header(evhttp_request_get_input_headers(ev), GATE_HEADER);
+	const char *code, *message;
+	int status;
+	if (!marker)
+		return 0;
+	if (gate_refusal(marker, &status, &code, &message) != 0) {
+		status = 400;
+		code = "bad_request";
+		message = "malformed request";
+	}
+	reply_error(rp, status, code, "%s", message); /* the gate closes the connection after it */
+	return 1;
 }
 
 static void auth_admin(struct request *rq, struct reply *rp)
@@ -204,19 +234,24 @@ static int read_body(struct request *rq, struct reply *rp)
 static void route(struct request *rq, struct reply *rp)
 {
 	const struct route *hit = NULL;
-	int path_known = 0;
+	char allow[32] = "";
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]) && !hit; i++) {
 		if (!route_match(routes[i].pattern, rq->path, rq->arg))
 			continue;
-		path_known = 1;
 		if (strcmp(routes[i].method, rq->method) == 0)
 			hit = &routes[i];
+		else if (strlen(allow) + strlen(routes[i].method) + 3 < sizeof(allow))
+			snprintf(allow + strlen(allow), sizeof(allow) - strlen(allow), "%s%s",
+				 allow[0] ? ", " : "", routes[i].method);
 	}
 	if (!hit) {
-		if (path_known)
-			reply_error(rp, 405, "bad_request", "method %s not allowed here", rq->method);
-		else
+		if (allow[0]) {
+			reply_error(rp, 405, "method_not_allowed", "method %s not allowed here",
+				    rq->method);
+			evhttp_add_header(evhttp_request_get_output_headers(rq->ev), "Allow", allow);
+		} else {
 			reply_error(rp, 404, "not_found", "no such resource");
+		}
 		return;
 	}
 	rp->status = 0; /* "not decided yet" while authenticating */
@@ -254,7 +289,9 @@ void router_dispatch(struct evhttp_request *ev, void *arg)
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(ev);
 	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
 	const char *query = uri ? evhttp_uri_get_query(uri) : NULL;
-	if (!path || strlen(path) >= sizeof(rq.path)) {
+	if (gate_refused(ev, &rp)) {
+		path = NULL;
+	} else if (!path || strlen(path) >= sizeof(rq.path)) {
 		reply_error(&rp, 404, "not_found", "no such resource");
 	} else {
 		strcpy(rq.path, path);

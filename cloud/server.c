@@ -1,5 +1,6 @@
 /* server: the camcloud process lifecycle — data directory, database, signing key,
- * admin token, evhttp listener with its limits, signals, and a clean stop. */
+ * admin token, the listener (paused when out of descriptors), evhttp behind the
+ * gate (gate.h) with its limits, signals, and a clean stop. */
 #include "server.h"
 
 #include <arpa/inet.h>
@@ -11,13 +12,17 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/resource.h>
 #include <sys/time.h>
+#include <event2/listener.h>
 
 #include "../lib/fsutil.h"
 #include "../lib/log.h"
 #include "api.h"
 #include "db.h"
+#include "gate.h"
 #include "longpoll.h"
+#include "wake.h"
 #include "router.h"
 
 #define ADMIN_TOKEN_BYTES 32
@@ -105,20 +110,75 @@ static int parse_listen(const char *s, char *host, size_t hostsz, unsigned *port
 	return 0;
 }
 
+#define ACCEPT_PAUSE_MS 100
+#define LISTEN_BACKLOG 1024
+/* Descriptors kept out of the connection cap: the database, files, artifacts, and
+ * connections already closed whose descriptor libevent releases a moment later. */
+#define FD_RESERVE_MIN 64
+#define FD_RESERVE_SHARE 4 /* a quarter of the limit */
+
+static void on_accept_resume(evutil_socket_t fd, short what, void *arg)
+{
+	evconnlistener_enable(arg);
+}
+
+/* Out of descriptors, accept() fails while the listener stays readable: instead of
+ * spinning on it, stop accepting for a moment and keep serving what is open.
+ * (The callback's argument is evhttp's, so it works from the listener alone.) */
+static void on_accept_error(struct evconnlistener *lev, void *arg)
+{
+	int err = EVUTIL_SOCKET_ERROR();
+	struct timeval tv = {0, ACCEPT_PAUSE_MS * 1000};
+	if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM) {
+		log_warn("server: accept: %s", strerror(err));
+		return;
+	}
+	if (evconnlistener_disable(lev) != 0 ||
+	    event_base_once(evconnlistener_get_base(lev), -1, EV_TIMEOUT, on_accept_resume, lev,
+			    &tv) != 0) {
+		evconnlistener_enable(lev);
+		log_error("server: cannot pause accepting: %s", strerror(err));
+		return;
+	}
+	log_debug("server: accept: %s; pausing %d ms", strerror(err), ACCEPT_PAUSE_MS);
+}
+
+/* Listens on our own evconnlistener (for its error callback) and serves it with evhttp. */
 static int listen_http(struct cloud *c, const char *listen)
 {
-	char host[128];
+	char host[128], port_s[8];
 	unsigned port;
+	struct evutil_addrinfo hints, *ai = NULL;
 	if (parse_listen(listen, host, sizeof(host), &port) != 0) {
 		log_error("server: --listen wants HOST:PORT, got '%s'", listen);
 		return -1;
 	}
-	struct evhttp_bound_socket *bs = evhttp_bind_socket_with_handle(c->http, host,
-									(ev_uint16_t)port);
-	if (!bs) {
+	snprintf(port_s, sizeof(port_s), "%u", port);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = EVUTIL_AI_PASSIVE | EVUTIL_AI_ADDRCONFIG;
+	if (evutil_getaddrinfo(host, port_s, &hints, &ai) != 0 || !ai) {
+		log_error("server: cannot resolve %s", listen);
+		return -1;
+	}
+	c->listener = evconnlistener_new_bind(c->base, NULL, NULL, LEV_OPT_CLOSE_ON_FREE |
+					      LEV_OPT_REUSEABLE | LEV_OPT_CLOSE_ON_EXEC,
+					      LISTEN_BACKLOG, ai->ai_addr, (int)ai->ai_addrlen);
+	evutil_freeaddrinfo(ai);
+	if (!c->listener) {
 		log_error("server: cannot listen on %s: %s", listen, strerror(errno));
 		return -1;
 	}
+	struct evhttp_bound_socket *bs = evhttp_bind_listener(c->http, c->listener);
+	if (!bs) {
+		log_error("server: cannot serve HTTP on %s", listen);
+		evconnlistener_free(c->listener);
+		c->listener = NULL;
+		return -1;
+	}
+	evconnlistener_set_error_cb(c->listener, on_accept_error);
+	gate_watch_listener(c->gate, c->listener);
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof(ss);
 	if (getsockname(evhttp_bound_socket_get_fd(bs), (struct sockaddr *)&ss, &len) != 0) {
@@ -132,6 +192,23 @@ static int listen_http(struct cloud *c, const char *listen)
 	snprintf(c->base_url, sizeof(c->base_url), ss.ss_family == AF_INET6 ? "http://[%s]:%u"
 		 : "http://%s:%u", host, port);
 	return 0;
+}
+
+static int or_default(int v, int def)
+{
+	return v > 0 ? v : def;
+}
+
+/* Connections in all: what the descriptor limit leaves after the reserve. */
+static int conns_max(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+		return 65536;
+	rlim_t reserve = rl.rlim_cur / FD_RESERVE_SHARE;
+	if (reserve < FD_RESERVE_MIN)
+		reserve = FD_RESERVE_MIN;
+	return rl.rlim_cur > 2 * reserve ? (int)(rl.rlim_cur - reserve) : FD_RESERVE_MIN;
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -170,17 +247,30 @@ int cloud_open(struct cloud *c, const struct serve_options *opt)
 	    signer_load(&c->signer, path) != 0 || admin_token_load(c) != 0)
 		return -1;
 
+	struct gate_limits lim = {
+		.header_timeout_s = or_default(opt->header_timeout_s, 10),
+		.body_timeout_s = or_default(opt->body_timeout_s, 30),
+		.per_source = or_default(opt->per_source, 128),
+		.max_conns = conns_max(),
+		.body_max = CLOUD_BODY_MAX,
+	};
 	c->base = event_base_new();
 	c->http = c->base ? evhttp_new(c->base) : NULL;
 	c->lp = longpoll_new(c, api_task_wake_answer);
-	if (!c->http || !c->lp) {
+	c->gate = c->base ? gate_new(c->base, &lim) : NULL;
+	if (!c->http || !c->lp || !c->gate) {
 		log_error("server: out of memory");
 		return -1;
 	}
+	/* The gate enforces the limits first and answers in JSON; evhttp's own limits
+	 * (HTML answers) sit at or above them and so never trigger. */
 	evhttp_set_max_body_size(c->http, CLOUD_BODY_MAX);
-	evhttp_set_max_headers_size(c->http, CLOUD_HEADERS_MAX);
-	evhttp_set_allowed_methods(c->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE);
-	evhttp_set_timeout(c->http, 60);
+	evhttp_set_max_headers_size(c->http, 2 * GATE_HEAD_MAX);
+	evhttp_set_allowed_methods(c->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+				   EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
+				   EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
+	evhttp_set_timeout(c->http, or_default(opt->idle_timeout_s, 60));
+	evhttp_set_bevcb(c->http, gate_bevcb, c->gate);
 	evhttp_set_gencb(c->http, router_dispatch, c);
 	if (listen_http(c, opt->listen ? opt->listen : "127.0.0.1:8080") != 0)
 		return -1;
@@ -208,15 +298,19 @@ int cloud_open(struct cloud *c, const struct serve_options *opt)
 
 void cloud_close(struct cloud *c)
 {
+	wake_free(c->wake);
 	longpoll_free(c->lp); /* before evhttp_free, see longpoll.h */
+	if (c->gate)
+		gate_watch_listener(c->gate, NULL); /* evhttp_free frees it before the connections */
 	if (c->http)
-		evhttp_free(c->http);
+		evhttp_free(c->http); /* frees the listener and the connections */
 	if (c->sig_term)
 		event_free(c->sig_term);
 	if (c->sig_int)
 		event_free(c->sig_int);
 	if (c->base)
-		event_base_free(c->base);
+		event_base_free(c->base); /* runs the last deferred connection frees */
+	gate_free(c->gate);
 	db_close(c->db);
 	signer_free(&c->signer);
 	memset(c->admin_sha, 0, sizeof(c->admin_sha));

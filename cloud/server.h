@@ -17,6 +17,9 @@
 #define CLOUD_HEADERS_MAX (16 * 1024)
 
 struct longpoll;
+struct gate;
+struct evconnlistener;
+struct wake;
 
 struct serve_options {
 	const char *data_dir;   /* required */
@@ -24,6 +27,11 @@ struct serve_options {
 	const char *public_url; /* URL put in enrollment tokens; default: the bound URL */
 	const char *url_file;   /* if set, the bound URL is written there once listening */
 	const char *log_level;  /* "info" by default */
+	/* Hostile-client limits; 0 takes the default in brackets. */
+	int header_timeout_s;   /* [10] a request head must arrive within this */
+	int body_timeout_s;     /* [30] its body within this after the head */
+	int idle_timeout_s;     /* [60] an idle connection, and a stalled write, closes */
+	int per_source;         /* [128] open connections from one address */
 };
 
 struct cloud {
@@ -34,6 +42,9 @@ struct cloud {
 	sqlite3 *db;
 	struct signer signer;
 	struct longpoll *lp;
+	struct gate *gate;
+	struct evconnlistener *listener; /* owned by evhttp once bound */
+	struct wake *wake;      /* sliced wake-ups of whole jobs (wake.h), made on first use */
 	uint8_t admin_sha[32];  /* SHA-256 of the admin token; the token itself is not kept */
 	char data_dir[PATH_MAX];
 	char base_url[CLOUD_URL_MAX];

@@ -6,6 +6,7 @@
 
 #include "../lib/envelope.h"
 #include "../lib/log.h"
+#include "ecdsa.h"
 
 int signer_load(struct signer *s, const char *path)
 {
@@ -25,6 +26,11 @@ int signer_load(struct signer *s, const char *path)
 		signer_free(s);
 		return -1;
 	}
+	if (!(s->signing = ecdsa_key_load_private(path))) {
+		log_error("signing: OpenSSL cannot read the P-256 key in %s", path);
+		signer_free(s);
+		return -1;
+	}
 	if (created)
 		log_info("signing: created a new cloud signing key in %s", path);
 	return 0;
@@ -33,12 +39,18 @@ int signer_load(struct signer *s, const char *path)
 void signer_free(struct signer *s)
 {
 	crypto_key_free(s->key);
+	ecdsa_key_free(s->signing);
 	memset(s, 0, sizeof(*s));
+}
+
+static int sign_ossl(void *key, const void *msg, size_t len, char *sig, size_t sigsz)
+{
+	return ecdsa_sign(key, msg, len, sig, sigsz);
 }
 
 int signer_seal(const struct signer *s, const char *payload, size_t len, struct buf *out)
 {
-	if (envelope_seal(s->key, payload, len, out) != 0) {
+	if (envelope_seal_with(sign_ossl, s->signing, s->fp, payload, len, out) != 0) {
 		log_error("signing: cannot seal an envelope");
 		return -1;
 	}
@@ -47,9 +59,21 @@ int signer_seal(const struct signer *s, const char *payload, size_t len, struct 
 
 int signer_sign(const struct signer *s, const void *body, size_t len, char *sig, size_t sigsz)
 {
-	if (crypto_sign(s->key, body, len, sig, sigsz) != 0) {
+	if (ecdsa_sign(s->signing, body, len, sig, sigsz) != 0) {
 		log_error("signing: cannot sign a reply");
 		return -1;
 	}
 	return 0;
+}
+
+int signature_verify(const struct crypto_key *key, const void *msg, size_t len,
+		     const char *sig_b64)
+{
+	uint8_t point[CRYPTO_PUBKEY_POINT_LEN];
+	struct ecdsa_key *k = NULL;
+	if (crypto_key_public_point(key, point) == 0)
+		k = ecdsa_key_from_public_point(point, sizeof(point));
+	int r = k ? ecdsa_verify(k, msg, len, sig_b64) : -1;
+	ecdsa_key_free(k);
+	return r;
 }

@@ -19,6 +19,7 @@
 #include <mbedtls/entropy.h>
 #include <mbedtls/error.h>
 #include <mbedtls/pk.h>
+#include <mbedtls/sha256.h>
 #include <mbedtls/platform_util.h>
 
 #include "fsutil.h"
@@ -116,28 +117,14 @@ void crypto_sha256_hex(const void *data, size_t len, char out[CRYPTO_SHA256_HEX_
 	to_hex(h, sizeof(h), out);
 }
 
-void sha256_stream_init(struct sha256_stream *s)
-{
-	mbedtls_sha256_init(&s->ctx);
-	mbedtls_sha256_starts_ret(&s->ctx, 0);
-}
-
-void sha256_stream_update(struct sha256_stream *s, const void *data, size_t len)
-{
-	mbedtls_sha256_update_ret(&s->ctx, data, len);
-}
-
-void sha256_stream_finish_hex(struct sha256_stream *s, char out[CRYPTO_SHA256_HEX_LEN])
+int sha256_stream_finish_hex(struct sha256_stream *s, char out[CRYPTO_SHA256_HEX_LEN])
 {
 	uint8_t h[CRYPTO_SHA256_LEN];
 
-	mbedtls_sha256_finish_ret(&s->ctx, h);
+	if (sha256_stream_finish(s, h))
+		return -1;
 	to_hex(h, sizeof(h), out);
-}
-
-void sha256_stream_free(struct sha256_stream *s)
-{
-	mbedtls_sha256_free(&s->ctx);
+	return 0;
 }
 
 /* Feeds everything readable from fd to s; returns bytes read or -1. */
@@ -165,20 +152,24 @@ static int64_t hash_fd(int fd, struct sha256_stream *s)
 
 int crypto_sha256_file(const char *path, char out[CRYPTO_SHA256_HEX_LEN], uint64_t *size_out)
 {
-	struct sha256_stream s;
+	struct sha256_stream s = { 0 };
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int64_t total = -1;
 
 	if (fd < 0)
 		return -1;
-	sha256_stream_init(&s);
-	int64_t total = hash_fd(fd, &s);
+	if (sha256_stream_init(&s))
+		errno = ENOMEM;
+	else
+		total = hash_fd(fd, &s);
 	int saved = errno;
 	close(fd);
-	if (total >= 0) {
-		sha256_stream_finish_hex(&s, out);
-		if (size_out)
-			*size_out = (uint64_t)total;
+	if (total >= 0 && sha256_stream_finish_hex(&s, out)) {
+		saved = EIO;
+		total = -1;
 	}
+	if (total >= 0 && size_out)
+		*size_out = (uint64_t)total;
 	sha256_stream_free(&s);
 	errno = saved;
 	return total >= 0 ? 0 : -1;
@@ -336,6 +327,40 @@ int crypto_key_public_pem(const struct crypto_key *key, char *out, size_t outsz)
 		return -1;
 	}
 	return 0;
+}
+
+int crypto_key_public_point(const struct crypto_key *key, uint8_t out[CRYPTO_PUBKEY_POINT_LEN])
+{
+	size_t olen = 0;
+	if (!key || !is_p256(&key->pk))
+		return -1;
+	const mbedtls_ecp_keypair *ec = mbedtls_pk_ec(key->pk);
+	if (mbedtls_ecp_point_write_binary(&ec->grp, &ec->Q, MBEDTLS_ECP_PF_UNCOMPRESSED, &olen, out,
+					   CRYPTO_PUBKEY_POINT_LEN) ||
+	    olen != CRYPTO_PUBKEY_POINT_LEN)
+		return -1;
+	return 0;
+}
+
+int crypto_key_from_public_point(struct crypto_key **out, const uint8_t *point, size_t len)
+{
+	struct crypto_key *k = key_new();
+	mbedtls_ecp_keypair *ec;
+
+	*out = NULL;
+	if (!k || len != CRYPTO_PUBKEY_POINT_LEN ||
+	    mbedtls_pk_setup(&k->pk, mbedtls_pk_info_from_type(MBEDTLS_PK_ECKEY)))
+		goto cleanup;
+	ec = mbedtls_pk_ec(k->pk);
+	if (mbedtls_ecp_group_load(&ec->grp, MBEDTLS_ECP_DP_SECP256R1) ||
+	    mbedtls_ecp_point_read_binary(&ec->grp, &ec->Q, point, len) ||
+	    mbedtls_ecp_check_pubkey(&ec->grp, &ec->Q))
+		goto cleanup;
+	*out = k;
+	return 0;
+cleanup:
+	crypto_key_free(k);
+	return -1;
 }
 
 int crypto_key_from_public_pem(struct crypto_key **out, const char *pem)

@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <mbedtls/sha256.h>
+#include "sha256.h"
 
 #define CRYPTO_SHA256_LEN 32
 #define CRYPTO_SHA256_HEX_LEN 65    /* 64 hex digits + NUL */
@@ -19,15 +19,10 @@ __attribute__((warn_unused_result)) int crypto_random_hex(char *out, size_t nbyt
 void crypto_sha256(const void *data, size_t len, uint8_t out[CRYPTO_SHA256_LEN]);
 void crypto_sha256_hex(const void *data, size_t len, char out[CRYPTO_SHA256_HEX_LEN]);
 
-/* Streaming SHA-256 for downloads: constant memory whatever the size. */
-struct sha256_stream {
-	mbedtls_sha256_context ctx;
-};
-void sha256_stream_init(struct sha256_stream *s);
-void sha256_stream_update(struct sha256_stream *s, const void *data, size_t len);
-void sha256_stream_finish_hex(struct sha256_stream *s, char out[CRYPTO_SHA256_HEX_LEN]);
-void sha256_stream_free(struct sha256_stream *s);
-/* Hashes a whole file (and optionally returns its size); -1 on I/O error. */
+/* The streaming digest of lib/sha256.h as lowercase hex; -1 when a step failed. */
+__attribute__((warn_unused_result)) int sha256_stream_finish_hex(struct sha256_stream *s,
+								 char out[CRYPTO_SHA256_HEX_LEN]);
+/* Hashes a whole file (and optionally returns its size); -1 on I/O or hash error. */
 __attribute__((warn_unused_result)) int crypto_sha256_file(const char *path,
 							    char out[CRYPTO_SHA256_HEX_LEN],
 							    uint64_t *size_out);
@@ -46,6 +41,14 @@ __attribute__((warn_unused_result)) int crypto_key_load_or_create(struct crypto_
 								   const char *path, int *created);
 __attribute__((warn_unused_result)) int crypto_key_public_pem(const struct crypto_key *key,
 							       char *out, size_t outsz);
+/* The public point, uncompressed (0x04 || X || Y), for another backend to import. */
+#define CRYPTO_PUBKEY_POINT_LEN 65
+__attribute__((warn_unused_result)) int crypto_key_public_point(
+	const struct crypto_key *key, uint8_t out[CRYPTO_PUBKEY_POINT_LEN]);
+/* The reverse: a public key from an uncompressed point; -1 when it is not on P-256. */
+__attribute__((warn_unused_result)) int crypto_key_from_public_point(struct crypto_key **out,
+								      const uint8_t *point,
+								      size_t len);
 /* Accepts only an EC P-256 public key. */
 __attribute__((warn_unused_result)) int crypto_key_from_public_pem(struct crypto_key **out,
 								    const char *pem);

@@ -53,11 +53,10 @@ static int write_envelope(struct buf *out, const char *payload_b64, const char *
 	return jw_finish(&w);
 }
 
-int envelope_seal(const struct crypto_key *key, const char *payload_json, size_t len,
-		  struct buf *out)
+int envelope_seal_with(envelope_sign_fn sign, void *ctx, const char *key_id,
+		       const char *payload_json, size_t len, struct buf *out)
 {
 	char sig[CRYPTO_SIG_B64_MAX];
-	char fp[CRYPTO_SHA256_HEX_LEN];
 	size_t b64sz = (len + 2) / 3 * 4 + 1, old_len = out->len;
 	char *b64 = NULL;
 	int rc = -1;
@@ -66,10 +65,9 @@ int envelope_seal(const struct crypto_key *key, const char *payload_json, size_t
 		return -1;
 	b64 = malloc(b64sz);
 	if (!b64 || base64_encode(payload_json, len, b64, b64sz) < 0 ||
-	    crypto_sign(key, payload_json, len, sig, sizeof(sig)) ||
-	    crypto_key_fingerprint(key, fp))
+	    sign(ctx, payload_json, len, sig, sizeof(sig)))
 		goto cleanup;
-	rc = write_envelope(out, b64, sig, fp);
+	rc = write_envelope(out, b64, sig, key_id);
 	/* An envelope the agent would refuse as too large is not worth sending. */
 	if (rc == 0 && out->len - old_len > ENVELOPE_MAX_BYTES)
 		rc = -1;
@@ -80,6 +78,20 @@ cleanup:
 	}
 	free(b64);
 	return rc;
+}
+
+static int sign_mbedtls(void *key, const void *msg, size_t len, char *sig_b64, size_t sig_b64sz)
+{
+	return crypto_sign(key, msg, len, sig_b64, sig_b64sz);
+}
+
+int envelope_seal(const struct crypto_key *key, const char *payload_json, size_t len,
+		  struct buf *out)
+{
+	char fp[CRYPTO_SHA256_HEX_LEN];
+	if (crypto_key_fingerprint(key, fp))
+		return -1;
+	return envelope_seal_with(sign_mbedtls, (void *)key, fp, payload_json, len, out);
 }
 
 /* The three envelope fields, as found in the envelope JSON. */

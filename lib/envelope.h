@@ -30,6 +30,15 @@ __attribute__((warn_unused_result)) int envelope_seal(const struct crypto_key *k
 						       const char *payload_json, size_t len,
 						       struct buf *out);
 
+/* The same with another signer of the same format (base64 DER ECDSA P-256 over
+ * SHA-256, as crypto_sign) and its key_id given: the cloud signs with its own backend. */
+typedef int (*envelope_sign_fn)(void *ctx, const void *msg, size_t len, char *sig_b64,
+				size_t sig_b64sz);
+__attribute__((warn_unused_result)) int envelope_seal_with(envelope_sign_fn sign, void *ctx,
+							    const char *key_id,
+							    const char *payload_json, size_t len,
+							    struct buf *out);
+
 /* Verifies the envelope against the pinned cloud key and writes the payload JSON
  * to payload_out. Does not check binding: see envelope_check_binding. */
 enum envelope_err envelope_open(const struct crypto_key *cloud_key, const char *env_json,

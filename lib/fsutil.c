@@ -12,7 +12,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-static int write_all(int fd, const void *data, size_t len)
+int fs_write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
 
@@ -36,7 +36,7 @@ static int write_temp(const char *tmp, const void *data, size_t len, mode_t mode
 	if (fd < 0)
 		return -1;
 	/* fchmod: the umask must not widen or narrow what the caller asked for. */
-	if (fchmod(fd, mode & 07777) || write_all(fd, data, len) || fsync(fd)) {
+	if (fchmod(fd, mode & 07777) || fs_write_all(fd, data, len) || fsync(fd)) {
 		int saved = errno;
 		close(fd);
 		errno = saved;
@@ -61,6 +61,72 @@ int fs_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
 		return -1;
 	}
 	return fs_fsync_dir_of(path);
+}
+
+int fs_previous_path(const char *path, char *out, size_t outsz)
+{
+	int n = snprintf(out, outsz, "%s.prev", path);
+
+	if (n < 0 || (size_t)n >= outsz) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+int fs_write_atomic_keep_previous(const char *path, const void *data, size_t len, mode_t mode)
+{
+	char prev[PATH_MAX], tmp[PATH_MAX];
+
+	if (fs_previous_path(path, prev, sizeof(prev)) ||
+	    fs_previous_path(prev, tmp, sizeof(tmp))) /* <path>.prev.prev: the link in flight */
+		return -1;
+	(void)unlink(tmp);
+	if (link(path, tmp) == 0) {
+		if (rename(tmp, prev)) {
+			int saved = errno;
+			unlink(tmp);
+			errno = saved;
+			return -1;
+		}
+	} else if (errno != ENOENT) {
+		return -1; /* first write has no previous generation; anything else is an error */
+	}
+	return fs_write_atomic(path, data, len, mode);
+}
+
+/* 0 when path was read and passes check; -1 with errno (EBADMSG: failed check). */
+static int read_checked(const char *path, struct buf *out, size_t max,
+			int (*check)(const struct buf *, void *), void *arg)
+{
+	buf_reset(out);
+	if (fs_read_file(path, out, max))
+		return -1;
+	if (check && check(out, arg)) {
+		buf_reset(out);
+		errno = EBADMSG;
+		return -1;
+	}
+	return 0;
+}
+
+int fs_read_generation(const char *path, struct buf *out, size_t max,
+		       int (*check)(const struct buf *text, void *arg), void *arg)
+{
+	char prev[PATH_MAX];
+	int current_errno;
+
+	if (read_checked(path, out, max, check, arg) == 0)
+		return FS_GEN_CURRENT;
+	current_errno = errno;
+	if (fs_previous_path(path, prev, sizeof(prev)) == 0 &&
+	    read_checked(prev, out, max, check, arg) == 0)
+		return FS_GEN_PREVIOUS;
+	/* Nothing usable: ENOENT only when neither file is there, else why the one that
+	 * exists could not be used (the current one's reason first). */
+	if (current_errno != ENOENT)
+		errno = current_errno;
+	return -1;
 }
 
 int fs_fsync_dir_of(const char *path)

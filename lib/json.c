@@ -316,6 +316,8 @@ static int scalar_root(jsmntok_t *t, const char *text, size_t len)
 	return 1;
 }
 
+static int has_duplicate_key(const struct json_doc *doc);
+
 int json_parse(struct json_doc *doc, const char *text, size_t len, int max_tokens)
 {
 	memset(doc, 0, sizeof(*doc));
@@ -339,6 +341,10 @@ int json_parse(struct json_doc *doc, const char *text, size_t len, int max_token
 	doc->len = len;
 	doc->tokens = t;
 	doc->count = (int)count;
+	if (has_duplicate_key(doc)) {
+		json_free(doc);
+		return -1;
+	}
 	return 0;
 }
 
@@ -440,6 +446,35 @@ static int key_equals(const struct json_doc *doc, const jsmntok_t *k, const char
 	if (unescape(raw, rawlen, tmp, sizeof(tmp)))
 		return 0;
 	return strlen(tmp) == keylen && memcmp(tmp, key, keylen) == 0;
+}
+
+/* Two readers of one document must never disagree on what a key holds, so a key
+ * that occurs twice in one object (after unescaping) makes the document invalid.
+ * An escaped key too long to decode counts as a duplicate: it cannot be compared. */
+static int has_duplicate_key(const struct json_doc *doc)
+{
+	const jsmntok_t *t = doc->tokens;
+	char key[JSON_KEY_MAX];
+
+	for (int obj = 0; obj < doc->count; obj++) {
+		if (t[obj].type != JSMN_OBJECT || t[obj].size < 2)
+			continue;
+		for (int a = obj + 1, i = 0; i < t[obj].size; i++, a = tok_skip(doc, a + 1)) {
+			const char *raw = doc->text + t[a].start;
+			size_t n = (size_t)(t[a].end - t[a].start);
+			if (memchr(raw, '\\', n)) {
+				if (unescape(raw, n, key, sizeof(key)))
+					return 1;
+				raw = key;
+				n = strlen(key);
+			}
+			for (int b = tok_skip(doc, a + 1), j = i + 1; j < t[obj].size;
+			     j++, b = tok_skip(doc, b + 1))
+				if (key_equals(doc, &t[b], raw, n))
+					return 1;
+		}
+	}
+	return 0;
 }
 
 /* Value token of the member named key[0..keylen) of object obj, or -1. */

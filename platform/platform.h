@@ -1,10 +1,14 @@
 /* platform: the camera behind one interface. The agent reaches the device only
- * through these operations: identity, OS image install across a reboot, licenses.
+ * through these operations: identity, OS image install across a reboot, licenses,
+ * applications.
  * Backends: sim/ (a camera kept in a directory) and axis/ (local VAPIX). */
 #ifndef CAM_PLATFORM_H
 #define CAM_PLATFORM_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+struct event_base;
 
 #define PLATFORM_FIELD_MAX 64
 #define PLATFORM_REASON_MAX 256
@@ -32,20 +36,64 @@ struct platform_settings {
 enum platform_boot_outcome {
 	PLATFORM_BOOT_NORMAL,       /* no upgrade was pending */
 	PLATFORM_BOOT_UPGRADED,     /* booted the new image; uncommitted until platform commit */
-	PLATFORM_BOOT_ROLLED_BACK,  /* the new image did not come up; back on the old one */
+	PLATFORM_BOOT_ROLLED_BACK,  /* back on the old image; why says what happened */
+	PLATFORM_BOOT_PENDING,      /* an accepted image waits for the device's own reboot:
+				     * the agent restarted before it */
+};
+
+/* An image to install, with what the signed task says it is. */
+struct platform_image {
+	const char *path;
+	uint64_t size;
+	const char *sha256; /* 64 lowercase hex digits */
+};
+
+/* An installed application (ACAP) as the device lists it. */
+#define PLATFORM_APPS_MAX 32
+#define PLATFORM_APP_RESTARTS_AGENT 1 /* the device restarts this process by itself, shortly */
+#define PLATFORM_APP_AGENT_EXIT 2     /* this process must exit now; its supervisor starts the
+					 new one (a simulated camera) */
+struct platform_app {
+	char name[PLATFORM_FIELD_MAX];        /* appName */
+	char nice_name[PLATFORM_FIELD_MAX];
+	char vendor[PLATFORM_FIELD_MAX];
+	char version[PLATFORM_FIELD_MAX];
+	char status[16];                      /* Running | Stopped | Idle */
+	int running;                          /* status is Running */
+	char license[16];                     /* Valid | Invalid | Missing | Custom | None */
+	char license_expires[16];             /* YYYY-MM-DD or "" */
+};
+struct platform_app_list {
+	struct platform_app apps[PLATFORM_APPS_MAX];
+	int count;
+};
+/* A package to install, with what the task says it is. The backend checks size and
+ * SHA-256 of the file right before handing it over, reads its manifest and refuses a
+ * package for another app or version, or one the device would not run (architecture,
+ * AXIS OS range, manifest schema), before anything reaches the device. */
+struct platform_package {
+	const char *path;
+	uint64_t size;
+	const char *sha256_hex;   /* 64 lowercase hex digits */
+	const char *app_name;     /* expected appName; NULL: any */
+	const char *version;      /* expected version; NULL: any */
 };
 
 struct platform_ops {
 	const char *name;
 	int (*identity)(void *priv, struct platform_identity *out, char *reason, size_t reasonsz);
-	/* Writes the verified image at path into the inactive slot and arms it for the
-	 * next boot. Fails with a precise reason (wrong model, invalid image, ...). */
-	int (*install)(void *priv, const char *image_path, char *reason, size_t reasonsz);
+	/* Writes the image into the inactive slot and arms it for the next boot. The
+	 * backend hashes exactly the bytes it writes (platform/image_reader.h) and arms
+	 * nothing unless they match img's size and SHA-256. Fails with a precise reason
+	 * (wrong model, invalid image, image changed after verification, ...). */
+	int (*install)(void *priv, const struct platform_image *img, char *reason,
+		       size_t reasonsz);
 	/* Asks for a reboot. 0: the caller must stop and exit now, the device restarts;
 	 * PLATFORM_REBOOTS_BY_ITSELF: the device reboots on its own shortly (a camera after
 	 * an accepted upgrade): keep running until it does; -1: failed, with a reason. */
 	int (*reboot)(void *priv, char *reason, size_t reasonsz);
-	enum platform_boot_outcome (*boot_outcome)(void *priv);
+	/* why: for ROLLED_BACK and PENDING, what happened, in words for the cloud. */
+	enum platform_boot_outcome (*boot_outcome)(void *priv, char *why, size_t whysz);
 	/* Makes the running image permanent (after the agent confirmed it works). */
 	int (*commit)(void *priv, char *reason, size_t reasonsz);
 	/* Returns to the previous image (reboots on success). */
@@ -57,7 +105,29 @@ struct platform_ops {
 	/* Optional (NULL when the backend has none): the camera-side settings. */
 	int (*read_settings)(void *priv, struct platform_settings *out, char *reason,
 			     size_t reasonsz);
+	/* Optional: calls changed(arg) on the agent's loop whenever the camera-side settings
+	 * change. 0: watching; 1: this camera cannot tell (read them again on SIGHUP). */
+	int (*watch_settings)(void *priv, void (*changed)(void *arg), void *arg, char *reason,
+			      size_t reasonsz);
 	void (*close)(void *priv);
+	/* Optional (NULL when the backend has none): applications. Each confirms its result
+	 * from the device's own list (version, running state) before it returns 0. */
+	int (*apps_list)(void *priv, struct platform_app_list *out, char *reason,
+			 size_t reasonsz);
+	/* Installs or upgrades; out: the app as listed afterwards. A fresh install is
+	 * stopped, an upgrade keeps the running state. For the agent's own app:
+	 * PLATFORM_APP_RESTARTS_AGENT or PLATFORM_APP_AGENT_EXIT (then persist and go). */
+	int (*app_install)(void *priv, const struct platform_package *pkg, struct platform_app *out,
+			   char *reason, size_t reasonsz);
+	int (*app_remove)(void *priv, const char *app, char *reason, size_t reasonsz);
+	int (*app_start)(void *priv, const char *app, char *reason, size_t reasonsz);
+	int (*app_stop)(void *priv, const char *app, char *reason, size_t reasonsz);
+	/* For the agent's own app: PLATFORM_APP_RESTARTS_AGENT or PLATFORM_APP_AGENT_EXIT as
+	 * for an install (the call may not return before the restart). */
+	int (*app_restart)(void *priv, const char *app, char *reason, size_t reasonsz);
+	/* Sets one of app's parameters (a name its manifest's paramConfig declares). */
+	int (*app_set_param)(void *priv, const char *app, const char *name, const char *value,
+			     char *reason, size_t reasonsz);
 };
 
 struct platform {
@@ -81,6 +151,9 @@ struct platform_axis_config {
 	const char *dbus_address; /* NULL: the system bus; tests pass a private bus */
 	int auto_rollback_min;    /* upgrade's autoRollback in minutes; 0: "never"; <0: 10 */
 	int timeout_s;            /* per VAPIX call except the upload; 0: 30 */
+	/* The agent's loop: with it, settings come through axparameter where the camera has
+	 * it (its callbacks run on this loop); NULL: param.cgi only. */
+	struct event_base *base;
 };
 int platform_axis_open(struct platform *out, const struct platform_axis_config *cfg,
 		       char *reason, size_t reasonsz);

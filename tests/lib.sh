@@ -30,12 +30,13 @@ trap cleanup EXIT
 trap 'exit 143' TERM
 trap 'exit 130' INT
 
-# cloud_start [PORT]: starts camcloud (a free port by default); sets CLOUD_URL and CLOUD_DATA.
+# cloud_start [PORT [SERVE OPTIONS...]]: starts camcloud (a free port by default); sets
+# CLOUD_URL and CLOUD_DATA. CLOUD_ARGS (e.g. "--log-level debug") are added as well.
 cloud_start() {
 	CLOUD_DATA="$WORK/cloud"
 	rm -f "$WORK/cloud.url"
 	"$CAMCLOUD" serve --data "$CLOUD_DATA" --listen "127.0.0.1:${1:-0}" --url-file "$WORK/cloud.url" \
-		>>"$WORK/cloud.log" 2>&1 &
+		${CLOUD_ARGS:-} "${@:2}" >>"$WORK/cloud.log" 2>&1 &
 	CLOUD_PID=$!
 	PIDS+=("$CLOUD_PID")
 	wait_for 10 test -s "$WORK/cloud.url" || { echo "camcloud did not start:"; cat "$WORK/cloud.log"; return 1; }

@@ -1,10 +1,13 @@
 # Cross builds, ACAP packages and QEMU checks; included at the end of the Makefile.
 #
 #   make cross ARCH=aarch64|armv7hf        camagent, camcloud, unit tests into build/<arch>/
-#   make acap ARCH=...                     build/<arch>/camagent_<x>_<y>_<z>_<arch>.eap (+ the
-#                                          schema-2 variant *_os13.eap, see acap/build-eap.sh)
-#   make acap-check ARCH=...               unpacks the .eaps, checks ELF machine + manifest fields
-#   make qemu-check ARCH=...               cross unit tests + end-to-end test under qemu-user
+#   make acap ARCH=... [VENDOR_ID=..]      build/<arch>/axis-os-<first>-<last>/camagent_<x>_<y>_<z>_<arch>.eap,
+#                                          one per manifest schema (acap/build-eap.sh); RELEASE=1
+#                                          refuses to pack without a real VENDOR_ID
+#   make acap-check ARCH=...               unpacks the .eaps: layout, ELF, symbol versions against
+#                                          the glibc 2.31 floor, NEEDED, manifests (tests/qemu/test_eap.sh)
+#   make qemu-check ARCH=...               cross unit tests + end-to-end test under qemu-user, then
+#                                          the packed agent end to end in a camera-like root
 #   make qemu-system-check ARCH=aarch64    a real ARM guest reboots through an A/B upgrade
 #
 # With the Axis ACAP Native SDK (its environment-setup script sourced, so $SDKTARGETSYSROOT
@@ -48,8 +51,15 @@ CROSS_MODE := debian
 ifeq ($(origin CC),default)
 CC := $(TRIPLET)-gcc
 endif
-CFLAGS  += -I$(SYSROOT_ABS)/usr/include -I$(SYSROOT_ABS)/usr/include/$(TRIPLET)
-LDFLAGS += -L$(SYSROOT_ABS)/usr/lib/$(TRIPLET) -L$(SYSROOT_ABS)/lib/$(TRIPLET) \
+# Only the sysroot's C library (Debian 11, glibc 2.31) may be seen: Debian's cross gcc would
+# otherwise search /usr/<triplet> (Debian 12, glibc 2.36) before --sysroot, for headers and
+# for crt files and libraries alike. -nostdinc drops its header folders, -B puts the
+# sysroot's crt1.o/crti.o first; gcc keeps only its own headers, crtbegin/crtend and libgcc.
+GCC_INCLUDE := $(shell $(CC) -print-file-name=include)
+CFLAGS  += --sysroot=$(SYSROOT_ABS) -nostdinc -isystem $(GCC_INCLUDE) \
+	   -isystem $(SYSROOT_ABS)/usr/include/$(TRIPLET) -isystem $(SYSROOT_ABS)/usr/include
+LDFLAGS += --sysroot=$(SYSROOT_ABS) -B$(SYSROOT_ABS)/usr/lib/$(TRIPLET)/ \
+	   -L$(SYSROOT_ABS)/usr/lib/$(TRIPLET) -L$(SYSROOT_ABS)/lib/$(TRIPLET) \
 	   -Wl,-rpath-link,$(SYSROOT_ABS)/usr/lib/$(TRIPLET) -Wl,-rpath-link,$(SYSROOT_ABS)/lib/$(TRIPLET)
 # pkg-config (e.g. gio-2.0) reads the target's .pc files; set in the environment of the
 # sub-make, where the Makefile's pkg_config asks when a recipe first needs gio.
@@ -67,12 +77,13 @@ cross: cross-arch-check
 cross-build: $(CROSS_TARGETS)
 
 acap: cross
-	@ARCH=$(ARCH) BUILD=$(BUILD) TRIPLET=$(TRIPLET) SYSROOT=$(SYSROOT_ABS) bash acap/build-eap.sh
+	@ARCH=$(ARCH) BUILD=$(BUILD) TRIPLET=$(TRIPLET) SYSROOT=$(SYSROOT_ABS) VENDOR_ID="$(VENDOR_ID)" \
+		RELEASE="$(RELEASE)" bash acap/build-eap.sh
 
 acap-check: acap
-	@ARCH=$(ARCH) BUILD=$(BUILD) bash tests/qemu/test_eap.sh
+	@ARCH=$(ARCH) BUILD=$(BUILD) TRIPLET=$(TRIPLET) SYSROOT=$(SYSROOT_ABS) bash tests/qemu/test_eap.sh
 
-qemu-check: cross
+qemu-check: acap
 	@$(MAKE) --no-print-directory ARCH=host all
 	@ARCH=$(ARCH) BUILD=$(BUILD) TRIPLET=$(TRIPLET) SYSROOT=$(SYSROOT_ABS) \
 		bash tests/qemu/qemu_user_check.sh $(TESTS)

@@ -4,21 +4,23 @@
 #   clang    the clang build and the libFuzzer targets (`make CC=clang`, `make fuzz`)
 #   test     the unit and integration tests (`make check`, `make demo`)
 #   browser  the settings-page test in headless Chromium (tests/browser/, run by `make check`)
-#   fresh-root  what toolchain/fresh-root.sh needs to make a pristine Debian 12 root
+#   fresh-root  what .ci/fresh-root.sh needs to make a pristine Debian 12 root
+#   bench    the peers the benchmarks compare with (toolchain/bench-deps.sh)
 # Idempotent: packages already present are skipped, apt runs only when something is missing.
 # Usage: toolchain/deps.sh [group...]
 set -eu
 
 group_packages() {
 	case $1 in
-	build) echo "build-essential pkg-config libcurl4-openssl-dev libmbedtls-dev libjsmn-dev
-		libevent-dev libsqlite3-dev libglib2.0-dev" ;;
+	build) echo "build-essential pkg-config libcurl4-openssl-dev libssl-dev libmbedtls-dev
+		libjsmn-dev libevent-dev libsqlite3-dev libglib2.0-dev zlib1g-dev" ;;
 	clang) echo "clang libclang-rt-14-dev" ;;
 	test) echo "libcmocka-dev curl ca-certificates python3 sqlite3 xxd openssl procps
-		libglib2.0-bin dbus" ;;
+		libglib2.0-bin dbus valgrind" ;;
 	browser) echo "chromium" ;;
 	fresh-root) echo "debootstrap git ca-certificates" ;;
-	*) echo "deps.sh: unknown group '$1' (build, clang, test, browser, fresh-root)" >&2; return 1 ;;
+	bench) echo "swupdate mender-client" ;;
+	*) echo "deps.sh: unknown group '$1' (build, clang, test, browser, fresh-root, bench)" >&2; return 1 ;;
 	esac
 }
 

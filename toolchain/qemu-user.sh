@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs a cross-built program under qemu-user with the cross C library (/usr/<triplet>) and
-# the Debian target sysroot's libraries (build/sysroot-<ARCH>/) for its shared objects.
+# Runs a cross-built program under qemu-user inside the target sysroot (build/sysroot-<ARCH>/:
+# Debian 11's glibc 2.31 and libraries), so it runs on the C library it was built for.
 # LD_LIBRARY_PATH is set for the guest program only (-E), never for the host.
 # usage: qemu-user.sh aarch64|armv7hf PROGRAM [ARGS...]
 set -eu
@@ -9,5 +9,5 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 arch_vars "${1:?usage: qemu-user.sh ARCH PROGRAM [ARGS...]}"
 S=${SYSROOT:-$ROOT/build/sysroot-$1}
 shift
-exec "$QEMU_USER" -L "/usr/$TRIPLET" \
+exec "$QEMU_USER" -L "$S" \
 	-E "LD_LIBRARY_PATH=$S/usr/lib/$TRIPLET:$S/lib/$TRIPLET" "$@"

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "../../lib/log.h"
+#include "axparameter.h"
+#include "glib_loop.h"
 
 static void axis_close(void *priv)
 {
@@ -16,6 +18,8 @@ static void axis_close(void *priv)
 	if (!ax)
 		return;
 	axis_forget_credentials(ax);
+	axparameter_close(ax->params);
+	glib_loop_free(ax->glib);
 	explicit_bzero(ax, sizeof(*ax));
 	free(ax);
 }
@@ -31,7 +35,15 @@ static const struct platform_ops axis_ops = {
 	.license_install = axis_license_install,
 	.license_remove = axis_license_remove,
 	.read_settings = axis_read_settings,
+	.watch_settings = axis_watch_settings,
 	.close = axis_close,
+	.apps_list = axis_apps_list,
+	.app_install = axis_app_install,
+	.app_remove = axis_app_remove,
+	.app_start = axis_app_start,
+	.app_stop = axis_app_stop,
+	.app_restart = axis_app_restart,
+	.app_set_param = axis_app_set_param,
 };
 
 /* The credentials are admin level: send them only to the camera itself. Plain http only to
@@ -54,6 +66,31 @@ static int url_ok(const char *url)
 	if (n < 7 || strncmp(host, "127.", 4) != 0)
 		return 0;
 	return strspn(host, "0123456789.") >= n; /* a dotted 127.x address, not a name */
+}
+
+/* Settings through axparameter where the camera has the library, with GLib's context
+ * run by the agent's loop for its callbacks; otherwise (or without a loop) param.cgi. */
+static void open_parameters(struct axis *ax, struct event_base *base)
+{
+	char why[PLATFORM_REASON_MAX];
+	int rc;
+
+	if (!base)
+		return;
+	if (glib_loop_start(&ax->glib, base, why, sizeof(why)) != 0) {
+		log_warn("axis: settings through param.cgi only: %s", why);
+		return;
+	}
+	rc = axparameter_open(&ax->params, ax->app, base, why, sizeof(why));
+	if (rc == 0) {
+		glib_loop_refresh(ax->glib); /* the library's sources are in the context now */
+		log_info("axis: settings through axparameter");
+		return;
+	}
+	if (rc < 0)
+		log_warn("axis: settings through param.cgi only: %s", why);
+	glib_loop_free(ax->glib);
+	ax->glib = NULL;
 }
 
 int platform_axis_open(struct platform *out, const struct platform_axis_config *cfg,
@@ -92,6 +129,7 @@ int platform_axis_open(struct platform *out, const struct platform_axis_config *
 		axis_close(ax);
 		return -1;
 	}
+	open_parameters(ax, cfg->base);
 	log_info("axis: VAPIX at %s, app %s", ax->base_url, ax->app);
 	out->ops = &axis_ops;
 	out->priv = ax;

@@ -3,9 +3,14 @@
  *   vapix.c     HTTP to the camera's local VAPIX host (libcurl easy, basic auth, bounded)
  *   dbus.c      service-account credentials from D-Bus (gio)
  *   devinfo.c   identity from basicdeviceinfo.cgi
+ *   systemready.c  the camera's boot identity from systemready.cgi
  *   firmware.c  upgrade / status / commit / rollback over firmwaremanagement.cgi
  *   license.c   license keys over applications/license.cgi and list.cgi
- *   params.c    the ACAP's parameters over param.cgi
+ *   applist.c   the Application API's reply formats: "OK"/"Error: n" text, list.cgi XML
+ *   apps.c      applications: upload.cgi, control.cgi, config.cgi, confirmed by list.cgi
+ *   params.c    the ACAP's parameters over axparameter, else param.cgi
+ *   axparameter.c  the axparameter library, loaded at run time
+ *   glib_loop.c GLib's main context inside the libevent loop (axparameter's callbacks)
  * Facts about the VAPIX calls: the public VAPIX pages on developer.axis.com (firmware
  * management, basic device information, application API), cited per function. */
 #ifndef CAM_PLATFORM_AXIS_H
@@ -38,6 +43,9 @@ struct axis {
 	char user[AXIS_CRED_MAX];
 	char password[AXIS_CRED_MAX];
 	enum platform_boot_outcome outcome; /* decided once at open */
+	char outcome_why[PLATFORM_REASON_MAX]; /* for ROLLED_BACK and PENDING */
+	struct glib_loop *glib;           /* NULL without axparameter */
+	struct axparameter *params;       /* NULL: settings through param.cgi */
 };
 
 __attribute__((format(printf, 3, 4))) int axis_fail(char *reason, size_t reasonsz,
@@ -50,13 +58,16 @@ void axis_forget_credentials(struct axis *ax);
 /* vapix.c. Every call: POST to base_url + path, basic auth, bounded time and reply size.
  * A 401 refetches the credentials once and retries (they are gone after a camera reboot).
  * On success (HTTP 200) the reply body is in reply (capped at AXIS_REPLY_MAX). */
+struct image_reader;
 struct axis_part {
 	const char *name;
 	const char *filename;     /* NULL: no filename (the firmware json part must have none) */
 	const char *type;         /* Content-Type of the part */
-	const char *path;         /* file contents, or ... */
-	const void *data;         /* ... in-memory contents */
+	const void *data;         /* in-memory contents, or ... */
 	size_t len;
+	/* ... an OS image read through its checking reader: the upload fails before its
+	 * last byte when the bytes differ from what was verified (reason in ->failure). */
+	struct image_reader *image;
 };
 int axis_post_json(struct axis *ax, const char *path, const char *json, struct buf *reply,
 		   char *reason, size_t reasonsz);
@@ -71,6 +82,7 @@ int axis_post_multipart(struct axis *ax, const char *path, const struct axis_par
  * with reason "<what>: error <code> (<meaning>): <message>" via the meaning table. */
 struct json_doc;
 struct axis_code { int code; const char *meaning; };
+struct platform_app_list;
 int axis_json_reply(const char *what, const struct buf *reply, struct json_doc *doc,
 		    int max_tokens, const struct axis_code *codes, int *data_tok, char *reason,
 		    size_t reasonsz);
@@ -79,14 +91,21 @@ void axis_printable(char *out, size_t outsz, const char *s, size_t len);
 
 /* firmware.c */
 int axis_fw_open(struct axis *ax, char *reason, size_t reasonsz); /* decides ax->outcome */
-int axis_install(void *priv, const char *image_path, char *reason, size_t reasonsz);
+int axis_install(void *priv, const struct platform_image *img, char *reason, size_t reasonsz);
 int axis_reboot(void *priv, char *reason, size_t reasonsz);
-enum platform_boot_outcome axis_boot_outcome(void *priv);
+enum platform_boot_outcome axis_boot_outcome(void *priv, char *why, size_t whysz);
 int axis_commit(void *priv, char *reason, size_t reasonsz);
 int axis_rollback(void *priv, char *reason, size_t reasonsz);
 
 /* devinfo.c */
 int axis_identity(void *priv, struct platform_identity *out, char *reason, size_t reasonsz);
+/* devinfo.c: a string field of a VAPIX JSON reply fit for a platform field: non-empty,
+ * printable, shorter than outsz; -1 (out "") otherwise. */
+int axis_json_field(const struct json_doc *doc, int obj, const char *key, char *out,
+		    size_t outsz);
+/* systemready.c: the camera's bootid (new at every boot) into out. */
+#define AXIS_BOOT_ID_MAX 64
+int axis_boot_id(struct axis *ax, char *out, size_t outsz, char *reason, size_t reasonsz);
 
 /* license.c */
 int axis_license_install(void *priv, const char *app, const void *key, size_t keylen,
@@ -97,7 +116,42 @@ int axis_license_state(struct axis *ax, const char *app, char *state, size_t sta
 		       char *reason, size_t reasonsz);
 
 /* params.c */
+/* The app parameters the agent reads, by their manifest names. */
+extern const char *const axis_setting_names[];
+int axis_watch_settings(void *priv, void (*changed)(void *arg), void *arg, char *reason,
+			size_t reasonsz);
+/* Reads CloudUrl, EnrollmentToken and LongPollSeconds of group root.<app> (either case of
+ * compared without case) from a param.cgi list reply into out; -1 with reason when malformed. */
+int axis_params_parse(const char *app, const struct buf *reply, struct platform_settings *out,
+		      char *reason, size_t reasonsz);
 int axis_read_settings(void *priv, struct platform_settings *out, char *reason,
 		       size_t reasonsz);
+/* param.cgi action=update of root.<app>.<name> (either group-name case), read back when
+ * the type allows (a password is not readable). */
+int axis_app_set_param(void *priv, const char *app, const char *name, const char *value,
+		       char *reason, size_t reasonsz);
+
+/* applist.c */
+/* Used in a URL query and as a file name: [A-Za-z0-9][A-Za-z0-9._-]*. */
+int axis_app_name_ok(const char *app);
+/* "OK" -> 0; "Error: <n>" -> -1 with "<what>: Error <n> (<meaning from codes>)" and *code
+ * (may be NULL) set; anything else -1 "unexpected reply". */
+int axis_text_reply(const char *what, const struct buf *reply, const struct axis_code *codes,
+		    int *code, char *reason, size_t reasonsz);
+/* Every application list.cgi shows; _parse reads a reply already fetched. */
+int axis_apps_parse(const char *xml, size_t len, struct platform_app_list *out, char *reason,
+		    size_t reasonsz);
+int axis_apps_read(struct axis *ax, struct platform_app_list *out, char *reason,
+		   size_t reasonsz);
+const struct platform_app *axis_apps_find(const struct platform_app_list *l, const char *app);
+
+/* apps.c */
+int axis_apps_list(void *priv, struct platform_app_list *out, char *reason, size_t reasonsz);
+int axis_app_install(void *priv, const struct platform_package *pkg, struct platform_app *out,
+		     char *reason, size_t reasonsz);
+int axis_app_remove(void *priv, const char *app, char *reason, size_t reasonsz);
+int axis_app_start(void *priv, const char *app, char *reason, size_t reasonsz);
+int axis_app_stop(void *priv, const char *app, char *reason, size_t reasonsz);
+int axis_app_restart(void *priv, const char *app, char *reason, size_t reasonsz);
 
 #endif

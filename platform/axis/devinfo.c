@@ -19,15 +19,16 @@ static const struct axis_code bdi_codes[] = {
 	{ 0, NULL },
 };
 
-/* A property value fit for a platform field: 1..63 printable characters. */
-static int get_prop(const struct json_doc *doc, int list, const char *key, char *out,
+int axis_json_field(const struct json_doc *doc, int obj, const char *key, char *out,
 		    size_t outsz)
 {
-	if (json_get_string(doc, list, key, out, outsz) != 0 || !out[0])
+	if (json_get_string(doc, obj, key, out, outsz) != 0 || !out[0])
 		return -1;
 	for (const char *p = out; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f) {
+			out[0] = '\0';
 			return -1;
+		}
 	return 0;
 }
 
@@ -64,7 +65,7 @@ int axis_identity(void *priv, struct platform_identity *out, char *reason, size_
 		goto done;
 	}
 	for (size_t i = 0; i < sizeof(props) / sizeof(props[0]); i++) {
-		if (get_prop(&doc, list, props[i].key, (char *)&id + props[i].off,
+		if (axis_json_field(&doc, list, props[i].key, (char *)&id + props[i].off,
 			     PLATFORM_FIELD_MAX) != 0) {
 			axis_fail(reason, reasonsz,
 				  "basicdeviceinfo.cgi: property %s missing, empty or not printable "

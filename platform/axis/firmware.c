@@ -6,9 +6,16 @@
  * and the camera's supervisor starts it again.
  *
  * What survives the reboot on our side is upgrade.json in the state dir: the version we
- * upgraded from (written before the upload) and the version the camera said it installs
- * (written once the camera accepted the image). On the next start, `status` decides:
- *   active == target, uncommitted -> UPGRADED    active != target -> ROLLED_BACK
+ * upgraded from and the camera's bootid (systemready.c), written before the upload; the
+ * version the camera said it installs, written once it accepted the image; and whether
+ * the agent has seen that version running. On the next start, `status` and the bootid
+ * decide:
+ *   active == target, uncommitted          -> UPGRADED (and "came up" is recorded)
+ *   same bootid as at the upload           -> PENDING: the camera has not rebooted yet
+ *                                             (the agent restarted in between)
+ *   active != target, target seen running  -> ROLLED_BACK: it came up, but the rollback
+ *                                             timer fired before the cloud was reached
+ *   active != target, never seen running   -> ROLLED_BACK: the new image never came up
  * and without a pending upgrade -> NORMAL. */
 #include "axis.h"
 
@@ -20,6 +27,7 @@
 #include "../../lib/fsutil.h"
 #include "../../lib/json.h"
 #include "../../lib/log.h"
+#include "../image_reader.h"
 
 #define PENDING_FILE "axis-upgrade.json"
 #define PENDING_MAX 1024
@@ -45,6 +53,8 @@ static const struct axis_code fw_codes[] = {
 struct pending {
 	char from[PLATFORM_FIELD_MAX];
 	char target[PLATFORM_FIELD_MAX]; /* "" until the camera accepted the image */
+	char boot_id[AXIS_BOOT_ID_MAX];  /* the camera's boot at the upload; "" unknown */
+	int came_up;                     /* the agent saw target running, uncommitted */
 };
 
 struct fw_status {
@@ -66,7 +76,7 @@ static int pending_load(const struct axis *ax, struct pending *p, char *reason, 
 	char path[PATH_MAX];
 	struct buf text;
 	struct json_doc doc = { 0 };
-	int rc = -1;
+	int tok, rc = -1;
 
 	memset(p, 0, sizeof(*p));
 	if (pending_path(ax, path, sizeof(path)) != 0)
@@ -80,6 +90,13 @@ static int pending_load(const struct axis *ax, struct pending *p, char *reason, 
 	if (json_parse(&doc, buf_str(&text), text.len, 16) != 0 ||
 	    json_get_string(&doc, 0, "from", p->from, sizeof(p->from)) != 0 ||
 	    json_get_string(&doc, 0, "target", p->target, sizeof(p->target)) != 0) {
+		axis_fail(reason, reasonsz, "%s: damaged", path);
+		goto out;
+	}
+	/* absent in records written before they existed */
+	(void)json_get_string(&doc, 0, "boot_id", p->boot_id, sizeof(p->boot_id));
+	tok = json_find(&doc, 0, "came_up");
+	if (tok >= 0 && json_tok_bool(&doc, tok, &p->came_up) != 0) {
 		axis_fail(reason, reasonsz, "%s: damaged", path);
 		goto out;
 	}
@@ -103,6 +120,8 @@ static int pending_store(const struct axis *ax, const struct pending *p, char *r
 	jw_object_begin(&w);
 	jw_kv_string(&w, "from", p->from);
 	jw_kv_string(&w, "target", p->target);
+	jw_kv_string(&w, "boot_id", p->boot_id);
+	jw_kv_bool(&w, "came_up", p->came_up);
 	jw_object_end(&w);
 	if (jw_finish(&w) != 0 || pending_path(ax, path, sizeof(path)) != 0)
 		axis_fail(reason, reasonsz, "cannot encode %s", PENDING_FILE);
@@ -172,49 +191,91 @@ out:
 	return rc;
 }
 
+/* What the last boot did with the pending upgrade p (see the top of this file). */
+static enum platform_boot_outcome decide(struct axis *ax, struct pending *p,
+					 const struct fw_status *st, const char *boot_id)
+{
+	const char *target = p->target[0] ? p->target : "?";
+
+	if (p->target[0] ? strcmp(st->active, p->target) == 0 && !st->committed
+			 : strcmp(st->active, p->from) != 0 && !st->committed)
+		return PLATFORM_BOOT_UPGRADED;
+	if (p->boot_id[0] && boot_id[0] && strcmp(p->boot_id, boot_id) == 0) {
+		snprintf(ax->outcome_why, sizeof(ax->outcome_why),
+			 "the camera accepted AXIS OS %s and has not rebooted into it yet", target);
+		return PLATFORM_BOOT_PENDING;
+	}
+	if (p->target[0] ? strcmp(st->active, p->target) == 0 : strcmp(st->active, p->from) != 0)
+		return PLATFORM_BOOT_NORMAL; /* committed already */
+	if (p->came_up)
+		snprintf(ax->outcome_why, sizeof(ax->outcome_why),
+			 "AXIS OS %s came up, but the cloud was not reached before the camera's "
+			 "rollback timer fired",
+			 target);
+	else
+		snprintf(ax->outcome_why, sizeof(ax->outcome_why),
+			 "AXIS OS %s did not come up (the agent never ran on it)", target);
+	return PLATFORM_BOOT_ROLLED_BACK;
+}
+
+static const char *outcome_name(enum platform_boot_outcome o)
+{
+	return o == PLATFORM_BOOT_UPGRADED	  ? "upgraded"
+	       : o == PLATFORM_BOOT_ROLLED_BACK ? "rolled back"
+	       : o == PLATFORM_BOOT_PENDING	  ? "not rebooted yet"
+						  : "already committed";
+}
+
 int axis_fw_open(struct axis *ax, char *reason, size_t reasonsz)
 {
 	struct pending p;
 	struct fw_status st;
+	char boot_id[AXIS_BOOT_ID_MAX], why[PLATFORM_REASON_MAX];
 	int have = pending_load(ax, &p, reason, reasonsz);
 
 	ax->outcome = PLATFORM_BOOT_NORMAL;
+	ax->outcome_why[0] = '\0';
 	if (have <= 0)
 		return have;
 	if (fw_status(ax, &st, reason, reasonsz) != 0)
 		return -1;
-	if (p.target[0] ? strcmp(st.active, p.target) == 0 && !st.committed
-			: strcmp(st.active, p.from) != 0 && !st.committed)
-		ax->outcome = PLATFORM_BOOT_UPGRADED;
-	else if (p.target[0] ? strcmp(st.active, p.target) != 0 : strcmp(st.active, p.from) == 0)
-		ax->outcome = PLATFORM_BOOT_ROLLED_BACK;
+	if (axis_boot_id(ax, boot_id, sizeof(boot_id), why, sizeof(why)) != 0)
+		log_warn("axis: %s; deciding from the firmware status alone", why);
+	ax->outcome = decide(ax, &p, &st, boot_id);
+	if (ax->outcome == PLATFORM_BOOT_UPGRADED && !p.came_up) {
+		p.came_up = 1; /* so a later rollback reads as "came up, cloud not reached" */
+		if (pending_store(ax, &p, why, sizeof(why)) != 0)
+			log_warn("axis: %s", why);
+	}
 	log_info("axis: pending upgrade %s -> %s; the camera runs %s (%s): %s", p.from,
 		 p.target[0] ? p.target : "?", st.active, st.committed ? "committed" : "uncommitted",
-		 ax->outcome == PLATFORM_BOOT_UPGRADED	  ? "upgraded"
-		 : ax->outcome == PLATFORM_BOOT_ROLLED_BACK ? "rolled back"
-							     : "already committed");
+		 outcome_name(ax->outcome));
 	return 0;
 }
 
-int axis_install(void *priv, const char *image_path, char *reason, size_t reasonsz)
+int axis_install(void *priv, const struct platform_image *img, char *reason, size_t reasonsz)
 {
 	struct axis *ax = priv;
 	struct fw_status st;
 	struct pending p;
+	struct image_reader image;
 	struct buf reply;
 	struct json_doc doc = { 0 };
-	char json[256], rollback[16];
+	char json[256], rollback[16], why[PLATFORM_REASON_MAX];
 	int data, rc = -1;
 
-	if (access(image_path, R_OK) != 0)
-		return axis_fail(reason, reasonsz, "cannot read the image: %s", strerror(errno));
-	if (fw_status(ax, &st, reason, reasonsz) != 0)
+	if (image_reader_open(&image, img, reason, reasonsz) != 0)
 		return -1;
+	buf_init(&reply, AXIS_REPLY_MAX);
+	if (fw_status(ax, &st, reason, reasonsz) != 0)
+		goto out;
 	memset(&p, 0, sizeof(p));
 	memcpy(p.from, st.active, sizeof(p.from));
+	if (axis_boot_id(ax, p.boot_id, sizeof(p.boot_id), why, sizeof(why)) != 0)
+		log_warn("axis: %s; a restart before the reboot will read as a rollback", why);
 	/* Before the upload: the camera may reboot any moment after accepting it. */
 	if (pending_store(ax, &p, reason, reasonsz) != 0)
-		return -1;
+		goto out;
 	if (ax->auto_rollback_min > 0)
 		snprintf(rollback, sizeof(rollback), "%d", ax->auto_rollback_min);
 	else
@@ -226,14 +287,19 @@ int axis_install(void *priv, const char *image_path, char *reason, size_t reason
 	const struct axis_part parts[] = {
 		{ .name = "json", .type = "application/json", .data = json, .len = strlen(json) },
 		{ .name = "file", .filename = "axis-os.bin", .type = "application/octet-stream",
-		  .path = image_path },
+		  .image = &image },
 	};
-	buf_init(&reply, AXIS_REPLY_MAX);
 	log_info("axis: uploading AXIS OS image to the camera (autoCommit never, autoRollback %s)",
 		 rollback);
 	if (axis_post_multipart(ax, FW_PATH, parts, 2, AXIS_UPLOAD_TIMEOUT_S, &reply, reason,
-				reasonsz) != 0)
-		goto out; /* unknown whether the camera took it: keep the record */
+				reasonsz) != 0) {
+		if (image.failure[0]) {
+			/* cut before its last byte: the camera cannot have taken it */
+			snprintf(reason, reasonsz, "%s", image.failure);
+			pending_clear(ax);
+		}
+		goto out; /* otherwise unknown whether the camera took it: keep the record */
+	}
 	if (axis_json_reply("firmwaremanagement.cgi upgrade", &reply, &doc, 64, fw_codes, &data,
 			    reason, reasonsz) != 0) {
 		pending_clear(ax); /* refused: nothing is pending */
@@ -253,6 +319,7 @@ done:
 	json_free(&doc);
 out:
 	buf_free(&reply);
+	image_reader_close(&image);
 	return rc;
 }
 
@@ -265,10 +332,11 @@ int axis_reboot(void *priv, char *reason, size_t reasonsz)
 	return PLATFORM_REBOOTS_BY_ITSELF;
 }
 
-enum platform_boot_outcome axis_boot_outcome(void *priv)
+enum platform_boot_outcome axis_boot_outcome(void *priv, char *why, size_t whysz)
 {
 	const struct axis *ax = priv;
 
+	snprintf(why, whysz, "%s", ax->outcome_why);
 	return ax->outcome;
 }
 

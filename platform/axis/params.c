@@ -3,7 +3,9 @@
  * "root.Group.Param=value" lines, errors starting "# Error" [RS parameter_management.rs].
  * The group's case is UNCONFIRMED (root.<appName> or with a capital first letter): ask for
  * the exact appName first, then the capitalized form, and read either. A parameter of type
- * password is not readable through param.cgi [AXP-H]: it is simply absent then. */
+ * password is not readable through param.cgi [AXP-H]: it is simply absent then. Where the
+ * camera has the axparameter library (axparameter.c), the settings come from it instead,
+ * password included, and changes are told through its callbacks. */
 #include "axis.h"
 
 #include <ctype.h>
@@ -13,6 +15,7 @@
 #include <strings.h>
 
 #include "../../lib/log.h"
+#include "axparameter.h"
 
 /* One "root.<group>.<name>=<value>" line of our group; 0 when it matched. */
 static int split_line(const char *line, size_t len, const char *app, const char **name,
@@ -31,23 +34,58 @@ static int split_line(const char *line, size_t len, const char *app, const char 
 	return eq > *name ? 0 : -1;
 }
 
-static int set_string(char *out, size_t outsz, const char *v, size_t n, const char *name,
-		      char *reason, size_t reasonsz)
+static int set_string(char *out, size_t outsz, const char *v, size_t n, const char *source,
+		      const char *name, char *reason, size_t reasonsz)
 {
 	if (n >= outsz)
-		return axis_fail(reason, reasonsz, "param.cgi: %s is longer than %zu characters",
+		return axis_fail(reason, reasonsz, "%s: %s is longer than %zu characters", source,
 				 name, outsz - 1);
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7f)
-			return axis_fail(reason, reasonsz, "param.cgi: %s has control characters",
+			return axis_fail(reason, reasonsz, "%s: %s has control characters", source,
 					 name);
 	memcpy(out, v, n);
 	out[n] = '\0';
 	return 0;
 }
 
-static int parse_list(const struct axis *ax, const struct buf *reply,
-		      struct platform_settings *out, char *reason, size_t reasonsz)
+static int is_name(const char *name, size_t nlen, const char *want)
+{
+	return nlen == strlen(want) && memcmp(name, want, nlen) == 0;
+}
+
+/* One of the app's parameters into out, whoever read it; other names are ignored. */
+static int take_setting(struct platform_settings *out, const char *name, size_t nlen,
+			const char *value, size_t vlen, const char *source, char *reason,
+			size_t reasonsz)
+{
+	if (is_name(name, nlen, "CloudUrl"))
+		return set_string(out->cloud_url, sizeof(out->cloud_url), value, vlen, source,
+				  "CloudUrl", reason, reasonsz);
+	if (is_name(name, nlen, "EnrollmentToken"))
+		return set_string(out->enrollment_token, sizeof(out->enrollment_token), value, vlen,
+				  source, "EnrollmentToken", reason, reasonsz);
+	if (is_name(name, nlen, "LongPollSeconds") && vlen) {
+		char num[16];
+		char *e;
+		long v;
+
+		if (vlen >= sizeof(num))
+			return axis_fail(reason, reasonsz, "%s: LongPollSeconds is not a number",
+					 source);
+		memcpy(num, value, vlen);
+		num[vlen] = '\0';
+		v = strtol(num, &e, 10);
+		if (*e || v < 1 || v > 300)
+			return axis_fail(reason, reasonsz, "%s: LongPollSeconds must be 1..300",
+					 source);
+		out->long_poll_s = (int)v;
+	}
+	return 0;
+}
+
+int axis_params_parse(const char *app, const struct buf *reply, struct platform_settings *out,
+		      char *reason, size_t reasonsz)
 {
 	const char *p = buf_str(reply), *end = p + reply->len;
 
@@ -62,32 +100,9 @@ static int parse_list(const struct axis *ax, const struct buf *reply,
 		if (len && (len < 6 || strncmp(p, "root.", 5) != 0 || !memchr(p, '=', len)))
 			return axis_fail(reason, reasonsz,
 					 "param.cgi: reply is not \"root.Group.Param=value\" lines");
-		if (split_line(p, len, ax->app, &name, &nlen, &value, &vlen) == 0) {
-			if (nlen == 8 && memcmp(name, "CloudUrl", 8) == 0) {
-				if (set_string(out->cloud_url, sizeof(out->cloud_url), value, vlen,
-					       "CloudUrl", reason, reasonsz) != 0)
-					return -1;
-			} else if (nlen == 15 && memcmp(name, "EnrollmentToken", 15) == 0) {
-				if (set_string(out->enrollment_token, sizeof(out->enrollment_token),
-					       value, vlen, "EnrollmentToken", reason, reasonsz) != 0)
-					return -1;
-			} else if (nlen == 15 && memcmp(name, "LongPollSeconds", 15) == 0 && vlen) {
-				char num[16];
-				char *e;
-				long v;
-
-				if (vlen >= sizeof(num))
-					return axis_fail(reason, reasonsz,
-							 "param.cgi: LongPollSeconds is not a number");
-				memcpy(num, value, vlen);
-				num[vlen] = '\0';
-				v = strtol(num, &e, 10);
-				if (*e || v < 1 || v > 300)
-					return axis_fail(reason, reasonsz,
-							 "param.cgi: LongPollSeconds must be 1..300");
-				out->long_poll_s = (int)v;
-			}
-		}
+		if (split_line(p, len, app, &name, &nlen, &value, &vlen) == 0 &&
+		    take_setting(out, name, nlen, value, vlen, "param.cgi", reason, reasonsz) != 0)
+			return -1;
 		p += (nl ? (size_t)(nl - p) + 1 : (size_t)(end - p));
 	}
 	return 0;
@@ -107,6 +122,40 @@ static int list_group(struct axis *ax, const char *group, struct buf *reply, cha
 	return strncmp(buf_str(reply), "# Error", 7) == 0 ? 1 : 0;
 }
 
+const char *const axis_setting_names[] = { "CloudUrl", "EnrollmentToken", "LongPollSeconds",
+					   NULL };
+
+/* The same settings through axparameter, which reads password parameters too. */
+static int read_through_axparameter(struct axis *ax, struct platform_settings *out,
+				    char *reason, size_t reasonsz)
+{
+	char value[PLATFORM_SETTING_TOKEN_MAX];
+	int rc = 0;
+
+	for (int i = 0; axis_setting_names[i] && rc == 0; i++) {
+		const char *name = axis_setting_names[i];
+
+		rc = axparameter_get(ax->params, name, value, sizeof(value), reason, reasonsz);
+		if (rc == 0)
+			rc = take_setting(out, name, strlen(name), value, strlen(value),
+					  "axparameter", reason, reasonsz);
+	}
+	explicit_bzero(value, sizeof(value));
+	if (rc != 0)
+		explicit_bzero(out, sizeof(*out));
+	return rc;
+}
+
+int axis_watch_settings(void *priv, void (*changed)(void *arg), void *arg, char *reason,
+			size_t reasonsz)
+{
+	struct axis *ax = priv;
+
+	if (!ax->params)
+		return 1; /* param.cgi has no change notification: read at start and on SIGHUP */
+	return axparameter_watch(ax->params, axis_setting_names, changed, arg, reason, reasonsz);
+}
+
 int axis_read_settings(void *priv, struct platform_settings *out, char *reason,
 		       size_t reasonsz)
 {
@@ -116,6 +165,8 @@ int axis_read_settings(void *priv, struct platform_settings *out, char *reason,
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	if (ax->params)
+		return read_through_axparameter(ax, out, reason, reasonsz);
 	buf_init(&reply, AXIS_REPLY_MAX);
 	rc = list_group(ax, ax->app, &reply, reason, reasonsz);
 	if (rc == 1) {
@@ -126,11 +177,97 @@ int axis_read_settings(void *priv, struct platform_settings *out, char *reason,
 	if (rc == 1)
 		rc = axis_fail(reason, reasonsz, "param.cgi: no parameter group root.%s", ax->app);
 	if (rc == 0)
-		rc = parse_list(ax, &reply, out, reason, reasonsz);
+		rc = axis_params_parse(ax->app, &reply, out, reason, reasonsz);
 	if (reply.data)
 		explicit_bzero(reply.data, reply.alloc); /* may hold the enrollment token */
 	buf_free(&reply);
 	if (rc != 0)
 		explicit_bzero(out, sizeof(*out));
 	return rc;
+}
+
+/* application/x-www-form-urlencoded: unreserved characters kept, the rest %XX. */
+static int form_encode(char *out, size_t outsz, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (o + 4 > outsz)
+			return -1;
+		if (isalnum(c) || strchr("-._~", c)) {
+			out[o++] = (char)c;
+		} else {
+			out[o++] = '%';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		}
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+/* 1 when the camera said "# Error", 0 on "OK", -1 otherwise. */
+static int update_group(struct axis *ax, const char *group, const char *name, const char *enc,
+			char *reason, size_t reasonsz)
+{
+	struct buf reply;
+	char form[3 * 1024 + 2 * AXIS_APP_MAX + 32];
+	int rc;
+
+	snprintf(form, sizeof(form), "action=update&root.%s.%s=%s", group, name, enc);
+	buf_init(&reply, AXIS_REPLY_MAX);
+	rc = axis_post_form(ax, "/axis-cgi/param.cgi", form, &reply, reason, reasonsz);
+	if (rc == 0)
+		rc = !strncmp(buf_str(&reply), "# Error", 7) ? 1
+		     : !strncmp(buf_str(&reply), "OK", 2)   ? 0
+							  : axis_fail(reason, reasonsz,
+								      "param.cgi update: unexpected reply");
+	buf_free(&reply);
+	return rc;
+}
+
+int axis_app_set_param(void *priv, const char *app, const char *name, const char *value,
+		       char *reason, size_t reasonsz)
+{
+	struct axis *ax = priv;
+	char group[AXIS_APP_MAX], enc[3 * 1024 + 1], want[AXIS_APP_MAX * 2 + 8];
+	struct buf reply;
+	int rc;
+
+	if (!axis_app_name_ok(app) || !axis_app_name_ok(name))
+		return axis_fail(reason, reasonsz, "invalid application or parameter name");
+	if (form_encode(enc, sizeof(enc), value) != 0)
+		return axis_fail(reason, reasonsz, "param.cgi: the value of %s is too long", name);
+	snprintf(group, sizeof(group), "%s", app);
+	rc = update_group(ax, group, name, enc, reason, reasonsz);
+	if (rc == 1) { /* the group's case is UNCONFIRMED: try the capitalized form */
+		group[0] = (char)toupper((unsigned char)group[0]);
+		rc = strcmp(group, app) ? update_group(ax, group, name, enc, reason, reasonsz) : 1;
+	}
+	if (rc == 1)
+		return axis_fail(reason, reasonsz, "param.cgi: %s has no parameter %s", app, name);
+	if (rc != 0)
+		return -1;
+	/* read it back where readable (a password parameter is absent from lists) */
+	snprintf(want, sizeof(want), "%s.%s", group, name);
+	buf_init(&reply, AXIS_REPLY_MAX);
+	rc = list_group(ax, want, &reply, reason, reasonsz);
+	if (rc == 0 && reply.len) {
+		const char *eq = strchr(buf_str(&reply), '=');
+		size_t n = eq ? strcspn(eq + 1, "\r\n") : 0;
+
+		if (!eq || n != strlen(value) || memcmp(eq + 1, value, n) != 0)
+			rc = axis_fail(reason, reasonsz,
+				       "param.cgi: %s.%s reads back differently after the update",
+				       app, name);
+	}
+	if (reply.data)
+		explicit_bzero(reply.data, reply.alloc);
+	buf_free(&reply);
+	if (rc == 0)
+		log_info("axis: parameter %s of %s set", name, app);
+	return rc < 0 ? -1 : 0;
 }

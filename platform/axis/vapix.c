@@ -12,6 +12,7 @@
 
 #include "../../lib/json.h"
 #include "../../lib/log.h"
+#include "../image_reader.h"
 
 #define CONNECT_TIMEOUT_S 5
 
@@ -53,6 +54,32 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
 	return buf_append(b, p, size * n) == 0 ? size * n : 0; /* 0 aborts: reply too large */
 }
 
+static size_t on_image_read(char *buf, size_t size, size_t n, void *arg)
+{
+	struct image_reader *r = arg;
+	ssize_t got = image_reader_read(r, buf, size * n, r->failure, sizeof(r->failure));
+
+	return got < 0 ? CURL_READFUNC_ABORT : (size_t)got;
+}
+
+static int on_image_seek(void *arg, curl_off_t offset, int origin)
+{
+	/* Only a resend from the start: the hash is redone with it. */
+	if (offset != 0 || origin != SEEK_SET || image_reader_rewind(arg) != 0)
+		return CURL_SEEKFUNC_CANTSEEK;
+	return CURL_SEEKFUNC_OK;
+}
+
+static int add_image(curl_mimepart *part, struct image_reader *r)
+{
+	if (image_reader_rewind(r) != 0)
+		return -1;
+	return curl_mime_data_cb(part, (curl_off_t)r->size, on_image_read, on_image_seek, NULL,
+				 r) == CURLE_OK
+		       ? 0
+		       : -1;
+}
+
 static int add_parts(CURL *h, curl_mime *mime, const struct request *rq)
 {
 	for (int i = 0; i < rq->nparts; i++) {
@@ -61,10 +88,9 @@ static int add_parts(CURL *h, curl_mime *mime, const struct request *rq)
 
 		if (!part || curl_mime_name(part, p->name) != CURLE_OK)
 			return -1;
-		if (p->path ? curl_mime_filedata(part, p->path) != CURLE_OK
-			    : curl_mime_data(part, p->data, p->len) != CURLE_OK)
+		if (p->image ? add_image(part, p->image) != 0
+			     : curl_mime_data(part, p->data, p->len) != CURLE_OK)
 			return -1;
-		/* filedata sets the file's own name as filename: set or clear it explicitly */
 		if (curl_mime_filename(part, p->filename) != CURLE_OK ||
 		    (p->type && curl_mime_type(part, p->type) != CURLE_OK))
 			return -1;
@@ -92,7 +118,9 @@ static long attempt(struct axis *ax, const struct request *rq, struct buf *reply
 		return axis_fail(reason, reasonsz, "cannot create an HTTP handle");
 	buf_reset(reply);
 	curl_easy_setopt(h, CURLOPT_URL, url);
+#if LIBCURL_VERSION_NUM >= 0x075500 /* older libcurl: the URL is our own http://127.0.0.12 */
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+#endif
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_PROXY, "");  /* the local host never goes through a proxy */
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)CONNECT_TIMEOUT_S);

@@ -1,7 +1,7 @@
 /* sim: a simulated camera kept in a directory, so several can run side by side.
  * A/B image slots with a bootloader that falls back when a new image does not come up,
  * bound licenses, identity: what the agent can observe on a real device. */
-#include "../platform.h"
+#include "sim.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -17,9 +17,11 @@
 #include <unistd.h>
 
 #include "../../lib/buf.h"
+#include "../../lib/eap.h"
 #include "../../lib/fsutil.h"
 #include "../../lib/json.h"
 #include "../../lib/log.h"
+#include "../image_reader.h"
 
 /* Layout of a camera directory (every file replaced atomically):
  *   camera.json        {"serial","model","hardware_id","arch"}
@@ -27,6 +29,7 @@
  *   boot.json          {"active","committed","pending","previous","reboot_requested",
  *                       "rollback_requested","last_outcome","rollback_reason"}
  *   licenses/<app>.key installed license keys
+ *   apps/<app>.json    installed applications (apps.c)
  * The "bootloader" (boot_run) runs when the sim is opened after a requested reboot;
  * a plain restart of the agent process changes nothing. */
 
@@ -110,17 +113,10 @@ static int field_ok(const char *s, size_t n)
 	return 1;
 }
 
-/* An application name usable as a file name: [A-Za-z0-9][A-Za-z0-9._-]*. */
+/* An application name usable as a file name (lib/eap.h). */
 static int app_name_ok(const char *app)
 {
-	size_t n = app ? strlen(app) : 0;
-
-	if (n == 0 || n >= SIM_APP_MAX || !isalnum((unsigned char)app[0]))
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)app[i]) && !strchr("._-", app[i]))
-			return 0;
-	return 1;
+	return eap_app_name_ok(app) && strlen(app) < SIM_APP_MAX;
 }
 
 /* ---- image headers ---- */
@@ -480,7 +476,12 @@ static int boot_run(struct sim *s, char *reason, size_t reasonsz)
 
 /* ---- ops: identity and images ---- */
 
-static int sim_identity(void *priv, struct platform_identity *out, char *reason, size_t reasonsz)
+const char *sim_dir(const void *priv)
+{
+	return ((const struct sim *)priv)->dir;
+}
+
+int sim_identity(void *priv, struct platform_identity *out, char *reason, size_t reasonsz)
 {
 	struct sim *s = priv;
 	struct sim_image img;
@@ -511,80 +512,84 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-/* Copies all of src (from offset 0) into a new file at tmp, fsynced. */
-static int copy_fd_to(int src, const char *tmp)
+/* Copies the image into a new file at tmp, fsynced; the reader checks the bytes. */
+static int copy_image_to(struct image_reader *r, const char *tmp, char *reason, size_t reasonsz)
 {
 	char *chunk = malloc(SIM_COPY_CHUNK);
-	off_t off = 0;
 	int dst, rc = -1;
+	ssize_t n;
 
 	if (!chunk)
-		return -1;
+		return fail(reason, reasonsz, "out of memory");
 	dst = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (dst < 0) {
 		free(chunk);
-		return -1;
+		return fail(reason, reasonsz, "cannot create %s: %s", tmp, strerror(errno));
 	}
-	for (;;) {
-		ssize_t r = pread(src, chunk, SIM_COPY_CHUNK, off);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			break;
-		if (r == 0) {
-			rc = fsync(dst);
+	while ((n = image_reader_read(r, chunk, SIM_COPY_CHUNK, reason, reasonsz)) > 0)
+		if (write_all(dst, chunk, (size_t)n) != 0) {
+			fail(reason, reasonsz, "cannot write %s: %s", tmp, strerror(errno));
 			break;
 		}
-		if (write_all(dst, chunk, (size_t)r) != 0)
-			break;
-		off += r;
-	}
-	if (close(dst) != 0)
-		rc = -1;
+	if (n == 0 && fsync(dst) == 0)
+		rc = 0;
+	else if (n == 0)
+		fail(reason, reasonsz, "cannot fsync %s: %s", tmp, strerror(errno));
+	if (close(dst) != 0 && rc == 0)
+		rc = fail(reason, reasonsz, "cannot close %s: %s", tmp, strerror(errno));
 	free(chunk);
 	return rc;
 }
 
-/* Streams src into slots/<slot>: temp file, fsync, rename, fsync the directory. */
-static int slot_write(const struct sim *s, char slot, int src, char *reason, size_t reasonsz)
+/* Checks the copy itself (the bytes that will boot), then puts it in place. */
+static int slot_check_and_place(const struct sim *s, const char *tmp, const char *path,
+				char *reason, size_t reasonsz)
+{
+	struct sim_image img;
+	char why[160];
+
+	if (image_read(tmp, &img, why, sizeof(why)) != 0)
+		return fail(reason, reasonsz, "invalid image: %s", why);
+	if (strcmp(img.model, s->cam.model) != 0)
+		return fail(reason, reasonsz, "image is for model %s, camera is %s", img.model,
+			    s->cam.model);
+	if (rename(tmp, path) != 0 || fs_fsync_dir_of(path) != 0)
+		return fail(reason, reasonsz, "cannot write slot: %s", strerror(errno));
+	return 0;
+}
+
+/* Streams the image into slots/<slot>: temp file, fsync, check, rename, fsync the directory. */
+static int slot_write(const struct sim *s, char slot, struct image_reader *r, char *reason,
+		      size_t reasonsz)
 {
 	char path[PATH_MAX], tmp[PATH_MAX], rel[16];
-	int e;
 
 	snprintf(rel, sizeof(rel), "slots/%c", slot);
 	if (sim_path(path, sizeof(path), s->dir, rel) != 0 ||
 	    snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
 		return fail(reason, reasonsz, "slot path too long");
-	if (copy_fd_to(src, tmp) == 0 && rename(tmp, path) == 0 && fs_fsync_dir_of(path) == 0)
+	if (copy_image_to(r, tmp, reason, reasonsz) == 0 &&
+	    slot_check_and_place(s, tmp, path, reason, reasonsz) == 0)
 		return 0;
-	e = errno;
 	unlink(tmp);
-	return fail(reason, reasonsz, "cannot write slot %c: %s", slot, strerror(e));
+	return -1;
 }
 
-static int sim_install(void *priv, const char *image_path, char *reason, size_t reasonsz)
+static int sim_install(void *priv, const struct platform_image *image, char *reason,
+		       size_t reasonsz)
 {
 	struct sim *s = priv;
 	struct sim_boot next = s->boot;
-	struct sim_image img;
-	char why[160];
-	int fd, rc;
+	struct image_reader r;
+	int rc;
 
 	if (!s->boot.committed)
 		return fail(reason, reasonsz,
 			    "the running image is not committed yet: commit or roll back first");
-	fd = open(image_path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return fail(reason, reasonsz, "cannot open image: %s", strerror(errno));
-	/* Header and copy come from the same open file: what was checked is what gets written. */
-	if (image_read_fd(fd, &img, why, sizeof(why)) != 0)
-		rc = fail(reason, reasonsz, "invalid image: %s", why);
-	else if (strcmp(img.model, s->cam.model) != 0)
-		rc = fail(reason, reasonsz, "image is for model %s, camera is %s", img.model,
-			  s->cam.model);
-	else
-		rc = slot_write(s, other_slot(s->boot.active), fd, reason, reasonsz);
-	close(fd);
+	if (image_reader_open(&r, image, reason, reasonsz) != 0)
+		return -1;
+	rc = slot_write(s, other_slot(s->boot.active), &r, reason, reasonsz);
+	image_reader_close(&r);
 	if (rc != 0)
 		return -1;
 	next.pending = other_slot(s->boot.active);
@@ -602,10 +607,11 @@ static int sim_reboot(void *priv, char *reason, size_t reasonsz)
 	return boot_commit_state(s, &next, reason, reasonsz);
 }
 
-static enum platform_boot_outcome sim_boot_outcome(void *priv)
+static enum platform_boot_outcome sim_boot_outcome(void *priv, char *why, size_t whysz)
 {
 	const struct sim *s = priv;
 
+	snprintf(why, whysz, "%s", s->boot.reason);
 	return s->boot.outcome;
 }
 
@@ -780,6 +786,13 @@ static const struct platform_ops sim_ops = {
 	.license_remove = sim_license_remove,
 	.read_settings = NULL, /* the sim takes everything from the agent config */
 	.close = sim_close,
+	.apps_list = sim_apps_list,
+	.app_install = sim_app_install,
+	.app_remove = sim_app_remove,
+	.app_start = sim_app_start,
+	.app_stop = sim_app_stop,
+	.app_restart = sim_app_restart,
+	.app_set_param = sim_app_set_param,
 };
 
 /* ---- open and create ---- */

@@ -1,13 +1,12 @@
-/* apps: the VAPIX Application API [APP] and param.cgi.
+/* apps: the VAPIX Application API [APP]: licenses and the list of applications.
  *   applications/license.cgi  uploadlicensekey (multipart key file) / removelicensekey:
  *                             text "OK" or "Error: <n>" (21 invalid key, 22 upload failed,
  *                             23 remove failed, 24 not installed, 25 app id mismatch,
  *                             30 wrong serial, 31 expired)
- *   applications/list.cgi     <reply result="ok"><application .../></reply>
- *   param.cgi                 action=list&group=root.<Group>: "root.Group.Name=value" lines
- *                             from <dir>/param.conf (acap-build's format:
- *                             Name="value" type="type"); password parameters are not
- *                             readable through param.cgi [AXP-H], so they are left out.
+ *   applications/list.cgi     <reply result="ok"><application .../></reply> with Name,
+ *                             NiceName, Vendor, Version, ApplicationID, License,
+ *                             LicenseExpirationDate, Status, ConfigurationPage,
+ *                             VendorHomePage, LicenseName
  * Keys are camcloud's CAMSIM-LICENSE format: "CAMSIM-LICENSE 1\napp=A\nserial=S\nexp=T\n". */
 #include "camsim.h"
 
@@ -22,8 +21,6 @@
 
 #include "../../lib/fsutil.h"
 
-#define FORM_MAX (64 * 1024)
-#define PARAM_MAX (64 * 1024)
 
 const char *cs_arg(struct evhttp_request *req, const struct buf *body, const char *key,
 		   char *out, size_t outsz)
@@ -52,7 +49,7 @@ const char *cs_arg(struct evhttp_request *req, const struct buf *body, const cha
 	return found;
 }
 
-static struct cs_app *find_app(struct camsim *cs, const char *name)
+struct cs_app *cs_find_app(struct camsim *cs, const char *name)
 {
 	for (int i = 0; i < cs->napps; i++)
 		if (!strcmp(cs->apps[i].name, name))
@@ -60,19 +57,24 @@ static struct cs_app *find_app(struct camsim *cs, const char *name)
 	return NULL;
 }
 
-static void text(struct camsim *cs, struct evhttp_request *req, const struct cs_fault *f,
+void cs_app_text(struct camsim *cs, struct evhttp_request *req, const struct cs_fault *f,
 		 const char *msg)
 {
 	cs_send(cs, req, f, 200, "text/plain", msg, strlen(msg));
 }
 
-static void error_code(struct camsim *cs, struct evhttp_request *req, const struct cs_fault *f,
-		       int code)
+void cs_app_error(struct camsim *cs, struct evhttp_request *req, const struct cs_fault *f,
+		  int code)
 {
 	char msg[32];
 
 	snprintf(msg, sizeof(msg), "Error: %d\r\n", code);
-	text(cs, req, f, msg);
+	cs_app_text(cs, req, f, msg);
+}
+
+int cs_app_running(const struct camsim *cs, const struct cs_app *a)
+{
+	return strcmp(a->name, cs->app) == 0 ? cs->child > 0 : a->running;
 }
 
 /* One "<name>=<value>\n" line; advances *p. */
@@ -134,7 +136,7 @@ static void upload_key(struct camsim *cs, struct evhttp_request *req, const stru
 
 	if (!ctype || cs_multipart(ctype, body->data, body->len, parts, 4, &n, why, sizeof(why))) {
 		cs_log("license.cgi: upload refused: %s", ctype ? why : "not multipart");
-		error_code(cs, req, f, 22);
+		cs_app_error(cs, req, f, 22);
 		return;
 	}
 	/* The documented part is licenseKey; third-party clients send fileData (UNCONFIRMED
@@ -143,23 +145,23 @@ static void upload_key(struct camsim *cs, struct evhttp_request *req, const stru
 		if (!strcmp(parts[i].name, "licenseKey") || parts[i].has_filename)
 			key = &parts[i];
 	if (!key || key->len == 0 || key->len >= CS_KEY_MAX) {
-		error_code(cs, req, f, 22);
+		cs_app_error(cs, req, f, 22);
 		return;
 	}
 	if (key_parse(key->data, key->len, app, serial, &exp) != 0) {
-		error_code(cs, req, f, 21);
+		cs_app_error(cs, req, f, 21);
 		return;
 	}
 	if (strcmp(app, a->name) != 0) {
-		error_code(cs, req, f, 25);
+		cs_app_error(cs, req, f, 25);
 		return;
 	}
 	if (strcmp(serial, cs->serial) != 0) {
-		error_code(cs, req, f, 30);
+		cs_app_error(cs, req, f, 30);
 		return;
 	}
 	if (exp != 0 && exp <= cs_wallclock(cs)) {
-		error_code(cs, req, f, 31);
+		cs_app_error(cs, req, f, 31);
 		return;
 	}
 	memcpy(a->key, key->data, key->len);
@@ -167,7 +169,7 @@ static void upload_key(struct camsim *cs, struct evhttp_request *req, const stru
 	a->exp = exp;
 	store_key(cs, a);
 	cs_log("license key for %s installed", a->name);
-	text(cs, req, f, "OK\r\n");
+	cs_app_text(cs, req, f, "OK\r\n");
 }
 
 void cs_license(struct camsim *cs, struct evhttp_request *req)
@@ -184,30 +186,59 @@ void cs_license(struct camsim *cs, struct evhttp_request *req)
 	cs_arg(req, NULL, "action", action, sizeof(action));
 	cs_arg(req, NULL, "package", package, sizeof(package));
 	cs_fault_take(cs, "license.cgi", action, &f);
-	a = find_app(cs, package);
+	a = cs_find_app(cs, package);
 	if (f.kind == FAULT_ERROR)
-		error_code(cs, req, &f, f.value);
+		cs_app_error(cs, req, &f, f.value);
 	else if (evhttp_request_get_command(req) != EVHTTP_REQ_POST)
 		cs_send(cs, req, &f, 405, "text/plain", "POST only\n", 10);
 	else if (!a)
-		error_code(cs, req, &f, 24);
+		cs_app_error(cs, req, &f, 24);
 	else if (!strcmp(action, "uploadlicensekey"))
 		upload_key(cs, req, &f, a, &body);
 	else if (!strcmp(action, "removelicensekey")) {
 		if (!a->keylen) {
-			error_code(cs, req, &f, 23);
+			cs_app_error(cs, req, &f, 23);
 		} else {
 			a->keylen = 0;
 			a->exp = 0;
 			store_key(cs, a);
 			cs_log("license key for %s removed", a->name);
-			text(cs, req, &f, "OK\r\n");
+			cs_app_text(cs, req, &f, "OK\r\n");
 		}
 	} else {
 		cs_send(cs, req, &f, 400, "text/plain", "Error: unknown action\r\n", 23);
 	}
 	cs_save_state(cs);
 	buf_free(&body);
+}
+
+/* An attribute value with the XML specials escaped. */
+static int xml_attr(struct buf *out, const char *name, const char *v)
+{
+	int rc = buf_printf(out, " %s=\"", name);
+
+	for (; *v && rc == 0; v++) {
+		switch (*v) {
+		case '"': rc = buf_append_str(out, "&quot;"); break;
+		case '&': rc = buf_append_str(out, "&amp;"); break;
+		case '<': rc = buf_append_str(out, "&lt;"); break;
+		case '>': rc = buf_append_str(out, "&gt;"); break;
+		default: rc = buf_append(out, v, 1); break;
+		}
+	}
+	return rc | buf_append_str(out, "\"");
+}
+
+/* License: None (needs none), Custom, Missing, Valid or Invalid [APP]. */
+static const char *license_state(const struct camsim *cs, const struct cs_app *a, int invalid)
+{
+	if (a->custom_license)
+		return "Custom";
+	if (!a->needs_license)
+		return "None";
+	if (!a->keylen)
+		return "Missing";
+	return invalid || (a->exp && a->exp <= cs_wallclock(cs)) ? "Invalid" : "Valid";
 }
 
 void cs_list(struct camsim *cs, struct evhttp_request *req)
@@ -225,13 +256,7 @@ void cs_list(struct camsim *cs, struct evhttp_request *req)
 		rc |= buf_append_str(&out, "<reply result=\"ok\">\n");
 		for (int i = 0; i < cs->napps; i++) {
 			const struct cs_app *a = &cs->apps[i];
-			const char *lic = !a->needs_license ? "None"
-					  : !a->keylen	     ? "Missing"
-					  : f.kind == FAULT_INVALID ||
-							  (a->exp && a->exp <= cs_wallclock(cs))
-						  ? "Invalid"
-						  : "Valid";
-			char date[16] = "";
+			char date[16] = "", page[CS_TEXT + CS_FIELD + 8] = "";
 
 			if (a->keylen && a->exp) {
 				time_t t = (time_t)a->exp;
@@ -239,15 +264,21 @@ void cs_list(struct camsim *cs, struct evhttp_request *req)
 
 				strftime(date, sizeof(date), "%Y-%m-%d", gmtime_r(&t, &tm));
 			}
-			rc |= buf_printf(&out,
-					 " <application Name=\"%s\" NiceName=\"%s\" Vendor=\"camagent "
-					 "project\" Version=\"1.0.0\" ApplicationID=\"%d\" License=\"%s\" "
-					 "LicenseExpirationDate=\"%s\" Status=\"%s\" "
-					 "ConfigurationPage=\"local/%s/index.html\" VendorHomePage=\"\" "
-					 "LicenseName=\"Proprietary\"/>\n",
-					 a->name, a->name, 10000 + i, lic, date,
-					 i == cs->napps - 1 && cs->child > 0 ? "Running" : "Stopped",
-					 a->name);
+			if (a->setting_page[0])
+				snprintf(page, sizeof(page), "local/%s/%s", a->name, a->setting_page);
+			rc |= buf_append_str(&out, " <application");
+			rc |= xml_attr(&out, "Name", a->name);
+			rc |= xml_attr(&out, "NiceName", a->nice[0] ? a->nice : a->name);
+			rc |= xml_attr(&out, "Vendor", a->vendor);
+			rc |= xml_attr(&out, "Version", a->version);
+			rc |= xml_attr(&out, "ApplicationID", a->app_id[0] ? a->app_id : "0");
+			rc |= xml_attr(&out, "License", license_state(cs, a, f.kind == FAULT_INVALID));
+			rc |= xml_attr(&out, "LicenseExpirationDate", date);
+			rc |= xml_attr(&out, "Status", cs_app_running(cs, a) ? "Running" : "Stopped");
+			rc |= xml_attr(&out, "ConfigurationPage", page);
+			rc |= xml_attr(&out, "VendorHomePage", a->vendor_url);
+			rc |= xml_attr(&out, "LicenseName", "Proprietary");
+			rc |= buf_append_str(&out, "/>\n");
 		}
 		rc |= buf_append_str(&out, "</reply>\n");
 	}
@@ -256,86 +287,4 @@ void cs_list(struct camsim *cs, struct evhttp_request *req)
 	else
 		cs_send(cs, req, NULL, 500, "text/plain", "too many\n", 9);
 	buf_free(&out);
-}
-
-/* One line of param.conf: Name="value" type="type". */
-static int param_line(const char *line, char *name, size_t namesz, char *value, size_t valuesz,
-		      char *type, size_t typesz)
-{
-	const char *eq = strchr(line, '='), *v, *ve, *t, *te;
-
-	if (!eq || (size_t)(eq - line) >= namesz || eq[1] != '"')
-		return -1;
-	memcpy(name, line, (size_t)(eq - line));
-	name[eq - line] = '\0';
-	v = eq + 2;
-	ve = strchr(v, '"');
-	if (!ve || (size_t)(ve - v) >= valuesz)
-		return -1;
-	memcpy(value, v, (size_t)(ve - v));
-	value[ve - v] = '\0';
-	type[0] = '\0';
-	t = strstr(ve, "type=\"");
-	if (t) {
-		t += 6;
-		te = strchr(t, '"');
-		if (!te || (size_t)(te - t) >= typesz)
-			return -1;
-		memcpy(type, t, (size_t)(te - t));
-		type[te - t] = '\0';
-	}
-	return 0;
-}
-
-void cs_param(struct camsim *cs, struct evhttp_request *req)
-{
-	char action[32] = "", group[160] = "", prefix[CS_FIELD + 8], path[PATH_MAX + 16];
-	struct cs_fault f;
-	struct buf body, conf, out;
-	char *line, *save = NULL;
-	int rc = 0;
-
-	if (cs_body(req, &body, FORM_MAX) != 0) {
-		cs_send(cs, req, NULL, 413, "text/plain", "too large\n", 10);
-		return;
-	}
-	cs_arg(req, &body, "action", action, sizeof(action));
-	cs_arg(req, &body, "group", group, sizeof(group));
-	cs_fault_take(cs, "param.cgi", action, &f);
-	buf_init(&out, PARAM_MAX);
-	buf_init(&conf, PARAM_MAX);
-	snprintf(prefix, sizeof(prefix), "root.%s", cs->param_group);
-	if (f.kind == FAULT_ERROR) {
-		rc |= buf_printf(&out, "# Error: Simulated error %d\n", f.value);
-	} else if (strcmp(action, "list") != 0) {
-		rc |= buf_printf(&out, "# Error: action %s is not simulated\n", action);
-	} else if (strcmp(group, prefix) != 0 &&
-		   !(strncmp(group, prefix, strlen(prefix)) == 0 && group[strlen(prefix)] == '.')) {
-		rc |= buf_printf(&out, "# Error: Error -1 getting param in group '%s'\n", group);
-	} else {
-		snprintf(path, sizeof(path), "%s/param.conf", cs->dir);
-		if (fs_read_file(path, &conf, PARAM_MAX) != 0)
-			buf_reset(&conf);
-		for (line = strtok_r(conf.data ? conf.data : (char[]){ 0 }, "\n", &save); line;
-		     line = strtok_r(NULL, "\n", &save)) {
-			char name[CS_FIELD], value[2048], type[96], full[CS_FIELD * 2 + 8];
-
-			if (param_line(line, name, sizeof(name), value, sizeof(value), type,
-				       sizeof(type)) != 0)
-				continue;
-			if (!strncmp(type, "password", 8) || strstr(type, ":password"))
-				continue; /* not readable through param.cgi */
-			snprintf(full, sizeof(full), "%s.%s", prefix, name);
-			if (strcmp(group, prefix) && strcmp(group, full))
-				continue;
-			rc |= buf_printf(&out, "%s=%s\n", full, value);
-		}
-	}
-	if (rc == 0)
-		cs_send(cs, req, &f, 200, "text/plain", out.data ? out.data : "", out.len);
-	else
-		cs_send(cs, req, NULL, 500, "text/plain", "too large\n", 10);
-	buf_free(&conf);
-	buf_free(&out);
-	buf_free(&body);
 }

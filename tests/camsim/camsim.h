@@ -2,16 +2,22 @@
  * on it. It serves the endpoints as the public VAPIX documentation describes them,
  * on loopback:
  *   /axis-cgi/basicdeviceinfo.cgi        getAllProperties, getAllUnrestrictedProperties, ...
+ *   /axis-cgi/systemready.cgi            systemready (uptime, bootid), getSupportedVersions
  *   /axis-cgi/firmwaremanagement.cgi     status, upgrade (multipart), commit, rollback, purge,
  *                                        reboot, stopAuto, getSupportedVersions
  *   /axis-cgi/applications/license.cgi   uploadlicensekey, removelicensekey ("OK"/"Error: n")
- *   /axis-cgi/applications/list.cgi      XML list of applications with License states
- *   /axis-cgi/param.cgi                  action=list of the app's parameters (text)
+ *   /axis-cgi/applications/list.cgi      XML list of applications: version, Status, License
+ *   /axis-cgi/applications/upload.cgi    install or upgrade an .eap (part "packfil")
+ *   /axis-cgi/applications/control.cgi   start, stop, restart, remove
+ *   /axis-cgi/applications/config.cgi    get/set AllowUnsigned (and AllowRoot on 11.5-11.11)
+ *   /axis-cgi/param.cgi                  action=list|update of the apps' parameters (text)
  *   /local/<app>/...                     the settings page (--html) and its API (proxied to
  *                                        the agent's local API, --app-api-port)
  * with basic auth for the service account it hands out over D-Bus (com.axis.HTTPConf1 on
  * the bus given by --dbus-address), A/B firmware with commit/rollback/auto-rollback, and a
- * "reboot" that restarts the agent process it supervises (camsim ... -- AGENT_CMD...).
+ * "reboot" that restarts the agent process it supervises (camsim ... -- AGENT_CMD...),
+ * which is also the agent's own app (--app-name): stopped, started and restarted with it,
+ * and restarted when a package of that app is uploaded (see appctl.c).
  * Images are the sim format of platform/sim/mkimage.sh (CAMSIM-IMAGE header); license keys
  * the CAMSIM-LICENSE format camcloud issues. Fault switches: the file <dir>/faults. */
 #ifndef CAMSIM_H
@@ -27,12 +33,22 @@
 #include "../../lib/buf.h"
 
 #define CS_FIELD 64
-#define CS_APPS 8
+#define CS_TEXT 256
+#define CS_APPS 16
 #define CS_KEY_MAX (16 * 1024)
 
+/* An installed application: what list.cgi shows of it [APP]. */
 struct cs_app {
 	char name[CS_FIELD];
-	int needs_license;      /* the main app (camagent) uses none: License="None" */
+	char nice[CS_TEXT];
+	char vendor[CS_TEXT];
+	char version[CS_FIELD];
+	char app_id[CS_FIELD];
+	char setting_page[CS_TEXT];
+	char vendor_url[CS_TEXT];
+	int needs_license;      /* copyProtection axis; the main app (camagent) uses none */
+	int custom_license;     /* copyProtection custom: License="Custom" */
+	int running;            /* Status; for the agent's own app: it should run */
 	char key[CS_KEY_MAX];   /* installed key, "" when none */
 	size_t keylen;
 	int64_t exp;            /* of the installed key; 0: never */
@@ -43,7 +59,7 @@ struct cs_fault {
 	int value;              /* error code, HTTP status or delay seconds */
 };
 enum { FAULT_NONE, FAULT_ERROR, FAULT_HTTP, FAULT_TRUNCATE, FAULT_GARBAGE, FAULT_EMPTY,
-       FAULT_DELAY, FAULT_INVALID };
+       FAULT_DELAY, FAULT_INVALID, FAULT_OK };
 
 struct camsim {
 	struct event_base *base;
@@ -62,6 +78,8 @@ struct camsim {
 	char inactive[CS_FIELD];     /* "" when none */
 	int committed;
 	char last_upgrade_at[40];
+	char boot_id[40];            /* systemready.cgi's bootid: new at every boot */
+	double booted_at;            /* cs_now() at the last boot, for its uptime */
 	int pending;                 /* an accepted image waits for the reboot */
 	char pending_version[CS_FIELD];
 	int pending_boots;
@@ -89,17 +107,27 @@ struct camsim {
 	/* applications */
 	struct cs_app apps[CS_APPS];
 	int napps;
-	int app_removed;             /* a factory default removed the agent */
+	int app_removed;             /* a factory default (or control.cgi remove) removed the agent */
+	int allow_unsigned;          /* config.cgi AllowUnsigned; -1: the OS default */
+	int allow_root;              /* config.cgi AllowRoot (AXIS OS 11.5 to 11.11); -1: default */
+	int max_running;             /* apps running at once before AXIS OS 12.6; 0: no limit */
+	size_t max_package;          /* upload.cgi: larger packages get Error 3 */
+	double app_restart_s;        /* upgrade of the agent's app -> its restart */
+	struct event *app_restart_timer;
+	int app_upgrades;            /* the agent's own app replaced */
 
 	/* the supervised agent */
 	char **agent_argv;
 	pid_t child;
 	int stopping;
+	int restart_pending;         /* stopped to be started again (app restart or upgrade) */
 	int restarts;
+	int agent_starts;
 	struct event *respawn_timer, *sigchld, *sigterm, *sigint;
 
 	/* web */
 	char html_dir[PATH_MAX];
+	char axparameter_dir[PATH_MAX]; /* stand-in libaxparameter for the agent; "": none */
 	int app_api_port;
 
 	/* faults */
@@ -115,6 +143,7 @@ void cs_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cs_schedule_reboot(struct camsim *cs, int rollback, const char *why);
 void cs_save_state(struct camsim *cs);
 void cs_new_credentials(struct camsim *cs);
+void cs_new_boot_id(struct camsim *cs);
 int cs_version_compare(const char *a, const char *b);
 
 /* vapix.c: the HTTP front: routing, auth, faults, replies */
@@ -129,19 +158,45 @@ void cs_send(struct camsim *cs, struct evhttp_request *req, const struct cs_faul
 /* Request body as a NUL-terminated buf (caller frees). */
 int cs_body(struct evhttp_request *req, struct buf *out, size_t max);
 
-/* fw.c: basicdeviceinfo.cgi and firmwaremanagement.cgi */
+/* fw.c: basicdeviceinfo.cgi, systemready.cgi and firmwaremanagement.cgi */
 void cs_basicdeviceinfo(struct camsim *cs, struct evhttp_request *req);
 void cs_firmware(struct camsim *cs, struct evhttp_request *req);
+void cs_systemready(struct camsim *cs, struct evhttp_request *req);
 void cs_boot(struct camsim *cs); /* what the camera does when it powers up after a reboot */
 void cs_arm_rollback(struct camsim *cs);
+
+/* main.c: the agent's own app as the camera runs it */
+void cs_agent_start(struct camsim *cs);   /* control.cgi start */
+void cs_agent_stop(struct camsim *cs);    /* control.cgi stop / remove: no respawn */
+void cs_agent_restart(struct camsim *cs); /* control.cgi restart, or after its upgrade */
 
 /* apps.c: applications/license.cgi, applications/list.cgi, param.cgi */
 void cs_license(struct camsim *cs, struct evhttp_request *req);
 void cs_list(struct camsim *cs, struct evhttp_request *req);
-void cs_param(struct camsim *cs, struct evhttp_request *req);
 /* Query string and form body merged; value of key or NULL. */
 const char *cs_arg(struct evhttp_request *req, const struct buf *body, const char *key,
 		   char *out, size_t outsz);
+struct cs_app *cs_find_app(struct camsim *cs, const char *name);
+/* "OK" or "Error: <code>" as the application CGIs answer [APP]. */
+void cs_app_text(struct camsim *cs, struct evhttp_request *req, const struct cs_fault *f,
+		 const char *msg);
+void cs_app_error(struct camsim *cs, struct evhttp_request *req, const struct cs_fault *f,
+		  int code);
+int cs_app_running(const struct camsim *cs, const struct cs_app *a);
+
+/* appctl.c: applications/upload.cgi, control.cgi, config.cgi; installed apps persisted in
+ * <dir>/apps.json (license keys in <dir>/licenses/) */
+void cs_upload(struct camsim *cs, struct evhttp_request *req);
+void cs_control(struct camsim *cs, struct evhttp_request *req);
+void cs_config(struct camsim *cs, struct evhttp_request *req);
+void cs_apps_load(struct camsim *cs);
+void cs_apps_save(struct camsim *cs);
+int cs_allow_unsigned(const struct camsim *cs);
+
+/* params.c: param.cgi list and update; the parameters a package declares, at install */
+struct eap_manifest;
+void cs_param(struct camsim *cs, struct evhttp_request *req);
+int cs_params_install(struct camsim *cs, const char *group, const struct eap_manifest *m);
 
 /* multipart.c */
 struct cs_part {

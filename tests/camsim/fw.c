@@ -88,6 +88,72 @@ static int api_major_is(const char *api, int max_minor)
 	       minor >= 0 && minor <= max_minor;
 }
 
+/* A JSON API request: POST with a JSON object body. 0 with r filled, or -1 when the
+ * error reply was sent already (api names the version the error replies carry). */
+static int jread(struct camsim *cs, struct evhttp_request *req, struct jreq *r, const char *api)
+{
+	struct buf body;
+
+	memset(r, 0, sizeof(*r));
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
+		snprintf(r->api, sizeof(r->api), "%s", api);
+		jreply(cs, req, NULL, r, 0, NULL, 2002, "Only POST supported");
+		return -1;
+	}
+	if (cs_body(req, &body, JSON_MAX) != 0) {
+		jreply(cs, req, NULL, r, 0, NULL, 4000, "Request too large");
+		return -1;
+	}
+	if (jparse(r, body.data, body.len) != 0) {
+		buf_free(&body);
+		jreply(cs, req, NULL, r, 0, NULL, 4000, "Invalid JSON");
+		return -1;
+	}
+	buf_free(&body);
+	return 0;
+}
+
+/* ---- systemready.cgi: anonymous; bootid is new at every boot, uptime counts from it ---- */
+
+void cs_systemready(struct camsim *cs, struct evhttp_request *req)
+{
+	struct jreq r;
+	struct cs_fault f;
+	struct buf data;
+	struct json_writer w;
+	char uptime[24];
+
+	if (jread(cs, req, &r, "1.4") != 0)
+		return;
+	cs_fault_take(cs, "systemready.cgi", r.method, &f);
+	buf_init(&data, JSON_MAX);
+	jw_init(&w, &data);
+	if (!strcmp(r.method, "systemready")) {
+		snprintf(uptime, sizeof(uptime), "%lld", (long long)(cs_now() - cs->booted_at));
+		jw_object_begin(&w);
+		jw_kv_string(&w, "systemready", "yes");
+		jw_kv_string(&w, "needsetup", "no");
+		jw_kv_string(&w, "uptime", uptime);
+		jw_kv_string(&w, "bootid", cs->boot_id);
+		jw_object_end(&w);
+		finish(&w);
+		jreply(cs, req, &f, &r, 1, &data, 0, NULL);
+	} else if (!strcmp(r.method, "getSupportedVersions")) {
+		jw_object_begin(&w);
+		jw_key(&w, "apiVersions");
+		jw_array_begin(&w);
+		jw_string(&w, "1.4");
+		jw_array_end(&w);
+		jw_object_end(&w);
+		finish(&w);
+		jreply(cs, req, &f, &r, 1, &data, 0, NULL);
+	} else {
+		jreply(cs, req, &f, &r, 1, NULL, 2004, "Method not supported");
+	}
+	json_free(&r.doc);
+	buf_free(&data);
+}
+
 /* ---- basicdeviceinfo.cgi ---- */
 
 static void properties(struct camsim *cs, struct json_writer *w, int restricted)
@@ -124,26 +190,12 @@ void cs_basicdeviceinfo(struct camsim *cs, struct evhttp_request *req)
 {
 	struct jreq r;
 	struct cs_fault f;
-	struct buf body, data;
+	struct buf data;
 	struct json_writer w;
 	int restricted;
 
-	memset(&r, 0, sizeof(r));
-	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
-		snprintf(r.api, sizeof(r.api), "1.3");
-		jreply(cs, req, NULL, &r, 0, NULL, 2002, "Only POST supported");
+	if (jread(cs, req, &r, "1.3") != 0)
 		return;
-	}
-	if (cs_body(req, &body, JSON_MAX) != 0) {
-		jreply(cs, req, NULL, &r, 0, NULL, 4000, "Request too large");
-		return;
-	}
-	if (jparse(&r, body.data, body.len) != 0) {
-		buf_free(&body);
-		jreply(cs, req, NULL, &r, 0, NULL, 4000, "Invalid JSON");
-		return;
-	}
-	buf_free(&body);
 	cs_fault_take(cs, "basicdeviceinfo.cgi", r.method, &f);
 	buf_init(&data, JSON_MAX);
 	jw_init(&w, &data);

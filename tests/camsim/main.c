@@ -70,6 +70,21 @@ int cs_version_compare(const char *a, const char *b)
 	return 0;
 }
 
+void cs_new_boot_id(struct camsim *cs)
+{
+	unsigned char r[16];
+
+	if (getrandom(r, sizeof(r), 0) != (ssize_t)sizeof(r)) {
+		cs_log("cannot get random bytes: %s", strerror(errno));
+		exit(1);
+	}
+	snprintf(cs->boot_id, sizeof(cs->boot_id),
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", r[0], r[1],
+		 r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14],
+		 r[15]);
+	cs->booted_at = cs_now();
+}
+
 void cs_new_credentials(struct camsim *cs)
 {
 	static const char alphabet[] =
@@ -108,6 +123,20 @@ void cs_save_state(struct camsim *cs)
 	jw_kv_int(&w, "upgrades", cs->upgrades);
 	jw_kv_int(&w, "rollbacks", cs->rollbacks);
 	jw_kv_bool(&w, "agent_running", cs->child > 0);
+	jw_kv_int(&w, "agent_pid", cs->child);
+	jw_kv_int(&w, "agent_starts", cs->agent_starts);
+	jw_kv_int(&w, "app_upgrades", cs->app_upgrades);
+	jw_kv_bool(&w, "allow_unsigned", cs_allow_unsigned(cs));
+	jw_key(&w, "apps");
+	jw_object_begin(&w);
+	for (int i = 0; i < cs->napps; i++) {
+		jw_key(&w, cs->apps[i].name);
+		jw_object_begin(&w);
+		jw_kv_string(&w, "version", cs->apps[i].version);
+		jw_kv_string(&w, "status", cs_app_running(cs, &cs->apps[i]) ? "Running" : "Stopped");
+		jw_object_end(&w);
+	}
+	jw_object_end(&w);
 	jw_key(&w, "licenses");
 	jw_object_begin(&w);
 	for (int i = 0; i < cs->napps; i++)
@@ -144,12 +173,26 @@ static char **substitute(struct camsim *cs, char **argv)
 	return out;
 }
 
+/* In the agent's child: the camera's parameter library, as the camera's loader would
+ * find it, backed by this camera's param.conf. */
+static void offer_axparameter(const struct camsim *cs)
+{
+	char conf[PATH_MAX + 16];
+
+	snprintf(conf, sizeof(conf), "%s/param.conf", cs->dir);
+	setenv("AXPARAMETER_CONF", conf, 1);
+	setenv("LD_LIBRARY_PATH", cs->axparameter_dir, 1);
+}
+
 static void start_agent(struct camsim *cs)
 {
 	char **argv;
 	pid_t pid;
 
-	if (!cs->agent_argv || cs->stopping || cs->app_removed)
+	const struct cs_app *own = cs_find_app(cs, cs->app);
+
+	if (!cs->agent_argv || cs->stopping || cs->app_removed || !own || !own->running ||
+	    cs->child > 0)
 		return;
 	argv = substitute(cs, cs->agent_argv);
 	if (!argv) {
@@ -163,6 +206,8 @@ static void start_agent(struct camsim *cs)
 		if (fd >= 0)
 			dup2(fd, 0);
 		signal(SIGPIPE, SIG_DFL);
+		if (cs->axparameter_dir[0])
+			offer_axparameter(cs);
 		execvp(argv[0], argv);
 		fprintf(stderr, "camsim: cannot start %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
@@ -175,6 +220,7 @@ static void start_agent(struct camsim *cs)
 		return;
 	}
 	cs->child = pid;
+	cs->agent_starts++;
 	cs_log("started the agent (pid %d)", (int)pid);
 	cs_save_state(cs);
 }
@@ -190,6 +236,7 @@ static void on_booted(evutil_socket_t fd, short what, void *arg)
 
 	cs_boot(cs);
 	cs_new_credentials(cs); /* service accounts do not survive a reboot */
+	cs_new_boot_id(cs);
 	cs->rebooting = 0;
 	cs->reboot_scheduled = 0;
 	cs->reboot_rollback = 0;
@@ -227,6 +274,35 @@ static void stop_agent(struct camsim *cs)
 		kill(cs->child, SIGTERM);
 		evtimer_add(cs->kill_timer, &tv);
 	}
+}
+
+void cs_agent_start(struct camsim *cs)
+{
+	start_agent(cs);
+}
+
+void cs_agent_stop(struct camsim *cs)
+{
+	cs->restart_pending = 0;
+	stop_agent(cs);
+}
+
+void cs_agent_restart(struct camsim *cs)
+{
+	if (cs->child > 0) {
+		cs->restart_pending = 1;
+		stop_agent(cs);
+	} else {
+		start_agent(cs);
+	}
+}
+
+static void on_app_restart(evutil_socket_t fd, short what, void *arg)
+{
+	struct camsim *cs = arg;
+
+	cs_log("restarting the agent's app (%s)", cs->app);
+	cs_agent_restart(cs);
 }
 
 static void on_reboot(evutil_socket_t fd, short what, void *arg)
@@ -269,12 +345,19 @@ static void on_child(evutil_socket_t fd, short what, void *arg)
 		if (pid != cs->child)
 			continue;
 		cs->child = 0;
+		evtimer_del(cs->kill_timer);
 		cs_log("the agent exited with %d", code);
 		cs_save_state(cs);
+		const struct cs_app *own = cs_find_app(cs, cs->app);
 		if (cs->stopping) {
 			event_base_loopexit(cs->base, NULL);
 		} else if (cs->rebooting) {
 			reboot_down(cs);
+		} else if (cs->restart_pending) {
+			cs->restart_pending = 0; /* the app was restarted, not crashed */
+			start_agent(cs);
+		} else if (!own || !own->running || cs->app_removed) {
+			cs_log("the agent's app is stopped or removed: not restarting it");
 		} else if (++cs->restarts > MAX_RESTARTS) {
 			cs_log("the agent stopped %d times: not restarting it", MAX_RESTARTS);
 		} else {
@@ -318,8 +401,14 @@ static void usage(void)
 		"  --down-seconds S        how long a reboot keeps the camera off (default 0.5)\n"
 		"  --clock-offset S        the camera's clock ahead of the host by S seconds\n"
 		"  --html DIR              serve DIR at /local/<appName>/\n"
+		"  --axparameter DIR       the agent finds libaxparameter.so.1 (the stand-in) in DIR,\n"
+		"                          backed by <dir>/param.conf\n"
 		"  --app-api-port P        proxy /local/<appName>/api/ to 127.0.0.1:P/api/\n"
 		"  --web-user USER:PASS    also accept these credentials for /local/ pages\n"
+		"  --app-version V         the agent's installed app version (default 1.0.0)\n"
+		"  --max-running-apps N    before AXIS OS 12.6: at most N apps running (default: no limit)\n"
+		"  --max-package-bytes N   upload.cgi refuses larger packages with Error 3\n"
+		"  --app-restart-delay S   the agent's app upgraded -> restarted (default 0.3)\n"
 		"In AGENT_CMD, @VAPIX_URL@ becomes camsim's URL. Faults: see tests/camsim/vapix.c.\n");
 	exit(2);
 }
@@ -340,23 +429,33 @@ static void copy_field(char *out, size_t outsz, const char *v)
 	snprintf(out, outsz, "%s", v);
 }
 
-static void add_app(struct camsim *cs, const char *name, int needs_license)
+/* A preinstalled application (unless an earlier run's apps.json has it, or removed it). */
+static void add_app(struct camsim *cs, const char *name, const char *version, int own)
 {
-	for (int i = 0; i < cs->napps; i++)
-		if (strcmp(cs->apps[i].name, name) == 0)
-			return;
+	struct cs_app *a;
+
+	if (cs_find_app(cs, name) || (own && cs->app_removed))
+		return;
 	if (cs->napps == CS_APPS) {
 		fprintf(stderr, "camsim: too many apps\n");
 		exit(2);
 	}
-	copy_field(cs->apps[cs->napps].name, CS_FIELD, name);
-	cs->apps[cs->napps++].needs_license = needs_license;
+	a = &cs->apps[cs->napps++];
+	copy_field(a->name, CS_FIELD, name);
+	copy_field(a->nice, CS_TEXT, name);
+	copy_field(a->version, CS_FIELD, version);
+	copy_field(a->vendor, CS_TEXT, "camagent project");
+	copy_field(a->setting_page, CS_TEXT, "index.html");
+	a->needs_license = !own;
+	a->running = own;
 }
 
 int main(int argc, char **argv)
 {
 	static struct camsim cs;
-	const char *listen = NULL, *url_file = NULL, *dbus = NULL;
+	const char *listen = NULL, *url_file = NULL, *dbus = NULL, *app_version = "1.0.0";
+	const char *preinstalled[CS_APPS];
+	int npre = 0;
 	char err[256];
 	int i;
 
@@ -371,6 +470,8 @@ int main(int argc, char **argv)
 	cs.minute_s = 60;
 	cs.reboot_delay_s = 0.5;
 	cs.down_s = 0.5;
+	cs.app_restart_s = 0.3;
+	cs.max_package = 256 * 1024 * 1024;
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
@@ -398,7 +499,17 @@ int main(int argc, char **argv)
 		} else if (!strcmp(a, "--arch")) {
 			copy_field(cs.arch, CS_FIELD, need(argc, argv, &i));
 		} else if (!strcmp(a, "--app")) {
-			add_app(&cs, need(argc, argv, &i), 1);
+			if (npre == CS_APPS - 1)
+				usage();
+			preinstalled[npre++] = need(argc, argv, &i);
+		} else if (!strcmp(a, "--app-version")) {
+			app_version = need(argc, argv, &i);
+		} else if (!strcmp(a, "--max-running-apps")) {
+			cs.max_running = atoi(need(argc, argv, &i));
+		} else if (!strcmp(a, "--max-package-bytes")) {
+			cs.max_package = (size_t)atoll(need(argc, argv, &i));
+		} else if (!strcmp(a, "--app-restart-delay")) {
+			cs.app_restart_s = atof(need(argc, argv, &i));
 		} else if (!strcmp(a, "--app-name")) {
 			copy_field(cs.app, CS_FIELD, need(argc, argv, &i));
 		} else if (!strcmp(a, "--param-group")) {
@@ -413,6 +524,8 @@ int main(int argc, char **argv)
 			cs.down_s = atof(need(argc, argv, &i));
 		} else if (!strcmp(a, "--clock-offset")) {
 			cs.clock_offset = atoll(need(argc, argv, &i));
+		} else if (!strcmp(a, "--axparameter")) {
+			copy_field(cs.axparameter_dir, sizeof(cs.axparameter_dir), need(argc, argv, &i));
 		} else if (!strcmp(a, "--html")) {
 			copy_field(cs.html_dir, sizeof(cs.html_dir), need(argc, argv, &i));
 		} else if (!strcmp(a, "--app-api-port")) {
@@ -423,30 +536,36 @@ int main(int argc, char **argv)
 			usage();
 		}
 	}
-	if (!cs.dir[0] || !listen || cs.minute_s <= 0 || cs.reboot_delay_s < 0 || cs.down_s < 0)
+	if (!cs.dir[0] || !listen || cs.minute_s <= 0 || cs.reboot_delay_s < 0 || cs.down_s < 0 ||
+	    cs.app_restart_s < 0 || cs.max_running < 0)
 		usage();
 	if (!cs.param_group[0])
 		snprintf(cs.param_group, sizeof(cs.param_group), "%s", cs.app);
-	add_app(&cs, cs.app, 0);
 	if (fs_mkdirs(cs.dir, 0755) != 0) {
 		fprintf(stderr, "camsim: cannot create %s: %s\n", cs.dir, strerror(errno));
 		return 1;
 	}
+	cs_apps_load(&cs);
+	for (i = 0; i < npre; i++)
+		add_app(&cs, preinstalled[i], "1.0.0", 0);
+	add_app(&cs, cs.app, app_version, 1);
 	signal(SIGPIPE, SIG_IGN);
 	cs.base = event_base_new();
 	cs.reboot_timer = evtimer_new(cs.base, on_reboot, &cs);
 	cs.kill_timer = evtimer_new(cs.base, on_kill_timeout, &cs);
 	cs.respawn_timer = evtimer_new(cs.base, on_respawn, &cs);
+	cs.app_restart_timer = evtimer_new(cs.base, on_app_restart, &cs);
 	cs.sigchld = evsignal_new(cs.base, SIGCHLD, on_child, &cs);
 	cs.sigterm = evsignal_new(cs.base, SIGTERM, on_stop, &cs);
 	cs.sigint = evsignal_new(cs.base, SIGINT, on_stop, &cs);
-	if (!cs.base || !cs.reboot_timer || !cs.kill_timer || !cs.respawn_timer || !cs.sigchld ||
+	if (!cs.base || !cs.reboot_timer || !cs.kill_timer || !cs.respawn_timer || !cs.app_restart_timer || !cs.sigchld ||
 	    !cs.sigterm || !cs.sigint || evsignal_add(cs.sigchld, NULL) ||
 	    evsignal_add(cs.sigterm, NULL) || evsignal_add(cs.sigint, NULL)) {
 		cs_log("cannot set up the event loop");
 		return 1;
 	}
 	cs_new_credentials(&cs);
+	cs_new_boot_id(&cs);
 	if (dbus && cs_dbus_start(&cs, dbus, err, sizeof(err)) != 0) {
 		cs_log("%s", err);
 		return 1;
@@ -477,6 +596,7 @@ int main(int argc, char **argv)
 	event_free(cs.reboot_timer);
 	event_free(cs.kill_timer);
 	event_free(cs.respawn_timer);
+	event_free(cs.app_restart_timer);
 	if (cs.rollback_timer)
 		event_free(cs.rollback_timer);
 	event_free(cs.sigchld);

@@ -49,6 +49,9 @@ static int disp_param(const char *v, size_t vlen, const char *key, char *out, si
 			const char *s = v + i + klen + 2, *e = memchr(s, '"', vlen - (size_t)(s - v));
 			if (!e || (size_t)(e - s) >= outsz)
 				return -1;
+			for (const char *c = s; c < e; c++)
+				if ((unsigned char)*c < 0x20) /* a NUL would cut the value short */
+					return -1;
 			memcpy(out, s, (size_t)(e - s));
 			out[e - s] = '\0';
 			*found = 1;
@@ -76,7 +79,8 @@ static int part_headers(const char *h, size_t n, struct cs_part *p, char *why, s
 		if ((size_t)(colon - h) == 19 && !strncasecmp(h, "Content-Disposition", 19)) {
 			if (vlen < 9 || strncmp(v, "form-data", 9) != 0)
 				return fail(why, whysz, "Content-Disposition is not form-data");
-			if (disp_param(v, vlen, "name", p->name, sizeof(p->name), &found) || !found)
+			if (disp_param(v, vlen, "name", p->name, sizeof(p->name), &found) || !found ||
+			    !p->name[0])
 				return fail(why, whysz, "part without a name");
 			if (disp_param(v, vlen, "filename", p->filename, sizeof(p->filename),
 				       &p->has_filename))

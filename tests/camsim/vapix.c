@@ -3,10 +3,13 @@
  * Faults: the file <dir>/faults, re-read on every request (rewrite it to change faults;
  * a changed file starts counting afresh). One rule a line, '#' comments:
  *     <cgi>[:<method or action>]  <fault>  [count|*]
- * cgi: basicdeviceinfo.cgi firmwaremanagement.cgi license.cgi list.cgi param.cgi or *.
+ * cgi: basicdeviceinfo.cgi firmwaremanagement.cgi license.cgi list.cgi upload.cgi
+ *      control.cgi config.cgi param.cgi or *. The method is the action (control.cgi:start,
+ *      config.cgi:set, license.cgi:uploadlicensekey, ...); upload.cgi has none.
  * fault: error=N (the CGI's own error reply with code N, nothing else happens),
  *        http=N (plain HTTP status N), truncate (reply cut in half), garbage (not the
- *        CGI's format), empty (empty 200 body), delay=S (reply after S seconds).
+ *        CGI's format), empty (empty 200 body), delay=S (reply after S seconds),
+ *        ok (upload.cgi, control.cgi: "OK" and nothing done: a camera that says it did).
  * count: how many matching requests it hits (default 1; * = all). */
 #include "camsim.h"
 
@@ -68,6 +71,8 @@ static int parse_rule(const char *line, struct cs_rule *r)
 		r->fault.kind = FAULT_GARBAGE;
 	} else if (!strcmp(fault, "empty")) {
 		r->fault.kind = FAULT_EMPTY;
+	} else if (!strcmp(fault, "ok")) {
+		r->fault.kind = FAULT_OK;
 	} else if (!strcmp(fault, "invalid")) {
 		r->fault.kind = FAULT_INVALID;
 	} else {
@@ -287,6 +292,10 @@ static void on_request(struct evhttp_request *req, void *arg)
 		cs_web(cs, req, path);
 		return;
 	}
+	if (!strcmp(path, "/axis-cgi/systemready.cgi")) {
+		cs_systemready(cs, req); /* anonymous by design */
+		return;
+	}
 	if (!strcmp(path, "/axis-cgi/basicdeviceinfo.cgi")) {
 		cs_basicdeviceinfo(cs, req); /* some methods are anonymous: it checks auth itself */
 		return;
@@ -298,6 +307,12 @@ static void on_request(struct evhttp_request *req, void *arg)
 		handler = cs_license;
 	else if (!strcmp(path, "/axis-cgi/applications/list.cgi"))
 		handler = cs_list;
+	else if (!strcmp(path, "/axis-cgi/applications/upload.cgi"))
+		handler = cs_upload;
+	else if (!strcmp(path, "/axis-cgi/applications/control.cgi"))
+		handler = cs_control;
+	else if (!strcmp(path, "/axis-cgi/applications/config.cgi"))
+		handler = cs_config;
 	else if (!strcmp(path, "/axis-cgi/param.cgi"))
 		handler = cs_param;
 	if (!handler) {

@@ -1,5 +1,6 @@
 /* libFuzzer target: opening a signed envelope and checking its binding, as the agent
  * does with every task and license. No input may crash it or verify without the key. */
+/* fuzz-links: lib */
 #include <stdint.h>
 #include <stdlib.h>
 

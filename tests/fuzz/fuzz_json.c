@@ -1,6 +1,7 @@
 /* libFuzzer target: the strict JSON reader, and the writer fed by what it read.
  * Whatever the input: no crash, no leak, and a document that parses must survive a
  * read -> write -> read round trip of its strings. */
+/* fuzz-links: lib */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,5 @@
 /* libFuzzer target: update windows from task.json text and from task payloads. */
+/* fuzz-links: lib agent/window.c */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -34,6 +34,7 @@ check counted_rollback camsim_has cam rollbacks 1
 cloud_start "$PORT" || { echo "FAIL cloud_restart"; finish; }
 check task_failed cc task wait "$T" failed 60
 check reason_rolled_back grep -q "rolled back to AXIS OS 11.11.73" <(cc task show "$T")
+check reason_came_up_cloud_unreached grep -q "AXIS OS 12.0.1 came up, but the cloud was not reached before the camera.s rollback timer fired" <(cc task show "$T")
 check cloud_sees_old wait_for 20 device_has "$SERIAL" os_version 11.11.73
 camsim_stop
 finish

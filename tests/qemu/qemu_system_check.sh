@@ -40,15 +40,16 @@ for p in camagent camcloud; do
 	cp "$BUILD/$p" "$R/usr/local/bin/$p"
 	"$TRIPLET-strip" "$R/usr/local/bin/$p"
 done
+# Everything from the target sysroot, the C library included (the one the programs are built for).
 closure=$(python3 toolchain/elf-closure.py --libdir "$SYSROOT/usr/lib/$TRIPLET" --libdir "$SYSROOT/lib/$TRIPLET" \
-	--libdir "/usr/$TRIPLET/lib" "$BUILD/camagent" "$BUILD/camcloud") || { echo "0 passed, 1 failed"; exit 1; }
+	"$BUILD/camagent" "$BUILD/camcloud") || { echo "0 passed, 1 failed"; exit 1; }
 echo "$closure" | while read -r so path; do
 	cp -L "$path" "$R/lib/$TRIPLET/$so"
 	"$TRIPLET-strip" --strip-unneeded "$R/lib/$TRIPLET/$so" 2>/dev/null
 done
 interp=$(readelf -l "$BUILD/camagent" | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
 mkdir -p "$R$(dirname "$interp")"
-cp -L "/usr/$TRIPLET/lib/$(basename "$interp")" "$R$interp"
+cp -L "$SYSROOT/lib/$TRIPLET/$(basename "$interp")" "$R$interp"
 printf 'root:x:0:0:root:/root:/bin/sh\n' >"$R/etc/passwd"
 printf '127.0.0.1 localhost camera\n' >"$R/etc/hosts"
 (cd "$R" && find . | cpio -o -H newc --quiet | gzip -1) >"$Q/initrd.gz"

@@ -6,7 +6,12 @@
  * with a request still held (leaks show up under ASan); the organization model
  * (moves, re-enrollment rules, folder deletion, listings, device details) and upgrade
  * jobs (folder-wide wake-up, skips, recommended images, update windows with
- * waiting_window and cancel, lazy task expiry). */
+ * waiting_window and cancel, lazy task expiry); the wire contract's fine print
+ * (enrollment replay, report field types, progress range, one task at a time, a
+ * cancel reaching a waiting device) and hostile HTTP refused with JSON errors. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -15,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,7 +30,9 @@
 #include <event2/http.h>
 
 #include "../../cloud/db.h"
+#include "../../cloud/gate.h"
 #include "../../cloud/server.h"
+#include "../../cloud/wake.h"
 #include "../../lib/crypto.h"
 #include "../../lib/envelope.h"
 #include "../../lib/fsutil.h"
@@ -178,16 +186,15 @@ static void sign(struct t *t, struct crypto_key *key, const char *body, char *si
 	assert_int_equal(crypto_sign(key, body, strlen(body), sig, CRYPTO_SIG_B64_MAX), 0);
 }
 
-static int enroll_as(struct t *t, struct crypto_key *key, const char *secret, const char *serial,
-		     const char *model, const char *os, int64_t ts, struct resp *r)
+/* The signed enrollment body of a camera; b must be initialised by the caller. */
+static void enroll_text(struct crypto_key *key, const char *secret, const char *serial,
+			const char *model, const char *os, int64_t ts, const char *nonce,
+			struct buf *b)
 {
-	char pem[CRYPTO_PUBKEY_PEM_MAX], nonce[33], sig[CRYPTO_SIG_B64_MAX];
-	struct buf b;
+	char pem[CRYPTO_PUBKEY_PEM_MAX];
 	struct json_writer w;
 	assert_int_equal(crypto_key_public_pem(key, pem, sizeof(pem)), 0);
-	assert_int_equal(crypto_random_hex(nonce, 16), 0);
-	buf_init(&b, 8192);
-	jw_init(&w, &b);
+	jw_init(&w, b);
 	jw_object_begin(&w);
 	jw_kv_string(&w, "token_secret", secret);
 	jw_kv_string(&w, "serial", serial);
@@ -201,6 +208,16 @@ static int enroll_as(struct t *t, struct crypto_key *key, const char *secret, co
 	jw_kv_string(&w, "nonce", nonce);
 	jw_object_end(&w);
 	assert_int_equal(jw_finish(&w), 0);
+}
+
+static int enroll_as(struct t *t, struct crypto_key *key, const char *secret, const char *serial,
+		     const char *model, const char *os, int64_t ts, struct resp *r)
+{
+	char nonce[33], sig[CRYPTO_SIG_B64_MAX];
+	struct buf b;
+	assert_int_equal(crypto_random_hex(nonce, 16), 0);
+	buf_init(&b, 8192);
+	enroll_text(key, secret, serial, model, os, ts, nonce, &b);
 	sign(t, key, buf_str(&b), sig);
 	int s = call(t, EVHTTP_REQ_POST, "/device/v1/enroll", NULL, sig, buf_str(&b), NULL, r);
 	buf_free(&b);
@@ -371,7 +388,10 @@ static void test_errors_and_admin_auth(void **state)
 	expect_error(&r, 404, "not_found");
 	resp_free(&r);
 	call(t, EVHTTP_REQ_DELETE, "/admin/v1/orgs", t->admin, NULL, NULL, NULL, &r);
-	assert_int_equal(r.status, 405);
+	expect_error(&r, 405, "method_not_allowed");
+	resp_free(&r);
+	call(t, EVHTTP_REQ_PATCH, "/admin/v1/orgs", t->admin, NULL, NULL, NULL, &r);
+	expect_error(&r, 405, "method_not_allowed");
 	resp_free(&r);
 	admin_post(t, "/admin/v1/orgs", "{\"name\":", &r);
 	expect_error(&r, 400, "bad_request");
@@ -396,7 +416,7 @@ static void test_errors_and_admin_auth(void **state)
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Length", "70000");
 	assert_int_equal(evhttp_make_request(conn, req, EVHTTP_REQ_POST, "/admin/v1/orgs"), 0);
 	run_until(t, &r);
-	assert_int_equal(r.status, 413);
+	expect_error(&r, 413, "too_large");
 	resp_free(&r);
 	evhttp_connection_free(conn);
 
@@ -1716,6 +1736,433 @@ static void test_task_expiry(void **state)
 	dev_free(&other);
 }
 
+static int64_t token_uses(struct t *t, const char *secret)
+{
+	char sha[CRYPTO_SHA256_HEX_LEN];
+	crypto_sha256_hex(secret, strlen(secret), sha);
+	sqlite3_stmt *st = db_stmt(t->c.db, "SELECT uses FROM enrollment_tokens"
+				   " WHERE secret_sha256 = ?", "s", sha);
+	assert_int_equal(db_step(st), 1);
+	int64_t n = db_col_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* Sends an enrollment body signed by key; returns the status. */
+static int enroll_signed(struct t *t, struct crypto_key *key, const struct buf *b, struct resp *r)
+{
+	char sig[CRYPTO_SIG_B64_MAX];
+	sign(t, key, buf_str(b), sig);
+	return call(t, EVHTTP_REQ_POST, "/device/v1/enroll", NULL, sig, buf_str(b), NULL, r);
+}
+
+static void test_enrollment_replay_refused(void **state)
+{
+	struct t *t = *state;
+	struct resp r;
+	struct buf b;
+	char secret[33], nonce[33], uri[128], id[DB_ID_LEN];
+	struct crypto_key *k;
+
+	assert_int_equal(crypto_key_generate(&k), 0);
+	new_secret(t, ",\"max_uses\":5", secret);
+	assert_int_equal(crypto_random_hex(nonce, 16), 0);
+	buf_init(&b, 8192);
+	enroll_text(k, secret, "S-REPLAY", MODEL, "11.11.73", time(NULL), nonce, &b);
+	assert_int_equal(enroll_signed(t, k, &b, &r), 200);
+	get_str(&r, "device_id", id, sizeof(id));
+	resp_free(&r);
+	assert_int_equal(token_uses(t, secret), 1);
+	/* the same signed body a second time */
+	enroll_signed(t, k, &b, &r);
+	expect_error(&r, 401, "replayed");
+	resp_free(&r);
+	/* the nonce again with another body (another serial) */
+	buf_reset(&b);
+	enroll_text(k, secret, "S-REPLAY2", MODEL, "11.11.73", time(NULL), nonce, &b);
+	enroll_signed(t, k, &b, &r);
+	expect_error(&r, 401, "replayed");
+	resp_free(&r);
+	/* nonces that are not 32 hex digits */
+	static const char *const bad[] = {"n", "0123456789abcdef0123456789abcde",
+					  "0123456789abcdef0123456789abcdef0",
+					  "0123456789ABCDEF0123456789ABCDEF",
+					  "0123456789abcdef0123456789abcdeg"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		buf_reset(&b);
+		enroll_text(k, secret, "S-BADNONCE", MODEL, "11.11.73", time(NULL), bad[i], &b);
+		enroll_signed(t, k, &b, &r);
+		expect_error(&r, 400, "bad_request");
+		resp_free(&r);
+	}
+	assert_int_equal(token_uses(t, secret), 1);
+
+	/* captured, then the admin removes the device: the replay does not bring it back */
+	assert_int_equal(crypto_random_hex(nonce, 16), 0);
+	buf_reset(&b);
+	enroll_text(k, secret, "S-REPLAY", MODEL, "11.11.73", time(NULL), nonce, &b);
+	assert_int_equal(enroll_signed(t, k, &b, &r), 200); /* a retry: no use */
+	resp_free(&r);
+	snprintf(uri, sizeof(uri), "/admin/v1/devices/%s", id);
+	assert_int_equal(call(t, EVHTTP_REQ_DELETE, uri, t->admin, NULL, NULL, NULL, &r), 200);
+	resp_free(&r);
+	enroll_signed(t, k, &b, &r);
+	expect_error(&r, 401, "replayed");
+	resp_free(&r);
+	assert_int_equal(token_uses(t, secret), 1);
+	sqlite3_stmt *st = db_stmt(t->c.db, "SELECT COUNT(*) FROM devices WHERE serial = ?"
+				   " AND removed = 0", "s", "S-REPLAY");
+	assert_int_equal(db_step(st), 1);
+	assert_int_equal(db_col_int(st, 0), 0);
+	sqlite3_finalize(st);
+	buf_free(&b);
+	crypto_key_free(k);
+}
+
+static void test_report_fields_type_checked(void **state)
+{
+	struct t *t = *state;
+	struct resp r;
+	static const char *const bad[] = {
+		"{}",
+		"{\"os_version\":7}",
+		"{\"os_version\":\"12.0.1\",\"uptime\":\"abc\"}",
+		"{\"os_version\":\"12.0.1\",\"uptime\":-1}",
+		"{\"os_version\":\"12.0.1\",\"free_bytes\":1.5}",
+		"{\"os_version\":\"12.0.1\",\"free_bytes\":true}",
+		"{\"os_version\":\"12.0.1\",\"model\":5}",
+		"{\"os_version\":\"12.0.1\",\"serial\":[]}",
+		"{\"os_version\":\"12.0.1\",\"arch\":{}}",
+		"{\"os_version\":\"12.0.1\",\"agent_version\":1}",
+		"{\"os_version\":\"12.0.1\",\"licenses\":\"none\"}",
+		"{\"os_version\":\"12.0.1\",\"licenses\":[1]}",
+		"{\"os_version\":\"12.0.1\",\"licenses\":[{\"app\":5,\"state\":\"active\","
+		"\"license_id\":\"0123456789abcdef0123456789abcdef\"}]}",
+		"{\"os_version\":\"12.0.1\",\"licenses\":[{\"app\":\"a\",\"state\":\"on\","
+		"\"license_id\":\"0123456789abcdef0123456789abcdef\"}]}",
+		"{\"os_version\":\"12.0.1\",\"licenses\":[{\"app\":\"a\",\"state\":\"active\","
+		"\"license_id\":\"x\"}]}",
+		"{\"os_version\":\"12.0.1\",\"os_version\":\"13.0.0\"}",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		call(t, EVHTTP_REQ_POST, "/device/v1/report", t->access, NULL, bad[i], NULL, &r);
+		if (r.status != 400)
+			fail_msg("%s: %d %s", bad[i], r.status, buf_str(&r.body));
+		expect_error(&r, 400, "bad_request");
+		resp_free(&r);
+	}
+	/* what the agent sends */
+	assert_int_equal(call(t, EVHTTP_REQ_POST, "/device/v1/report", t->access, NULL,
+			      "{\"os_version\":\"12.0.1\",\"model\":\"" MODEL "\",\"serial\":\"S\","
+			      "\"arch\":\"aarch64\",\"agent_version\":\"0.1.0\",\"uptime\":5,"
+			      "\"free_bytes\":1000,\"licenses\":[{\"app\":\"a\",\"state\":\"failed\","
+			      "\"license_id\":\"0123456789abcdef0123456789abcdef\"}]}", NULL, &r), 200);
+	resp_free(&r);
+}
+
+static void test_progress_out_of_range_refused(void **state)
+{
+	struct t *t = *state;
+	struct resp r;
+	char task[DB_ID_LEN], uri[128];
+	struct json_doc d;
+	create_task(t, "", task);
+	report_ok(t, t->access, task, "{\"state\":\"downloading\",\"progress\":30}");
+	static const char *const bad[] = {
+		"{\"state\":\"downloading\",\"progress\":-1}",
+		"{\"state\":\"downloading\",\"progress\":101}",
+		"{\"state\":\"downloading\",\"progress\":50.5}",
+		"{\"state\":\"downloading\",\"progress\":\"50\"}",
+		"{\"state\":\"downloading\",\"progress\":-9223372036854775808}",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		report_as(t, t->access, task, bad[i], &r);
+		expect_error(&r, 400, "bad_request");
+		resp_free(&r);
+	}
+	snprintf(uri, sizeof(uri), "/admin/v1/tasks/%s", task);
+	assert_int_equal(admin_get(t, uri, &r), 200);
+	parse(&r, &d);
+	assert_int_equal(int_of(&d, 0, "progress"), 30);
+	json_free(&d);
+	resp_free(&r);
+	/* a reason is kept only with failed */
+	report_ok(t, t->access, task, "{\"state\":\"verifying\",\"reason\":\"chatty\"}");
+	report_ok(t, t->access, task, "{\"state\":\"failed\",\"reason\":\"disk full\"}");
+	assert_int_equal(admin_get(t, uri, &r), 200);
+	parse(&r, &d);
+	want_str(&d, 0, "reason", "disk full");
+	json_free(&d);
+	resp_free(&r);
+}
+
+static int poll_now(struct t *t, struct resp *r)
+{
+	return call(t, EVHTTP_REQ_GET, "/device/v1/tasks/next?wait=0", t->access, NULL, NULL, NULL,
+		    r);
+}
+
+/* The task_id inside the envelope of a tasks/next reply. */
+static void polled_task_id(struct t *t, struct resp *r, char *id)
+{
+	struct json_doc pd;
+	struct buf payload;
+	open_task(t, r, &pd, &payload);
+	assert_true(json_get_string(&pd, 0, "task_id", id, DB_ID_LEN) >= 0);
+	json_free(&pd);
+	buf_free(&payload);
+}
+
+static void test_task_not_returned_after_a_state_report(void **state)
+{
+	struct t *t = *state;
+	struct resp r;
+	char a[DB_ID_LEN], b[DB_ID_LEN], got[DB_ID_LEN];
+	create_task(t, "", a);
+	assert_int_equal(poll_now(t, &r), 200);
+	polled_task_id(t, &r, got);
+	assert_string_equal(got, a);
+	resp_free(&r);
+	report_ok(t, t->access, a, "{\"state\":\"received\"}");
+	assert_int_equal(poll_now(t, &r), 204); /* acknowledged: not handed out again */
+	resp_free(&r);
+	/* a later task waits while the device works on the first */
+	create_task(t, ",\"allow_downgrade\":true", b);
+	assert_int_equal(poll_now(t, &r), 204);
+	resp_free(&r);
+	report_ok(t, t->access, a, "{\"state\":\"succeeded\",\"os_version\":\"12.0.1\"}");
+	assert_int_equal(poll_now(t, &r), 200);
+	polled_task_id(t, &r, got);
+	assert_string_equal(got, b);
+	resp_free(&r);
+}
+
+/* Starts a held poll and lets the server take it over. */
+static struct evhttp_connection *hold_poll(struct t *t, struct resp *held)
+{
+	struct evhttp_connection *conn = start(t, EVHTTP_REQ_GET, "/device/v1/tasks/next?wait=60",
+					       t->access, NULL, NULL, NULL, held);
+	for (int i = 0; i < 20; i++)
+		event_base_loop(t->c.base, EVLOOP_NONBLOCK);
+	assert_false(held->done);
+	return conn;
+}
+
+static void test_cancel_reaches_a_device_waiting_for_its_window(void **state)
+{
+	struct t *t = *state;
+	struct resp r, held;
+	struct json_doc d;
+	char a[DB_ID_LEN], b[DB_ID_LEN], job[DB_ID_LEN], got[DB_ID_LEN], body[512], uri[128];
+	int64_t now = time(NULL);
+
+	snprintf(body, sizeof(body), ",\"window\":{\"kind\":\"utc\",\"start\":%lld,\"end\":%lld}",
+		 (long long)(now + 3600), (long long)(now + 7200));
+	create_task(t, body, a);
+	assert_int_equal(poll_now(t, &r), 200);
+	resp_free(&r);
+	report_ok(t, t->access, a, "{\"state\":\"received\"}");
+	report_ok(t, t->access, a, "{\"state\":\"downloading\",\"progress\":100}");
+	report_ok(t, t->access, a, "{\"state\":\"waiting_window\"}");
+	create_task(t, ",\"allow_downgrade\":true", b); /* waits behind a */
+
+	struct evhttp_connection *conn = hold_poll(t, &held);
+	struct timeval t0, t1;
+	gettimeofday(&t0, NULL);
+	snprintf(uri, sizeof(uri), "/admin/v1/tasks/%s/cancel", a);
+	assert_int_equal(admin_post(t, uri, NULL, &r), 200);
+	resp_free(&r);
+	run_until(t, &held);
+	gettimeofday(&t1, NULL);
+	evhttp_connection_free(conn);
+	assert_true((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_usec - t0.tv_usec) / 1000 < 1000);
+	assert_int_equal(held.status, 200);
+	parse(&held, &d);
+	assert_true(json_tok_is_null(&d, json_find(&d, 0, "task")));
+	int ids = json_find(&d, 0, "cancelled");
+	assert_int_equal(json_array_len(&d, ids), 1);
+	assert_int_equal(json_tok_string(&d, json_array_at(&d, ids, 0), got, sizeof(got)), 0);
+	assert_string_equal(got, a);
+	json_free(&d);
+	resp_free(&held);
+	/* told once; the later task comes next */
+	assert_int_equal(poll_now(t, &r), 200);
+	polled_task_id(t, &r, got);
+	assert_string_equal(got, b);
+	resp_free(&r);
+	report_as(t, t->access, a, "{\"state\":\"waiting_window\"}", &r);
+	expect_error(&r, 409, "task_cancelled");
+	resp_free(&r);
+
+	/* a job cancel wakes the waiting device too; a task never started gets no notice */
+	report_ok(t, t->access, b, "{\"state\":\"waiting_window\"}");
+	snprintf(uri, sizeof(uri), "/admin/v1/tasks/%s", b);
+	assert_int_equal(admin_get(t, uri, &r), 200);
+	parse(&r, &d);
+	assert_true(json_get_string(&d, 0, "job_id", job, sizeof(job)) >= 0);
+	json_free(&d);
+	resp_free(&r);
+	conn = hold_poll(t, &held);
+	snprintf(uri, sizeof(uri), "/admin/v1/jobs/%s/cancel", job);
+	assert_int_equal(admin_post(t, uri, NULL, &r), 200);
+	resp_free(&r);
+	run_until(t, &held);
+	evhttp_connection_free(conn);
+	assert_int_equal(held.status, 200);
+	assert_non_null(strstr(buf_str(&held.body), b));
+	resp_free(&held);
+	create_task(t, "", a);
+	snprintf(uri, sizeof(uri), "/admin/v1/tasks/%s/cancel", a);
+	assert_int_equal(admin_post(t, uri, NULL, &r), 200);
+	resp_free(&r);
+	assert_int_equal(poll_now(t, &r), 204);
+	resp_free(&r);
+}
+
+/* Sends raw bytes on a new connection and collects the answer until the server
+ * closes it (or 5 s pass), running the server's loop meanwhile. */
+static void raw_exchange(struct t *t, const char *req, size_t len, struct buf *out)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)t->port)};
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(send(fd, req, len, 0), (ssize_t)len);
+	buf_reset(out);
+	time_t deadline = time(NULL) + 5;
+	while (time(NULL) < deadline) {
+		event_base_loop(t->c.base, EVLOOP_NONBLOCK);
+		struct pollfd p = {.fd = fd, .events = POLLIN};
+		if (poll(&p, 1, 10) <= 0)
+			continue;
+		char chunk[4096];
+		ssize_t n = recv(fd, chunk, sizeof(chunk), 0);
+		if (n <= 0)
+			break;
+		assert_int_equal(buf_append(out, chunk, (size_t)n), 0);
+	}
+	close(fd);
+}
+
+/* The status line's code and the JSON error code of a raw answer. */
+static void expect_raw_error(const struct buf *b, int status, const char *code)
+{
+	const char *body = strstr(buf_str(b), "\r\n\r\n");
+	char want[64];
+	snprintf(want, sizeof(want), "HTTP/1.1 %d ", status);
+	if (strncmp(buf_str(b), want, strlen(want)) != 0 || !body)
+		fail_msg("want %d, got: %.200s", status, buf_str(b));
+	snprintf(want, sizeof(want), "{\"error\":{\"code\":\"%s\",", code);
+	if (strncmp(body + 4, want, strlen(want)) != 0)
+		fail_msg("want code %s, got: %.200s", code, body + 4);
+}
+
+static void test_ambiguous_or_oversized_http_refused_with_json(void **state)
+{
+	struct t *t = *state;
+	struct buf b;
+	char big[GATE_HEAD_MAX + 256];
+	static const struct {
+		const char *req;
+		int status;
+		const char *code;
+	} cases[] = {
+		{"POST /admin/v1/orgs HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 5"
+		 "\r\n\r\nhello", 400, "bad_request"},
+		{"POST /admin/v1/orgs HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\ncontent-length: 6"
+		 "\r\n\r\nhello!", 400, "bad_request"},
+		{"POST /admin/v1/orgs HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding:"
+		 " chunked\r\n\r\nhello", 400, "bad_request"},
+		{"POST /admin/v1/orgs HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+		 "5\r\nhello\r\n0\r\n\r\n", 501, "not_implemented"},
+		{"POST /admin/v1/orgs HTTP/1.1\r\nHost: x\r\nContent-Length: 70000\r\n\r\n", 413,
+		 "too_large"},
+		{"POST /admin/v1/orgs HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999999"
+		 "\r\n\r\n", 413, "too_large"},
+		{"POST /admin/v1/orgs HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n", 400,
+		 "bad_request"},
+		{"GET /nope HTTP/1.1\r\nHost: x\nX: y\r\n\r\n", 400, "bad_request"},
+		{"GET /nope HTTP/1.1\nHost: x\n\n", 400, "bad_request"},
+		{"GET /nope HTTP/1.1\r\nHost : x\r\n\r\n", 400, "bad_request"},
+		{"GET /nope HTTP/1.1\r\n folded\r\n\r\n", 400, "bad_request"},
+		{"GET /nope HTTP/2.0\r\n\r\n", 400, "bad_request"},
+		{"GET nope HTTP/1.1\r\n\r\n", 400, "bad_request"},
+		{"GET /nope HTTP/1.1\r\n" GATE_HEADER ": busy\r\n\r\n", 400, "bad_request"},
+		{"BREW /nope HTTP/1.1\r\nHost: x\r\n\r\n", 501, "not_implemented"},
+		{"PUT /admin/v1/orgs HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 405,
+		 "method_not_allowed"},
+		{"GET /nope HTTP/1.0\r\n\r\n", 404, "not_found"},
+	};
+	buf_init(&b, 1 << 20);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		raw_exchange(t, cases[i].req, strlen(cases[i].req), &b);
+		expect_raw_error(&b, cases[i].status, cases[i].code);
+	}
+	/* an oversized request line, oversized headers */
+	memset(big, 'a', sizeof(big));
+	memcpy(big, "GET /", 5);
+	memcpy(big + GATE_LINE_MAX + 10, " HTTP/1.1\r\n\r\n", 13);
+	raw_exchange(t, big, GATE_LINE_MAX + 23, &b);
+	expect_raw_error(&b, 414, "too_large");
+	memset(big, 'a', sizeof(big));
+	memcpy(big, "GET / HTTP/1.1\r\nX-Big: ", 23);
+	memcpy(big + GATE_HEAD_MAX + 100, "\r\n\r\n", 4);
+	raw_exchange(t, big, GATE_HEAD_MAX + 104, &b);
+	expect_raw_error(&b, 431, "too_large");
+	/* a request that asks to close gets its whole answer, then the close */
+	raw_exchange(t, "GET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 50, &b);
+	expect_raw_error(&b, 404, "not_found");
+	assert_non_null(strstr(buf_str(&b), "\"no such resource\"}}\n"));
+	buf_free(&b);
+}
+
+/* A job for more devices than one wake-up slice: every held poll is answered, each
+ * with its own task, over several turns of the loop, and nothing stays queued. */
+static void test_big_folder_job_wakes_in_slices(void **state)
+{
+	enum { N = 2 * WAKE_SLICE + 1 };
+	struct t *t = *state;
+	struct dev *d = calloc(N, sizeof(*d));
+	struct resp *held = calloc(N, sizeof(*held));
+	struct evhttp_connection **conns = calloc(N, sizeof(*conns));
+	struct resp r;
+	struct json_doc doc, pd;
+	struct buf payload;
+	char site[DB_ID_LEN], serial[32], body[256], got[DB_ID_LEN];
+	assert_non_null(d);
+	assert_non_null(held);
+	assert_non_null(conns);
+
+	new_folder(t, t->org, NULL, "Big site", site);
+	for (int i = 0; i < N; i++) {
+		snprintf(serial, sizeof(serial), "S-BIG%04d", i);
+		dev_enroll(t, &d[i], site, serial, MODEL, "11.11.73");
+		conns[i] = poll_hold(t, d[i].access, &held[i]);
+	}
+	snprintf(body, sizeof(body), "{\"image_id\":\"%s\",\"folder_id\":\"%s\"}", t->image, site);
+	assert_int_equal(admin_post(t, "/admin/v1/jobs", body, &r), 200);
+	parse(&r, &doc);
+	assert_int_equal(json_array_len(&doc, json_find(&doc, 0, "tasks")), N);
+	json_free(&doc);
+	resp_free(&r);
+	for (int i = 0; i < N; i++) {
+		run_until(t, &held[i]);
+		open_task(t, &held[i], &pd, &payload);
+		assert_true(json_get_string(&pd, 0, "device_id", got, sizeof(got)) >= 0);
+		assert_string_equal(got, d[i].id);
+		json_free(&pd);
+		buf_free(&payload);
+		resp_free(&held[i]);
+		evhttp_connection_free(conns[i]);
+		dev_free(&d[i]);
+	}
+	assert_int_equal(wake_pending(t->c.wake), 0);
+	free(d);
+	free(held);
+	free(conns);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN); /* the 413 test writes to a socket the server closes */
@@ -1737,6 +2184,16 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_recommended_job, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_windows_and_cancel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_task_expiry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_enrollment_replay_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_report_fields_type_checked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_progress_out_of_range_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_task_not_returned_after_a_state_report, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_cancel_reaches_a_device_waiting_for_its_window,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ambiguous_or_oversized_http_refused_with_json,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_big_folder_job_wakes_in_slices, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

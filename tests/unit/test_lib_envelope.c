@@ -382,6 +382,31 @@ static void test_binding_malformed(void **state)
 			 ENVELOPE_MALFORMED);
 }
 
+/* A key twice, in the envelope or in its signed payload: two readers could disagree
+ * on which one counts, so neither is accepted. */
+static void test_duplicate_keys_refused(void **state)
+{
+	struct buf env, sealed, payload;
+	buf_init(&sealed, ENVELOPE_MAX_BYTES);
+	assert_int_equal(envelope_seal(cloud, PAYLOAD, strlen(PAYLOAD), &sealed), 0);
+	/* a second "payload" after the signed one */
+	buf_init(&env, ENVELOPE_MAX_BYTES);
+	assert_int_equal(buf_append(&env, sealed.data, sealed.len - 1), 0);
+	assert_int_equal(buf_append_str(&env, ",\"payload\":\"e30=\"}"), 0);
+	assert_int_equal(open_text(env.data, env.len, &payload), ENVELOPE_MALFORMED);
+	buf_free(&payload);
+	buf_free(&env);
+	buf_free(&sealed);
+	/* a signed payload naming two devices */
+	static const char twice[] = "{\"type\":\"task\",\"device_id\":\"" DEV "\",\"serial\":\""
+				    SERIAL "\",\"iat\":1764000000,\"exp\":1764003600,"
+				    "\"device_id\":\"ffffffffffffffffffffffffffffffff\"}";
+	expect_binding_malformed(twice);
+	buf_init(&sealed, ENVELOPE_MAX_BYTES);
+	assert_int_equal(envelope_seal(cloud, twice, strlen(twice), &sealed), -1);
+	buf_free(&sealed);
+}
+
 static void test_strerror(void **state)
 {
 	for (int i = ENVELOPE_OK; i <= ENVELOPE_WRONG_TYPE; i++) {
@@ -405,6 +430,7 @@ int main(void)
 		cmocka_unit_test(test_size_bound),
 		cmocka_unit_test(test_seal_size_limit),
 		cmocka_unit_test(test_extra_fields_ignored),
+		cmocka_unit_test(test_duplicate_keys_refused),
 		cmocka_unit_test(test_binding_ok),
 		cmocka_unit_test(test_binding_errors),
 		cmocka_unit_test(test_binding_malformed),

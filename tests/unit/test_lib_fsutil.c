@@ -280,6 +280,63 @@ static void test_fsync_dir_of(void **state)
 	assert_int_equal(fs_fsync_dir_of(path_in("missing/x")), -1);
 }
 
+static int starts_with_brace(const struct buf *text, void *arg)
+{
+	(void)arg;
+	return text->len > 0 && text->data[0] == '{' ? 0 : -1;
+}
+
+static void test_keep_previous_generation(void **state)
+{
+	const char *p = path_in("gen.json"), *prev = path_in("gen.json.prev");
+	struct stat st;
+
+	assert_int_equal(fs_write_atomic_keep_previous(p, "{1}", 3, 0600), 0);
+	assert_content(p, "{1}");
+	assert_int_equal(fs_exists(prev), 0); /* the first write has no previous generation */
+	assert_int_equal(fs_write_atomic_keep_previous(p, "{2}", 3, 0600), 0);
+	assert_int_equal(fs_write_atomic_keep_previous(p, "{3}", 3, 0600), 0);
+	assert_content(p, "{3}");
+	assert_content(prev, "{2}");
+	assert_int_equal(stat(prev, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600); /* a secret's old copy stays private */
+	assert_int_equal(fs_exists(path_in("gen.json.prev.prev")), 0);
+}
+
+static void test_read_generation_falls_back(void **state)
+{
+	const char *p = path_in("fall.json"), *prev = path_in("fall.json.prev");
+	struct buf b;
+
+	buf_init(&b, 1024);
+	assert_int_equal(fs_write_atomic_keep_previous(p, "{old}", 5, 0600), 0);
+	assert_int_equal(fs_write_atomic_keep_previous(p, "{new}", 5, 0600), 0);
+	assert_int_equal(fs_read_generation(p, &b, 1024, starts_with_brace, NULL), FS_GEN_CURRENT);
+	assert_string_equal(b.data, "{new}");
+	/* damaged (truncated to nothing, or garbage): the previous generation */
+	assert_int_equal(truncate(p, 0), 0);
+	assert_int_equal(fs_read_generation(p, &b, 1024, starts_with_brace, NULL), FS_GEN_PREVIOUS);
+	assert_string_equal(b.data, "{old}");
+	write_plain(p, "garbage");
+	assert_int_equal(fs_read_generation(p, &b, 1024, starts_with_brace, NULL), FS_GEN_PREVIOUS);
+	assert_string_equal(b.data, "{old}");
+	/* missing: the previous generation too */
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(fs_read_generation(p, &b, 1024, starts_with_brace, NULL), FS_GEN_PREVIOUS);
+	/* both damaged: EBADMSG and nothing in the buffer */
+	write_plain(p, "x");
+	write_plain(prev, "y");
+	assert_int_equal(fs_read_generation(p, &b, 1024, starts_with_brace, NULL), -1);
+	assert_int_equal(errno, EBADMSG);
+	assert_int_equal(b.len, 0);
+	/* neither there: ENOENT */
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(unlink(prev), 0);
+	assert_int_equal(fs_read_generation(p, &b, 1024, starts_with_brace, NULL), -1);
+	assert_int_equal(errno, ENOENT);
+	buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -294,6 +351,8 @@ int main(void)
 		cmocka_unit_test(test_mkdirs),
 		cmocka_unit_test(test_free_bytes_and_exists),
 		cmocka_unit_test(test_fsync_dir_of),
+		cmocka_unit_test(test_keep_previous_generation),
+		cmocka_unit_test(test_read_generation_falls_back),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -51,6 +51,26 @@ static void test_malformed_documents(void **state)
 			fail_msg("malformed JSON accepted: %s", bad[i]);
 }
 
+static void test_duplicate_keys_refused_at_every_level(void **state)
+{
+	static const char *dup[] = {
+		"{\"a\":1,\"a\":2}", "{\"a\":1,\"b\":2,\"a\":1}", "{\"x\":{\"k\":1,\"k\":1}}",
+		"[{\"a\":1},{\"b\":[{\"c\":0,\"c\":0}]}]", "{\"a\":1,\"\\u0061\":2}",
+		"{\"\\u00e9\":1,\"\xc3\xa9\":2}", "{\"a\":{},\"a\":{}}",
+		"{\"payload\":\"x\",\"signature\":\"y\",\"payload\":\"z\"}",
+	};
+	static const char *distinct[] = {
+		"{\"a\":1,\"b\":{\"a\":1}}", "[{\"a\":1},{\"a\":2}]", "{\"a\":1,\"A\":2}",
+		"{\"a\":1,\"ab\":2,\"b\":3}", "{\"a\":[\"a\",\"a\"]}", "{\"a\":\"a\",\"\\u0062\":1}",
+	};
+	for (size_t i = 0; i < sizeof(dup) / sizeof(dup[0]); i++)
+		if (parses(dup[i], strlen(dup[i]), 64) == 0)
+			fail_msg("duplicate key accepted: %s", dup[i]);
+	for (size_t i = 0; i < sizeof(distinct) / sizeof(distinct[0]); i++)
+		if (parses(distinct[i], strlen(distinct[i]), 64) != 0)
+			fail_msg("distinct keys refused: %s", distinct[i]);
+}
+
 static void test_root_types(void **state)
 {
 	static const struct {
@@ -543,6 +563,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid_documents),
 		cmocka_unit_test(test_malformed_documents),
+		cmocka_unit_test(test_duplicate_keys_refused_at_every_level),
 		cmocka_unit_test(test_root_types),
 		cmocka_unit_test(test_embedded_nul_and_length),
 		cmocka_unit_test(test_depth_limit),

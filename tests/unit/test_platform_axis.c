@@ -23,235 +23,12 @@
 #include <unistd.h>
 
 #include "../../lib/buf.h"
+#include "../../lib/crypto.h"
 #include "../../lib/fsutil.h"
 #include "../../lib/json.h"
 #include "../../lib/log.h"
 #include "../../platform/platform.h"
-
-#define SERIAL "ACCC8E0A0001"
-#define MODEL "P3265-LVE"
-#define OLD_OS "11.11.73"
-
-static char bus_address[512];
-static pid_t bus_pid;
-static char tmproot[64];
-
-struct fixture {
-	char dir[256];       /* camsim's camera dir */
-	char state[256];     /* the agent's state dir */
-	char url[128];
-	pid_t camsim;
-	struct platform p;
-	char reason[PLATFORM_REASON_MAX];
-	int timeout_s;
-};
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
-static void sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-	nanosleep(&ts, NULL);
-}
-
-static int read_text(const char *path, char *out, size_t outsz)
-{
-	struct buf b;
-	int rc;
-
-	buf_init(&b, outsz);
-	rc = fs_read_file(path, &b, outsz - 1);
-	if (rc == 0)
-		snprintf(out, outsz, "%s", buf_str(&b));
-	buf_free(&b);
-	return rc;
-}
-
-static void write_text(const char *path, const char *text)
-{
-	assert_int_equal(fs_write_atomic(path, text, strlen(text), 0644), 0);
-}
-
-/* ---- the private bus (once per run) ---- */
-
-static int start_bus(void **state)
-{
-	char addr_file[128];
-	int fd;
-
-	snprintf(tmproot, sizeof(tmproot), "/tmp/test_platform_axis.XXXXXX");
-	if (!mkdtemp(tmproot))
-		return -1;
-	snprintf(addr_file, sizeof(addr_file), "%s/bus.addr", tmproot);
-	bus_pid = fork();
-	if (bus_pid == 0) {
-		fd = open(addr_file, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-		if (fd < 0 || dup2(fd, 3) < 0)
-			_exit(127);
-		int devnull = open("/dev/null", O_WRONLY);
-		dup2(devnull, 2);
-		execlp("dbus-daemon", "dbus-daemon", "--session", "--nofork", "--print-address=3",
-		       (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 100; i++) {
-		if (read_text(addr_file, bus_address, sizeof(bus_address)) == 0 && strchr(bus_address, '\n')) {
-			*strchr(bus_address, '\n') = '\0';
-			return 0;
-		}
-		sleep_ms(50);
-	}
-	fprintf(stderr, "dbus-daemon did not start\n");
-	return -1;
-}
-
-static int stop_bus(void **state)
-{
-	if (bus_pid > 0) {
-		kill(bus_pid, SIGTERM);
-		waitpid(bus_pid, NULL, 0);
-	}
-	nftw(tmproot, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	return 0;
-}
-
-/* ---- camsim ---- */
-
-static void camsim_start(struct fixture *f, const char *const *extra)
-{
-	static int seq;
-	char url_file[300], bin[256];
-	const char *build = getenv("BUILD") ? getenv("BUILD") : "build/host";
-	const char *argv[40];
-	int n = 0;
-
-	snprintf(f->dir, sizeof(f->dir), "%s/cam%d", tmproot, ++seq);
-	snprintf(f->state, sizeof(f->state), "%s/agent", f->dir);
-	assert_int_equal(fs_mkdirs(f->state, 0700), 0);
-	snprintf(url_file, sizeof(url_file), "%s/url", f->dir);
-	snprintf(bin, sizeof(bin), "%s/camsim", build);
-	argv[n++] = getenv("CAMSIM") ? getenv("CAMSIM") : bin;
-	const char *base[] = { "--dir", f->dir, "--listen", "127.0.0.12:0", "--url-file", url_file,
-			       "--dbus-address", bus_address, "--serial", SERIAL, "--model", MODEL,
-			       "--version", OLD_OS, "--arch", "armv7hf", "--hwid", "92F",
-			       "--reboot-delay", "0.1", "--down-seconds", "0.1",
-			       "--app", "camagent-analytics", NULL };
-	for (int i = 0; base[i]; i++)
-		argv[n++] = base[i];
-	for (int i = 0; extra && extra[i]; i++)
-		argv[n++] = extra[i];
-	argv[n] = NULL;
-	f->camsim = fork();
-	if (f->camsim == 0) {
-		int devnull = open(getenv("CAMSIM_LOG") ? getenv("CAMSIM_LOG") : "/dev/null",
-				   O_WRONLY | O_CREAT | O_APPEND, 0644);
-		dup2(devnull, 2);
-		execv(argv[0], (char *const *)argv);
-		_exit(127);
-	}
-	for (int i = 0; i < 200; i++) {
-		if (read_text(url_file, f->url, sizeof(f->url)) == 0 && strchr(f->url, '\n')) {
-			*strchr(f->url, '\n') = '\0';
-			return;
-		}
-		sleep_ms(25);
-	}
-	fail_msg("camsim (%s) did not start", argv[0]);
-}
-
-static void camsim_stop(struct fixture *f)
-{
-	if (f->camsim > 0) {
-		kill(f->camsim, SIGTERM);
-		waitpid(f->camsim, NULL, 0);
-		f->camsim = 0;
-	}
-}
-
-/* A field of camsim's state.json as text ("true"/"false" for booleans). */
-static void camsim_field(struct fixture *f, const char *key, char *out, size_t outsz)
-{
-	char path[300], text[4096];
-	struct json_doc doc = { 0 };
-	int tok, b;
-
-	out[0] = '\0';
-	snprintf(path, sizeof(path), "%s/state.json", f->dir);
-	if (read_text(path, text, sizeof(text)) != 0 ||
-	    json_parse(&doc, text, strlen(text), 128) != 0)
-		return;
-	tok = json_find(&doc, 0, key);
-	if (tok >= 0 && json_tok_string(&doc, tok, out, outsz) != 0) {
-		if (json_tok_bool(&doc, tok, &b) == 0) {
-			snprintf(out, outsz, "%s", b ? "true" : "false");
-		} else {
-			size_t len;
-			const char *raw = json_tok_raw(&doc, tok, &len);
-			snprintf(out, outsz, "%.*s", (int)len, raw);
-		}
-	}
-	json_free(&doc);
-}
-
-static void wait_field(struct fixture *f, const char *key, const char *want)
-{
-	char v[128];
-
-	for (int i = 0; i < 200; i++) {
-		camsim_field(f, key, v, sizeof(v));
-		if (!strcmp(v, want))
-			return;
-		sleep_ms(25);
-	}
-	fail_msg("camsim %s is '%s', expected '%s'", key, v, want);
-}
-
-/* ---- the platform ---- */
-
-static int axis_open(struct fixture *f)
-{
-	struct platform_axis_config cfg = {
-		.vapix_url = f->url, .app_name = "camagent", .state_dir = f->state,
-		.dbus_address = bus_address, .auto_rollback_min = 1, .timeout_s = f->timeout_s,
-	};
-
-	platform_close(&f->p);
-	f->reason[0] = '\0';
-	return platform_axis_open(&f->p, &cfg, f->reason, sizeof(f->reason));
-}
-
-static void must_open(struct fixture *f)
-{
-	if (axis_open(f) != 0)
-		fail_msg("platform_axis_open: %s", f->reason);
-}
-
-static void expect_reason(struct fixture *f, const char *needle)
-{
-	if (!strstr(f->reason, needle))
-		fail_msg("reason '%s' lacks '%s'", f->reason, needle);
-}
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	*state = f;
-	return f ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	platform_close(&f->p);
-	camsim_stop(f);
-	free(f);
-	return 0;
-}
+#include "camsim_fixture.h"
 
 static const char *image(struct fixture *f, const char *version, const char *boot)
 {
@@ -265,10 +42,32 @@ static const char *image(struct fixture *f, const char *version, const char *boo
 	return path;
 }
 
+/* Installs path as an image the agent verified to have this hash and size. */
+static int install_verified_as(struct fixture *f, const char *path, const char *sha256,
+			       uint64_t size)
+{
+	struct platform_image img = { .path = path, .size = size, .sha256 = sha256 };
+
+	f->reason[0] = '\0';
+	return f->p.ops->install(f->p.priv, &img, f->reason, sizeof(f->reason));
+}
+
+/* Installs the file as it is now: what the agent verified is what it should find. */
 static int install(struct fixture *f, const char *path)
 {
+	char sha[CRYPTO_SHA256_HEX_LEN] = "";
+	uint64_t size = 0;
+
+	if (crypto_sha256_file(path, sha, &size) != 0)
+		memset(sha, '0', sizeof(sha) - 1); /* missing file: the install must say so */
+	return install_verified_as(f, path, sha, size);
+}
+
+/* What the last boot did; its reason in f->reason. */
+static enum platform_boot_outcome outcome(struct fixture *f)
+{
 	f->reason[0] = '\0';
-	return f->p.ops->install(f->p.priv, path, f->reason, sizeof(f->reason));
+	return f->p.ops->boot_outcome(f->p.priv, f->reason, sizeof(f->reason));
 }
 
 /* ---- tests ---- */
@@ -287,7 +86,7 @@ static void test_identity(void **state)
 	assert_string_equal(id.hardware_id, "92F");
 	assert_string_equal(id.arch, "armv7hf");
 	assert_string_equal(id.os_version, OLD_OS);
-	assert_int_equal(f->p.ops->boot_outcome(f->p.priv), PLATFORM_BOOT_NORMAL);
+	assert_int_equal(outcome(f), PLATFORM_BOOT_NORMAL);
 }
 
 static void test_refused_configs(void **state)
@@ -340,7 +139,7 @@ static void test_upgrade_commit(void **state)
 	assert_int_equal(f->p.ops->identity(f->p.priv, &id, f->reason, sizeof(f->reason)), 0);
 	assert_string_equal(id.os_version, "12.0.1");
 	must_open(f); /* the agent's restart */
-	assert_int_equal(f->p.ops->boot_outcome(f->p.priv), PLATFORM_BOOT_UPGRADED);
+	assert_int_equal(outcome(f), PLATFORM_BOOT_UPGRADED);
 	wait_field(f, "committed", "false");
 	wait_field(f, "rollback_armed", "true");
 	assert_int_equal(f->p.ops->commit(f->p.priv, f->reason, sizeof(f->reason)), 0);
@@ -349,7 +148,7 @@ static void test_upgrade_commit(void **state)
 	snprintf(path, sizeof(path), "%s/axis-upgrade.json", f->state);
 	assert_false(fs_exists(path));
 	must_open(f);
-	assert_int_equal(f->p.ops->boot_outcome(f->p.priv), PLATFORM_BOOT_NORMAL);
+	assert_int_equal(outcome(f), PLATFORM_BOOT_NORMAL);
 }
 
 static void test_upgrade_other_spelling(void **state)
@@ -364,7 +163,7 @@ static void test_upgrade_other_spelling(void **state)
 	wait_field(f, "rebooting", "false");
 	must_open(f);
 	/* isCommitted:false must be read, else this would look committed (NORMAL) */
-	assert_int_equal(f->p.ops->boot_outcome(f->p.priv), PLATFORM_BOOT_UPGRADED);
+	assert_int_equal(outcome(f), PLATFORM_BOOT_UPGRADED);
 }
 
 static void test_image_does_not_boot(void **state)
@@ -377,7 +176,27 @@ static void test_image_does_not_boot(void **state)
 	wait_field(f, "boots", "2");
 	wait_field(f, "rebooting", "false");
 	must_open(f);
-	assert_int_equal(f->p.ops->boot_outcome(f->p.priv), PLATFORM_BOOT_ROLLED_BACK);
+	assert_int_equal(outcome(f), PLATFORM_BOOT_ROLLED_BACK);
+	expect_reason(f, "AXIS OS 12.0.1 did not come up (the agent never ran on it)");
+}
+
+/* The agent restarted after the camera took the image and before its reboot: that is
+ * no rollback; the reboot is still to come (the camera's bootid has not changed). */
+static void test_restart_before_reboot_is_pending(void **state)
+{
+	struct fixture *f = *state;
+	const char *extra[] = { "--reboot-delay", "1.5", NULL };
+
+	camsim_start(f, extra);
+	must_open(f);
+	assert_int_equal(install(f, image(f, "12.0.1", "ok")), 0);
+	must_open(f); /* at once: the camera has not rebooted yet */
+	assert_int_equal(outcome(f), PLATFORM_BOOT_PENDING);
+	expect_reason(f, "accepted AXIS OS 12.0.1 and has not rebooted into it yet");
+	wait_field(f, "boots", "2");
+	wait_field(f, "rebooting", "false");
+	must_open(f);
+	assert_int_equal(outcome(f), PLATFORM_BOOT_UPGRADED);
 }
 
 static void test_rollback(void **state)
@@ -406,10 +225,15 @@ static void test_auto_rollback_timer(void **state)
 	must_open(f);
 	assert_int_equal(install(f, image(f, "12.0.1", "ok")), 0);
 	wait_field(f, "active", "12.0.1");
+	wait_field(f, "rebooting", "false");
+	must_open(f); /* the agent ran on the new image, but never reached the cloud */
+	assert_int_equal(outcome(f), PLATFORM_BOOT_UPGRADED);
 	wait_field(f, "active", OLD_OS); /* nobody committed within the "minute" */
 	wait_field(f, "rebooting", "false");
 	must_open(f);
-	assert_int_equal(f->p.ops->boot_outcome(f->p.priv), PLATFORM_BOOT_ROLLED_BACK);
+	assert_int_equal(outcome(f), PLATFORM_BOOT_ROLLED_BACK);
+	expect_reason(f, "AXIS OS 12.0.1 came up, but the cloud was not reached before the "
+			 "camera's rollback timer fired");
 }
 
 static void test_upgrade_errors(void **state)
@@ -451,11 +275,34 @@ static void test_upgrade_errors(void **state)
 	assert_int_equal(install(f, path), -1);
 	expect_reason(f, "error 415");
 	assert_int_equal(install(f, "/nonexistent/image.bin"), -1);
-	expect_reason(f, "cannot read the image");
+	expect_reason(f, "cannot open image");
 	/* a refused upgrade leaves nothing pending */
 	snprintf(path, sizeof(path), "%s/axis-upgrade.json", f->state);
 	assert_false(fs_exists(path));
 	wait_field(f, "upgrades", "0");
+}
+
+/* The bytes uploaded to the camera are the bytes hashed: an image changed after the
+ * agent verified it is cut off before its last byte, and nothing is pending. */
+static void test_image_changed_after_verification_not_uploaded(void **state)
+{
+	struct fixture *f = *state;
+	const char *img;
+	char sha[CRYPTO_SHA256_HEX_LEN], path[300];
+	uint64_t size;
+
+	camsim_start(f, NULL);
+	must_open(f);
+	img = image(f, "12.0.1", "ok");
+	assert_int_equal(crypto_sha256_file(img, sha, &size), 0);
+	snprintf(path, sizeof(path), "%s", img);
+	write_text(path, "CAMSIM-IMAGE 1\nmodel=" MODEL "\nversion=12.0.1\nboot=ok\n\nPAYLOAD");
+	assert_int_equal(install_verified_as(f, path, sha, size), -1);
+	expect_reason(f, "image changed after verification: SHA-256");
+	snprintf(path, sizeof(path), "%s/axis-upgrade.json", f->state);
+	assert_false(fs_exists(path));
+	wait_field(f, "upgrades", "0");
+	wait_field(f, "active", OLD_OS);
 }
 
 static void test_malformed_replies(void **state)
@@ -617,9 +464,11 @@ int main(void)
 		T(test_upgrade_commit),
 		T(test_upgrade_other_spelling),
 		T(test_image_does_not_boot),
+		T(test_restart_before_reboot_is_pending),
 		T(test_rollback),
 		T(test_auto_rollback_timer),
 		T(test_upgrade_errors),
+		T(test_image_changed_after_verification_not_uploaded),
 		T(test_malformed_replies),
 		T(test_licenses),
 		T(test_settings),

@@ -1,6 +1,7 @@
 /* test_platform_sim: the simulated camera in a temp directory: creation, identity,
  * A/B install across reboots (upgrade, commit, rollback, images that do not boot),
- * refused images, licenses, and corrupt state files. */
+ * refused images, licenses, corrupt state files, and applications (install, upgrade,
+ * start/stop/restart, parameters, remove, the agent's own app, refused packages). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,9 +16,11 @@
 #include <unistd.h>
 
 #include "../../lib/buf.h"
+#include "../../lib/crypto.h"
 #include "../../lib/fsutil.h"
 #include "../../lib/log.h"
 #include "../../platform/platform.h"
+#include "test_pkg.h"
 
 #define MODEL "P3265-LVE"
 #define SERIAL "ACCC8E000001"
@@ -119,15 +122,32 @@ static void reboot(struct fixture *f)
 	sim_open(f);
 }
 
+/* Installs path as an image the agent verified to have this hash and size. */
+static int install_verified_as(struct fixture *f, const char *image, const char *sha256,
+			       uint64_t size)
+{
+	struct platform_image img = { .path = image, .size = size, .sha256 = sha256 };
+
+	f->reason[0] = '\0';
+	return f->p.ops->install(f->p.priv, &img, f->reason, sizeof(f->reason));
+}
+
+/* Installs the file as it is now: what the agent verified is what it should find. */
 static int install(struct fixture *f, const char *image)
 {
-	f->reason[0] = '\0';
-	return f->p.ops->install(f->p.priv, image, f->reason, sizeof(f->reason));
+	char sha[CRYPTO_SHA256_HEX_LEN] = "";
+	uint64_t size = 0;
+
+	if (crypto_sha256_file(image, sha, &size) != 0)
+		memset(sha, '0', sizeof(sha) - 1); /* missing file: the install must say so */
+	return install_verified_as(f, image, sha, size);
 }
 
 static enum platform_boot_outcome outcome(struct fixture *f)
 {
-	return f->p.ops->boot_outcome(f->p.priv);
+	char why[PLATFORM_REASON_MAX];
+
+	return f->p.ops->boot_outcome(f->p.priv, why, sizeof(why));
 }
 
 static void check_boot_json_has(struct fixture *f, const char *needle)
@@ -299,6 +319,38 @@ static void test_garbage_image_refused(void **state)
 	check_boot_json_has(f, "\"pending\":null");
 }
 
+/* Bytes changed after the agent verified them never reach a slot: the install hashes
+ * what it writes and arms nothing when it differs. */
+static void test_image_changed_after_verification_not_installed(void **state)
+{
+	struct fixture *f = *state;
+	const char *img = make_image(f, "new.img", MODEL, NEW_OS, "ok", 5000);
+	char sha[CRYPTO_SHA256_HEX_LEN], path[256];
+	uint64_t size;
+	FILE *fp;
+
+	sim_open(f);
+	assert_int_equal(crypto_sha256_file(img, sha, &size), 0);
+	snprintf(path, sizeof(path), "%s", img);
+	fp = fopen(path, "r+b"); /* one payload byte flipped, same size */
+	assert_non_null(fp);
+	assert_int_equal(fseek(fp, 100, SEEK_SET), 0);
+	assert_int_equal(fputc('!', fp), '!');
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(install_verified_as(f, path, sha, size), -1);
+	assert_non_null(strstr(f->reason, "image changed after verification: SHA-256"));
+	/* grown or shrunk: refused too */
+	assert_int_equal(install_verified_as(f, path, sha, size - 1), -1);
+	assert_non_null(strstr(f->reason, "image changed after verification"));
+	assert_int_equal(install_verified_as(f, path, sha, size + 1), -1);
+	assert_non_null(strstr(f->reason, "image changed after verification"));
+	check_boot_json_has(f, "\"pending\":null");
+	assert_false(fs_exists(fpath(f, "slots/b.tmp")));
+	reboot(f);
+	assert_int_equal(outcome(f), PLATFORM_BOOT_NORMAL);
+	check_version(f, OLD_OS);
+}
+
 static void test_restart_without_reboot(void **state)
 {
 	struct fixture *f = *state;
@@ -446,6 +498,86 @@ static void test_corrupt_active_slot(void **state)
 	assert_non_null(strstr(f->reason, "invalid image"));
 }
 
+#define OP(f, op, ...) ((f)->reason[0] = '\0', \
+			(f)->p.ops->op((f)->p.priv, __VA_ARGS__, (f)->reason, sizeof((f)->reason)))
+
+static int app_install(struct fixture *f, struct test_pkg *k, struct platform_app *out)
+{
+	f->reason[0] = '\0';
+	return f->p.ops->app_install(f->p.priv, &k->p, out, f->reason, sizeof(f->reason));
+}
+
+static void test_apps_install_control_remove(void **state)
+{
+	struct fixture *f = *state;
+	struct platform_app_list l;
+	struct platform_app out;
+	struct buf b;
+
+	sim_open(f);
+	assert_int_equal(OP(f, apps_list, &l), 0);
+	assert_int_equal(l.count, 0);
+	assert_int_equal(app_install(f, test_pkg_make(f->tmp, "analytics", "1.0.0", "aarch64",
+						      "--schema 1 --param Mode=fast"), &out), 0);
+	assert_string_equal(out.version, "1.0.0");
+	assert_false(out.running);
+	assert_int_equal(OP(f, app_start, "analytics"), 0);
+	assert_int_equal(OP(f, app_start, "analytics"), -1);
+	assert_non_null(strstr(f->reason, "already running"));
+	assert_int_equal(OP(f, app_set_param, "analytics", "Mode", "slow"), 0);
+	assert_int_equal(OP(f, app_set_param, "analytics", "Other", "x"), -1);
+	assert_non_null(strstr(f->reason, "no parameter Other"));
+	/* an upgrade keeps the running state and the parameter's value */
+	assert_int_equal(app_install(f, test_pkg_make(f->tmp, "analytics", "1.1.0", "aarch64",
+						      "--schema 1 --param Mode=fast"), &out), 0);
+	assert_string_equal(out.version, "1.1.0");
+	assert_true(out.running);
+	buf_init(&b, 4096);
+	assert_int_equal(fs_read_file(fpath(f, "apps/analytics.json"), &b, 4096), 0);
+	assert_non_null(strstr(buf_str(&b), "\"Mode\":\"slow\""));
+	buf_free(&b);
+	assert_int_equal(OP(f, app_stop, "analytics"), 0);
+	assert_int_equal(OP(f, app_stop, "analytics"), -1);
+	assert_non_null(strstr(f->reason, "not running"));
+	assert_int_equal(OP(f, app_restart, "analytics"), 0);
+	/* the state is in the directory: a reopened sim lists the same */
+	sim_open(f);
+	assert_int_equal(OP(f, apps_list, &l), 0);
+	assert_int_equal(l.count, 1);
+	assert_string_equal(l.apps[0].status, "Running");
+	assert_int_equal(OP(f, app_remove, "analytics"), 0);
+	assert_int_equal(OP(f, apps_list, &l), 0);
+	assert_int_equal(l.count, 0);
+	assert_int_equal(OP(f, app_remove, "analytics"), -1);
+	assert_non_null(strstr(f->reason, "application not found"));
+}
+
+static void test_apps_own_app_and_refusals(void **state)
+{
+	struct fixture *f = *state;
+	struct platform_app out;
+	struct test_pkg *k;
+
+	sim_open(f);
+	/* the agent's own app: the sim cannot restart a process, the agent must exit */
+	assert_int_equal(app_install(f, test_pkg_make(f->tmp, "camagent", "0.2.0", "aarch64",
+						      "--schema 1"), &out), PLATFORM_APP_AGENT_EXIT);
+	assert_int_equal(OP(f, app_restart, "camagent"), PLATFORM_APP_AGENT_EXIT);
+	/* refused before anything is recorded */
+	assert_int_equal(app_install(f, test_pkg_make(f->tmp, "analytics", "1.0.0", "armv7hf",
+						      "--schema 1"), &out), -1);
+	assert_non_null(strstr(f->reason, "the package is for armv7hf, the camera is aarch64"));
+	assert_int_equal(app_install(f, test_pkg_make(f->tmp, "analytics", "1.0.0", "aarch64", NULL),
+				     &out), -1);
+	assert_non_null(strstr(f->reason, "schema 2.0.0 needs AXIS OS 12.10"));
+	k = test_pkg_make(f->tmp, "analytics", "1.0.0", "aarch64", "--schema 1");
+	k->p.size = 1;
+	assert_int_equal(app_install(f, k, &out), -1);
+	assert_non_null(strstr(f->reason, "not the one the task names"));
+	assert_int_equal(OP(f, app_start, "analytics"), -1);
+	assert_non_null(strstr(f->reason, "application not found"));
+}
+
 static void test_close_is_null_safe(void **state)
 {
 	struct platform p = { 0 };
@@ -465,6 +597,7 @@ int main(void)
 		T(test_boot_fail_image_rolls_back),
 		T(test_wrong_model_refused),
 		T(test_garbage_image_refused),
+		T(test_image_changed_after_verification_not_installed),
 		T(test_restart_without_reboot),
 		T(test_install_while_uncommitted_refused),
 		T(test_explicit_rollback),
@@ -472,6 +605,8 @@ int main(void)
 		T(test_license_refused),
 		T(test_corrupt_files),
 		T(test_corrupt_active_slot),
+		T(test_apps_install_control_remove),
+		T(test_apps_own_app_and_refusals),
 		cmocka_unit_test(test_close_is_null_safe),
 	};
 #undef T

@@ -1,0 +1,18 @@
+/* package: what every backend checks before an application package reaches the device:
+ * the file is the one the task names (size and SHA-256, hashed right before the upload),
+ * its manifest is the app and version the task names, and the device would run it
+ * (lib/eap.h: architecture, AXIS OS range, manifest schema). Shared by sim/ and axis/. */
+#ifndef CAM_PLATFORM_PACKAGE_H
+#define CAM_PLATFORM_PACKAGE_H
+
+#include <stddef.h>
+
+#include "../lib/eap.h"
+#include "platform.h"
+
+/* 0 with the manifest in m, or -1 with a reason naming what did not match. */
+__attribute__((warn_unused_result)) int platform_package_check(
+	const struct platform_package *pkg, const struct platform_identity *id,
+	struct eap_manifest *m, char *reason, size_t reasonsz);
+
+#endif

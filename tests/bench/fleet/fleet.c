@@ -1,0 +1,665 @@
+/* fleet: a load generator for one camcloud. N simulated devices, each with its own
+ * P-256 key, enroll, authenticate and hold a task long poll exactly as
+ * docs/protocol.md says, spread over several loopback source addresses; then one
+ * folder-wide job is created through the admin API and every device's wake-up is
+ * timed. Enrollment and auth run a window of requests over that many keep-alive
+ * connections (camcloud closes connections idle for 60 s, and a phase of 10,000
+ * takes longer); each held poll has a connection of its own, as a device would. Prints enrollment rate, camcloud's RSS and CPU (from /proc), the trigger
+ * latency p50/p99/max and how long the admin's request took. Loopback only, bounded
+ * in count and time; not a test (tests/bench/fleet/run.sh sets it up). */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "../../../lib/buf.h"
+#include "../../../lib/crypto.h"
+#include "../../../lib/json.h"
+#include "proc.h"
+
+#define BODY_MAX 4096
+#define TOKEN_MAX 256
+#define FIELD_MAX 128
+#define POLL_WAIT_S 300
+#define ADMIN_READ_MAX (4 * 1024 * 1024)
+#define SETTLE_TICK_MS 200
+#define SETTLE_QUIET_TICKS 5 /* camcloud's CPU time unchanged this long: all polls held */
+#define POLLS_PER_TICK 200   /* new poll connections per loop turn: a connect storm of */
+#define POLL_TICK_MS 10      /* 10,000 overflows the listen backlog and costs SYN retries */
+#define POLL_RETRY_MS 200    /* a poll whose connection failed is sent again, as an agent */
+#define POLL_RETRIES_MAX 20  /* would (with backoff); this many times at most */
+
+enum phase { PHASE_ENROLL, PHASE_AUTH, PHASE_HOLD, PHASE_JOB };
+
+struct fleet;
+
+struct device {
+	struct fleet *f;
+	size_t index;
+	struct crypto_key *key;
+	struct buf enroll_body;
+	char enroll_sig[CRYPTO_SIG_B64_MAX];
+	char device_id[FIELD_MAX];
+	char bearer[TOKEN_MAX];
+	struct evhttp_connection *conn; /* while a request of ours is on it */
+	size_t slot;                    /* of the window, in enroll and auth */
+	double woke_at; /* monotonic seconds; 0 until the held poll is answered */
+	int poll_status;
+	int task_ok;    /* the answer carried a task envelope */
+	int retries;    /* of the poll, after a failed connection */
+};
+
+struct options {
+	const char *url, *token, *admin_token_file, *image, *folder;
+	long pid;
+	size_t n, concurrency, sources;
+	int deadline_s;
+};
+
+struct fleet {
+	struct options o;
+	struct event_base *base;
+	struct event *deadline, *settle;
+	char host[64];
+	int port;
+	char secret[FIELD_MAX];
+	char admin_token[TOKEN_MAX];
+	struct device *dev;
+	struct evhttp_connection **slot_conn; /* the window's connections */
+	size_t *free_slot, n_free;
+	struct event *poll_tick;
+	size_t polls_sent, poll_retries;
+	enum phase phase;
+	size_t next, inflight, done, failed;
+	/* settle detection */
+	double last_cpu;
+	int quiet_ticks;
+	/* the job */
+	struct evhttp_connection *admin;
+	double job_at, admin_done_at;
+	int admin_status;
+	size_t woken;
+	int timed_out;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "fleet: %s\n", what);
+	exit(1);
+}
+
+/* ---- requests ---- */
+
+static struct evhttp_connection *connection(struct fleet *f, size_t index)
+{
+	struct evhttp_connection *c = evhttp_connection_base_new(f->base, NULL, f->host,
+								 (ev_uint16_t)f->port);
+	if (!c)
+		die("cannot create a connection");
+	if (index != (size_t)-1) {
+		char src[32];
+		snprintf(src, sizeof(src), "127.0.0.%zu", 2 + index % f->o.sources);
+		evhttp_connection_set_local_address(c, src);
+	}
+	evhttp_connection_set_timeout(c, POLL_WAIT_S + 30);
+	evhttp_connection_set_retries(c, 0);
+	return c;
+}
+
+/* Sends one request on conn; cb gets arg. body may be NULL. */
+static void send_request(struct fleet *f, struct evhttp_connection *conn, enum evhttp_cmd_type cmd,
+			 const char *path, const struct buf *body, const char *sig,
+			 const char *bearer, void (*cb)(struct evhttp_request *, void *), void *arg)
+{
+	struct evhttp_request *rq = evhttp_request_new(cb, arg);
+	if (!rq)
+		die("cannot create a request");
+	struct evkeyvalq *h = evhttp_request_get_output_headers(rq);
+	evhttp_add_header(h, "Host", f->host);
+	if (body) {
+		evhttp_add_header(h, "Content-Type", "application/json");
+		evbuffer_add(evhttp_request_get_output_buffer(rq), body->data, body->len);
+	}
+	if (sig)
+		evhttp_add_header(h, "X-Camagent-Signature", sig);
+	if (bearer) {
+		char auth[TOKEN_MAX + 16];
+		snprintf(auth, sizeof(auth), "Bearer %s", bearer);
+		evhttp_add_header(h, "Authorization", auth);
+	}
+	if (evhttp_make_request(conn, rq, cmd, path) != 0)
+		die("cannot send a request");
+}
+
+/* The reply body as JSON, and one string field of it; -1 when absent. */
+static int reply_string(struct evhttp_request *rq, const char *key, char *out, size_t outsz)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(rq);
+	size_t len = evbuffer_get_length(in);
+	const char *text = (const char *)evbuffer_pullup(in, -1);
+	struct json_doc doc;
+	if (!text || json_parse(&doc, text, len, JSON_MAX_TOKENS_DEFAULT) != 0)
+		return -1;
+	int r = json_get_string(&doc, 0, key, out, outsz);
+	json_free(&doc);
+	return r;
+}
+
+static int reply_has_task(struct evhttp_request *rq)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(rq);
+	size_t len = evbuffer_get_length(in);
+	const char *text = (const char *)evbuffer_pullup(in, -1);
+	struct json_doc doc;
+	if (!text || json_parse(&doc, text, len, JSON_MAX_TOKENS_DEFAULT) != 0)
+		return 0;
+	int tok = json_find(&doc, 0, "task");
+	int ok = tok >= 0 && json_type_of(&doc, tok) == JSON_OBJECT &&
+		 json_find(&doc, tok, "signature") >= 0;
+	json_free(&doc);
+	return ok;
+}
+
+/* ---- phases: enroll and auth run a window of requests, hold sends all ---- */
+
+static void start_device(struct device *d);
+
+static void pump(struct fleet *f)
+{
+	while (f->inflight < f->o.concurrency && f->next < f->o.n) {
+		struct device *d = &f->dev[f->next++];
+		f->inflight++;
+		d->slot = f->free_slot[--f->n_free];
+		d->conn = f->slot_conn[d->slot];
+		start_device(d);
+	}
+	if (f->done == f->o.n)
+		event_base_loopbreak(f->base);
+}
+
+static void finished(struct device *d, int ok, int status, const char *what)
+{
+	struct fleet *f = d->f;
+	if (!ok) {
+		if (f->failed++ < 5)
+			fprintf(stderr, "fleet: device %zu: %s failed (HTTP %d)\n", d->index, what,
+				status);
+	}
+	f->free_slot[f->n_free++] = d->slot;
+	d->conn = NULL;
+	f->inflight--;
+	f->done++;
+	pump(f);
+}
+
+static void on_enrolled(struct evhttp_request *rq, void *arg)
+{
+	struct device *d = arg;
+	int status = rq ? evhttp_request_get_response_code(rq) : 0;
+	int ok = status == 200 &&
+		 reply_string(rq, "device_id", d->device_id, sizeof(d->device_id)) == 0;
+	finished(d, ok, status, "enroll");
+}
+
+static void on_authed(struct evhttp_request *rq, void *arg)
+{
+	struct device *d = arg;
+	int status = rq ? evhttp_request_get_response_code(rq) : 0;
+	int ok = status == 200 &&
+		 reply_string(rq, "access_token", d->bearer, sizeof(d->bearer)) == 0;
+	finished(d, ok, status, "auth");
+}
+
+static void send_poll(struct device *d);
+
+static void on_poll_retry(evutil_socket_t fd, short what, void *arg)
+{
+	struct device *d = arg;
+	evhttp_connection_free(d->conn);
+	send_poll(d);
+}
+
+static void on_poll(struct evhttp_request *rq, void *arg)
+{
+	struct device *d = arg;
+	struct fleet *f = d->f;
+	int status = rq ? evhttp_request_get_response_code(rq) : 0;
+	struct timeval later = {0, POLL_RETRY_MS * 1000};
+	if (status == 0 && f->phase == PHASE_HOLD && d->retries < POLL_RETRIES_MAX) {
+		/* not from the callback: libevent still uses the connection here */
+		d->retries++;
+		f->poll_retries++;
+		if (event_base_once(f->base, -1, EV_TIMEOUT, on_poll_retry, d, &later) != 0)
+			die("cannot arm a timer");
+		return;
+	}
+	d->woke_at = now_s();
+	d->poll_status = status;
+	d->task_ok = d->poll_status == 200 && reply_has_task(rq);
+	if (f->phase != PHASE_JOB && f->failed++ < 5)
+		fprintf(stderr, "fleet: device %zu: poll answered before the job (HTTP %d)\n",
+			d->index, d->poll_status);
+	f->woken++;
+	if (f->phase == PHASE_JOB && f->woken == f->o.n && f->admin_done_at > 0)
+		event_base_loopbreak(f->base);
+}
+
+static void sign_or_die(struct device *d, const struct buf *body, char *sig, size_t sigsz)
+{
+	if (crypto_sign(d->key, body->data, body->len, sig, sigsz) != 0)
+		die("cannot sign a request");
+}
+
+static void start_device(struct device *d)
+{
+	struct fleet *f = d->f;
+	if (f->phase == PHASE_ENROLL) {
+		send_request(f, d->conn, EVHTTP_REQ_POST, "/device/v1/enroll", &d->enroll_body,
+			     d->enroll_sig, NULL, on_enrolled, d);
+		return;
+	}
+	/* auth is signed now: it names the device id enrollment gave */
+	char nonce[33], sig[CRYPTO_SIG_B64_MAX];
+	struct buf body;
+	struct json_writer w;
+	buf_init(&body, BODY_MAX);
+	jw_init(&w, &body);
+	if (crypto_random_hex(nonce, 16) != 0)
+		die("no randomness");
+	jw_object_begin(&w);
+	jw_kv_string(&w, "device_id", d->device_id);
+	jw_kv_int(&w, "ts", (int64_t)time(NULL));
+	jw_kv_string(&w, "nonce", nonce);
+	jw_object_end(&w);
+	if (jw_finish(&w) != 0)
+		die("auth body too large");
+	sign_or_die(d, &body, sig, sizeof(sig));
+	send_request(f, d->conn, EVHTTP_REQ_POST, "/device/v1/auth", &body, sig, NULL, on_authed, d);
+	buf_free(&body);
+}
+
+/* Key and signed enrollment request of every device, before anything is timed:
+ * the figures are camcloud's, not this program's signing. */
+static void prepare(struct fleet *f)
+{
+	char pem[CRYPTO_PUBKEY_PEM_MAX], serial[32], nonce[33];
+	for (size_t i = 0; i < f->o.n; i++) {
+		struct device *d = &f->dev[i];
+		d->f = f;
+		d->index = i;
+		buf_init(&d->enroll_body, BODY_MAX);
+		if (crypto_key_generate(&d->key) != 0 ||
+		    crypto_key_public_pem(d->key, pem, sizeof(pem)) != 0 ||
+		    crypto_random_hex(nonce, 16) != 0)
+			die("cannot make a device key");
+		snprintf(serial, sizeof(serial), "FLEET%07zu", i);
+		struct json_writer w;
+		jw_init(&w, &d->enroll_body);
+		jw_object_begin(&w);
+		jw_kv_string(&w, "token_secret", f->secret);
+		jw_kv_string(&w, "serial", serial);
+		jw_kv_string(&w, "model", "FLEET-1");
+		jw_kv_string(&w, "hardware_id", "0");
+		jw_kv_string(&w, "arch", "aarch64");
+		jw_kv_string(&w, "os_version", "1.0.0");
+		jw_kv_string(&w, "agent_version", "fleet");
+		jw_kv_string(&w, "public_key", pem);
+		jw_kv_int(&w, "ts", (int64_t)time(NULL));
+		jw_kv_string(&w, "nonce", nonce);
+		jw_object_end(&w);
+		if (jw_finish(&w) != 0)
+			die("enroll body too large");
+		sign_or_die(d, &d->enroll_body, d->enroll_sig, sizeof(d->enroll_sig));
+	}
+}
+
+/* Runs one windowed phase; returns its wall time. */
+static double run_phase(struct fleet *f, enum phase p)
+{
+	f->phase = p;
+	f->next = f->inflight = f->done = 0;
+	double t0 = now_s();
+	pump(f);
+	event_base_dispatch(f->base);
+	if (f->timed_out)
+		die("deadline passed");
+	if (f->failed)
+		die("requests failed (see above)");
+	return now_s() - t0;
+}
+
+static void on_settle_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct fleet *f = arg;
+	struct proc_sample s;
+	if (proc_read((pid_t)f->o.pid, &s) != 0)
+		die("camcloud is gone");
+	if (s.cpu_s == f->last_cpu && f->polls_sent == f->o.n && s.open_fds >= (long)f->o.n)
+		f->quiet_ticks++;
+	else
+		f->quiet_ticks = 0;
+	f->last_cpu = s.cpu_s;
+	if (f->quiet_ticks >= SETTLE_QUIET_TICKS)
+		event_base_loopbreak(f->base);
+}
+
+static void send_poll(struct device *d)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/device/v1/tasks/next?wait=%d", POLL_WAIT_S);
+	d->conn = connection(d->f, d->index);
+	send_request(d->f, d->conn, EVHTTP_REQ_GET, path, NULL, NULL, d->bearer, on_poll, d);
+}
+
+static void on_poll_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct fleet *f = arg;
+	for (size_t k = 0; k < POLLS_PER_TICK && f->polls_sent < f->o.n; k++)
+		send_poll(&f->dev[f->polls_sent++]);
+	if (f->polls_sent == f->o.n)
+		event_del(f->poll_tick);
+}
+
+/* Every device sends its long poll on a connection of its own; returns when camcloud
+ * has gone quiet holding them. */
+static double hold_all(struct fleet *f)
+{
+	double t0 = now_s();
+	f->phase = PHASE_HOLD;
+	struct timeval pace = {0, POLL_TICK_MS * 1000};
+	f->poll_tick = event_new(f->base, -1, EV_PERSIST, on_poll_tick, f);
+	if (!f->poll_tick || event_add(f->poll_tick, &pace) != 0)
+		die("cannot arm a timer");
+	struct timeval tick = {0, SETTLE_TICK_MS * 1000};
+	f->settle = event_new(f->base, -1, EV_PERSIST, on_settle_tick, f);
+	if (!f->settle || event_add(f->settle, &tick) != 0)
+		die("cannot arm a timer");
+	event_base_dispatch(f->base);
+	event_free(f->settle);
+	event_free(f->poll_tick);
+	f->settle = f->poll_tick = NULL;
+	if (f->timed_out || f->failed)
+		die("devices could not hold their polls");
+	return now_s() - t0 - SETTLE_QUIET_TICKS * SETTLE_TICK_MS / 1000.0;
+}
+
+static void on_job_created(struct evhttp_request *rq, void *arg)
+{
+	struct fleet *f = arg;
+	f->admin_done_at = now_s();
+	f->admin_status = rq ? evhttp_request_get_response_code(rq) : 0;
+	if (f->woken == f->o.n)
+		event_base_loopbreak(f->base);
+}
+
+static void create_job(struct fleet *f)
+{
+	struct buf body;
+	struct json_writer w;
+	buf_init(&body, BODY_MAX);
+	jw_init(&w, &body);
+	jw_object_begin(&w);
+	jw_kv_string(&w, "image_id", f->o.image);
+	jw_kv_string(&w, "folder_id", f->o.folder);
+	jw_object_end(&w);
+	if (jw_finish(&w) != 0)
+		die("job body too large");
+	f->phase = PHASE_JOB;
+	f->admin = connection(f, (size_t)-1);
+	/* the reply lists every task: read it in large pieces, not 16 KiB per turn */
+	struct bufferevent *bev = evhttp_connection_get_bufferevent(f->admin);
+	if (!bev || bufferevent_set_max_single_read(bev, ADMIN_READ_MAX) != 0)
+		die("cannot size the admin connection's reads");
+	f->job_at = now_s();
+	send_request(f, f->admin, EVHTTP_REQ_POST, "/admin/v1/jobs", &body, NULL, f->admin_token,
+		     on_job_created, f);
+	buf_free(&body);
+	event_base_dispatch(f->base);
+}
+
+/* ---- figures ---- */
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static double percentile(const double *sorted, size_t n, double p)
+{
+	size_t k = (size_t)ceil(p * (double)n);
+	return sorted[k ? k - 1 : 0];
+}
+
+static void print_proc(struct fleet *f, const char *when, const struct proc_sample *s)
+{
+	printf("camcloud %-22s RSS %7ld kB (peak %7ld kB), %6ld open files, CPU %.2f s\n", when,
+	       s->rss_kb, s->hwm_kb, s->open_fds, s->cpu_s);
+}
+
+static void sample(struct fleet *f, struct proc_sample *s)
+{
+	if (proc_read((pid_t)f->o.pid, s) != 0)
+		die("cannot read camcloud's /proc entry");
+}
+
+static void report_wake(struct fleet *f, const struct proc_sample *before,
+			const struct proc_sample *after)
+{
+	size_t n = f->o.n, tasks = 0, answered = 0;
+	double *lat = calloc(n, sizeof(*lat));
+	if (!lat)
+		die("no memory");
+	for (size_t i = 0; i < n; i++) {
+		const struct device *d = &f->dev[i];
+		if (d->woke_at <= 0)
+			continue;
+		lat[answered++] = d->woke_at - f->job_at;
+		tasks += (size_t)d->task_ok;
+	}
+	qsort(lat, answered, sizeof(*lat), cmp_double);
+	printf("job create: HTTP %d, admin request %.1f ms\n", f->admin_status,
+	       (f->admin_done_at - f->job_at) * 1e3);
+	printf("held polls answered: %zu of %zu, %zu with a signed task\n", answered, n, tasks);
+	if (answered)
+		printf("trigger latency (job create -> held poll answered): p50 %.3f s, p99 %.3f s,"
+		       " max %.3f s\n", percentile(lat, answered, 0.50),
+		       percentile(lat, answered, 0.99), lat[answered - 1]);
+	double wall = answered ? lat[answered - 1] : 0;
+	printf("camcloud CPU during the wake-up: %.2f s over %.2f s\n", after->cpu_s - before->cpu_s,
+	       wall);
+	free(lat);
+}
+
+/* ---- setup ---- */
+
+static void on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct fleet *f = arg;
+	f->timed_out = 1;
+	fprintf(stderr, "fleet: deadline of %d s passed\n", f->o.deadline_s);
+	event_base_loopbreak(f->base);
+}
+
+/* The enrollment token is cam1.<base64url(JSON)>; we need its secret. */
+static void token_secret(struct fleet *f)
+{
+	const char *dot = strchr(f->o.token, '.');
+	uint8_t json[1024];
+	int len = dot ? base64url_decode(dot + 1, strlen(dot + 1), json, sizeof(json) - 1) : -1;
+	struct json_doc doc;
+	if (len <= 0 || json_parse(&doc, (const char *)json, (size_t)len, 64) != 0)
+		die("the enrollment token is not cam1.<base64url JSON>");
+	if (json_get_string(&doc, 0, "secret", f->secret, sizeof(f->secret)) != 0)
+		die("the enrollment token has no secret");
+	json_free(&doc);
+}
+
+static void admin_token(struct fleet *f)
+{
+	FILE *fp = fopen(f->o.admin_token_file, "r");
+	if (!fp || !fgets(f->admin_token, sizeof(f->admin_token), fp))
+		die("cannot read the admin token file");
+	fclose(fp);
+	f->admin_token[strcspn(f->admin_token, "\r\n")] = '\0';
+}
+
+static void parse_url(struct fleet *f)
+{
+	struct evhttp_uri *u = evhttp_uri_parse(f->o.url);
+	const char *host = u ? evhttp_uri_get_host(u) : NULL;
+	if (!host || evhttp_uri_get_port(u) <= 0 || strncmp(host, "127.", 4) != 0)
+		die("--url must be http://127.x.x.x:PORT (loopback only)");
+	snprintf(f->host, sizeof(f->host), "%s", host);
+	f->port = evhttp_uri_get_port(u);
+	evhttp_uri_free(u);
+}
+
+/* As many open files as the hard limit allows: one per device connection. */
+static void raise_file_limit(size_t n)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		die("getrlimit");
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+		die("setrlimit");
+	if (rl.rlim_cur != RLIM_INFINITY && n + 128 > rl.rlim_cur) {
+		fprintf(stderr, "fleet: %zu devices need more than the file limit %ju\n", n,
+			(uintmax_t)rl.rlim_cur);
+		exit(1);
+	}
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: fleet --url http://127.0.0.1:PORT --pid CAMCLOUD_PID --token cam1.."
+		" --admin-token-file F --image ID --folder ID [-n N] [--concurrency C]"
+		" [--sources S] [--deadline SECONDS]\n");
+	exit(2);
+}
+
+static void parse_args(struct options *o, int argc, char **argv)
+{
+	*o = (struct options){.n = 1000, .concurrency = 64, .sources = 8, .deadline_s = 600};
+	for (int i = 1; i + 1 < argc; i += 2) {
+		const char *k = argv[i], *v = argv[i + 1];
+		if (strcmp(k, "--url") == 0)
+			o->url = v;
+		else if (strcmp(k, "--pid") == 0)
+			o->pid = strtol(v, NULL, 10);
+		else if (strcmp(k, "--token") == 0)
+			o->token = v;
+		else if (strcmp(k, "--admin-token-file") == 0)
+			o->admin_token_file = v;
+		else if (strcmp(k, "--image") == 0)
+			o->image = v;
+		else if (strcmp(k, "--folder") == 0)
+			o->folder = v;
+		else if (strcmp(k, "-n") == 0)
+			o->n = strtoul(v, NULL, 10);
+		else if (strcmp(k, "--concurrency") == 0)
+			o->concurrency = strtoul(v, NULL, 10);
+		else if (strcmp(k, "--sources") == 0)
+			o->sources = strtoul(v, NULL, 10);
+		else if (strcmp(k, "--deadline") == 0)
+			o->deadline_s = atoi(v);
+		else
+			usage();
+	}
+	if (argc % 2 == 0 || !o->url || o->pid <= 0 || !o->token || !o->admin_token_file ||
+	    !o->image || !o->folder || o->n < 1 || o->n > 100000 || o->concurrency < 1 ||
+	    o->concurrency > 4096 || o->sources < 1 || o->sources > 250 || o->deadline_s < 1)
+		usage();
+}
+
+int main(int argc, char **argv)
+{
+	struct fleet f;
+	memset(&f, 0, sizeof(f));
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	parse_args(&f.o, argc, argv);
+	parse_url(&f);
+	token_secret(&f);
+	admin_token(&f);
+	raise_file_limit(f.o.n);
+	f.base = event_base_new();
+	f.dev = calloc(f.o.n, sizeof(*f.dev));
+	f.slot_conn = calloc(f.o.concurrency, sizeof(*f.slot_conn));
+	f.free_slot = calloc(f.o.concurrency, sizeof(*f.free_slot));
+	if (!f.base || !f.dev || !f.slot_conn || !f.free_slot)
+		die("no memory");
+	for (size_t i = 0; i < f.o.concurrency; i++) {
+		f.slot_conn[i] = connection(&f, i);
+		f.free_slot[f.n_free++] = i;
+	}
+	f.deadline = evtimer_new(f.base, on_deadline, &f);
+	struct timeval dl = {f.o.deadline_s, 0};
+	if (!f.deadline || evtimer_add(f.deadline, &dl) != 0)
+		die("cannot arm the deadline");
+
+	double t = now_s();
+	prepare(&f);
+	printf("devices: %zu over %zu loopback source addresses; keys and enrollment requests"
+	       " prepared in %.1f s\n", f.o.n, f.o.sources, now_s() - t);
+
+	struct proc_sample s0, s1, s2, s3, s4;
+	sample(&f, &s0);
+	print_proc(&f, "idle", &s0);
+	double te = run_phase(&f, PHASE_ENROLL);
+	sample(&f, &s1);
+	printf("enrollment: %zu devices in %.2f s = %.0f devices/s (%zu in flight),"
+	       " camcloud CPU %.2f s\n", f.o.n, te, (double)f.o.n / te, f.o.concurrency,
+	       s1.cpu_s - s0.cpu_s);
+	double ta = run_phase(&f, PHASE_AUTH);
+	sample(&f, &s2);
+	printf("auth: %zu devices in %.2f s = %.0f devices/s (signed here as they go),"
+	       " camcloud CPU %.2f s\n", f.o.n, ta, (double)f.o.n / ta, s2.cpu_s - s1.cpu_s);
+	double th = hold_all(&f);
+	sample(&f, &s3);
+	printf("held polls: %zu sent and held in %.2f s (%zu sent again after a failed connection)\n",
+	       f.o.n, th, f.poll_retries);
+	print_proc(&f, "holding", &s3);
+	printf("camcloud RSS per held poll: %.1f kB\n",
+	       (double)(s3.rss_kb - s0.rss_kb) / (double)f.o.n);
+
+	create_job(&f);
+	sample(&f, &s4);
+	report_wake(&f, &s3, &s4);
+	print_proc(&f, "after the wake-up", &s4);
+	int rc = !f.timed_out && f.admin_status == 200 && f.woken == f.o.n ? 0 : 1;
+
+	for (size_t i = 0; i < f.o.n; i++) {
+		if (f.dev[i].conn)
+			evhttp_connection_free(f.dev[i].conn);
+		crypto_key_free(f.dev[i].key);
+		buf_free(&f.dev[i].enroll_body);
+	}
+	for (size_t i = 0; i < f.o.concurrency; i++)
+		evhttp_connection_free(f.slot_conn[i]);
+	if (f.admin)
+		evhttp_connection_free(f.admin);
+	event_free(f.deadline);
+	event_base_free(f.base);
+	free(f.dev);
+	free(f.slot_conn);
+	free(f.free_slot);
+	return rc;
+}
