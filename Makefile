@@ -24,12 +24,17 @@ ifdef SANITIZE
 CFLAGS   += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS  += -fsanitize=address,undefined
 endif
-LIBS     := -lcurl -levent -lmbedtls -lmbedx509 -lmbedcrypto -lsqlite3 -lz -ldl $(if $(filter openssl,$(HASH)),-lcrypto)
-# gio (D-Bus) for platform/axis and tests/camsim only.
+# Nothing is probed while the Makefile is parsed: the packages may not be installed yet
+# (toolchain/deps.sh runs as the first step). pkg_config asks once, when a recipe first
+# needs the answer, and stops with the package's name when it is missing.
 PKG_CONFIG ?= pkg-config
-GIO_CFLAGS := $(shell $(PKG_CONFIG) --cflags gio-2.0 2>/dev/null)
-GIO_LIBS   := $(shell $(PKG_CONFIG) --libs gio-2.0 2>/dev/null)
-LIBS     += $(GIO_LIBS)
+pkg_config = $(or $(shell $(PKG_CONFIG) $(1) $(2) 2>/dev/null),\
+	$(error pkg-config finds no $(2): toolchain/deps.sh installs it (Debian package $(3))))
+# gio (D-Bus) for platform/axis and tests/camsim only.
+GIO_CFLAGS = $(eval GIO_CFLAGS := $(call pkg_config,--cflags,gio-2.0,libglib2.0-dev))$(GIO_CFLAGS)
+GIO_LIBS   = $(eval GIO_LIBS := $(call pkg_config,--libs,gio-2.0,libglib2.0-dev))$(GIO_LIBS)
+LIBS      = -lcurl -levent -lmbedtls -lmbedx509 -lmbedcrypto -lsqlite3 -lz -ldl \
+	    $(if $(filter openssl,$(HASH)),-lcrypto) $(GIO_LIBS)
 # camcloud signs and verifies through OpenSSL's libcrypto (cloud/ecdsa_openssl.c), or with
 # CLOUD_ECDSA=mbedtls through lib/crypto (the default for camera builds, as for HASH).
 CLOUD_ECDSA ?= $(HASH_DEFAULT)
@@ -62,19 +67,23 @@ ifeq ($(HASH),openssl)
 TESTS        += $(BUILD)/tests/test_lib_sha256_mbedtls
 endif
 
-DEPS_STAMP := build/.deps-ok
+# Debian packages by job (toolchain/deps.sh), each installed once per checkout by the first
+# target that needs it (re-run: rm build/.deps-*): building needs only "build" (and "clang"
+# for a clang build), the tests "test", and only `make check` the browser.
+deps_stamp = build/.deps-$(1)
+BUILD_DEPS := $(call deps_stamp,build) $(if $(findstring clang,$(notdir $(CC))),$(call deps_stamp,clang))
+TEST_DEPS  := $(call deps_stamp,test)
 
 .PHONY: all deps check unit integration demo clean fuzz bench-sha256
 .SECONDARY:
 all: $(BUILD)/camagent $(BUILD)/camcloud $(BUILD)/camsim
 
-# Installs missing Debian packages once per checkout (re-run: rm build/.deps-ok).
-deps: $(DEPS_STAMP)
-$(DEPS_STAMP): toolchain/deps.sh toolchain/apt.sh
-	@bash toolchain/deps.sh
+deps: $(BUILD_DEPS) $(TEST_DEPS) $(call deps_stamp,browser)
+build/.deps-%: toolchain/deps.sh
+	@bash toolchain/deps.sh $*
 	@mkdir -p build && touch $@
 
-$(BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
+$(BUILD)/obj/%.o: %.c | $(BUILD_DEPS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
@@ -90,8 +99,11 @@ $(BUILD)/obj/tests/unit/test_platform_glib_loop.o: CFLAGS += $(GIO_CFLAGS)
 $(BUILD)/camsim: $(CAMSIM_OBJ) $(LIB_OBJ) | $(AXPARAMETER_STANDIN)
 	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
 
+# The unit tests need cmocka, of the "test" packages.
+$(call obj,$(TEST_SRC)): | $(TEST_DEPS)
+
 # The stand-in axparameter library camsim offers its agent (camsim --axparameter DIR).
-$(AXPARAMETER_STANDIN): tests/camsim/axparameter/standin.c tests/camsim/paramconf.c | $(DEPS_STAMP)
+$(AXPARAMETER_STANDIN): tests/camsim/axparameter/standin.c tests/camsim/paramconf.c | $(BUILD_DEPS)
 	@mkdir -p $(dir $@)
 	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(GIO_CFLAGS) -fPIC -shared \
 		-Wl,-soname,libaxparameter.so.1 $^ $(LDFLAGS) $(GIO_LIBS) -o $@
@@ -120,23 +132,24 @@ $(BUILD)/tests/sha256_speed: $(BUILD)/obj/tests/bench/sha256_speed.o $(LIB_OBJ)
 bench-sha256: $(BUILD)/tests/sha256_speed
 	@echo "sha256 stream ($(HASH)): $$($<)"
 
-check: all $(TESTS)
+# The settings-page test (tests/browser/) runs in Debian's chromium.
+check: all $(TESTS) | $(TEST_DEPS) $(call deps_stamp,browser)
 	@BUILD=$(BUILD) bash tests/run.sh $(TESTS)
 
-unit: $(TESTS)
+unit: $(TESTS) | $(TEST_DEPS)
 	@BUILD=$(BUILD) bash tests/run.sh --unit-only $(TESTS)
 
 # make demo PLATFORM=axis: the same path on a camera simulated at the VAPIX level (camsim).
-demo: all
+demo: all | $(TEST_DEPS)
 	@BUILD=$(BUILD) bash tests/demo$(if $(filter axis,$(PLATFORM)),_axis).sh
 
 # libFuzzer targets for the parsers (clang, ASan + UBSan), FUZZ_SECONDS each.
 FUZZ_SECONDS ?= 20
-fuzz: | $(DEPS_STAMP)
+fuzz: | $(call deps_stamp,build) $(call deps_stamp,clang)
 	@bash tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 # memcheck over enroll + report + upgrade across a reboot + license, agent and cloud.
-valgrind-check: all
+valgrind-check: all | $(TEST_DEPS)
 	@BUILD=$(BUILD) bash tests/valgrind/run.sh
 
 clean:

@@ -3,9 +3,7 @@
 # swupdate (suricatta, hawkBit mode) and mender-client for the idle benchmark.
 # Not needed by the build or make check. Idempotent; installs only what is missing.
 set -eu
-. "$(dirname "$0")/apt.sh"
-
-apt_install_missing bench-deps.sh swupdate mender-client
+bash "$(dirname "$0")/deps.sh" bench
 # Debian's mender-client ships no device identity script (only an example) and the client
 # makes no request without an artifact name: give it both, as a device image would.
 IDENTITY=/usr/share/mender/identity/mender-device-identity

@@ -62,7 +62,7 @@ LDFLAGS += --sysroot=$(SYSROOT_ABS) -B$(SYSROOT_ABS)/usr/lib/$(TRIPLET)/ \
 	   -L$(SYSROOT_ABS)/usr/lib/$(TRIPLET) -L$(SYSROOT_ABS)/lib/$(TRIPLET) \
 	   -Wl,-rpath-link,$(SYSROOT_ABS)/usr/lib/$(TRIPLET) -Wl,-rpath-link,$(SYSROOT_ABS)/lib/$(TRIPLET)
 # pkg-config (e.g. gio-2.0) reads the target's .pc files; set in the environment of the
-# sub-make so that $(shell pkg-config ...) at parse time sees it too.
+# sub-make, where the Makefile's pkg_config asks when a recipe first needs gio.
 CROSS_ENV := PKG_CONFIG_LIBDIR=$(SYSROOT_ABS)/usr/lib/$(TRIPLET)/pkgconfig:$(SYSROOT_ABS)/usr/share/pkgconfig \
 	     PKG_CONFIG_SYSROOT_DIR=$(SYSROOT_ABS)
 endif

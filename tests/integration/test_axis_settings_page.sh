@@ -11,7 +11,7 @@ set -u
 ARTIFACTS="$ROOT/$BUILD/artifacts"
 NODE_DIR="$ROOT/$BUILD/browser"
 for tool in node npm /usr/bin/chromium; do
-	command -v "$tool" >/dev/null || { echo "FAIL missing_$(basename "$tool") (toolchain/deps.sh installs it)"; exit 1; }
+	command -v "$tool" >/dev/null || { echo "FAIL missing_$(basename "$tool") (toolchain/deps.sh browser installs it)"; exit 1; }
 done
 
 # playwright-core from the npm registry, installed once per lock file into the build dir

@@ -16,7 +16,13 @@ if ! mount -t tmpfs -o size=6m tmpfs "$WORK/cam/agent" 2>/dev/null; then
 fi
 umount_state() { umount "$WORK/cam/agent" 2>/dev/null; }
 trap 'cleanup_all' EXIT
-cleanup_all() { cleanup; umount_state; rm -rf "$WORK"; }
+# Stop the processes, then unmount, then remove: the work dir cannot go while the tmpfs is on it.
+cleanup_all() {
+	local keep=${KEEP_WORK:-}
+	KEEP_WORK=1 cleanup
+	umount_state
+	[ -n "$keep" ] || rm -rf "$WORK"
+}
 
 cloud_start || { echo "FAIL cloud_start"; exit 1; }
 ORG=$(cc org create "Org D")
