@@ -75,6 +75,8 @@ static void answer_held(struct held *h, struct reply *rp)
 	struct cloud *c = h->lp->c;
 	struct evhttp_request *ev = h->ev;
 	struct timeval start = h->start;
+	if (h->conn) /* back to the ordinary idle timeout once the hold is over */
+		evhttp_connection_set_timeout(h->conn, c->idle_timeout_s);
 	unlink_held(h);
 	free(h);
 	reply_send(c, ev, rp, LP_WHAT, &start);
@@ -93,6 +95,8 @@ static void on_timeout(evutil_socket_t fd, short what, void *arg)
 {
 	answer_204(arg);
 }
+
+#define LONGPOLL_IDLE_MARGIN_S 30
 
 static void on_close(struct evhttp_connection *conn, void *arg)
 {
@@ -144,6 +148,9 @@ int longpoll_hold(struct longpoll *lp, struct evhttp_request *ev, const char *de
 	lp->bucket[b] = h;
 	lp->count++;
 	evhttp_connection_set_closecb(conn, on_close, h);
+	/* The connection's idle timeout must outlast the hold, or a wait as long as it
+	 * (60 s by default for both) is cut by the server itself. */
+	evhttp_connection_set_timeout(conn, wait_s + LONGPOLL_IDLE_MARGIN_S);
 	return 0;
 }
 

@@ -269,7 +269,8 @@ int cloud_open(struct cloud *c, const struct serve_options *opt)
 	evhttp_set_allowed_methods(c->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
 				   EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
 				   EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
-	evhttp_set_timeout(c->http, or_default(opt->idle_timeout_s, 60));
+	c->idle_timeout_s = or_default(opt->idle_timeout_s, 60);
+	evhttp_set_timeout(c->http, c->idle_timeout_s);
 	evhttp_set_bevcb(c->http, gate_bevcb, c->gate);
 	evhttp_set_gencb(c->http, router_dispatch, c);
 	if (listen_http(c, opt->listen ? opt->listen : "127.0.0.1:8080") != 0)

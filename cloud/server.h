@@ -50,6 +50,7 @@ struct cloud {
 	char base_url[CLOUD_URL_MAX];
 	char public_url[CLOUD_URL_MAX];
 	int64_t last_seq;       /* last task ordering stamp handed out */
+	int idle_timeout_s;     /* a connection's idle timeout outside a held long poll */
 };
 
 /* Runs the server until SIGTERM/SIGINT. Returns the process exit code. */
