@@ -273,8 +273,12 @@ int eap_manifest_parse(const char *json, size_t len, struct eap_manifest *m, cha
 	int setup, tok, rc = -1;
 
 	memset(m, 0, sizeof(*m));
-	if (json_parse(&d, json, len, MANIFEST_TOKENS) != 0 || json_type_of(&d, 0) != JSON_OBJECT)
+	if (json_parse(&d, json, len, MANIFEST_TOKENS) != 0)
 		return fail(why, whysz, "manifest.json is not a JSON object");
+	if (json_type_of(&d, 0) != JSON_OBJECT) {
+		fail(why, whysz, "manifest.json is not a JSON object");
+		goto out; /* parsed (a bare value): its tokens are freed there */
+	}
 	if (json_get_string(&d, 0, "schemaVersion", m->schema_version,
 			    sizeof(m->schema_version)) != 0 ||
 	    !(m->schema_major = major_of(m->schema_version))) {
