@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fsutil.h"
@@ -77,6 +78,17 @@ static int check_shape(const struct buf *text, void *arg)
 	return rc;
 }
 
+/* The previous generation becomes the current one again (same bytes, same mode), so
+ * the file is whole on disk and a later damage can fall back once more. */
+static void restore_previous(const char *path, const struct buf *text)
+{
+	char prev[PATH_MAX];
+	struct stat sb;
+	if (fs_previous_path(path, prev, sizeof(prev)) || stat(prev, &sb) ||
+	    fs_write_atomic(path, text->data, text->len, sb.st_mode & 0777))
+		log_warn("%s: cannot restore it from %s.prev: %s", path, path, strerror(errno));
+}
+
 int json_file_load(const char *dir, const char *name, size_t max, int max_tokens,
 		   json_file_shape shape, void *out, char *err, size_t errsz)
 {
@@ -107,9 +119,12 @@ int json_file_load(const char *dir, const char *name, size_t max, int max_tokens
 	if (current_ok == 0 && fs_set_aside_damaged(path) == 0)
 		log_warn("%s: kept as %s.damaged", path, name);
 	gen = fs_read_generation(path, &text, max, check_shape, &c);
-	buf_free(&text);
-	if (gen == FS_GEN_PREVIOUS)
+	if (gen == FS_GEN_PREVIOUS) {
+		restore_previous(path, &text);
+		buf_free(&text);
 		return JSON_FILE_PREVIOUS;
+	}
+	buf_free(&text);
 	if (current_ok == -1 && errno == ENOENT)
 		return JSON_FILE_MISSING;
 	if (current_ok == -1) /* only the previous generation was there, and it is damaged */

@@ -33,7 +33,8 @@ typedef int (*json_file_shape)(const struct json_doc *doc, void *out, char *err,
  * JSON_FILE_PREVIOUS (err says why the current one was not used), JSON_FILE_MISSING
  * (neither exists; out untouched), or -1 when nothing good is left (err says why).
  * A damaged current file is renamed to <name>.damaged, so the next write cannot
- * turn it into the previous generation. */
+ * turn it into the previous generation; a previous generation used is written back
+ * as the current one. */
 int json_file_load(const char *dir, const char *name, size_t max, int max_tokens,
 		   json_file_shape shape, void *out, char *err, size_t errsz);
 /* Writes what w built (jw_finish is called here) to dir/name atomically with mode,
