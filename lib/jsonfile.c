@@ -95,7 +95,7 @@ int json_file_load(const char *dir, const char *name, size_t max, int max_tokens
 	struct shape_check c = { .shape = shape, .out = out, .max_tokens = max_tokens };
 	char path[PATH_MAX];
 	struct buf text;
-	int current_ok, gen;
+	int current_ok, gen; /* current_ok: 1 good, 0 damaged, -1 missing */
 
 	if (join(path, sizeof(path), dir, name)) {
 		snprintf(err, errsz, "%s: path too long", name);
