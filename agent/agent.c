@@ -470,28 +470,90 @@ static int load_cloud_key(struct agent *a)
 	return 0;
 }
 
-int agent_init_core(struct agent *a)
+/* Loads the device key; a damaged one is set aside and replaced (*replaced = 1). */
+static int load_device_key(struct agent *a, const char *path, int *replaced)
+{
+	int created = 0;
+	if (crypto_key_load_or_create(&a->key, path, &created)) {
+		if (fs_set_aside_damaged(path))
+			return -1;
+		log_error("the device key %s is damaged (kept as device.key.damaged)", path);
+		*replaced = 1;
+		if (crypto_key_load_or_create(&a->key, path, &created))
+			return -1;
+	}
+	if (created)
+		log_info("generated a new device key (ECDSA P-256) in %s", path);
+	return 0;
+}
+
+/* Enrollment cannot go on (its record or the key it was made with is lost): a new
+ * device key and the unenrolled state, waiting for a new token. The spent-token
+ * digest survives when the state did, so the old token is not tried again. */
+static int start_over(struct agent *a, const char *key_path, int key_replaced, const char *why)
+{
+	struct agent_state next = a->st;
+	if (!key_replaced) {
+		crypto_key_free(a->key);
+		a->key = NULL;
+		if (fs_set_aside_damaged(key_path) && errno != ENOENT)
+			return -1;
+		if (load_device_key(a, key_path, &key_replaced))
+			return -1;
+	}
+	state_forget_enrollment(&next, ENROLL_NONE);
+	snprintf(next.last_error, sizeof(next.last_error), "%s; needs a new enrollment token", why);
+	log_error("%s", next.last_error);
+	return enroll_set_state(a, &next);
+}
+
+/* Each state file is read with fallback to its previous generation; where nothing
+ * good is left, the safest start the file allows, said in the log and status. */
+static int load_state_files(struct agent *a)
 {
 	char path[PATH_MAX], err[512];
-	int created = 0;
+	int key_replaced = 0, rc;
 
+	if (state_path(path, sizeof(path), a->cfg.state_dir, "device.key") ||
+	    (!a->key && load_device_key(a, path, &key_replaced))) {
+		log_error("cannot load or create the device key %s", path);
+		return -1;
+	}
+	rc = state_load(a->cfg.state_dir, &a->st, err, sizeof(err));
+	if (rc == JSON_FILE_PREVIOUS)
+		log_warn("state: %s; using the previous generation", err);
+	if (rc == -1)
+		log_error("state: %s", err);
+	if ((rc == -1 || key_replaced) &&
+	    start_over(a, path, key_replaced,
+		       rc == -1 ? "the enrollment record was damaged" : "the device key was damaged"))
+		return -1;
+	if (load_cloud_key(a))
+		return -1;
+	rc = task_store_load(a->cfg.state_dir, &a->task, err, sizeof(err));
+	if (rc == JSON_FILE_PREVIOUS)
+		log_warn("task: %s; using the previous generation", err);
+	if (rc == -1)
+		log_error("task: %s; %s", err,
+			  a->task.task_id[0] ? "reporting the task failed" : "no task");
+	rc = license_store_load(a->cfg.state_dir, &a->licenses, err, sizeof(err));
+	if (rc == JSON_FILE_PREVIOUS)
+		log_warn("licenses: %s; using the previous generation", err);
+	if (rc == -1) {
+		log_error("licenses: %s; fetching them again", err);
+		a->next_license_check = 0;
+	}
+	return 0;
+}
+
+int agent_init_core(struct agent *a)
+{
 	if (fs_mkdirs(a->cfg.state_dir, 0700)) {
 		log_error("cannot create state dir %s: %s", a->cfg.state_dir, strerror(errno));
 		return AGENT_EXIT_STATE;
 	}
-	if (!a->key && (state_path(path, sizeof(path), a->cfg.state_dir, "device.key") ||
-			crypto_key_load_or_create(&a->key, path, &created))) {
-		log_error("cannot load or create the device key %s", path);
+	if (load_state_files(a))
 		return AGENT_EXIT_STATE;
-	}
-	if (created)
-		log_info("generated a new device key (ECDSA P-256) in %s", path);
-	if (state_load(a->cfg.state_dir, &a->st, err, sizeof(err)) || load_cloud_key(a) ||
-	    task_store_load(a->cfg.state_dir, &a->task, err, sizeof(err)) ||
-	    license_store_load(a->cfg.state_dir, &a->licenses, err, sizeof(err))) {
-		log_error("cannot load state: %s", err);
-		return AGENT_EXIT_STATE;
-	}
 	a->started_at = agent_now(a);
 	a->step_timer = evtimer_new(a->base, on_step_timer, a);
 	if (!a->step_timer) {

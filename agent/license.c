@@ -21,24 +21,17 @@
 #define LICENSES_FILE_MAX (64 * 1024)
 #define ENVELOPE_SKEW_S 300
 
-int license_store_load(const char *state_dir, struct license_set *set, char *err, size_t errsz)
+/* licenses.json's shape: a bounded list of complete entries with valid ids. */
+static int licenses_shape(const struct json_doc *doc, void *out, char *err, size_t errsz)
 {
-	struct json_file f;
+	struct license_set *set = out;
 
 	memset(set, 0, sizeof(*set));
-	int rc = json_file_read(&f, state_dir, LICENSES_FILE, LICENSES_FILE_MAX,
-				 16 + LICENSE_MAX * 16, err, errsz);
-	if (rc) {
-		json_file_free(&f);
-		return rc == JSON_FILE_MISSING ? 0 : -1;
-	}
-	rc = -1;
-	const struct json_doc *doc = &f.doc;
 	int arr = json_find(doc, 0, "licenses");
 	int n = json_array_len(doc, arr);
 	if (n < 0 || n > LICENSE_MAX) {
-		snprintf(err, errsz, "%s: bad license list", f.path);
-		goto out;
+		snprintf(err, errsz, "bad license list");
+		return -1;
 	}
 	for (int i = 0; i < n; i++) {
 		struct license_entry *e = &set->items[i];
@@ -48,16 +41,22 @@ int license_store_load(const char *state_dir, struct license_set *set, char *err
 		    json_get_bool(doc, o, "active", &e->active) ||
 		    json_get_string(doc, o, "reason", e->reason, sizeof(e->reason)) ||
 		    json_get_bool(doc, o, "reported", &e->reported) || !proto_is_id(e->license_id)) {
-			snprintf(err, errsz, "%s: bad license entry %d", f.path, i);
-			memset(set, 0, sizeof(*set));
-			goto out;
+			snprintf(err, errsz, "bad license entry %d", i);
+			return -1;
 		}
 	}
 	set->count = n;
-	rc = 0;
-out:
-	json_file_free(&f);
-	return rc;
+	return 0;
+}
+
+int license_store_load(const char *state_dir, struct license_set *set, char *err, size_t errsz)
+{
+	memset(set, 0, sizeof(*set));
+	int rc = json_file_load(state_dir, LICENSES_FILE, LICENSES_FILE_MAX, 16 + LICENSE_MAX * 16,
+				licenses_shape, set, err, errsz);
+	if (rc == -1)
+		memset(set, 0, sizeof(*set));
+	return rc == JSON_FILE_MISSING ? 0 : rc;
 }
 
 int license_store_save(const char *state_dir, const struct license_set *set)

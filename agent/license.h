@@ -27,6 +27,8 @@ struct license_set {
 	int count;
 };
 
+/* licenses.json or its previous generation: 0 (loaded, or none), JSON_FILE_PREVIOUS
+ * (err says why), or -1 when nothing good is left (an empty set; err says why). */
 int license_store_load(const char *state_dir, struct license_set *set, char *err, size_t errsz);
 int license_store_save(const char *state_dir, const struct license_set *set);
 

@@ -26,27 +26,29 @@ int state_path(char *out, size_t outsz, const char *state_dir, const char *name)
 	return n < 0 || (size_t)n >= outsz ? -1 : 0;
 }
 
-int state_load(const char *state_dir, struct agent_state *st, char *err, size_t errsz)
+/* state.json's shape: the enroll state known, and an enrolled state complete with a
+ * pinned cloud key that parses. */
+static int state_shape(const struct json_doc *doc, void *out, char *err, size_t errsz)
 {
-	struct json_file f;
+	struct agent_state *st = out;
 	char enroll[32] = "";
-	int rc;
+	int known = 0;
 
 	memset(st, 0, sizeof(*st));
-	rc = json_file_read(&f, state_dir, STATE_FILE, STATE_FILE_MAX, 128, err, errsz);
-	if (rc) {
-		json_file_free(&f);
-		return rc == JSON_FILE_MISSING ? 0 : -1;
-	}
-	rc = -1;
-	const struct json_doc *doc = &f.doc;
 	if (json_get_string(doc, 0, "enroll", enroll, sizeof(enroll))) {
-		snprintf(err, errsz, "%s: not a valid state file", f.path);
-		goto out;
+		snprintf(err, errsz, "not a valid state file");
+		return -1;
 	}
-	for (size_t i = 0; i < sizeof(enroll_names) / sizeof(enroll_names[0]); i++)
-		if (!strcmp(enroll, enroll_names[i]))
+	for (size_t i = 0; i < sizeof(enroll_names) / sizeof(enroll_names[0]); i++) {
+		if (!strcmp(enroll, enroll_names[i])) {
 			st->enroll = (enum enroll_state)i;
+			known = 1;
+		}
+	}
+	if (!known) {
+		snprintf(err, errsz, "unknown enroll state");
+		return -1;
+	}
 	/* Optional fields: absent means empty. */
 	(void)json_get_string(doc, 0, "device_id", st->device_id, sizeof(st->device_id));
 	(void)json_get_string(doc, 0, "cloud_url", st->cloud_url, sizeof(st->cloud_url));
@@ -63,15 +65,26 @@ int state_load(const char *state_dir, struct agent_state *st, char *err, size_t 
 			      sizeof(st->last_task_state));
 	(void)json_get_string(doc, 0, "last_task_reason", st->last_task_reason,
 			      sizeof(st->last_task_reason));
-	if (st->enroll == ENROLL_ENROLLED && (!st->device_id[0] || !st->cloud_url[0] ||
-					      !st->cloud_key_pem[0])) {
-		snprintf(err, errsz, "%s: enrolled but device id, cloud URL or cloud key missing", f.path);
-		goto out;
+	if (st->enroll != ENROLL_ENROLLED)
+		return 0;
+	struct crypto_key *pinned = NULL;
+	if (!st->device_id[0] || !st->cloud_url[0] ||
+	    crypto_key_from_public_pem(&pinned, st->cloud_key_pem)) {
+		snprintf(err, errsz, "enrolled but device id, cloud URL or a valid cloud key missing");
+		return -1;
 	}
-	rc = 0;
-out:
-	json_file_free(&f);
-	return rc;
+	crypto_key_free(pinned);
+	return 0;
+}
+
+int state_load(const char *state_dir, struct agent_state *st, char *err, size_t errsz)
+{
+	memset(st, 0, sizeof(*st));
+	int rc = json_file_load(state_dir, STATE_FILE, STATE_FILE_MAX, 128, state_shape, st, err,
+				errsz);
+	if (rc == -1)
+		memset(st, 0, sizeof(*st));
+	return rc == JSON_FILE_MISSING ? 0 : rc;
 }
 
 int state_save(const char *state_dir, const struct agent_state *st)

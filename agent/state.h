@@ -40,7 +40,9 @@ struct agent_state {
 };
 
 const char *enroll_state_name(enum enroll_state s);
-/* A missing file gives a fresh state (0); a corrupt one is an error (-1, err set). */
+/* Loads state.json or, when it is damaged, its previous generation: 0 (loaded, or a
+ * fresh state when there is none), JSON_FILE_PREVIOUS (err says why), or -1 when
+ * nothing good is left (a fresh state; err says why). */
 int state_load(const char *state_dir, struct agent_state *st, char *err, size_t errsz);
 int state_save(const char *state_dir, const struct agent_state *st);
 /* Forgets the enrollment (credentials, pinned key) but keeps the device key file. */

@@ -36,19 +36,14 @@ int task_state_parse(const char *name, enum task_state *out)
 	return -1;
 }
 
-int task_store_load(const char *state_dir, struct task_run *t, char *err, size_t errsz)
+/* task.json's shape: every field there and valid; a failed task needs only its id. */
+static int task_shape(const struct json_doc *doc, void *out, char *err, size_t errsz)
 {
 	char state[32] = "", reported[32] = "", window[WINDOW_TEXT_MAX] = "";
-	struct json_file f;
+	struct task_run *t = out;
 	int64_t n = 0, progress = 0;
 
 	memset(t, 0, sizeof(*t));
-	int rc = json_file_read(&f, state_dir, TASK_FILE, TASK_FILE_MAX, 64, err, errsz);
-	if (rc) {
-		json_file_free(&f);
-		return rc == JSON_FILE_MISSING ? 0 : -1;
-	}
-	const struct json_doc *doc = &f.doc;
 	if (json_get_string(doc, 0, "state", state, sizeof(state)) ||
 	    task_state_parse(state, &t->state) ||
 	    json_get_string(doc, 0, "reported", reported, sizeof(reported)) ||
@@ -68,16 +63,43 @@ int task_store_load(const char *state_dir, struct task_run *t, char *err, size_t
 	    !proto_is_id(t->task_id) ||
 	    (t->state != TASK_FAILED &&
 	     !tasks_fields_valid(t->task_id, t->artifact_url, t->sha256, n, t->exp))) {
-		snprintf(err, errsz, "%s: not a valid task file", f.path);
-		memset(t, 0, sizeof(*t));
-		json_file_free(&f);
+		snprintf(err, errsz, "not a valid task file");
 		return -1;
 	}
 	t->size = (uint64_t)n;
 	(void)json_get_int64(doc, 0, "progress", &progress);
 	t->progress = progress >= 0 && progress <= 100 ? (int)progress : 0;
-	json_file_free(&f);
 	return 0;
+}
+
+/* What is left of a damaged task file: its task id, when that is still a valid id. */
+static void damaged_task_id(const char *state_dir, char *id, size_t idsz)
+{
+	struct json_file f;
+	id[0] = '\0';
+	char err[64];
+	if (json_file_read(&f, state_dir, TASK_FILE ".damaged", TASK_FILE_MAX, 64, err,
+			   sizeof(err)) == 0 &&
+	    (json_get_string(&f.doc, 0, "task_id", id, idsz) || !proto_is_id(id)))
+		id[0] = '\0';
+	json_file_free(&f);
+}
+
+int task_store_load(const char *state_dir, struct task_run *t, char *err, size_t errsz)
+{
+	memset(t, 0, sizeof(*t));
+	int rc = json_file_load(state_dir, TASK_FILE, TASK_FILE_MAX, 64, task_shape, t, err, errsz);
+	if (rc != -1)
+		return rc == JSON_FILE_MISSING ? 0 : rc;
+	memset(t, 0, sizeof(*t));
+	damaged_task_id(state_dir, t->task_id, sizeof(t->task_id));
+	if (t->task_id[0]) {
+		/* The cloud hears why; nothing else of the task can be trusted. */
+		t->state = TASK_FAILED;
+		t->reported = TASK_NONE;
+		snprintf(t->reason, sizeof(t->reason), "the agent's task record was damaged");
+	}
+	return -1;
 }
 
 int task_store_save(const char *state_dir, const struct task_run *t)
@@ -113,10 +135,5 @@ int task_store_save(const char *state_dir, const struct task_run *t)
 
 int task_store_clear(const char *state_dir)
 {
-	char path[PATH_MAX];
-	if (state_path(path, sizeof(path), state_dir, TASK_FILE))
-		return -1;
-	if (unlink(path) && errno != ENOENT)
-		return -1;
-	return fs_fsync_dir_of(path);
+	return json_file_remove(state_dir, TASK_FILE);
 }

@@ -68,7 +68,10 @@ int task_state_parse(const char *name, enum task_state *out);
  * missing or malformed. */
 int task_payload_read(struct task_run *t, const char *payload, size_t len);
 
-/* Persistence of the one current task (task.json in the state dir). */
+/* Persistence of the one current task (task.json in the state dir). Load: 0 (loaded,
+ * or no task), JSON_FILE_PREVIOUS (err says why), or -1 when nothing good is left:
+ * then t is no task, or, when the damaged file still names a valid task id, that
+ * task failed and not yet reported. Clear removes both generations. */
 int task_store_load(const char *state_dir, struct task_run *t, char *err, size_t errsz);
 int task_store_save(const char *state_dir, const struct task_run *t);
 int task_store_clear(const char *state_dir);

@@ -129,6 +129,20 @@ int fs_read_generation(const char *path, struct buf *out, size_t max,
 	return -1;
 }
 
+int fs_set_aside_damaged(const char *path)
+{
+	char damaged[PATH_MAX];
+	int n = snprintf(damaged, sizeof(damaged), "%s.damaged", path);
+
+	if (n < 0 || (size_t)n >= sizeof(damaged)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (rename(path, damaged))
+		return -1;
+	return fs_fsync_dir_of(path);
+}
+
 int fs_fsync_dir_of(const char *path)
 {
 	char dir[PATH_MAX];

@@ -30,6 +30,9 @@ __attribute__((warn_unused_result)) int fs_read_generation(const char *path, str
 							    int (*check)(const struct buf *text,
 									 void *arg),
 							    void *arg);
+/* Moves a damaged file aside as <path>.damaged (replacing an older one), for
+ * diagnosis; 0, or -1 with errno set (ENOENT when there is no file). */
+__attribute__((warn_unused_result)) int fs_set_aside_damaged(const char *path);
 /* Reads the whole file into out (appending); fails with EFBIG past max bytes. */
 __attribute__((warn_unused_result)) int fs_read_file(const char *path, struct buf *out, size_t max);
 __attribute__((warn_unused_result)) int fs_mkdirs(const char *path, mode_t mode);

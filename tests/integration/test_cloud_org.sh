@@ -20,9 +20,10 @@ status_has() { agent_status "$1" | grep -q "$2"; }
 history_has() { cc history | grep -qF "$1"; }
 # jget EXPR: a Python expression over the JSON on stdin (j).
 jget() { python3 -c 'import json, sys; j = json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
-# reenroll NAME TOKEN: the camera forgets its enrollment (its key stays) and enrolls with TOKEN.
+# reenroll NAME TOKEN: the camera forgets its enrollment (both generations of state.json;
+# its key stays) and enrolls with TOKEN.
 reenroll() {
-	rm -f "$WORK/$1/agent/state.json"
+	rm -f "$WORK/$1/agent/state.json" "$WORK/$1/agent/state.json.prev"
 	agent_start "$1" --token "$2" --set long_poll_s=20
 }
 stop_pid() {

@@ -58,7 +58,10 @@ static void state_round_trip_is_private(void **state)
 	struct stat sb;
 	strcpy(st.device_id, "0123456789abcdef0123456789abcdef");
 	strcpy(st.cloud_url, "https://cloud.example");
-	strcpy(st.cloud_key_pem, "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n");
+	struct crypto_key *cloud = NULL;
+	assert_int_equal(crypto_key_generate(&cloud), 0);
+	assert_int_equal(crypto_key_public_pem(cloud, st.cloud_key_pem, sizeof(st.cloud_key_pem)), 0);
+	crypto_key_free(cloud);
 	strcpy(st.org, "Org \"quoted\" \\ name");
 	strcpy(st.folder, "Folder/ü");
 	assert_int_equal(state_save(*state, &st), 0);
@@ -177,6 +180,161 @@ static void licenses_round_trip(void **state)
 	assert_int_equal(license_store_load(*state, &back, err, sizeof(err)), -1);
 }
 
+/* The four ways a state file is found damaged: empty, cut in half, garbage, and
+ * valid JSON of the wrong shape (given per file). */
+static void damage(const char *dir, const char *name, int how, const char *wrong_shape)
+{
+	char path[256], text[4096] = "";
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *f = fopen(path, "r");
+	size_t n = f ? fread(text, 1, sizeof(text) - 1, f) : 0;
+	if (f)
+		fclose(f);
+	text[n / 2] = '\0';
+	const char *ways[] = { "", text, "\x89\x01garbage\xff{", wrong_shape };
+	write_file(dir, name, ways[how]);
+}
+
+static int exists_in(const char *dir, const char *name)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return access(path, F_OK) == 0;
+}
+
+static void damaged_state_falls_back_to_previous_generation(void **state)
+{
+	struct agent_state one = { .enroll = ENROLL_REFUSED }, two = one, back;
+	char err[256];
+	strcpy(one.org, "first");
+	strcpy(two.org, "second");
+	for (int how = 0; how < 4; how++) {
+		assert_int_equal(state_save(*state, &one), 0);
+		assert_int_equal(state_save(*state, &two), 0);
+		damage(*state, "state.json", how, "{\"enroll\":[\"enrolled\"]}");
+		assert_int_equal(state_load(*state, &back, err, sizeof(err)), JSON_FILE_PREVIOUS);
+		assert_non_null(strstr(err, "state.json"));
+		assert_string_equal(back.org, "first");
+		assert_true(exists_in(*state, "state.json.damaged"));
+		/* Written back as the current generation: the next load needs no fallback. */
+		assert_int_equal(state_load(*state, &back, err, sizeof(err)), 0);
+		assert_string_equal(back.org, "first");
+	}
+}
+
+static void damaged_state_without_previous_is_fresh(void **state)
+{
+	struct agent_state one = { .enroll = ENROLL_REFUSED }, back;
+	char err[256];
+	strcpy(one.org, "first");
+	for (int how = 0; how < 4; how++) {
+		assert_int_equal(state_save(*state, &one), 0);
+		damage(*state, "state.json", how, "{\"enroll\":\"enrolled\",\"device_id\":\"x\"}");
+		assert_int_equal(state_load(*state, &back, err, sizeof(err)), -1);
+		assert_int_equal(back.enroll, ENROLL_NONE);
+		assert_string_equal(back.org, "");
+		assert_false(exists_in(*state, "state.json"));
+		assert_true(exists_in(*state, "state.json.damaged"));
+	}
+}
+
+static void fill_task(struct task_run *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->state = TASK_WAITING_WINDOW;
+	t->reported = TASK_WAITING_WINDOW;
+	strcpy(t->task_id, "0123456789abcdef0123456789abcdef");
+	strcpy(t->model, "P3265-LVE");
+	strcpy(t->target_version, "12.0.1");
+	strcpy(t->artifact_url, "/device/v1/artifacts/x");
+	memset(t->sha256, 'a', 64);
+	t->size = 10;
+	t->exp = 1900000000;
+}
+
+static void damaged_task_falls_back_to_previous_generation(void **state)
+{
+	struct task_run t, back;
+	char err[256];
+	fill_task(&t);
+	for (int how = 0; how < 4; how++) {
+		t.progress = 10;
+		assert_int_equal(task_store_save(*state, &t), 0);
+		t.progress = 20;
+		assert_int_equal(task_store_save(*state, &t), 0);
+		damage(*state, "task.json", how, "{\"task_id\":\"0123456789abcdef0123456789abcdef\"}");
+		assert_int_equal(task_store_load(*state, &back, err, sizeof(err)), JSON_FILE_PREVIOUS);
+		assert_int_equal(back.state, TASK_WAITING_WINDOW);
+		assert_int_equal(back.progress, 10);
+	}
+}
+
+/* With nothing good left, a task id that is still readable and valid becomes that
+ * task failed, to be reported; anything less is no task at all. */
+static void lost_task_is_failed_only_when_its_id_survives(void **state)
+{
+	struct task_run t, back;
+	char err[256];
+	fill_task(&t);
+	for (int how = 0; how < 4; how++) {
+		assert_int_equal(task_store_clear(*state), 0);
+		assert_int_equal(task_store_save(*state, &t), 0);
+		damage(*state, "task.json", how,
+		       "{\"task_id\":\"0123456789abcdef0123456789abcdef\",\"state\":\"nowhere\"}");
+		assert_int_equal(task_store_load(*state, &back, err, sizeof(err)), -1);
+		if (how == 3) {
+			assert_int_equal(back.state, TASK_FAILED);
+			assert_int_equal(back.reported, TASK_NONE);
+			assert_string_equal(back.task_id, t.task_id);
+			assert_string_equal(back.reason, "the agent's task record was damaged");
+		} else {
+			assert_int_equal(back.state, TASK_NONE);
+			assert_string_equal(back.task_id, "");
+		}
+	}
+	write_file(*state, "task.json", "{\"task_id\":\"../../x\",\"state\":\"nowhere\"}");
+	assert_int_equal(task_store_load(*state, &back, err, sizeof(err)), -1);
+	assert_int_equal(back.state, TASK_NONE);
+}
+
+/* A finished task never comes back from its previous generation. */
+static void cleared_task_leaves_no_generation(void **state)
+{
+	struct task_run t, back;
+	char err[256];
+	fill_task(&t);
+	assert_int_equal(task_store_save(*state, &t), 0);
+	assert_int_equal(task_store_save(*state, &t), 0);
+	assert_true(exists_in(*state, "task.json.prev"));
+	assert_int_equal(task_store_clear(*state), 0);
+	assert_false(exists_in(*state, "task.json.prev"));
+	assert_int_equal(task_store_load(*state, &back, err, sizeof(err)), 0);
+	assert_int_equal(back.state, TASK_NONE);
+}
+
+static void damaged_licenses_fall_back_or_are_empty(void **state)
+{
+	struct license_set set = { .count = 1 }, back;
+	char err[256];
+	strcpy(set.items[0].license_id, "11111111111111111111111111111111");
+	strcpy(set.items[0].app, "app-a");
+	for (int how = 0; how < 4; how++) {
+		assert_int_equal(license_store_save(*state, &set), 0);
+		assert_int_equal(license_store_save(*state, &set), 0);
+		damage(*state, "licenses.json", how, "{\"licenses\":{\"license_id\":1}}");
+		assert_int_equal(license_store_load(*state, &back, err, sizeof(err)), JSON_FILE_PREVIOUS);
+		assert_int_equal(back.count, 1);
+		damage(*state, "licenses.json", how, "{\"licenses\":{\"license_id\":1}}");
+		{
+			char prev[256];
+			snprintf(prev, sizeof(prev), "%s/licenses.json.prev", (char *)*state);
+			assert_int_equal(unlink(prev), 0);
+		}
+		assert_int_equal(license_store_load(*state, &back, err, sizeof(err)), -1);
+		assert_int_equal(back.count, 0);
+	}
+}
+
 static void versions_order_numerically(void **state)
 {
 	assert_true(version_compare("11.11.73", "12.0.1") < 0);
@@ -209,6 +367,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(task_round_trip_and_clear, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(corrupt_task_is_an_error, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(licenses_round_trip, make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(damaged_state_falls_back_to_previous_generation, make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(damaged_state_without_previous_is_fresh, make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(damaged_task_falls_back_to_previous_generation, make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(lost_task_is_failed_only_when_its_id_survives, make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(cleared_task_leaves_no_generation, make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(damaged_licenses_fall_back_or_are_empty, make_dir, remove_dir),
 		cmocka_unit_test(versions_order_numerically),
 		cmocka_unit_test(state_names_round_trip),
 	};
