@@ -42,7 +42,7 @@ LIB_SRC      := $(filter-out $(SHA256_BACKENDS),$(wildcard lib/*.c)) lib/sha256_
 PLATFORM_SRC := $(wildcard platform/*.c platform/sim/*.c platform/axis/*.c)
 CAMSIM_SRC   := $(wildcard tests/camsim/*.c)
 AGENT_SRC    := $(filter-out agent/main.c,$(wildcard agent/*.c))
-CLOUD_SRC    := $(filter-out cloud/main.c,$(wildcard cloud/*.c))
+CLOUD_SRC    := $(filter-out cloud/main.c,$(wildcard cloud/*.c cloud/*/*.c cloud/*/*/*.c))
 TEST_SRC     := $(wildcard tests/unit/test_*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))

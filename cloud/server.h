@@ -6,11 +6,11 @@
 
 #include <limits.h>
 #include <stdint.h>
-#include <sqlite3.h>
 #include <event2/event.h>
 #include <event2/http.h>
 
 #include "signing.h"
+#include "store/store.h"
 
 #define CLOUD_URL_MAX 256
 #define CLOUD_BODY_MAX (64 * 1024)
@@ -39,7 +39,8 @@ struct cloud {
 	struct evhttp *http;
 	struct event *sig_term;
 	struct event *sig_int;
-	sqlite3 *db;
+	struct store *store;
+	struct sqlite3 *db;     /* the SQLite file under store, for tests that look inside; else NULL */
 	struct signer signer;
 	struct longpoll *lp;
 	struct gate *gate;
