@@ -30,8 +30,10 @@ PKG_CONFIG ?= pkg-config
 GIO_CFLAGS := $(shell $(PKG_CONFIG) --cflags gio-2.0 2>/dev/null)
 GIO_LIBS   := $(shell $(PKG_CONFIG) --libs gio-2.0 2>/dev/null)
 LIBS     += $(GIO_LIBS)
-# camcloud signs and verifies through OpenSSL's libcrypto (cloud/ecdsa_openssl.c); the agent does not.
-CLOUD_LIBS := -lcrypto
+# camcloud signs and verifies through OpenSSL's libcrypto (cloud/ecdsa_openssl.c) and reaches
+# PostgreSQL through libpq (cloud/store/postgres/); the agent does neither.
+CLOUD_LIBS := -lcrypto -lpq
+$(BUILD)/obj/cloud/store/postgres/%.o: CFLAGS += $(shell $(PKG_CONFIG) --cflags libpq 2>/dev/null)
 
 # One streaming SHA-256 backend is linked; both build, and make check tests both.
 SHA256_BACKENDS := lib/sha256_openssl.c lib/sha256_mbedtls.c

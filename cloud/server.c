@@ -244,7 +244,7 @@ int cloud_open(struct cloud *c, const struct serve_options *opt)
 		return -1;
 	}
 	if (data_path(c, "camcloud.db", path, sizeof(path)) != 0 ||
-	    store_open(path, &c->store) != 0 ||
+	    store_open(opt->store ? opt->store : path, &c->store) != 0 ||
 	    data_path(c, "signing.key", path, sizeof(path)) != 0 ||
 	    signer_load(&c->signer, path) != 0 || admin_token_load(c) != 0)
 		return -1;

@@ -23,6 +23,7 @@ struct wake;
 
 struct serve_options {
 	const char *data_dir;   /* required */
+	const char *store;      /* "postgres:CONNINFO"; default: SQLite in DIR/camcloud.db */
 	const char *listen;     /* "HOST:PORT", default 127.0.0.1:8080; PORT 0 picks one */
 	const char *public_url; /* URL put in enrollment tokens; default: the bound URL */
 	const char *url_file;   /* if set, the bound URL is written there once listening */

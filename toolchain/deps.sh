@@ -6,7 +6,7 @@ set -eu
 
 PACKAGES="build-essential pkg-config clang curl ca-certificates python3
 libcurl4-openssl-dev libssl-dev libmbedtls-dev libjsmn-dev libevent-dev libsqlite3-dev libcmocka-dev
-sqlite3 xxd openssl procps libclang-rt-14-dev
+sqlite3 xxd openssl procps libclang-rt-14-dev postgresql libpq-dev
 libglib2.0-dev libglib2.0-bin dbus chromium"
 
 # Node and npm drive the settings-page browser test (tests/browser/). A node that came from

@@ -52,6 +52,9 @@ static const struct migration_step steps[] = {
 	" updated_at BIGINT NOT NULL);"
 	"CREATE INDEX licenses_device ON licenses(device_id);",
 	 NULL, NULL},
+	/* SQLite numbers every row (rowid), and listings keep insertion order with it;
+	 * PostgreSQL is given the same column where a statement orders by it. */
+	{1, NULL, "", "ALTER TABLE enrollment_tokens ADD COLUMN rowid BIGSERIAL;"},
 	/* history numbers its rows itself */
 	{1, NULL,
 	 "CREATE TABLE history ("
@@ -101,6 +104,7 @@ static const struct migration_step steps[] = {
 	" FROM tasks;"
 	"UPDATE tasks SET job_id = id;",
 	 NULL, NULL},
+	{3, NULL, "", "ALTER TABLE job_skips ADD COLUMN rowid BIGSERIAL;"},
 	/* 4: a device that had started a task the admin cancelled is still to be told */
 	{4,
 	"ALTER TABLE tasks ADD COLUMN cancel_notice INTEGER NOT NULL DEFAULT 0;",

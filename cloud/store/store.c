@@ -8,11 +8,14 @@
 
 #include "../../lib/crypto.h"
 #include "../../lib/log.h"
+#include "postgres/pg_store.h"
 #include "sqlite/sqlite_store.h"
 
 int store_open(const char *spec, struct store **out)
 {
 	*out = NULL;
+	if (strncmp(spec, "postgres:", 9) == 0)
+		return pg_store_open(spec + 9, out);
 	if (strncmp(spec, "sqlite:", 7) == 0)
 		spec += 7;
 	return sqlite_store_open(spec, out);

@@ -57,8 +57,8 @@ struct store {
 	void *impl;
 };
 
-/* Opens the store a spec names, a SQLite file path ("sqlite:" prefix optional), and
- * migrates it to the latest schema. */
+/* Opens the store a spec names, "postgres:CONNINFO" (a libpq connection string) or
+ * a SQLite file path ("sqlite:" prefix optional), and migrates it to the latest schema. */
 int store_open(const char *spec, struct store **out);
 void store_close(struct store *s);
 

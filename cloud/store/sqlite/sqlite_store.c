@@ -69,7 +69,7 @@ static struct sqlite_rows *open_rows(struct sqlite_store *s, enum store_stmt id,
 	return r;
 }
 
-static void rows_done(struct store_rows *base)
+static void sqlite_rows_done(struct store_rows *base)
 {
 	struct sqlite_rows *r = (struct sqlite_rows *)base;
 	if (r->owned) {
@@ -82,14 +82,14 @@ static void rows_done(struct store_rows *base)
 	r->busy = 0;
 }
 
-static struct store_rows *op_query(void *impl, enum store_stmt id, const char *types,
+static struct store_rows *sqlite_query(void *impl, enum store_stmt id, const char *types,
 				   va_list ap)
 {
 	struct sqlite_rows *r = open_rows(impl, id, types, ap);
 	return r ? &r->base : NULL;
 }
 
-static int op_run(void *impl, enum store_stmt id, const char *types, va_list ap)
+static int sqlite_run(void *impl, enum store_stmt id, const char *types, va_list ap)
 {
 	struct sqlite_store *s = impl;
 	struct sqlite_rows *r = open_rows(s, id, types, ap);
@@ -98,46 +98,46 @@ static int op_run(void *impl, enum store_stmt id, const char *types, va_list ap)
 	int rc;
 	while ((rc = db_step(r->st)) == 1)
 		;
-	rows_done(&r->base);
+	sqlite_rows_done(&r->base);
 	return rc < 0 ? rc : sqlite3_changes(s->db);
 }
 
-static int rows_next(struct store_rows *base)
+static int sqlite_rows_next(struct store_rows *base)
 {
 	return db_step(((struct sqlite_rows *)base)->st);
 }
 
-static const char *rows_text(struct store_rows *base, int col)
+static const char *sqlite_rows_text(struct store_rows *base, int col)
 {
 	return (const char *)sqlite3_column_text(((struct sqlite_rows *)base)->st, col);
 }
 
-static int64_t rows_integer(struct store_rows *base, int col)
+static int64_t sqlite_rows_integer(struct store_rows *base, int col)
 {
 	return (int64_t)sqlite3_column_int64(((struct sqlite_rows *)base)->st, col);
 }
 
-static int op_begin(void *impl)
+static int sqlite_begin(void *impl)
 {
 	return db_begin(((struct sqlite_store *)impl)->db);
 }
 
-static int op_commit(void *impl)
+static int sqlite_commit(void *impl)
 {
 	return db_commit(((struct sqlite_store *)impl)->db);
 }
 
-static void op_rollback(void *impl)
+static void sqlite_rollback(void *impl)
 {
 	db_rollback(((struct sqlite_store *)impl)->db);
 }
 
-static int op_in_transaction(void *impl)
+static int sqlite_in_transaction(void *impl)
 {
 	return !sqlite3_get_autocommit(((struct sqlite_store *)impl)->db);
 }
 
-static void op_close(void *impl)
+static void sqlite_close(void *impl)
 {
 	struct sqlite_store *s = impl;
 	for (int i = 0; i < ST_COUNT; i++)
@@ -147,17 +147,17 @@ static void op_close(void *impl)
 }
 
 static const struct store_ops sqlite_ops = {
-	.run = op_run,
-	.query = op_query,
-	.next = rows_next,
-	.text = rows_text,
-	.integer = rows_integer,
-	.done = rows_done,
-	.begin = op_begin,
-	.commit = op_commit,
-	.rollback = op_rollback,
-	.in_transaction = op_in_transaction,
-	.close = op_close,
+	.run = sqlite_run,
+	.query = sqlite_query,
+	.next = sqlite_rows_next,
+	.text = sqlite_rows_text,
+	.integer = sqlite_rows_integer,
+	.done = sqlite_rows_done,
+	.begin = sqlite_begin,
+	.commit = sqlite_commit,
+	.rollback = sqlite_rollback,
+	.in_transaction = sqlite_in_transaction,
+	.close = sqlite_close,
 };
 
 int sqlite_store_open(const char *path, struct store **out)
