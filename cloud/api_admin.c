@@ -272,7 +272,7 @@ void admin_device_list(struct request *rq, struct reply *rp)
 {
 	const char *serial = evhttp_find_header(&rq->query, "serial");
 	struct store_rows *st =
-		store_query(rq->c->store, ST_DEVICES_BY_SERIAL, "ss", serial, serial);
+		store_query(rq->c->store, ST_DEVICES_LIVE_LIST, "ss", serial, serial);
 	struct json_writer *w = reply_json(rp, 200);
 	static const char *const keys[] = {"id", "serial", "model", "os_version", "org", "folder"};
 	jw_object_begin(w);
@@ -305,7 +305,7 @@ int device_remove_tx(struct store *db, int64_t now, const char *device_id, const
 	int r = store_run(db, ST_DEVICES_SET_REMOVED, "s", device_id);
 	if (r != 1)
 		return r < 0 ? -1 : 0; /* removing a removed device changes nothing */
-	if (store_run(db, ST_TASKS_SET_STATE_REASON, "is", now, device_id) < 0 ||
+	if (store_run(db, ST_TASKS_CANCEL_OF_REMOVED_DEVICE, "is", now, device_id) < 0 ||
 	    store_historyf(db, now, "device.remove", "device %s removed%s%s", device_id,
 			   why[0] ? ": " : "", why) != 0)
 		return -1;
@@ -444,8 +444,8 @@ void admin_image_recommend(struct request *rq, struct reply *rp)
 		return;
 	}
 	if (!already &&
-	    (store_run(db, ST_IMAGES_SET_RECOMMENDED, "s", model) < 0 ||
-	     store_run(db, ST_IMAGES_SET_RECOMMENDED_FOR_ADMIN_IMAGE_RECOMMEND, "s", rq->arg) !=
+	    (store_run(db, ST_IMAGES_UNRECOMMEND_MODEL, "s", model) < 0 ||
+	     store_run(db, ST_IMAGE_RECOMMEND, "s", rq->arg) !=
 		     1 ||
 	     store_historyf(db, rq->now, "image.recommend", "image %s recommended for %s: %s",
 			    rq->arg, model, version) != 0 ||

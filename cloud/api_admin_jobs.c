@@ -86,7 +86,7 @@ static int recommended_image(struct request *rq, struct reply *rp, const char *m
 {
 	char id[DB_ID_LEN] = "";
 	struct store_rows *st =
-		store_query(rq->c->store, ST_IMAGES_BY_MODEL_FOR_RECOMMENDED_IMAGE, "s", model);
+		store_query(rq->c->store, ST_IMAGE_RECOMMENDED_OF_MODEL, "s", model);
 	int r = st ? store_next(st) : DB_ERROR;
 	if (r == 1 && store_str(st, 0, id, sizeof(id)) != 0)
 		r = DB_ERROR;
@@ -248,7 +248,7 @@ void admin_job_create(struct request *rq, struct reply *rp)
 		goto out;
 	}
 	if (r < 0 || job_create(rq->c, &spec, &ids, rq->now, id) != 0 ||
-	    store_collect_ids(rq->c->store, &woken, ST_TASKS_BY_JOB_ID_FOR_ADMIN_JOB_CREATE, "s",
+	    store_collect_ids(rq->c->store, &woken, ST_TASK_DEVICES_OF_JOB, "s",
 			      id) < 0) {
 		reply_internal(rp);
 		goto out;
@@ -277,7 +277,7 @@ void admin_job_list(struct request *rq, struct reply *rp)
 	while (r == 1 && (r = store_next(st)) == 1) {
 		int64_t count[N_STATES] = {0}, total = 0, done = 0;
 		store_done(cnt);
-		cnt = store_query(rq->c->store, ST_TASKS_BY_JOB_ID_FOR_ADMIN_JOB_LIST, "s",
+		cnt = store_query(rq->c->store, ST_TASK_STATE_COUNTS_OF_JOB, "s",
 				  store_text(st, 0));
 		if (!cnt) {
 			r = DB_ERROR;
@@ -346,11 +346,11 @@ void admin_job_cancel(struct request *rq, struct reply *rp)
 		return;
 	}
 	if (r < 0 || store_begin(db) != 0 ||
-	    store_collect_ids(db, &tasks, ST_TASKS_BY_JOB_ID_FOR_ADMIN_JOB_CANCEL, "s", rq->arg) <
+	    store_collect_ids(db, &tasks, ST_TASK_IDS_OF_JOB, "s", rq->arg) <
 		    0)
 		goto fail;
 	for (size_t i = 0; i < tasks.n; i++) {
-		st = store_query(db, ST_TASKS_BY_ID, "s", tasks.id[i]);
+		st = store_query(db, ST_TASK_STATE_AND_DEVICE, "s", tasks.id[i]);
 		r = st ? store_next(st) : DB_ERROR;
 		if (r == 1 && (store_str(st, 0, state, sizeof(state)) != 0 ||
 			       store_str(st, 1, device, sizeof(device)) != 0))

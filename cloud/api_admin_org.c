@@ -24,7 +24,7 @@ void admin_org_list(struct request *rq, struct reply *rp)
 		{"id", COL_TEXT}, {"name", COL_TEXT}, {"created_at", COL_INT},
 		{"folders", COL_INT}, {"devices", COL_INT},
 	};
-	struct store_rows *st = store_query(rq->c->store, ST_FOLDERS_LIST, "");
+	struct store_rows *st = store_query(rq->c->store, ST_ORGS_WITH_COUNTS, "");
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);
 	jw_key(w, "orgs");
@@ -58,7 +58,7 @@ void admin_folder_list(struct request *rq, struct reply *rp)
 		return;
 	/* sortkey: names (then ids, for twins) along the path, char(1) between levels, so a
 	 * folder's subtree sorts right after it and before its next sibling. */
-	st = store_query(rq->c->store, ST_TREE_BY_ORG_ID, "s", org);
+	st = store_query(rq->c->store, ST_FOLDER_TREE_OF_ORG, "s", org);
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);
 	jw_kv_string(w, "org_id", org);
@@ -78,9 +78,9 @@ static int delete_folders(struct request *rq, const struct db_ids *ids, const ch
 	for (size_t i = 0; i < ids->n; i++) {
 		int r;
 		if (store_run(db, ST_FOLDERS_SET_DELETED, "s", ids->id[i]) != 1 ||
-		    (r = store_run(db, ST_ENROLLMENT_TOKENS_SET_REVOKED_FOR_DELETE_FOLDERS, "s",
+		    (r = store_run(db, ST_ENROLLMENT_TOKENS_REVOKE_OF_FOLDER, "s",
 				   ids->id[i])) < 0 ||
-		    store_collect_ids(db, devices, ST_DEVICES_BY_FOLDER_ID, "s", ids->id[i]) < 0)
+		    store_collect_ids(db, devices, ST_DEVICE_IDS_LIVE_IN_FOLDER, "s", ids->id[i]) < 0)
 			return -1;
 		*tokens += r;
 	}
@@ -98,7 +98,7 @@ void admin_folder_delete(struct request *rq, struct reply *rp)
 	struct db_ids folders = {0}, devices = {0};
 	int tokens = 0;
 
-	struct store_rows *st = store_query(db, ST_FOLDERS_BY_ID, "s", rq->arg);
+	struct store_rows *st = store_query(db, ST_FOLDER_NAME_LIVE, "s", rq->arg);
 	int r = st ? store_next(st) : DB_ERROR;
 	if (r == 1 && store_str(st, 0, name, sizeof(name)) != 0)
 		r = DB_ERROR;
@@ -109,7 +109,7 @@ void admin_folder_delete(struct request *rq, struct reply *rp)
 	}
 	snprintf(why, sizeof(why), "folder %s ('%s') deleted", rq->arg, name);
 	if (r < 0 || store_begin(db) != 0 ||
-	    store_collect_ids(db, &folders, ST_FOLDERS_BY_ID_FOR_ADMIN_FOLDER_DELETE, "s",
+	    store_collect_ids(db, &folders, ST_FOLDER_SUBTREE_IDS, "s",
 			      rq->arg) < 1 ||
 	    delete_folders(rq, &folders, why, &devices, &tokens) != 0 ||
 	    store_historyf(db, rq->now, "folder.delete",
@@ -220,7 +220,7 @@ void admin_device_move(struct request *rq, struct reply *rp)
 		return;
 	}
 	struct store_rows *st =
-		store_query(db, ST_DEVICES_BY_ID_FOR_ADMIN_DEVICE_MOVE, "s", rq->arg);
+		store_query(db, ST_DEVICE_FOR_MOVE, "s", rq->arg);
 	int r = st ? store_next(st) : DB_ERROR;
 	if (r == 1 &&
 	    (store_str(st, 0, serial, sizeof(serial)) ||
@@ -233,7 +233,7 @@ void admin_device_move(struct request *rq, struct reply *rp)
 		reply_error(rp, 404, "not_found", r == 0 ? "no such device" : "device was removed");
 		return;
 	}
-	st = r == 1 ? store_query(db, ST_FOLDERS_BY_ID_FOR_ADMIN_DEVICE_MOVE, "s", folder) : NULL;
+	st = r == 1 ? store_query(db, ST_FOLDER_FOR_DEVICE_MOVE, "s", folder) : NULL;
 	r = st ? store_next(st) : DB_ERROR;
 	if (r == 1 && (store_str(st, 0, org, sizeof(org)) || store_str(st, 1, name, sizeof(name))))
 		r = DB_ERROR;

@@ -47,7 +47,7 @@ static int device_model(struct request *rq, struct reply *rp, const char *id, ch
 			char *serial)
 {
 	struct store_rows *st =
-		store_query(rq->c->store, ST_DEVICES_BY_ID_FOR_DEVICE_MODEL, "s", id);
+		store_query(rq->c->store, ST_DEVICE_MODEL, "s", id);
 	int r = st ? store_next(st) : DB_ERROR;
 	if (r == 1 &&
 	    (store_str(st, 0, model, FIELD_SHORT) || store_str(st, 1, serial, FIELD_SHORT)))
@@ -125,7 +125,7 @@ void admin_task_show(struct request *rq, struct reply *rp)
 		return;
 	}
 	struct store_rows *st =
-		store_query(rq->c->store, ST_TASKS_BY_ID_FOR_ADMIN_TASK_SHOW, "s", rq->arg);
+		store_query(rq->c->store, ST_TASK_SHOW, "s", rq->arg);
 	int r = st ? store_next(st) : DB_ERROR;
 	if (r == 1)
 		task_object(reply_json(rp, 200), st);
@@ -165,7 +165,7 @@ void admin_task_cancel(struct request *rq, struct reply *rp)
 		reply_internal(rp);
 		return;
 	}
-	struct store_rows *st = store_query(db, ST_TASKS_BY_ID, "s", rq->arg);
+	struct store_rows *st = store_query(db, ST_TASK_STATE_AND_DEVICE, "s", rq->arg);
 	int r = st ? store_next(st) : DB_ERROR;
 	if (r == 1 && (store_str(st, 0, state, sizeof(state)) != 0 ||
 		       store_str(st, 1, dev, sizeof(dev)) != 0))

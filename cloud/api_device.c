@@ -92,7 +92,7 @@ void api_report(struct request *rq, struct reply *rp)
 	if (report_fields(rq, rp, os, agent) != 0)
 		return;
 	struct store_rows *st =
-		store_query(db, ST_DEVICES_BY_ID_FOR_API_REPORT, "s", rq->device_id);
+		store_query(db, ST_DEVICE_FOR_REPORT, "s", rq->device_id);
 	int r = st ? store_next(st) : DB_ERROR;
 	if (r == 1 && (store_str(st, 0, old_os, sizeof(old_os)) != 0 ||
 		       store_str(st, 1, serial, sizeof(serial)) != 0 ||
@@ -175,7 +175,7 @@ static int task_reply(struct cloud *c, struct store_rows *st, const char *device
 static int task_pending(struct cloud *c, const char *device_id, int64_t now, struct reply *rp)
 {
 	struct store_rows *st =
-		store_query(c->store, ST_TASKS_BY_DEVICE_ID_FOR_TASK_PENDING, "si", device_id, now);
+		store_query(c->store, ST_TASK_PENDING_OF_DEVICE, "si", device_id, now);
 	int r = st ? store_next(st) : DB_ERROR;
 	if (r == 1 && task_reply(c, st, device_id, now, rp) != 0)
 		r = DB_ERROR;
@@ -188,9 +188,9 @@ static int task_pending(struct cloud *c, const char *device_id, int64_t now, str
 static int cancel_notice(struct cloud *c, const char *device_id, struct reply *rp)
 {
 	struct db_ids ids = {0};
-	int r = store_collect_ids(c->store, &ids, ST_TASKS_BY_DEVICE_ID_FOR_CANCEL_NOTICE, "s",
+	int r = store_collect_ids(c->store, &ids, ST_TASK_CANCEL_NOTICES_OF_DEVICE, "s",
 				  device_id);
-	if (r > 0 && store_run(c->store, ST_TASKS_SET_CANCEL_NOTICE, "s", device_id) < 0)
+	if (r > 0 && store_run(c->store, ST_TASK_CANCEL_NOTICES_CLEAR_OF_DEVICE, "s", device_id) < 0)
 		r = DB_ERROR;
 	if (r > 0) {
 		struct json_writer *w = reply_json(rp, 200);
@@ -212,7 +212,7 @@ static int cancel_notice(struct cloud *c, const char *device_id, struct reply *r
 /* One hint per newly issued license: 1 when there was one (and it is now spent). */
 static int license_hint(struct cloud *c, const char *device_id, struct reply *rp)
 {
-	int r = store_run(c->store, ST_LICENSES_SET_CHECK_SENT, "s", device_id);
+	int r = store_run(c->store, ST_LICENSES_HINT_SENT_PENDING, "s", device_id);
 	if (r <= 0)
 		return r;
 	struct json_writer *w = reply_json(rp, 200);
@@ -246,7 +246,7 @@ int api_task_answer(struct cloud *c, const char *device_id, int64_t now, struct 
 void api_task_wake_answer(struct cloud *c, const char *device_id, int64_t now, struct reply *rp)
 {
 	struct store_rows *st =
-		store_query(c->store, ST_DEVICES_BY_ID_FOR_API_TASK_WAKE_ANSWER, "s", device_id);
+		store_query(c->store, ST_DEVICE_REMOVED_FLAG, "s", device_id);
 	int r = st ? store_next(st) : DB_ERROR;
 	int removed = r == 1 && store_int(st, 0);
 	store_done(st);
@@ -344,7 +344,7 @@ void api_task_status(struct request *rq, struct reply *rp)
 	}
 	if (strcmp(cur, "cancelled") == 0) {
 		/* The device knows now: no "cancelled" notice on its next poll. */
-		if (store_run(rq->c->store, ST_TASKS_SET_CANCEL_NOTICE_FOR_API_TASK_STATUS, "s",
+		if (store_run(rq->c->store, ST_TASK_CANCEL_NOTICE_CLEAR, "s",
 			      rq->arg) < 0) {
 			reply_internal(rp);
 			return;
@@ -470,7 +470,7 @@ void api_licenses(struct request *rq, struct reply *rp)
 			r = DB_ERROR;
 	store_done(st);
 	/* The device has seen them all: no "check licenses" hint needed any more. */
-	if (r == 0 && store_run(rq->c->store, ST_LICENSES_SET_CHECK_SENT_FOR_API_LICENSES, "s",
+	if (r == 0 && store_run(rq->c->store, ST_LICENSES_HINT_SENT_ALL, "s",
 				rq->device_id) < 0)
 		r = DB_ERROR;
 	jw_array_end(w);

@@ -126,7 +126,7 @@ static int enroll_lookup(struct store *db, const struct enroll_req *e, struct en
 	char sha[CRYPTO_SHA256_HEX_LEN];
 	crypto_sha256_hex(e->secret, strlen(e->secret), sha);
 	struct store_rows *st =
-		store_query(db, ST_ENROLLMENT_TOKENS_BY_SECRET_SHA256_FOR_ENROLL_LOOKUP, "s", sha);
+		store_query(db, ST_ENROLLMENT_TOKEN_FOR_ENROLL, "s", sha);
 	int r = st ? store_next(st) : DB_ERROR;
 	if (r == 1) {
 		l->tf.found = 1;
@@ -142,7 +142,7 @@ static int enroll_lookup(struct store *db, const struct enroll_req *e, struct en
 	store_done(st);
 	if (r < 0)
 		return -1;
-	st = store_query(db, ST_DEVICES_BY_SERIAL_FOR_ENROLL_LOOKUP, "s", e->serial);
+	st = store_query(db, ST_DEVICE_LIVE_BY_SERIAL, "s", e->serial);
 	r = st ? store_next(st) : DB_ERROR;
 	if (r == 1) {
 		l->exists = 1;
@@ -286,7 +286,7 @@ void api_enroll(struct request *rq, struct reply *rp)
 		goto out;
 
 	struct store_rows *st =
-		store_query(rq->c->store, ST_DEVICES_BY_ID_FOR_API_ENROLL, "s", device_id);
+		store_query(rq->c->store, ST_DEVICE_FOR_ENROLL_REPLY, "s", device_id);
 	if (!st || store_next(st) != 1 || store_str(st, 0, org, sizeof(org)) != 0 ||
 	    store_str(st, 1, folder, sizeof(folder)) != 0) {
 		store_done(st);
@@ -314,7 +314,7 @@ static int load_device_key(struct request *rq, struct reply *rp, const char *dev
 {
 	char pem[CRYPTO_PUBKEY_PEM_MAX];
 	struct store_rows *st =
-		store_query(rq->c->store, ST_DEVICES_BY_ID_FOR_LOAD_DEVICE_KEY, "s", device_id);
+		store_query(rq->c->store, ST_DEVICE_KEY, "s", device_id);
 	int r = st ? store_next(st) : DB_ERROR;
 	if (r == 1) {
 		*removed = (int)store_int(st, 1);

@@ -11,7 +11,7 @@
 int job_load_image(struct store *db, struct job_spec *spec)
 {
 	struct store_rows *st =
-		store_query(db, ST_IMAGES_BY_ID_FOR_JOB_LOAD_IMAGE, "s", spec->image_id);
+		store_query(db, ST_IMAGE_MODEL_VERSION, "s", spec->image_id);
 	int r = st ? store_next(st) : DB_ERROR;
 	if (r == 1 && (store_str(st, 0, spec->model, sizeof(spec->model)) != 0 ||
 		       store_str(st, 1, spec->version, sizeof(spec->version)) != 0))
@@ -263,7 +263,7 @@ void job_window_read(struct store_rows *st, int col, struct task_window *w)
 int task_cancel_tx(struct store *db, const char *task_id, const char *from, const char *reason,
 		   int64_t now)
 {
-	return store_run(db, ST_TASKS_SET_STATE_REASON_FOR_TASK_CANCEL_TX, "siiss", reason, now,
+	return store_run(db, ST_TASK_CANCEL, "siiss", reason, now,
 			 (int64_t)(strcmp(from, "pending") != 0), task_id, from) == 1
 		       ? 0
 		       : -1;
