@@ -39,7 +39,14 @@ LIBS      = -lcurl -levent -lmbedtls -lmbedx509 -lmbedcrypto -lsqlite3 -lz -ldl 
 # CLOUD_ECDSA=mbedtls through lib/crypto (the default for camera builds, as for HASH).
 CLOUD_ECDSA ?= $(HASH_DEFAULT)
 CLOUD_ECDSA_BACKENDS := cloud/ecdsa_openssl.c cloud/ecdsa_mbedtls.c
-CLOUD_LIBS := $(if $(filter openssl,$(CLOUD_ECDSA)),-lcrypto)
+# camcloud reaches PostgreSQL through libpq (cloud/store/postgres/); camera builds have no
+# libpq and get SQLite only (CLOUD_PG=none).
+CLOUD_PG ?= $(if $(filter host,$(ARCH)),libpq,none)
+CLOUD_PG_BACKENDS := cloud/store/postgres/pg_store.c cloud/store/postgres/pg_none.c
+CLOUD_PG_SRC := cloud/store/postgres/$(if $(filter libpq,$(CLOUD_PG)),pg_store.c,pg_none.c)
+CLOUD_LIBS := $(if $(filter openssl,$(CLOUD_ECDSA)),-lcrypto) $(if $(filter libpq,$(CLOUD_PG)),-lpq)
+LIBPQ_CFLAGS = $(eval LIBPQ_CFLAGS := $(call pkg_config,--cflags,libpq,libpq-dev))$(LIBPQ_CFLAGS)
+$(BUILD)/obj/cloud/store/postgres/pg_store.o: CFLAGS += $(LIBPQ_CFLAGS)
 
 # One streaming SHA-256 backend is linked; both build, and make check tests both.
 SHA256_BACKENDS := lib/sha256_openssl.c lib/sha256_mbedtls.c
@@ -50,8 +57,9 @@ LIB_SRC      := $(filter-out $(SHA256_BACKENDS),$(wildcard lib/*.c)) lib/sha256_
 PLATFORM_SRC := $(wildcard platform/*.c platform/sim/*.c platform/axis/*.c)
 CAMSIM_SRC   := $(wildcard tests/camsim/*.c)
 AGENT_SRC    := $(filter-out agent/main.c,$(wildcard agent/*.c))
-CLOUD_SRC    := $(filter-out cloud/main.c $(CLOUD_ECDSA_BACKENDS),$(wildcard cloud/*.c)) \
-                cloud/ecdsa_$(CLOUD_ECDSA).c
+CLOUD_SRC    := $(filter-out cloud/main.c $(CLOUD_ECDSA_BACKENDS) $(CLOUD_PG_BACKENDS),\
+                $(wildcard cloud/*.c cloud/*/*.c cloud/*/*/*.c)) \
+                cloud/ecdsa_$(CLOUD_ECDSA).c $(CLOUD_PG_SRC)
 TEST_SRC     := $(wildcard tests/unit/test_*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))

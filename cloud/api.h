@@ -12,13 +12,6 @@
 #define FIELD_NAME 129   /* org / folder / app names, hardware ids */
 #define FIELD_REASON 257 /* failure reasons */
 
-/* Common table folder_paths(id, path): every folder (deleted ones too) with its path
- * from the org's root folder, "Site A/Floor 1". Put it before a SELECT. */
-#define FOLDER_PATHS_CTE                                                                 \
-	"WITH RECURSIVE folder_paths(id, path) AS (SELECT id, name FROM folders"             \
-	" WHERE parent_id IS NULL UNION ALL SELECT f.id, p.path || '/' || f.name"            \
-	" FROM folders f JOIN folder_paths p ON f.parent_id = p.id) "
-
 /* api_enroll.c: §2, §3 (signed, no bearer) */
 void api_enroll(struct request *rq, struct reply *rp);
 void api_auth(struct request *rq, struct reply *rp);
@@ -55,7 +48,7 @@ void admin_image_recommend(struct request *rq, struct reply *rp);
 /* Marks a device removed, cancels its unfinished tasks and records why (may be "").
  * The caller holds a transaction and wakes the device's long poll after the commit.
  * 1 when removed now, 0 when it already was, -1 on error. */
-int device_remove_tx(sqlite3 *db, int64_t now, const char *device_id, const char *why);
+int device_remove_tx(struct store *db, int64_t now, const char *device_id, const char *why);
 
 /* api_admin_org.c: the organization tree, moving devices, a device's details */
 void admin_org_list(struct request *rq, struct reply *rp);

@@ -18,11 +18,11 @@
 #define TOKEN_USES_MAX 1000000
 
 /* 1 when a row matches, 0 when none, -1 on error (rp filled with 500). */
-static int exists(struct request *rq, struct reply *rp, const char *sql, const char *id)
+static int exists(struct request *rq, struct reply *rp, enum store_stmt sql, const char *id)
 {
-	sqlite3_stmt *st = db_stmt(rq->c->db, sql, "s", id);
-	int r = st ? db_step(st) : DB_ERROR;
-	sqlite3_finalize(st);
+	struct store_rows *st = store_query(rq->c->store, sql, "s", id);
+	int r = st ? store_next(st) : DB_ERROR;
+	store_done(st);
 	if (r < 0)
 		reply_internal(rp);
 	return r;
@@ -43,9 +43,10 @@ static int req_id(struct request *rq, struct reply *rp, const char *key, char ou
 static int write_with_history(struct request *rq, int changed, const char *action,
 			      const char *detail)
 {
-	sqlite3 *db = rq->c->db;
-	if (changed != 1 || db_history(db, rq->now, action, detail) != 0 || db_commit(db) != 0) {
-		db_rollback(db);
+	struct store *db = rq->c->store;
+	if (changed != 1 || store_history(db, rq->now, action, detail) != 0 ||
+	    store_commit(db) != 0) {
+		store_rollback(db);
 		return -1;
 	}
 	return 0;
@@ -56,13 +57,13 @@ void admin_org_create(struct request *rq, struct reply *rp)
 	char name[FIELD_NAME], id[DB_ID_LEN], detail[256];
 	if (req_string(rq, rp, "name", name, sizeof(name)) != 0)
 		return;
-	if (db_new_id(id) != 0 || db_begin(rq->c->db) != 0) {
+	if (db_new_id(id) != 0 || store_begin(rq->c->store) != 0) {
 		reply_internal(rp);
 		return;
 	}
 	snprintf(detail, sizeof(detail), "org %s created: %s", id, name);
-	if (write_with_history(rq, db_exec(rq->c->db, "INSERT INTO orgs (id, name, created_at)"
-					   " VALUES (?, ?, ?)", "ssi", id, name, rq->now),
+	if (write_with_history(rq,
+			       store_run(rq->c->store, ST_ORGS_INSERT, "ssi", id, name, rq->now),
 			       "org.create", detail) != 0) {
 		reply_internal(rp);
 		return;
@@ -77,24 +78,24 @@ void admin_org_create(struct request *rq, struct reply *rp)
 void admin_folder_create(struct request *rq, struct reply *rp)
 {
 	char org[DB_ID_LEN], parent[DB_ID_LEN] = "", name[FIELD_NAME], id[DB_ID_LEN], detail[256];
-	if (req_id(rq, rp, "org_id", org) != 0 || req_string(rq, rp, "name", name, sizeof(name)) != 0 ||
+	if (req_id(rq, rp, "org_id", org) != 0 ||
+	    req_string(rq, rp, "name", name, sizeof(name)) != 0 ||
 	    req_string_opt(rq, rp, "parent_id", parent, sizeof(parent)) != 0)
 		return;
 	if (parent[0] && !is_hex_id(parent)) {
 		reply_bad_field(rp, "parent_id");
 		return;
 	}
-	int r = exists(rq, rp, "SELECT 1 FROM orgs WHERE id = ?", org);
+	int r = exists(rq, rp, ST_ORGS_EXISTS_ID, org);
 	if (r == 0)
 		reply_error(rp, 400, "bad_request", "unknown org %s", org);
 	if (r != 1)
 		return;
 	if (parent[0]) {
-		sqlite3_stmt *st = db_stmt(rq->c->db, "SELECT 1 FROM folders WHERE id = ? AND org_id = ?"
-					   " AND deleted = 0",
-					   "ss", parent, org);
-		r = st ? db_step(st) : DB_ERROR;
-		sqlite3_finalize(st);
+		struct store_rows *st =
+			store_query(rq->c->store, ST_FOLDERS_EXISTS_ID_ORG_ID, "ss", parent, org);
+		r = st ? store_next(st) : DB_ERROR;
+		store_done(st);
 		if (r == 0)
 			reply_error(rp, 400, "bad_request", "unknown parent folder %s in org %s",
 				    parent, org);
@@ -103,14 +104,14 @@ void admin_folder_create(struct request *rq, struct reply *rp)
 		if (r != 1)
 			return;
 	}
-	if (db_new_id(id) != 0 || db_begin(rq->c->db) != 0) {
+	if (db_new_id(id) != 0 || store_begin(rq->c->store) != 0) {
 		reply_internal(rp);
 		return;
 	}
 	snprintf(detail, sizeof(detail), "folder %s created in org %s: %s", id, org, name);
-	if (write_with_history(rq, db_exec(rq->c->db, "INSERT INTO folders (id, org_id, parent_id,"
-					   " name, created_at) VALUES (?, ?, ?, ?, ?)", "ssssi", id,
-					   org, parent[0] ? parent : NULL, name, rq->now),
+	if (write_with_history(rq,
+			       store_run(rq->c->store, ST_FOLDERS_INSERT, "ssssi", id, org,
+					 parent[0] ? parent : NULL, name, rq->now),
 			       "folder.create", detail) != 0) {
 		reply_internal(rp);
 		return;
@@ -141,14 +142,14 @@ void admin_token_create(struct request *rq, struct reply *rp)
 		reply_bad_field(rp, ttl < 1 || ttl > TOKEN_TTL_MAX ? "expires_in" : "max_uses");
 		return;
 	}
-	int r = exists(rq, rp, "SELECT 1 FROM folders WHERE id = ? AND deleted = 0", folder);
+	int r = exists(rq, rp, ST_FOLDERS_EXISTS_ID, folder);
 	if (r == 0)
 		reply_error(rp, 400, "bad_request", "unknown folder %s", folder);
 	if (r != 1)
 		return;
 	if (db_new_id(id) != 0 || crypto_random_hex(secret, 16) != 0 ||
 	    token_string(rq->c->public_url, secret, rq->c->signer.fp, token, sizeof(token)) != 0 ||
-	    db_begin(rq->c->db) != 0) {
+	    store_begin(rq->c->store) != 0) {
 		log_error("admin: cannot make an enrollment token");
 		reply_internal(rp);
 		goto out;
@@ -157,10 +158,9 @@ void admin_token_create(struct request *rq, struct reply *rp)
 	snprintf(detail, sizeof(detail), "enrollment token %s for folder %s: max_uses %" PRId64
 		 ", expires_at %" PRId64 "%s", id, folder, max_uses, rq->now + ttl,
 		 allow_move ? ", may move devices of the org here" : "");
-	if (write_with_history(rq, db_exec(rq->c->db, "INSERT INTO enrollment_tokens (id,"
-					   " folder_id, secret_sha256, expires_at, max_uses, created_at,"
-					   " allow_move) VALUES (?, ?, ?, ?, ?, ?, ?)", "sssiiib", id,
-					   folder, sha, rq->now + ttl, max_uses, rq->now, allow_move),
+	if (write_with_history(rq,
+			       store_run(rq->c->store, ST_ENROLLMENT_TOKENS_INSERT, "sssiiib", id,
+					 folder, sha, rq->now + ttl, max_uses, rq->now, allow_move),
 			       "token.create", detail) != 0) {
 		reply_internal(rp);
 		goto out;
@@ -179,28 +179,27 @@ out:
 }
 
 /* Revokes the token found by sql (by id or by secret_sha256); idempotent. */
-static void revoke_where(struct request *rq, struct reply *rp, const char *sql, const char *val)
+static void revoke_where(struct request *rq, struct reply *rp, enum store_stmt sql, const char *val)
 {
 	char id[DB_ID_LEN] = "", detail[128];
-	sqlite3 *db = rq->c->db;
-	sqlite3_stmt *st = db_stmt(db, sql, "s", val);
-	int r = st ? db_step(st) : DB_ERROR;
-	if (r == 1 && db_col_str(st, 0, id, sizeof(id)) != 0)
+	struct store *db = rq->c->store;
+	struct store_rows *st = store_query(db, sql, "s", val);
+	int r = st ? store_next(st) : DB_ERROR;
+	if (r == 1 && store_str(st, 0, id, sizeof(id)) != 0)
 		r = DB_ERROR;
-	sqlite3_finalize(st);
+	store_done(st);
 	if (r == 0) {
 		reply_error(rp, 404, "not_found", "no such enrollment token");
 		return;
 	}
-	if (r < 0 || db_begin(db) != 0) {
+	if (r < 0 || store_begin(db) != 0) {
 		reply_internal(rp);
 		return;
 	}
 	snprintf(detail, sizeof(detail), "enrollment token %s revoked", id);
-	r = db_exec(db, "UPDATE enrollment_tokens SET revoked = 1 WHERE id = ? AND revoked = 0",
-		    "s", id);
+	r = store_run(db, ST_ENROLLMENT_TOKENS_SET_REVOKED, "s", id);
 	/* revoking a revoked token changes nothing and is not history */
-	if ((r == 0 ? db_commit(db) : write_with_history(rq, r, "token.revoke", detail)) != 0) {
+	if ((r == 0 ? store_commit(db) : write_with_history(rq, r, "token.revoke", detail)) != 0) {
 		reply_internal(rp);
 		return;
 	}
@@ -213,7 +212,7 @@ static void revoke_where(struct request *rq, struct reply *rp, const char *sql, 
 
 void admin_token_revoke(struct request *rq, struct reply *rp)
 {
-	revoke_where(rq, rp, "SELECT id FROM enrollment_tokens WHERE id = ?", rq->arg);
+	revoke_where(rq, rp, ST_ENROLLMENT_TOKENS_BY_ID, rq->arg);
 }
 
 void admin_token_revoke_secret(struct request *rq, struct reply *rp)
@@ -223,7 +222,7 @@ void admin_token_revoke_secret(struct request *rq, struct reply *rp)
 		return;
 	crypto_sha256_hex(secret, strlen(secret), sha);
 	memset(secret, 0, sizeof(secret));
-	revoke_where(rq, rp, "SELECT id FROM enrollment_tokens WHERE secret_sha256 = ?", sha);
+	revoke_where(rq, rp, ST_ENROLLMENT_TOKENS_BY_SECRET_SHA256, sha);
 }
 
 /* GET /admin/v1/enrollment-tokens[?folder_id=]: never the secret (only its hash is kept). */
@@ -234,35 +233,35 @@ void admin_token_list(struct request *rq, struct reply *rp)
 		reply_bad_field(rp, "folder_id");
 		return;
 	}
-	sqlite3_stmt *st = db_stmt(rq->c->db,
-				   "SELECT t.id, t.folder_id, f.name, t.expires_at, t.max_uses, t.uses,"
-				   " t.revoked, t.allow_move, t.created_at FROM enrollment_tokens t"
-				   " JOIN folders f ON f.id = t.folder_id WHERE (? IS NULL OR t.folder_id = ?)"
-				   " ORDER BY t.created_at, t.rowid", "ss", folder, folder);
+	struct store_rows *st =
+		store_query(rq->c->store, ST_ENROLLMENT_TOKENS_BY_FOLDER_ID, "ss", folder, folder);
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);
 	jw_key(w, "tokens");
 	jw_array_begin(w);
 	int r = st ? 1 : DB_ERROR;
-	while (r == 1 && (r = db_step(st)) == 1) {
+	while (r == 1 && (r = store_next(st)) == 1) {
 		struct token_facts tf = {
-			.found = 1, .expires_at = db_col_int(st, 3), .max_uses = db_col_int(st, 4),
-			.uses = db_col_int(st, 5), .revoked = (int)db_col_int(st, 6),
+			.found = 1,
+			.expires_at = store_int(st, 3),
+			.max_uses = store_int(st, 4),
+			.uses = store_int(st, 5),
+			.revoked = (int)store_int(st, 6),
 		};
 		jw_object_begin(w);
-		jw_kv_string(w, "id", (const char *)sqlite3_column_text(st, 0));
-		jw_kv_string(w, "folder_id", (const char *)sqlite3_column_text(st, 1));
-		jw_kv_string(w, "folder", (const char *)sqlite3_column_text(st, 2));
+		jw_kv_string(w, "id", store_text(st, 0));
+		jw_kv_string(w, "folder_id", store_text(st, 1));
+		jw_kv_string(w, "folder", store_text(st, 2));
 		jw_kv_int(w, "expires_at", tf.expires_at);
 		jw_kv_int(w, "max_uses", tf.max_uses);
 		jw_kv_int(w, "uses", tf.uses);
 		jw_kv_bool(w, "revoked", tf.revoked);
-		jw_kv_bool(w, "allow_move", (int)db_col_int(st, 7));
+		jw_kv_bool(w, "allow_move", (int)store_int(st, 7));
 		jw_kv_string(w, "state", token_state_name(token_check(&tf, rq->now)));
-		jw_kv_int(w, "created_at", db_col_int(st, 8));
+		jw_kv_int(w, "created_at", store_int(st, 8));
 		jw_object_end(w);
 	}
-	sqlite3_finalize(st);
+	store_done(st);
 	jw_array_end(w);
 	jw_object_end(w);
 	if (r < 0)
@@ -272,67 +271,58 @@ void admin_token_list(struct request *rq, struct reply *rp)
 void admin_device_list(struct request *rq, struct reply *rp)
 {
 	const char *serial = evhttp_find_header(&rq->query, "serial");
-	sqlite3_stmt *st = db_stmt(rq->c->db, FOLDER_PATHS_CTE
-				   "SELECT d.id, d.serial, d.model, d.os_version, o.name, f.name,"
-				   " d.last_seen, d.agent_version, d.arch, d.folder_id, d.hardware_id,"
-				   " p.path FROM devices d JOIN orgs o ON o.id = d.org_id"
-				   " JOIN folders f ON f.id = d.folder_id"
-				   " JOIN folder_paths p ON p.id = d.folder_id WHERE d.removed = 0"
-				   " AND (? IS NULL OR d.serial = ?) ORDER BY d.serial", "ss",
-				   serial, serial);
+	struct store_rows *st =
+		store_query(rq->c->store, ST_DEVICES_LIVE_LIST, "ss", serial, serial);
 	struct json_writer *w = reply_json(rp, 200);
 	static const char *const keys[] = {"id", "serial", "model", "os_version", "org", "folder"};
 	jw_object_begin(w);
 	jw_key(w, "devices");
 	jw_array_begin(w);
 	int r = st ? 1 : DB_ERROR;
-	while (r == 1 && (r = db_step(st)) == 1) {
-		int64_t seen = db_col_int(st, 6);
+	while (r == 1 && (r = store_next(st)) == 1) {
+		int64_t seen = store_int(st, 6);
 		jw_object_begin(w);
 		for (int i = 0; i < 6; i++)
-			jw_kv_string(w, keys[i], (const char *)sqlite3_column_text(st, i));
+			jw_kv_string(w, keys[i], store_text(st, i));
 		jw_kv_int(w, "last_seen", seen);
 		jw_kv_bool(w, "online", seen > 0 && rq->now - seen <= POLICY_ONLINE_WINDOW);
-		jw_kv_string(w, "agent_version", (const char *)sqlite3_column_text(st, 7));
-		jw_kv_string(w, "arch", (const char *)sqlite3_column_text(st, 8));
-		jw_kv_string(w, "folder_id", (const char *)sqlite3_column_text(st, 9));
-		jw_kv_string(w, "hardware_id", (const char *)sqlite3_column_text(st, 10));
-		jw_kv_string(w, "folder_path", (const char *)sqlite3_column_text(st, 11));
+		jw_kv_string(w, "agent_version", store_text(st, 7));
+		jw_kv_string(w, "arch", store_text(st, 8));
+		jw_kv_string(w, "folder_id", store_text(st, 9));
+		jw_kv_string(w, "hardware_id", store_text(st, 10));
+		jw_kv_string(w, "folder_path", store_text(st, 11));
 		jw_object_end(w);
 	}
-	sqlite3_finalize(st);
+	store_done(st);
 	jw_array_end(w);
 	jw_object_end(w);
 	if (r < 0)
 		reply_internal(rp);
 }
 
-int device_remove_tx(sqlite3 *db, int64_t now, const char *device_id, const char *why)
+int device_remove_tx(struct store *db, int64_t now, const char *device_id, const char *why)
 {
-	int r = db_exec(db, "UPDATE devices SET removed = 1 WHERE id = ? AND removed = 0", "s",
-			device_id);
+	int r = store_run(db, ST_DEVICES_SET_REMOVED, "s", device_id);
 	if (r != 1)
 		return r < 0 ? -1 : 0; /* removing a removed device changes nothing */
-	if (db_exec(db, "UPDATE tasks SET state = 'cancelled', reason = 'device removed',"
-		    " updated_at = ? WHERE device_id = ? AND state NOT IN"
-		    " ('succeeded', 'failed', 'cancelled')", "is", now, device_id) < 0 ||
-	    db_historyf(db, now, "device.remove", "device %s removed%s%s", device_id,
-			why[0] ? ": " : "", why) != 0)
+	if (store_run(db, ST_TASKS_CANCEL_OF_REMOVED_DEVICE, "is", now, device_id) < 0 ||
+	    store_historyf(db, now, "device.remove", "device %s removed%s%s", device_id,
+			   why[0] ? ": " : "", why) != 0)
 		return -1;
 	return 1;
 }
 
 void admin_device_remove(struct request *rq, struct reply *rp)
 {
-	sqlite3 *db = rq->c->db;
-	int r = exists(rq, rp, "SELECT 1 FROM devices WHERE id = ?", rq->arg);
+	struct store *db = rq->c->store;
+	int r = exists(rq, rp, ST_DEVICES_EXISTS_ID, rq->arg);
 	if (r == 0)
 		reply_error(rp, 404, "not_found", "no such device");
 	if (r != 1)
 		return;
-	if (db_begin(db) != 0 || device_remove_tx(db, rq->now, rq->arg, "") < 0 ||
-	    db_commit(db) != 0) {
-		db_rollback(db);
+	if (store_begin(db) != 0 || device_remove_tx(db, rq->now, rq->arg, "") < 0 ||
+	    store_commit(db) != 0) {
+		store_rollback(db);
 		reply_internal(rp);
 		return;
 	}
@@ -377,32 +367,33 @@ void admin_image_add(struct request *rq, struct reply *rp)
 		return;
 	}
 	int recommended = 0;
-	sqlite3_stmt *st = db_stmt(rq->c->db, "SELECT id, sha256, recommended FROM images"
-				   " WHERE model = ? AND version = ?", "ss", model, version);
-	int r = st ? db_step(st) : DB_ERROR;
+	struct store_rows *st =
+		store_query(rq->c->store, ST_IMAGES_BY_MODEL_VERSION, "ss", model, version);
+	int r = st ? store_next(st) : DB_ERROR;
 	if (r == 1) {
-		db_col_str(st, 0, id, sizeof(id));
-		db_col_str(st, 1, old_sha, sizeof(old_sha));
-		recommended = (int)db_col_int(st, 2);
+		store_str(st, 0, id, sizeof(id));
+		store_str(st, 1, old_sha, sizeof(old_sha));
+		recommended = (int)store_int(st, 2);
 	}
-	sqlite3_finalize(st);
+	store_done(st);
 	if (r == 1 && strcmp(old_sha, sha) != 0) {
 		reply_error(rp, 400, "bad_request", "image %s %s already exists with other content",
 			    model, version);
 		return;
 	}
 	if (r == 0) { /* new image; an identical one is returned as is */
-		if (db_new_id(id) != 0 || db_begin(rq->c->db) != 0) {
+		if (db_new_id(id) != 0 || store_begin(rq->c->store) != 0) {
 			reply_internal(rp);
 			return;
 		}
 		snprintf(detail, sizeof(detail), "image %s added: %s %s, %" PRIu64 " bytes, %s", id,
 			 model, version, size, real);
-		r = write_with_history(rq, db_exec(rq->c->db, "INSERT INTO images (id, model, version,"
-						   " size, sha256, path, created_at) VALUES"
-						   " (?, ?, ?, ?, ?, ?, ?)", "sssissi", id, model,
-						   version, (int64_t)size, sha, real, rq->now),
-				       "image.add", detail) == 0 ? 1 : -1;
+		r = write_with_history(rq,
+				       store_run(rq->c->store, ST_IMAGES_INSERT, "sssissi", id,
+						 model, version, (int64_t)size, sha, real, rq->now),
+				       "image.add", detail) == 0
+			    ? 1
+			    : -1;
 	}
 	if (r < 0) {
 		reply_internal(rp);
@@ -414,20 +405,16 @@ void admin_image_add(struct request *rq, struct reply *rp)
 void admin_image_list(struct request *rq, struct reply *rp)
 {
 	const char *model = evhttp_find_header(&rq->query, "model");
-	sqlite3_stmt *st = db_stmt(rq->c->db, "SELECT id, model, version, size, sha256, recommended"
-				   " FROM images WHERE (? IS NULL OR model = ?) ORDER BY model, created_at",
-				   "ss", model, model);
+	struct store_rows *st = store_query(rq->c->store, ST_IMAGES_BY_MODEL, "ss", model, model);
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);
 	jw_key(w, "images");
 	jw_array_begin(w);
 	int r = st ? 1 : DB_ERROR;
-	while (r == 1 && (r = db_step(st)) == 1)
-		image_object(w, (const char *)sqlite3_column_text(st, 0),
-			     (const char *)sqlite3_column_text(st, 1),
-			     (const char *)sqlite3_column_text(st, 2), db_col_int(st, 3),
-			     (const char *)sqlite3_column_text(st, 4), (int)db_col_int(st, 5));
-	sqlite3_finalize(st);
+	while (r == 1 && (r = store_next(st)) == 1)
+		image_object(w, store_text(st, 0), store_text(st, 1), store_text(st, 2),
+			     store_int(st, 3), store_text(st, 4), (int)store_int(st, 5));
+	store_done(st);
 	jw_array_end(w);
 	jw_object_end(w);
 	if (r < 0)
@@ -438,33 +425,32 @@ void admin_image_list(struct request *rq, struct reply *rp)
 void admin_image_recommend(struct request *rq, struct reply *rp)
 {
 	char model[FIELD_SHORT] = "", version[FIELD_SHORT] = "";
-	sqlite3 *db = rq->c->db;
-	sqlite3_stmt *st = db_stmt(db, "SELECT model, version, recommended FROM images WHERE id = ?",
-				   "s", rq->arg);
-	int r = st ? db_step(st) : DB_ERROR;
+	struct store *db = rq->c->store;
+	struct store_rows *st = store_query(db, ST_IMAGES_BY_ID, "s", rq->arg);
+	int r = st ? store_next(st) : DB_ERROR;
 	int already = 0;
 	if (r == 1) {
-		db_col_str(st, 0, model, sizeof(model));
-		db_col_str(st, 1, version, sizeof(version));
-		already = (int)db_col_int(st, 2);
+		store_str(st, 0, model, sizeof(model));
+		store_str(st, 1, version, sizeof(version));
+		already = (int)store_int(st, 2);
 	}
-	sqlite3_finalize(st);
+	store_done(st);
 	if (r == 0) {
 		reply_error(rp, 404, "not_found", "no such image");
 		return;
 	}
-	if (r < 0 || (!already && db_begin(db) != 0)) {
+	if (r < 0 || (!already && store_begin(db) != 0)) {
 		reply_internal(rp);
 		return;
 	}
 	if (!already &&
-	    (db_exec(db, "UPDATE images SET recommended = 0 WHERE model = ? AND recommended = 1", "s",
-		     model) < 0 ||
-	     db_exec(db, "UPDATE images SET recommended = 1 WHERE id = ?", "s", rq->arg) != 1 ||
-	     db_historyf(db, rq->now, "image.recommend", "image %s recommended for %s: %s",
-			 rq->arg, model, version) != 0 ||
-	     db_commit(db) != 0)) {
-		db_rollback(db);
+	    (store_run(db, ST_IMAGES_UNRECOMMEND_MODEL, "s", model) < 0 ||
+	     store_run(db, ST_IMAGE_RECOMMEND, "s", rq->arg) !=
+		     1 ||
+	     store_historyf(db, rq->now, "image.recommend", "image %s recommended for %s: %s",
+			    rq->arg, model, version) != 0 ||
+	     store_commit(db) != 0)) {
+		store_rollback(db);
 		reply_internal(rp);
 		return;
 	}

@@ -20,11 +20,6 @@ static const char *const states[] = {
 };
 #define N_STATES ((int)(sizeof(states) / sizeof(states[0])))
 
-static const char *col(sqlite3_stmt *st, int i)
-{
-	return (const char *)sqlite3_column_text(st, i);
-}
-
 int req_window(struct request *rq, struct reply *rp, struct task_window *w)
 {
 	char kind[16] = "";
@@ -90,19 +85,20 @@ static int recommended_image(struct request *rq, struct reply *rp, const char *m
 			     struct job_spec *spec)
 {
 	char id[DB_ID_LEN] = "";
-	sqlite3_stmt *st = db_stmt(rq->c->db, "SELECT id FROM images WHERE model = ?"
-				   " AND recommended = 1", "s", model);
-	int r = st ? db_step(st) : DB_ERROR;
-	if (r == 1 && db_col_str(st, 0, id, sizeof(id)) != 0)
+	struct store_rows *st =
+		store_query(rq->c->store, ST_IMAGE_RECOMMENDED_OF_MODEL, "s", model);
+	int r = st ? store_next(st) : DB_ERROR;
+	if (r == 1 && store_str(st, 0, id, sizeof(id)) != 0)
 		r = DB_ERROR;
-	sqlite3_finalize(st);
+	store_done(st);
 	if (r == 0) {
 		reply_error(rp, 400, "bad_request", "model %s has no recommended image", model);
 		return -1;
 	}
 	if (r == 1 && spec->image_id[0] && strcmp(spec->image_id, id) != 0) {
-		reply_error(rp, 400, "bad_request", "image %s is not the recommended image of %s (%s)",
-			    spec->image_id, model, id);
+		reply_error(rp, 400, "bad_request",
+			    "image %s is not the recommended image of %s (%s)", spec->image_id,
+			    model, id);
 		return -1;
 	}
 	if (r < 0) {
@@ -148,10 +144,9 @@ static int job_target(struct request *rq, struct reply *rp, struct job_spec *spe
 	}
 	spec->kind = JOB_KIND_FOLDER;
 	spec->target = folder;
-	sqlite3_stmt *st = db_stmt(rq->c->db, "SELECT 1 FROM folders WHERE id = ? AND deleted = 0",
-				   "s", folder);
-	int r = st ? db_step(st) : DB_ERROR;
-	sqlite3_finalize(st);
+	struct store_rows *st = store_query(rq->c->store, ST_FOLDERS_EXISTS_ID, "s", folder);
+	int r = st ? store_next(st) : DB_ERROR;
+	store_done(st);
 	if (r == 0)
 		reply_error(rp, 400, "bad_request", "unknown folder %s", folder);
 	else if (r < 0)
@@ -167,12 +162,7 @@ static int job_tasks(struct request *rq, struct json_writer *w, const char *job)
 		{"folder", COL_TEXT}, {"state", COL_TEXT}, {"progress", COL_INT},
 		{"reason", COL_TEXT}, {"updated_at", COL_INT}, {"os_version", COL_TEXT},
 	};
-	sqlite3_stmt *st = db_stmt(rq->c->db, FOLDER_PATHS_CTE
-				   "SELECT t.id, t.device_id, d.serial, p.path, t.state, t.progress,"
-				   " t.reason, t.updated_at, d.os_version FROM tasks t"
-				   " JOIN devices d ON d.id = t.device_id"
-				   " JOIN folder_paths p ON p.id = d.folder_id WHERE t.job_id = ?"
-				   " ORDER BY d.serial, t.seq", "s", job);
+	struct store_rows *st = store_query(rq->c->store, ST_TASKS_BY_JOB_ID, "s", job);
 	jw_key(w, "tasks");
 	return db_write_rows(w, st, cols, JSON_COLS(cols));
 }
@@ -183,42 +173,35 @@ static int job_skips(struct request *rq, struct json_writer *w, const char *job)
 	static const struct json_col cols[] = {
 		{"device_id", COL_TEXT}, {"serial", COL_TEXT}, {"reason", COL_TEXT},
 	};
-	sqlite3_stmt *st = db_stmt(rq->c->db, "SELECT device_id, serial, reason FROM job_skips"
-				   " WHERE job_id = ? ORDER BY rowid", "s", job);
+	struct store_rows *st = store_query(rq->c->store, ST_JOB_SKIPS_BY_JOB_ID, "s", job);
 	jw_key(w, "skipped");
 	return db_write_rows(w, st, cols, JSON_COLS(cols));
 }
 
-#define JOB_SELECT                                                                       \
-	"SELECT j.id, j.kind, j.target, j.image_id, i.model, i.version, j.allow_downgrade,"  \
-	" j.created_at, j.expires_at, j.window_kind, j.window_start, j.window_end,"          \
-	" j.window_from, j.window_to, (SELECT COUNT(*) FROM job_skips s WHERE s.job_id = j.id)" \
-	" FROM jobs j JOIN images i ON i.id = j.image_id"
-
-/* The fields of a job row (JOB_SELECT) into the open object. */
-static void job_fields(struct json_writer *w, sqlite3_stmt *st)
+/* The fields of a job row (ST_JOBS_* rows) into the open object. */
+static void job_fields(struct json_writer *w, struct store_rows *st)
 {
 	struct task_window win;
-	jw_kv_string(w, "id", col(st, 0));
-	jw_kv_string(w, "kind", col(st, 1));
-	jw_kv_string(w, "target", col(st, 2));
-	jw_kv_string(w, "image_id", col(st, 3));
-	jw_kv_string(w, "model", col(st, 4));
-	jw_kv_string(w, "target_version", col(st, 5));
-	jw_kv_bool(w, "allow_downgrade", (int)db_col_int(st, 6));
-	jw_kv_int(w, "created_at", db_col_int(st, 7));
-	jw_kv_int(w, "expires_at", db_col_int(st, 8));
+	jw_kv_string(w, "id", store_text(st, 0));
+	jw_kv_string(w, "kind", store_text(st, 1));
+	jw_kv_string(w, "target", store_text(st, 2));
+	jw_kv_string(w, "image_id", store_text(st, 3));
+	jw_kv_string(w, "model", store_text(st, 4));
+	jw_kv_string(w, "target_version", store_text(st, 5));
+	jw_kv_bool(w, "allow_downgrade", (int)store_int(st, 6));
+	jw_kv_int(w, "created_at", store_int(st, 7));
+	jw_kv_int(w, "expires_at", store_int(st, 8));
 	job_window_read(st, 9, &win);
 	jw_key(w, "window");
 	payload_window(w, &win);
-	jw_kv_int(w, "skipped_count", db_col_int(st, 14));
+	jw_kv_int(w, "skipped_count", store_int(st, 14));
 }
 
 /* One job with its tasks and skips (create's reply and job show). */
 static void job_reply(struct request *rq, struct reply *rp, const char *job)
 {
-	sqlite3_stmt *st = db_stmt(rq->c->db, JOB_SELECT " WHERE j.id = ?", "s", job);
-	int r = st ? db_step(st) : DB_ERROR;
+	struct store_rows *st = store_query(rq->c->store, ST_JOBS_BY_ID, "s", job);
+	int r = st ? store_next(st) : DB_ERROR;
 	if (r == 1) {
 		struct json_writer *w = reply_json(rp, 200);
 		jw_object_begin(w);
@@ -227,7 +210,7 @@ static void job_reply(struct request *rq, struct reply *rp, const char *job)
 			r = DB_ERROR;
 		jw_object_end(w);
 	}
-	sqlite3_finalize(st);
+	store_done(st);
 	if (r == 0)
 		reply_error(rp, 404, "not_found", "no such job");
 	else if (r < 0)
@@ -259,14 +242,14 @@ void admin_job_create(struct request *rq, struct reply *rp)
 		reply_bad_field(rp, "image_id");
 		goto out;
 	}
-	int r = job_load_image(rq->c->db, &spec);
+	int r = job_load_image(rq->c->store, &spec);
 	if (r == 0) {
 		reply_error(rp, 400, "bad_request", "unknown image %s", spec.image_id);
 		goto out;
 	}
 	if (r < 0 || job_create(rq->c, &spec, &ids, rq->now, id) != 0 ||
-	    db_ids_collect(rq->c->db, &woken, "SELECT device_id FROM tasks WHERE job_id = ?", "s",
-			   id) < 0) {
+	    store_collect_ids(rq->c->store, &woken, ST_TASK_DEVICES_OF_JOB, "s",
+			      id) < 0) {
 		reply_internal(rp);
 		goto out;
 	}
@@ -280,31 +263,32 @@ out:
 
 void admin_job_list(struct request *rq, struct reply *rp)
 {
-	if (tasks_expire(rq->c->db, NULL, rq->now) < 0) {
+	if (tasks_expire(rq->c->store, NULL, rq->now) < 0) {
 		reply_internal(rp);
 		return;
 	}
-	sqlite3_stmt *st = db_stmt(rq->c->db, JOB_SELECT " ORDER BY j.seq", "");
-	sqlite3_stmt *cnt = db_stmt(rq->c->db, "SELECT state, COUNT(*) FROM tasks WHERE job_id = ?"
-				    " GROUP BY state", "");
+	struct store_rows *st = store_query(rq->c->store, ST_JOBS_ALL, "");
+	struct store_rows *cnt = NULL;
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);
 	jw_key(w, "jobs");
 	jw_array_begin(w);
-	int r = st && cnt ? 1 : DB_ERROR;
-	while (r == 1 && (r = db_step(st)) == 1) {
+	int r = st ? 1 : DB_ERROR;
+	while (r == 1 && (r = store_next(st)) == 1) {
 		int64_t count[N_STATES] = {0}, total = 0, done = 0;
-		sqlite3_reset(cnt);
-		if (sqlite3_bind_text(cnt, 1, col(st, 0), -1, SQLITE_TRANSIENT) != SQLITE_OK) {
+		store_done(cnt);
+		cnt = store_query(rq->c->store, ST_TASK_STATE_COUNTS_OF_JOB, "s",
+				  store_text(st, 0));
+		if (!cnt) {
 			r = DB_ERROR;
 			break;
 		}
 		int c;
-		while ((c = db_step(cnt)) == 1) {
-			const char *s = col(cnt, 0);
+		while ((c = store_next(cnt)) == 1) {
+			const char *s = store_text(cnt, 0);
 			for (int i = 0; i < N_STATES; i++)
 				if (s && strcmp(s, states[i]) == 0)
-					count[i] = db_col_int(cnt, 1);
+					count[i] = store_int(cnt, 1);
 		}
 		if (c < 0) {
 			r = DB_ERROR;
@@ -326,8 +310,8 @@ void admin_job_list(struct request *rq, struct reply *rp)
 		jw_kv_int(w, "total", total);
 		jw_object_end(w);
 	}
-	sqlite3_finalize(st);
-	sqlite3_finalize(cnt);
+	store_done(st);
+	store_done(cnt);
 	jw_array_end(w);
 	jw_object_end(w);
 	if (r < 0)
@@ -336,7 +320,7 @@ void admin_job_list(struct request *rq, struct reply *rp)
 
 void admin_job_show(struct request *rq, struct reply *rp)
 {
-	if (tasks_expire(rq->c->db, NULL, rq->now) < 0)
+	if (tasks_expire(rq->c->store, NULL, rq->now) < 0)
 		reply_internal(rp);
 	else
 		job_reply(rq, rp, rq->arg);
@@ -345,7 +329,7 @@ void admin_job_show(struct request *rq, struct reply *rp)
 /* POST /admin/v1/jobs/<id>/cancel: its tasks that have not started installing. */
 void admin_job_cancel(struct request *rq, struct reply *rp)
 {
-	sqlite3 *db = rq->c->db;
+	struct store *db = rq->c->store;
 	struct db_ids tasks = {0}, devices = {0};
 	int cancelled = 0, kept = 0;
 	char state[32], device[DB_ID_LEN];
@@ -354,24 +338,24 @@ void admin_job_cancel(struct request *rq, struct reply *rp)
 		reply_internal(rp);
 		return;
 	}
-	sqlite3_stmt *st = db_stmt(db, "SELECT 1 FROM jobs WHERE id = ?", "s", rq->arg);
-	int r = st ? db_step(st) : DB_ERROR;
-	sqlite3_finalize(st);
+	struct store_rows *st = store_query(db, ST_JOBS_EXISTS_ID, "s", rq->arg);
+	int r = st ? store_next(st) : DB_ERROR;
+	store_done(st);
 	if (r == 0) {
 		reply_error(rp, 404, "not_found", "no such job");
 		return;
 	}
-	if (r < 0 || db_begin(db) != 0 ||
-	    db_ids_collect(db, &tasks, "SELECT id FROM tasks WHERE job_id = ? ORDER BY seq", "s",
-			   rq->arg) < 0)
+	if (r < 0 || store_begin(db) != 0 ||
+	    store_collect_ids(db, &tasks, ST_TASK_IDS_OF_JOB, "s", rq->arg) <
+		    0)
 		goto fail;
 	for (size_t i = 0; i < tasks.n; i++) {
-		st = db_stmt(db, "SELECT state, device_id FROM tasks WHERE id = ?", "s", tasks.id[i]);
-		r = st ? db_step(st) : DB_ERROR;
-		if (r == 1 && (db_col_str(st, 0, state, sizeof(state)) != 0 ||
-			       db_col_str(st, 1, device, sizeof(device)) != 0))
+		st = store_query(db, ST_TASK_STATE_AND_DEVICE, "s", tasks.id[i]);
+		r = st ? store_next(st) : DB_ERROR;
+		if (r == 1 && (store_str(st, 0, state, sizeof(state)) != 0 ||
+			       store_str(st, 1, device, sizeof(device)) != 0))
 			r = DB_ERROR;
-		sqlite3_finalize(st);
+		store_done(st);
 		if (r != 1)
 			goto fail;
 		if (task_state_is_final(state))
@@ -385,9 +369,11 @@ void admin_job_cancel(struct request *rq, struct reply *rp)
 			goto fail;
 		cancelled++;
 	}
-	if (db_historyf(db, rq->now, "job.cancel", "job %s cancelled: %d tasks cancelled, %d"
-			" already installing", rq->arg, cancelled, kept) != 0 ||
-	    db_commit(db) != 0)
+	if (store_historyf(db, rq->now, "job.cancel",
+			   "job %s cancelled: %d tasks cancelled, %d"
+			   " already installing",
+			   rq->arg, cancelled, kept) != 0 ||
+	    store_commit(db) != 0)
 		goto fail;
 	for (size_t i = 0; i < devices.n; i++)
 		longpoll_wake(rq->c->lp, devices.id[i]); /* devices waiting for a window hear it */
@@ -401,7 +387,7 @@ void admin_job_cancel(struct request *rq, struct reply *rp)
 	jw_object_end(w);
 	return;
 fail:
-	db_rollback(db);
+	store_rollback(db);
 	db_ids_free(&tasks);
 	db_ids_free(&devices);
 	reply_internal(rp);

@@ -14,31 +14,25 @@
 
 #define HISTORY_LIMIT 1000
 
-#define TASK_SELECT                                                                      \
-	"SELECT t.id, t.device_id, i.version, t.state, t.progress, t.reason, t.image_id,"   \
-	" t.allow_downgrade, t.created_at, t.updated_at, t.expires_at, d.serial, t.job_id,"  \
-	" t.window_kind, t.window_start, t.window_end, t.window_from, t.window_to"           \
-	" FROM tasks t JOIN images i ON i.id = t.image_id JOIN devices d ON d.id = t.device_id"
-
-static const char *col(sqlite3_stmt *st, int i)
+static const char *col(struct store_rows *st, int i)
 {
-	return (const char *)sqlite3_column_text(st, i);
+	return store_text(st, i);
 }
 
-static void task_object(struct json_writer *w, sqlite3_stmt *st)
+static void task_object(struct json_writer *w, struct store_rows *st)
 {
 	jw_object_begin(w);
 	jw_kv_string(w, "id", col(st, 0));
 	jw_kv_string(w, "device_id", col(st, 1));
 	jw_kv_string(w, "target_version", col(st, 2));
 	jw_kv_string(w, "state", col(st, 3));
-	jw_kv_int(w, "progress", db_col_int(st, 4));
+	jw_kv_int(w, "progress", store_int(st, 4));
 	jw_kv_string(w, "reason", col(st, 5));
 	jw_kv_string(w, "image_id", col(st, 6));
-	jw_kv_bool(w, "allow_downgrade", (int)db_col_int(st, 7));
-	jw_kv_int(w, "created_at", db_col_int(st, 8));
-	jw_kv_int(w, "updated_at", db_col_int(st, 9));
-	jw_kv_int(w, "expires_at", db_col_int(st, 10));
+	jw_kv_bool(w, "allow_downgrade", (int)store_int(st, 7));
+	jw_kv_int(w, "created_at", store_int(st, 8));
+	jw_kv_int(w, "updated_at", store_int(st, 9));
+	jw_kv_int(w, "expires_at", store_int(st, 10));
 	jw_kv_string(w, "serial", col(st, 11));
 	jw_kv_string(w, "job_id", col(st, 12));
 	struct task_window win;
@@ -52,12 +46,13 @@ static void task_object(struct json_writer *w, sqlite3_stmt *st)
 static int device_model(struct request *rq, struct reply *rp, const char *id, char *model,
 			char *serial)
 {
-	sqlite3_stmt *st = db_stmt(rq->c->db, "SELECT model, serial FROM devices WHERE id = ?"
-				   " AND removed = 0", "s", id);
-	int r = st ? db_step(st) : DB_ERROR;
-	if (r == 1 && (db_col_str(st, 0, model, FIELD_SHORT) || db_col_str(st, 1, serial, FIELD_SHORT)))
+	struct store_rows *st =
+		store_query(rq->c->store, ST_DEVICE_MODEL, "s", id);
+	int r = st ? store_next(st) : DB_ERROR;
+	if (r == 1 &&
+	    (store_str(st, 0, model, FIELD_SHORT) || store_str(st, 1, serial, FIELD_SHORT)))
 		r = DB_ERROR;
-	sqlite3_finalize(st);
+	store_done(st);
 	if (r == 0)
 		reply_error(rp, 400, "bad_request", "unknown device %s", id);
 	else if (r < 0)
@@ -71,7 +66,7 @@ void admin_task_create(struct request *rq, struct reply *rp)
 	char serial[FIELD_SHORT];
 	int64_t ttl = -1; /* not given */
 	struct job_spec spec = {.kind = JOB_KIND_DEVICE, .target = dev};
-	sqlite3 *db = rq->c->db;
+	struct store *db = rq->c->store;
 
 	if (req_string(rq, rp, "device_id", dev, sizeof(dev)) != 0 ||
 	    req_string(rq, rp, "image_id", spec.image_id, sizeof(spec.image_id)) != 0 ||
@@ -93,21 +88,23 @@ void admin_task_create(struct request *rq, struct reply *rp)
 		return;
 	}
 	if (r == 1 && strcmp(spec.model, model) != 0) {
-		reply_error(rp, 400, "bad_request", "image %s is for model %s but device %s is a %s",
-			    spec.image_id, spec.model, serial, model);
+		reply_error(rp, 400, "bad_request",
+			    "image %s is for model %s but device %s is a %s", spec.image_id,
+			    spec.model, serial, model);
 		return;
 	}
-	if (r < 0 || db_begin(db) != 0) {
+	if (r < 0 || store_begin(db) != 0) {
 		reply_internal(rp);
 		return;
 	}
 	if (job_insert(rq->c, &spec, rq->now, job) != 0 ||
 	    job_task_insert(rq->c, job, &spec, dev, rq->now, id) != 0 ||
-	    db_historyf(db, rq->now, "task.create", "task %s: upgrade %s (%s) to %s%s%s", id, serial,
-			model, spec.version, spec.allow_downgrade ? ", downgrade allowed" : "",
-			spec.window.kind != WINDOW_NONE ? ", with an update window" : "") != 0 ||
-	    db_commit(db) != 0) {
-		db_rollback(db);
+	    store_historyf(db, rq->now, "task.create", "task %s: upgrade %s (%s) to %s%s%s", id,
+			   serial, model, spec.version,
+			   spec.allow_downgrade ? ", downgrade allowed" : "",
+			   spec.window.kind != WINDOW_NONE ? ", with an update window" : "") != 0 ||
+	    store_commit(db) != 0) {
+		store_rollback(db);
 		reply_internal(rp);
 		return;
 	}
@@ -123,36 +120,37 @@ void admin_task_create(struct request *rq, struct reply *rp)
 
 void admin_task_show(struct request *rq, struct reply *rp)
 {
-	if (tasks_expire(rq->c->db, NULL, rq->now) < 0) {
+	if (tasks_expire(rq->c->store, NULL, rq->now) < 0) {
 		reply_internal(rp);
 		return;
 	}
-	sqlite3_stmt *st = db_stmt(rq->c->db, TASK_SELECT " WHERE t.id = ?", "s", rq->arg);
-	int r = st ? db_step(st) : DB_ERROR;
+	struct store_rows *st =
+		store_query(rq->c->store, ST_TASK_SHOW, "s", rq->arg);
+	int r = st ? store_next(st) : DB_ERROR;
 	if (r == 1)
 		task_object(reply_json(rp, 200), st);
 	else if (r == 0)
 		reply_error(rp, 404, "not_found", "no such task");
 	else
 		reply_internal(rp);
-	sqlite3_finalize(st);
+	store_done(st);
 }
 
 void admin_task_list(struct request *rq, struct reply *rp)
 {
-	if (tasks_expire(rq->c->db, NULL, rq->now) < 0) {
+	if (tasks_expire(rq->c->store, NULL, rq->now) < 0) {
 		reply_internal(rp);
 		return;
 	}
-	sqlite3_stmt *st = db_stmt(rq->c->db, TASK_SELECT " ORDER BY t.seq", "");
+	struct store_rows *st = store_query(rq->c->store, ST_TASKS_ALL, "");
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);
 	jw_key(w, "tasks");
 	jw_array_begin(w);
 	int r = st ? 1 : DB_ERROR;
-	while (r == 1 && (r = db_step(st)) == 1)
+	while (r == 1 && (r = store_next(st)) == 1)
 		task_object(w, st);
-	sqlite3_finalize(st);
+	store_done(st);
 	jw_array_end(w);
 	jw_object_end(w);
 	if (r < 0)
@@ -162,18 +160,17 @@ void admin_task_list(struct request *rq, struct reply *rp)
 void admin_task_cancel(struct request *rq, struct reply *rp)
 {
 	char state[32] = "", dev[DB_ID_LEN] = "";
-	sqlite3 *db = rq->c->db;
+	struct store *db = rq->c->store;
 	if (tasks_expire(db, NULL, rq->now) < 0) {
 		reply_internal(rp);
 		return;
 	}
-	sqlite3_stmt *st = db_stmt(db, "SELECT state, device_id FROM tasks WHERE id = ?", "s",
-				   rq->arg);
-	int r = st ? db_step(st) : DB_ERROR;
-	if (r == 1 && (db_col_str(st, 0, state, sizeof(state)) != 0 ||
-		       db_col_str(st, 1, dev, sizeof(dev)) != 0))
+	struct store_rows *st = store_query(db, ST_TASK_STATE_AND_DEVICE, "s", rq->arg);
+	int r = st ? store_next(st) : DB_ERROR;
+	if (r == 1 && (store_str(st, 0, state, sizeof(state)) != 0 ||
+		       store_str(st, 1, dev, sizeof(dev)) != 0))
 		r = DB_ERROR;
-	sqlite3_finalize(st);
+	store_done(st);
 	if (r == 0) {
 		reply_error(rp, 404, "not_found", "no such task");
 		return;
@@ -182,15 +179,15 @@ void admin_task_cancel(struct request *rq, struct reply *rp)
 		reply_error(rp, 400, "bad_request", "task is %s: too late to cancel", state);
 		return;
 	}
-	if (r < 0 || db_begin(db) != 0) {
+	if (r < 0 || store_begin(db) != 0) {
 		reply_internal(rp);
 		return;
 	}
 	if (task_cancel_tx(db, rq->arg, state, "", rq->now) != 0 ||
-	    db_historyf(db, rq->now, "task.cancel", "task %s cancelled while %s", rq->arg,
-			state) != 0 ||
-	    db_commit(db) != 0) {
-		db_rollback(db);
+	    store_historyf(db, rq->now, "task.cancel", "task %s cancelled while %s", rq->arg,
+			   state) != 0 ||
+	    store_commit(db) != 0) {
+		store_rollback(db);
 		reply_internal(rp);
 		return;
 	}
@@ -207,7 +204,7 @@ void admin_license_issue(struct request *rq, struct reply *rp)
 	char dev[DB_ID_LEN] = "", app[FIELD_NAME], id[DB_ID_LEN], model[FIELD_SHORT];
 	char serial[FIELD_SHORT];
 	int64_t exp = 0;
-	sqlite3 *db = rq->c->db;
+	struct store *db = rq->c->store;
 
 	if (req_string(rq, rp, "device_id", dev, sizeof(dev)) != 0 ||
 	    req_string(rq, rp, "app", app, sizeof(app)) != 0 ||
@@ -219,17 +216,15 @@ void admin_license_issue(struct request *rq, struct reply *rp)
 	}
 	if (device_model(rq, rp, dev, model, serial) != 0)
 		return;
-	if (db_new_id(id) != 0 || db_begin(db) != 0) {
+	if (db_new_id(id) != 0 || store_begin(db) != 0) {
 		reply_internal(rp);
 		return;
 	}
-	if (db_exec(db, "INSERT INTO licenses (id, device_id, app, license_exp, state, created_at,"
-			" updated_at) VALUES (?, ?, ?, ?, 'pending', ?, ?)", "sssiii", id, dev, app, exp,
-		    rq->now, rq->now) != 1 ||
-	    db_historyf(db, rq->now, "license.issue", "license %s: %s for %s (exp %" PRId64 ")", id,
-			app, serial, exp) != 0 ||
-	    db_commit(db) != 0) {
-		db_rollback(db);
+	if (store_run(db, ST_LICENSES_INSERT, "sssiii", id, dev, app, exp, rq->now, rq->now) != 1 ||
+	    store_historyf(db, rq->now, "license.issue", "license %s: %s for %s (exp %" PRId64 ")",
+			   id, app, serial, exp) != 0 ||
+	    store_commit(db) != 0) {
+		store_rollback(db);
 		reply_internal(rp);
 		return;
 	}
@@ -241,18 +236,15 @@ void admin_license_issue(struct request *rq, struct reply *rp)
 	jw_object_end(w);
 }
 
-#define LICENSE_SELECT                                                                   \
-	"SELECT l.id, l.device_id, d.serial, l.app, l.state, l.reason, l.license_exp,"      \
-	" l.updated_at FROM licenses l JOIN devices d ON d.id = l.device_id"
-
 static const struct json_col license_cols[] = {
-	{"id", COL_TEXT}, {"device_id", COL_TEXT}, {"serial", COL_TEXT}, {"app", COL_TEXT},
-	{"state", COL_TEXT}, {"reason", COL_TEXT}, {"license_exp", COL_INT}, {"updated_at", COL_INT},
+	{ "id", COL_TEXT },         { "device_id", COL_TEXT }, { "serial", COL_TEXT },
+	{ "app", COL_TEXT },        { "state", COL_TEXT },     { "reason", COL_TEXT },
+	{ "license_exp", COL_INT }, { "updated_at", COL_INT },
 };
 
 void admin_license_list(struct request *rq, struct reply *rp)
 {
-	sqlite3_stmt *st = db_stmt(rq->c->db, LICENSE_SELECT " ORDER BY l.created_at, l.id", "");
+	struct store_rows *st = store_query(rq->c->store, ST_LICENSES_ALL, "");
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);
 	jw_key(w, "licenses");
@@ -264,15 +256,15 @@ void admin_license_list(struct request *rq, struct reply *rp)
 
 void admin_license_show(struct request *rq, struct reply *rp)
 {
-	sqlite3_stmt *st = db_stmt(rq->c->db, LICENSE_SELECT " WHERE l.id = ?", "s", rq->arg);
-	int r = st ? db_step(st) : DB_ERROR;
+	struct store_rows *st = store_query(rq->c->store, ST_LICENSES_BY_ID, "s", rq->arg);
+	int r = st ? store_next(st) : DB_ERROR;
 	if (r == 1)
 		db_write_row(reply_json(rp, 200), st, license_cols, JSON_COLS(license_cols));
 	else if (r == 0)
 		reply_error(rp, 404, "not_found", "no such license");
 	else
 		reply_internal(rp);
-	sqlite3_finalize(st);
+	store_done(st);
 }
 
 void admin_history(struct request *rq, struct reply *rp)
@@ -280,9 +272,8 @@ void admin_history(struct request *rq, struct reply *rp)
 	static const struct json_col cols[] = {
 		{"at", COL_INT}, {"action", COL_TEXT}, {"detail", COL_TEXT},
 	};
-	sqlite3_stmt *st = db_stmt(rq->c->db, "SELECT at, action, detail FROM (SELECT seq, at,"
-				   " action, detail FROM history ORDER BY seq DESC LIMIT ?) h"
-				   " ORDER BY seq", "i", (int64_t)HISTORY_LIMIT);
+	struct store_rows *st =
+		store_query(rq->c->store, ST_HISTORY_ALL, "i", (int64_t)HISTORY_LIMIT);
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);
 	jw_key(w, "events");

@@ -17,8 +17,6 @@
 #include "payload.h"
 #include "policy.h"
 
-#define NOT_FINAL "('succeeded', 'failed', 'cancelled')"
-
 #define REPORT_LICENSES_MAX 64
 
 /* One entry of a report's licenses: {"app": string, "state": "active"|"failed",
@@ -31,7 +29,8 @@ static int report_license(struct request *rq, struct reply *rp, int tok)
 		reply_bad_field(rp, "licenses");
 		return -1;
 	}
-	if (json_get_string(d, tok, "app", app, sizeof(app)) < 0 || !is_printable(app, sizeof(app))) {
+	if (json_get_string(d, tok, "app", app, sizeof(app)) < 0 ||
+	    !is_printable(app, sizeof(app))) {
 		reply_bad_field(rp, "licenses.app");
 		return -1;
 	}
@@ -88,32 +87,30 @@ void api_report(struct request *rq, struct reply *rp)
 {
 	char os[FIELD_SHORT], agent[FIELD_SHORT] = "", old_os[FIELD_SHORT] = "";
 	char serial[FIELD_SHORT] = "", org[FIELD_NAME] = "", folder[FIELD_NAME] = "";
-	sqlite3 *db = rq->c->db;
+	struct store *db = rq->c->store;
 
 	if (report_fields(rq, rp, os, agent) != 0)
 		return;
-	sqlite3_stmt *st = db_stmt(db, "SELECT d.os_version, d.serial, o.name, f.name FROM devices d"
-				   " JOIN orgs o ON o.id = d.org_id JOIN folders f ON f.id = d.folder_id"
-				   " WHERE d.id = ?", "s", rq->device_id);
-	int r = st ? db_step(st) : DB_ERROR;
-	if (r == 1 && (db_col_str(st, 0, old_os, sizeof(old_os)) != 0 ||
-		       db_col_str(st, 1, serial, sizeof(serial)) != 0 ||
-		       db_col_str(st, 2, org, sizeof(org)) != 0 ||
-		       db_col_str(st, 3, folder, sizeof(folder)) != 0))
+	struct store_rows *st =
+		store_query(db, ST_DEVICE_FOR_REPORT, "s", rq->device_id);
+	int r = st ? store_next(st) : DB_ERROR;
+	if (r == 1 && (store_str(st, 0, old_os, sizeof(old_os)) != 0 ||
+		       store_str(st, 1, serial, sizeof(serial)) != 0 ||
+		       store_str(st, 2, org, sizeof(org)) != 0 ||
+		       store_str(st, 3, folder, sizeof(folder)) != 0))
 		r = DB_ERROR;
-	sqlite3_finalize(st);
-	if (r != 1 || db_begin(db) != 0) {
+	store_done(st);
+	if (r != 1 || store_begin(db) != 0) {
 		reply_internal(rp);
 		return;
 	}
-	if (db_exec(db, "UPDATE devices SET os_version = ?,"
-			" agent_version = COALESCE(NULLIF(?, ''), agent_version), last_report = ?"
-			" WHERE id = ?", "ssss", os, agent, buf_str(&rq->body), rq->device_id) != 1 ||
+	if (store_run(db, ST_DEVICES_SET_OS_VERSION_AGENT_VERSION, "ssss", os, agent,
+		      buf_str(&rq->body), rq->device_id) != 1 ||
 	    (strcmp(os, old_os) != 0 &&
-	     db_historyf(db, rq->now, "device.os_version", "device %s: os_version %s -> %s",
-			 serial, old_os, os) != 0) ||
-	    db_commit(db) != 0) {
-		db_rollback(db);
+	     store_historyf(db, rq->now, "device.os_version", "device %s: os_version %s -> %s",
+			    serial, old_os, os) != 0) ||
+	    store_commit(db) != 0) {
+		store_rollback(db);
 		reply_internal(rp);
 		return;
 	}
@@ -127,7 +124,7 @@ void api_report(struct request *rq, struct reply *rp)
 }
 
 /* Builds {"task": <envelope>} from a task row (see task_pending's SELECT). */
-static int task_reply(struct cloud *c, sqlite3_stmt *st, const char *device_id, int64_t now,
+static int task_reply(struct cloud *c, struct store_rows *st, const char *device_id, int64_t now,
 		      struct reply *rp)
 {
 	char task_id[DB_ID_LEN], image_id[DB_ID_LEN], model[FIELD_SHORT], version[FIELD_SHORT];
@@ -135,17 +132,26 @@ static int task_reply(struct cloud *c, sqlite3_stmt *st, const char *device_id, 
 	struct buf payload, env;
 	int rc = -1;
 
-	if (db_col_str(st, 0, task_id, sizeof(task_id)) || db_col_str(st, 3, image_id, sizeof(image_id)) ||
-	    db_col_str(st, 4, model, sizeof(model)) || db_col_str(st, 5, version, sizeof(version)) ||
-	    db_col_str(st, 7, sha, sizeof(sha)) || db_col_str(st, 8, serial, sizeof(serial)))
+	if (store_str(st, 0, task_id, sizeof(task_id)) ||
+	    store_str(st, 3, image_id, sizeof(image_id)) ||
+	    store_str(st, 4, model, sizeof(model)) || store_str(st, 5, version, sizeof(version)) ||
+	    store_str(st, 7, sha, sizeof(sha)) || store_str(st, 8, serial, sizeof(serial)))
 		return -1;
 	struct task_window win;
 	job_window_read(st, 9, &win);
 	struct task_payload t = {
-		.device_id = device_id, .serial = serial, .iat = now, .exp = db_col_int(st, 2),
-		.task_id = task_id, .model = model, .target_version = version,
-		.allow_downgrade = (int)db_col_int(st, 1), .artifact_id = image_id,
-		.size = db_col_int(st, 6), .sha256 = sha, .window = &win,
+		.device_id = device_id,
+		.serial = serial,
+		.iat = now,
+		.exp = store_int(st, 2),
+		.task_id = task_id,
+		.model = model,
+		.target_version = version,
+		.allow_downgrade = (int)store_int(st, 1),
+		.artifact_id = image_id,
+		.size = store_int(st, 6),
+		.sha256 = sha,
+		.window = &win,
 	};
 	buf_init(&payload, ENVELOPE_MAX_BYTES);
 	buf_init(&env, ENVELOPE_MAX_BYTES * 2);
@@ -168,19 +174,12 @@ static int task_reply(struct cloud *c, sqlite3_stmt *st, const char *device_id, 
  * is not handed out again (§6). 1 when rp holds it, 0 for none, DB_ERROR. */
 static int task_pending(struct cloud *c, const char *device_id, int64_t now, struct reply *rp)
 {
-	sqlite3_stmt *st = db_stmt(c->db,
-				   "SELECT t.id, t.allow_downgrade, t.expires_at, i.id, i.model,"
-				   " i.version, i.size, i.sha256, d.serial, t.window_kind, t.window_start,"
-				   " t.window_end, t.window_from, t.window_to FROM tasks t"
-				   " JOIN images i ON i.id = t.image_id JOIN devices d ON d.id = t.device_id"
-				   " WHERE t.device_id = ? AND t.state = 'pending' AND t.expires_at > ?"
-				   " AND NOT EXISTS (SELECT 1 FROM tasks b WHERE b.device_id = t.device_id"
-				   " AND b.state NOT IN " NOT_FINAL " AND b.state <> 'pending')"
-				   " ORDER BY t.seq LIMIT 1", "si", device_id, now);
-	int r = st ? db_step(st) : DB_ERROR;
+	struct store_rows *st =
+		store_query(c->store, ST_TASK_PENDING_OF_DEVICE, "si", device_id, now);
+	int r = st ? store_next(st) : DB_ERROR;
 	if (r == 1 && task_reply(c, st, device_id, now, rp) != 0)
 		r = DB_ERROR;
-	sqlite3_finalize(st);
+	store_done(st);
 	return r;
 }
 
@@ -189,11 +188,9 @@ static int task_pending(struct cloud *c, const char *device_id, int64_t now, str
 static int cancel_notice(struct cloud *c, const char *device_id, struct reply *rp)
 {
 	struct db_ids ids = {0};
-	int r = db_ids_collect(c->db, &ids, "SELECT id FROM tasks WHERE device_id = ?"
-			       " AND state = 'cancelled' AND cancel_notice = 1 ORDER BY seq", "s",
-			       device_id);
-	if (r > 0 && db_exec(c->db, "UPDATE tasks SET cancel_notice = 0 WHERE device_id = ?"
-			     " AND cancel_notice = 1", "s", device_id) < 0)
+	int r = store_collect_ids(c->store, &ids, ST_TASK_CANCEL_NOTICES_OF_DEVICE, "s",
+				  device_id);
+	if (r > 0 && store_run(c->store, ST_TASK_CANCEL_NOTICES_CLEAR_OF_DEVICE, "s", device_id) < 0)
 		r = DB_ERROR;
 	if (r > 0) {
 		struct json_writer *w = reply_json(rp, 200);
@@ -215,8 +212,7 @@ static int cancel_notice(struct cloud *c, const char *device_id, struct reply *r
 /* One hint per newly issued license: 1 when there was one (and it is now spent). */
 static int license_hint(struct cloud *c, const char *device_id, struct reply *rp)
 {
-	int r = db_exec(c->db, "UPDATE licenses SET check_sent = 1 WHERE device_id = ?"
-			" AND check_sent = 0 AND state = 'pending'", "s", device_id);
+	int r = store_run(c->store, ST_LICENSES_HINT_SENT_PENDING, "s", device_id);
 	if (r <= 0)
 		return r;
 	struct json_writer *w = reply_json(rp, 200);
@@ -233,7 +229,7 @@ static int license_hint(struct cloud *c, const char *device_id, struct reply *rp
 
 int api_task_answer(struct cloud *c, const char *device_id, int64_t now, struct reply *rp)
 {
-	int r = tasks_expire(c->db, device_id, now) < 0 ? DB_ERROR : 0;
+	int r = tasks_expire(c->store, device_id, now) < 0 ? DB_ERROR : 0;
 	if (r == 0)
 		r = cancel_notice(c, device_id, rp);
 	if (r == 0)
@@ -249,10 +245,11 @@ int api_task_answer(struct cloud *c, const char *device_id, int64_t now, struct 
 
 void api_task_wake_answer(struct cloud *c, const char *device_id, int64_t now, struct reply *rp)
 {
-	sqlite3_stmt *st = db_stmt(c->db, "SELECT removed FROM devices WHERE id = ?", "s", device_id);
-	int r = st ? db_step(st) : DB_ERROR;
-	int removed = r == 1 && db_col_int(st, 0);
-	sqlite3_finalize(st);
+	struct store_rows *st =
+		store_query(c->store, ST_DEVICE_REMOVED_FLAG, "s", device_id);
+	int r = st ? store_next(st) : DB_ERROR;
+	int removed = r == 1 && store_int(st, 0);
+	store_done(st);
 	if (r < 0)
 		reply_internal(rp);
 	else if (removed)
@@ -283,18 +280,17 @@ static int task_advance(struct request *rq, const char *task_id, const char *ser
 			const char *from, const char *to, int64_t progress, const char *reason,
 			const char *os)
 {
-	sqlite3 *db = rq->c->db;
-	if (db_begin(db) != 0)
+	struct store *db = rq->c->store;
+	if (store_begin(db) != 0)
 		return -1;
-	if (db_exec(db, "UPDATE tasks SET state = ?, progress = ?, reason = ?, updated_at = ?"
-			" WHERE id = ?", "sisis", to, progress, reason, rq->now, task_id) != 1 ||
-	    db_historyf(db, rq->now, "task.state", "task %s on %s: %s -> %s%s%s", task_id, serial,
-			from, to, reason[0] ? ": " : "", reason) != 0 ||
+	if (store_run(db, ST_TASKS_SET_STATE_PROGRESS, "sisis", to, progress, reason, rq->now,
+		      task_id) != 1 ||
+	    store_historyf(db, rq->now, "task.state", "task %s on %s: %s -> %s%s%s", task_id,
+			   serial, from, to, reason[0] ? ": " : "", reason) != 0 ||
 	    (task_state_is_final(to) && os[0] &&
-	     db_exec(db, "UPDATE devices SET os_version = ? WHERE id = ?", "ss", os,
-		     rq->device_id) != 1) ||
-	    db_commit(db) != 0) {
-		db_rollback(db);
+	     store_run(db, ST_DEVICES_SET_OS_VERSION, "ss", os, rq->device_id) != 1) ||
+	    store_commit(db) != 0) {
+		store_rollback(db);
 		return -1;
 	}
 	log_info("task %s on %s: %s -> %s", task_id, serial, from, to);
@@ -324,21 +320,20 @@ void api_task_status(struct request *rq, struct reply *rp)
 	}
 	if (strcmp(state, "failed") != 0)
 		reason[0] = '\0'; /* a reason belongs to a failure only (§6) */
-	if (tasks_expire(rq->c->db, rq->device_id, rq->now) < 0) {
+	if (tasks_expire(rq->c->store, rq->device_id, rq->now) < 0) {
 		reply_internal(rp);
 		return;
 	}
-	sqlite3_stmt *st = db_stmt(rq->c->db, "SELECT t.state, t.progress, t.reason, d.serial"
-				   " FROM tasks t JOIN devices d ON d.id = t.device_id"
-				   " WHERE t.id = ? AND t.device_id = ?", "ss", rq->arg, rq->device_id);
-	int r = st ? db_step(st) : DB_ERROR;
+	struct store_rows *st =
+		store_query(rq->c->store, ST_TASKS_BY_ID_DEVICE_ID, "ss", rq->arg, rq->device_id);
+	int r = st ? store_next(st) : DB_ERROR;
 	if (r == 1) {
-		db_col_str(st, 0, cur, sizeof(cur));
-		old_progress = db_col_int(st, 1);
-		db_col_str(st, 2, old_reason, sizeof(old_reason));
-		db_col_str(st, 3, serial, sizeof(serial));
+		store_str(st, 0, cur, sizeof(cur));
+		old_progress = store_int(st, 1);
+		store_str(st, 2, old_reason, sizeof(old_reason));
+		store_str(st, 3, serial, sizeof(serial));
 	}
-	sqlite3_finalize(st);
+	store_done(st);
 	if (r == 0) {
 		reply_error(rp, 404, "not_found", "no such task");
 		return;
@@ -349,12 +344,13 @@ void api_task_status(struct request *rq, struct reply *rp)
 	}
 	if (strcmp(cur, "cancelled") == 0) {
 		/* The device knows now: no "cancelled" notice on its next poll. */
-		if (db_exec(rq->c->db, "UPDATE tasks SET cancel_notice = 0 WHERE id = ?", "s",
-			    rq->arg) < 0) {
+		if (store_run(rq->c->store, ST_TASK_CANCEL_NOTICE_CLEAR, "s",
+			      rq->arg) < 0) {
 			reply_internal(rp);
 			return;
 		}
-		reply_error(rp, 409, "task_cancelled", "task %s was cancelled by an admin", rq->arg);
+		reply_error(rp, 409, "task_cancelled", "task %s was cancelled by an admin",
+			    rq->arg);
 		return;
 	}
 	if (!has_progress)
@@ -365,11 +361,14 @@ void api_task_status(struct request *rq, struct reply *rp)
 				 reason[0] ? reason : old_reason, os);
 		break;
 	case TASK_SAME:
-		r = db_exec(rq->c->db, "UPDATE tasks SET progress = ?, updated_at = ? WHERE id = ?",
-			    "iis", progress, rq->now, rq->arg) == 1 ? 0 : -1;
+		r = store_run(rq->c->store, ST_TASKS_SET_PROGRESS_UPDATED_AT, "iis", progress,
+			      rq->now, rq->arg) == 1
+			    ? 0
+			    : -1;
 		break;
 	case TASK_IGNORE:
-		log_debug("task %s on %s: %s reported while %s: ignored", rq->arg, serial, state, cur);
+		log_debug("task %s on %s: %s reported while %s: ignored", rq->arg, serial, state,
+			  cur);
 		r = 0;
 		break;
 	}
@@ -383,17 +382,15 @@ void api_artifact(struct request *rq, struct reply *rp)
 {
 	char path[PATH_MAX] = "";
 	int64_t size = -1;
-	sqlite3_stmt *st = db_stmt(rq->c->db, "SELECT i.path, i.size FROM images i WHERE i.id = ?"
-				   " AND EXISTS (SELECT 1 FROM tasks t WHERE t.image_id = i.id"
-				   " AND t.device_id = ? AND t.state NOT IN " NOT_FINAL ")",
-				   "ss", rq->arg, rq->device_id);
-	int r = st ? db_step(st) : DB_ERROR;
+	struct store_rows *st =
+		store_query(rq->c->store, ST_IMAGES_BY_ID_DEVICE_ID, "ss", rq->arg, rq->device_id);
+	int r = st ? store_next(st) : DB_ERROR;
 	if (r == 1) {
-		if (db_col_str(st, 0, path, sizeof(path)) != 0)
+		if (store_str(st, 0, path, sizeof(path)) != 0)
 			r = DB_ERROR;
-		size = db_col_int(st, 1);
+		size = store_int(st, 1);
 	}
-	sqlite3_finalize(st);
+	store_done(st);
 	if (r == 0) {
 		reply_error(rp, 404, "not_found", "no such artifact");
 		return;
@@ -430,17 +427,22 @@ void api_artifact(struct request *rq, struct reply *rp)
 	}
 }
 
-static int license_envelope(struct cloud *c, sqlite3_stmt *st, const char *device_id,
+static int license_envelope(struct cloud *c, struct store_rows *st, const char *device_id,
 			    int64_t now, struct json_writer *w)
 {
 	char id[DB_ID_LEN], app[FIELD_NAME], serial[FIELD_SHORT];
 	struct buf payload, env;
-	if (db_col_str(st, 0, id, sizeof(id)) || db_col_str(st, 1, app, sizeof(app)) ||
-	    db_col_str(st, 3, serial, sizeof(serial)))
+	if (store_str(st, 0, id, sizeof(id)) || store_str(st, 1, app, sizeof(app)) ||
+	    store_str(st, 3, serial, sizeof(serial)))
 		return -1;
 	struct license_payload l = {
-		.device_id = device_id, .serial = serial, .iat = now, .exp = now + 3600,
-		.license_id = id, .app = app, .license_exp = db_col_int(st, 2),
+		.device_id = device_id,
+		.serial = serial,
+		.iat = now,
+		.exp = now + 3600,
+		.license_id = id,
+		.app = app,
+		.license_exp = store_int(st, 2),
 	};
 	buf_init(&payload, ENVELOPE_MAX_BYTES);
 	buf_init(&env, ENVELOPE_MAX_BYTES * 2);
@@ -456,22 +458,20 @@ static int license_envelope(struct cloud *c, sqlite3_stmt *st, const char *devic
 
 void api_licenses(struct request *rq, struct reply *rp)
 {
-	sqlite3_stmt *st = db_stmt(rq->c->db, "SELECT l.id, l.app, l.license_exp, d.serial"
-				   " FROM licenses l JOIN devices d ON d.id = l.device_id"
-				   " WHERE l.device_id = ? AND l.state <> 'revoked'"
-				   " ORDER BY l.created_at, l.id", "s", rq->device_id);
+	struct store_rows *st =
+		store_query(rq->c->store, ST_LICENSES_BY_DEVICE_ID, "s", rq->device_id);
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);
 	jw_key(w, "licenses");
 	jw_array_begin(w);
 	int r = st ? 1 : DB_ERROR;
-	while (r == 1 && (r = db_step(st)) == 1)
+	while (r == 1 && (r = store_next(st)) == 1)
 		if (license_envelope(rq->c, st, rq->device_id, rq->now, w) != 0)
 			r = DB_ERROR;
-	sqlite3_finalize(st);
+	store_done(st);
 	/* The device has seen them all: no "check licenses" hint needed any more. */
-	if (r == 0 && db_exec(rq->c->db, "UPDATE licenses SET check_sent = 1 WHERE device_id = ?"
-			      " AND check_sent = 0", "s", rq->device_id) < 0)
+	if (r == 0 && store_run(rq->c->store, ST_LICENSES_HINT_SENT_ALL, "s",
+				rq->device_id) < 0)
 		r = DB_ERROR;
 	jw_array_end(w);
 	jw_object_end(w);
@@ -482,7 +482,7 @@ void api_licenses(struct request *rq, struct reply *rp)
 void api_license_status(struct request *rq, struct reply *rp)
 {
 	char state[32], reason[FIELD_REASON] = "", cur[32] = "", app[FIELD_NAME] = "";
-	sqlite3 *db = rq->c->db;
+	struct store *db = rq->c->store;
 
 	if (req_string(rq, rp, "state", state, sizeof(state)) != 0 ||
 	    req_string_opt(rq, rp, "reason", reason, sizeof(reason)) != 0)
@@ -491,30 +491,32 @@ void api_license_status(struct request *rq, struct reply *rp)
 		reply_bad_field(rp, "state");
 		return;
 	}
-	sqlite3_stmt *st = db_stmt(db, "SELECT state, app FROM licenses WHERE id = ? AND device_id = ?",
-				   "ss", rq->arg, rq->device_id);
-	int r = st ? db_step(st) : DB_ERROR;
+	struct store_rows *st =
+		store_query(db, ST_LICENSES_BY_ID_DEVICE_ID, "ss", rq->arg, rq->device_id);
+	int r = st ? store_next(st) : DB_ERROR;
 	if (r == 1) {
-		db_col_str(st, 0, cur, sizeof(cur));
-		db_col_str(st, 1, app, sizeof(app));
+		store_str(st, 0, cur, sizeof(cur));
+		store_str(st, 1, app, sizeof(app));
 	}
-	sqlite3_finalize(st);
+	store_done(st);
 	if (r == 0) {
 		reply_error(rp, 404, "not_found", "no such license");
 		return;
 	}
-	if (r < 0 || db_begin(db) != 0) {
+	if (r < 0 || store_begin(db) != 0) {
 		reply_internal(rp);
 		return;
 	}
 	int same = strcmp(cur, state) == 0 || strcmp(cur, "revoked") == 0;
-	if ((!same && (db_exec(db, "UPDATE licenses SET state = ?, reason = ?, updated_at = ?"
-				   " WHERE id = ?", "ssis", state, reason, rq->now, rq->arg) != 1 ||
-		       db_historyf(db, rq->now, "license.state", "license %s (%s) on device %s:"
-				   " %s -> %s%s%s", rq->arg, app, rq->device_id, cur, state,
-				   reason[0] ? ": " : "", reason) != 0)) ||
-	    db_commit(db) != 0) {
-		db_rollback(db);
+	if ((!same && (store_run(db, ST_LICENSES_SET_STATE_REASON, "ssis", state, reason, rq->now,
+				 rq->arg) != 1 ||
+		       store_historyf(db, rq->now, "license.state",
+				      "license %s (%s) on device %s:"
+				      " %s -> %s%s%s",
+				      rq->arg, app, rq->device_id, cur, state,
+				      reason[0] ? ": " : "", reason) != 0)) ||
+	    store_commit(db) != 0) {
+		store_rollback(db);
 		reply_internal(rp);
 		return;
 	}

@@ -12,7 +12,8 @@
 
 struct enroll_req {
 	char secret[FIELD_SHORT], serial[FIELD_SHORT], model[FIELD_SHORT], hardware_id[FIELD_NAME];
-	char arch[FIELD_SHORT], os_version[FIELD_SHORT], agent_version[FIELD_SHORT], nonce[FIELD_SHORT];
+	char arch[FIELD_SHORT], os_version[FIELD_SHORT], agent_version[FIELD_SHORT],
+		nonce[FIELD_SHORT];
 	char pem[CRYPTO_PUBKEY_PEM_MAX];
 	int64_t ts;
 };
@@ -46,7 +47,7 @@ static int verify_body(struct request *rq, struct reply *rp, const struct crypto
  * captured body cannot be sent again while its ts would still pass). */
 static int signed_fresh(struct request *rq, struct reply *rp, int64_t ts, const char *nonce)
 {
-	sqlite3 *db = rq->c->db;
+	struct store *db = rq->c->store;
 	if (!is_hex_id(nonce)) {
 		reply_bad_field(rp, "nonce");
 		return -1;
@@ -56,13 +57,11 @@ static int signed_fresh(struct request *rq, struct reply *rp, int64_t ts, const 
 			    " clock (%" PRId64 ")", ts, POLICY_TS_WINDOW, rq->now);
 		return -1;
 	}
-	if (db_exec(db, "DELETE FROM auth_nonces WHERE seen_at < ?", "i",
-		    rq->now - POLICY_NONCE_TTL) < 0) {
+	if (store_run(db, ST_AUTH_NONCES_DELETE, "i", rq->now - POLICY_NONCE_TTL) < 0) {
 		reply_internal(rp);
 		return -1;
 	}
-	int r = db_exec(db, "INSERT INTO auth_nonces (nonce, seen_at) VALUES (?, ?)", "si", nonce,
-			rq->now);
+	int r = store_run(db, ST_AUTH_NONCES_INSERT, "si", nonce, rq->now);
 	if (r == 1)
 		return 0;
 	if (r == DB_CONSTRAINT)
@@ -121,45 +120,40 @@ struct enroll_lookup {
 	int allow_move, exists;
 };
 
-static int enroll_lookup(sqlite3 *db, const struct enroll_req *e, struct enroll_lookup *l,
+static int enroll_lookup(struct store *db, const struct enroll_req *e, struct enroll_lookup *l,
 			 char device_id[DB_ID_LEN])
 {
 	char sha[CRYPTO_SHA256_HEX_LEN];
 	crypto_sha256_hex(e->secret, strlen(e->secret), sha);
-	sqlite3_stmt *st = db_stmt(db, "SELECT t.id, t.folder_id, t.revoked, t.expires_at, t.uses,"
-				       " t.max_uses, t.allow_move, f.org_id FROM enrollment_tokens t"
-				       " JOIN folders f ON f.id = t.folder_id WHERE t.secret_sha256 = ?",
-				   "s", sha);
-	int r = st ? db_step(st) : DB_ERROR;
+	struct store_rows *st =
+		store_query(db, ST_ENROLLMENT_TOKEN_FOR_ENROLL, "s", sha);
+	int r = st ? store_next(st) : DB_ERROR;
 	if (r == 1) {
 		l->tf.found = 1;
-		db_col_str(st, 0, l->token_id, sizeof(l->token_id));
-		db_col_str(st, 1, l->folder_id, sizeof(l->folder_id));
-		l->tf.revoked = (int)db_col_int(st, 2);
-		l->tf.expires_at = db_col_int(st, 3);
-		l->tf.uses = db_col_int(st, 4);
-		l->tf.max_uses = db_col_int(st, 5);
-		l->allow_move = (int)db_col_int(st, 6);
-		db_col_str(st, 7, l->org_id, sizeof(l->org_id));
+		store_str(st, 0, l->token_id, sizeof(l->token_id));
+		store_str(st, 1, l->folder_id, sizeof(l->folder_id));
+		l->tf.revoked = (int)store_int(st, 2);
+		l->tf.expires_at = store_int(st, 3);
+		l->tf.uses = store_int(st, 4);
+		l->tf.max_uses = store_int(st, 5);
+		l->allow_move = (int)store_int(st, 6);
+		store_str(st, 7, l->org_id, sizeof(l->org_id));
 	}
-	sqlite3_finalize(st);
+	store_done(st);
 	if (r < 0)
 		return -1;
-	st = db_stmt(db, "SELECT d.id, d.key_fp, d.folder_id, d.org_id,"
-			 " COALESCE(d.enroll_token_id, ''), f.name FROM devices d"
-			 " JOIN folders f ON f.id = d.folder_id WHERE d.serial = ? AND d.removed = 0",
-		     "s", e->serial);
-	r = st ? db_step(st) : DB_ERROR;
+	st = store_query(db, ST_DEVICE_LIVE_BY_SERIAL, "s", e->serial);
+	r = st ? store_next(st) : DB_ERROR;
 	if (r == 1) {
 		l->exists = 1;
-		db_col_str(st, 0, device_id, DB_ID_LEN);
-		db_col_str(st, 1, l->dev_fp, sizeof(l->dev_fp));
-		db_col_str(st, 2, l->dev_folder, sizeof(l->dev_folder));
-		db_col_str(st, 3, l->dev_org, sizeof(l->dev_org));
-		db_col_str(st, 4, l->dev_token, sizeof(l->dev_token));
-		db_col_str(st, 5, l->dev_folder_name, sizeof(l->dev_folder_name));
+		store_str(st, 0, device_id, DB_ID_LEN);
+		store_str(st, 1, l->dev_fp, sizeof(l->dev_fp));
+		store_str(st, 2, l->dev_folder, sizeof(l->dev_folder));
+		store_str(st, 3, l->dev_org, sizeof(l->dev_org));
+		store_str(st, 4, l->dev_token, sizeof(l->dev_token));
+		store_str(st, 5, l->dev_folder_name, sizeof(l->dev_folder_name));
 	}
-	sqlite3_finalize(st);
+	store_done(st);
 	return r < 0 ? -1 : 0;
 }
 
@@ -177,28 +171,29 @@ static void refuse_conflict(struct request *rq, struct reply *rp, const char *se
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	reply_error(rp, 409, "device_conflict", "%s", msg);
-	if (db_historyf(rq->c->db, rq->now, "device.enroll_refused", "device %s (%s), token %s: %s",
-			serial, device_id, token_id[0] ? token_id : "-", msg) != 0)
+	if (store_historyf(rq->c->store, rq->now, "device.enroll_refused",
+			   "device %s (%s), token %s: %s", serial, device_id,
+			   token_id[0] ? token_id : "-", msg) != 0)
 		log_warn("enroll: could not record the refusal of %s", serial);
 	log_info("enroll: %s refused: %s", serial, msg);
 }
 
 /* Moves the live device into the token's folder (ENROLL_MOVE), using the token once. */
-static int enroll_move(struct request *rq, const struct enroll_req *e, const struct enroll_lookup *l,
-		       const char *device_id)
+static int enroll_move(struct request *rq, const struct enroll_req *e,
+		       const struct enroll_lookup *l, const char *device_id)
 {
-	sqlite3 *db = rq->c->db;
-	if (db_begin(db) != 0)
+	struct store *db = rq->c->store;
+	if (store_begin(db) != 0)
 		return -1;
-	if (db_exec(db, "UPDATE devices SET folder_id = ?, enroll_token_id = ? WHERE id = ?", "sss",
-		    l->folder_id, l->token_id, device_id) != 1 ||
-	    db_exec(db, "UPDATE enrollment_tokens SET uses = uses + 1 WHERE id = ?", "s",
-		    l->token_id) != 1 ||
-	    db_historyf(db, rq->now, "device.move", "device %s (%s) moved from folder %s to %s by"
-			" enrolling with token %s", e->serial, device_id, l->dev_folder, l->folder_id,
-			l->token_id) != 0 ||
-	    db_commit(db) != 0) {
-		db_rollback(db);
+	if (store_run(db, ST_DEVICES_SET_FOLDER_ID_ENROLL_TOKEN_ID, "sss", l->folder_id,
+		      l->token_id, device_id) != 1 ||
+	    store_run(db, ST_ENROLLMENT_TOKENS_SET_USES, "s", l->token_id) != 1 ||
+	    store_historyf(db, rq->now, "device.move",
+			   "device %s (%s) moved from folder %s to %s by"
+			   " enrolling with token %s",
+			   e->serial, device_id, l->dev_folder, l->folder_id, l->token_id) != 0 ||
+	    store_commit(db) != 0) {
+		store_rollback(db);
 		return -1;
 	}
 	log_info("enroll: %s (%s) moved to folder %s", e->serial, device_id, l->folder_id);
@@ -210,7 +205,7 @@ static int enroll_move(struct request *rq, const struct enroll_req *e, const str
 static int enroll_tx(struct request *rq, struct reply *rp, const struct enroll_req *e,
 		     const char *key_fp, char device_id[DB_ID_LEN])
 {
-	sqlite3 *db = rq->c->db;
+	struct store *db = rq->c->store;
 	struct enroll_lookup l;
 
 	memset(&l, 0, sizeof(l));
@@ -253,21 +248,16 @@ static int enroll_tx(struct request *rq, struct reply *rp, const struct enroll_r
 	case ENROLL_NEW:
 		break;
 	}
-	if (db_new_id(device_id) != 0 || db_begin(db) != 0)
+	if (db_new_id(device_id) != 0 || store_begin(db) != 0)
 		goto fail;
-	if (db_exec(db, "INSERT INTO devices (id, org_id, folder_id, serial, model, hardware_id,"
-			" arch, public_key, key_fp, os_version, agent_version, last_seen, created_at,"
-			" enroll_token_id)"
-			" SELECT ?, org_id, id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM folders WHERE id = ?",
-		    "sssssssssiiss", device_id, e->serial, e->model, e->hardware_id, e->arch, e->pem,
-		    key_fp, e->os_version, e->agent_version, rq->now, rq->now, l.token_id,
-		    l.folder_id) != 1 ||
-	    db_exec(db, "UPDATE enrollment_tokens SET uses = uses + 1 WHERE id = ?", "s",
-		    l.token_id) != 1 ||
-	    db_historyf(db, rq->now, "device.enroll", "device %s (%s, %s) enrolled as %s",
-			e->serial, e->model, e->os_version, device_id) != 0 ||
-	    db_commit(db) != 0) {
-		db_rollback(db);
+	if (store_run(db, ST_DEVICES_INSERT_FROM_SELECT, "sssssssssiiss", device_id, e->serial,
+		      e->model, e->hardware_id, e->arch, e->pem, key_fp, e->os_version,
+		      e->agent_version, rq->now, rq->now, l.token_id, l.folder_id) != 1 ||
+	    store_run(db, ST_ENROLLMENT_TOKENS_SET_USES, "s", l.token_id) != 1 ||
+	    store_historyf(db, rq->now, "device.enroll", "device %s (%s, %s) enrolled as %s",
+			   e->serial, e->model, e->os_version, device_id) != 0 ||
+	    store_commit(db) != 0) {
+		store_rollback(db);
 		goto fail;
 	}
 	log_info("enroll: %s (%s) enrolled as %s", e->serial, e->model, device_id);
@@ -295,16 +285,15 @@ void api_enroll(struct request *rq, struct reply *rp)
 	    enroll_tx(rq, rp, &e, fp, device_id) != 0)
 		goto out;
 
-	sqlite3_stmt *st = db_stmt(rq->c->db, "SELECT o.name, f.name FROM devices d"
-				   " JOIN orgs o ON o.id = d.org_id JOIN folders f ON f.id = d.folder_id"
-				   " WHERE d.id = ?", "s", device_id);
-	if (!st || db_step(st) != 1 || db_col_str(st, 0, org, sizeof(org)) != 0 ||
-	    db_col_str(st, 1, folder, sizeof(folder)) != 0) {
-		sqlite3_finalize(st);
+	struct store_rows *st =
+		store_query(rq->c->store, ST_DEVICE_FOR_ENROLL_REPLY, "s", device_id);
+	if (!st || store_next(st) != 1 || store_str(st, 0, org, sizeof(org)) != 0 ||
+	    store_str(st, 1, folder, sizeof(folder)) != 0) {
+		store_done(st);
 		reply_internal(rp);
 		goto out;
 	}
-	sqlite3_finalize(st);
+	store_done(st);
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);
 	jw_kv_string(w, "device_id", device_id);
@@ -324,18 +313,18 @@ static int load_device_key(struct request *rq, struct reply *rp, const char *dev
 			   struct crypto_key **key, int *removed)
 {
 	char pem[CRYPTO_PUBKEY_PEM_MAX];
-	sqlite3_stmt *st = db_stmt(rq->c->db, "SELECT public_key, removed FROM devices"
-				   " WHERE id = ?", "s", device_id);
-	int r = st ? db_step(st) : DB_ERROR;
+	struct store_rows *st =
+		store_query(rq->c->store, ST_DEVICE_KEY, "s", device_id);
+	int r = st ? store_next(st) : DB_ERROR;
 	if (r == 1) {
-		*removed = (int)db_col_int(st, 1);
-		if (db_col_str(st, 0, pem, sizeof(pem)) != 0 ||
+		*removed = (int)store_int(st, 1);
+		if (store_str(st, 0, pem, sizeof(pem)) != 0 ||
 		    crypto_key_from_public_pem(key, pem) != 0) {
 			log_error("auth: stored key of device %s does not load", device_id);
 			r = DB_ERROR;
 		}
 	}
-	sqlite3_finalize(st);
+	store_done(st);
 	if (r == 0)
 		reply_error(rp, 401, "unauthorized", "unknown device");
 	else if (r < 0)
@@ -375,11 +364,10 @@ void api_auth(struct request *rq, struct reply *rp)
 		goto out;
 	}
 	crypto_sha256_hex(token, strlen(token), sha);
-	if (db_exec(rq->c->db, "DELETE FROM access_tokens WHERE expires_at < ?", "i", rq->now) < 0 ||
-	    db_exec(rq->c->db, "INSERT INTO access_tokens (token_sha256, device_id, expires_at)"
-		    " VALUES (?, ?, ?)", "ssi", sha, device_id, rq->now + POLICY_ACCESS_TTL) != 1 ||
-	    db_exec(rq->c->db, "UPDATE devices SET last_seen = ? WHERE id = ?", "is", rq->now,
-		    device_id) < 0) {
+	if (store_run(rq->c->store, ST_ACCESS_TOKENS_DELETE, "i", rq->now) < 0 ||
+	    store_run(rq->c->store, ST_ACCESS_TOKENS_INSERT, "ssi", sha, device_id,
+		      rq->now + POLICY_ACCESS_TTL) != 1 ||
+	    store_run(rq->c->store, ST_DEVICES_SET_LAST_SEEN, "is", rq->now, device_id) < 0) {
 		reply_internal(rp);
 		goto out;
 	}

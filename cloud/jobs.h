@@ -6,18 +6,14 @@
 #define CLOUD_JOBS_H
 
 #include <stdint.h>
-#include <sqlite3.h>
 
 #include "api.h"
-#include "db.h"
+#include "store/store.h"
 #include "policy.h"
 
 #define JOB_DEVICES_MAX 1000 /* ids in one device_ids selection */
 #define TASK_TTL_DEFAULT 86400
 #define TASK_TTL_MAX (366 * 86400)
-
-/* The five window columns, in this order, of both tasks and jobs. */
-#define WINDOW_COLS "window_kind, window_start, window_end, window_from, window_to"
 
 /* Job kinds (jobs.kind) and what jobs.target then holds. */
 #define JOB_KIND_DEVICE "device"           /* a device id (task create) */
@@ -37,7 +33,7 @@ struct job_spec {
 
 /* Reads the image's model and version into spec (image_id set): 1, 0 when there is
  * no such image, DB_ERROR. */
-int job_load_image(sqlite3 *db, struct job_spec *spec);
+int job_load_image(struct store *db, struct job_spec *spec);
 
 /* Inserts the job row only (the caller holds a transaction). */
 int job_insert(struct cloud *c, const struct job_spec *spec, int64_t now, char id[DB_ID_LEN]);
@@ -54,16 +50,16 @@ int job_create(struct cloud *c, const struct job_spec *spec, const struct db_ids
 /* Fails the unfinished tasks whose expires_at has passed (of one device, or of all
  * when device_id is NULL), with a history row each. Uses its own transaction unless
  * one is open. Returns how many expired, or -1. */
-int tasks_expire(sqlite3 *db, const char *device_id, int64_t now);
+int tasks_expire(struct store *db, const char *device_id, int64_t now);
 
 /* Cancels task_id, which is in the cancellable state from, with reason (may be "");
  * when the device had started it (from is not pending) its next task poll is told
  * (tasks/next "cancelled"). The caller holds a transaction and wakes the device's
  * long poll after the commit. 0 or -1. */
-int task_cancel_tx(sqlite3 *db, const char *task_id, const char *from, const char *reason,
+int task_cancel_tx(struct store *db, const char *task_id, const char *from, const char *reason,
 		   int64_t now);
 
-/* Reads WINDOW_COLS starting at column col. */
-void job_window_read(sqlite3_stmt *st, int col, struct task_window *w);
+/* Reads the five window columns (kind, start, end, from, to) starting at column col. */
+void job_window_read(struct store_rows *st, int col, struct task_window *w);
 
 #endif

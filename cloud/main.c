@@ -14,9 +14,11 @@ static int serve_usage(void)
 	fprintf(stderr, "usage: camcloud serve --data DIR [--listen HOST:PORT] [--public-url URL]\n"
 			"                      [--url-file FILE] [--log-level error|warn|info|debug]\n"
 			"                      [--header-timeout S] [--body-timeout S] [--idle-timeout S]\n"
-			"                      [--max-conns-per-source N]\n"
+			"                      [--max-conns-per-source N] [--store postgres:CONNINFO]\n"
 			"  PORT 0 picks a free port; the bound URL is written to FILE and DIR/server.url.\n"
-			"  Defaults: header 10 s, body 30 s, idle 60 s, 128 connections per address.\n");
+			"  Defaults: header 10 s, body 30 s, idle 60 s, 128 connections per address.\n"
+			"  The store is SQLite in DIR/camcloud.db unless --store names a PostgreSQL\n"
+			"  database by a libpq connection string.\n");
 	return 2;
 }
 
@@ -43,6 +45,7 @@ static int serve_main(int argc, char **argv)
 		{"body-timeout", required_argument, NULL, 'B'},
 		{"idle-timeout", required_argument, NULL, 'I'},
 		{"max-conns-per-source", required_argument, NULL, 'S'},
+		{"store", required_argument, NULL, 's'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -53,6 +56,9 @@ static int serve_main(int argc, char **argv)
 		switch (ch) {
 		case 'd':
 			o.data_dir = optarg;
+			break;
+		case 's':
+			o.store = optarg;
 			break;
 		case 'l':
 			o.listen = optarg;

@@ -181,26 +181,23 @@ static void auth_device(struct request *rq, struct reply *rp)
 	}
 	crypto_sha256_hex(tok, strlen(tok), sha);
 	memset(tok, 0, sizeof(tok));
-	sqlite3_stmt *st = db_stmt(rq->c->db,
-				   "SELECT t.device_id, t.expires_at, d.removed FROM access_tokens t"
-				   " JOIN devices d ON d.id = t.device_id WHERE t.token_sha256 = ?",
-				   "s", sha);
-	int r = st ? db_step(st) : DB_ERROR;
+	struct store_rows *st =
+		store_query(rq->c->store, ST_ACCESS_TOKENS_BY_TOKEN_SHA256, "s", sha);
+	int r = st ? store_next(st) : DB_ERROR;
 	if (r == 1) {
-		db_col_str(st, 0, rq->device_id, sizeof(rq->device_id));
-		if (db_col_int(st, 1) <= rq->now)
+		store_str(st, 0, rq->device_id, sizeof(rq->device_id));
+		if (store_int(st, 1) <= rq->now)
 			reply_error(rp, 401, "unauthorized", "access token expired");
-		else if (db_col_int(st, 2))
+		else if (store_int(st, 2))
 			reply_error(rp, 410, "device_removed", "device was removed by an admin");
 	} else if (r == 0) {
 		reply_error(rp, 401, "unauthorized", "unknown access token");
 	} else {
 		reply_internal(rp);
 	}
-	sqlite3_finalize(st);
+	store_done(st);
 	if (rp->status == 0 &&
-	    db_exec(rq->c->db, "UPDATE devices SET last_seen = ? WHERE id = ?", "is", rq->now,
-		    rq->device_id) < 0)
+	    store_run(rq->c->store, ST_DEVICES_SET_LAST_SEEN, "is", rq->now, rq->device_id) < 0)
 		reply_internal(rp);
 }
 
@@ -263,9 +260,9 @@ static void route(struct request *rq, struct reply *rp)
 		return;
 	reply_internal(rp); /* what a handler that forgot to reply answers */
 	hit->fn(rq, rp);
-	if (!sqlite3_get_autocommit(rq->c->db)) { /* a bug, but not one that wedges the DB */
+	if (!!store_in_transaction(rq->c->store)) { /* a bug, but not one that wedges the DB */
 		log_error("http: %s %s left a transaction open; rolled back", rq->method, rq->path);
-		db_rollback(rq->c->db);
+		store_rollback(rq->c->store);
 		reply_internal(rp);
 	}
 }

@@ -17,7 +17,7 @@
 #include "../lib/buf.h"
 #include "../lib/crypto.h"
 #include "../lib/json.h"
-#include "db.h"
+#include "store/store.h"
 #include "reply.h"
 #include "server.h"
 

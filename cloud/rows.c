@@ -1,9 +1,7 @@
-/* rows: SQLite result rows as JSON objects (see rows.h). */
+/* rows: query rows of the store as JSON objects (see rows.h). */
 #include "rows.h"
 
-#include "db.h"
-
-void db_write_row(struct json_writer *w, sqlite3_stmt *st, const struct json_col *cols,
+void db_write_row(struct json_writer *w, struct store_rows *st, const struct json_col *cols,
 		  size_t ncols)
 {
 	jw_object_begin(w);
@@ -11,27 +9,27 @@ void db_write_row(struct json_writer *w, sqlite3_stmt *st, const struct json_col
 		int c = (int)i;
 		switch (cols[i].type) {
 		case COL_TEXT:
-			jw_kv_string(w, cols[i].key, (const char *)sqlite3_column_text(st, c));
+			jw_kv_string(w, cols[i].key, store_text(st, c));
 			break;
 		case COL_INT:
-			jw_kv_int(w, cols[i].key, db_col_int(st, c));
+			jw_kv_int(w, cols[i].key, store_int(st, c));
 			break;
 		case COL_BOOL:
-			jw_kv_bool(w, cols[i].key, (int)db_col_int(st, c));
+			jw_kv_bool(w, cols[i].key, (int)store_int(st, c));
 			break;
 		}
 	}
 	jw_object_end(w);
 }
 
-int db_write_rows(struct json_writer *w, sqlite3_stmt *st, const struct json_col *cols,
+int db_write_rows(struct json_writer *w, struct store_rows *st, const struct json_col *cols,
 		  size_t ncols)
 {
 	jw_array_begin(w);
 	int r = st ? 1 : DB_ERROR;
-	while (r == 1 && (r = db_step(st)) == 1)
+	while (r == 1 && (r = store_next(st)) == 1)
 		db_write_row(w, st, cols, ncols);
-	sqlite3_finalize(st);
+	store_done(st);
 	jw_array_end(w);
 	return r < 0 ? DB_ERROR : 0;
 }

@@ -1,12 +1,12 @@
-/* rows: SQLite result rows as JSON objects, driven by a table that names each
+/* rows: query rows of the store as JSON objects, driven by a table that names each
  * column's key and type (columns in SELECT order), for the admin API listings. */
 #ifndef CLOUD_ROWS_H
 #define CLOUD_ROWS_H
 
 #include <stddef.h>
-#include <sqlite3.h>
 
 #include "../lib/json.h"
+#include "store/store.h"
 
 enum json_col_type {
 	COL_TEXT, /* a string; SQL NULL writes null */
@@ -21,11 +21,11 @@ struct json_col {
 #define JSON_COLS(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Writes the current row of st as one object: column i under cols[i].key. */
-void db_write_row(struct json_writer *w, sqlite3_stmt *st, const struct json_col *cols,
+void db_write_row(struct json_writer *w, struct store_rows *st, const struct json_col *cols,
 		  size_t ncols);
 /* Writes every row of st (NULL: none, an error) as an array of such objects, then
  * finalizes st. Returns 0, or DB_ERROR when st is NULL or a step failed. */
-int db_write_rows(struct json_writer *w, sqlite3_stmt *st, const struct json_col *cols,
+int db_write_rows(struct json_writer *w, struct store_rows *st, const struct json_col *cols,
 		  size_t ncols);
 
 #endif

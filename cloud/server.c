@@ -19,7 +19,8 @@
 #include "../lib/fsutil.h"
 #include "../lib/log.h"
 #include "api.h"
-#include "db.h"
+#include "store/sqlite/sqlite_store.h"
+#include "store/store.h"
 #include "gate.h"
 #include "longpoll.h"
 #include "wake.h"
@@ -242,10 +243,12 @@ int cloud_open(struct cloud *c, const struct serve_options *opt)
 		log_error("server: cannot create %s: %s", c->data_dir, strerror(errno));
 		return -1;
 	}
-	if (data_path(c, "camcloud.db", path, sizeof(path)) != 0 || db_open(path, &c->db) != 0 ||
+	if (data_path(c, "camcloud.db", path, sizeof(path)) != 0 ||
+	    store_open(opt->store ? opt->store : path, &c->store) != 0 ||
 	    data_path(c, "signing.key", path, sizeof(path)) != 0 ||
 	    signer_load(&c->signer, path) != 0 || admin_token_load(c) != 0)
 		return -1;
+	c->db = sqlite_store_handle(c->store);
 
 	struct gate_limits lim = {
 		.header_timeout_s = or_default(opt->header_timeout_s, 10),
@@ -312,7 +315,9 @@ void cloud_close(struct cloud *c)
 	if (c->base)
 		event_base_free(c->base); /* runs the last deferred connection frees */
 	gate_free(c->gate);
-	db_close(c->db);
+	store_close(c->store);
+	c->store = NULL;
+	c->db = NULL;
 	signer_free(&c->signer);
 	memset(c->admin_sha, 0, sizeof(c->admin_sha));
 }

@@ -6,11 +6,11 @@
 
 #include <limits.h>
 #include <stdint.h>
-#include <sqlite3.h>
 #include <event2/event.h>
 #include <event2/http.h>
 
 #include "signing.h"
+#include "store/store.h"
 
 #define CLOUD_URL_MAX 256
 #define CLOUD_BODY_MAX (64 * 1024)
@@ -23,6 +23,7 @@ struct wake;
 
 struct serve_options {
 	const char *data_dir;   /* required */
+	const char *store;      /* "postgres:CONNINFO"; default: SQLite in DIR/camcloud.db */
 	const char *listen;     /* "HOST:PORT", default 127.0.0.1:8080; PORT 0 picks one */
 	const char *public_url; /* URL put in enrollment tokens; default: the bound URL */
 	const char *url_file;   /* if set, the bound URL is written there once listening */
@@ -39,7 +40,8 @@ struct cloud {
 	struct evhttp *http;
 	struct event *sig_term;
 	struct event *sig_int;
-	sqlite3 *db;
+	struct store *store;
+	struct sqlite3 *db;     /* the SQLite file under store, for tests that look inside; else NULL */
 	struct signer signer;
 	struct longpoll *lp;
 	struct gate *gate;

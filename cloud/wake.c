@@ -48,12 +48,12 @@ static struct wake *wake_get(struct cloud *c)
  * alone; a failed commit loses only "license hint sent" marks (sent again later). */
 static void wake_some(struct wake *w, size_t limit)
 {
-	sqlite3 *db = w->c->db;
-	int tx = db_begin(db) == 0;
+	struct store *db = w->c->store;
+	int tx = store_begin(db) == 0;
 	for (size_t k = 0; k < limit && w->next < w->queue.n; k++, w->next++)
 		longpoll_wake(w->c->lp, w->queue.id[w->next]);
-	if (tx && db_commit(db) != 0)
-		db_rollback(db);
+	if (tx && store_commit(db) != 0)
+		store_rollback(db);
 	if (w->next == w->queue.n)
 		w->queue.n = w->next = 0; /* keeps the allocation for the next job */
 }

@@ -8,7 +8,7 @@
 
 #include <event2/http.h>
 
-#include "db.h"
+#include "store/store.h"
 
 #define WAKE_SLICE 200
 #define WAKE_FIRST_WRITE_MAX (4 * 1024 * 1024)

@@ -32,11 +32,20 @@ trap 'exit 130' INT
 
 # cloud_start [PORT [SERVE OPTIONS...]]: starts camcloud (a free port by default); sets
 # CLOUD_URL and CLOUD_DATA. CLOUD_ARGS (e.g. "--log-level debug") are added as well.
+# With CAMCLOUD_STORE_BASE set (tests/run.sh, tests/pg.sh) the cloud keeps its state in
+# a PostgreSQL database of its own, named after $WORK so that a restart finds it again.
 cloud_start() {
 	CLOUD_DATA="$WORK/cloud"
 	rm -f "$WORK/cloud.url"
+	local store=()
+	if [ -n "${CAMCLOUD_STORE_BASE:-}" ]; then
+		. "$ROOT/tests/pg.sh"
+		local db
+		db=cc_$(basename "$WORK" | tr -c 'a-zA-Z0-9' _ | tr A-Z a-z)
+		store=(--store "$(pg_database "$db")")
+	fi
 	"$CAMCLOUD" serve --data "$CLOUD_DATA" --listen "127.0.0.1:${1:-0}" --url-file "$WORK/cloud.url" \
-		${CLOUD_ARGS:-} "${@:2}" >>"$WORK/cloud.log" 2>&1 &
+		"${store[@]}" ${CLOUD_ARGS:-} "${@:2}" >>"$WORK/cloud.log" 2>&1 &
 	CLOUD_PID=$!
 	PIDS+=("$CLOUD_PID")
 	wait_for 10 test -s "$WORK/cloud.url" || { echo "camcloud did not start:"; cat "$WORK/cloud.log"; return 1; }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the unit test binaries given as arguments (cmocka), then every
-# tests/integration/test_*.sh, and ends with one line: "N passed, N failed".
+# tests/integration/test_*.sh, then the cloud's integration tests against PostgreSQL,
+# and ends with one line: "N passed, N failed".
 # Integration scripts print "PASS <name>" / "FAIL <name>" per case.
 set -u
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -36,10 +37,12 @@ for t in "$@"; do
 	count_cmocka "$t" "$out"
 done
 
-if [ $unit_only = 0 ]; then
-	for s in "$ROOT"/tests/integration/test_*.sh; do
+run_scripts() { # LABEL SCRIPT...: runs integration scripts, counting PASS / FAIL lines
+	local label=$1 s rc p f
+	shift
+	for s in "$@"; do
 		[ -e "$s" ] || continue
-		echo "--- $(basename "$s")"
+		echo "--- $(basename "$s")$label"
 		bash "$s" >"$out" 2>&1
 		rc=$?
 		cat "$out"
@@ -51,8 +54,39 @@ if [ $unit_only = 0 ]; then
 		fi
 		passed=$((passed + p))
 		failed=$((failed + f))
-		[ "$f" = 0 ] || failures+=("$(basename "$s")")
+		[ "$f" = 0 ] || failures+=("$(basename "$s")$label")
 	done
+}
+
+# The cloud's own integration tests once more with camcloud on PostgreSQL: a private
+# cluster (tests/pg.sh), one database per test.
+CLOUD_SCRIPTS="test_cloud_*.sh test_enrollment.sh test_end_to_end.sh test_update_window.sh"
+run_on_postgres() {
+	. "$ROOT/tests/pg.sh"
+	if ! pg_available; then
+		echo "FAIL postgres: no initdb/pg_ctl (toolchain/deps.sh installs postgresql)"
+		failed=$((failed + 1))
+		failures+=("postgres cluster")
+		return
+	fi
+	if ! pg_cluster_start; then
+		failed=$((failed + 1))
+		failures+=("postgres cluster")
+		return
+	fi
+	export CAMCLOUD_STORE_BASE PG_DIR PG_BIN
+	local scripts=() g
+	for g in $CLOUD_SCRIPTS; do
+		scripts+=("$ROOT"/tests/integration/$g)
+	done
+	run_scripts " (postgres)" "${scripts[@]}"
+	unset CAMCLOUD_STORE_BASE
+	pg_cluster_stop
+}
+
+if [ $unit_only = 0 ]; then
+	run_scripts "" "$ROOT"/tests/integration/test_*.sh
+	run_on_postgres
 fi
 rm -f "$out"
 

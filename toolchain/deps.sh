@@ -13,10 +13,10 @@ set -eu
 group_packages() {
 	case $1 in
 	build) echo "build-essential pkg-config libcurl4-openssl-dev libssl-dev libmbedtls-dev
-		libjsmn-dev libevent-dev libsqlite3-dev libglib2.0-dev zlib1g-dev" ;;
+		libjsmn-dev libevent-dev libsqlite3-dev libglib2.0-dev zlib1g-dev libpq-dev" ;;
 	clang) echo "clang libclang-rt-14-dev" ;;
 	test) echo "libcmocka-dev curl ca-certificates python3 sqlite3 xxd openssl procps
-		libglib2.0-bin dbus valgrind" ;;
+		libglib2.0-bin dbus valgrind postgresql" ;;
 	browser) echo "chromium" ;;
 	fresh-root) echo "debootstrap git ca-certificates" ;;
 	bench) echo "swupdate mender-client" ;;

@@ -1,0 +1,133 @@
+/* migrations: the schema as versioned steps, one description for every backend.
+ * A step is SQL both dialects accept, or a pair spelled for each where they differ
+ * (an auto-numbered key, say). All steps of one version run in one transaction
+ * together with the backend's version bump. */
+#include "migrations.h"
+
+#include <stddef.h>
+
+static const struct migration_step steps[] = {
+	/* 1: initial schema */
+	{1,
+	"CREATE TABLE orgs ("
+	" id TEXT PRIMARY KEY, name TEXT NOT NULL, created_at BIGINT NOT NULL);"
+	"CREATE TABLE folders ("
+	" id TEXT PRIMARY KEY, org_id TEXT NOT NULL REFERENCES orgs(id),"
+	" parent_id TEXT REFERENCES folders(id), name TEXT NOT NULL, created_at BIGINT NOT NULL);"
+	"CREATE TABLE enrollment_tokens ("
+	" id TEXT PRIMARY KEY, folder_id TEXT NOT NULL REFERENCES folders(id),"
+	" secret_sha256 TEXT NOT NULL UNIQUE, expires_at BIGINT NOT NULL,"
+	" max_uses BIGINT NOT NULL, uses BIGINT NOT NULL DEFAULT 0,"
+	" revoked INTEGER NOT NULL DEFAULT 0, created_at BIGINT NOT NULL);"
+	"CREATE TABLE devices ("
+	" id TEXT PRIMARY KEY, org_id TEXT NOT NULL REFERENCES orgs(id),"
+	" folder_id TEXT NOT NULL REFERENCES folders(id), serial TEXT NOT NULL,"
+	" model TEXT NOT NULL, hardware_id TEXT NOT NULL, arch TEXT NOT NULL,"
+	" public_key TEXT NOT NULL, key_fp TEXT NOT NULL, os_version TEXT NOT NULL,"
+	" agent_version TEXT NOT NULL, last_seen BIGINT NOT NULL DEFAULT 0, last_report TEXT,"
+	" removed INTEGER NOT NULL DEFAULT 0, created_at BIGINT NOT NULL);"
+	/* A serial is unique among live devices; a removed one may enroll again. */
+	"CREATE UNIQUE INDEX devices_serial_live ON devices(serial) WHERE removed = 0;"
+	"CREATE TABLE access_tokens ("
+	" token_sha256 TEXT PRIMARY KEY, device_id TEXT NOT NULL REFERENCES devices(id),"
+	" expires_at BIGINT NOT NULL);"
+	"CREATE INDEX access_tokens_expiry ON access_tokens(expires_at);"
+	"CREATE TABLE auth_nonces (nonce TEXT PRIMARY KEY, seen_at BIGINT NOT NULL);"
+	"CREATE INDEX auth_nonces_seen ON auth_nonces(seen_at);"
+	"CREATE TABLE images ("
+	" id TEXT PRIMARY KEY, model TEXT NOT NULL, version TEXT NOT NULL,"
+	" size BIGINT NOT NULL, sha256 TEXT NOT NULL, path TEXT NOT NULL,"
+	" created_at BIGINT NOT NULL, UNIQUE (model, version));"
+	"CREATE TABLE tasks ("
+	" id TEXT PRIMARY KEY, device_id TEXT NOT NULL REFERENCES devices(id),"
+	" image_id TEXT NOT NULL REFERENCES images(id), state TEXT NOT NULL,"
+	" progress INTEGER NOT NULL DEFAULT 0, reason TEXT NOT NULL DEFAULT '',"
+	" allow_downgrade INTEGER NOT NULL DEFAULT 0, created_at BIGINT NOT NULL,"
+	" updated_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, seq BIGINT NOT NULL);"
+	"CREATE INDEX tasks_device ON tasks(device_id, state);"
+	"CREATE TABLE licenses ("
+	" id TEXT PRIMARY KEY, device_id TEXT NOT NULL REFERENCES devices(id),"
+	" app TEXT NOT NULL, license_exp BIGINT NOT NULL DEFAULT 0, state TEXT NOT NULL,"
+	" reason TEXT NOT NULL DEFAULT '', created_at BIGINT NOT NULL,"
+	" updated_at BIGINT NOT NULL);"
+	"CREATE INDEX licenses_device ON licenses(device_id);",
+	 NULL, NULL},
+	/* SQLite numbers every row (rowid), and listings keep insertion order with it;
+	 * PostgreSQL is given the same column where a statement orders by it. */
+	{1, NULL, "", "ALTER TABLE enrollment_tokens ADD COLUMN rowid BIGSERIAL;"},
+	/* history numbers its rows itself */
+	{1, NULL,
+	 "CREATE TABLE history ("
+	 " seq INTEGER PRIMARY KEY, at BIGINT NOT NULL, action TEXT NOT NULL,"
+	 " detail TEXT NOT NULL);",
+	 "CREATE TABLE history ("
+	 " seq BIGSERIAL PRIMARY KEY, at BIGINT NOT NULL, action TEXT NOT NULL,"
+	 " detail TEXT NOT NULL);"},
+	/* 2: one "check licenses" hint per issued license on the task long poll */
+	{2,
+	"ALTER TABLE licenses ADD COLUMN check_sent INTEGER NOT NULL DEFAULT 0;",
+	 NULL, NULL},
+	/* 3: organization model (moves, folder deletion) and upgrade jobs with windows */
+	{3,
+	"ALTER TABLE enrollment_tokens ADD COLUMN allow_move INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE folders ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX folders_parent ON folders(parent_id);"
+	/* the token that enrolled (or last moved) the device: a retry with it is idempotent */
+	"ALTER TABLE devices ADD COLUMN enroll_token_id TEXT;"
+	"CREATE INDEX devices_folder ON devices(folder_id) WHERE removed = 0;"
+	"ALTER TABLE images ADD COLUMN recommended INTEGER NOT NULL DEFAULT 0;"
+	"CREATE UNIQUE INDEX images_recommended ON images(model) WHERE recommended = 1;"
+	"CREATE TABLE jobs ("
+	" id TEXT PRIMARY KEY, image_id TEXT NOT NULL REFERENCES images(id),"
+	" kind TEXT NOT NULL, target TEXT NOT NULL DEFAULT '',"
+	" allow_downgrade INTEGER NOT NULL DEFAULT 0,"
+	" window_kind TEXT NOT NULL DEFAULT '', window_start BIGINT NOT NULL DEFAULT 0,"
+	" window_end BIGINT NOT NULL DEFAULT 0, window_from TEXT NOT NULL DEFAULT '',"
+	" window_to TEXT NOT NULL DEFAULT '', created_at BIGINT NOT NULL,"
+	" expires_at BIGINT NOT NULL, seq BIGINT NOT NULL);"
+	"CREATE TABLE job_skips ("
+	" job_id TEXT NOT NULL REFERENCES jobs(id), device_id TEXT NOT NULL,"
+	" serial TEXT NOT NULL, reason TEXT NOT NULL);"
+	"CREATE INDEX job_skips_job ON job_skips(job_id);"
+	"ALTER TABLE tasks ADD COLUMN job_id TEXT REFERENCES jobs(id);"
+	"ALTER TABLE tasks ADD COLUMN window_kind TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE tasks ADD COLUMN window_start BIGINT NOT NULL DEFAULT 0;"
+	"ALTER TABLE tasks ADD COLUMN window_end BIGINT NOT NULL DEFAULT 0;"
+	"ALTER TABLE tasks ADD COLUMN window_from TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE tasks ADD COLUMN window_to TEXT NOT NULL DEFAULT '';"
+	"CREATE INDEX tasks_job ON tasks(job_id);"
+	"CREATE INDEX tasks_open_expiry ON tasks(expires_at)"
+	" WHERE state NOT IN ('succeeded', 'failed', 'cancelled');"
+	/* every task belongs to a job: the earlier ones become one-device jobs */
+	"INSERT INTO jobs (id, image_id, kind, target, allow_downgrade, created_at, expires_at, seq)"
+	" SELECT id, image_id, 'device', device_id, allow_downgrade, created_at, expires_at, seq"
+	" FROM tasks;"
+	"UPDATE tasks SET job_id = id;",
+	 NULL, NULL},
+	{3, NULL, "", "ALTER TABLE job_skips ADD COLUMN rowid BIGSERIAL;"},
+	/* 4: a device that had started a task the admin cancelled is still to be told */
+	{4,
+	"ALTER TABLE tasks ADD COLUMN cancel_notice INTEGER NOT NULL DEFAULT 0;",
+	 NULL, NULL},
+};
+
+#define N_STEPS (sizeof(steps) / sizeof(steps[0]))
+
+int migrations_latest(void)
+{
+	return steps[N_STEPS - 1].version;
+}
+
+const char *migration_sql(int version, enum store_dialect dialect, size_t *i)
+{
+	for (; *i < N_STEPS; (*i)++) {
+		const struct migration_step *s = &steps[*i];
+		if (s->version != version)
+			continue;
+		(*i)++;
+		if (s->any)
+			return s->any;
+		return dialect == DIALECT_POSTGRES ? s->postgres : s->sqlite;
+	}
+	return NULL;
+}

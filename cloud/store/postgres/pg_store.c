@@ -1,0 +1,350 @@
+/* pg_store: store operations over one libpq connection. Each statement of the
+ * catalogue is prepared on the server the first time it is used (its parameter types
+ * taken from that first call's types) and kept for the life of the connection.
+ * Results are read whole, so a query may stay open while others run. A write inside
+ * a transaction runs under a savepoint: PostgreSQL aborts the whole transaction on
+ * an error, while the domain expects (as SQLite gives it) that only the refused
+ * statement is undone, say a UNIQUE conflict it then answers. */
+#include "pg_store.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <libpq-fe.h>
+
+#include "../../../lib/log.h"
+#include "../migrations.h"
+#include "../statements.h"
+
+#define PG_PARAMS_MAX 32
+#define PG_SQL_MAX 4096
+/* Type oids of pg_type: text, int8, int4. */
+#define OID_TEXT 25
+#define OID_INT8 20
+#define OID_INT4 23
+
+struct pg_rows {
+	struct store_rows base;
+	PGresult *res;
+	int row; /* the current row; -1 before the first */
+	int n;
+};
+
+struct pg_store {
+	struct store store;
+	PGconn *conn;
+	unsigned char prepared[ST_COUNT];
+	unsigned char writes[ST_COUNT]; /* is_write of the statement, once prepared */
+};
+
+static const struct store_ops pg_ops;
+
+/* Rewrites SQLite placeholders (? and ?N) as $N, numbering ? as SQLite does: one past
+ * the highest number seen so far. Quoted text is copied as it is. */
+static int placeholders(const char *in, char *out, size_t outsz)
+{
+	size_t o = 0;
+	int highest = 0, quoted = 0;
+	for (const char *p = in; *p; p++) {
+		char piece[16];
+		const char *add = piece;
+		if (*p == '\'')
+			quoted = !quoted;
+		if (*p == '?' && !quoted) {
+			int n;
+			if (p[1] >= '0' && p[1] <= '9') {
+				n = (int)strtol(p + 1, (char **)&p, 10);
+				p--;
+			} else {
+				n = highest + 1;
+			}
+			if (n > highest)
+				highest = n;
+			snprintf(piece, sizeof(piece), "$%d", n);
+		} else {
+			piece[0] = *p;
+			piece[1] = '\0';
+		}
+		size_t len = strlen(add);
+		if (o + len >= outsz)
+			return -1;
+		memcpy(out + o, add, len);
+		o += len;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+/* A statement that writes, a common table expression's too (no statement of the
+ * catalogue spells these words inside a string). */
+static int is_write(const char *sql)
+{
+	return strstr(sql, "INSERT ") || strstr(sql, "UPDATE ") || strstr(sql, "DELETE ");
+}
+
+static int simple(struct pg_store *s, const char *sql)
+{
+	PGresult *res = PQexec(s->conn, sql);
+	int ok = PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK;
+	if (!ok)
+		log_error("store: %s: %s", sql, PQerrorMessage(s->conn));
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
+static int prepare(struct pg_store *s, enum store_stmt id, const char *types)
+{
+	char sql[PG_SQL_MAX], name[16];
+	Oid oids[PG_PARAMS_MAX];
+	int n = (int)strlen(types);
+	if (n > PG_PARAMS_MAX || placeholders(store_sql(id), sql, sizeof(sql)) != 0) {
+		log_error("store: %s does not fit", store_stmt_name(id));
+		return -1;
+	}
+	for (int i = 0; i < n; i++)
+		oids[i] = types[i] == 'i' ? OID_INT8 : types[i] == 'b' ? OID_INT4 : OID_TEXT;
+	snprintf(name, sizeof(name), "s%d", (int)id);
+	PGresult *res = PQprepare(s->conn, name, sql, n, oids);
+	int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+	if (!ok)
+		log_error("store: prepare %s: %s", store_stmt_name(id), PQerrorMessage(s->conn));
+	PQclear(res);
+	if (ok) {
+		s->prepared[id] = 1;
+		s->writes[id] = is_write(store_sql(id)) ? 1 : 0;
+	}
+	return ok ? 0 : -1;
+}
+
+/* Runs statement id with the arguments; the result, or NULL after logging. *constraint
+ * is set when a constraint refused it. */
+static PGresult *execute(struct pg_store *s, enum store_stmt id, const char *types, va_list ap,
+			 int *constraint)
+{
+	char ints[PG_PARAMS_MAX][24], name[16];
+	const char *values[PG_PARAMS_MAX];
+	int n = (int)strlen(types);
+	*constraint = 0;
+	if (id >= ST_COUNT || n > PG_PARAMS_MAX || (!s->prepared[id] && prepare(s, id, types) != 0))
+		return NULL;
+	for (int i = 0; i < n; i++) {
+		switch (types[i]) {
+		case 's':
+			values[i] = va_arg(ap, const char *);
+			break;
+		case 'i':
+			snprintf(ints[i], sizeof(ints[i]), "%" PRId64, va_arg(ap, int64_t));
+			values[i] = ints[i];
+			break;
+		case 'b':
+			snprintf(ints[i], sizeof(ints[i]), "%d", va_arg(ap, int) ? 1 : 0);
+			values[i] = ints[i];
+			break;
+		default:
+			log_error("store: bad argument type '%c' for %s", types[i], store_stmt_name(id));
+			return NULL;
+		}
+	}
+	int guarded = s->writes[id] && PQtransactionStatus(s->conn) == PQTRANS_INTRANS;
+	if (guarded && simple(s, "SAVEPOINT one_statement") != 0)
+		return NULL;
+	snprintf(name, sizeof(name), "s%d", (int)id);
+	PGresult *res = PQexecPrepared(s->conn, name, n, values, NULL, NULL, 0);
+	ExecStatusType st = PQresultStatus(res);
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+		if (guarded && simple(s, "RELEASE SAVEPOINT one_statement") != 0) {
+			PQclear(res);
+			return NULL;
+		}
+		return res;
+	}
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	*constraint = state && strncmp(state, "23", 2) == 0;
+	if (!*constraint)
+		log_error("store: %s: %s", store_stmt_name(id), PQerrorMessage(s->conn));
+	PQclear(res);
+	if (guarded)
+		(void)simple(s, "ROLLBACK TO SAVEPOINT one_statement");
+	return NULL;
+}
+
+static int pg_run(void *impl, enum store_stmt id, const char *types, va_list ap)
+{
+	int constraint;
+	PGresult *res = execute(impl, id, types, ap, &constraint);
+	if (!res)
+		return constraint ? DB_CONSTRAINT : DB_ERROR;
+	int changed = atoi(PQcmdTuples(res));
+	PQclear(res);
+	return changed;
+}
+
+static struct store_rows *pg_query(void *impl, enum store_stmt id, const char *types,
+				   va_list ap)
+{
+	int constraint;
+	struct pg_rows *r = calloc(1, sizeof(*r));
+	if (!r) {
+		log_error("store: out of memory for a cursor");
+		return NULL;
+	}
+	if (!(r->res = execute(impl, id, types, ap, &constraint))) {
+		free(r);
+		return NULL;
+	}
+	r->base.ops = &pg_ops;
+	r->row = -1;
+	r->n = PQntuples(r->res);
+	return &r->base;
+}
+
+static int pg_rows_next(struct store_rows *base)
+{
+	struct pg_rows *r = (struct pg_rows *)base;
+	if (r->row + 1 >= r->n)
+		return 0;
+	r->row++;
+	return 1;
+}
+
+static const char *pg_rows_text(struct store_rows *base, int col)
+{
+	struct pg_rows *r = (struct pg_rows *)base;
+	if (r->row < 0 || col >= PQnfields(r->res) || PQgetisnull(r->res, r->row, col))
+		return NULL;
+	return PQgetvalue(r->res, r->row, col);
+}
+
+/* Integers as SQLite reads them: a boolean is 1 or 0, NULL or text that is no number 0. */
+static int64_t pg_rows_integer(struct store_rows *base, int col)
+{
+	const char *v = pg_rows_text(base, col);
+	if (!v)
+		return 0;
+	if (v[0] == 't' && !v[1])
+		return 1;
+	return strtoll(v, NULL, 10);
+}
+
+static void pg_rows_done(struct store_rows *base)
+{
+	struct pg_rows *r = (struct pg_rows *)base;
+	PQclear(r->res);
+	free(r);
+}
+
+static int pg_begin(void *impl)
+{
+	return simple(impl, "BEGIN");
+}
+
+static int pg_commit(void *impl)
+{
+	if (simple(impl, "COMMIT") == 0)
+		return 0;
+	(void)simple(impl, "ROLLBACK");
+	return -1;
+}
+
+static void pg_rollback(void *impl)
+{
+	struct pg_store *s = impl;
+	if (PQtransactionStatus(s->conn) != PQTRANS_IDLE)
+		(void)simple(s, "ROLLBACK");
+}
+
+static int pg_in_transaction(void *impl)
+{
+	return PQtransactionStatus(((struct pg_store *)impl)->conn) != PQTRANS_IDLE;
+}
+
+static void pg_close(void *impl)
+{
+	struct pg_store *s = impl;
+	PQfinish(s->conn);
+	free(s);
+}
+
+static const struct store_ops pg_ops = {
+	.run = pg_run,
+	.query = pg_query,
+	.next = pg_rows_next,
+	.text = pg_rows_text,
+	.integer = pg_rows_integer,
+	.done = pg_rows_done,
+	.begin = pg_begin,
+	.commit = pg_commit,
+	.rollback = pg_rollback,
+	.in_transaction = pg_in_transaction,
+	.close = pg_close,
+};
+
+static int schema_version(struct pg_store *s)
+{
+	if (simple(s, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)") != 0)
+		return -1;
+	PGresult *res = PQexec(s->conn, "SELECT COALESCE(MAX(version), 0) FROM schema_version");
+	int v = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1
+			? atoi(PQgetvalue(res, 0, 0))
+			: -1;
+	PQclear(res);
+	return v;
+}
+
+/* Brings the schema to the latest version, one transaction per version; a lock keeps
+ * two instances starting together from migrating at once. */
+static int migrate(struct pg_store *s)
+{
+	if (simple(s, "SELECT pg_advisory_lock(7342001)") != 0)
+		return -1;
+	int v = schema_version(s), rc = v < 0 ? -1 : 0;
+	if (v > migrations_latest()) {
+		log_error("store: schema version %d is newer than this camcloud (%d)", v,
+			  migrations_latest());
+		rc = -1;
+	}
+	for (; rc == 0 && v < migrations_latest(); v++) {
+		char bump[80];
+		size_t i = 0;
+		const char *sql;
+		rc = simple(s, "BEGIN");
+		while (rc == 0 && (sql = migration_sql(v + 1, DIALECT_POSTGRES, &i)))
+			rc = sql[0] ? simple(s, sql) : 0;
+		snprintf(bump, sizeof(bump), "INSERT INTO schema_version VALUES (%d)", v + 1);
+		if (rc == 0 && (rc = simple(s, bump)) == 0)
+			rc = simple(s, "COMMIT");
+		if (rc != 0) {
+			(void)simple(s, "ROLLBACK");
+			log_error("store: migration %d failed", v + 1);
+		} else {
+			log_info("store: migrated schema to version %d", v + 1);
+		}
+	}
+	(void)simple(s, "SELECT pg_advisory_unlock(7342001)");
+	return rc;
+}
+
+int pg_store_open(const char *conninfo, struct store **out)
+{
+	*out = NULL;
+	struct pg_store *s = calloc(1, sizeof(*s));
+	if (!s) {
+		log_error("store: out of memory");
+		return -1;
+	}
+	s->conn = PQconnectdb(conninfo);
+	if (PQstatus(s->conn) != CONNECTION_OK) {
+		log_error("store: cannot connect to PostgreSQL: %s", PQerrorMessage(s->conn));
+		pg_close(s);
+		return -1;
+	}
+	if (simple(s, "SET client_min_messages = warning") != 0 || migrate(s) != 0) {
+		pg_close(s);
+		return -1;
+	}
+	s->store.ops = &pg_ops;
+	s->store.impl = s;
+	*out = &s->store;
+	return 0;
+}
