@@ -9,5 +9,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 arch_vars "${1:?usage: qemu-user.sh ARCH PROGRAM [ARGS...]}"
 S=${SYSROOT:-$ROOT/build/sysroot-$1}
 shift
+# CAMAGENT_QEMU_USER tells a test that it runs emulated (an exec of another target
+# program, or a figure of the process's own memory, means nothing there).
 exec "$QEMU_USER" -L "$S" \
-	-E "LD_LIBRARY_PATH=$S/usr/lib/$TRIPLET:$S/lib/$TRIPLET" "$@"
+	-E "LD_LIBRARY_PATH=$S/usr/lib/$TRIPLET:$S/lib/$TRIPLET" -E CAMAGENT_QEMU_USER=1 "$@"

@@ -891,14 +891,22 @@ static int64_t int_of(struct json_doc *d, int obj, const char *key)
 }
 
 /* A held long poll of a device: the connection to free once it is answered. */
-static struct evhttp_connection *poll_hold(struct t *t, const char *access, struct resp *held)
+static struct evhttp_connection *poll_hold_for(struct t *t, const char *access,
+					       struct resp *held, int wait_s)
 {
-	struct evhttp_connection *conn = start(t, EVHTTP_REQ_GET, "/device/v1/tasks/next?wait=30",
-					       access, NULL, NULL, NULL, held);
+	char path[64];
+	snprintf(path, sizeof(path), "/device/v1/tasks/next?wait=%d", wait_s);
+	struct evhttp_connection *conn = start(t, EVHTTP_REQ_GET, path, access, NULL, NULL, NULL,
+					       held);
 	for (int i = 0; i < 20; i++)
 		event_base_loop(t->c.base, EVLOOP_NONBLOCK);
 	assert_false(held->done);
 	return conn;
+}
+
+static struct evhttp_connection *poll_hold(struct t *t, const char *access, struct resp *held)
+{
+	return poll_hold_for(t, access, held, 30);
 }
 
 /* The payload of a 200 {"task": envelope} reply, opened with the cloud key. */
@@ -2138,7 +2146,8 @@ static void test_big_folder_job_wakes_in_slices(void **state)
 	for (int i = 0; i < N; i++) {
 		snprintf(serial, sizeof(serial), "S-BIG%04d", i);
 		dev_enroll(t, &d[i], site, serial, MODEL, "11.11.73");
-		conns[i] = poll_hold(t, d[i].access, &held[i]);
+		/* the longest wait: signing hundreds of envelopes under emulation is slow */
+		conns[i] = poll_hold_for(t, d[i].access, &held[i], 300);
 	}
 	snprintf(body, sizeof(body), "{\"image_id\":\"%s\",\"folder_id\":\"%s\"}", t->image, site);
 	assert_int_equal(admin_post(t, "/admin/v1/jobs", body, &r), 200);
