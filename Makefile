@@ -15,7 +15,7 @@ HASH     ?= $(HASH_DEFAULT)
 BUILD    := build/$(ARCH)$(if $(SANITIZE),-asan)$(if $(findstring clang,$(notdir $(CC))),-clang)$(if $(filter-out $(HASH_DEFAULT),$(HASH)),-hash-$(HASH))
 
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wno-format-truncation \
+CFLAGS   += -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wno-format-truncation \
             -DCAMAGENT_VERSION='"$(VERSION)"' -MMD -MP
 ifneq ($(findstring clang,$(notdir $(CC))),)
 CFLAGS   += -Wno-unknown-warning-option
