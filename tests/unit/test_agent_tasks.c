@@ -241,15 +241,24 @@ static void test_install_failure_fails_the_task(void **state)
 	fx_free(f);
 }
 
-static void test_rollback_after_reboot_fails_the_task(void **state)
+/* Runs a task to rebooting, stops the agent there and starts it again on a platform
+ * whose last boot did `outcome` (with the platform's words `why`). */
+static struct fx *restarted_after_install(enum platform_boot_outcome outcome, const char *why)
 {
 	struct fx *f = enrolled();
 	receive_and_download(f, "null");
 	run_to_state(f, TASK_REBOOTING);
 	ack_status(f);
 	fx_stop(f);
-	f->boot = PLATFORM_BOOT_ROLLED_BACK;
+	f->boot = outcome;
+	snprintf(f->boot_why, sizeof(f->boot_why), "%s", why);
 	fx_boot(f, 1);
+	return f;
+}
+
+static void test_rollback_after_reboot_fails_the_task(void **state)
+{
+	struct fx *f = restarted_after_install(PLATFORM_BOOT_ROLLED_BACK, "");
 	assert_int_equal(f->a.task.state, TASK_FAILED);
 	assert_non_null(strstr(f->a.task.reason, "rolled back"));
 	fx_free(f);
@@ -258,16 +267,9 @@ static void test_rollback_after_reboot_fails_the_task(void **state)
 /* The platform's words for a rollback reach the cloud as the task's reason. */
 static void test_rollback_reason_from_the_platform_is_reported(void **state)
 {
-	struct fx *f = enrolled();
-	receive_and_download(f, "null");
-	run_to_state(f, TASK_REBOOTING);
-	ack_status(f);
-	fx_stop(f);
-	f->boot = PLATFORM_BOOT_ROLLED_BACK;
-	snprintf(f->boot_why, sizeof(f->boot_why),
-		 "AXIS OS 12.0.1 came up, but the cloud was not reached before the camera's "
-		 "rollback timer fired");
-	fx_boot(f, 1);
+	struct fx *f = restarted_after_install(
+		PLATFORM_BOOT_ROLLED_BACK, "AXIS OS 12.0.1 came up, but the cloud was not reached "
+					   "before the camera's rollback timer fired");
 	assert_int_equal(f->a.task.state, TASK_FAILED);
 	assert_non_null(strstr(f->a.task.reason, "came up, but the cloud was not reached"));
 	assert_non_null(strstr(f->a.task.reason, "rolled back to AXIS OS"));
@@ -278,19 +280,11 @@ static void test_rollback_reason_from_the_platform_is_reported(void **state)
  * second install; the agent waits for that reboot. */
 static void test_restart_before_the_cameras_reboot_waits_for_it(void **state)
 {
-	struct fx *f = enrolled();
-	receive_and_download(f, "null");
-	run_to_state(f, TASK_REBOOTING);
-	ack_status(f);
-	int installs = f->installs, reboots = f->reboots;
-	fx_stop(f);
-	f->boot = PLATFORM_BOOT_PENDING;
-	snprintf(f->boot_why, sizeof(f->boot_why), "the camera has not rebooted yet");
-	fx_boot(f, 1);
+	struct fx *f = restarted_after_install(PLATFORM_BOOT_PENDING,
+					       "the camera has not rebooted yet");
 	assert_int_equal(f->a.task.state, TASK_REBOOTING);
 	assert_true(f->a.task.reboot_deadline > agent_now(&f->a));
-	assert_int_equal(f->installs, installs);
-	assert_int_equal(f->reboots, reboots);
+	assert_int_equal(f->installs, 1); /* the image is not written again */
 	fx_free(f);
 }
 
