@@ -33,7 +33,10 @@ pkg_config = $(or $(shell $(PKG_CONFIG) $(1) $(2) 2>/dev/null),\
 # gio (D-Bus) for platform/axis and tests/camsim only.
 GIO_CFLAGS = $(eval GIO_CFLAGS := $(call pkg_config,--cflags,gio-2.0,libglib2.0-dev))$(GIO_CFLAGS)
 GIO_LIBS   = $(eval GIO_LIBS := $(call pkg_config,--libs,gio-2.0,libglib2.0-dev))$(GIO_LIBS)
-LIBS      = -lcurl -levent -lmbedtls -lmbedx509 -lmbedcrypto -lsqlite3 -lz -ldl \
+# Camera builds link zlib statically: the camera's libz need not carry Debian's symbol
+# versions (ZLIB_1.2.3.3 ...), which a dynamic link would record.
+ZLIB_LIB := $(if $(filter host,$(ARCH)),-lz,-l:libz.a)
+LIBS      = -lcurl -levent -lmbedtls -lmbedx509 -lmbedcrypto -lsqlite3 $(ZLIB_LIB) -ldl \
 	    $(if $(filter openssl,$(HASH)),-lcrypto) $(GIO_LIBS)
 # camcloud signs and verifies through OpenSSL's libcrypto (cloud/ecdsa_openssl.c), or with
 # CLOUD_ECDSA=mbedtls through lib/crypto (the default for camera builds, as for HASH).

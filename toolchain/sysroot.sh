@@ -164,6 +164,7 @@ cp "$H/usr/lib/$TRIPLET/"libmbed*.a "$L/"
 mkdir -p "$S/usr/share/doc/libmbedtls-dev"
 cp "$H/usr/share/doc/libmbedtls-dev/copyright" "$S/usr/share/doc/libmbedtls-dev/"
 echo "libmbedtls-dev $(ls "$H/usr/lib/$TRIPLET/"libmbed*.a | xargs -n1 basename | xargs)" >>"$S/.static"
+echo "zlib1g-dev libz.a" >>"$S/.static" # the camera builds link it statically (Makefile)
 rm -rf "$H"
 
 printf '%s\n' "$want" >"$S/.stamp"
