@@ -38,10 +38,10 @@ GIO_LIBS   = $(eval GIO_LIBS := $(call pkg_config,--libs,gio-2.0,libglib2.0-dev)
 ZLIB_LIB := $(if $(filter host,$(ARCH)),-lz,-l:libz.a)
 LIBS      = -lcurl -levent -lmbedtls -lmbedx509 -lmbedcrypto -lsqlite3 $(ZLIB_LIB) -ldl \
 	    $(if $(filter openssl,$(HASH)),-lcrypto) $(GIO_LIBS)
-# camcloud signs and verifies through OpenSSL's libcrypto (cloud/ecdsa_openssl.c), or with
+# camcloud signs and verifies through OpenSSL's libcrypto (cloud/domain/ecdsa_openssl.c), or with
 # CLOUD_ECDSA=mbedtls through lib/crypto (the default for camera builds, as for HASH).
 CLOUD_ECDSA ?= $(HASH_DEFAULT)
-CLOUD_ECDSA_BACKENDS := cloud/ecdsa_openssl.c cloud/ecdsa_mbedtls.c
+CLOUD_ECDSA_BACKENDS := cloud/domain/ecdsa_openssl.c cloud/domain/ecdsa_mbedtls.c
 # camcloud reaches PostgreSQL through libpq (cloud/store/postgres/); camera builds have no
 # libpq and get SQLite only (CLOUD_PG=none).
 CLOUD_PG ?= $(if $(filter host,$(ARCH)),libpq,none)
@@ -62,7 +62,7 @@ CAMSIM_SRC   := $(wildcard tests/camsim/*.c)
 AGENT_SRC    := $(filter-out agent/main.c,$(wildcard agent/*.c))
 CLOUD_SRC    := $(filter-out cloud/main.c $(CLOUD_ECDSA_BACKENDS) $(CLOUD_PG_BACKENDS),\
                 $(wildcard cloud/*.c cloud/*/*.c cloud/*/*/*.c)) \
-                cloud/ecdsa_$(CLOUD_ECDSA).c $(CLOUD_PG_SRC)
+                cloud/domain/ecdsa_$(CLOUD_ECDSA).c $(CLOUD_PG_SRC)
 TEST_SRC     := $(wildcard tests/unit/test_*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))

@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "../lib/log.h"
-#include "cli.h"
-#include "server.h"
+#include "cli/cli.h"
+#include "http/server.h"
 
 static int serve_usage(void)
 {

@@ -20,7 +20,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
-#include "../../cloud/server.h"
+#include "../../cloud/http/server.h"
 #include "../../lib/buf.h"
 #include "../../lib/crypto.h"
 #include "../../lib/fsutil.h"

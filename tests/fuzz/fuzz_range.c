@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../cloud/policy.h"
-#include "../../cloud/router.h"
+#include "../../cloud/domain/policy.h"
+#include "../../cloud/http/router.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -31,7 +31,7 @@ set_sources() {
 	case $1 in
 	lib) ls lib/*.c | grep -v '^lib/sha256_mbedtls\.c$' ;; # the default hash backend
 	agent) ls agent/*.c platform/*.c platform/sim/*.c platform/axis/*.c | grep -v '^agent/main\.c$' ;;
-	cloud) find cloud -name '*.c' | sort | grep -v -e '^cloud/main\.c$' -e '^cloud/ecdsa_mbedtls\.c$' \
+	cloud) find cloud -name '*.c' | sort | grep -v -e '^cloud/main\.c$' -e '^cloud/domain/ecdsa_mbedtls\.c$' \
 		-e '^cloud/store/postgres/pg_none\.c$' ;; # the default backends
 	*) echo "$1" ;;
 	esac

@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "../../cloud/db.h"
+#include "../../cloud/store/sqlite/db.h"
 #include "../../lib/log.h"
 
 struct fixture {

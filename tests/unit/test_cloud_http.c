@@ -29,10 +29,10 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
-#include "../../cloud/db.h"
-#include "../../cloud/gate.h"
-#include "../../cloud/server.h"
-#include "../../cloud/wake.h"
+#include "../../cloud/store/sqlite/db.h"
+#include "../../cloud/http/gate.h"
+#include "../../cloud/http/server.h"
+#include "../../cloud/device/wake.h"
 #include "../../lib/crypto.h"
 #include "../../lib/envelope.h"
 #include "../../lib/fsutil.h"

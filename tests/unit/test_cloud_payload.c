@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../cloud/payload.h"
+#include "../../cloud/domain/payload.h"
 #include "../../lib/crypto.h"
 #include "../../lib/envelope.h"
 #include "../../lib/json.h"

@@ -10,8 +10,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../cloud/policy.h"
-#include "../../cloud/router.h"
+#include "../../cloud/domain/policy.h"
+#include "../../cloud/http/router.h"
 #include "../../lib/version.h"
 
 static void test_token_verdicts(void **state)

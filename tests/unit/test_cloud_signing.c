@@ -12,8 +12,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "../../cloud/ecdsa.h"
-#include "../../cloud/signing.h"
+#include "../../cloud/domain/ecdsa.h"
+#include "../../cloud/domain/signing.h"
 #include "../../lib/envelope.h"
 #include "../../lib/log.h"
 

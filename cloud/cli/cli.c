@@ -1,0 +1,211 @@
+/* cli: the camcloud admin command line (see cli.h): parses the command line,
+ * finds the server URL and the admin token, and dispatches to a command (cli_cmd.c). */
+#include "cli.h"
+#include "cli_int.h"
+
+#include <curl/curl.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../../lib/fsutil.h"
+
+static const char usage_text[] =
+	"usage: camcloud [--url URL | --url-file F] [--data DIR | --admin-token-file F] COMMAND\n"
+	"       camcloud serve --data DIR [--listen HOST:PORT] [--public-url URL] [--url-file F]\n"
+	"commands:\n"
+	"  org create NAME | org list\n"
+	"  folder create ORG_ID NAME [--parent ID] | folder list ORG_ID | folder delete ID\n"
+	"  token create FOLDER_ID [--expires-in S] [--max-uses N] [--allow-move]\n"
+	"  token list [--folder ID] | token revoke TOKEN_ID|TOKEN\n"
+	"  device list | device find SERIAL | device show ID | device remove ID\n"
+	"  device move ID FOLDER_ID\n"
+	"  image add MODEL VERSION PATH | image list [--model M] | image recommend ID\n"
+	"  task create DEVICE_ID IMAGE_ID [--allow-downgrade] [--expires-in S] [WINDOW]\n"
+	"  task show ID | task list | task cancel ID | task wait ID STATE TIMEOUT_S\n"
+	"  job create [IMAGE_ID] --devices ID,ID.. | --folder ID | --recommended MODEL\n"
+	"             [--allow-downgrade] [--expires-in S] [WINDOW]\n"
+	"  job list | job show ID | job cancel ID\n"
+	"  license issue DEVICE_ID APP [--exp UNIX] | license list\n"
+	"  license wait ID STATE TIMEOUT_S\n"
+	"  history\n"
+	"WINDOW: --window-utc START END (Unix seconds) | --window-daily HH:MM HH:MM (device time)\n";
+
+int cli_usage(const char *why)
+{
+	if (why)
+		fprintf(stderr, "camcloud: %s\n", why);
+	fputs(usage_text, stderr);
+	return 2;
+}
+
+struct command {
+	const char *noun, *verb; /* verb NULL: one-word command */
+	int nargs;               /* positionals after noun (and verb) */
+	int (*fn)(struct cli *c);
+};
+
+static const struct command commands[] = {
+	{"org", "create", 1, cmd_org_create},
+	{"org", "list", 0, cmd_org_list},
+	{"folder", "create", 2, cmd_folder_create},
+	{"folder", "list", 1, cmd_folder_list},
+	{"folder", "delete", 1, cmd_folder_delete},
+	{"token", "create", 1, cmd_token_create},
+	{"token", "list", 0, cmd_token_list},
+	{"token", "revoke", 1, cmd_token_revoke},
+	{"device", "list", 0, cmd_device_list},
+	{"device", "find", 1, cmd_device_find},
+	{"device", "show", 1, cmd_device_show},
+	{"device", "remove", 1, cmd_device_remove},
+	{"device", "move", 2, cmd_device_move},
+	{"image", "add", 3, cmd_image_add},
+	{"image", "list", 0, cmd_image_list},
+	{"image", "recommend", 1, cmd_image_recommend},
+	{"job", "create", 0, cmd_job_create},
+	{"job", "create", 1, cmd_job_create},
+	{"job", "list", 0, cmd_job_list},
+	{"job", "show", 1, cmd_job_show},
+	{"job", "cancel", 1, cmd_job_cancel},
+	{"task", "create", 2, cmd_task_create},
+	{"task", "show", 1, cmd_task_show},
+	{"task", "list", 0, cmd_task_list},
+	{"task", "wait", 3, cmd_task_wait},
+	{"task", "cancel", 1, cmd_task_cancel},
+	{"license", "issue", 2, cmd_license_issue},
+	{"license", "list", 0, cmd_license_list},
+	{"license", "wait", 3, cmd_license_wait},
+	{"history", NULL, 0, cmd_history},
+};
+
+static int parse_args(struct cli *c, int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} valued[] = {
+		{"--url", offsetof(struct cli, url_opt)},
+		{"--url-file", offsetof(struct cli, url_file)},
+		{"--data", offsetof(struct cli, data_dir)},
+		{"--admin-token-file", offsetof(struct cli, token_file)},
+		{"--parent", offsetof(struct cli, parent)},
+		{"--expires-in", offsetof(struct cli, expires_in)},
+		{"--max-uses", offsetof(struct cli, max_uses)},
+		{"--exp", offsetof(struct cli, exp)},
+		{"--folder", offsetof(struct cli, folder)},
+		{"--model", offsetof(struct cli, model)},
+		{"--devices", offsetof(struct cli, devices)},
+		{"--recommended", offsetof(struct cli, recommended)},
+	};
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (strcmp(a, "--allow-downgrade") == 0) {
+			c->allow_downgrade = 1;
+			continue;
+		}
+		if (strcmp(a, "--allow-move") == 0) {
+			c->allow_move = 1;
+			continue;
+		}
+		if (strcmp(a, "--window-utc") == 0 || strcmp(a, "--window-daily") == 0) {
+			const char **pair = strcmp(a, "--window-utc") == 0 ? c->window_utc
+									  : c->window_daily;
+			if (i + 2 >= argc)
+				return -1;
+			pair[0] = argv[++i];
+			pair[1] = argv[++i];
+			continue;
+		}
+		if (strncmp(a, "--", 2) != 0 || strcmp(a, "--") == 0) {
+			if (c->npos == CLI_MAX_POS)
+				return -1;
+			c->pos[c->npos++] = a;
+			continue;
+		}
+		size_t k = 0, n = sizeof(valued) / sizeof(valued[0]);
+		for (; k < n && strcmp(a, valued[k].name) != 0; k++)
+			;
+		if (k == n || i + 1 == argc)
+			return -1;
+		*(const char **)((char *)c + valued[k].off) = argv[++i];
+	}
+	return 0;
+}
+
+/* Reads the first line of path into out (trimmed). */
+static int read_line(const char *path, char *out, size_t outsz, const char *what)
+{
+	struct buf b;
+	buf_init(&b, 4096);
+	int rc = fs_read_file(path, &b, 4096);
+	size_t n = rc == 0 ? strcspn(buf_str(&b), "\r\n ") : 0;
+	if (rc != 0 || n == 0 || n >= outsz) {
+		fprintf(stderr, "camcloud: cannot read the %s from %s\n", what, path);
+		rc = -1;
+	} else {
+		memcpy(out, b.data, n);
+		out[n] = '\0';
+	}
+	if (b.data)
+		memset(b.data, 0, b.len);
+	buf_free(&b);
+	return rc;
+}
+
+static int resolve(struct cli *c)
+{
+	char path[PATH_MAX];
+	if (c->url_opt) {
+		if (strlen(c->url_opt) >= sizeof(c->url))
+			return cli_usage("--url too long");
+		strcpy(c->url, c->url_opt);
+	} else if (c->url_file || c->data_dir) {
+		if (!c->url_file)
+			snprintf(path, sizeof(path), "%s/server.url", c->data_dir);
+		if (read_line(c->url_file ? c->url_file : path, c->url, sizeof(c->url), "URL") != 0)
+			return 1;
+	} else {
+		return cli_usage("no server: give --url, --url-file or --data");
+	}
+	size_t n = strlen(c->url);
+	while (n && c->url[n - 1] == '/')
+		c->url[--n] = '\0';
+	if (!c->token_file && !c->data_dir)
+		return cli_usage("no admin token: give --data or --admin-token-file");
+	if (!c->token_file)
+		snprintf(path, sizeof(path), "%s/admin.token", c->data_dir);
+	return read_line(c->token_file ? c->token_file : path, c->token, sizeof(c->token),
+			 "admin token") == 0 ? 0 : 1;
+}
+
+int cli_main(int argc, char **argv)
+{
+	struct cli c;
+	memset(&c, 0, sizeof(c));
+	if (parse_args(&c, argc, argv) != 0 || c.npos == 0)
+		return cli_usage(NULL);
+	const struct command *cmd = NULL;
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]) && !cmd; i++) {
+		const struct command *k = &commands[i];
+		int words = k->verb ? 2 : 1;
+		if (strcmp(c.pos[0], k->noun) == 0 &&
+		    (!k->verb || (c.npos > 1 && strcmp(c.pos[1], k->verb) == 0)) &&
+		    c.npos == words + k->nargs)
+			cmd = k;
+	}
+	if (!cmd)
+		return cli_usage("unknown command or wrong number of arguments");
+	int rc = resolve(&c);
+	if (rc != 0)
+		return rc;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(c.curl = curl_easy_init())) {
+		fprintf(stderr, "camcloud: cannot initialise libcurl\n");
+		return 1;
+	}
+	rc = cmd->fn(&c);
+	memset(c.token, 0, sizeof(c.token));
+	curl_easy_cleanup(c.curl);
+	curl_global_cleanup();
+	return rc;
+}

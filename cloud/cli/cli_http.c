@@ -1,0 +1,174 @@
+/* cli_http: the admin command line's HTTP side — one libcurl easy request per call
+ * with the admin bearer token, the error format of protocol §1 turned into a
+ * message on stderr — and the helpers that build request bodies with jw_*. */
+#include "cli_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../domain/payload.h"
+#include "../domain/policy.h"
+
+static size_t on_data(char *p, size_t sz, size_t n, void *arg)
+{
+	return buf_append(arg, p, sz * n) == 0 ? sz * n : 0;
+}
+
+static void print_error(const struct buf *body, long status)
+{
+	struct json_doc d;
+	char msg[1024];
+	if (body->len && json_parse(&d, buf_str(body), body->len, 64) == 0) {
+		int ok = json_get_string(&d, 0, "error.message", msg, sizeof(msg)) >= 0;
+		json_free(&d);
+		if (ok) {
+			fprintf(stderr, "camcloud: %s\n", msg);
+			return;
+		}
+	}
+	fprintf(stderr, "camcloud: server answered HTTP %ld\n", status);
+}
+
+/* One admin request. 0 on 2xx (reply body in out), else prints why and returns -1. */
+int cli_call(struct cli *c, const char *method, const char *path, const struct buf *body,
+		struct buf *out)
+{
+	char url[CLOUD_URL_MAX + REQ_PATH_MAX], auth[BEARER_MAX + 32], err[CURL_ERROR_SIZE] = "";
+	struct curl_slist *h = NULL, *h2;
+	long status = 0;
+
+	snprintf(url, sizeof(url), "%s%s", c->url, path);
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", c->token);
+	h2 = curl_slist_append(h, auth);
+	memset(auth, 0, sizeof(auth));
+	h = h2 ? curl_slist_append(h2, "Content-Type: application/json") : NULL;
+	if (!h) {
+		curl_slist_free_all(h2);
+		fprintf(stderr, "camcloud: out of memory\n");
+		return -1;
+	}
+	buf_reset(out);
+	curl_easy_reset(c->curl);
+	curl_easy_setopt(c->curl, CURLOPT_URL, url);
+	curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, out);
+	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, err);
+	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, 120L);
+#if LIBCURL_VERSION_NUM >= 0x075500 /* older libcurl (a floor sysroot): any scheme it has */
+	curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+#endif
+	if (body) {
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, buf_str(body));
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE, (long)body->len);
+	}
+	CURLcode rc = curl_easy_perform(c->curl);
+	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+	curl_slist_free_all(h);
+	if (rc != CURLE_OK) {
+		fprintf(stderr, "camcloud: %s %s: %s\n", method, url,
+			err[0] ? err : curl_easy_strerror(rc));
+		return -1;
+	}
+	if (status < 200 || status > 299) {
+		print_error(out, status);
+		return -1;
+	}
+	return 0;
+}
+
+/* Reads key (a string) of the JSON object in body into out. */
+int cli_reply_get(const struct buf *body, const char *key, char *out, size_t outsz)
+{
+	struct json_doc d;
+	if (json_parse(&d, buf_str(body), body->len, CLI_JSON_TOKENS) != 0) {
+		fprintf(stderr, "camcloud: the server's reply is not JSON\n");
+		return -1;
+	}
+	int rc = json_get_string(&d, 0, key, out, outsz) >= 0 ? 0 : -1;
+	json_free(&d);
+	if (rc != 0)
+		fprintf(stderr, "camcloud: the server's reply has no '%s'\n", key);
+	return rc;
+}
+
+/* POSTs/GETs and prints one string field of the reply (an id, a token). */
+int cli_call_print(struct cli *c, const char *method, const char *path, struct buf *body,
+		      const char *key)
+{
+	char val[TOKEN_STRING_MAX];
+	struct buf out;
+	buf_init(&out, CLI_REPLY_MAX);
+	int rc = cli_call(c, method, path, body, &out) == 0 && (!key || cli_reply_get(&out, key, val,
+									      sizeof(val)) == 0) ? 0 : 1;
+	if (rc == 0)
+		printf("%s\n", key ? val : buf_str(&out));
+	buf_free(&out);
+	return rc;
+}
+
+struct json_writer *cli_body_begin(struct cli_body *bd)
+{
+	buf_init(&bd->b, 64 * 1024);
+	jw_init(&bd->w, &bd->b);
+	jw_object_begin(&bd->w);
+	return &bd->w;
+}
+
+/* Closes the object and sends it; prints key of the reply (or all of it if NULL). */
+int cli_body_send(struct cli *c, struct cli_body *bd, const char *path, const char *key)
+{
+	jw_object_end(&bd->w);
+	int rc = jw_finish(&bd->w) == 0 ? cli_call_print(c, "POST", path, &bd->b, key) : 1;
+	if (rc && bd->w.failed)
+		fprintf(stderr, "camcloud: request body too large\n");
+	if (bd->b.data)
+		memset(bd->b.data, 0, bd->b.len); /* it may hold a token secret */
+	buf_free(&bd->b);
+	return rc;
+}
+
+int cli_opt_int(const char *s, int64_t *out)
+{
+	char *end;
+	if (!s || !*s)
+		return -1;
+	long long v = strtoll(s, &end, 10);
+	if (*end || v < 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Builds "/admin/v1/<what>/<id><tail>" with id checked to be an id. */
+int cli_id_path(char *out, size_t outsz, const char *what, const char *id, const char *tail)
+{
+	if (!is_hex_id(id)) {
+		fprintf(stderr, "camcloud: '%s' is not an id (32 hex digits)\n", id);
+		return -1;
+	}
+	snprintf(out, outsz, "/admin/v1/%s/%s%s", what, id, tail);
+	return 0;
+}
+
+
+int cli_query_path(struct cli *c, char *out, size_t outsz, const char *base, const char *key,
+		   const char *value)
+{
+	if (!value) {
+		snprintf(out, outsz, "%s", base);
+		return 0;
+	}
+	char *esc = curl_easy_escape(c->curl, value, 0);
+	int n = esc ? snprintf(out, outsz, "%s?%s=%s", base, key, esc) : -1;
+	curl_free(esc);
+	if (n < 0 || (size_t)n >= outsz) {
+		fprintf(stderr, "camcloud: %s value too long\n", key);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,99 @@
+/* cli_int: what the parts of the admin command line share — the parsed command
+ * line (struct cli), the admin HTTP call and JSON body helpers (cli_http.c) and
+ * the commands (cli_cmd.c), dispatched from cli.c. */
+#ifndef CLOUD_CLI_INT_H
+#define CLOUD_CLI_INT_H
+
+#include <curl/curl.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../../lib/buf.h"
+#include "../../lib/json.h"
+#include "../http/router.h"
+#include "../http/server.h"
+
+#define CLI_MAX_POS 8
+#define CLI_REPLY_MAX (64 * 1024 * 1024)
+#define CLI_JSON_TOKENS (1 << 20)
+
+struct cli {
+	const char *pos[CLI_MAX_POS]; /* positionals: noun, verb, arguments */
+	int npos;
+	const char *url_opt, *url_file, *data_dir, *token_file;
+	const char *parent, *expires_in, *max_uses, *exp;
+	const char *folder, *model, *devices, *recommended;
+	const char *window_utc[2], *window_daily[2]; /* START END (Unix) / HH:MM HH:MM */
+	int allow_downgrade, allow_move;
+	char url[CLOUD_URL_MAX];
+	char token[BEARER_MAX];
+	CURL *curl;
+};
+
+/* Prints why (if any) and the usage text to stderr; returns exit code 2. */
+int cli_usage(const char *why);
+
+/* One admin request. 0 on 2xx (reply body in out), else prints why and returns -1. */
+int cli_call(struct cli *c, const char *method, const char *path, const struct buf *body,
+	     struct buf *out);
+/* Reads key (a string, dotted paths allowed) of the JSON reply in body. */
+int cli_reply_get(const struct buf *body, const char *key, char *out, size_t outsz);
+/* Calls and prints one string field of the reply (key NULL: the whole reply).
+ * Returns the exit code. */
+int cli_call_print(struct cli *c, const char *method, const char *path, struct buf *body,
+		   const char *key);
+
+/* A JSON object request body: begin, add fields with jw_*, send (POST). */
+struct cli_body {
+	struct buf b;
+	struct json_writer w;
+};
+struct json_writer *cli_body_begin(struct cli_body *bd);
+int cli_body_send(struct cli *c, struct cli_body *bd, const char *path, const char *key);
+
+/* A non-negative decimal number; -1 otherwise. */
+int cli_opt_int(const char *s, int64_t *out);
+/* "/admin/v1/<what>/<id><tail>", refusing (with a message) an id that is not one. */
+int cli_id_path(char *out, size_t outsz, const char *what, const char *id, const char *tail);
+/* "<base>?<key>=<escaped value>" (value NULL: base alone); -1 (after a message) when
+ * it does not fit. */
+int cli_query_path(struct cli *c, char *out, size_t outsz, const char *base, const char *key,
+		   const char *value);
+/* Adds "window" from --window-utc / --window-daily (nothing without them); returns
+ * the exit code of a usage error, or 0. */
+int cli_window(struct cli *c, struct json_writer *w);
+
+/* The commands (cli_cmd.c); each returns the exit code. */
+int cmd_org_create(struct cli *c);
+int cmd_folder_create(struct cli *c);
+int cmd_token_create(struct cli *c);
+int cmd_token_revoke(struct cli *c);
+int cmd_device_list(struct cli *c);
+int cmd_device_find(struct cli *c);
+int cmd_device_remove(struct cli *c);
+int cmd_image_add(struct cli *c);
+int cmd_image_list(struct cli *c);
+int cmd_task_create(struct cli *c);
+int cmd_task_show(struct cli *c);
+int cmd_task_list(struct cli *c);
+int cmd_task_cancel(struct cli *c);
+int cmd_license_issue(struct cli *c);
+int cmd_license_list(struct cli *c);
+int cmd_history(struct cli *c);
+int cmd_task_wait(struct cli *c);
+int cmd_license_wait(struct cli *c);
+/* cli_cmd_org.c */
+int cmd_org_list(struct cli *c);
+int cmd_folder_list(struct cli *c);
+int cmd_folder_delete(struct cli *c);
+int cmd_token_list(struct cli *c);
+int cmd_device_show(struct cli *c);
+int cmd_device_move(struct cli *c);
+/* cli_cmd_jobs.c */
+int cmd_image_recommend(struct cli *c);
+int cmd_job_create(struct cli *c);
+int cmd_job_list(struct cli *c);
+int cmd_job_show(struct cli *c);
+int cmd_job_cancel(struct cli *c);
+
+#endif

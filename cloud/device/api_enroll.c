@@ -1,0 +1,382 @@
+/* api_enroll: the two signed device requests, POST /device/v1/enroll (§2) and
+ * POST /device/v1/auth (§3). Both verify X-Camagent-Signature over the exact body
+ * bytes; enroll with the key in the body, auth with the device's stored key. */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../../lib/log.h"
+#include "../http/api.h"
+#include "../domain/policy.h"
+
+struct enroll_req {
+	char secret[FIELD_SHORT], serial[FIELD_SHORT], model[FIELD_SHORT], hardware_id[FIELD_NAME];
+	char arch[FIELD_SHORT], os_version[FIELD_SHORT], agent_version[FIELD_SHORT],
+		nonce[FIELD_SHORT];
+	char pem[CRYPTO_PUBKEY_PEM_MAX];
+	int64_t ts;
+};
+
+static int signature_header(struct request *rq, struct reply *rp, char *sig, size_t sz)
+{
+	const char *h = evhttp_find_header(evhttp_request_get_input_headers(rq->ev),
+					   "X-Camagent-Signature");
+	if (!h || !*h || strlen(h) >= sz) {
+		reply_error(rp, 401, "unauthorized", "missing or malformed X-Camagent-Signature");
+		return -1;
+	}
+	strcpy(sig, h);
+	return 0;
+}
+
+/* Verifies sig over the body with key; fills rp (401) when it does not verify. */
+static int verify_body(struct request *rq, struct reply *rp, const struct crypto_key *key,
+		       const char *sig)
+{
+	if (signature_verify(key, buf_str(&rq->body), rq->body.len, sig) != 0) {
+		reply_error(rp, 401, "unauthorized", "bad signature");
+		return -1;
+	}
+	return 0;
+}
+
+/* The replay protection of both signed requests (§2, §3), after the signature has
+ * verified: the nonce is 32 hex digits, ts is within the clock window, and the nonce
+ * was not seen in the last POLICY_NONCE_TTL s (which covers the whole window, so a
+ * captured body cannot be sent again while its ts would still pass). */
+static int signed_fresh(struct request *rq, struct reply *rp, int64_t ts, const char *nonce)
+{
+	struct store *db = rq->c->store;
+	if (!is_hex_id(nonce)) {
+		reply_bad_field(rp, "nonce");
+		return -1;
+	}
+	if (!ts_within(ts, rq->now, POLICY_TS_WINDOW)) {
+		reply_error(rp, 401, "clock_skew", "ts %" PRId64 " is more than %d s off the server"
+			    " clock (%" PRId64 ")", ts, POLICY_TS_WINDOW, rq->now);
+		return -1;
+	}
+	if (store_run(db, ST_AUTH_NONCES_DELETE, "i", rq->now - POLICY_NONCE_TTL) < 0) {
+		reply_internal(rp);
+		return -1;
+	}
+	int r = store_run(db, ST_AUTH_NONCES_INSERT, "si", nonce, rq->now);
+	if (r == 1)
+		return 0;
+	if (r == DB_CONSTRAINT)
+		reply_error(rp, 401, "replayed", "nonce already used");
+	else
+		reply_internal(rp);
+	return -1;
+}
+
+static int enroll_fields(struct request *rq, struct reply *rp, struct enroll_req *e)
+{
+	int t = json_find(&rq->json, 0, "public_key");
+	if (req_string(rq, rp, "token_secret", e->secret, sizeof(e->secret)) ||
+	    req_string(rq, rp, "serial", e->serial, sizeof(e->serial)) ||
+	    req_string(rq, rp, "model", e->model, sizeof(e->model)) ||
+	    req_string(rq, rp, "hardware_id", e->hardware_id, sizeof(e->hardware_id)) ||
+	    req_string(rq, rp, "arch", e->arch, sizeof(e->arch)) ||
+	    req_string(rq, rp, "os_version", e->os_version, sizeof(e->os_version)) ||
+	    req_string(rq, rp, "agent_version", e->agent_version, sizeof(e->agent_version)) ||
+	    req_string(rq, rp, "nonce", e->nonce, sizeof(e->nonce)) ||
+	    req_int(rq, rp, "ts", &e->ts))
+		return -1;
+	if (t < 0 || json_type_of(&rq->json, t) != JSON_STRING ||
+	    json_tok_string(&rq->json, t, e->pem, sizeof(e->pem)) < 0) {
+		reply_bad_field(rp, "public_key");
+		return -1;
+	}
+	return 0;
+}
+
+static void refuse_token(struct reply *rp, enum token_verdict v, const struct token_facts *tf)
+{
+	switch (v) {
+	case TOKEN_EXPIRED:
+		reply_error(rp, 403, "token_expired", "enrollment token expired at %" PRId64,
+			    tf->expires_at);
+		break;
+	case TOKEN_USED_UP:
+		reply_error(rp, 403, "token_used_up", "enrollment token already used %" PRId64
+			    " of %" PRId64 " times", tf->uses, tf->max_uses);
+		break;
+	case TOKEN_REVOKED:
+		reply_error(rp, 403, "token_revoked", "enrollment token revoked");
+		break;
+	default:
+		reply_error(rp, 403, "token_invalid", "enrollment token unknown");
+	}
+}
+
+/* The token and the live device with the serial, as enroll_tx needs them. */
+struct enroll_lookup {
+	char token_id[DB_ID_LEN], folder_id[DB_ID_LEN], org_id[DB_ID_LEN];
+	char dev_fp[CRYPTO_SHA256_HEX_LEN], dev_folder[DB_ID_LEN], dev_org[DB_ID_LEN];
+	char dev_token[DB_ID_LEN], dev_folder_name[FIELD_NAME];
+	struct token_facts tf;
+	int allow_move, exists;
+};
+
+static int enroll_lookup(struct store *db, const struct enroll_req *e, struct enroll_lookup *l,
+			 char device_id[DB_ID_LEN])
+{
+	char sha[CRYPTO_SHA256_HEX_LEN];
+	crypto_sha256_hex(e->secret, strlen(e->secret), sha);
+	struct store_rows *st =
+		store_query(db, ST_ENROLLMENT_TOKEN_FOR_ENROLL, "s", sha);
+	int r = st ? store_next(st) : DB_ERROR;
+	if (r == 1) {
+		l->tf.found = 1;
+		store_str(st, 0, l->token_id, sizeof(l->token_id));
+		store_str(st, 1, l->folder_id, sizeof(l->folder_id));
+		l->tf.revoked = (int)store_int(st, 2);
+		l->tf.expires_at = store_int(st, 3);
+		l->tf.uses = store_int(st, 4);
+		l->tf.max_uses = store_int(st, 5);
+		l->allow_move = (int)store_int(st, 6);
+		store_str(st, 7, l->org_id, sizeof(l->org_id));
+	}
+	store_done(st);
+	if (r < 0)
+		return -1;
+	st = store_query(db, ST_DEVICE_LIVE_BY_SERIAL, "s", e->serial);
+	r = st ? store_next(st) : DB_ERROR;
+	if (r == 1) {
+		l->exists = 1;
+		store_str(st, 0, device_id, DB_ID_LEN);
+		store_str(st, 1, l->dev_fp, sizeof(l->dev_fp));
+		store_str(st, 2, l->dev_folder, sizeof(l->dev_folder));
+		store_str(st, 3, l->dev_org, sizeof(l->dev_org));
+		store_str(st, 4, l->dev_token, sizeof(l->dev_token));
+		store_str(st, 5, l->dev_folder_name, sizeof(l->dev_folder_name));
+	}
+	store_done(st);
+	return r < 0 ? -1 : 0;
+}
+
+/* 409 device_conflict, recorded in the history so the admin side sees it too. */
+static void refuse_conflict(struct request *rq, struct reply *rp, const char *serial,
+			    const char *device_id, const char *token_id, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+static void refuse_conflict(struct request *rq, struct reply *rp, const char *serial,
+			    const char *device_id, const char *token_id, const char *fmt, ...)
+{
+	char msg[384];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	reply_error(rp, 409, "device_conflict", "%s", msg);
+	if (store_historyf(rq->c->store, rq->now, "device.enroll_refused",
+			   "device %s (%s), token %s: %s", serial, device_id,
+			   token_id[0] ? token_id : "-", msg) != 0)
+		log_warn("enroll: could not record the refusal of %s", serial);
+	log_info("enroll: %s refused: %s", serial, msg);
+}
+
+/* Moves the live device into the token's folder (ENROLL_MOVE), using the token once. */
+static int enroll_move(struct request *rq, const struct enroll_req *e,
+		       const struct enroll_lookup *l, const char *device_id)
+{
+	struct store *db = rq->c->store;
+	if (store_begin(db) != 0)
+		return -1;
+	if (store_run(db, ST_DEVICES_SET_FOLDER_ID_ENROLL_TOKEN_ID, "sss", l->folder_id,
+		      l->token_id, device_id) != 1 ||
+	    store_run(db, ST_ENROLLMENT_TOKENS_SET_USES, "s", l->token_id) != 1 ||
+	    store_historyf(db, rq->now, "device.move",
+			   "device %s (%s) moved from folder %s to %s by"
+			   " enrolling with token %s",
+			   e->serial, device_id, l->dev_folder, l->folder_id, l->token_id) != 0 ||
+	    store_commit(db) != 0) {
+		store_rollback(db);
+		return -1;
+	}
+	log_info("enroll: %s (%s) moved to folder %s", e->serial, device_id, l->folder_id);
+	return 0;
+}
+
+/* Looks the token and the serial up and creates (or moves) the device when allowed.
+ * On success device_id is set and rp untouched; otherwise rp holds the error. */
+static int enroll_tx(struct request *rq, struct reply *rp, const struct enroll_req *e,
+		     const char *key_fp, char device_id[DB_ID_LEN])
+{
+	struct store *db = rq->c->store;
+	struct enroll_lookup l;
+
+	memset(&l, 0, sizeof(l));
+	if (enroll_lookup(db, e, &l, device_id) != 0)
+		goto fail;
+	struct enroll_facts f = {
+		.verdict = token_check(&l.tf, rq->now),
+		.allow_move = l.allow_move,
+		.device_exists = l.exists,
+		.same_key = strcmp(l.dev_fp, key_fp) == 0,
+		.same_enrollment = l.token_id[0] && strcmp(l.dev_token, l.token_id) == 0,
+		.same_folder = strcmp(l.dev_folder, l.folder_id) == 0,
+		.same_org = strcmp(l.dev_org, l.org_id) == 0,
+	};
+	switch (enroll_decide(&f)) {
+	case ENROLL_REFUSE:
+		refuse_token(rp, f.verdict, &l.tf);
+		return -1;
+	case ENROLL_CONFLICT:
+		refuse_conflict(rq, rp, e->serial, device_id, l.token_id,
+				"serial %s is already enrolled with another key", e->serial);
+		return -1;
+	case ENROLL_CONFLICT_ORG:
+		refuse_conflict(rq, rp, e->serial, device_id, l.token_id,
+				"device %s is enrolled in another organization", e->serial);
+		return -1;
+	case ENROLL_CONFLICT_FOLDER:
+		refuse_conflict(rq, rp, e->serial, device_id, l.token_id,
+				"device %s is already enrolled in folder '%s'; this token does not"
+				" allow moving it", e->serial, l.dev_folder_name);
+		return -1;
+	case ENROLL_RETRY:
+		log_info("enroll: %s enrolled again with the same key (retry): %s", e->serial,
+			 device_id);
+		return 0;
+	case ENROLL_MOVE:
+		if (enroll_move(rq, e, &l, device_id) != 0)
+			goto fail;
+		return 0;
+	case ENROLL_NEW:
+		break;
+	}
+	if (db_new_id(device_id) != 0 || store_begin(db) != 0)
+		goto fail;
+	if (store_run(db, ST_DEVICES_INSERT_FROM_SELECT, "sssssssssiiss", device_id, e->serial,
+		      e->model, e->hardware_id, e->arch, e->pem, key_fp, e->os_version,
+		      e->agent_version, rq->now, rq->now, l.token_id, l.folder_id) != 1 ||
+	    store_run(db, ST_ENROLLMENT_TOKENS_SET_USES, "s", l.token_id) != 1 ||
+	    store_historyf(db, rq->now, "device.enroll", "device %s (%s, %s) enrolled as %s",
+			   e->serial, e->model, e->os_version, device_id) != 0 ||
+	    store_commit(db) != 0) {
+		store_rollback(db);
+		goto fail;
+	}
+	log_info("enroll: %s (%s) enrolled as %s", e->serial, e->model, device_id);
+	return 0;
+fail:
+	reply_internal(rp);
+	return -1;
+}
+
+void api_enroll(struct request *rq, struct reply *rp)
+{
+	struct enroll_req e;
+	char sig[CRYPTO_SIG_B64_MAX], fp[CRYPTO_SHA256_HEX_LEN], device_id[DB_ID_LEN];
+	char org[256] = "", folder[256] = "";
+	struct crypto_key *key = NULL;
+
+	memset(&e, 0, sizeof(e));
+	if (signature_header(rq, rp, sig, sizeof(sig)) != 0 || enroll_fields(rq, rp, &e) != 0)
+		goto out;
+	if (crypto_key_from_public_pem(&key, e.pem) != 0 || crypto_key_fingerprint(key, fp) != 0) {
+		reply_error(rp, 400, "bad_request", "public_key is not an EC P-256 public key");
+		goto out;
+	}
+	if (verify_body(rq, rp, key, sig) != 0 || signed_fresh(rq, rp, e.ts, e.nonce) != 0 ||
+	    enroll_tx(rq, rp, &e, fp, device_id) != 0)
+		goto out;
+
+	struct store_rows *st =
+		store_query(rq->c->store, ST_DEVICE_FOR_ENROLL_REPLY, "s", device_id);
+	if (!st || store_next(st) != 1 || store_str(st, 0, org, sizeof(org)) != 0 ||
+	    store_str(st, 1, folder, sizeof(folder)) != 0) {
+		store_done(st);
+		reply_internal(rp);
+		goto out;
+	}
+	store_done(st);
+	struct json_writer *w = reply_json(rp, 200);
+	jw_object_begin(w);
+	jw_kv_string(w, "device_id", device_id);
+	jw_kv_string(w, "serial", e.serial);
+	jw_kv_string(w, "org", org);
+	jw_kv_string(w, "folder", folder);
+	jw_kv_string(w, "cloud_public_key", rq->c->signer.pem);
+	jw_object_end(w);
+	rp->sign = 1;
+out:
+	memset(e.secret, 0, sizeof(e.secret));
+	crypto_key_free(key);
+}
+
+/* Loads the device's public key and removed flag; fills rp when unknown. */
+static int load_device_key(struct request *rq, struct reply *rp, const char *device_id,
+			   struct crypto_key **key, int *removed)
+{
+	char pem[CRYPTO_PUBKEY_PEM_MAX];
+	struct store_rows *st =
+		store_query(rq->c->store, ST_DEVICE_KEY, "s", device_id);
+	int r = st ? store_next(st) : DB_ERROR;
+	if (r == 1) {
+		*removed = (int)store_int(st, 1);
+		if (store_str(st, 0, pem, sizeof(pem)) != 0 ||
+		    crypto_key_from_public_pem(key, pem) != 0) {
+			log_error("auth: stored key of device %s does not load", device_id);
+			r = DB_ERROR;
+		}
+	}
+	store_done(st);
+	if (r == 0)
+		reply_error(rp, 401, "unauthorized", "unknown device");
+	else if (r < 0)
+		reply_internal(rp);
+	return r == 1 ? 0 : -1;
+}
+
+void api_auth(struct request *rq, struct reply *rp)
+{
+	char sig[CRYPTO_SIG_B64_MAX], device_id[DB_ID_LEN], nonce[FIELD_SHORT];
+	char token[65], sha[CRYPTO_SHA256_HEX_LEN];
+	struct crypto_key *key = NULL;
+	int removed = 0;
+	int64_t ts;
+
+	if (signature_header(rq, rp, sig, sizeof(sig)) != 0 ||
+	    req_string(rq, rp, "device_id", device_id, sizeof(device_id)) != 0 ||
+	    req_string(rq, rp, "nonce", nonce, sizeof(nonce)) != 0 ||
+	    req_int(rq, rp, "ts", &ts) != 0)
+		goto out;
+	if (!is_hex_id(device_id)) {
+		reply_bad_field(rp, "device_id");
+		goto out;
+	}
+	if (load_device_key(rq, rp, device_id, &key, &removed) != 0 ||
+	    verify_body(rq, rp, key, sig) != 0)
+		goto out;
+	if (removed) {
+		reply_error(rp, 410, "device_removed", "device was removed by an admin");
+		goto out;
+	}
+	if (signed_fresh(rq, rp, ts, nonce) != 0)
+		goto out;
+	if (crypto_random_hex(token, 32) != 0) {
+		log_error("auth: no randomness for an access token");
+		reply_internal(rp);
+		goto out;
+	}
+	crypto_sha256_hex(token, strlen(token), sha);
+	if (store_run(rq->c->store, ST_ACCESS_TOKENS_DELETE, "i", rq->now) < 0 ||
+	    store_run(rq->c->store, ST_ACCESS_TOKENS_INSERT, "ssi", sha, device_id,
+		      rq->now + POLICY_ACCESS_TTL) != 1 ||
+	    store_run(rq->c->store, ST_DEVICES_SET_LAST_SEEN, "is", rq->now, device_id) < 0) {
+		reply_internal(rp);
+		goto out;
+	}
+	struct json_writer *w = reply_json(rp, 200);
+	jw_object_begin(w);
+	jw_kv_string(w, "access_token", token);
+	jw_kv_int(w, "expires_in", POLICY_ACCESS_TTL);
+	jw_object_end(w);
+out:
+	memset(token, 0, sizeof(token));
+	crypto_key_free(key);
+}

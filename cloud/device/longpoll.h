@@ -1,0 +1,34 @@
+/* longpoll: held GET /device/v1/tasks/next requests. Each one has a timer (204 when
+ * it fires) and sits in a hash table by device id, so creating a task answers that
+ * device's request at once. A device has at most one held request: a newer one
+ * answers the older with 204 (this also clears requests of connections that died
+ * silently, which libevent cannot detect while a request is pending). */
+#ifndef CLOUD_LONGPOLL_H
+#define CLOUD_LONGPOLL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <event2/http.h>
+
+#include "../http/router.h"
+
+struct longpoll;
+
+/* Builds the answer for a device when it is woken; must fill rp exactly once. */
+typedef void (*longpoll_answer_fn)(struct cloud *c, const char *device_id, int64_t now,
+				   struct reply *rp);
+
+struct longpoll *longpoll_new(struct cloud *c, longpoll_answer_fn answer);
+/* Forgets every held request without replying. Call before evhttp_free, which
+ * then frees the requests together with their connections. */
+void longpoll_free(struct longpoll *lp);
+
+/* Takes over ev until it is answered (timeout, wake, replacement) or its
+ * connection goes away. -1 when it could not (nothing taken over). */
+int longpoll_hold(struct longpoll *lp, struct evhttp_request *ev, const char *device_id,
+		  int wait_s, const struct timeval *start);
+/* Answers the held request of device_id, if any, through the answer callback. */
+void longpoll_wake(struct longpoll *lp, const char *device_id);
+size_t longpoll_count(const struct longpoll *lp);
+
+#endif

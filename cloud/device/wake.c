@@ -1,0 +1,107 @@
+/* wake: the sliced wake-up queue (see wake.h). */
+#include "wake.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+
+#include "../../lib/log.h"
+#include "longpoll.h"
+#include "../http/server.h"
+
+struct wake {
+	struct cloud *c;
+	struct event *tick;
+	struct db_ids queue;
+	size_t next; /* queue.id[next..n) are still to be woken */
+};
+
+static void on_tick(evutil_socket_t fd, short what, void *arg);
+
+/* After the current turn's I/O: a zero timeout fires on the next turn of the loop,
+ * after the replies already written have been flushed. (event_active would run in
+ * this same turn.) */
+static int arm(struct wake *w)
+{
+	static const struct timeval now = {0, 0};
+	return evtimer_add(w->tick, &now);
+}
+
+static struct wake *wake_get(struct cloud *c)
+{
+	if (c->wake)
+		return c->wake;
+	struct wake *w = calloc(1, sizeof(*w));
+	if (!w || !(w->tick = evtimer_new(c->base, on_tick, w))) {
+		free(w);
+		return NULL;
+	}
+	w->c = c;
+	c->wake = w;
+	return w;
+}
+
+/* Wakes up to limit queued devices; empties the queue once all are woken. The slice
+ * runs in one transaction: its few hundred lookups share one lock instead of taking
+ * and dropping it per statement. An answer that fails is a 500 for that device
+ * alone; a failed commit loses only "license hint sent" marks (sent again later). */
+static void wake_some(struct wake *w, size_t limit)
+{
+	struct store *db = w->c->store;
+	int tx = store_begin(db) == 0;
+	for (size_t k = 0; k < limit && w->next < w->queue.n; k++, w->next++)
+		longpoll_wake(w->c->lp, w->queue.id[w->next]);
+	if (tx && store_commit(db) != 0)
+		store_rollback(db);
+	if (w->next == w->queue.n)
+		w->queue.n = w->next = 0; /* keeps the allocation for the next job */
+}
+
+/* Schedules the rest; when that fails, wakes it now rather than leave it queued. */
+static void continue_later(struct wake *w)
+{
+	if (wake_pending(w) == 0 || arm(w) == 0)
+		return;
+	log_error("wake: cannot arm the timer; waking %zu devices at once", wake_pending(w));
+	wake_some(w, SIZE_MAX);
+}
+
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct wake *w = arg;
+	wake_some(w, WAKE_SLICE);
+	continue_later(w);
+}
+
+void wake_devices(struct cloud *c, const struct db_ids *ids, struct evhttp_request *first)
+{
+	struct evhttp_connection *conn = first ? evhttp_request_get_connection(first) : NULL;
+	struct bufferevent *bev = conn ? evhttp_connection_get_bufferevent(conn) : NULL;
+	if (bev && bufferevent_set_max_single_write(bev, WAKE_FIRST_WRITE_MAX) != 0)
+		log_warn("wake: cannot raise the write size of the admin's connection");
+	struct wake *w = wake_get(c);
+	size_t i = 0;
+	while (w && i < ids->n && db_ids_add(&w->queue, ids->id[i]) == 0)
+		i++;
+	if (w)
+		continue_later(w);
+	if (i < ids->n)
+		log_error("wake: cannot queue %zu devices; waking them at once", ids->n - i);
+	for (; i < ids->n; i++)
+		longpoll_wake(c->lp, ids->id[i]);
+}
+
+size_t wake_pending(const struct wake *w)
+{
+	return w ? w->queue.n - w->next : 0;
+}
+
+void wake_free(struct wake *w)
+{
+	if (!w)
+		return;
+	event_free(w->tick);
+	db_ids_free(&w->queue);
+	free(w);
+}

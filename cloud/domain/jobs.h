@@ -1,0 +1,65 @@
+/* jobs: upgrade jobs in the database. A job is one image for a set of devices (one
+ * device, a selection, a folder tree, or every outdated device of a model); it makes
+ * one task per eligible device and records why it left the others out. Also the
+ * lazy task expiry and the update window columns tasks and jobs share. */
+#ifndef CLOUD_JOBS_H
+#define CLOUD_JOBS_H
+
+#include <stdint.h>
+
+#include "../http/api.h"
+#include "../store/store.h"
+#include "policy.h"
+
+#define JOB_DEVICES_MAX 1000 /* ids in one device_ids selection */
+#define TASK_TTL_DEFAULT 86400
+#define TASK_TTL_MAX (366 * 86400)
+
+/* Job kinds (jobs.kind) and what jobs.target then holds. */
+#define JOB_KIND_DEVICE "device"           /* a device id (task create) */
+#define JOB_KIND_DEVICES "devices"         /* "" (the devices are its tasks and skips) */
+#define JOB_KIND_FOLDER "folder"           /* a folder id, subfolders included */
+#define JOB_KIND_RECOMMENDED "recommended" /* a model */
+
+struct job_spec {
+	const char *kind;
+	const char *target;
+	char image_id[DB_ID_LEN];
+	char model[FIELD_SHORT], version[FIELD_SHORT]; /* of the image */
+	int allow_downgrade;
+	int64_t expires_at;
+	struct task_window window;
+};
+
+/* Reads the image's model and version into spec (image_id set): 1, 0 when there is
+ * no such image, DB_ERROR. */
+int job_load_image(struct store *db, struct job_spec *spec);
+
+/* Inserts the job row only (the caller holds a transaction). */
+int job_insert(struct cloud *c, const struct job_spec *spec, int64_t now, char id[DB_ID_LEN]);
+/* Inserts one pending task of job_id for device_id (the caller holds a transaction). */
+int job_task_insert(struct cloud *c, const char *job_id, const struct job_spec *spec,
+		    const char *device_id, int64_t now, char task_id[DB_ID_LEN]);
+
+/* Creates a job of kind JOB_KIND_DEVICES (the ids in devices), JOB_KIND_FOLDER or
+ * JOB_KIND_RECOMMENDED, its tasks and skip rows and a history row, in one
+ * transaction. Returns 0 (id set) or -1. The caller wakes the devices afterwards. */
+int job_create(struct cloud *c, const struct job_spec *spec, const struct db_ids *devices,
+	       int64_t now, char id[DB_ID_LEN]);
+
+/* Fails the unfinished tasks whose expires_at has passed (of one device, or of all
+ * when device_id is NULL), with a history row each. Uses its own transaction unless
+ * one is open. Returns how many expired, or -1. */
+int tasks_expire(struct store *db, const char *device_id, int64_t now);
+
+/* Cancels task_id, which is in the cancellable state from, with reason (may be "");
+ * when the device had started it (from is not pending) its next task poll is told
+ * (tasks/next "cancelled"). The caller holds a transaction and wakes the device's
+ * long poll after the commit. 0 or -1. */
+int task_cancel_tx(struct store *db, const char *task_id, const char *from, const char *reason,
+		   int64_t now);
+
+/* Reads the five window columns (kind, start, end, from, to) starting at column col. */
+void job_window_read(struct store_rows *st, int col, struct task_window *w);
+
+#endif

@@ -1,0 +1,79 @@
+/* api: the route handlers of docs/protocol.md (device API §2-7, admin API §8).
+ * Each one follows the contract in router.h: exactly one reply_* per call. */
+#ifndef CLOUD_API_H
+#define CLOUD_API_H
+
+#include "../domain/policy.h"
+#include "router.h"
+#include "../admin/rows.h"
+
+/* Buffer sizes of text fields (the longest accepted value is one byte less). */
+#define FIELD_SHORT 65   /* serials, models, versions, architectures, nonces */
+#define FIELD_NAME 129   /* org / folder / app names, hardware ids */
+#define FIELD_REASON 257 /* failure reasons */
+
+/* api_enroll.c: §2, §3 (signed, no bearer) */
+void api_enroll(struct request *rq, struct reply *rp);
+void api_auth(struct request *rq, struct reply *rp);
+
+/* api_device.c: §4, §6, §7 (device bearer) */
+void api_report(struct request *rq, struct reply *rp);
+void api_task_next(struct request *rq, struct reply *rp);
+void api_task_status(struct request *rq, struct reply *rp);
+void api_artifact(struct request *rq, struct reply *rp);
+void api_licenses(struct request *rq, struct reply *rp);
+void api_license_status(struct request *rq, struct reply *rp);
+/* Fills rp with what tasks/next has for the device right now: 200 {"task": null,
+ * "cancelled": [ids]} when an admin cancelled a task it had started, else 200
+ * {"task": envelope} for its oldest task not yet acknowledged (none while it works on
+ * one), else 200 {"task": null, "check": ["licenses"]} when a license was issued
+ * since it last looked. Returns 1 when it filled rp, 0 when there
+ * is nothing (rp untouched), -1 on error (rp: 500). */
+int api_task_answer(struct cloud *c, const char *device_id, int64_t now, struct reply *rp);
+/* longpoll_answer_fn: 410 for a removed device, else api_task_answer, else 204. */
+void api_task_wake_answer(struct cloud *c, const char *device_id, int64_t now, struct reply *rp);
+
+/* api_admin.c: orgs, folders, tokens, devices, images */
+void admin_org_create(struct request *rq, struct reply *rp);
+void admin_folder_create(struct request *rq, struct reply *rp);
+void admin_token_create(struct request *rq, struct reply *rp);
+void admin_token_list(struct request *rq, struct reply *rp);
+void admin_token_revoke(struct request *rq, struct reply *rp);
+void admin_token_revoke_secret(struct request *rq, struct reply *rp);
+void admin_device_list(struct request *rq, struct reply *rp);
+void admin_device_remove(struct request *rq, struct reply *rp);
+void admin_image_add(struct request *rq, struct reply *rp);
+void admin_image_list(struct request *rq, struct reply *rp);
+void admin_image_recommend(struct request *rq, struct reply *rp);
+/* Marks a device removed, cancels its unfinished tasks and records why (may be "").
+ * The caller holds a transaction and wakes the device's long poll after the commit.
+ * 1 when removed now, 0 when it already was, -1 on error. */
+int device_remove_tx(struct store *db, int64_t now, const char *device_id, const char *why);
+
+/* api_admin_org.c: the organization tree, moving devices, a device's details */
+void admin_org_list(struct request *rq, struct reply *rp);
+void admin_folder_list(struct request *rq, struct reply *rp);
+void admin_folder_delete(struct request *rq, struct reply *rp);
+void admin_device_show(struct request *rq, struct reply *rp);
+void admin_device_move(struct request *rq, struct reply *rp);
+
+/* api_admin_jobs.c: upgrade jobs */
+void admin_job_create(struct request *rq, struct reply *rp);
+void admin_job_list(struct request *rq, struct reply *rp);
+void admin_job_show(struct request *rq, struct reply *rp);
+void admin_job_cancel(struct request *rq, struct reply *rp);
+/* Reads the optional "window" object of a task or job request (absent or null: none);
+ * -1 after a 400 naming the bad field. */
+int req_window(struct request *rq, struct reply *rp, struct task_window *w);
+
+/* api_admin_tasks.c: tasks, licenses, history */
+void admin_task_create(struct request *rq, struct reply *rp);
+void admin_task_show(struct request *rq, struct reply *rp);
+void admin_task_list(struct request *rq, struct reply *rp);
+void admin_task_cancel(struct request *rq, struct reply *rp);
+void admin_license_issue(struct request *rq, struct reply *rp);
+void admin_license_list(struct request *rq, struct reply *rp);
+void admin_license_show(struct request *rq, struct reply *rp);
+void admin_history(struct request *rq, struct reply *rp);
+
+#endif
