@@ -168,6 +168,8 @@ static void auth_admin(struct request *rq, struct reply *rp)
 	memset(tok, 0, sizeof(tok));
 	if (!crypto_equal(sha, rq->c->admin_sha, sizeof(sha)))
 		reply_error(rp, 401, "unauthorized", "wrong admin token");
+	else
+		rq->who.kind = PRINCIPAL_BOOTSTRAP;
 }
 
 static void auth_device(struct request *rq, struct reply *rp)

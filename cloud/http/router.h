@@ -18,6 +18,7 @@
 #include "../../lib/crypto.h"
 #include "../../lib/json.h"
 #include "../store/store.h"
+#include "access.h"
 #include "reply.h"
 #include "server.h"
 
@@ -35,6 +36,7 @@ struct request {
 	struct json_doc json;       /* parsed body (POST), root object at token 0 */
 	int has_json;
 	char device_id[DB_ID_LEN];  /* set for device-authenticated routes */
+	struct principal who;       /* set for admin routes (access.h) */
 	int64_t now;
 	struct timeval start;
 };
