@@ -18,7 +18,8 @@ static int serve_usage(void)
 			"  PORT 0 picks a free port; the bound URL is written to FILE and DIR/server.url.\n"
 			"  Defaults: header 10 s, body 30 s, idle 60 s, 128 connections per address.\n"
 			"  The store is SQLite in DIR/camcloud.db unless --store names a PostgreSQL\n"
-			"  database by a libpq connection string.\n");
+			"  database by a libpq connection string.\n"
+			"  --test-clock FILE (tests only): the clock reads epoch seconds from FILE.\n");
 	return 2;
 }
 
@@ -46,6 +47,7 @@ static int serve_main(int argc, char **argv)
 		{"idle-timeout", required_argument, NULL, 'I'},
 		{"max-conns-per-source", required_argument, NULL, 'S'},
 		{"store", required_argument, NULL, 's'},
+		{"test-clock", required_argument, NULL, 'T'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -59,6 +61,9 @@ static int serve_main(int argc, char **argv)
 			break;
 		case 's':
 			o.store = optarg;
+			break;
+		case 'T':
+			o.clock_file = optarg;
 			break;
 		case 'l':
 			o.listen = optarg;

@@ -163,7 +163,7 @@ void longpoll_wake(struct longpoll *lp, const char *device_id)
 		return;
 	struct reply rp;
 	reply_init(&rp);
-	lp->answer(lp->c, device_id, (int64_t)time(NULL), &rp);
+	lp->answer(lp->c, device_id, cloud_now(lp->c), &rp);
 	answer_held(h, &rp);
 	reply_free(&rp);
 }

@@ -279,7 +279,7 @@ void router_dispatch(struct evhttp_request *ev, void *arg)
 	TAILQ_INIT(&rq.query);
 	rq.c = arg;
 	rq.ev = ev;
-	rq.now = (int64_t)time(NULL);
+	rq.now = cloud_now(rq.c);
 	gettimeofday(&rq.start, NULL);
 	rq.method = method_name(evhttp_request_get_command(ev));
 	buf_init(&rq.body, CLOUD_BODY_MAX);

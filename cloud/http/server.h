@@ -33,6 +33,7 @@ struct serve_options {
 	int body_timeout_s;     /* [30] its body within this after the head */
 	int idle_timeout_s;     /* [60] an idle connection, and a stalled write, closes */
 	int per_source;         /* [128] open connections from one address */
+	const char *clock_file; /* tests only: the clock reads this file's epoch seconds */
 };
 
 struct cloud {
@@ -53,6 +54,7 @@ struct cloud {
 	char public_url[CLOUD_URL_MAX];
 	int64_t last_seq;       /* last task ordering stamp handed out */
 	int idle_timeout_s;     /* a connection's idle timeout outside a held long poll */
+	char clock_file[PATH_MAX]; /* "" outside tests (see cloud_now) */
 };
 
 /* Runs the server until SIGTERM/SIGINT. Returns the process exit code. */
@@ -63,6 +65,11 @@ int server_run(const struct serve_options *opt);
  * cloud_close frees whatever cloud_open got to, even after a failure. */
 int cloud_open(struct cloud *c, const struct serve_options *opt);
 void cloud_close(struct cloud *c);
+
+/* The cloud's one clock, in epoch seconds: time(NULL), or, when the server was started
+ * with --test-clock FILE, the whole number in FILE (while it holds one), so tests move
+ * time across grace periods, year ends and leap days without waiting. */
+int64_t cloud_now(const struct cloud *c);
 
 /* Strictly increasing ordering stamp (microseconds) for new rows. */
 int64_t cloud_next_seq(struct cloud *c);
