@@ -227,6 +227,7 @@ void admin_job_create(struct request *rq, struct reply *rp)
 	memset(&spec, 0, sizeof(spec));
 	if (req_string_opt(rq, rp, "image_id", spec.image_id, sizeof(spec.image_id)) != 0 ||
 	    req_bool_opt(rq, rp, "allow_downgrade", &spec.allow_downgrade) != 0 ||
+	    req_bool_opt(rq, rp, "override_app_check", &spec.override_app_check) != 0 ||
 	    req_int_opt(rq, rp, "expires_in", &ttl) != 0 || req_window(rq, rp, &spec.window) != 0)
 		goto out;
 	if ((spec.image_id[0] && !is_hex_id(spec.image_id)) ||

@@ -7,6 +7,7 @@
 
 #include "../../lib/log.h"
 #include "../http/api.h"
+#include "../domain/apps.h"
 #include "../domain/jobs.h"
 #include "../device/longpoll.h"
 #include "../domain/payload.h"
@@ -60,6 +61,21 @@ static int device_model(struct request *rq, struct reply *rp, const char *id, ch
 	return r == 1 ? 0 : -1;
 }
 
+/* 409 app_would_strand when upgrading dev to AXIS OS os would leave an installed app
+ * unable to run; the message names the package whose application task fixes it. */
+static int refuse_stranding(struct request *rq, struct reply *rp, const char *dev,
+			    const char *os)
+{
+	char reason[FIELD_REASON * 2], fix[DB_ID_LEN];
+	int r = app_strand_check(rq->c->store, dev, os, reason, sizeof(reason), fix);
+	if (r < 0)
+		reply_internal(rp);
+	else if (r == 1)
+		reply_error(rp, 409, "app_would_strand",
+			    "%s; or give override_app_check to upgrade anyway", reason);
+	return r == 0 ? 0 : -1;
+}
+
 void admin_task_create(struct request *rq, struct reply *rp)
 {
 	char dev[DB_ID_LEN] = "", id[DB_ID_LEN], job[DB_ID_LEN], model[FIELD_SHORT];
@@ -71,6 +87,7 @@ void admin_task_create(struct request *rq, struct reply *rp)
 	if (req_string(rq, rp, "device_id", dev, sizeof(dev)) != 0 ||
 	    req_string(rq, rp, "image_id", spec.image_id, sizeof(spec.image_id)) != 0 ||
 	    req_bool_opt(rq, rp, "allow_downgrade", &spec.allow_downgrade) != 0 ||
+	    req_bool_opt(rq, rp, "override_app_check", &spec.override_app_check) != 0 ||
 	    req_int_opt(rq, rp, "expires_in", &ttl) != 0 || req_window(rq, rp, &spec.window) != 0)
 		return;
 	if (!is_hex_id(dev) || !is_hex_id(spec.image_id) ||
@@ -93,6 +110,8 @@ void admin_task_create(struct request *rq, struct reply *rp)
 			    spec.model, serial, model);
 		return;
 	}
+	if (r == 1 && !spec.override_app_check && refuse_stranding(rq, rp, dev, spec.version) != 0)
+		return;
 	if (r < 0 || store_begin(db) != 0) {
 		reply_internal(rp);
 		return;

@@ -22,13 +22,15 @@ static const char usage_text[] =
 	"  device list | device find SERIAL | device show ID | device remove ID\n"
 	"  device move ID FOLDER_ID\n"
 	"  image add MODEL VERSION PATH | image list [--model M] | image recommend ID\n"
-	"  task create DEVICE_ID IMAGE_ID [--allow-downgrade] [--expires-in S] [WINDOW]\n"
+	"  task create DEVICE_ID IMAGE_ID [--allow-downgrade] [--override-app-check]\n"
+	"             [--expires-in S] [WINDOW]\n"
 	"  task show ID | task list | task cancel ID | task wait ID STATE TIMEOUT_S\n"
 	"  job create [IMAGE_ID] --devices ID,ID.. | --folder ID | --recommended MODEL\n"
-	"             [--allow-downgrade] [--expires-in S] [WINDOW]\n"
+	"             [--allow-downgrade] [--override-app-check] [--expires-in S] [WINDOW]\n"
 	"  job list | job show ID | job cancel ID\n"
 	"  license issue DEVICE_ID APP [--exp UNIX] | license list\n"
 	"  license wait ID STATE TIMEOUT_S\n"
+	"  app upload FILE.eap | app list [--app NAME] | app show ID | app recommend ID\n"
 	"  history\n"
 	"WINDOW: --window-utc START END (Unix seconds) | --window-daily HH:MM HH:MM (device time)\n";
 
@@ -76,6 +78,10 @@ static const struct command commands[] = {
 	{"license", "issue", 2, cmd_license_issue},
 	{"license", "list", 0, cmd_license_list},
 	{"license", "wait", 3, cmd_license_wait},
+	{"app", "upload", 1, cmd_app_upload},
+	{"app", "list", 0, cmd_app_list},
+	{"app", "show", 1, cmd_app_show},
+	{"app", "recommend", 1, cmd_app_recommend},
 	{"history", NULL, 0, cmd_history},
 };
 
@@ -97,11 +103,16 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		{"--model", offsetof(struct cli, model)},
 		{"--devices", offsetof(struct cli, devices)},
 		{"--recommended", offsetof(struct cli, recommended)},
+		{"--app", offsetof(struct cli, app)},
 	};
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (strcmp(a, "--allow-downgrade") == 0) {
 			c->allow_downgrade = 1;
+			continue;
+		}
+		if (strcmp(a, "--override-app-check") == 0) {
+			c->override_app_check = 1;
 			continue;
 		}
 		if (strcmp(a, "--allow-move") == 0) {

@@ -136,13 +136,11 @@ int cmd_device_remove(struct cli *c)
 
 int cmd_image_add(struct cli *c)
 {
-	char real[PATH_MAX];
 	struct cli_body bd;
 	struct json_writer *w = cli_body_begin(&bd);
 	jw_kv_string(w, "model", c->pos[2]);
 	jw_kv_string(w, "version", c->pos[3]);
-	/* The server reads the file: send an absolute path when it exists here. */
-	jw_kv_string(w, "path", realpath(c->pos[4], real) ? real : c->pos[4]);
+	cli_kv_file(w, "path", c->pos[4]);
 	return cli_body_send(c, &bd, "/admin/v1/images", "id");
 }
 
@@ -165,6 +163,8 @@ int cmd_task_create(struct cli *c)
 	jw_kv_string(w, "image_id", c->pos[3]);
 	if (c->allow_downgrade)
 		jw_kv_bool(w, "allow_downgrade", 1);
+	if (c->override_app_check)
+		jw_kv_bool(w, "override_app_check", 1);
 	if (c->expires_in)
 		jw_kv_int(w, "expires_in", ttl);
 	int rc = cli_window(c, w);

@@ -110,6 +110,8 @@ int cmd_job_create(struct cli *c)
 		jw_kv_string(w, "recommended_model", c->recommended);
 	if (c->allow_downgrade)
 		jw_kv_bool(w, "allow_downgrade", 1);
+	if (c->override_app_check)
+		jw_kv_bool(w, "override_app_check", 1);
 	if (c->expires_in)
 		jw_kv_int(w, "expires_in", ttl);
 	int rc = c->devices && device_list(w, c->devices) != 0

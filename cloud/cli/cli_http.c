@@ -3,6 +3,7 @@
  * message on stderr — and the helpers that build request bodies with jw_*. */
 #include "cli_int.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,4 +172,10 @@ int cli_query_path(struct cli *c, char *out, size_t outsz, const char *base, con
 		return -1;
 	}
 	return 0;
+}
+
+void cli_kv_file(struct json_writer *w, const char *key, const char *path)
+{
+	char real[PATH_MAX];
+	jw_kv_string(w, key, realpath(path, real) ? real : path);
 }

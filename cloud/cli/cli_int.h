@@ -23,8 +23,10 @@ struct cli {
 	const char *url_opt, *url_file, *data_dir, *token_file;
 	const char *parent, *expires_in, *max_uses, *exp;
 	const char *folder, *model, *devices, *recommended;
+	const char *app; /* --app NAME */
 	const char *window_utc[2], *window_daily[2]; /* START END (Unix) / HH:MM HH:MM */
 	int allow_downgrade, allow_move;
+	int override_app_check; /* an OS upgrade that would strand an installed app */
 	char url[CLOUD_URL_MAX];
 	char token[BEARER_MAX];
 	CURL *curl;
@@ -51,6 +53,8 @@ struct cli_body {
 struct json_writer *cli_body_begin(struct cli_body *bd);
 int cli_body_send(struct cli *c, struct cli_body *bd, const char *path, const char *key);
 
+/* Adds key: path as an absolute path when the file exists here (the server reads it). */
+void cli_kv_file(struct json_writer *w, const char *key, const char *path);
 /* A non-negative decimal number; -1 otherwise. */
 int cli_opt_int(const char *s, int64_t *out);
 /* "/admin/v1/<what>/<id><tail>", refusing (with a message) an id that is not one. */
@@ -95,5 +99,10 @@ int cmd_job_create(struct cli *c);
 int cmd_job_list(struct cli *c);
 int cmd_job_show(struct cli *c);
 int cmd_job_cancel(struct cli *c);
+/* cli_cmd_apps.c */
+int cmd_app_upload(struct cli *c);
+int cmd_app_list(struct cli *c);
+int cmd_app_show(struct cli *c);
+int cmd_app_recommend(struct cli *c);
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../../lib/log.h"
+#include "apps.h"
 
 int job_load_image(struct store *db, struct job_spec *spec)
 {
@@ -124,13 +125,22 @@ static int fill_one(struct job_fill *jf, const char *device_id, const struct job
 	char reason[FIELD_REASON], task_id[DB_ID_LEN];
 	const struct job_spec *spec = jf->spec;
 	enum job_skip why = job_skip_decide(d, spec->model, spec->version, spec->allow_downgrade);
-	if (why == JOB_ELIGIBLE) {
+	char fix[DB_ID_LEN];
+	int strands = 0;
+	if (why == JOB_ELIGIBLE && !spec->override_app_check) {
+		strands = app_strand_check(jf->c->store, device_id, spec->version, reason,
+					   sizeof(reason), fix);
+		if (strands < 0)
+			return -1;
+	}
+	if (why == JOB_ELIGIBLE && !strands) {
 		if (job_task_insert(jf->c, jf->job_id, spec, device_id, jf->now, task_id) != 0)
 			return -1;
 		jf->tasks++;
 		return 0;
 	}
-	skip_text(why, d, spec, reason, sizeof(reason));
+	if (!strands)
+		skip_text(why, d, spec, reason, sizeof(reason));
 	if (store_run(jf->c->store, ST_JOB_SKIP_INSERT, "ssss", jf->job_id, device_id, serial,
 		      reason) != 1)
 		return -1;
@@ -204,10 +214,11 @@ int job_create(struct cloud *c, const struct job_spec *spec, const struct db_ids
 	target_text(spec, target, sizeof(target));
 	if (job_insert(c, spec, now, id) != 0 || job_fill(&jf, devices) != 0 ||
 	    store_historyf(db, now, "job.create",
-			   "job %s: upgrade %s to %s (%s)%s%s: %d tasks,"
+			   "job %s: upgrade %s to %s (%s)%s%s%s: %d tasks,"
 			   " %d skipped",
 			   id, spec->model, spec->version, target,
 			   spec->allow_downgrade ? ", downgrade allowed" : "",
+			   spec->override_app_check ? ", app check overridden" : "",
 			   spec->window.kind != WINDOW_NONE ? ", with an update window" : "",
 			   jf.tasks, jf.skipped) != 0 ||
 	    store_commit(db) != 0) {

@@ -27,6 +27,7 @@ struct job_spec {
 	char image_id[DB_ID_LEN];
 	char model[FIELD_SHORT], version[FIELD_SHORT]; /* of the image */
 	int allow_downgrade;
+	int override_app_check; /* upgrade even where an installed app would not run after */
 	int64_t expires_at;
 	struct task_window window;
 };

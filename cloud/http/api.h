@@ -76,4 +76,10 @@ void admin_license_list(struct request *rq, struct reply *rp);
 void admin_license_show(struct request *rq, struct reply *rp);
 void admin_history(struct request *rq, struct reply *rp);
 
+/* api_admin_apps.c: the application catalog */
+void admin_app_upload(struct request *rq, struct reply *rp);
+void admin_app_list(struct request *rq, struct reply *rp);
+void admin_app_show(struct request *rq, struct reply *rp);
+void admin_app_recommend(struct request *rq, struct reply *rp);
+
 #endif

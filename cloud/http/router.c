@@ -63,6 +63,10 @@ static const struct route routes[] = {
 	{"GET", "/admin/v1/licenses", AUTH_ADMIN, admin_license_list},
 	{"GET", "/admin/v1/licenses/*", AUTH_ADMIN, admin_license_show},
 	{"GET", "/admin/v1/history", AUTH_ADMIN, admin_history},
+	{"POST", "/admin/v1/apps", AUTH_ADMIN, admin_app_upload},
+	{"GET", "/admin/v1/apps", AUTH_ADMIN, admin_app_list},
+	{"GET", "/admin/v1/apps/*", AUTH_ADMIN, admin_app_show},
+	{"POST", "/admin/v1/apps/*/recommend", AUTH_ADMIN, admin_app_recommend},
 };
 
 /* ---- request parsing ---- */

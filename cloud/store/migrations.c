@@ -109,6 +109,21 @@ static const struct migration_step steps[] = {
 	{4,
 	"ALTER TABLE tasks ADD COLUMN cancel_notice INTEGER NOT NULL DEFAULT 0;",
 	 NULL, NULL},
+	/* 9: the application catalog: one row per package (app, version, architecture),
+	 * the manifest fields installation depends on, one recommended per app and
+	 * architecture */
+	{9,
+	"CREATE TABLE app_packages ("
+	" id TEXT PRIMARY KEY, app_name TEXT NOT NULL, version TEXT NOT NULL,"
+	" architecture TEXT NOT NULL, schema_version TEXT NOT NULL,"
+	" vendor_id TEXT NOT NULL DEFAULT '', os_ranges TEXT NOT NULL DEFAULT '',"
+	" friendly_name TEXT NOT NULL DEFAULT '', params TEXT NOT NULL DEFAULT '',"
+	" size BIGINT NOT NULL, sha256 TEXT NOT NULL, path TEXT NOT NULL,"
+	" recommended INTEGER NOT NULL DEFAULT 0, created_at BIGINT NOT NULL,"
+	" UNIQUE (app_name, version, architecture));"
+	"CREATE UNIQUE INDEX app_packages_recommended ON app_packages(app_name, architecture)"
+	" WHERE recommended = 1;",
+	 NULL, NULL},
 };
 
 #define N_STEPS (sizeof(steps) / sizeof(steps[0]))

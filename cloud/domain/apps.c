@@ -1,0 +1,152 @@
+/* apps: catalog rows from manifests, and the OS-upgrade strand check (see apps.h). */
+#include "apps.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int append(char *out, size_t outsz, size_t *len, const char *fmt, const char *a,
+		  const char *b)
+{
+	int n = snprintf(out + *len, outsz - *len, fmt, a, b);
+	if (n < 0 || (size_t)n >= outsz - *len)
+		return -1;
+	*len += (size_t)n;
+	return 0;
+}
+
+int app_ranges_text(const struct eap_manifest *m, char *out, size_t outsz)
+{
+	size_t len = 0;
+	out[0] = '\0';
+	for (int i = 0; i < m->nos; i++)
+		if (append(out, outsz, &len, i ? ",%s-%s" : "%s-%s", m->os[i].min, m->os[i].max))
+			return -1;
+	return 0;
+}
+
+int app_params_text(const struct eap_manifest *m, char *out, size_t outsz)
+{
+	size_t len = 0;
+	out[0] = '\0';
+	for (int i = 0; i < m->nparams; i++)
+		if (append(out, outsz, &len, i ? ",%s%s" : "%s%s", m->params[i].name, ""))
+			return -1;
+	return 0;
+}
+
+/* Copies the n bytes at s into a field of EAP_FIELD_MAX; -1 when they do not fit. */
+static int field(char out[EAP_FIELD_MAX], const char *s, size_t n)
+{
+	if (n >= EAP_FIELD_MAX)
+		return -1;
+	memcpy(out, s, n);
+	out[n] = '\0';
+	return 0;
+}
+
+int app_manifest_of_row(const char *schema_version, const char *arch, const char *ranges,
+			struct eap_manifest *m)
+{
+	memset(m, 0, sizeof(*m));
+	if (field(m->schema_version, schema_version, strlen(schema_version)) != 0 ||
+	    field(m->architecture, arch, strlen(arch)) != 0)
+		return -1;
+	m->schema_major = schema_version[0] == '1' ? 1 : schema_version[0] == '2' ? 2 : 0;
+	for (const char *p = ranges; *p;) {
+		size_t n = strcspn(p, ","), dash = strcspn(p, "-");
+		if (m->nos == EAP_OS_RANGES || dash >= n ||
+		    field(m->os[m->nos].min, p, dash) != 0 ||
+		    field(m->os[m->nos].max, p + dash + 1, n - dash - 1) != 0)
+			return -1;
+		m->nos++;
+		p += n + (p[n] == ',');
+	}
+	return m->schema_major ? 0 : -1;
+}
+
+int apps_installed_on(struct store *db, const char *device_id,
+		      int (*fn)(void *arg, const struct app_installed *app), void *arg)
+{
+	struct store_rows *st =
+		store_query(db, ST_APP_AGENT_PACKAGE_OF_DEVICE, "ss", APP_AGENT_NAME, device_id);
+	int r = st ? store_next(st) : DB_ERROR;
+	int rc = r < 0 ? -1 : 0;
+	if (r == 1 && !store_is_null(st, 0)) {
+		struct app_installed app = {
+			.name = store_text(st, 0),
+			.version = store_text(st, 1),
+			.device_arch = store_text(st, 5),
+		};
+		if (app_manifest_of_row(store_text(st, 3), store_text(st, 2), store_text(st, 4),
+					&app.m) == 0)
+			rc = fn(arg, &app);
+	}
+	store_done(st);
+	return rc;
+}
+
+/* The first catalog package of app for arch that runs on os (recommended first). */
+static int app_fix_for(struct store *db, const char *app, const char *arch, const char *os,
+		       char fix_id[DB_ID_LEN], char *version, size_t versionsz)
+{
+	struct store_rows *st = store_query(db, ST_APP_PACKAGES_OF_APP_ARCH, "ss", app, arch);
+	struct eap_manifest m;
+	char why[EAP_TEXT_MAX];
+	int r;
+	fix_id[0] = '\0';
+	while (st && (r = store_next(st)) == 1) {
+		if (app_manifest_of_row(store_text(st, 4), store_text(st, 3), store_text(st, 5),
+					&m) != 0 ||
+		    eap_compatible(&m, arch, os, why, sizeof(why)) != 0)
+			continue;
+		if (store_str(st, 0, fix_id, DB_ID_LEN) != 0 ||
+		    store_str(st, 2, version, versionsz) != 0)
+			fix_id[0] = '\0';
+		break;
+	}
+	r = st ? 0 : -1;
+	store_done(st);
+	return r;
+}
+
+struct strand {
+	struct store *db;
+	const char *target_os;
+	char *reason;
+	size_t reasonsz;
+	char *fix_id;
+	int error;
+};
+
+static int strand_one(void *arg, const struct app_installed *app)
+{
+	struct strand *s = arg;
+	char why[EAP_TEXT_MAX], fix_version[EAP_FIELD_MAX] = "";
+	if (eap_compatible(&app->m, app->device_arch, s->target_os, why, sizeof(why)) == 0)
+		return 0;
+	if (app_fix_for(s->db, app->name, app->device_arch, s->target_os, s->fix_id,
+			fix_version, sizeof(fix_version)) != 0) {
+		s->error = 1;
+		return 1;
+	}
+	if (s->fix_id[0])
+		snprintf(s->reason, s->reasonsz,
+			 "%s %s would not run on AXIS OS %s (%s); install %s %s first (package %s)",
+			 app->name, app->version, s->target_os, why, app->name, fix_version,
+			 s->fix_id);
+	else
+		snprintf(s->reason, s->reasonsz,
+			 "%s %s would not run on AXIS OS %s (%s); the catalog has no %s package"
+			 " that does",
+			 app->name, app->version, s->target_os, why, app->name);
+	return 1;
+}
+
+int app_strand_check(struct store *db, const char *device_id, const char *target_os,
+		     char *reason, size_t reasonsz, char fix_id[DB_ID_LEN])
+{
+	struct strand s = {db, target_os, reason, reasonsz, fix_id, 0};
+	reason[0] = fix_id[0] = '\0';
+	int r = apps_installed_on(db, device_id, strand_one, &s);
+	return r < 0 || s.error ? -1 : r;
+}

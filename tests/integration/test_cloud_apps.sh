@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# The application catalog and the AXIS OS upgrade that would strand an app: camcloud keeps
+# .eap packages it can read (name, version, architecture, schema, compatibleOsVersions,
+# vendor id), refuses the ones it cannot with the reason, holds several versions of an app
+# and one recommended package per app and architecture. An AXIS OS 13 upgrade of a camera
+# whose agent package is schema 1.x is refused (a single task) or skipped (a job), naming
+# the package that fixes it, unless the admin overrides the check.
+set -u
+. "$(dirname "$0")/../lib.sh"
+MODEL=P3265-LVE
+MKEAP="bash $ROOT/tests/tools/mkeap.sh"
+jget() { python3 -c 'import json, sys; j = json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
+
+cloud_start || { echo "FAIL cloud_start"; exit 1; }
+ORG=$(cc org create "Apps Org")
+SITE=$(cc folder create "$ORG" "Site")
+
+# --- the catalog
+$MKEAP "$WORK/a1.eap" analytics 1.0.0 aarch64 --signed --param Sensitivity=5
+$MKEAP "$WORK/a2.eap" analytics 1.1.0 aarch64 --signed --os 12.10-14
+$MKEAP "$WORK/a2arm.eap" analytics 1.1.0 armv7hf --signed
+A1=$(cc app upload "$WORK/a1.eap")
+check package_added test -n "$A1"
+A2=$(cc app upload "$WORK/a2.eap")
+A2ARM=$(cc app upload "$WORK/a2arm.eap")
+check same_package_same_id [ "$(cc app upload "$WORK/a1.eap")" = "$A1" ]
+check manifest_fields [ "$(cc app show "$A2" | jget '(j["app"], j["version"], j["architecture"], j["schema_version"], j["compatible_os_versions"])')" = "('analytics', '1.1.0', 'aarch64', '2.0.0', ['12.10-14'])" ]
+check vendor_id_kept [ -n "$(cc app show "$A2" | jget 'j["vendor_id"]')" ]
+check sha256_of_file [ "$(cc app show "$A1" | jget 'j["sha256"]')" = "$(sha256sum "$WORK/a1.eap" | cut -d' ' -f1)" ]
+check several_versions [ "$(cc app list --app analytics | jget 'len(j["packages"])')" = 3 ]
+check kept_in_data_dir test -f "$CLOUD_DATA/apps/$(cc app show "$A1" | jget 'j["sha256"]').eap"
+echo "not a package" >"$WORK/junk.eap"
+check junk_refused not cc app upload "$WORK/junk.eap" 2>"$WORK/junk.err"
+check junk_reason grep -q "cannot read package .*junk.eap" "$WORK/junk.err"
+$MKEAP "$WORK/nomf.eap" analytics 1.2.0 aarch64 --no-manifest
+check no_manifest_refused not cc app upload "$WORK/nomf.eap" 2>"$WORK/nomf.err"
+check no_manifest_reason grep -q "manifest" "$WORK/nomf.err"
+$MKEAP "$WORK/badmf.eap" analytics 1.2.0 aarch64 --raw-manifest '{"schemaVersion":"2.0.0"}'
+check bad_manifest_refused not cc app upload "$WORK/badmf.eap" 2>"$WORK/badmf.err"
+$MKEAP "$WORK/a1other.eap" analytics 1.0.0 aarch64 --param Other=1
+check other_content_refused not cc app upload "$WORK/a1other.eap" 2>"$WORK/other.err"
+check other_content_reason grep -q "in the catalog with other content" "$WORK/other.err"
+check missing_file_refused not cc app upload "$WORK/nothere.eap" 2>/dev/null
+check nothing_left_behind [ "$(ls -A "$CLOUD_DATA/apps" | grep -c upload)" = 0 ]
+check recommend [ "$(cc app recommend "$A2")" = "$A2" ]
+check recommended_flag [ "$(cc app show "$A2" | jget 'j["recommended"]')" = True ]
+cc app recommend "$A1" >/dev/null
+check one_recommended_per_arch [ "$(cc app show "$A2" | jget 'j["recommended"]')" = False ]
+check other_arch_untouched [ "$(cc app show "$A2ARM" | jget 'j["recommended"]')" = False ]
+check recommend_history cc history | grep -q "package $A1 recommended for analytics on aarch64"
+
+# --- an AXIS OS 13 upgrade while the agent's package is schema 1.x
+camera_create c1 ACCC8E00S001 "$MODEL" 12.10.1
+agent_start c1 --token "$(cc token create "$SITE")" --set long_poll_s=30
+check enrolled wait_for 20 device_has ACCC8E00S001 os_version 12.10.1
+DEV=$(cc device find ACCC8E00S001)
+AGENT_VERSION=$(cc device show "$DEV" | jget 'j["agent_version"]')
+"$MKIMAGE" "$WORK/os13.bin" "$MODEL" 13.0.1 $((64 * 1024)) ok
+OS13=$(cc image add "$MODEL" 13.0.1 "$WORK/os13.bin")
+LATER=$(($(date +%s) + 86400))
+FIRST=$(cc task create "$DEV" "$OS13" --window-utc "$LATER" $((LATER + 3600)))
+check unknown_agent_package_allowed test -n "$FIRST"
+cc task cancel "$FIRST" >/dev/null
+$MKEAP "$WORK/agent_s1.eap" camagent "$AGENT_VERSION" aarch64 --signed --schema 1
+cc app upload "$WORK/agent_s1.eap" >/dev/null
+check schema1_agent_refused not cc task create "$DEV" "$OS13" 2>"$WORK/strand.err"
+check strand_reason grep -q "camagent $AGENT_VERSION would not run on AXIS OS 13.0.1 (.*schema 2" "$WORK/strand.err"
+check strand_no_fix_yet grep -q "the catalog has no camagent package" "$WORK/strand.err"
+$MKEAP "$WORK/agent_next.eap" camagent 9.9.9 aarch64 --signed
+FIX=$(cc app upload "$WORK/agent_next.eap")
+check still_refused not cc task create "$DEV" "$OS13" 2>"$WORK/strand2.err"
+check strand_offers_fix grep -q "install camagent 9.9.9 first (package $FIX)" "$WORK/strand2.err"
+JOB=$(cc job create "$OS13" --folder "$SITE" 2>"$WORK/skipped.txt")
+check job_skips_stranded grep -q "skipped ACCC8E00S001 .*camagent $AGENT_VERSION would not run on AXIS OS 13.0.1" "$WORK/skipped.txt"
+check job_made_no_task [ "$(cc job show "$JOB" | jget 'len(j["tasks"])')" = 0 ]
+OVERRIDDEN=$(cc task create "$DEV" "$OS13" --override-app-check)
+check override_creates test -n "$OVERRIDDEN"
+check override_in_history cc history | grep -q "app check overridden"
+"$MKIMAGE" "$WORK/os12.bin" "$MODEL" 12.11.1 $((64 * 1024)) ok
+OS12=$(cc image add "$MODEL" 12.11.1 "$WORK/os12.bin")
+JOB12=$(cc job create "$OS12" --devices "$DEV" 2>"$WORK/skipped12.txt")
+check os12_not_stranded not grep -q "would not run" "$WORK/skipped12.txt"
+finish
