@@ -15,6 +15,7 @@
 #include "../../lib/fsutil.h"
 #include "../../lib/log.h"
 #include "../domain/apps.h"
+#include "../domain/jobs.h"
 #include "../http/access.h"
 #include "../http/api.h"
 
@@ -176,9 +177,15 @@ void admin_app_upload(struct request *rq, struct reply *rp)
 			reply_internal(rp);
 			goto out;
 		}
-		if (store_run(db, ST_APP_PACKAGES_INSERT, "sssssssssissi", id, m.app_name,
+		char artifact[DB_ID_LEN], label[EAP_FIELD_MAX * 2 + 2];
+		snprintf(label, sizeof(label), "%s/%s", m.app_name, m.architecture);
+		if (db_new_id(artifact) != 0 ||
+		    store_run(db, ST_APP_ARTIFACT_INSERT, "sssissi", artifact, label, m.version,
+			      (int64_t)size, sha, final, rq->now) != 1 ||
+		    store_run(db, ST_APP_PACKAGES_INSERT, "sssssssssissis", id, m.app_name,
 			      m.version, m.architecture, m.schema_version, m.vendor_id, ranges,
-			      m.friendly_name, params, (int64_t)size, sha, final, rq->now) != 1 ||
+			      m.friendly_name, params, (int64_t)size, sha, final, rq->now,
+			      artifact) != 1 ||
 		    audit(rq, &(struct audit_scope){0}, "app.add",
 			  "package %s added: %s %s for %s, schema %s, %" PRIu64 " bytes, %s", id,
 			  m.app_name, m.version, m.architecture, m.schema_version, size, sha) != 0 ||
@@ -259,4 +266,124 @@ void admin_app_recommend(struct request *rq, struct reply *rp)
 		return;
 	}
 	(void)reply_package(rq, rp, rq->arg);
+}
+
+static int action_known(const char *a)
+{
+	static const char *const actions[] = {"install", "remove", "start", "stop",
+					      "restart", "set_params", NULL};
+	for (int i = 0; actions[i]; i++)
+		if (strcmp(a, actions[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* 1 when name is one of the package's declared parameters ("A,B" as stored). */
+static int param_declared(const char *declared, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = declared; *p;) {
+		size_t k = strcspn(p, ",");
+		if (k == n && strncmp(p, name, n) == 0)
+			return 1;
+		p += k + (p[k] == ',');
+	}
+	return 0;
+}
+
+/* "params": [{"name","value"}] of a set_params task, as the JSON array the payload
+ * carries; each name must be one the package's manifest declares. */
+static int req_app_params(struct request *rq, struct reply *rp, const char *declared,
+			  struct job_app *app)
+{
+	int arr = json_find(&rq->json, 0, "params");
+	int n = arr >= 0 ? json_array_len(&rq->json, arr) : -1;
+	char name[EAP_FIELD_MAX], value[EAP_TEXT_MAX];
+	struct buf out;
+	struct json_writer w;
+	if (n < 1 || n > EAP_PARAMS) {
+		reply_error(rp, 400, "bad_request", "set_params needs params: [{\"name\",\"value\"}]"
+			    " (1 to %d)", EAP_PARAMS);
+		return -1;
+	}
+	buf_init(&out, sizeof(app->params) - 1);
+	jw_init(&w, &out);
+	jw_array_begin(&w);
+	for (int i = 0; i < n; i++) {
+		int e = json_array_at(&rq->json, arr, i);
+		if (json_get_string(&rq->json, e, "name", name, sizeof(name)) != 0 ||
+		    json_get_string(&rq->json, e, "value", value, sizeof(value)) != 0 ||
+		    !is_printable(value, sizeof(value))) {
+			reply_bad_field(rp, "params");
+			buf_free(&out);
+			return -1;
+		}
+		if (!param_declared(declared, name)) {
+			reply_error(rp, 400, "bad_request",
+				    "%s does not declare a parameter %s (its manifest has: %s)",
+				    app->name, name, declared[0] ? declared : "none");
+			buf_free(&out);
+			return -1;
+		}
+		jw_object_begin(&w);
+		jw_kv_string(&w, "name", name);
+		jw_kv_string(&w, "value", value);
+		jw_object_end(&w);
+	}
+	jw_array_end(&w);
+	int rc = jw_finish(&w) == 0 && out.len < sizeof(app->params) ? 0 : -1;
+	if (rc == 0)
+		memcpy(app->params, out.data, out.len + 1);
+	else
+		reply_bad_field(rp, "params");
+	buf_free(&out);
+	return rc;
+}
+
+int req_app_task(struct request *rq, struct reply *rp, struct job_app *app,
+		 struct job_spec *spec)
+{
+	char declared[APP_PARAMS_MAX];
+	memset(app, 0, sizeof(*app));
+	if (req_string_opt(rq, rp, "app_action", app->action, sizeof(app->action)) != 0)
+		return -1;
+	if (!app->action[0])
+		return 0;
+	if (!action_known(app->action)) {
+		reply_bad_field(rp, "app_action");
+		return -1;
+	}
+	if (req_string(rq, rp, "package_id", app->package_id, sizeof(app->package_id)) != 0)
+		return -1;
+	if (!is_hex_id(app->package_id)) {
+		reply_bad_field(rp, "package_id");
+		return -1;
+	}
+	struct store_rows *st =
+		store_query(rq->c->store, ST_APP_PACKAGE_FOR_JOB, "s", app->package_id);
+	int r = st ? store_next(st) : DB_ERROR;
+	if (r == 1 &&
+	    (store_str(st, 0, app->name, sizeof(app->name)) != 0 ||
+	     store_str(st, 1, app->version, sizeof(app->version)) != 0 ||
+	     store_str(st, 5, spec->image_id, sizeof(spec->image_id)) != 0 ||
+	     store_str(st, 6, declared, sizeof(declared)) != 0 ||
+	     app_manifest_of_row(store_text(st, 3), store_text(st, 2), store_text(st, 4),
+				 &app->m) != 0))
+		r = DB_ERROR;
+	store_done(st);
+	if (r == 0) {
+		reply_error(rp, 400, "bad_request", "unknown application package %s",
+			    app->package_id);
+		return -1;
+	}
+	if (r < 0) {
+		reply_internal(rp);
+		return -1;
+	}
+	snprintf(spec->model, sizeof(spec->model), "%s/%s", app->name, app->m.architecture);
+	snprintf(spec->version, sizeof(spec->version), "%s", app->version);
+	spec->app = app;
+	if (strcmp(app->action, "set_params") == 0)
+		return req_app_params(rq, rp, declared, app) == 0 ? 1 : -1;
+	return 1;
 }

@@ -220,6 +220,7 @@ static void job_reply(struct request *rq, struct reply *rp, const char *job)
 void admin_job_create(struct request *rq, struct reply *rp)
 {
 	struct job_spec spec;
+	struct job_app app;
 	struct db_ids ids = {0}, woken = {0};
 	char folder[DB_ID_LEN] = "", model[FIELD_SHORT] = "", id[DB_ID_LEN];
 	int64_t ttl = -1; /* not given */
@@ -237,13 +238,18 @@ void admin_job_create(struct request *rq, struct reply *rp)
 										  : "expires_in");
 		goto out;
 	}
-	if (job_target(rq, rp, &spec, &ids, folder, model) != 0)
+	int is_app = req_app_task(rq, rp, &app, &spec);
+	if (is_app < 0 || job_target(rq, rp, &spec, &ids, folder, model) != 0)
 		goto out;
+	if (is_app && model[0]) {
+		reply_error(rp, 400, "bad_request", "an application job takes device_ids or folder_id");
+		goto out;
+	}
 	if (!spec.image_id[0]) {
 		reply_bad_field(rp, "image_id");
 		goto out;
 	}
-	int r = job_load_image(rq->c->store, &spec);
+	int r = is_app ? 1 : job_load_image(rq->c->store, &spec);
 	if (r == 0) {
 		reply_error(rp, 400, "bad_request", "unknown image %s", spec.image_id);
 		goto out;

@@ -31,6 +31,9 @@ static const char usage_text[] =
 	"  license issue DEVICE_ID APP [--exp UNIX] | license list\n"
 	"  license wait ID STATE TIMEOUT_S\n"
 	"  app upload FILE.eap | app list [--app NAME] | app show ID | app recommend ID\n"
+	"  app task ACTION PACKAGE_ID --devices ID,ID.. | --folder ID [--param NAME=VALUE]..\n"
+	"             [--expires-in S] [WINDOW]   (ACTION: install remove start stop restart\n"
+	"             set_params; PACKAGE_ID names the app, and for install what to install)\n"
 	"  history\n"
 	"WINDOW: --window-utc START END (Unix seconds) | --window-daily HH:MM HH:MM (device time)\n";
 
@@ -82,6 +85,7 @@ static const struct command commands[] = {
 	{"app", "list", 0, cmd_app_list},
 	{"app", "show", 1, cmd_app_show},
 	{"app", "recommend", 1, cmd_app_recommend},
+	{"app", "task", 2, cmd_app_task},
 	{"history", NULL, 0, cmd_history},
 };
 
@@ -109,6 +113,12 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		const char *a = argv[i];
 		if (strcmp(a, "--allow-downgrade") == 0) {
 			c->allow_downgrade = 1;
+			continue;
+		}
+		if (strcmp(a, "--param") == 0) {
+			if (i + 1 == argc || c->nparams == (int)(sizeof(c->params) / sizeof(c->params[0])))
+				return -1;
+			c->params[c->nparams++] = argv[++i];
 			continue;
 		}
 		if (strcmp(a, "--override-app-check") == 0) {

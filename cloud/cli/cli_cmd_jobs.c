@@ -90,13 +90,34 @@ static int print_created(const struct buf *out)
 	return 0;
 }
 
-int cmd_job_create(struct cli *c)
+/* "params": [{"name","value"}] from --param NAME=VALUE options. */
+static int param_list(struct cli *c, struct json_writer *w)
+{
+	char name[FIELD_SHORT];
+	jw_key(w, "params");
+	jw_array_begin(w);
+	for (int i = 0; i < c->nparams; i++) {
+		const char *eq = strchr(c->params[i], '=');
+		size_t n = eq ? (size_t)(eq - c->params[i]) : 0;
+		if (n == 0 || n >= sizeof(name))
+			return -1;
+		memcpy(name, c->params[i], n);
+		name[n] = '\0';
+		jw_object_begin(w);
+		jw_kv_string(w, "name", name);
+		jw_kv_string(w, "value", eq + 1);
+		jw_object_end(w);
+	}
+	jw_array_end(w);
+	return 0;
+}
+
+int cli_job_send(struct cli *c, const char *image, const char *app_action, const char *package)
 {
 	int64_t ttl = 0;
-	const char *image = c->npos > 2 ? c->pos[2] : NULL;
 	if (!!c->devices + !!c->folder + !!c->recommended != 1)
-		return cli_usage("job create wants one of --devices, --folder, --recommended");
-	if (!image && !c->recommended)
+		return cli_usage("a job wants one of --devices, --folder, --recommended");
+	if (!image && !c->recommended && !package)
 		return cli_usage("job create wants an IMAGE_ID (optional only with --recommended)");
 	if (c->expires_in && cli_opt_int(c->expires_in, &ttl) != 0)
 		return cli_usage("--expires-in takes a number of seconds");
@@ -104,6 +125,10 @@ int cmd_job_create(struct cli *c)
 	struct json_writer *w = cli_body_begin(&bd);
 	if (image)
 		jw_kv_string(w, "image_id", image);
+	if (app_action) {
+		jw_kv_string(w, "app_action", app_action);
+		jw_kv_string(w, "package_id", package);
+	}
 	if (c->folder)
 		jw_kv_string(w, "folder_id", c->folder);
 	if (c->recommended)
@@ -116,7 +141,8 @@ int cmd_job_create(struct cli *c)
 		jw_kv_int(w, "expires_in", ttl);
 	int rc = c->devices && device_list(w, c->devices) != 0
 			 ? cli_usage("--devices takes ID,ID,... (device ids)")
-			 : cli_window(c, w);
+		 : c->nparams && param_list(c, w) != 0 ? cli_usage("--param takes NAME=VALUE")
+						       : cli_window(c, w);
 	jw_object_end(w);
 	if (rc == 0 && jw_finish(w) != 0) {
 		fprintf(stderr, "camcloud: request body too large\n");
@@ -130,6 +156,11 @@ int cmd_job_create(struct cli *c)
 	}
 	buf_free(&bd.b);
 	return rc;
+}
+
+int cmd_job_create(struct cli *c)
+{
+	return cli_job_send(c, c->npos > 2 ? c->pos[2] : NULL, NULL, NULL);
 }
 
 int cmd_job_list(struct cli *c)

@@ -24,6 +24,8 @@ struct cli {
 	const char *parent, *expires_in, *max_uses, *exp;
 	const char *folder, *model, *devices, *recommended;
 	const char *app; /* --app NAME */
+	const char *params[32]; /* --param NAME=VALUE, repeatable */
+	int nparams;
 	const char *window_utc[2], *window_daily[2]; /* START END (Unix) / HH:MM HH:MM */
 	int allow_downgrade, allow_move;
 	int override_app_check; /* an OS upgrade that would strand an installed app */
@@ -104,5 +106,10 @@ int cmd_app_upload(struct cli *c);
 int cmd_app_list(struct cli *c);
 int cmd_app_show(struct cli *c);
 int cmd_app_recommend(struct cli *c);
+int cmd_app_task(struct cli *c);
+/* Creates a job (POST /admin/v1/jobs) for the targets and options of the command line:
+ * an OS upgrade of image, or app_action on the app of package; prints the job id and
+ * each skipped device. Returns the exit code. */
+int cli_job_send(struct cli *c, const char *image, const char *app_action, const char *package);
 
 #endif

@@ -153,6 +153,12 @@ static int task_reply(struct cloud *c, struct store_rows *st, const char *device
 		.sha256 = sha,
 		.window = &win,
 	};
+	const char *kind = store_text(st, 14);
+	if (kind && strcmp(kind, TASK_KIND_APP) == 0) {
+		t.app_action = store_text(st, 15);
+		t.app_name = store_text(st, 16);
+		t.app_params = store_text(st, 17);
+	}
 	buf_init(&payload, ENVELOPE_MAX_BYTES);
 	buf_init(&env, ENVELOPE_MAX_BYTES * 2);
 	if (payload_task(&t, &payload) == 0 &&

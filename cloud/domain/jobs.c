@@ -31,9 +31,11 @@ int job_insert(struct cloud *c, const struct job_spec *spec, int64_t now, char i
 	const struct task_window *w = &spec->window;
 	if (db_new_id(id) != 0)
 		return -1;
-	return store_run(c->store, ST_JOBS_INSERT, "ssssbsiissiii", id, spec->image_id, spec->kind,
-			 spec->target, spec->allow_downgrade, window_text(w), w->start, w->end,
-			 w->from, w->to, now, spec->expires_at, cloud_next_seq(c)) == 1
+	return store_run(c->store, ST_JOBS_INSERT, "ssssbsiissiiiss", id, spec->image_id,
+			 spec->kind, spec->target, spec->allow_downgrade, window_text(w), w->start,
+			 w->end, w->from, w->to, now, spec->expires_at, cloud_next_seq(c),
+			 spec->app ? TASK_KIND_APP : TASK_KIND_OS,
+			 spec->app ? spec->app->action : "") == 1
 		       ? 0
 		       : -1;
 }
@@ -44,10 +46,12 @@ int job_task_insert(struct cloud *c, const char *job_id, const struct job_spec *
 	const struct task_window *w = &spec->window;
 	if (db_new_id(task_id) != 0)
 		return -1;
-	return store_run(c->store, ST_TASKS_INSERT, "sssbiiiissiiss", task_id, device_id,
+	const struct job_app *app = spec->app;
+	return store_run(c->store, ST_TASKS_INSERT, "sssbiiiissiissssss", task_id, device_id,
 			 spec->image_id, spec->allow_downgrade, now, now, spec->expires_at,
 			 cloud_next_seq(c), job_id, window_text(w), w->start, w->end, w->from,
-			 w->to) == 1
+			 w->to, app ? TASK_KIND_APP : TASK_KIND_OS, app ? app->action : "",
+			 app ? app->name : "", app ? app->params : "") == 1
 		       ? 0
 		       : -1;
 }
@@ -118,34 +122,68 @@ struct job_fill {
 	int tasks, skipped;
 };
 
-/* A task or a skip row for one device (d->found 0: an id that is no device). */
-static int fill_one(struct job_fill *jf, const char *device_id, const struct job_candidate *d,
-		    const char *serial)
+/* The task (reason "") or the skip row (reason set) for one device. */
+static int task_or_skip(struct job_fill *jf, const char *device_id, const char *serial,
+			const char *reason)
 {
-	char reason[FIELD_REASON], task_id[DB_ID_LEN];
-	const struct job_spec *spec = jf->spec;
-	enum job_skip why = job_skip_decide(d, spec->model, spec->version, spec->allow_downgrade);
-	char fix[DB_ID_LEN];
-	int strands = 0;
-	if (why == JOB_ELIGIBLE && !spec->override_app_check) {
-		strands = app_strand_check(jf->c->store, device_id, spec->version, reason,
-					   sizeof(reason), fix);
-		if (strands < 0)
-			return -1;
-	}
-	if (why == JOB_ELIGIBLE && !strands) {
-		if (job_task_insert(jf->c, jf->job_id, spec, device_id, jf->now, task_id) != 0)
+	char task_id[DB_ID_LEN];
+	if (!reason[0]) {
+		if (job_task_insert(jf->c, jf->job_id, jf->spec, device_id, jf->now, task_id) != 0)
 			return -1;
 		jf->tasks++;
 		return 0;
 	}
-	if (!strands)
-		skip_text(why, d, spec, reason, sizeof(reason));
 	if (store_run(jf->c->store, ST_JOB_SKIP_INSERT, "ssss", jf->job_id, device_id, serial,
 		      reason) != 1)
 		return -1;
 	jf->skipped++;
 	return 0;
+}
+
+/* An application task for one device, or why not: an unknown or removed device, one
+ * busy with this package already, and for install a camera the package would not run on
+ * (architecture, AXIS OS range, manifest schema). */
+static int fill_one_app(struct job_fill *jf, const char *device_id, const struct job_candidate *d,
+			const char *serial)
+{
+	char reason[FIELD_REASON] = "", why[EAP_TEXT_MAX];
+	const struct job_app *app = jf->spec->app;
+	int r = 1;
+	if (!d->found) {
+		snprintf(reason, sizeof(reason), "no such device");
+	} else if (d->removed) {
+		snprintf(reason, sizeof(reason), "device was removed");
+	} else if (d->open_task_same_image) {
+		snprintf(reason, sizeof(reason), "already has an unfinished task for %s %s",
+			 app->name, app->version);
+	} else if (strcmp(app->action, "install") == 0) {
+		struct store_rows *st = store_query(jf->c->store, ST_APP_DEVICE_ARCH_OS, "s", device_id);
+		r = st ? store_next(st) : DB_ERROR;
+		if (r == 1 && eap_compatible(&app->m, store_text(st, 0), store_text(st, 1), why,
+					     sizeof(why)) != 0)
+			snprintf(reason, sizeof(reason), "%s %s would not run there: %s", app->name,
+				 app->version, why);
+		store_done(st);
+	}
+	return r < 0 ? -1 : task_or_skip(jf, device_id, serial, reason);
+}
+
+/* A task or a skip row for one device (d->found 0: an id that is no device). */
+static int fill_one(struct job_fill *jf, const char *device_id, const struct job_candidate *d,
+		    const char *serial)
+{
+	char reason[FIELD_REASON] = "", fix[DB_ID_LEN];
+	const struct job_spec *spec = jf->spec;
+	if (spec->app)
+		return fill_one_app(jf, device_id, d, serial);
+	enum job_skip why = job_skip_decide(d, spec->model, spec->version, spec->allow_downgrade);
+	if (why != JOB_ELIGIBLE)
+		skip_text(why, d, spec, reason, sizeof(reason));
+	else if (!spec->override_app_check &&
+		 app_strand_check(jf->c->store, device_id, spec->version, reason, sizeof(reason),
+				  fix) < 0)
+		return -1;
+	return task_or_skip(jf, device_id, serial, reason);
 }
 
 /* Every row of cand (a job candidate query) gets a task or a skip row. */
@@ -212,6 +250,22 @@ int job_create(struct cloud *c, const struct job_spec *spec, const struct db_ids
 	if (store_begin(db) != 0)
 		return -1;
 	target_text(spec, target, sizeof(target));
+	if (spec->app) {
+		if (job_insert(c, spec, now, id) != 0 || job_fill(&jf, devices) != 0 ||
+		    store_historyf(db, now, "job.create",
+				   "job %s: %s %s %s (%s)%s: %d tasks, %d skipped", id,
+				   spec->app->action, spec->app->name, spec->app->version, target,
+				   spec->window.kind != WINDOW_NONE ? ", with an update window" : "",
+				   jf.tasks, jf.skipped) != 0 ||
+		    store_commit(db) != 0) {
+			store_rollback(db);
+			return -1;
+		}
+		log_info("job %s created: %s %s %s for %s, %d tasks, %d skipped", id,
+			 spec->app->action, spec->app->name, spec->app->version, target, jf.tasks,
+			 jf.skipped);
+		return 0;
+	}
 	if (job_insert(c, spec, now, id) != 0 || job_fill(&jf, devices) != 0 ||
 	    store_historyf(db, now, "job.create",
 			   "job %s: upgrade %s to %s (%s)%s%s%s: %d tasks,"

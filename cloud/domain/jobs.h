@@ -9,6 +9,7 @@
 
 #include "../http/api.h"
 #include "../store/store.h"
+#include "../../lib/eap.h"
 #include "policy.h"
 
 #define JOB_DEVICES_MAX 1000 /* ids in one device_ids selection */
@@ -21,6 +22,22 @@
 #define JOB_KIND_FOLDER "folder"           /* a folder id, subfolders included */
 #define JOB_KIND_RECOMMENDED "recommended" /* a model */
 
+/* Task kinds (tasks.task_kind, jobs.task_kind): the payload's "kind" (protocol §6, §6a). */
+#define TASK_KIND_OS "os_upgrade"
+#define TASK_KIND_APP "app"
+#define APP_PARAMS_JSON_MAX 4096
+
+/* What an application task does (task_kind "app"): an action on the app of a catalog
+ * package; install also checks each camera against the package's manifest. */
+struct job_app {
+	char action[16];                 /* install|remove|start|stop|restart|set_params */
+	char package_id[DB_ID_LEN];
+	char name[EAP_FIELD_MAX];        /* appName */
+	char version[EAP_FIELD_MAX];     /* the package's */
+	struct eap_manifest m;           /* what the catalog keeps of its manifest */
+	char params[APP_PARAMS_JSON_MAX]; /* set_params: a JSON object of strings; else "" */
+};
+
 struct job_spec {
 	const char *kind;
 	const char *target;
@@ -30,6 +47,8 @@ struct job_spec {
 	int override_app_check; /* upgrade even where an installed app would not run after */
 	int64_t expires_at;
 	struct task_window window;
+	const struct job_app *app; /* NULL: an AXIS OS upgrade of image_id; else image_id is
+				    * the package's artifact */
 };
 
 /* Reads the image's model and version into spec (image_id set): 1, 0 when there is

@@ -45,16 +45,34 @@ int payload_task(const struct task_payload *t, struct buf *out)
 	jw_object_begin(&w);
 	common(&w, "task", t->device_id, t->serial, t->iat, t->exp);
 	jw_kv_string(&w, "task_id", t->task_id);
-	jw_kv_string(&w, "kind", "os_upgrade");
-	jw_kv_string(&w, "model", t->model);
-	jw_kv_string(&w, "target_version", t->target_version);
-	jw_kv_bool(&w, "allow_downgrade", t->allow_downgrade);
+	int app = t->app_action && t->app_action[0];
+	if (app) {
+		jw_kv_string(&w, "kind", "app");
+		jw_kv_string(&w, "action", t->app_action);
+		jw_kv_string(&w, "app", t->app_name);
+		jw_kv_string(&w, "version", t->target_version);
+		jw_key(&w, "params");
+		if (t->app_params && t->app_params[0])
+			jw_raw(&w, t->app_params, strlen(t->app_params));
+		else
+			jw_raw(&w, "[]", 2);
+	} else {
+		jw_kv_string(&w, "kind", "os_upgrade");
+		jw_kv_string(&w, "model", t->model);
+		jw_kv_string(&w, "target_version", t->target_version);
+		jw_kv_bool(&w, "allow_downgrade", t->allow_downgrade);
+	}
 	jw_key(&w, "artifact");
-	jw_object_begin(&w);
-	jw_kv_string(&w, "url", buf_str(&url));
-	jw_kv_int(&w, "size", t->size);
-	jw_kv_string(&w, "sha256", t->sha256);
-	jw_object_end(&w);
+	if (app && strcmp(t->app_action, "install") != 0)
+		jw_null(&w);
+	else
+		jw_object_begin(&w);
+	if (!app || strcmp(t->app_action, "install") == 0) {
+		jw_kv_string(&w, "url", buf_str(&url));
+		jw_kv_int(&w, "size", t->size);
+		jw_kv_string(&w, "sha256", t->sha256);
+		jw_object_end(&w);
+	}
 	jw_key(&w, "window");
 	payload_window(&w, t->window);
 	jw_object_end(&w);

@@ -19,6 +19,10 @@ struct task_payload {
 	int64_t size;
 	const char *sha256;
 	const struct task_window *window; /* NULL: none */
+	/* an application task (§6a) when app_action is set: target_version is then the
+	 * package's version and the artifact is sent for install only */
+	const char *app_action, *app_name;
+	const char *app_params; /* set_params: a JSON array of {"name","value"}; else NULL */
 };
 
 struct license_payload {

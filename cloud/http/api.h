@@ -81,5 +81,14 @@ void admin_app_upload(struct request *rq, struct reply *rp);
 void admin_app_list(struct request *rq, struct reply *rp);
 void admin_app_show(struct request *rq, struct reply *rp);
 void admin_app_recommend(struct request *rq, struct reply *rp);
+/* Reads the application part of a job request: "app_action", "package_id" (a catalog
+ * package: the app, and for install what to install) and, for set_params, "params":
+ * [{"name","value"}] of names the package declares. Fills app and points spec at it
+ * (image_id: the package's artifact). 1 for an application job, 0 when the request has
+ * no app_action, -1 after a reply. */
+struct job_app;
+struct job_spec;
+int req_app_task(struct request *rq, struct reply *rp, struct job_app *app,
+		 struct job_spec *spec);
 
 #endif

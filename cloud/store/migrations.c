@@ -122,7 +122,18 @@ static const struct migration_step steps[] = {
 	" recommended INTEGER NOT NULL DEFAULT 0, created_at BIGINT NOT NULL,"
 	" UNIQUE (app_name, version, architecture));"
 	"CREATE UNIQUE INDEX app_packages_recommended ON app_packages(app_name, architecture)"
-	" WHERE recommended = 1;",
+	" WHERE recommended = 1;"
+	/* an app package's file is served to devices as an artifact, as an OS image is:
+	 * images.kind tells them apart (an app artifact's model is "<appName>/<arch>") */
+	"ALTER TABLE images ADD COLUMN kind TEXT NOT NULL DEFAULT 'os';"
+	"ALTER TABLE app_packages ADD COLUMN artifact_id TEXT REFERENCES images(id);"
+	/* application tasks are tasks of kind 'app' with an action on an app */
+	"ALTER TABLE jobs ADD COLUMN task_kind TEXT NOT NULL DEFAULT 'os_upgrade';"
+	"ALTER TABLE jobs ADD COLUMN app_action TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE tasks ADD COLUMN task_kind TEXT NOT NULL DEFAULT 'os_upgrade';"
+	"ALTER TABLE tasks ADD COLUMN app_action TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE tasks ADD COLUMN app_name TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE tasks ADD COLUMN app_params TEXT NOT NULL DEFAULT '';",
 	 NULL, NULL},
 };
 

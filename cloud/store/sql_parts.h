@@ -42,8 +42,9 @@
 #define WINDOW_COLS "window_kind, window_start, window_end, window_from, window_to"
 #define TASK_INSERT                                                                      \
 	"INSERT INTO tasks (id, device_id, image_id, state, allow_downgrade, created_at,"    \
-	" updated_at, expires_at, seq, job_id, " WINDOW_COLS ")"                            \
-	" VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+	" updated_at, expires_at, seq, job_id, " WINDOW_COLS ", task_kind, app_action,"     \
+	" app_name, app_params) VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"\
+	" ?, ?, ?, ?)"
 
 /* Unfinished tasks past their expiry (?: now), of one device or (NULL) all. */
 #define EXPIRED_WHERE                                                                    \
