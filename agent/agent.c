@@ -564,6 +564,26 @@ int agent_init_core(struct agent *a)
 	return AGENT_EXIT_OK;
 }
 
+/* The agent's own app as the camera lists it: after a self-update the package's version
+ * is what the cloud checks the camera's apps against (one bounded call, at start only). */
+static void own_app_version(struct agent *a)
+{
+	char reason[PLATFORM_REASON_MAX];
+	struct platform_app_list *list = calloc(1, sizeof(*list));
+	snprintf(a->agent_version, sizeof(a->agent_version), "%s", CAMAGENT_VERSION);
+	if (list && a->plat.ops->apps_list &&
+	    a->plat.ops->apps_list(a->plat.priv, list, reason, sizeof(reason)) == 0)
+		for (int i = 0; i < list->count; i++)
+			if (strcmp(list->apps[i].name, a->cfg.axis_app_name) == 0 &&
+			    list->apps[i].version[0])
+				snprintf(a->agent_version, sizeof(a->agent_version), "%s",
+					 list->apps[i].version);
+	free(list);
+	if (strcmp(a->agent_version, CAMAGENT_VERSION) != 0)
+		log_info("the camera lists %s %s (built as %s)", a->cfg.axis_app_name,
+			 a->agent_version, CAMAGENT_VERSION);
+}
+
 static int open_platform(struct agent *a)
 {
 	char reason[PLATFORM_REASON_MAX];
@@ -587,6 +607,7 @@ static int open_platform(struct agent *a)
 	}
 	log_info("camera %s (%s, %s) running AXIS OS %s", a->ident.serial, a->ident.model,
 		 a->ident.arch, a->ident.os_version);
+	own_app_version(a);
 	return 0;
 }
 

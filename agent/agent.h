@@ -64,6 +64,9 @@ struct agent {
 	struct agent_state st;
 	struct platform plat;
 	struct platform_identity ident;
+	/* the version reported: the agent's own app as the camera lists it (what the package
+	 * installed says), else the version this binary was built as */
+	char agent_version[PLATFORM_FIELD_MAX];
 	struct crypto_key *key;        /* device key, private */
 	struct crypto_key *cloud_key;  /* pinned at enrollment */
 	struct http_client *http;      /* the real transport's client; NULL under a fake */

@@ -231,7 +231,7 @@ void enroll_start(struct agent *a)
 	jw_kv_string(&w, "hardware_id", a->ident.hardware_id);
 	jw_kv_string(&w, "arch", a->ident.arch);
 	jw_kv_string(&w, "os_version", a->ident.os_version);
-	jw_kv_string(&w, "agent_version", CAMAGENT_VERSION);
+	jw_kv_string(&w, "agent_version", a->agent_version);
 	jw_kv_string(&w, "public_key", pem);
 	write_nonce_ts(&w, agent_now(a));
 	jw_object_end(&w);

@@ -87,7 +87,7 @@ void report_start(struct agent *a)
 	jw_kv_string(&w, "model", a->ident.model);
 	jw_kv_string(&w, "serial", a->ident.serial);
 	jw_kv_string(&w, "arch", a->ident.arch);
-	jw_kv_string(&w, "agent_version", CAMAGENT_VERSION);
+	jw_kv_string(&w, "agent_version", a->agent_version);
 	jw_kv_int(&w, "uptime", agent_now(a) - a->started_at);
 	jw_kv_int(&w, "free_bytes", (int64_t)free_bytes);
 	write_licenses(&w, &a->licenses);

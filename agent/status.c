@@ -28,7 +28,7 @@ int status_json(struct agent *a, struct buf *out)
 	jw_kv_string(&w, "serial", a->ident.serial);
 	jw_kv_string(&w, "model", a->ident.model);
 	jw_kv_string(&w, "os_version", a->ident.os_version);
-	jw_kv_string(&w, "agent_version", CAMAGENT_VERSION);
+	jw_kv_string(&w, "agent_version", a->agent_version);
 	jw_kv_int(&w, "last_contact", a->last_contact);
 	jw_kv_string(&w, "last_error", a->st.last_error);
 	/* The task in progress, or else the last one that ended. */

@@ -36,6 +36,19 @@ int task_state_parse(const char *name, enum task_state *out)
 	return -1;
 }
 
+/* The fields of an application task, absent from an OS upgrade's file. */
+static int app_fields_read(const struct json_doc *doc, struct task_run *t)
+{
+	if (json_find(doc, 0, "app_action") < 0)
+		return 0;
+	return json_get_string(doc, 0, "app_action", t->app_action, sizeof(t->app_action)) ||
+			       json_get_string(doc, 0, "app_name", t->app_name, sizeof(t->app_name)) ||
+			       json_get_string(doc, 0, "app_params", t->app_params,
+					       sizeof(t->app_params)) || !t->app_action[0]
+		       ? -1
+		       : 0;
+}
+
 /* task.json's shape: every field there and valid; a failed task needs only its id. */
 static int task_shape(const struct json_doc *doc, void *out, char *err, size_t errsz)
 {
@@ -60,8 +73,8 @@ static int task_shape(const struct json_doc *doc, void *out, char *err, size_t e
 	    json_get_string(doc, 0, "reason", t->reason, sizeof(t->reason)) ||
 	    json_get_string(doc, 0, "window", window, sizeof(window)) ||
 	    window_from_text(window, &t->window) ||
-	    !proto_is_id(t->task_id) ||
-	    (t->state != TASK_FAILED &&
+	    !proto_is_id(t->task_id) || app_fields_read(doc, t) != 0 ||
+	    (t->state != TASK_FAILED && !task_is_app_without_package(t) &&
 	     !tasks_fields_valid(t->task_id, t->artifact_url, t->sha256, n, t->exp))) {
 		snprintf(err, errsz, "not a valid task file");
 		return -1;
@@ -127,6 +140,11 @@ int task_store_save(const char *state_dir, const struct task_run *t)
 	jw_kv_int(&w, "progress", t->progress);
 	jw_kv_string(&w, "reason", t->reason);
 	jw_kv_string(&w, "window", window);
+	if (t->app_action[0]) {
+		jw_kv_string(&w, "app_action", t->app_action);
+		jw_kv_string(&w, "app_name", t->app_name);
+		jw_kv_string(&w, "app_params", t->app_params);
+	}
 	jw_object_end(&w);
 	int rc = json_file_write(state_dir, TASK_FILE, &w, 0600);
 	buf_free(&out);

@@ -36,6 +36,7 @@
 #include "../lib/version.h"
 #include "agent.h"
 #include "api.h"
+#include "app_task.h"
 #include "download.h"
 #include "status.h"
 
@@ -123,14 +124,44 @@ void tasks_abandon(struct agent *a)
 
 /* --- receiving a task --- */
 
+/* The fields of an application task's payload (kind "app"). */
+static int app_payload_read(struct task_run *t, const struct json_doc *doc)
+{
+	int64_t size = 0;
+	if (json_get_string(doc, 0, "task_id", t->task_id, sizeof(t->task_id)) ||
+	    json_get_int64(doc, 0, "exp", &t->exp) ||
+	    window_from_json(doc, json_find(doc, 0, "window"), &t->window) ||
+	    app_task_payload_read(t, doc))
+		return -1;
+	if (task_is_app_without_package(t))
+		return proto_is_id(t->task_id) && proto_time_ok(t->exp) ? 0 : -1;
+	if (json_get_string(doc, 0, "artifact.url", t->artifact_url, sizeof(t->artifact_url)) ||
+	    json_get_int64(doc, 0, "artifact.size", &size) ||
+	    json_get_string(doc, 0, "artifact.sha256", t->sha256, sizeof(t->sha256)) ||
+	    !tasks_fields_valid(t->task_id, t->artifact_url, t->sha256, size, t->exp))
+		return -1;
+	t->size = (uint64_t)size;
+	return 0;
+}
+
+int task_is_app_without_package(const struct task_run *t)
+{
+	return t->app_action[0] && strcmp(t->app_action, "install") != 0;
+}
+
 int task_payload_read(struct task_run *t, const char *payload, size_t len)
 {
 	struct json_doc doc = { 0 };
 	char kind[32] = "";
 	int64_t size = 0;
 	int rc = -1;
-	if (json_parse(&doc, payload, len, 128) ||
-	    json_get_string(&doc, 0, "task_id", t->task_id, sizeof(t->task_id)) ||
+	if (json_parse(&doc, payload, len, 128 + 5 * 32))
+		goto out;
+	if (!json_get_string(&doc, 0, "kind", kind, sizeof(kind)) && !strcmp(kind, "app")) {
+		rc = app_payload_read(t, &doc);
+		goto out;
+	}
+	if (json_get_string(&doc, 0, "task_id", t->task_id, sizeof(t->task_id)) ||
 	    json_get_string(&doc, 0, "kind", kind, sizeof(kind)) || strcmp(kind, "os_upgrade") ||
 	    json_get_string(&doc, 0, "model", t->model, sizeof(t->model)) ||
 	    json_get_string(&doc, 0, "target_version", t->target_version, sizeof(t->target_version)) ||
@@ -207,8 +238,12 @@ static int task_accept(struct agent *a, const char *env, size_t len)
 		return 0;
 	}
 	buf_free(&payload);
-	log_info("task %s: upgrade AXIS OS %s -> %s (%llu bytes)", t->task_id, t->from_version,
-		 t->target_version, (unsigned long long)t->size);
+	if (t->app_action[0])
+		log_info("task %s: %s %s %s", t->task_id, t->app_action, t->app_name,
+			 t->target_version);
+	else
+		log_info("task %s: upgrade AXIS OS %s -> %s (%llu bytes)", t->task_id,
+			 t->from_version, t->target_version, (unsigned long long)t->size);
 	t->state = TASK_NONE;
 	if (task_set_state(a, TASK_RECEIVED, NULL))
 		memset(t, 0, sizeof(*t));
@@ -465,12 +500,14 @@ static int check_received(struct agent *a)
 {
 	struct task_run *t = &a->task;
 	uint64_t free_bytes = 0;
-	if (strcmp(t->model, a->ident.model)) {
+	if (t->app_action[0]) {
+		/* the package is checked against this camera by the platform before upload */
+	} else if (strcmp(t->model, a->ident.model)) {
 		task_set_state(a, TASK_FAILED, "image is for model %s, this camera is %s", t->model,
 			       a->ident.model);
 		return -1;
 	}
-	int cmp = version_compare(t->target_version, a->ident.os_version);
+	int cmp = t->app_action[0] ? 0 : version_compare(t->target_version, a->ident.os_version);
 	if (cmp < 0 && !t->allow_downgrade) {
 		task_set_state(a, TASK_FAILED, "downgrade from %s to %s refused (task does not allow it)",
 			       a->ident.os_version, t->target_version);
@@ -534,6 +571,55 @@ static void install(struct agent *a)
 	 * it again on restart. */
 	if (!task_set_state(a, TASK_REBOOTING, NULL))
 		remove_download(a);
+}
+
+/* An application task's action. The own app's replacement persists rebooting first: the
+ * camera may restart this process before the call even returns. */
+static void app_install_step(struct agent *a)
+{
+	struct task_run *t = &a->task;
+	char path[PATH_MAX] = "";
+	struct app_step step;
+	if (!task_is_app_without_package(t) && download_path(a, path, sizeof(path))) {
+		task_set_state(a, TASK_FAILED, "download path too long");
+		return;
+	}
+	app_task_act(a, path, &step);
+	if (step.next == TASK_FAILED) {
+		if (!task_set_state(a, TASK_FAILED, "%s", step.reason))
+			remove_download(a);
+		return;
+	}
+	if (step.next == TASK_SUCCEEDED) {
+		if (!task_set_state(a, TASK_SUCCEEDED, NULL))
+			remove_download(a);
+		return;
+	}
+	t->reboot_deadline = agent_now(a) + APP_RESTART_WAIT_S;
+	t->retry_at = t->reboot_deadline;
+	if (task_set_state(a, TASK_REBOOTING, NULL))
+		return;
+	remove_download(a);
+	log_info("task %s: %s %s done; the camera restarts the agent", t->task_id, t->app_action,
+		 t->app_name);
+	if (step.exit_now)
+		agent_stop(a, AGENT_EXIT_REBOOT);
+}
+
+/* Rebooting in an application task: the camera is to restart this process. */
+static int app_restart_wait(struct agent *a)
+{
+	struct task_run *t = &a->task;
+	if (!t->reboot_deadline)
+		t->reboot_deadline = agent_now(a) + APP_RESTART_WAIT_S;
+	if (agent_now(a) < t->reboot_deadline) {
+		t->retry_at = t->reboot_deadline;
+		return 0;
+	}
+	task_set_state(a, TASK_FAILED, "the camera did not restart the agent within %d s after %s"
+		       " %s", APP_RESTART_WAIT_S, t->app_action, t->app_name);
+	agent_wake(a);
+	return 1;
 }
 
 #define REBOOT_WAIT_S 600 /* how long a device that reboots by itself may take */
@@ -617,7 +703,8 @@ int tasks_advance(struct agent *a)
 	switch (t->state) {
 	case TASK_RECEIVED:
 		if (!check_received(a))
-			task_set_state(a, TASK_DOWNLOADING, NULL);
+			task_set_state(a, task_is_app_without_package(t) ? TASK_VERIFYING
+									  : TASK_DOWNLOADING, NULL);
 		break;
 	case TASK_DOWNLOADING:
 		if (t->dl)
@@ -637,12 +724,18 @@ int tasks_advance(struct agent *a)
 		break;
 	}
 	case TASK_INSTALLING:
-		install(a);
+		if (t->app_action[0])
+			app_install_step(a);
+		else
+			install(a);
 		break;
 	case TASK_REBOOTING:
-		return reboot(a);
+		return t->app_action[0] ? app_restart_wait(a) : reboot(a);
 	case TASK_VERIFYING_VERSION:
-		confirm_version(a);
+		if (t->app_action[0]) /* confirmed from the camera's list on the way here */
+			task_set_state(a, TASK_SUCCEEDED, NULL);
+		else
+			confirm_version(a);
 		break;
 	case TASK_NONE:
 	case TASK_SUCCEEDED:
@@ -655,6 +748,30 @@ int tasks_advance(struct agent *a)
 
 /* --- after a restart or a reboot --- */
 
+/* An application task after a restart: the own app's replacement is confirmed from the
+ * camera's list; a package that sat on disk is hashed again; an action without one is
+ * repeated from verifying (each is harmless to repeat, and the platform confirms it). */
+static void app_resume(struct agent *a)
+{
+	struct task_run *t = &a->task;
+	struct app_step step;
+	switch (t->state) {
+	case TASK_VERIFYING:
+	case TASK_WAITING_WINDOW:
+	case TASK_INSTALLING:
+		(void)task_set_state(a, task_is_app_without_package(t) ? TASK_VERIFYING
+								       : TASK_DOWNLOADING, NULL);
+		break;
+	case TASK_REBOOTING:
+		app_task_after_restart(a, &step);
+		(void)task_set_state(a, step.next, step.next == TASK_FAILED ? "%s" : NULL,
+				     step.reason);
+		break;
+	default:
+		break;
+	}
+}
+
 void tasks_resume(struct agent *a)
 {
 	struct task_run *t = &a->task;
@@ -662,6 +779,10 @@ void tasks_resume(struct agent *a)
 	if (!tasks_active(a))
 		return;
 	log_info("task %s: resuming in state %s", t->task_id, task_state_name(t->state));
+	if (t->app_action[0]) {
+		app_resume(a);
+		return;
+	}
 	switch (t->state) {
 	case TASK_VERIFYING:
 	case TASK_WAITING_WINDOW:

@@ -33,6 +33,7 @@ enum task_state {
 #define TASK_FIELD_MAX 64
 #define TASK_REASON_MAX 256
 #define TASK_URL_MAX 512
+#define TASK_APP_PARAMS_MAX 2048
 
 struct task_run {
 	enum task_state state;
@@ -50,6 +51,11 @@ struct task_run {
 	int64_t exp;
 	struct update_window window; /* when installing is allowed */
 	char reason[TASK_REASON_MAX];
+	/* an application task (payload kind "app"): app_action set; target_version is the
+	 * package's version (install), artifact_url "" for the other actions */
+	char app_action[16];
+	char app_name[TASK_FIELD_MAX];
+	char app_params[TASK_APP_PARAMS_MAX]; /* set_params: JSON [{"name","value"}] */
 	/* runtime only */
 	struct download *dl;
 	int download_failures;       /* attempts in a row that brought no byte */
@@ -85,6 +91,8 @@ void tasks_poll_start(struct agent *a, int wait_s);
 /* 1 when the sequencer should hold a poll while the task waits (for its window),
  * so that a cancellation or the next task reaches us within one poll. */
 int tasks_poll_while_waiting(const struct agent *a);
+/* 1 for an application task that downloads nothing (every action but install). */
+int task_is_app_without_package(const struct task_run *t);
 /* The shape checks of a task's outside values: id, artifact path, digest, size, expiry. */
 int tasks_fields_valid(const char *task_id, const char *artifact_url, const char *sha256,
 		       int64_t size, int64_t exp);

@@ -174,7 +174,8 @@ int sim_app_install(void *priv, const struct platform_package *pkg, struct platf
 		 m->friendly_name[0] ? m->friendly_name : m->app_name);
 	snprintf(s->a.vendor, sizeof(s->a.vendor), "%s", m->vendor);
 	snprintf(s->a.version, sizeof(s->a.version), "%s", m->version);
-	s->a.running = had == 1 ? old->a.running : 0;
+	/* the agent's own app is running: this process is it */
+	s->a.running = had == 1 ? old->a.running : strcmp(m->app_name, SIM_AGENT_APP) == 0;
 	for (int i = 0; i < m->nparams; i++) {
 		snprintf(s->pname[i], EAP_FIELD_MAX, "%s", m->params[i].name);
 		snprintf(s->pvalue[i], EAP_TEXT_MAX, "%s", m->params[i].def);
