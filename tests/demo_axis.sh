@@ -25,7 +25,7 @@ echo "enrollment token: ${TOKEN:0:24}... (one use, expires in 1 h)"
 
 say "A $MODEL camera (serial $SERIAL, AXIS OS $FROM) simulated at the VAPIX level"
 dbus_start || fail "dbus-daemon did not start"
-camsim_start cam "$SERIAL" "$MODEL" "$FROM" --app camagent-analytics \
+camsim_start cam "$SERIAL" "$MODEL" "$FROM" --app camagent-analytics --app-version 0.1.0 \
 	-- --token "$TOKEN" --set long_poll_s=30 || fail "camsim did not start"
 echo "camera VAPIX at $VAPIX_URL; service account served on a private D-Bus"
 wait_for 20 device_has "$SERIAL" os_version "$FROM" || fail "the camera did not enroll and report"
@@ -47,10 +47,22 @@ LICENSE=$(cc license issue "$DEVICE" camagent-analytics)
 cc license wait "$LICENSE" active 60 | sed 's/^/  cloud: /' || fail "the license was not activated"
 grep -E "license key for .* installed" "$WORK/cam.log" | sed 's/^/  /'
 
+say "Admin rolls camagent 0.2.0 to the camera: the agent updates itself"
+bash "$ROOT/tests/tools/mkeap.sh" "$WORK/camagent_0_2_0_aarch64.eap" camagent 0.2.0 aarch64 \
+	--signed --schema 1
+PACKAGE=$(cc app upload "$WORK/camagent_0_2_0_aarch64.eap")
+JOB=$(cc app task install "$PACKAGE" --devices "$DEVICE")
+APP_TASK=$(cc job show "$JOB" | python3 -c 'import json, sys; print(json.load(sys.stdin)["tasks"][0]["id"])')
+cc task wait "$APP_TASK" succeeded 90 | sed 's/^/  cloud: /' || fail "the self-update did not succeed"
+grep -E "uploading camagent|restarting the agent's app|the camera lists camagent|rebooting -> " \
+	"$WORK/cam.log" | sed 's/^.*INFO: /  agent: /' | tail -n 5
+wait_for 20 device_has "$SERIAL" agent_version 0.2.0 || fail "the cloud did not see camagent 0.2.0"
+echo "cloud sees device $DEVICE (same id, enrolled once): camagent $(device_field "$SERIAL" agent_version)"
+
 say "What the camera itself says (camagent status)"
 "$CAMAGENT" status --state-dir "$WORK/cam/agent" | sed 's/^/  /'
 
 say "Stopping"
 camsim_stop
 cloud_stop
-echo "demo complete (platform axis): enrolled, upgraded $FROM -> $TO with the camera's own reboot and commit, license active"
+echo "demo complete (platform axis): enrolled, upgraded $FROM -> $TO with the camera's own reboot and commit, license active, agent updated itself 0.1.0 -> 0.2.0"
