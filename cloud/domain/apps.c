@@ -1,5 +1,6 @@
 /* apps: catalog rows from manifests, and the OS-upgrade strand check (see apps.h). */
 #include "apps.h"
+#include "jobs.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -149,4 +150,12 @@ int app_strand_check(struct store *db, const char *device_id, const char *target
 	reason[0] = fix_id[0] = '\0';
 	int r = apps_installed_on(db, device_id, strand_one, &s);
 	return r < 0 || s.error ? -1 : r;
+}
+
+int app_tasks_overdue(struct store *db, const char *device_id, int64_t now)
+{
+	static const struct lazy_fail overdue = {ST_APP_TASKS_OVERDUE_COUNT,
+						 ST_APP_TASKS_OVERDUE_HISTORY,
+						 ST_APP_TASKS_OVERDUE_FAIL, APP_OVERDUE_REASON};
+	return tasks_fail_lazily(db, &overdue, device_id, now - APP_CHECKIN_DEADLINE_S, now);
 }

@@ -6,6 +6,7 @@
 #define CLOUD_APPS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "../../lib/eap.h"
 #include "../store/store.h"
@@ -43,5 +44,14 @@ struct app_installed {
 };
 int apps_installed_on(struct store *db, const char *device_id,
 		      int (*fn)(void *arg, const struct app_installed *app), void *arg);
+
+/* The agent's own app replaced (task state rebooting): the new agent must say more within
+ * this long, or the task fails with APP_OVERDUE_REASON. Longer than the agent's own wait
+ * for the camera's restart (agent/app_task.h), so a slow camera is told apart. */
+#define APP_CHECKIN_DEADLINE_S 900
+#define APP_OVERDUE_REASON "the new agent never checked in after its package was installed"
+/* Fails the app tasks of device_id (or of all, NULL) overdue at now, with a history row
+ * each; inside the caller's transaction when one is open. Returns how many, or -1. */
+int app_tasks_overdue(struct store *db, const char *device_id, int64_t now);
 
 #endif

@@ -284,11 +284,11 @@ int job_create(struct cloud *c, const struct job_spec *spec, const struct db_ids
 	return 0;
 }
 
-int tasks_expire(struct store *db, const char *device_id, int64_t now)
+int tasks_fail_lazily(struct store *db, const struct lazy_fail *lf, const char *device_id,
+		      int64_t cutoff, int64_t now)
 {
 	/* Most calls find nothing: look before taking the write lock. */
-	struct store_rows *st =
-		store_query(db, ST_TASKS_EXPIRED_COUNT, "iss", now, device_id, device_id);
+	struct store_rows *st = store_query(db, lf->count, "iss", cutoff, device_id, device_id);
 	int r = st ? store_next(st) : DB_ERROR;
 	int64_t n = r == 1 ? store_int(st, 0) : -1;
 	store_done(st);
@@ -298,18 +298,26 @@ int tasks_expire(struct store *db, const char *device_id, int64_t now)
 	int own = !store_in_transaction(db);
 	if (own && store_begin(db) != 0)
 		return -1;
-	int h = store_run(db, ST_TASKS_EXPIRED_HISTORY, "isiss", now, TASK_EXPIRED_REASON, now,
-			  device_id, device_id);
+	int h = store_run(db, lf->history, "isiss", now, lf->reason, cutoff, device_id, device_id);
 	int u = h < 0 ? -1
-		      : store_run(db, ST_TASKS_EXPIRED_FAIL, "siiss", TASK_EXPIRED_REASON, now, now,
-				  device_id, device_id);
+		      : store_run(db, lf->fail, "siiss", lf->reason, now, cutoff, device_id,
+				  device_id);
 	if (u < 0 || (own && store_commit(db) != 0)) {
 		if (own)
 			store_rollback(db);
 		return -1;
 	}
-	log_info("%d task%s expired before the device finished", u, u == 1 ? "" : "s");
+	log_info("%d task%s failed: %s", u, u == 1 ? "" : "s", lf->reason);
 	return u;
+}
+
+int tasks_expire(struct store *db, const char *device_id, int64_t now)
+{
+	static const struct lazy_fail expired = {ST_TASKS_EXPIRED_COUNT, ST_TASKS_EXPIRED_HISTORY,
+						 ST_TASKS_EXPIRED_FAIL, TASK_EXPIRED_REASON};
+	if (app_tasks_overdue(db, device_id, now) < 0)
+		return -1;
+	return tasks_fail_lazily(db, &expired, device_id, now, now);
 }
 
 void job_window_read(struct store_rows *st, int col, struct task_window *w)

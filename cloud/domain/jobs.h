@@ -72,6 +72,18 @@ int job_create(struct cloud *c, const struct job_spec *spec, const struct db_ids
  * one is open. Returns how many expired, or -1. */
 int tasks_expire(struct store *db, const char *device_id, int64_t now);
 
+/* Three statements that select, record and fail a kind of overdue task: each takes
+ * (cutoff, device_id, device_id) last; history and fail take (now, reason) and
+ * (reason, now) first. */
+struct lazy_fail {
+	enum store_stmt count, history, fail;
+	const char *reason;
+};
+/* Fails the tasks lf selects at cutoff (of one device, or of all when device_id is NULL),
+ * with a history row each, in its own transaction unless one is open: how many, or -1. */
+int tasks_fail_lazily(struct store *db, const struct lazy_fail *lf, const char *device_id,
+		      int64_t cutoff, int64_t now);
+
 /* Cancels task_id, which is in the cancellable state from, with reason (may be "");
  * when the device had started it (from is not pending) its next task poll is told
  * (tasks/next "cancelled"). The caller holds a transaction and wakes the device's
