@@ -195,6 +195,8 @@ static void job_fields(struct json_writer *w, struct store_rows *st)
 	jw_key(w, "window");
 	payload_window(w, &win);
 	jw_kv_int(w, "skipped_count", store_int(st, 14));
+	jw_kv_string(w, "task_kind", store_text(st, 15)); /* os_upgrade | app */
+	jw_kv_string(w, "app_action", store_text(st, 16)); /* "" for an OS upgrade */
 }
 
 /* One job with its tasks and skips (create's reply and job show). */

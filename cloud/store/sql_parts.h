@@ -11,8 +11,8 @@
 #define JOB_SELECT                                                                       \
 	"SELECT j.id, j.kind, j.target, j.image_id, i.model, i.version, j.allow_downgrade,"  \
 	" j.created_at, j.expires_at, j.window_kind, j.window_start, j.window_end,"          \
-	" j.window_from, j.window_to, (SELECT COUNT(*) FROM job_skips s WHERE s.job_id = j.id)" \
-	" FROM jobs j JOIN images i ON i.id = j.image_id"
+	" j.window_from, j.window_to, (SELECT COUNT(*) FROM job_skips s WHERE s.job_id = j.id)," \
+	" j.task_kind, j.app_action FROM jobs j JOIN images i ON i.id = j.image_id"
 #define SUBTREE                                                                          \
 	"WITH RECURSIVE sub(id) AS (SELECT id FROM folders WHERE id = ? AND deleted = 0"    \
 	" UNION ALL SELECT f.id FROM folders f JOIN sub ON f.parent_id = sub.id"             \

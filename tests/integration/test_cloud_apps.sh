@@ -73,6 +73,12 @@ check strand_offers_fix grep -q "install camagent 9.9.9 first (package $FIX)" "$
 JOB=$(cc job create "$OS13" --folder "$SITE" 2>"$WORK/skipped.txt")
 check job_skips_stranded grep -q "skipped ACCC8E00S001 .*camagent $AGENT_VERSION would not run on AXIS OS 13.0.1" "$WORK/skipped.txt"
 check job_made_no_task [ "$(cc job show "$JOB" | jget 'len(j["tasks"])')" = 0 ]
+$MKEAP "$WORK/only13.eap" analytics 2.0.0 aarch64 --signed --os 13-
+ONLY13=$(cc app upload "$WORK/only13.eap")
+APPJOB=$(cc app task install "$ONLY13" --devices "$DEV" 2>"$WORK/appskip.txt")
+check os_range_skipped grep -q "skipped ACCC8E00S001 .*analytics 2.0.0 would not run there: AXIS OS 12.10.1 is outside the package's compatibleOsVersions" "$WORK/appskip.txt"
+check app_job_kind [ "$(cc job show "$APPJOB" | jget '(j["task_kind"], j["app_action"], j["model"], j["target_version"])')" = "('app', 'install', 'analytics/aarch64', '2.0.0')" ]
+check image_list_has_no_packages [ "$(cc image list | jget 'sorted(i["version"] for i in j["images"])')" = "['13.0.1']" ]
 OVERRIDDEN=$(cc task create "$DEV" "$OS13" --override-app-check)
 check override_creates test -n "$OVERRIDDEN"
 check override_in_history cc history | grep -q "app check overridden"
