@@ -509,6 +509,51 @@ static void test_task_for_another_device_is_refused_and_reported(void **state)
 	expect_refused_and_reported(f, p);
 }
 
+/* §6a payloads as the agent reads them: install needs its artifact, the other actions a
+ * null one; an unknown action, a missing app or params that are no array are refused. */
+static void test_app_task_payloads_read_or_refused(void **state)
+{
+	(void)state;
+	struct task_run t;
+#define APP_HEAD "{\"type\":\"task\",\"task_id\":\"fedcba9876543210fedcba9876543210\"," \
+	"\"exp\":4000000000,\"kind\":\"app\",\"window\":null,"
+#define ART "{\"url\":\"/device/v1/artifacts/00112233445566778899aabbccddeeff\"," \
+	"\"size\":4096,\"sha256\":\"" \
+	"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}"
+	static const char install[] = APP_HEAD "\"action\":\"install\",\"app\":\"analytics\","
+		"\"version\":\"1.1.0\",\"params\":[],\"artifact\":" ART "}";
+	static const char set[] = APP_HEAD "\"action\":\"set_params\",\"app\":\"analytics\","
+		"\"version\":\"1.1.0\",\"params\":[{\"name\":\"Sensitivity\",\"value\":\"9\"}],"
+		"\"artifact\":null}";
+	static const char *const refused[] = {
+		APP_HEAD "\"action\":\"reformat\",\"app\":\"a\",\"version\":\"1\",\"params\":[],"
+			"\"artifact\":null}",
+		APP_HEAD "\"action\":\"stop\",\"app\":\"\",\"version\":\"1\",\"params\":[],"
+			"\"artifact\":null}",
+		APP_HEAD "\"action\":\"stop\",\"app\":\"a\",\"version\":\"1\",\"params\":{},"
+			"\"artifact\":null}",
+		APP_HEAD "\"action\":\"install\",\"app\":\"a\",\"version\":\"1\",\"params\":[],"
+			"\"artifact\":null}",
+		APP_HEAD "\"action\":\"stop\",\"app\":\"a\",\"version\":\"1\",\"params\":[],"
+			"\"artifact\":" ART "}",
+	};
+	memset(&t, 0, sizeof(t));
+	assert_int_equal(task_payload_read(&t, install, strlen(install)), 0);
+	assert_string_equal(t.app_action, "install");
+	assert_string_equal(t.app_name, "analytics");
+	assert_string_equal(t.target_version, "1.1.0");
+	assert_int_equal(t.size, 4096);
+	assert_false(task_is_app_without_package(&t));
+	memset(&t, 0, sizeof(t));
+	assert_int_equal(task_payload_read(&t, set, strlen(set)), 0);
+	assert_true(task_is_app_without_package(&t));
+	assert_non_null(strstr(t.app_params, "Sensitivity"));
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		memset(&t, 0, sizeof(t));
+		assert_int_equal(task_payload_read(&t, refused[i], strlen(refused[i])), -1);
+	}
+}
+
 static void test_new_task_while_one_runs_waits_its_turn(void **state)
 {
 	struct fx *f = enrolled();
@@ -527,6 +572,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_task_runs_every_edge_to_succeeded),
+		cmocka_unit_test(test_app_task_payloads_read_or_refused),
 		cmocka_unit_test(test_wrong_hash_fails_the_task),
 		cmocka_unit_test(test_artifact_gone_fails_the_task),
 		cmocka_unit_test(test_artifact_408_and_401_are_retried_not_final),

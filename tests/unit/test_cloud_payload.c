@@ -71,6 +71,71 @@ static void test_task_payload(void **state)
 	buf_free(&out);
 }
 
+/* The payload's top-level keys, in order, joined by ",". */
+static void keys_of(const struct buf *out, char *keys, size_t keyssz)
+{
+	struct json_doc d;
+	static const char *const known[] = {"type", "device_id", "serial", "iat", "exp",
+					    "task_id", "kind", "action", "app", "version",
+					    "params", "artifact", "window", "model",
+					    "target_version", "allow_downgrade", NULL};
+	keys[0] = '\0';
+	assert_int_equal(json_parse(&d, out->data, out->len, 64), 0);
+	for (int i = 0; known[i]; i++)
+		if (json_find(&d, 0, known[i]) >= 0) {
+			strncat(keys, known[i], keyssz - strlen(keys) - 1);
+			strncat(keys, ",", keyssz - strlen(keys) - 1);
+		}
+	json_free(&d);
+}
+
+/* §6a: an application task carries action, app, version, params and the artifact (install
+ * only), and none of the OS upgrade's model, target_version, allow_downgrade. */
+static void test_app_task_payload(void **state)
+{
+	struct buf out;
+	struct json_doc d;
+	char keys[256];
+	struct task_payload t = {
+		.device_id = DEV, .serial = "ACCC8E000001", .iat = 1000, .exp = 2000,
+		.task_id = TASK, .target_version = "1.1.0", .artifact_id = IMG, .size = 4096,
+		.sha256 = SHA, .app_action = "install", .app_name = "analytics",
+	};
+	buf_init(&out, 4096);
+	assert_int_equal(payload_task(&t, &out), 0);
+	keys_of(&out, keys, sizeof(keys));
+	assert_string_equal(keys, "type,device_id,serial,iat,exp,task_id,kind,action,app,version,"
+				  "params,artifact,window,");
+	assert_int_equal(json_parse(&d, out.data, out.len, 64), 0);
+	want_string(&d, "kind", "app");
+	want_string(&d, "action", "install");
+	want_string(&d, "app", "analytics");
+	want_string(&d, "version", "1.1.0");
+	want_string(&d, "artifact.url", "/device/v1/artifacts/" IMG);
+	want_int(&d, "artifact.size", 4096);
+	want_string(&d, "artifact.sha256", SHA);
+	assert_int_equal(json_array_len(&d, json_find(&d, 0, "params")), 0);
+	json_free(&d);
+
+	buf_free(&out);
+	buf_init(&out, 4096);
+	t.app_action = "set_params";
+	t.app_params = "[{\"name\":\"Sensitivity\",\"value\":\"9\"}]";
+	assert_int_equal(payload_task(&t, &out), 0);
+	assert_int_equal(json_parse(&d, out.data, out.len, 64), 0);
+	want_string(&d, "action", "set_params");
+	int art = json_find(&d, 0, "artifact");
+	assert_true(art >= 0 && json_tok_is_null(&d, art)); /* no package for this action */
+	int params = json_find(&d, 0, "params");
+	assert_int_equal(json_array_len(&d, params), 1);
+	char name[32];
+	assert_int_equal(json_get_string(&d, json_array_at(&d, params, 0), "name", name,
+					 sizeof(name)), 0);
+	assert_string_equal(name, "Sensitivity");
+	json_free(&d);
+	buf_free(&out);
+}
+
 static void test_task_payload_windows(void **state)
 {
 	struct buf out;
@@ -206,6 +271,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_task_payload),
 		cmocka_unit_test(test_task_payload_windows),
+		cmocka_unit_test(test_app_task_payload),
 		cmocka_unit_test(test_license_key_file_exact),
 		cmocka_unit_test(test_license_payload),
 		cmocka_unit_test(test_token_string),
