@@ -150,7 +150,11 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
 
 int64_t keyfile_expiry(const struct keyfile_ids *k)
 {
-	const char *d = k->expiration_date;
+	return keyfile_date_end(k->expiration_date);
+}
+
+int64_t keyfile_date_end(const char *d)
+{
 	if (d[0] == '\0')
 		return 0;
 	if (strlen(d) != 10 || d[4] != '-' || d[7] != '-')

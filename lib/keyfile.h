@@ -28,5 +28,7 @@ __attribute__((warn_unused_result)) int keyfile_read(const void *data, size_t le
 /* The expiration date as the UTC time at the end of that day (the key is valid through
  * it), 0 when the key has none, -1 when the date is malformed. */
 int64_t keyfile_expiry(const struct keyfile_ids *k);
+/* The same for any YYYY-MM-DD date (list.cgi's LicenseExpirationDate): 0 for "". */
+int64_t keyfile_date_end(const char *yyyy_mm_dd);
 
 #endif

@@ -37,20 +37,26 @@ static int kind_known(const char *kind)
 			!strcmp(kind, LICENSE_KIND_CLOUD));
 }
 
-/* The key file must be one, and name exactly this serial and application. Its trust is
- * the camera's business; we only refuse what cannot work. */
-static int key_file_check(const char *b64, const char *serial, const char *app_id, int64_t now)
+int device_license_key_ids(const char *b64, struct keyfile_ids *out)
 {
-	size_t len = strlen(b64);
+	size_t len = b64 ? strlen(b64) : 0;
 	if (len == 0 || len > DL_KEY_FILE_B64_MAX)
 		return DL_BAD_KEY_FILE;
 	uint8_t *raw = malloc(KEYFILE_MAX_BYTES);
 	if (!raw)
 		return DB_ERROR;
-	struct keyfile_ids k;
 	int n = base64_decode(b64, len, raw, KEYFILE_MAX_BYTES);
-	int rc = n > 0 && keyfile_read(raw, (size_t)n, &k) == 0 ? 0 : DL_BAD_KEY_FILE;
+	int rc = n > 0 && keyfile_read(raw, (size_t)n, out) == 0 ? 0 : DL_BAD_KEY_FILE;
 	free(raw);
+	return rc;
+}
+
+/* The key file must be one, and name exactly this serial and application. Its trust is
+ * the camera's business; we only refuse what cannot work. */
+static int key_file_check(const char *b64, const char *serial, const char *app_id, int64_t now)
+{
+	struct keyfile_ids k;
+	int rc = device_license_key_ids(b64, &k);
 	if (rc != 0)
 		return rc;
 	if (strcmp(k.serial, serial) != 0 || strcmp(k.app_id, app_id) != 0)

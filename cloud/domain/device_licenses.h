@@ -52,6 +52,11 @@ device_license_grant(struct store *s, int64_t now, const char *org_id, const cha
 		     const char *app_id, const char *kind, int64_t expires_at,
 		     const char *key_file_b64, char id_out[DB_ID_LEN]);
 
+/* Reads the serial and application id (and date) a key file in base64 names, for a
+ * bulk import that matches files to hardware: 0, DL_BAD_KEY_FILE or DB_ERROR. */
+struct keyfile_ids;
+int device_license_key_ids(const char *b64, struct keyfile_ids *out);
+
 /* Words for a DL_* refusal (for a 400 reply or a CLI line). */
 const char *device_license_refusal(int rc);
 

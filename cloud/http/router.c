@@ -62,6 +62,12 @@ static const struct route routes[] = {
 	{"POST", "/admin/v1/licenses", AUTH_ADMIN, admin_license_issue},
 	{"GET", "/admin/v1/licenses", AUTH_ADMIN, admin_license_list},
 	{"GET", "/admin/v1/licenses/*", AUTH_ADMIN, admin_license_show},
+	{"POST", "/admin/v1/licenses/preload", AUTH_ADMIN, admin_license_preload},
+	{"POST", "/admin/v1/licenses/import", AUTH_ADMIN, admin_license_import},
+	{"POST", "/admin/v1/licenses/offline", AUTH_ADMIN, admin_license_offline},
+	{"POST", "/admin/v1/licenses/*/revoke", AUTH_ADMIN, admin_license_revoke},
+	{"GET", "/admin/v1/license-events", AUTH_ADMIN, admin_license_events},
+	{"GET", "/admin/v1/devices/*/apps", AUTH_ADMIN, admin_device_apps},
 	{"GET", "/admin/v1/history", AUTH_ADMIN, admin_history},
 };
 
