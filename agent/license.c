@@ -341,6 +341,7 @@ static void revoke_one(struct agent *a, const char *id, const char *app)
 	}
 	set_state(e, "removed", "revoked");
 	save(a);
+	a->next_report = 0;
 }
 
 static enum call_outcome on_fetch_refused(struct agent *a, const struct api_result *r)
@@ -378,7 +379,6 @@ static enum call_outcome on_fetched(struct agent *a, const struct http_response 
 			revoke_one(a, id, app);
 	}
 	json_free(&doc);
-	a->next_report = 0;
 	status_write(a);
 	return CALL_DONE;
 }

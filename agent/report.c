@@ -73,8 +73,7 @@ static void write_licenses(struct json_writer *w, const struct license_set *set)
 	jw_array_end(w);
 }
 
-/* The applications the device runs, as its own list shows them (protocol §4). */
-static void write_apps(struct json_writer *w, struct agent *a)
+void report_write_apps(struct json_writer *w, struct agent *a)
 {
 	struct platform_app_list *list;
 	char reason[PLATFORM_REASON_MAX];
@@ -123,7 +122,7 @@ void report_start(struct agent *a)
 	jw_kv_int(&w, "uptime", agent_now(a) - a->started_at);
 	jw_kv_int(&w, "free_bytes", (int64_t)free_bytes);
 	write_licenses(&w, &a->licenses);
-	write_apps(&w, a);
+	report_write_apps(&w, a);
 	jw_object_end(&w);
 	if (jw_finish(&w) || agent_url(a, NULL, "/device/v1/report", url, sizeof(url))) {
 		agent_fail(a, FAIL_LOCAL, "cannot build the report");

@@ -171,6 +171,8 @@ int cmd_license_offline(struct cli *c)
 		buf_free(&sys);
 		return 1;
 	}
+	while (sys.len > 0 && (sys.data[sys.len - 1] == '\n' || sys.data[sys.len - 1] == '\r'))
+		sys.data[--sys.len] = '\0'; /* the file's last line end is not part of it */
 	struct cli_body bd;
 	struct json_writer *w = cli_body_begin(&bd);
 	jw_kv_string(w, "org_id", c->org);
