@@ -218,6 +218,8 @@ static void test_revoked_license_is_removed_and_reported(void **state)
 {
 	struct fx *f = fx_new();
 	const char *id = "abcdefabcdefabcdefabcdefabcdef02";
+	const char *revoked = "{\"licenses\":[],\"revoked\":[{\"license_id\":"
+			      "\"abcdefabcdefabcdefabcdefabcdef02\",\"app\":\"vmd\"}]}";
 	fx_enroll(f);
 	fx_authenticate(f);
 	install_and_ack(f, id, 0);
@@ -225,8 +227,7 @@ static void test_revoked_license_is_removed_and_reported(void **state)
 	f->a.next_report = f->now + 100000;
 	struct fx_req *r = fx_next(f);
 	assert_non_null(strstr(r->url, "/device/v1/licenses"));
-	fx_answer(r, 200, "{\"licenses\":[],\"revoked\":[{\"license_id\":\"abcdefabcdefabcdefabcdef"
-			  "abcdef02\",\"app\":\"vmd\"}]}");
+	fx_answer(r, 200, revoked);
 	assert_int_equal(f->licenses_removed, 1);
 	r = fx_next(f);
 	assert_non_null(strstr(r->url, "/device/v1/licenses/abcdefabcdefabcdefabcdefabcdef02/status"));
@@ -239,8 +240,7 @@ static void test_revoked_license_is_removed_and_reported(void **state)
 		fx_answer(r, 200, "{}");
 		r = fx_next(f);
 	}
-	fx_answer(r, 200, "{\"licenses\":[],\"revoked\":[{\"license_id\":\"abcdefabcdefabcdefabcdef"
-			  "abcdef02\",\"app\":\"vmd\"}]}");
+	fx_answer(r, 200, revoked);
 	assert_int_equal(f->licenses_removed, 1);
 	fx_free(f);
 }
