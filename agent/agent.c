@@ -313,6 +313,8 @@ void agent_step(struct agent *a)
 	if (a->control)
 		return; /* its completion calls us again */
 	int64_t now = agent_now(a);
+	/* Expiry is the device's own rule: enforced enrolled or not (offline systems). */
+	int64_t license_exp_next = license_expire_due(a);
 
 	if (a->st.enroll != ENROLL_ENROLLED) {
 		if (enrollment_token_usable(a)) {
@@ -340,6 +342,7 @@ void agent_step(struct agent *a)
 		return;
 	}
 	int64_t wake = earliest(earliest(a->next_report, a->next_license_check), a->access_expires);
+	wake = earliest(wake, license_exp_next);
 	if (tasks_active(a)) {
 		if (tasks_advance(a))
 			return; /* it moved on and woke us, or started a download */
@@ -621,7 +624,12 @@ int agent_init(struct agent *a, const struct agent_config *cfg, const char *conf
 	a->overrides = overrides;
 	a->noverrides = noverrides;
 	a->crash_after = getenv("CAMAGENT_TEST_CRASH_AFTER");
-	clock_system(&a->clock);
+	/* Tests move time (license expiry) through the file camcloud --test-clock reads. */
+	const char *test_clock = getenv("CAMAGENT_TEST_CLOCK");
+	if (test_clock && *test_clock)
+		clock_file(&a->clock, test_clock);
+	else
+		clock_system(&a->clock);
 	if (fs_mkdirs(a->cfg.state_dir, 0700)) {
 		log_error("cannot create state dir %s: %s", a->cfg.state_dir, strerror(errno));
 		return AGENT_EXIT_STATE;

@@ -1,11 +1,15 @@
 /* license: fetch -> verify envelope and binding -> install through the platform
- * -> remember (licenses.json) -> report once. A license already handled is not
- * installed again, so a fetch is cheap and idempotent. */
+ * -> remember (licenses.json) -> report each change once; revoked ones are taken off
+ * when the cloud lists them, expired ones when their license_exp comes. A license
+ * already handled is not installed again, so a fetch is cheap and idempotent. */
 #include "license.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../lib/buf.h"
 #include "../lib/envelope.h"
@@ -20,8 +24,16 @@
 #define LICENSES_FILE "licenses.json"
 #define LICENSES_FILE_MAX (64 * 1024)
 #define ENVELOPE_SKEW_S 300
+#define TOKEN_DIR "license-tokens" /* camcloud-signed tokens, for the apps that read them */
 
-/* licenses.json's shape: a bounded list of complete entries with valid ids. */
+static int state_known(const char *s)
+{
+	return !strcmp(s, "active") || !strcmp(s, "failed") || !strcmp(s, "removed") ||
+	       !strcmp(s, "expired");
+}
+
+/* licenses.json's shape: a bounded list of complete entries with valid ids. Files
+ * written before states and expiry were kept say only "active": true/false. */
 static int licenses_shape(const struct json_doc *doc, void *out, char *err, size_t errsz)
 {
 	struct license_set *set = out;
@@ -35,12 +47,18 @@ static int licenses_shape(const struct json_doc *doc, void *out, char *err, size
 	}
 	for (int i = 0; i < n; i++) {
 		struct license_entry *e = &set->items[i];
-		int o = json_array_at(doc, arr, i);
+		int o = json_array_at(doc, arr, i), active = 0;
+		if (json_get_string(doc, o, "state", e->state, sizeof(e->state)) != 0 &&
+		    json_get_bool(doc, o, "active", &active) == 0)
+			snprintf(e->state, sizeof(e->state), "%s", active ? "active" : "failed");
+		(void)json_get_string(doc, o, "package", e->package, sizeof(e->package));
+		(void)json_get_string(doc, o, "kind", e->kind, sizeof(e->kind));
+		(void)json_get_int64(doc, o, "license_exp", &e->license_exp);
 		if (json_get_string(doc, o, "license_id", e->license_id, sizeof(e->license_id)) ||
 		    json_get_string(doc, o, "app", e->app, sizeof(e->app)) ||
-		    json_get_bool(doc, o, "active", &e->active) ||
 		    json_get_string(doc, o, "reason", e->reason, sizeof(e->reason)) ||
-		    json_get_bool(doc, o, "reported", &e->reported) || !proto_is_id(e->license_id)) {
+		    json_get_bool(doc, o, "reported", &e->reported) || !proto_is_id(e->license_id) ||
+		    !state_known(e->state) || e->license_exp < 0) {
 			snprintf(err, errsz, "bad license entry %d", i);
 			return -1;
 		}
@@ -52,7 +70,7 @@ static int licenses_shape(const struct json_doc *doc, void *out, char *err, size
 int license_store_load(const char *state_dir, struct license_set *set, char *err, size_t errsz)
 {
 	memset(set, 0, sizeof(*set));
-	int rc = json_file_load(state_dir, LICENSES_FILE, LICENSES_FILE_MAX, 16 + LICENSE_MAX * 16,
+	int rc = json_file_load(state_dir, LICENSES_FILE, LICENSES_FILE_MAX, 16 + LICENSE_MAX * 24,
 				licenses_shape, set, err, errsz);
 	if (rc == -1)
 		memset(set, 0, sizeof(*set));
@@ -74,7 +92,10 @@ int license_store_save(const char *state_dir, const struct license_set *set)
 		jw_object_begin(&w);
 		jw_kv_string(&w, "license_id", e->license_id);
 		jw_kv_string(&w, "app", e->app);
-		jw_kv_bool(&w, "active", e->active);
+		jw_kv_string(&w, "package", e->package);
+		jw_kv_string(&w, "kind", e->kind);
+		jw_kv_string(&w, "state", e->state);
+		jw_kv_int(&w, "license_exp", e->license_exp);
 		jw_kv_string(&w, "reason", e->reason);
 		jw_kv_bool(&w, "reported", e->reported);
 		jw_object_end(&w);
@@ -86,6 +107,12 @@ int license_store_save(const char *state_dir, const struct license_set *set)
 	return rc;
 }
 
+static void save(struct agent *a)
+{
+	if (license_store_save(a->cfg.state_dir, &a->licenses))
+		log_error("cannot save licenses in %s: %s", a->cfg.state_dir, strerror(errno));
+}
+
 static struct license_entry *find(struct license_set *set, const char *id)
 {
 	for (int i = 0; i < set->count; i++)
@@ -94,68 +121,176 @@ static struct license_entry *find(struct license_set *set, const char *id)
 	return NULL;
 }
 
-int license_payload_read(const char *payload, size_t len, char *app, size_t appsz,
-			 uint8_t *key, size_t keysz, size_t *keylen, int64_t *license_exp,
+/* A state change, logged old -> new, to be reported. */
+static void set_state(struct license_entry *e, const char *state, const char *reason)
+{
+	log_info("license %s (%s): %s -> %s%s%s", e->license_id, e->app,
+		 e->state[0] ? e->state : "new", state, reason && reason[0] ? ": " : "",
+		 reason ? reason : "");
+	snprintf(e->state, sizeof(e->state), "%s", state);
+	snprintf(e->reason, sizeof(e->reason), "%s", reason ? reason : "");
+	e->reported = 0;
+}
+
+int license_payload_read(const char *payload, size_t len, struct license_payload_fields *out,
 			 char *why, size_t whysz)
 {
 	struct json_doc doc = { 0 };
-	char key_b64[LICENSE_KEY_MAX * 4 / 3 + 8];
-	int n = -1;
+	static char key_b64[LICENSE_KEY_MAX * 4 / 3 + 8];
+	int rc = -1;
 
-	*license_exp = 0;
-	if (json_parse(&doc, payload, len, 64) || json_get_string(&doc, 0, "app", app, appsz) ||
-	    json_get_string(&doc, 0, "key", key_b64, sizeof(key_b64)) ||
-	    json_get_int64(&doc, 0, "license_exp", license_exp))
+	memset(out, 0, sizeof(*out));
+	key_b64[0] = '\0';
+	if (json_parse(&doc, payload, len, 64) ||
+	    json_get_string(&doc, 0, "app", out->app, sizeof(out->app)) ||
+	    json_get_int64(&doc, 0, "license_exp", &out->license_exp) || out->license_exp < 0) {
 		snprintf(why, whysz, "malformed license payload");
-	else if ((n = base64_decode(key_b64, strlen(key_b64), key, keysz)) <= 0)
-		snprintf(why, whysz, "license key is not valid base64");
+		goto out;
+	}
+	/* Payloads from before kinds were named carry a key and no kind. */
+	if (json_get_string(&doc, 0, "kind", out->kind, sizeof(out->kind)) != 0)
+		snprintf(out->kind, sizeof(out->kind), "tied");
+	if (strcmp(out->kind, "tied") && strcmp(out->kind, "extension") &&
+	    strcmp(out->kind, "cloud")) {
+		snprintf(why, whysz, "unknown license kind %s", out->kind);
+		goto out;
+	}
+	int has_key = json_get_string(&doc, 0, "key", key_b64, sizeof(key_b64)) == 0 && key_b64[0];
+	if (!strcmp(out->kind, "cloud")) {
+		rc = 0; /* the signed token is the license */
+		goto out;
+	}
+	int n = has_key ? base64_decode(key_b64, strlen(key_b64), out->key, sizeof(out->key)) : -1;
+	if (n <= 0) {
+		snprintf(why, whysz, has_key ? "license key is not valid base64"
+					     : "license payload has no key file");
+		goto out;
+	}
+	out->keylen = (size_t)n;
+	rc = 0;
+out:
 	json_free(&doc);
-	if (n <= 0)
+	return rc;
+}
+
+static int all_digits(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (!isdigit((unsigned char)*s))
+			return 0;
+	return 1;
+}
+
+/* The installed application a license is for: app is its name, or the application id
+ * a vendor key file names (then the device's list says which application has it; one
+ * it does not list goes to the camera as it is, which answers "not installed"). */
+static int package_of(struct agent *a, const char *app, char *out, size_t outsz, char *reason,
+		      size_t reasonsz)
+{
+	snprintf(out, outsz, "%s", app);
+	if (!all_digits(app) || !a->plat.ops->apps_list)
+		return 0;
+	struct platform_app_list *list = malloc(sizeof(*list));
+	if (!list) {
+		snprintf(reason, reasonsz, "out of memory");
 		return -1;
-	*keylen = (size_t)n;
+	}
+	int rc = a->plat.ops->apps_list(a->plat.priv, list, reason, reasonsz);
+	for (int i = 0; rc == 0 && i < list->count; i++)
+		if (!strcmp(list->apps[i].app_id, app)) {
+			snprintf(out, outsz, "%s", list->apps[i].name);
+			break;
+		}
+	free(list);
+	return rc;
+}
+
+static int token_path(struct agent *a, const char *app, char *out, size_t outsz)
+{
+	int n = snprintf(out, outsz, "%s/%s/%s.license", a->cfg.state_dir, TOKEN_DIR, app);
+	return n < 0 || (size_t)n >= outsz ? -1 : 0;
+}
+
+/* A camcloud token: the verified envelope is kept where the app reads it. */
+static int keep_token(struct agent *a, const char *app, const char *env, size_t len,
+		      char *reason, size_t reasonsz)
+{
+	char path[sizeof(((struct agent_config *)0)->state_dir) + 2 * LICENSE_FIELD_MAX];
+	snprintf(path, sizeof(path), "%s/%s", a->cfg.state_dir, TOKEN_DIR);
+	if (fs_mkdirs(path, 0755) != 0 || token_path(a, app, path, sizeof(path)) != 0 ||
+	    fs_write_atomic(path, env, len, 0644) != 0) {
+		snprintf(reason, reasonsz, "cannot keep the license token for %s: %s", app,
+			 strerror(errno));
+		return -1;
+	}
 	return 0;
 }
 
-/* Installs one verified license payload; fills e with the outcome. */
-static void install_one(struct agent *a, const char *payload, size_t len, struct license_entry *e)
+/* Takes a license off the device: the platform removes the key file, or the token goes. */
+static int take_off(struct agent *a, const struct license_entry *e, char *reason,
+		    size_t reasonsz)
 {
-	uint8_t key[LICENSE_KEY_MAX];
-	size_t keylen;
-	char reason[PLATFORM_REASON_MAX];
-	int64_t license_exp;
-
-	if (license_payload_read(payload, len, e->app, sizeof(e->app), key, sizeof(key), &keylen,
-				 &license_exp, e->reason, sizeof(e->reason)))
-		goto out;
-	if (license_exp && license_exp <= agent_now(a)) {
-		snprintf(e->reason, sizeof(e->reason), "license expired");
-		goto out;
+	if (!strcmp(e->kind, "cloud")) {
+		char path[sizeof(((struct agent_config *)0)->state_dir) + 2 * LICENSE_FIELD_MAX];
+		if (token_path(a, e->app, path, sizeof(path)) == 0 && unlink(path) != 0 &&
+		    errno != ENOENT) {
+			snprintf(reason, reasonsz, "cannot remove %s: %s", path, strerror(errno));
+			return -1;
+		}
+		return 0;
 	}
-	if (a->plat.ops->license_install(a->plat.priv, e->app, key, keylen, reason, sizeof(reason))) {
-		snprintf(e->reason, sizeof(e->reason), "%s", reason);
-		goto out;
-	}
-	e->active = 1;
-	log_info("license %s for %s activated", e->license_id, e->app);
-out:
-	if (!e->active)
-		log_error("license %s for %s refused: %s", e->license_id, e->app, e->reason);
+	return a->plat.ops->license_remove(a->plat.priv, e->package, reason, reasonsz);
 }
 
-static void handle_envelope(struct agent *a, const char *env, size_t len)
+/* Installs one verified license payload; fills e with the outcome. */
+static void install_one(struct agent *a, const char *env, size_t envlen, const char *payload,
+			size_t len, struct license_entry *e)
+{
+	static struct license_payload_fields f;
+	char reason[PLATFORM_REASON_MAX];
+
+	if (license_payload_read(payload, len, &f, reason, sizeof(reason))) {
+		set_state(e, "failed", reason);
+		return;
+	}
+	snprintf(e->app, sizeof(e->app), "%s", f.app);
+	snprintf(e->kind, sizeof(e->kind), "%s", f.kind);
+	e->license_exp = f.license_exp;
+	if (f.license_exp && f.license_exp <= agent_now(a)) {
+		set_state(e, "failed", "license expired");
+		return;
+	}
+	int rc;
+	if (!strcmp(f.kind, "cloud")) {
+		rc = keep_token(a, f.app, env, envlen, reason, sizeof(reason));
+	} else {
+		rc = package_of(a, f.app, e->package, sizeof(e->package), reason, sizeof(reason));
+		if (rc == 0)
+			rc = a->plat.ops->license_install(a->plat.priv, e->package, f.key, f.keylen,
+							  reason, sizeof(reason));
+	}
+	if (rc != 0) {
+		log_error("license %s for %s refused: %s", e->license_id, e->app, reason);
+		set_state(e, "failed", reason);
+		return;
+	}
+	set_state(e, "active", NULL);
+}
+
+int license_take_envelope(struct agent *a, const char *env, size_t len,
+			  const struct envelope_binding *want)
 {
 	struct buf payload;
 	struct json_doc doc = { 0 };
 	struct license_entry e = { 0 };
-	struct envelope_binding want = {
-		.type = "license", .device_id = a->st.device_id, .serial = a->ident.serial,
-		.now = agent_now(a), .max_skew = ENVELOPE_SKEW_S,
-	};
+	int rc = -1;
 
 	buf_init(&payload, ENVELOPE_MAX_BYTES);
 	enum envelope_err err = envelope_open(a->cloud_key, env, len, &payload);
 	if (err == ENVELOPE_OK)
-		err = envelope_check_binding(payload.data, payload.len, &want);
+		err = envelope_check_binding(payload.data, payload.len, want);
 	if (err != ENVELOPE_OK) {
 		/* Nothing in it can be trusted, not even its id: log and leave it. */
 		log_error("refusing a license envelope: %s", envelope_strerror(err));
@@ -167,20 +302,46 @@ static void handle_envelope(struct agent *a, const char *env, size_t len)
 		log_error("refusing a license: payload has no valid license_id");
 		goto out;
 	}
+	rc = 0;
 	if (find(&a->licenses, e.license_id))
 		goto out; /* handled before */
 	if (a->licenses.count >= LICENSE_MAX) {
 		log_error("license %s: more than %d licenses; ignoring", e.license_id, LICENSE_MAX);
 		goto out;
 	}
-	install_one(a, payload.data, payload.len, &e);
+	install_one(a, env, len, payload.data, payload.len, &e);
 	a->licenses.items[a->licenses.count++] = e;
-	if (license_store_save(a->cfg.state_dir, &a->licenses))
-		log_error("cannot save licenses in %s: %s", a->cfg.state_dir, strerror(errno));
+	save(a);
 	a->next_report = 0; /* license states are part of the report */
 out:
 	json_free(&doc);
 	buf_free(&payload);
+	return rc;
+}
+
+/* The cloud revoked a license: take it off (once) and report it removed. */
+static void revoke_one(struct agent *a, const char *id, const char *app)
+{
+	struct license_entry *e = find(&a->licenses, id);
+	char reason[PLATFORM_REASON_MAX] = "";
+	if (e && !strcmp(e->state, "removed") )
+		return;
+	if (!e) { /* never installed here: nothing to take off, but the cloud must hear it */
+		if (a->licenses.count >= LICENSE_MAX)
+			return;
+		e = &a->licenses.items[a->licenses.count++];
+		memset(e, 0, sizeof(*e));
+		snprintf(e->license_id, sizeof(e->license_id), "%s", id);
+		snprintf(e->app, sizeof(e->app), "%s", app);
+		snprintf(e->kind, sizeof(e->kind), "tied");
+	} else if (!strcmp(e->state, "active") && take_off(a, e, reason, sizeof(reason)) != 0) {
+		log_error("license %s: cannot remove the revoked key: %s", id, reason);
+		set_state(e, "failed", reason);
+		return;
+	}
+	set_state(e, "removed", "revoked");
+	save(a);
+	a->next_report = 0;
 }
 
 static enum call_outcome on_fetch_refused(struct agent *a, const struct api_result *r)
@@ -200,10 +361,22 @@ static enum call_outcome on_fetched(struct agent *a, const struct http_response 
 		return CALL_MALFORMED;
 	}
 	a->next_license_check = agent_now(a) + a->cfg.license_check_s;
+	struct envelope_binding want = {
+		.type = "license", .device_id = a->st.device_id, .serial = a->ident.serial,
+		.now = agent_now(a), .max_skew = ENVELOPE_SKEW_S,
+	};
 	for (int i = 0; i < json_array_len(&doc, arr); i++) {
 		size_t len;
 		const char *env = json_tok_raw(&doc, json_array_at(&doc, arr, i), &len);
-		handle_envelope(a, env, len);
+		(void)license_take_envelope(a, env, len, &want);
+	}
+	int rev = json_find(&doc, 0, "revoked");
+	for (int i = 0; rev >= 0 && i < json_array_len(&doc, rev); i++) {
+		char id[LICENSE_FIELD_MAX], app[LICENSE_FIELD_MAX];
+		int o = json_array_at(&doc, rev, i);
+		if (json_get_string(&doc, o, "license_id", id, sizeof(id)) == 0 && proto_is_id(id) &&
+		    json_get_string(&doc, o, "app", app, sizeof(app)) == 0)
+			revoke_one(a, id, app);
 	}
 	json_free(&doc);
 	status_write(a);
@@ -224,6 +397,36 @@ void license_fetch_start(struct agent *a)
 	agent_call(a, &call);
 }
 
+int64_t license_expire_due(struct agent *a)
+{
+	int64_t now = agent_now(a), next = INT64_MAX;
+	int changed = 0;
+	for (int i = 0; i < a->licenses.count; i++) {
+		struct license_entry *e = &a->licenses.items[i];
+		char reason[PLATFORM_REASON_MAX] = "";
+		if (strcmp(e->state, "active") || !e->license_exp)
+			continue;
+		if (e->license_exp > now) {
+			next = e->license_exp < next ? e->license_exp : next;
+			continue;
+		}
+		if (take_off(a, e, reason, sizeof(reason)) != 0) {
+			log_error("license %s expired but cannot be removed: %s", e->license_id,
+				  reason);
+			set_state(e, "failed", reason);
+		} else {
+			set_state(e, "expired", "license expired");
+		}
+		changed = 1;
+	}
+	if (changed) {
+		save(a);
+		a->next_report = 0;
+		status_write(a);
+	}
+	return next;
+}
+
 /* The cloud took (or, refusing, will never take) the first unreported state. */
 static void mark_first_unreported(struct agent *a, const struct api_result *refused)
 {
@@ -236,8 +439,7 @@ static void mark_first_unreported(struct agent *a, const struct api_result *refu
 		e->reported = 1;
 		break;
 	}
-	if (license_store_save(a->cfg.state_dir, &a->licenses))
-		log_error("cannot save licenses in %s: %s", a->cfg.state_dir, strerror(errno));
+	save(a);
 }
 
 static enum call_outcome on_license_report_refused(struct agent *a, const struct api_result *r)
@@ -266,8 +468,8 @@ int license_report_pending(struct agent *a)
 		buf_init(&body, 2048);
 		jw_init(&w, &body);
 		jw_object_begin(&w);
-		jw_kv_string(&w, "state", e->active ? "active" : "failed");
-		if (!e->active)
+		jw_kv_string(&w, "state", e->state);
+		if (e->reason[0])
 			jw_kv_string(&w, "reason", e->reason);
 		jw_object_end(&w);
 		snprintf(path, sizeof(path), "/device/v1/licenses/%s/status", e->license_id);

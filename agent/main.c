@@ -7,6 +7,7 @@
 
 #include "../lib/log.h"
 #include "agent.h"
+#include "license_offline.h"
 #include "status.h"
 
 #define MAX_OVERRIDES 32
@@ -26,7 +27,10 @@ static void usage(FILE *out)
 		"  --cloud-url URL          override the cloud URL the token names\n"
 		"  --allow-insecure-http    allow http:// to loopback (tests, demo)\n"
 		"  --log-level LEVEL        error, warn, info or debug\n"
-		"  --set KEY=VALUE          any config key\n");
+		"  --set KEY=VALUE          any config key\n"
+		"offline systems:\n"
+		"  camagent license export-system-file OUT [options]  the system file for camcloud\n"
+		"  camagent license import FILE [options]             activate its license file\n");
 }
 
 /* Maps a flag to a config key; NULL if it is not a setting flag. */
@@ -120,6 +124,36 @@ static int sim_create(int argc, char **argv)
 	return AGENT_EXIT_OK;
 }
 
+/* camagent license export-system-file OUT | import FILE [options]: offline systems. */
+static int license_command(int argc, char **argv)
+{
+	struct cli cli = { 0 };
+	struct agent_config cfg;
+	char err[512];
+	if (argc < 4 || (strcmp(argv[2], "export-system-file") && strcmp(argv[2], "import"))) {
+		usage(stderr);
+		return AGENT_EXIT_USAGE;
+	}
+	/* the options after FILE, as for run; no local API next to a running agent */
+	if (parse_args(argc - 3, argv + 3, &cli) || add_override(&cli, "local_api_port", "0")) {
+		usage(stderr);
+		return AGENT_EXIT_USAGE;
+	}
+	if (config_build(&cfg, cli.config_path, cli.overrides, cli.noverrides, err, sizeof(err)) ||
+	    config_validate(&cfg, err, sizeof(err))) {
+		fprintf(stderr, "camagent: %s\n", err);
+		return AGENT_EXIT_CONFIG;
+	}
+	log_init("camagent", cfg.log_level, 0);
+	struct agent a;
+	int rc = agent_init(&a, &cfg, cli.config_path, cli.overrides, cli.noverrides);
+	if (rc == AGENT_EXIT_OK)
+		rc = !strcmp(argv[2], "import") ? license_import_file(&a, argv[3])
+						: license_export_system_file(&a, argv[3]);
+	agent_free(&a);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli cli = { 0 };
@@ -132,6 +166,8 @@ int main(int argc, char **argv)
 	}
 	if (argc > 1 && !strcmp(argv[1], "sim-create"))
 		return sim_create(argc, argv);
+	if (argc > 1 && !strcmp(argv[1], "license"))
+		return license_command(argc, argv);
 	if (parse_args(argc, argv, &cli)) {
 		usage(stderr);
 		return AGENT_EXIT_USAGE;

@@ -3,10 +3,12 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../lib/fsutil.h"
 #include "../lib/json.h"
+#include "../lib/keyfile.h"
 #include "../lib/log.h"
 #include "agent.h"
 #include "api.h"
@@ -64,11 +66,40 @@ static void write_licenses(struct json_writer *w, const struct license_set *set)
 		const struct license_entry *e = &set->items[i];
 		jw_object_begin(w);
 		jw_kv_string(w, "app", e->app);
-		jw_kv_string(w, "state", e->active ? "active" : "failed");
+		jw_kv_string(w, "state", e->state);
 		jw_kv_string(w, "license_id", e->license_id);
 		jw_object_end(w);
 	}
 	jw_array_end(w);
+}
+
+void report_write_apps(struct json_writer *w, struct agent *a)
+{
+	struct platform_app_list *list;
+	char reason[PLATFORM_REASON_MAX];
+	if (!a->plat.ops->apps_list || !(list = malloc(sizeof(*list))))
+		return;
+	if (a->plat.ops->apps_list(a->plat.priv, list, reason, sizeof(reason)) != 0) {
+		log_warn("report: no application list: %s", reason);
+		free(list);
+		return;
+	}
+	jw_key(w, "apps");
+	jw_array_begin(w);
+	for (int i = 0; i < list->count; i++) {
+		const struct platform_app *p = &list->apps[i];
+		int64_t exp = keyfile_date_end(p->license_expires);
+		jw_object_begin(w);
+		jw_kv_string(w, "name", p->name);
+		jw_kv_string(w, "version", p->version);
+		jw_kv_string(w, "vendor", p->vendor);
+		jw_kv_bool(w, "running", p->running);
+		jw_kv_string(w, "license_state", p->license[0] ? p->license : "None");
+		jw_kv_int(w, "license_exp", exp > 0 ? exp : 0);
+		jw_object_end(w);
+	}
+	jw_array_end(w);
+	free(list);
 }
 
 void report_start(struct agent *a)
@@ -91,6 +122,7 @@ void report_start(struct agent *a)
 	jw_kv_int(&w, "uptime", agent_now(a) - a->started_at);
 	jw_kv_int(&w, "free_bytes", (int64_t)free_bytes);
 	write_licenses(&w, &a->licenses);
+	report_write_apps(&w, a);
 	jw_object_end(&w);
 	if (jw_finish(&w) || agent_url(a, NULL, "/device/v1/report", url, sizeof(url))) {
 		agent_fail(a, FAIL_LOCAL, "cannot build the report");

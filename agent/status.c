@@ -57,7 +57,7 @@ int status_json(struct agent *a, struct buf *out)
 	for (int i = 0; i < a->licenses.count; i++) {
 		jw_object_begin(&w);
 		jw_kv_string(&w, "app", a->licenses.items[i].app);
-		jw_kv_string(&w, "state", a->licenses.items[i].active ? "active" : "failed");
+		jw_kv_string(&w, "state", a->licenses.items[i].state);
 		jw_kv_string(&w, "reason", a->licenses.items[i].reason);
 		jw_object_end(&w);
 	}

@@ -48,5 +48,8 @@ struct agent_clock {
 
 /* The system clock and time zone. */
 void clock_system(struct agent_clock *out);
+/* Tests only: the Unix time written in path (read on every call; the system clock when
+ * the file holds none). path must outlive the clock. */
+void clock_file(struct agent_clock *out, const char *path);
 
 #endif

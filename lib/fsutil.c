@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -277,4 +278,19 @@ int fs_exists(const char *path)
 	struct stat st;
 
 	return stat(path, &st) == 0;
+}
+
+int64_t fs_clock_file_read(const char *path, int64_t fallback)
+{
+	struct buf text;
+	int64_t now = fallback;
+	buf_init(&text, 64);
+	if (fs_read_file(path, &text, 32) == 0) {
+		char *end;
+		long long v = strtoll(buf_str(&text), &end, 10);
+		if (end != buf_str(&text) && (*end == '\0' || *end == '\n') && v > 0)
+			now = (int64_t)v;
+	}
+	buf_free(&text);
+	return now;
 }

@@ -39,6 +39,9 @@ __attribute__((warn_unused_result)) int fs_mkdirs(const char *path, mode_t mode)
 __attribute__((warn_unused_result)) int fs_free_bytes(const char *path, uint64_t *out);
 __attribute__((warn_unused_result)) int fs_fsync_dir_of(const char *path);
 int fs_exists(const char *path);
+/* The test clock (camcloud --test-clock, CAMAGENT_TEST_CLOCK): the Unix time written in
+ * path, or fallback when the file is missing or holds no positive number. */
+int64_t fs_clock_file_read(const char *path, int64_t fallback);
 /* write() until all of data is written (EINTR retried). */
 __attribute__((warn_unused_result)) int fs_write_all(int fd, const void *data, size_t len);
 

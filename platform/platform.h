@@ -58,6 +58,7 @@ struct platform_app {
 	char nice_name[PLATFORM_FIELD_MAX];
 	char vendor[PLATFORM_FIELD_MAX];
 	char version[PLATFORM_FIELD_MAX];
+	char app_id[16];                      /* ApplicationID (vendor key files name it), or "" */
 	char status[16];                      /* Running | Stopped | Idle */
 	int running;                          /* status is Running */
 	char license[16];                     /* Valid | Invalid | Missing | Custom | None */

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make demo: one simulated camera enrolls into a local camcloud, reports its AXIS OS
-# version, takes a remotely triggered upgrade across a reboot, and activates a
-# tied-to-hardware license. Every step says what happens; nothing is left running.
+# version, activates the tied-to-hardware license preloaded for its serial the moment it
+# enrolls, and takes a remotely triggered upgrade across a reboot. Every step says what
+# happens; nothing is left running.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/demo_lib.sh"
@@ -24,6 +25,11 @@ echo "organization Acme Security: $ORG"
 echo "folder Stockholm HQ:        $FOLDER"
 echo "enrollment token:           ${TOKEN:0:24}... (one use, expires in 1 h)"
 
+say "The camera was bought with a preloaded license: its vendor key file is imported for serial $SERIAL"
+key_file "$WORK/analytics.xml" "$SERIAL" 4711
+PRELOADED=$(cc license preload --org "$ORG" --serial "$SERIAL" --app 4711 --key-file "$WORK/analytics.xml")
+echo "license $PRELOADED (application id 4711): $(license_field "$PRELOADED" state), waiting for its hardware"
+
 say "A simulated $MODEL camera (serial $SERIAL) running AXIS OS $FROM gets the token"
 camera_create cam "$SERIAL" "$MODEL" "$FROM"
 agent_start cam --token "$TOKEN" --set long_poll_s=30 --set download_max_bytes_per_s=3000000
@@ -31,6 +37,14 @@ wait_for 20 device_has "$SERIAL" os_version "$FROM" || fail "the camera did not 
 DEVICE=$(cc device find "$SERIAL")
 grep -E "generated a new device key|enrolled as|reported AXIS OS" "$WORK/cam.log" | sed 's/^.*INFO: /  agent: /'
 echo "cloud sees device $DEVICE: serial $SERIAL, AXIS OS $(device_field "$SERIAL" os_version), online=$(device_field "$SERIAL" online)"
+
+say "Enrolled: the preloaded license activates by itself"
+cc license wait "$PRELOADED" active 60 | sed 's/^/  cloud: /' || fail "the preloaded license was not activated"
+grep -E "license .* -> active" "$WORK/cam.log" | sed 's/^.*INFO: /  agent: /'
+cmp -s "$WORK/analytics.xml" "$WORK/cam/licenses/4711.key" &&
+	echo "the camera holds exactly the vendor's key file"
+# Extension licenses (redeemed into the wallet, then allocated to this camera) are shown
+# here once the wallet is part of camcloud.
 
 say "Admin registers AXIS OS $TO for $MODEL and triggers an upgrade of this camera"
 "$MKIMAGE" "$WORK/AXIS_OS_$TO.bin" "$MODEL" "$TO" $((8 * 1024 * 1024)) ok
@@ -42,15 +56,10 @@ grep -E "task .*->|rebooting|rebooting into|outcome" "$WORK/cam.log" | sed 's/^.
 wait_for 20 device_has "$SERIAL" os_version "$TO" || fail "the cloud did not see AXIS OS $TO"
 echo "cloud sees device $DEVICE now running AXIS OS $(device_field "$SERIAL" os_version)"
 
-say "Admin issues a tied-to-hardware license for this camera's serial number"
-LICENSE=$(cc license issue "$DEVICE" camagent-analytics)
-cc license wait "$LICENSE" active 60 | sed 's/^/  cloud: /' || fail "the license was not activated"
-grep -E "license .* activated" "$WORK/cam.log" | sed 's/^.*INFO: /  agent: /'
-
 say "What the camera itself says (camagent status)"
 "$CAMAGENT" status --state-dir "$WORK/cam/agent" | sed 's/^/  /'
 
 say "Stopping"
 agent_stop
 cloud_stop
-echo "demo complete: enrolled, reported $FROM, upgraded to $TO across a reboot, license active"
+echo "demo complete: enrolled, preloaded license active at enrollment, reported $FROM, upgraded to $TO across a reboot"

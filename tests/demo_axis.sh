@@ -19,13 +19,19 @@ cloud_start || fail "camcloud did not start"
 echo "camcloud listening at $CLOUD_URL"
 
 say "Admin creates an organization, a folder and an enrollment token"
-FOLDER=$(cc folder create "$(cc org create "Acme Security")" "Stockholm HQ")
+ORG=$(cc org create "Acme Security")
+FOLDER=$(cc folder create "$ORG" "Stockholm HQ")
 TOKEN=$(cc token create "$FOLDER" --expires-in 3600 --max-uses 1)
 echo "enrollment token: ${TOKEN:0:24}... (one use, expires in 1 h)"
 
+say "The camera was bought with a preloaded license: its vendor key file is imported for serial $SERIAL"
+key_file "$WORK/analytics.xml" "$SERIAL" 4711
+PRELOADED=$(cc license preload --org "$ORG" --serial "$SERIAL" --app 4711 --key-file "$WORK/analytics.xml")
+echo "license $PRELOADED (application id 4711): $(license_field "$PRELOADED" state), waiting for its hardware"
+
 say "A $MODEL camera (serial $SERIAL, AXIS OS $FROM) simulated at the VAPIX level"
 dbus_start || fail "dbus-daemon did not start"
-camsim_start cam "$SERIAL" "$MODEL" "$FROM" --app camagent-analytics --app-version 0.1.0 \
+camsim_start cam "$SERIAL" "$MODEL" "$FROM" --app camagent-analytics:4711 --app-version 0.1.0 \
 	-- --token "$TOKEN" --set long_poll_s=30 || fail "camsim did not start"
 echo "camera VAPIX at $VAPIX_URL; service account served on a private D-Bus"
 wait_for 20 device_has "$SERIAL" os_version "$FROM" || fail "the camera did not enroll and report"
@@ -34,6 +40,12 @@ grep -E "service account fetched|running AXIS OS|enrolled as|reported AXIS OS" "
 	sed 's/^.*INFO: /  agent: /' | head -n 5
 echo "cloud sees device $DEVICE: AXIS OS $(device_field "$SERIAL" os_version)"
 
+say "Enrolled: the preloaded license activates by itself through license.cgi"
+cc license wait "$PRELOADED" active 60 | sed 's/^/  cloud: /' || fail "the preloaded license was not activated"
+grep -E "license key for .* installed" "$WORK/cam.log" | sed 's/^/  /'
+wait_for 20 test "$(device_app "$DEVICE" camagent-analytics license_state)" = Valid &&
+	echo "list.cgi reports camagent-analytics License=Valid"
+
 say "Admin triggers an upgrade to AXIS OS $TO"
 "$MKIMAGE" "$WORK/AXIS_OS_$TO.bin" "$MODEL" "$TO" $((8 * 1024 * 1024)) ok
 TASK=$(cc task create "$DEVICE" "$(cc image add "$MODEL" "$TO" "$WORK/AXIS_OS_$TO.bin")")
@@ -41,11 +53,6 @@ cc task wait "$TASK" succeeded 90 | sed 's/^/  cloud: /' || fail "the upgrade di
 grep -E "upgrade accepted|rebooting:|boot: |commit:" "$WORK/cam.log" | sed 's/^/  /'
 wait_for 20 device_has "$SERIAL" os_version "$TO" || fail "the cloud did not see AXIS OS $TO"
 echo "camera firmware: active $(camsim_state cam active), committed $(camsim_state cam committed)"
-
-say "Admin issues a tied-to-hardware license for this camera"
-LICENSE=$(cc license issue "$DEVICE" camagent-analytics)
-cc license wait "$LICENSE" active 60 | sed 's/^/  cloud: /' || fail "the license was not activated"
-grep -E "license key for .* installed" "$WORK/cam.log" | sed 's/^/  /'
 
 say "Admin rolls camagent 0.2.0 to the camera: the agent updates itself"
 bash "$ROOT/tests/tools/mkeap.sh" "$WORK/camagent_0_2_0_aarch64.eap" camagent 0.2.0 aarch64 \
@@ -65,4 +72,4 @@ say "What the camera itself says (camagent status)"
 say "Stopping"
 camsim_stop
 cloud_stop
-echo "demo complete (platform axis): enrolled, upgraded $FROM -> $TO with the camera's own reboot and commit, license active, agent updated itself 0.1.0 -> 0.2.0"
+echo "demo complete (platform axis): enrolled, upgraded $FROM -> $TO with the camera's own reboot and commit, preloaded license active, agent updated itself 0.1.0 -> 0.2.0"

@@ -175,13 +175,47 @@ task_field() {
 	cc task show "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin).get(sys.argv[1], ""))' "$2"
 }
 
-# license_reason ID: why the cloud lists a license as failed ("" when it is not).
-license_reason() {
+# license_field ID FIELD: one field of the license as the cloud lists it.
+license_field() {
 	cc license list | python3 -c '
 import json, sys
 for l in json.load(sys.stdin)["licenses"]:
     if l["id"] == sys.argv[1]:
-        print(l.get("reason", ""))' "$1"
+        print(l.get(sys.argv[2], ""))' "$1" "$2"
+}
+
+# license_reason ID: why the cloud lists a license as failed ("" when it is not).
+license_reason() { license_field "$1" reason; }
+
+# license_events ID: "event reason" lines of a license's record, oldest first.
+license_events() {
+	cc license events --license "$1" | python3 -c '
+import json, sys
+for e in json.load(sys.stdin)["events"]:
+    print(e["event"], e["reason"])'
+}
+
+# key_file FILE SERIAL APPLICATION_ID [YYYY-MM-DD]: writes a license key file of the
+# shape a vendor's license service issues (lib/keyfile.h). Its signature is a stand-in:
+# only the vendor can make a real one, and the simulated camera does not check it.
+key_file() {
+	{
+		printf '<?xml version="1.0" encoding="UTF-8"?>\n<LicenseKey>\n'
+		printf '  <DeviceID>%s</DeviceID>\n  <ApplicationID>%s</ApplicationID>\n' "$2" "$3"
+		[ -n "${4:-}" ] && printf '  <ExpirationDate>%s</ExpirationDate>\n' "$4"
+		printf '  <Signature>%s</Signature>\n</LicenseKey>\n' \
+			"$(printf '%s/%s' "$2" "$3" | sha256sum | cut -c1-64)"
+	} >"$1"
+}
+
+# device_app DEVICE_ID APP FIELD: one field of an application the device reported.
+device_app() {
+	cc device apps "$1" | python3 -c '
+import json, sys
+for a in json.load(sys.stdin)["apps"]:
+    if a["name"] == sys.argv[1]:
+        v = a[sys.argv[2]]
+        print(str(v).lower() if isinstance(v, bool) else v)' "$2" "$3"
 }
 
 task_progress_at_least() { [ "$(task_field "$1" progress)" -ge "$2" ] 2>/dev/null; }

@@ -60,7 +60,8 @@ run_scripts() { # LABEL SCRIPT...: runs integration scripts, counting PASS / FAI
 
 # The cloud's own integration tests once more with camcloud on PostgreSQL: a private
 # cluster (tests/pg.sh), one database per test.
-CLOUD_SCRIPTS="test_cloud_*.sh test_enrollment.sh test_end_to_end.sh test_update_window.sh"
+CLOUD_SCRIPTS="test_cloud_*.sh test_enrollment.sh test_end_to_end.sh test_update_window.sh
+	test_offline_license.sh"
 run_on_postgres() {
 	. "$ROOT/tests/pg.sh"
 	if ! pg_available; then

@@ -1,6 +1,8 @@
 /* rows: query rows of the store as JSON objects (see rows.h). */
 #include "rows.h"
 
+#include "../http/reply.h"
+
 void db_write_row(struct json_writer *w, struct store_rows *st, const struct json_col *cols,
 		  size_t ncols)
 {
@@ -32,4 +34,16 @@ int db_write_rows(struct json_writer *w, struct store_rows *st, const struct jso
 	store_done(st);
 	jw_array_end(w);
 	return r < 0 ? DB_ERROR : 0;
+}
+
+void reply_rows(struct reply *rp, const char *key, struct store_rows *st,
+		const struct json_col *cols, size_t ncols)
+{
+	struct json_writer *w = reply_json(rp, 200);
+	jw_object_begin(w);
+	jw_key(w, key);
+	int r = db_write_rows(w, st, cols, ncols);
+	jw_object_end(w);
+	if (r < 0)
+		reply_internal(rp);
 }

@@ -28,4 +28,9 @@ void db_write_row(struct json_writer *w, struct store_rows *st, const struct jso
 int db_write_rows(struct json_writer *w, struct store_rows *st, const struct json_col *cols,
 		  size_t ncols);
 
+/* Replies 200 {"<key>": [rows of st]} (500 when a step failed); st is finalized. */
+struct reply;
+void reply_rows(struct reply *rp, const char *key, struct store_rows *st,
+		const struct json_col *cols, size_t ncols);
+
 #endif

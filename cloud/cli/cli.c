@@ -28,8 +28,14 @@ static const char usage_text[] =
 	"  job create [IMAGE_ID] --devices ID,ID.. | --folder ID | --recommended MODEL\n"
 	"             [--allow-downgrade] [--override-app-check] [--expires-in S] [WINDOW]\n"
 	"  job list | job show ID | job cancel ID\n"
-	"  license issue DEVICE_ID APP [--exp UNIX] | license list\n"
-	"  license wait ID STATE TIMEOUT_S\n"
+	"  license issue DEVICE_ID APP [--exp UNIX]\n"
+	"  license list [--org ID] [--serial S] [--app A] | license wait ID STATE TIMEOUT_S\n"
+	"  license preload --org ID --serial S --app A [--key-file F] [--kind tied|extension]\n"
+	"                  [--exp UNIX]\n"
+	"  license import --org ID PATH [--kind tied|extension]  (key files: a file or a folder)\n"
+	"  license revoke ID | license events [--license ID] [--serial S] [--app A] [--org ID]\n"
+	"  license offline --org ID SYSTEM_FILE  (prints the license file for it)\n"
+	"  device apps ID\n"
 	"  app upload FILE.eap | app list [--app NAME] | app show ID | app recommend ID\n"
 	"  app task ACTION PACKAGE_ID --devices ID,ID.. | --folder ID [--param NAME=VALUE]..\n"
 	"             [--expires-in S] [WINDOW]   (ACTION: install remove start stop restart\n"
@@ -86,6 +92,12 @@ static const struct command commands[] = {
 	{"app", "show", 1, cmd_app_show},
 	{"app", "recommend", 1, cmd_app_recommend},
 	{"app", "task", 2, cmd_app_task},
+	{"license", "preload", 0, cmd_license_preload},
+	{"license", "import", 1, cmd_license_import},
+	{"license", "revoke", 1, cmd_license_revoke},
+	{"license", "events", 0, cmd_license_events},
+	{"license", "offline", 1, cmd_license_offline},
+	{"device", "apps", 1, cmd_device_apps},
 	{"history", NULL, 0, cmd_history},
 };
 
@@ -107,7 +119,12 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		{"--model", offsetof(struct cli, model)},
 		{"--devices", offsetof(struct cli, devices)},
 		{"--recommended", offsetof(struct cli, recommended)},
+		{"--serial", offsetof(struct cli, serial)},
 		{"--app", offsetof(struct cli, app)},
+		{"--key-file", offsetof(struct cli, key_file)},
+		{"--org", offsetof(struct cli, org)},
+		{"--kind", offsetof(struct cli, kind)},
+		{"--license", offsetof(struct cli, license_id)},
 	};
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];

@@ -212,7 +212,12 @@ int cmd_license_issue(struct cli *c)
 
 int cmd_license_list(struct cli *c)
 {
-	return cli_call_print(c, "GET", "/admin/v1/licenses", NULL, NULL);
+	char a[REQ_PATH_MAX], b[REQ_PATH_MAX], path[REQ_PATH_MAX];
+	if (cli_query_path(c, a, sizeof(a), "/admin/v1/licenses", "org_id", c->org) ||
+	    cli_query_path(c, b, sizeof(b), a, "serial", c->serial) ||
+	    cli_query_path(c, path, sizeof(path), b, "app", c->app))
+		return 1;
+	return cli_call_print(c, "GET", path, NULL, NULL);
 }
 
 int cmd_history(struct cli *c)
@@ -227,12 +232,21 @@ static double now_mono(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int is_final(const char *kind, const char *state)
+/* Whether waiting for want is hopeless once the thing is in state. A license goes
+ * pending -> active | failed, then active -> expired, or -> revoked -> removed. */
+static int is_final(const char *kind, const char *state, const char *want)
 {
 	if (strcmp(kind, "task") == 0)
 		return task_state_is_final(state);
-	return strcmp(state, "active") == 0 || strcmp(state, "failed") == 0 ||
-	       strcmp(state, "revoked") == 0;
+	if (strcmp(state, "removed") == 0 || strcmp(state, "expired") == 0)
+		return 1;
+	if (strcmp(state, "revoked") == 0)
+		return strcmp(want, "removed") != 0;
+	if (strcmp(state, "active") == 0)
+		return strcmp(want, "pending") == 0 || strcmp(want, "failed") == 0;
+	if (strcmp(state, "failed") == 0)
+		return strcmp(want, "pending") == 0 || strcmp(want, "active") == 0;
+	return 0;
 }
 
 /* task wait / license wait: polls every 200 ms until the state is reached. */
@@ -282,7 +296,7 @@ static int wait_state(struct cli *c, const char *kind)
 		}
 		if (strcmp(state, want) == 0) {
 			rc = 0;
-		} else if (is_final(kind, state)) {
+		} else if (is_final(kind, state, want)) {
 			fprintf(stderr, "camcloud: %s %s ended %s%s%s, not %s\n", kind, c->pos[2], state,
 				reason[0] ? ": " : "", reason, want);
 			rc = 1;

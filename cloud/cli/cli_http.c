@@ -165,7 +165,9 @@ int cli_query_path(struct cli *c, char *out, size_t outsz, const char *base, con
 		return 0;
 	}
 	char *esc = curl_easy_escape(c->curl, value, 0);
-	int n = esc ? snprintf(out, outsz, "%s?%s=%s", base, key, esc) : -1;
+	int n = esc ? snprintf(out, outsz, "%s%c%s=%s", base, strchr(base, '?') ? '&' : '?', key,
+			       esc)
+		    : -1;
 	curl_free(esc);
 	if (n < 0 || (size_t)n >= outsz) {
 		fprintf(stderr, "camcloud: %s value too long\n", key);

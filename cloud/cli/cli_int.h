@@ -23,7 +23,7 @@ struct cli {
 	const char *url_opt, *url_file, *data_dir, *token_file;
 	const char *parent, *expires_in, *max_uses, *exp;
 	const char *folder, *model, *devices, *recommended;
-	const char *app; /* --app NAME */
+	const char *serial, *app, *key_file, *org, *kind, *license_id;
 	const char *params[32]; /* --param NAME=VALUE, repeatable */
 	int nparams;
 	const char *window_utc[2], *window_daily[2]; /* START END (Unix) / HH:MM HH:MM */
@@ -61,8 +61,8 @@ void cli_kv_file(struct json_writer *w, const char *key, const char *path);
 int cli_opt_int(const char *s, int64_t *out);
 /* "/admin/v1/<what>/<id><tail>", refusing (with a message) an id that is not one. */
 int cli_id_path(char *out, size_t outsz, const char *what, const char *id, const char *tail);
-/* "<base>?<key>=<escaped value>" (value NULL: base alone); -1 (after a message) when
- * it does not fit. */
+/* "<base>?<key>=<escaped value>" ('&' when base has a query already; value NULL: base
+ * alone); -1 (after a message) when it does not fit. out must not be base. */
 int cli_query_path(struct cli *c, char *out, size_t outsz, const char *base, const char *key,
 		   const char *value);
 /* Adds "window" from --window-utc / --window-daily (nothing without them); returns
@@ -95,6 +95,13 @@ int cmd_folder_delete(struct cli *c);
 int cmd_token_list(struct cli *c);
 int cmd_device_show(struct cli *c);
 int cmd_device_move(struct cli *c);
+/* cli_cmd_licenses.c */
+int cmd_license_preload(struct cli *c);
+int cmd_license_import(struct cli *c);
+int cmd_license_revoke(struct cli *c);
+int cmd_license_events(struct cli *c);
+int cmd_license_offline(struct cli *c);
+int cmd_device_apps(struct cli *c);
 /* cli_cmd_jobs.c */
 int cmd_image_recommend(struct cli *c);
 int cmd_job_create(struct cli *c);

@@ -14,6 +14,8 @@
 #include "../http/api.h"
 #include "../domain/jobs.h"
 #include "longpoll.h"
+#include "report_apps.h"
+#include "../domain/device_licenses.h"
 #include "../domain/payload.h"
 #include "../domain/policy.h"
 
@@ -83,13 +85,18 @@ static int report_fields(struct request *rq, struct reply *rp, char *os, char *a
 	return 0;
 }
 
+static int report_check(struct request *rq, struct reply *rp, char *os, char *agent)
+{
+	return report_fields(rq, rp, os, agent) != 0 ? -1 : report_apps_check(rq, rp);
+}
+
 void api_report(struct request *rq, struct reply *rp)
 {
 	char os[FIELD_SHORT], agent[FIELD_SHORT] = "", old_os[FIELD_SHORT] = "";
 	char serial[FIELD_SHORT] = "", org[FIELD_NAME] = "", folder[FIELD_NAME] = "";
 	struct store *db = rq->c->store;
 
-	if (report_fields(rq, rp, os, agent) != 0)
+	if (report_check(rq, rp, os, agent) != 0)
 		return;
 	struct store_rows *st =
 		store_query(db, ST_DEVICE_FOR_REPORT, "s", rq->device_id);
@@ -106,6 +113,7 @@ void api_report(struct request *rq, struct reply *rp)
 	}
 	if (store_run(db, ST_DEVICES_SET_OS_VERSION_AGENT_VERSION, "ssss", os, agent,
 		      buf_str(&rq->body), rq->device_id) != 1 ||
+	    report_apps_store(rq) != 0 ||
 	    (strcmp(os, old_os) != 0 &&
 	     store_historyf(db, rq->now, "device.os_version", "device %s: os_version %s -> %s",
 			    serial, old_os, os) != 0) ||
@@ -433,21 +441,23 @@ void api_artifact(struct request *rq, struct reply *rp)
 	}
 }
 
-static int license_envelope(struct cloud *c, struct store_rows *st, const char *device_id,
-			    int64_t now, struct json_writer *w)
+int license_envelope(struct cloud *c, struct store_rows *st, const char *device_id,
+		     int64_t now, int64_t ttl, struct json_writer *w)
 {
-	char id[DB_ID_LEN], app[FIELD_NAME], serial[FIELD_SHORT];
+	char id[DB_ID_LEN], app[FIELD_NAME], serial[FIELD_SHORT], kind[16];
 	struct buf payload, env;
 	if (store_str(st, 0, id, sizeof(id)) || store_str(st, 1, app, sizeof(app)) ||
-	    store_str(st, 3, serial, sizeof(serial)))
+	    store_str(st, 3, serial, sizeof(serial)) || store_str(st, 4, kind, sizeof(kind)))
 		return -1;
 	struct license_payload l = {
 		.device_id = device_id,
 		.serial = serial,
 		.iat = now,
-		.exp = now + 3600,
+		.exp = now + ttl,
 		.license_id = id,
 		.app = app,
+		.kind = kind,
+		.key_b64 = store_is_null(st, 5) ? NULL : store_text(st, 5),
 		.license_exp = store_int(st, 2),
 	};
 	buf_init(&payload, ENVELOPE_MAX_BYTES);
@@ -462,24 +472,44 @@ static int license_envelope(struct cloud *c, struct store_rows *st, const char *
 	return rc;
 }
 
+/* The revoked licenses the device is still to take off: [{"license_id","app"}]. */
+static int revoked_list(struct cloud *c, const char *device_id, struct json_writer *w)
+{
+	struct store_rows *st = store_query(c->store, ST_LICENSES_REVOKED_OF_DEVICE, "s", device_id);
+	int r = st ? 1 : DB_ERROR;
+	jw_key(w, "revoked");
+	jw_array_begin(w);
+	while (r == 1 && (r = store_next(st)) == 1) {
+		jw_object_begin(w);
+		jw_kv_string(w, "license_id", store_text(st, 0));
+		jw_kv_string(w, "app", store_text(st, 1));
+		jw_object_end(w);
+	}
+	jw_array_end(w);
+	store_done(st);
+	return r;
+}
+
 void api_licenses(struct request *rq, struct reply *rp)
 {
-	struct store_rows *st =
-		store_query(rq->c->store, ST_LICENSES_BY_DEVICE_ID, "s", rq->device_id);
+	struct store_rows *st = store_query(rq->c->store, ST_LICENSES_BY_DEVICE_ID, "si",
+					    rq->device_id, rq->now);
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);
 	jw_key(w, "licenses");
 	jw_array_begin(w);
 	int r = st ? 1 : DB_ERROR;
 	while (r == 1 && (r = store_next(st)) == 1)
-		if (license_envelope(rq->c, st, rq->device_id, rq->now, w) != 0)
+		if (license_envelope(rq->c, st, rq->device_id, rq->now, 3600, w) != 0)
 			r = DB_ERROR;
 	store_done(st);
+	jw_array_end(w);
+	if (r == 0)
+		r = revoked_list(rq->c, rq->device_id, w);
 	/* The device has seen them all: no "check licenses" hint needed any more. */
 	if (r == 0 && store_run(rq->c->store, ST_LICENSES_HINT_SENT_ALL, "s",
 				rq->device_id) < 0)
 		r = DB_ERROR;
-	jw_array_end(w);
 	jw_object_end(w);
 	if (r < 0)
 		reply_internal(rp);
@@ -498,7 +528,7 @@ void api_license_status(struct request *rq, struct reply *rp)
 		return;
 	}
 	struct store_rows *st =
-		store_query(db, ST_LICENSES_BY_ID_DEVICE_ID, "ss", rq->arg, rq->device_id);
+		store_query(db, ST_LICENSES_BY_ID_DEVICE_ID, "ss", rq->device_id, rq->arg);
 	int r = st ? store_next(st) : DB_ERROR;
 	if (r == 1) {
 		store_str(st, 0, cur, sizeof(cur));
@@ -513,9 +543,14 @@ void api_license_status(struct request *rq, struct reply *rp)
 		reply_internal(rp);
 		return;
 	}
-	int same = strcmp(cur, state) == 0 || strcmp(cur, "revoked") == 0;
-	if ((!same && (store_run(db, ST_LICENSES_SET_STATE_REASON, "ssis", state, reason, rq->now,
+	int same = !license_state_follows(cur, state);
+	/* A revoked key the camera could not take off stays revoked, but is on record. */
+	int failed_removal = same && !strcmp(cur, "revoked") && !strcmp(state, "failed");
+	if ((failed_removal &&
+	     device_license_event(db, rq->now, rq->arg, rq->device_id, state, reason) != 0) ||
+	    (!same && (store_run(db, ST_LICENSES_SET_STATE_REASON, "ssis", state, reason, rq->now,
 				 rq->arg) != 1 ||
+		       device_license_event(db, rq->now, rq->arg, rq->device_id, state, reason) != 0 ||
 		       store_historyf(db, rq->now, "license.state",
 				      "license %s (%s) on device %s:"
 				      " %s -> %s%s%s",

@@ -254,6 +254,9 @@ static int enroll_tx(struct request *rq, struct reply *rp, const struct enroll_r
 		      e->model, e->hardware_id, e->arch, e->pem, key_fp, e->os_version,
 		      e->agent_version, rq->now, rq->now, l.token_id, l.folder_id) != 1 ||
 	    store_run(db, ST_ENROLLMENT_TOKENS_SET_USES, "s", l.token_id) != 1 ||
+	    /* licenses follow the serial: preloaded ones, or those of an earlier enrollment,
+	     * reach this device on its first poll */
+	    store_run(db, ST_LICENSES_RECHECK_OF_SERIAL, "ss", l.org_id, e->serial) < 0 ||
 	    store_historyf(db, rq->now, "device.enroll", "device %s (%s, %s) enrolled as %s",
 			   e->serial, e->model, e->os_version, device_id) != 0 ||
 	    store_commit(db) != 0) {

@@ -80,32 +80,17 @@ int payload_task(const struct task_payload *t, struct buf *out)
 	return rc == 0 && jw_finish(&w) == 0 ? 0 : -1;
 }
 
-int license_key_file(const char *app, const char *serial, int64_t license_exp, struct buf *out)
-{
-	/* The values are checked to be free of newlines where they enter the cloud. */
-	return buf_printf(out, "CAMSIM-LICENSE 1\napp=%s\nserial=%s\nexp=%" PRId64 "\n", app,
-			  serial, license_exp);
-}
-
 int payload_license(const struct license_payload *l, struct buf *out)
 {
-	struct buf key;
-	char b64[1024];
-	buf_init(&key, 512);
-	int n = license_key_file(l->app, l->serial, l->license_exp, &key) == 0
-			? base64_encode(key.data, key.len, b64, sizeof(b64))
-			: -1;
-	buf_free(&key);
-	if (n < 0)
-		return -1;
-
 	struct json_writer w;
 	jw_init(&w, out);
 	jw_object_begin(&w);
 	common(&w, "license", l->device_id, l->serial, l->iat, l->exp);
 	jw_kv_string(&w, "license_id", l->license_id);
 	jw_kv_string(&w, "app", l->app);
-	jw_kv_string(&w, "key", b64);
+	jw_kv_string(&w, "kind", l->kind);
+	if (l->key_b64)
+		jw_kv_string(&w, "key", l->key_b64); /* exactly the file the vendor issued */
 	jw_kv_int(&w, "license_exp", l->license_exp);
 	jw_object_end(&w);
 	return jw_finish(&w);

@@ -1,6 +1,6 @@
 /* payload: builds the JSON the cloud signs or hands out — task and license
- * payloads (protocol §5-7), the simulated camera's license key file, and the
- * printable enrollment token (§2). Pure functions over struct buf. */
+ * payloads (protocol §5-7) and the printable enrollment token (§2). Pure functions
+ * over struct buf. */
 #ifndef CLOUD_PAYLOAD_H
 #define CLOUD_PAYLOAD_H
 
@@ -29,6 +29,8 @@ struct license_payload {
 	const char *device_id, *serial;
 	int64_t iat, exp;
 	const char *license_id, *app;
+	const char *kind;    /* tied | extension | cloud */
+	const char *key_b64; /* the vendor key file as stored (base64); NULL: none (cloud) */
 	int64_t license_exp;
 };
 
@@ -39,8 +41,6 @@ int payload_task(const struct task_payload *t, struct buf *out);
  * {"kind":"daily","from","to"}. */
 void payload_window(struct json_writer *w, const struct task_window *win);
 int payload_license(const struct license_payload *l, struct buf *out);
-/* "CAMSIM-LICENSE 1\napp=<app>\nserial=<serial>\nexp=<license_exp>\n" */
-int license_key_file(const char *app, const char *serial, int64_t license_exp, struct buf *out);
 /* "cam1." + base64url({"url","secret","fp"}); out holds TOKEN_STRING_MAX. */
 int token_string(const char *url, const char *secret, const char *fp, char *out, size_t outsz);
 

@@ -240,5 +240,15 @@ int is_printable(const char *s, unsigned max)
 
 int license_state_reportable(const char *state)
 {
-	return state && (strcmp(state, "active") == 0 || strcmp(state, "failed") == 0);
+	return state && (strcmp(state, "active") == 0 || strcmp(state, "failed") == 0 ||
+			 strcmp(state, "removed") == 0 || strcmp(state, "expired") == 0);
+}
+
+int license_state_follows(const char *cur, const char *reported)
+{
+	if (!strcmp(cur, reported) || !strcmp(cur, "removed") || !strcmp(cur, "expired"))
+		return 0; /* no change, or already final */
+	if (!strcmp(cur, "revoked")) /* only the removal moves it on */
+		return !strcmp(reported, "removed");
+	return 1;
 }

@@ -129,6 +129,10 @@ int wait_parse(const char *arg, int *out);
 #define is_hex_id proto_is_id
 /* 1 when s is non-empty, at most max bytes and free of control characters. */
 int is_printable(const char *s, unsigned max);
+/* What a device may report of a license: active, failed, removed, expired. */
 int license_state_reportable(const char *state);
+/* 1 when a license in state cur moves to the reported state: a change, not out of a
+ * final state (removed, expired), and out of revoked only to removed. */
+int license_state_follows(const char *cur, const char *reported);
 
 #endif

@@ -30,6 +30,11 @@ void api_license_status(struct request *rq, struct reply *rp);
  * since it last looked. Returns 1 when it filled rp, 0 when there
  * is nothing (rp untouched), -1 on error (rp: 500). */
 int api_task_answer(struct cloud *c, const char *device_id, int64_t now, struct reply *rp);
+/* Writes one license envelope from a row (id, app, license_exp, serial, kind, key_file),
+ * bound to device_id (the device id, or an offline system's key fingerprint) and valid
+ * ttl seconds. */
+int license_envelope(struct cloud *c, struct store_rows *st, const char *device_id,
+		     int64_t now, int64_t ttl, struct json_writer *w);
 /* longpoll_answer_fn: 410 for a removed device, else api_task_answer, else 204. */
 void api_task_wake_answer(struct cloud *c, const char *device_id, int64_t now, struct reply *rp);
 
@@ -66,15 +71,23 @@ void admin_job_cancel(struct request *rq, struct reply *rp);
  * -1 after a 400 naming the bad field. */
 int req_window(struct request *rq, struct reply *rp, struct task_window *w);
 
-/* api_admin_tasks.c: tasks, licenses, history */
+/* api_admin_tasks.c: tasks, history */
 void admin_task_create(struct request *rq, struct reply *rp);
 void admin_task_show(struct request *rq, struct reply *rp);
 void admin_task_list(struct request *rq, struct reply *rp);
 void admin_task_cancel(struct request *rq, struct reply *rp);
+void admin_history(struct request *rq, struct reply *rp);
+
+/* api_admin_licenses.c: licenses on devices (docs/licenses.md) */
 void admin_license_issue(struct request *rq, struct reply *rp);
 void admin_license_list(struct request *rq, struct reply *rp);
 void admin_license_show(struct request *rq, struct reply *rp);
-void admin_history(struct request *rq, struct reply *rp);
+void admin_license_preload(struct request *rq, struct reply *rp);
+void admin_license_import(struct request *rq, struct reply *rp);
+void admin_license_revoke(struct request *rq, struct reply *rp);
+void admin_license_events(struct request *rq, struct reply *rp);
+void admin_license_offline(struct request *rq, struct reply *rp);
+void admin_device_apps(struct request *rq, struct reply *rp);
 
 /* api_admin_apps.c: the application catalog */
 void admin_app_upload(struct request *rq, struct reply *rp);

@@ -32,18 +32,7 @@
 int64_t cloud_now(const struct cloud *c)
 {
 	int64_t now = (int64_t)time(NULL);
-	struct buf text;
-	if (!c->clock_file[0])
-		return now;
-	buf_init(&text, 64);
-	if (fs_read_file(c->clock_file, &text, 32) == 0) {
-		char *end;
-		long long v = strtoll(buf_str(&text), &end, 10);
-		if (end != buf_str(&text) && (*end == '\0' || *end == '\n') && v > 0)
-			now = (int64_t)v;
-	}
-	buf_free(&text);
-	return now;
+	return c->clock_file[0] ? fs_clock_file_read(c->clock_file, now) : now;
 }
 
 int64_t cloud_next_seq(struct cloud *c)

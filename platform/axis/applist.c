@@ -110,7 +110,7 @@ static void set_field(struct platform_app *a, const char *name, const char *val)
 			 sizeof(((struct platform_app *)0)->field) }
 		F("Name", name), F("NiceName", nice_name), F("Vendor", vendor),
 		F("Version", version), F("Status", status), F("License", license),
-		F("LicenseExpirationDate", license_expires),
+		F("LicenseExpirationDate", license_expires), F("ApplicationID", app_id),
 #undef F
 	};
 

@@ -21,6 +21,7 @@
 #include "../../lib/fsutil.h"
 #include "../../lib/json.h"
 #include "../../lib/jsonfile.h"
+#include "../../lib/keyfile.h"
 #include "../../lib/log.h"
 #include "../image_reader.h"
 
@@ -40,7 +41,6 @@
 #define SIM_KEY_MAX (16 * 1024)
 #define SIM_COPY_CHUNK (64 * 1024)
 #define SIM_IMAGE_MAGIC "CAMSIM-IMAGE 1\n"
-#define SIM_LICENSE_MAGIC "CAMSIM-LICENSE 1\n"
 #define SIM_APP_MAX 64
 
 struct sim_camera {
@@ -618,72 +618,6 @@ static int sim_rollback(void *priv, char *reason, size_t reasonsz)
 
 /* ---- ops: licenses ---- */
 
-struct sim_license {
-	char app[PLATFORM_FIELD_MAX];
-	char serial[PLATFORM_FIELD_MAX];
-	int64_t exp;
-};
-
-/* Reads "<name>=<value>\n" at *p; advances *p past it. */
-static int license_line(const char **p, const char *end, const char *name, char *out,
-			size_t outsz)
-{
-	size_t k = strlen(name);
-	const char *nl;
-	size_t vlen;
-
-	if ((size_t)(end - *p) <= k || memcmp(*p, name, k) != 0 || (*p)[k] != '=')
-		return -1;
-	nl = memchr(*p + k + 1, '\n', (size_t)(end - (*p + k + 1)));
-	if (!nl)
-		return -1;
-	vlen = (size_t)(nl - (*p + k + 1));
-	if (vlen >= outsz || !field_ok(*p + k + 1, vlen))
-		return -1;
-	memcpy(out, *p + k + 1, vlen);
-	out[vlen] = '\0';
-	*p = nl + 1;
-	return 0;
-}
-
-static int parse_exp(const char *v, int64_t *out)
-{
-	int64_t x = 0;
-
-	if (!*v || (v[0] == '0' && v[1]))
-		return -1;
-	for (; *v; v++) {
-		if (!isdigit((unsigned char)*v) || x > (INT64_MAX - 9) / 10)
-			return -1;
-		x = x * 10 + (*v - '0');
-	}
-	*out = x;
-	return 0;
-}
-
-/* Strictly "CAMSIM-LICENSE 1\napp=<app>\nserial=<serial>\nexp=<unix>\n", nothing else. */
-static const char *license_parse(const char *key, size_t len, struct sim_license *lic)
-{
-	const char *p = key, *end = key + len;
-	size_t m = strlen(SIM_LICENSE_MAGIC);
-	char exp[24];
-
-	if (memchr(key, '\0', len))
-		return "contains NUL bytes";
-	if (len < m || memcmp(key, SIM_LICENSE_MAGIC, m) != 0)
-		return "not a CAMSIM-LICENSE 1 key";
-	p += m;
-	if (license_line(&p, end, "app", lic->app, sizeof(lic->app)) != 0)
-		return "bad app line";
-	if (license_line(&p, end, "serial", lic->serial, sizeof(lic->serial)) != 0)
-		return "bad serial line";
-	if (license_line(&p, end, "exp", exp, sizeof(exp)) != 0 || parse_exp(exp, &lic->exp) != 0)
-		return "bad exp line";
-	if (p != end)
-		return "trailing data";
-	return NULL;
-}
-
 static int license_path(const struct sim *s, const char *app, char *out, size_t outsz)
 {
 	char rel[SIM_APP_MAX + 16];
@@ -696,25 +630,23 @@ static int sim_license_install(void *priv, const char *app, const void *key, siz
 			       char *reason, size_t reasonsz)
 {
 	struct sim *s = priv;
-	struct sim_license lic;
+	struct keyfile_ids lic;
 	char path[PATH_MAX];
-	const char *why;
 
 	if (!app_name_ok(app))
 		return fail(reason, reasonsz, "invalid application name");
 	if (!key || keylen == 0 || keylen > SIM_KEY_MAX)
 		return fail(reason, reasonsz, "license key is empty or larger than %d bytes",
 			    SIM_KEY_MAX);
-	why = license_parse(key, keylen, &lic);
-	if (why)
-		return fail(reason, reasonsz, "invalid license key: %s", why);
-	if (strcmp(lic.app, app) != 0)
-		return fail(reason, reasonsz, "license is for application %s", lic.app);
+	/* The simulated camera holds no vendor key: it checks what a camera checks first. */
+	if (keyfile_read(key, keylen, &lic) != 0 || !lic.has_signature)
+		return fail(reason, reasonsz, "invalid license key file");
 	if (strcmp(lic.serial, s->cam.serial) != 0)
 		return fail(reason, reasonsz, "license is bound to serial %s, camera is %s",
 			    lic.serial, s->cam.serial);
-	if (lic.exp != 0 && lic.exp <= (int64_t)time(NULL))
-		return fail(reason, reasonsz, "license expired");
+	int64_t exp = keyfile_expiry(&lic);
+	if (exp != 0 && exp <= (int64_t)time(NULL))
+		return fail(reason, reasonsz, "license key has expired");
 	if (license_path(s, app, path, sizeof(path)) != 0)
 		return fail(reason, reasonsz, "license path too long");
 	if (fs_write_atomic(path, key, keylen, 0600) != 0)

@@ -37,6 +37,7 @@
 #include "../../lib/eap.h"
 #include "../../lib/fsutil.h"
 #include "../../lib/json.h"
+#include "../../lib/keyfile.h"
 
 #define APPS_FILE "apps.json"
 #define APPS_JSON_MAX (256 * 1024)
@@ -93,9 +94,8 @@ static void load_key(struct camsim *cs, struct cs_app *a)
 	if (fs_read_file(path, &key, CS_KEY_MAX - 1) == 0 && key.len) {
 		memcpy(a->key, key.data, key.len);
 		a->keylen = key.len;
-		/* exp is the key's last line: "exp=<t>\n" (see apps.c) */
-		const char *e = strstr(key.data, "\nexp=");
-		a->exp = e ? strtoll(e + 5, NULL, 10) : 0;
+		struct keyfile_ids k;
+		a->exp = keyfile_read(key.data, key.len, &k) == 0 ? keyfile_expiry(&k) : 0;
 	}
 	buf_free(&key);
 }

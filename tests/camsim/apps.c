@@ -7,7 +7,11 @@
  *                             NiceName, Vendor, Version, ApplicationID, License,
  *                             LicenseExpirationDate, Status, ConfigurationPage,
  *                             VendorHomePage, LicenseName
- * Keys are camcloud's CAMSIM-LICENSE format: "CAMSIM-LICENSE 1\napp=A\nserial=S\nexp=T\n". */
+ * Keys are license key files (lib/keyfile.h: an XML <LicenseKey> naming DeviceID,
+ * ApplicationID, ExpirationDate, with a Signature); the simulated camera holds no vendor
+ * key, so it checks the shape, the serial, the application id and the date, and answers
+ * with the documented codes: 21 not a key file, 25 another application, 30 another
+ * serial, 31 expired. */
 #include "camsim.h"
 
 #include <ctype.h>
@@ -20,6 +24,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "../../lib/fsutil.h"
+#include "../../lib/keyfile.h"
 
 
 const char *cs_arg(struct evhttp_request *req, const struct buf *body, const char *key,
@@ -77,39 +82,6 @@ int cs_app_running(const struct camsim *cs, const struct cs_app *a)
 	return strcmp(a->name, cs->app) == 0 ? cs->child > 0 : a->running;
 }
 
-/* One "<name>=<value>\n" line; advances *p. */
-static int key_line(const char **p, const char *end, const char *name, char *out, size_t outsz)
-{
-	size_t k = strlen(name);
-	const char *nl;
-
-	if ((size_t)(end - *p) <= k || memcmp(*p, name, k) || (*p)[k] != '=')
-		return -1;
-	nl = memchr(*p + k + 1, '\n', (size_t)(end - *p - k - 1));
-	if (!nl || (size_t)(nl - *p - k - 1) >= outsz || nl == *p + k + 1)
-		return -1;
-	memcpy(out, *p + k + 1, (size_t)(nl - *p - k - 1));
-	out[nl - *p - k - 1] = '\0';
-	*p = nl + 1;
-	return 0;
-}
-
-static int key_parse(const char *key, size_t len, char *app, char *serial, int64_t *exp)
-{
-	const char *p = key, *end = key + len;
-	char e[24];
-	char *stop;
-
-	if (len < 17 || memcmp(key, "CAMSIM-LICENSE 1\n", 17) || memchr(key, '\0', len))
-		return -1;
-	p += 17;
-	if (key_line(&p, end, "app", app, CS_FIELD) || key_line(&p, end, "serial", serial, CS_FIELD) ||
-	    key_line(&p, end, "exp", e, sizeof(e)) || p != end)
-		return -1;
-	*exp = strtoll(e, &stop, 10);
-	return *stop || *exp < 0 ? -1 : 0;
-}
-
 static void store_key(struct camsim *cs, const struct cs_app *a)
 {
 	char path[PATH_MAX + 96];
@@ -130,8 +102,8 @@ static void upload_key(struct camsim *cs, struct evhttp_request *req, const stru
 					       "Content-Type");
 	struct cs_part parts[4];
 	const struct cs_part *key = NULL;
-	char why[128], app[CS_FIELD], serial[CS_FIELD];
-	int64_t exp;
+	char why[128];
+	struct keyfile_ids k;
 	int n;
 
 	if (!ctype || cs_multipart(ctype, body->data, body->len, parts, 4, &n, why, sizeof(why))) {
@@ -148,18 +120,19 @@ static void upload_key(struct camsim *cs, struct evhttp_request *req, const stru
 		cs_app_error(cs, req, f, 22);
 		return;
 	}
-	if (key_parse(key->data, key->len, app, serial, &exp) != 0) {
+	if (keyfile_read(key->data, key->len, &k) != 0 || !k.has_signature) {
 		cs_app_error(cs, req, f, 21);
 		return;
 	}
-	if (strcmp(app, a->name) != 0) {
+	if (strcmp(k.app_id, a->app_id[0] ? a->app_id : "0") != 0) {
 		cs_app_error(cs, req, f, 25);
 		return;
 	}
-	if (strcmp(serial, cs->serial) != 0) {
+	if (strcmp(k.serial, cs->serial) != 0) {
 		cs_app_error(cs, req, f, 30);
 		return;
 	}
+	int64_t exp = keyfile_expiry(&k);
 	if (exp != 0 && exp <= cs_wallclock(cs)) {
 		cs_app_error(cs, req, f, 31);
 		return;
@@ -259,7 +232,7 @@ void cs_list(struct camsim *cs, struct evhttp_request *req)
 			char date[16] = "", page[CS_TEXT + CS_FIELD + 8] = "";
 
 			if (a->keylen && a->exp) {
-				time_t t = (time_t)a->exp;
+				time_t t = (time_t)(a->exp - 1); /* the key's last valid day */
 				struct tm tm;
 
 				strftime(date, sizeof(date), "%Y-%m-%d", gmtime_r(&t, &tm));

@@ -19,7 +19,7 @@
  * which is also the agent's own app (--app-name): stopped, started and restarted with it,
  * and restarted when a package of that app is uploaded (see appctl.c).
  * Images are the sim format of platform/sim/mkimage.sh (CAMSIM-IMAGE header); license keys
- * the CAMSIM-LICENSE format camcloud issues. Fault switches: the file <dir>/faults. */
+ * are key files as lib/keyfile.h reads them. Fault switches: the file <dir>/faults. */
 #ifndef CAMSIM_H
 #define CAMSIM_H
 

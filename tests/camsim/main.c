@@ -392,7 +392,8 @@ static void usage(void)
 		"  --url-file F            write http://ADDR:PORT there once listening\n"
 		"  --dbus-address A        serve com.axis.HTTPConf1 GetCredentials on that bus\n"
 		"  --serial S --model M --version V --hwid H --arch A   identity (defaults given)\n"
-		"  --app NAME              an installed application needing a license (repeatable)\n"
+		"  --app NAME[:ID]         an installed application needing a license, with the\n"
+		"                          ApplicationID its key files name (repeatable)\n"
 		"  --app-name NAME         the agent's appName (default camagent)\n"
 		"  --param-group G         param.cgi group name (default: the appName)\n"
 		"  --is-committed          spell the status field isCommitted (default isCommited)\n"
@@ -430,10 +431,13 @@ static void copy_field(char *out, size_t outsz, const char *v)
 }
 
 /* A preinstalled application (unless an earlier run's apps.json has it, or removed it). */
-static void add_app(struct camsim *cs, const char *name, const char *version, int own)
+static void add_app(struct camsim *cs, const char *spec, const char *version, int own)
 {
 	struct cs_app *a;
+	char name[CS_FIELD];
+	const char *colon = own ? NULL : strchr(spec, ':'); /* NAME:APPLICATION_ID */
 
+	snprintf(name, sizeof(name), "%.*s", colon ? (int)(colon - spec) : (int)strlen(spec), spec);
 	if (cs_find_app(cs, name) || (own && cs->app_removed))
 		return;
 	if (cs->napps == CS_APPS) {
@@ -448,6 +452,8 @@ static void add_app(struct camsim *cs, const char *name, const char *version, in
 	copy_field(a->setting_page, CS_TEXT, "index.html");
 	a->needs_license = !own;
 	a->running = own;
+	if (colon)
+		copy_field(a->app_id, CS_FIELD, colon + 1);
 }
 
 int main(int argc, char **argv)

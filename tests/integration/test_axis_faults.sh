@@ -11,12 +11,13 @@ MODEL=P3265-LVE
 
 cloud_start || { echo "FAIL cloud_start"; exit 1; }
 dbus_start || { echo "FAIL dbus_start"; exit 1; }
-FOLDER=$(cc folder create "$(cc org create "Fault Org")" "Bench")
+ORG=$(cc org create "Fault Org")
+FOLDER=$(cc folder create "$ORG" "Bench")
 mkdir -p "$WORK/cam"
 # identity replies broken at start: truncated JSON, then not JSON, then an error object
 printf '%s\n' "basicdeviceinfo.cgi truncate 1" "basicdeviceinfo.cgi garbage 1" \
 	"basicdeviceinfo.cgi error=8000 1" "param.cgi garbage 1" >"$WORK/cam/faults"
-camsim_start cam "$SERIAL" "$MODEL" 11.11.73 --app camagent-analytics \
+camsim_start cam "$SERIAL" "$MODEL" 11.11.73 --app camagent-analytics:4711 \
 	-- --token "$(cc token create "$FOLDER")" --set long_poll_s=20 ||
 	{ echo "FAIL camsim_start"; finish; }
 check starts_after_faults wait_for 30 device_has "$SERIAL" os_version 11.11.73
@@ -47,12 +48,13 @@ FAULTS
 check camera_untouched camsim_has cam upgrades 0
 
 # licenses: a reply that is not "OK"/"Error: n", and a list.cgi that is not XML
+key_file "$WORK/analytics.xml" "$SERIAL" 4711
 camsim_faults cam "license.cgi:uploadlicensekey garbage"
-L=$(cc license issue "$DEVICE" camagent-analytics)
+L=$(cc license preload --org "$ORG" --serial "$SERIAL" --app 4711 --key-file "$WORK/analytics.xml")
 check license_garbage_fails cc license wait "$L" failed 30
 check license_garbage_reason grep -q 'uploadlicensekey: unexpected reply' <(license_reason "$L")
 camsim_faults cam "list.cgi truncate"
-L=$(cc license issue "$DEVICE" camagent-analytics)
+L=$(cc license preload --org "$ORG" --serial "$SERIAL" --app 4711 --key-file "$WORK/analytics.xml")
 check list_truncated_fails cc license wait "$L" failed 30
 check list_truncated_reason grep -q "list.cgi: malformed <application> element\|list.cgi: reply is not" <(license_reason "$L")
 camsim_faults cam ""

@@ -29,9 +29,14 @@ check cloud_sees_new_version wait_for 20 device_has "$SERIAL" os_version 12.0.1
 check camera_runs_new_version grep -q '^AXIS OS: *12.0.1' <(agent_status cam)
 check status_shows_last_task grep -q "^task: *$TASK -> 12.0.1: succeeded" <(agent_status cam)
 
-LICENSE=$(cc license issue "$DEVICE" camagent-analytics)
+# a vendor key file goes to the camera as it is; a camcloud token stays with the agent
+key_file "$WORK/analytics.xml" "$SERIAL" 4711
+LICENSE=$(cc license preload --org "$ORG" --serial "$SERIAL" --app 4711 --key-file "$WORK/analytics.xml")
 check license_active cc license wait "$LICENSE" active 30
-check license_installed_on_camera test -s "$WORK/cam/licenses/camagent-analytics.key"
+check license_installed_on_camera cmp -s "$WORK/analytics.xml" "$WORK/cam/licenses/4711.key"
+TOKEN_LICENSE=$(cc license issue "$DEVICE" camagent-analytics)
+check token_license_active cc license wait "$TOKEN_LICENSE" active 30
+check token_kept_for_the_app grep -q '"signature"' "$WORK/cam/agent/license-tokens/camagent-analytics.license"
 
 # An image that installs but does not boot: the camera rolls back, the task fails.
 "$MKIMAGE" "$WORK/bad.bin" "$MODEL" 12.1.0 $((1024 * 1024)) fail

@@ -73,7 +73,7 @@ for how in empty half garbage shape; do
 	damage licenses.json "$how"
 	rm -f "$S/licenses.json.prev"
 	restart
-	check "lost_licenses_${how}_fetched_again" wait_for 20 log_has "license $L1 for camagent-analytics activated"
+	check "lost_licenses_${how}_fetched_again" wait_for 20 log_has "license $L1 (camagent-analytics): new -> active"
 	check "lost_licenses_${how}_remembered_again" wait_for 10 grep -q "$L1" "$S/licenses.json"
 	check "lost_licenses_${how}_agent_keeps_running" never_exited
 done

@@ -58,7 +58,7 @@ struct fx {
 	int64_t dst_at;          /* from this instant on, local time is one hour later */
 	int tz_offset_s;         /* local = UTC + this (before dst_at) */
 	/* platform */
-	int installs, reboots, commits, licenses_installed;
+	int installs, reboots, commits, licenses_installed, licenses_removed;
 	int install_fails;
 	int reboot_rc;
 	enum platform_boot_outcome boot;
@@ -232,6 +232,7 @@ static int fx_license_install(void *priv, const char *app, const void *key, size
 
 static int fx_license_remove(void *priv, const char *app, char *reason, size_t rsz)
 {
+	((struct fx *)priv)->licenses_removed++;
 	return 0;
 }
 

@@ -119,7 +119,7 @@ void camsim_start(struct fixture *f, const char *const *extra)
 			       "--dbus-address", bus_address, "--serial", SERIAL, "--model", MODEL,
 			       "--version", OLD_OS, "--arch", "armv7hf", "--hwid", "92F",
 			       "--reboot-delay", "0.1", "--down-seconds", "0.1",
-			       "--app", "camagent-analytics", NULL };
+			       "--app", "camagent-analytics:4711", NULL };
 	for (int i = 0; base[i]; i++)
 		argv[n++] = base[i];
 	for (int i = 0; extra && extra[i]; i++)

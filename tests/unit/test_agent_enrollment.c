@@ -178,20 +178,91 @@ static void test_refused_report_waits_a_heartbeat(void **state)
 	fx_free(f);
 }
 
-static const char *license_reply(struct fx *f, const char *id, const struct crypto_key *key)
+static const char *license_reply_exp(struct fx *f, const char *id, const struct crypto_key *key,
+				     int64_t license_exp)
 {
 	static char reply[ENVELOPE_MAX_BYTES];
 	char payload[1024];
 	struct buf env;
 	snprintf(payload, sizeof(payload),
 		 "{\"type\":\"license\",\"device_id\":\"%s\",\"serial\":\"%s\",\"iat\":%lld,\"exp\":%lld,"
-		 "\"license_id\":\"%s\",\"app\":\"vmd\",\"key\":\"a2V5\",\"license_exp\":0}",
-		 FX_DEVICE_ID, FX_SERIAL, (long long)f->now, (long long)f->now + 86400, id);
+		 "\"license_id\":\"%s\",\"app\":\"vmd\",\"kind\":\"tied\",\"key\":\"a2V5\","
+		 "\"license_exp\":%lld}",
+		 FX_DEVICE_ID, FX_SERIAL, (long long)f->now, (long long)f->now + 86400, id,
+		 (long long)license_exp);
 	buf_init(&env, ENVELOPE_MAX_BYTES);
 	assert_int_equal(envelope_seal(key, payload, strlen(payload), &env), 0);
 	snprintf(reply, sizeof(reply), "{\"licenses\":[%s]}", buf_str(&env));
 	buf_free(&env);
 	return reply;
+}
+
+static const char *license_reply(struct fx *f, const char *id, const struct crypto_key *key)
+{
+	return license_reply_exp(f, id, key, 0);
+}
+
+/* Installs license id (expiring at license_exp) and acknowledges its "active". */
+static void install_and_ack(struct fx *f, const char *id, int64_t license_exp)
+{
+	f->a.next_license_check = 0;
+	struct fx_req *r = fx_next(f);
+	fx_answer(r, 200, license_reply_exp(f, id, f->cloud, license_exp));
+	assert_int_equal(f->licenses_installed, 1);
+	r = fx_next(f);
+	assert_non_null(strstr(r->body, "\"active\""));
+	fx_answer(r, 200, "{}");
+}
+
+static void test_revoked_license_is_removed_and_reported(void **state)
+{
+	struct fx *f = fx_new();
+	const char *id = "abcdefabcdefabcdefabcdefabcdef02";
+	const char *revoked = "{\"licenses\":[],\"revoked\":[{\"license_id\":"
+			      "\"abcdefabcdefabcdefabcdefabcdef02\",\"app\":\"vmd\"}]}";
+	fx_enroll(f);
+	fx_authenticate(f);
+	install_and_ack(f, id, 0);
+	f->a.next_license_check = 0;
+	f->a.next_report = f->now + 100000;
+	struct fx_req *r = fx_next(f);
+	assert_non_null(strstr(r->url, "/device/v1/licenses"));
+	fx_answer(r, 200, revoked);
+	assert_int_equal(f->licenses_removed, 1);
+	r = fx_next(f);
+	assert_non_null(strstr(r->url, "/device/v1/licenses/abcdefabcdefabcdefabcdefabcdef02/status"));
+	assert_non_null(strstr(r->body, "\"removed\""));
+	fx_answer(r, 200, "{}");
+	/* listed as revoked again (the report was lost): not removed twice */
+	f->a.next_license_check = 0;
+	r = fx_next(f);
+	if (strstr(r->url, "/device/v1/report")) {
+		fx_answer(r, 200, "{}");
+		r = fx_next(f);
+	}
+	fx_answer(r, 200, revoked);
+	assert_int_equal(f->licenses_removed, 1);
+	fx_free(f);
+}
+
+static void test_license_is_deactivated_at_its_expiry(void **state)
+{
+	struct fx *f = fx_new();
+	const char *id = "abcdefabcdefabcdefabcdefabcdef03";
+	fx_enroll(f);
+	fx_authenticate(f);
+	install_and_ack(f, id, f->now + 600);
+	f->a.next_report = f->now + 100000;
+	f->a.next_license_check = f->now + 100000;
+	struct fx_req *r = fx_next(f); /* idle: the poll, not yet the expiry */
+	assert_int_equal(f->licenses_removed, 0);
+	f->now += 601;
+	fx_answer(r, 204, "");
+	r = fx_next(f);
+	assert_int_equal(f->licenses_removed, 1);
+	assert_non_null(strstr(r->url, "/device/v1/licenses/abcdefabcdefabcdefabcdefabcdef03/status"));
+	assert_non_null(strstr(r->body, "\"expired\""));
+	fx_free(f);
 }
 
 static void test_license_is_installed_once_and_reported_once(void **state)
@@ -274,6 +345,8 @@ int main(void)
 		cmocka_unit_test(test_report_follows_the_clouds_heartbeat_but_never_slower_than_asked),
 		cmocka_unit_test(test_refused_report_waits_a_heartbeat),
 		cmocka_unit_test(test_license_is_installed_once_and_reported_once),
+		cmocka_unit_test(test_revoked_license_is_removed_and_reported),
+		cmocka_unit_test(test_license_is_deactivated_at_its_expiry),
 		cmocka_unit_test(test_license_signed_by_another_key_is_ignored),
 		cmocka_unit_test(test_license_with_id_that_is_not_hex_is_ignored),
 		cmocka_unit_test(test_malformed_license_list_backs_off),

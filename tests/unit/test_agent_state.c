@@ -162,10 +162,15 @@ static void licenses_round_trip(void **state)
 	char err[256];
 	strcpy(set.items[0].license_id, "11111111111111111111111111111111");
 	strcpy(set.items[0].app, "app-a");
-	set.items[0].active = 1;
+	strcpy(set.items[0].package, "app-a");
+	strcpy(set.items[0].kind, "tied");
+	strcpy(set.items[0].state, "active");
+	set.items[0].license_exp = 1900000000;
 	set.items[0].reported = 1;
 	strcpy(set.items[1].license_id, "22222222222222222222222222222222");
-	strcpy(set.items[1].app, "app-b");
+	strcpy(set.items[1].app, "4711");
+	strcpy(set.items[1].kind, "extension");
+	strcpy(set.items[1].state, "expired");
 	strcpy(set.items[1].reason, "license expired");
 	assert_int_equal(license_store_save(*state, &set), 0);
 	assert_int_equal(license_store_load(*state, &back, err, sizeof(err)), 0);
@@ -173,6 +178,16 @@ static void licenses_round_trip(void **state)
 	assert_memory_equal(&set.items[0], &back.items[0], sizeof(set.items[0]));
 	assert_memory_equal(&set.items[1], &back.items[1], sizeof(set.items[1]));
 	write_file(*state, "licenses.json", "{\"licenses\":[{\"license_id\":1}]}");
+	assert_int_equal(license_store_load(*state, &back, err, sizeof(err)), -1);
+	/* a file from before states were kept: "active" says active or failed */
+	write_file(*state, "licenses.json",
+		   "{\"licenses\":[{\"license_id\":\"33333333333333333333333333333333\","
+		   "\"app\":\"a\",\"active\":true,\"reason\":\"\",\"reported\":true}]}");
+	assert_int_equal(license_store_load(*state, &back, err, sizeof(err)), 0);
+	assert_string_equal(back.items[0].state, "active");
+	write_file(*state, "licenses.json",
+		   "{\"licenses\":[{\"license_id\":\"33333333333333333333333333333333\","
+		   "\"app\":\"a\",\"state\":\"dancing\",\"reason\":\"\",\"reported\":true}]}");
 	assert_int_equal(license_store_load(*state, &back, err, sizeof(err)), -1);
 	/* An id that could not have come from the cloud (it builds a request path). */
 	strcpy(set.items[1].license_id, "../../admin");
@@ -318,6 +333,7 @@ static void damaged_licenses_fall_back_or_are_empty(void **state)
 	char err[256];
 	strcpy(set.items[0].license_id, "11111111111111111111111111111111");
 	strcpy(set.items[0].app, "app-a");
+	strcpy(set.items[0].state, "active");
 	for (int how = 0; how < 4; how++) {
 		assert_int_equal(license_store_save(*state, &set), 0);
 		assert_int_equal(license_store_save(*state, &set), 0);

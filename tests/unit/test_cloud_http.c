@@ -694,7 +694,6 @@ static void test_licenses(void **state)
 	struct t *t = *state;
 	struct resp r, held;
 	char body[256], lic[DB_ID_LEN], uri[128], key[256];
-	uint8_t raw[256];
 
 	struct evhttp_connection *conn = start(t, EVHTTP_REQ_GET, "/device/v1/tasks/next?wait=30",
 					       t->access, NULL, NULL, NULL, &held);
@@ -725,10 +724,10 @@ static void test_licenses(void **state)
 	assert_int_equal(envelope_open(t->c.signer.key, env, len, &payload), ENVELOPE_OK);
 	json_free(&d);
 	assert_int_equal(json_parse(&d, payload.data, payload.len, 64), 0);
-	assert_true(json_get_string(&d, 0, "key", key, sizeof(key)) >= 0);
-	int n = base64_decode(key, strlen(key), raw, sizeof(raw) - 1);
-	raw[n > 0 ? n : 0] = '\0';
-	assert_string_equal((char *)raw, "CAMSIM-LICENSE 1\napp=analytics\nserial=ACCC8E000001\nexp=0\n");
+	/* a camcloud token: the signed envelope is the license, no vendor key file in it */
+	assert_true(json_get_string(&d, 0, "kind", key, sizeof(key)) >= 0);
+	assert_string_equal(key, "cloud");
+	assert_int_equal(json_get_string(&d, 0, "key", key, sizeof(key)), -1);
 	json_free(&d);
 	buf_free(&payload);
 	resp_free(&r);
@@ -2175,6 +2174,358 @@ static void test_big_folder_job_wakes_in_slices(void **state)
 	free(conns);
 }
 
+
+/* ---- licenses on hardware ---- */
+
+/* base64 of a key file in the documented shape for serial and application id. */
+static void key_file_b64(const char *serial, const char *app_id, char *out, size_t outsz)
+{
+	char xml[512];
+	snprintf(xml, sizeof(xml),
+		 "<?xml version=\"1.0\"?>\n<LicenseKey>\n <DeviceID>%s</DeviceID>\n"
+		 " <ApplicationID>%s</ApplicationID>\n <Signature>c2lnbmVk</Signature>\n"
+		 "</LicenseKey>\n", serial, app_id);
+	assert_true(base64_encode(xml, strlen(xml), out, outsz) > 0);
+}
+
+static void preload(struct t *t, const char *serial, const char *app, const char *key_b64,
+		    const char *extra, struct resp *r)
+{
+	char body[2048];
+	snprintf(body, sizeof(body), "{\"org_id\":\"%s\",\"serial\":\"%s\",\"app\":\"%s\"%s%s%s%s}",
+		 t->org, serial, app, key_b64 ? ",\"key_file\":\"" : "", key_b64 ? key_b64 : "",
+		 key_b64 ? "\"" : "", extra);
+	admin_post(t, "/admin/v1/licenses/preload", body, r);
+}
+
+/* The device's license list, parsed (free d, then r); the payload of envelope i into
+ * payload. */
+static void device_licenses(struct t *t, const char *access, struct resp *r, struct json_doc *d,
+			    int i, struct buf *payload)
+{
+	size_t len;
+	assert_int_equal(call(t, EVHTTP_REQ_GET, "/device/v1/licenses", access, NULL, NULL, NULL,
+			      r), 200);
+	parse(r, d);
+	if (!payload)
+		return;
+	const char *env = json_tok_raw(d, elem(d, "licenses", i), &len);
+	buf_init(payload, ENVELOPE_MAX_BYTES);
+	assert_int_equal(envelope_open(t->c.signer.key, env, len, payload), ENVELOPE_OK);
+}
+
+static void license_status(struct t *t, const char *access, const char *id, const char *body)
+{
+	char uri[128];
+	struct resp r;
+	snprintf(uri, sizeof(uri), "/device/v1/licenses/%s/status", id);
+	assert_int_equal(call(t, EVHTTP_REQ_POST, uri, access, NULL, body, NULL, &r), 200);
+	resp_free(&r);
+}
+
+static void expect_hint(struct t *t, const char *access)
+{
+	struct resp r;
+	assert_int_equal(call(t, EVHTTP_REQ_GET, "/device/v1/tasks/next?wait=0", access, NULL, NULL,
+			      NULL, &r), 200);
+	assert_string_equal(buf_str(&r.body), "{\"task\":null,\"check\":[\"licenses\"]}\n");
+	resp_free(&r);
+}
+
+static void test_preloaded_license_follows_the_serial(void **state)
+{
+	struct t *t = *state;
+	struct resp r;
+	struct json_doc d, pd;
+	struct buf payload;
+	struct dev d1 = {0}, d2 = {0};
+	char key[1024], other[1024], id[DB_ID_LEN], uri[160], text[1100];
+	const char *serial = "ACCC8E00D001";
+
+	key_file_b64(serial, "4711", key, sizeof(key));
+	/* refused: a file for another serial or application, not a key file, already expired */
+	key_file_b64("ACCC8E00D999", "4711", other, sizeof(other));
+	preload(t, serial, "4711", other, "", &r);
+	expect_error(&r, 400, "bad_request");
+	resp_free(&r);
+	preload(t, serial, "4712", key, "", &r);
+	expect_error(&r, 400, "bad_request");
+	resp_free(&r);
+	preload(t, serial, "4711", "Q0FNU0lNLUxJQ0VOU0UgMQo=", "", &r);
+	expect_error(&r, 400, "bad_request");
+	resp_free(&r);
+	snprintf(text, sizeof(text), ",\"license_exp\":%lld", (long long)time(NULL) - 1);
+	preload(t, serial, "camagent-people", NULL, text, &r);
+	expect_error(&r, 400, "bad_request");
+	assert_non_null(strstr(buf_str(&r.body), "already expired"));
+	resp_free(&r);
+
+	/* preloaded before the hardware ever enrolled */
+	preload(t, serial, "4711", key, "", &r);
+	assert_int_equal(r.status, 200);
+	get_str(&r, "id", id, sizeof(id));
+	resp_free(&r);
+	dev_enroll(t, &d1, t->folder, serial, MODEL, "11.11.73");
+	expect_hint(t, d1.access);
+	device_licenses(t, d1.access, &r, &d, 0, &payload);
+	assert_int_equal(json_array_len(&d, json_find(&d, 0, "licenses")), 1);
+	json_free(&d);
+	resp_free(&r);
+	parse(&(struct resp){.body = payload}, &pd);
+	want_str(&pd, 0, "license_id", id);
+	want_str(&pd, 0, "kind", "tied");
+	want_str(&pd, 0, "app", "4711");
+	want_str(&pd, 0, "key", key); /* exactly the vendor's file */
+	want_str(&pd, 0, "device_id", d1.id);
+	json_free(&pd);
+	buf_free(&payload);
+	license_status(t, d1.access, id, "{\"state\":\"active\"}");
+
+	/* removed and enrolled again, with a new key: a new device id keeps the license */
+	snprintf(uri, sizeof(uri), "/admin/v1/devices/%s", d1.id);
+	assert_int_equal(call(t, EVHTTP_REQ_DELETE, uri, t->admin, NULL, NULL, NULL, &r), 200);
+	resp_free(&r);
+	dev_enroll(t, &d2, t->folder, serial, MODEL, "11.11.73");
+	assert_string_not_equal(d1.id, d2.id);
+	expect_hint(t, d2.access);
+	device_licenses(t, d2.access, &r, &d, 0, &payload);
+	json_free(&d);
+	resp_free(&r);
+	parse(&(struct resp){.body = payload}, &pd);
+	want_str(&pd, 0, "license_id", id);
+	want_str(&pd, 0, "device_id", d2.id);
+	json_free(&pd);
+	buf_free(&payload);
+	snprintf(uri, sizeof(uri), "/admin/v1/licenses/%s", id);
+	assert_int_equal(admin_get(t, uri, &r), 200);
+	parse(&r, &d);
+	want_str(&d, 0, "device_id", d2.id);
+	want_str(&d, 0, "state", "active");
+	json_free(&d);
+	resp_free(&r);
+
+	/* revoked: no longer delivered, listed for removal, the device's hint wakes it */
+	snprintf(uri, sizeof(uri), "/admin/v1/licenses/%s/revoke", id);
+	assert_int_equal(admin_post(t, uri, "{}", &r), 200);
+	resp_free(&r);
+	expect_hint(t, d2.access);
+	device_licenses(t, d2.access, &r, &d, 0, NULL);
+	assert_int_equal(json_array_len(&d, json_find(&d, 0, "licenses")), 0);
+	want_str(&d, elem(&d, "revoked", 0), "license_id", id);
+	json_free(&d);
+	resp_free(&r);
+	license_status(t, d2.access, id, "{\"state\":\"active\"}"); /* a stale report: ignored */
+	license_status(t, d2.access, id, "{\"state\":\"removed\",\"reason\":\"revoked\"}");
+	assert_int_equal(admin_post(t, uri, "{}", &r), 409);
+	resp_free(&r);
+	snprintf(uri, sizeof(uri), "/admin/v1/license-events?license_id=%s", id);
+	assert_int_equal(admin_get(t, uri, &r), 200);
+	parse(&r, &d);
+	const char *want[] = {"granted", "active", "revoked", "removed"};
+	for (int i = 0; i < 4; i++)
+		want_str(&d, elem(&d, "events", i), "event", want[i]);
+	assert_int_equal(elem(&d, "events", 4), -1);
+	json_free(&d);
+	resp_free(&r);
+	dev_free(&d1);
+	dev_free(&d2);
+}
+
+static void test_bulk_key_files_match_by_serial(void **state)
+{
+	struct t *t = *state;
+	struct resp r;
+	struct json_doc d;
+	char k1[1024], k2[1024], body[3000];
+
+	key_file_b64("ACCC8E000001", "4711", k1, sizeof(k1)); /* the fixture's device */
+	key_file_b64("ACCC8E00D002", "4712", k2, sizeof(k2)); /* not enrolled (yet) */
+	snprintf(body, sizeof(body), "{\"org_id\":\"%s\",\"key_files\":[\"%s\",\"%s\"]}", t->org, k1,
+		 k2);
+	assert_int_equal(admin_post(t, "/admin/v1/licenses/import", body, &r), 200);
+	parse(&r, &d);
+	want_str(&d, elem(&d, "licenses", 0), "serial", "ACCC8E000001");
+	want_str(&d, elem(&d, "licenses", 0), "app", "4711");
+	want_str(&d, elem(&d, "licenses", 1), "serial", "ACCC8E00D002");
+	json_free(&d);
+	resp_free(&r);
+	expect_hint(t, t->access);
+	/* all or none: one bad file refuses the batch */
+	snprintf(body, sizeof(body), "{\"org_id\":\"%s\",\"key_files\":[\"%s\",\"bm90IGEga2V5\"]}",
+		 t->org, k1);
+	assert_int_equal(admin_post(t, "/admin/v1/licenses/import", body, &r), 400);
+	assert_non_null(strstr(buf_str(&r.body), "key_files[1]"));
+	resp_free(&r);
+	assert_int_equal(admin_get(t, "/admin/v1/licenses?app=4711", &r), 200);
+	parse(&r, &d);
+	assert_int_equal(elem(&d, "licenses", 1), -1);
+	json_free(&d);
+	resp_free(&r);
+}
+
+static void test_report_apps_checked_and_kept(void **state)
+{
+	struct t *t = *state;
+	struct resp r;
+	struct json_doc d;
+	char uri[160];
+	static const char *const bad[] = {
+		"{\"os_version\":\"12.0.1\",\"apps\":{}}",
+		"{\"os_version\":\"12.0.1\",\"apps\":[{\"name\":\"\",\"version\":\"1\",\"vendor\":\"v\","
+		"\"running\":true,\"license_state\":\"Valid\",\"license_exp\":0}]}",
+		"{\"os_version\":\"12.0.1\",\"apps\":[{\"name\":\"a\",\"version\":\"1\",\"vendor\":\"v\","
+		"\"running\":\"yes\",\"license_state\":\"Valid\",\"license_exp\":0}]}",
+		"{\"os_version\":\"12.0.1\",\"apps\":[{\"name\":\"a\",\"version\":\"1\",\"vendor\":\"v\","
+		"\"running\":true,\"license_state\":\"Fine\",\"license_exp\":0}]}",
+		"{\"os_version\":\"12.0.1\",\"apps\":[{\"name\":\"a\",\"version\":\"1\",\"vendor\":\"v\","
+		"\"running\":true,\"license_state\":\"Valid\",\"license_exp\":-1}]}",
+		"{\"os_version\":\"12.0.1\",\"apps\":[{\"name\":\"a\",\"version\":\"1\",\"vendor\":\"v\","
+		"\"running\":true,\"license_state\":\"Valid\"}]}",
+		"{\"os_version\":\"12.0.1\",\"apps\":[{\"name\":\"a\",\"version\":\"1\",\"vendor\":\"v\","
+		"\"running\":true,\"license_state\":\"None\",\"license_exp\":0},{\"name\":\"a\","
+		"\"version\":\"2\",\"vendor\":\"v\",\"running\":true,\"license_state\":\"None\","
+		"\"license_exp\":0}]}",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		call(t, EVHTTP_REQ_POST, "/device/v1/report", t->access, NULL, bad[i], NULL, &r);
+		if (r.status != 400)
+			fail_msg("%s: %d %s", bad[i], r.status, buf_str(&r.body));
+		resp_free(&r);
+	}
+	assert_int_equal(call(t, EVHTTP_REQ_POST, "/device/v1/report", t->access, NULL,
+			      "{\"os_version\":\"12.0.1\",\"apps\":[{\"name\":\"vmd\",\"version\":\"4.2\","
+			      "\"vendor\":\"Axis\",\"running\":true,\"license_state\":\"Valid\","
+			      "\"license_exp\":1900000000},{\"name\":\"camagent\",\"version\":\"0.1.0\","
+			      "\"vendor\":\"camagent project\",\"running\":true,\"license_state\":\"None\","
+			      "\"license_exp\":0}]}", NULL, &r), 200);
+	resp_free(&r);
+	snprintf(uri, sizeof(uri), "/admin/v1/devices/%s/apps", t->device_id);
+	assert_int_equal(admin_get(t, uri, &r), 200);
+	parse(&r, &d);
+	int vmd = elem(&d, "apps", 1); /* by name: camagent, vmd */
+	want_str(&d, vmd, "name", "vmd");
+	want_str(&d, vmd, "license_state", "Valid");
+	assert_int_equal(int_of(&d, vmd, "license_exp"), 1900000000);
+	json_free(&d);
+	resp_free(&r);
+	/* a report without "apps" keeps the last list; an empty one clears it */
+	assert_int_equal(call(t, EVHTTP_REQ_POST, "/device/v1/report", t->access, NULL,
+			      "{\"os_version\":\"12.0.1\"}", NULL, &r), 200);
+	resp_free(&r);
+	assert_int_equal(admin_get(t, uri, &r), 200);
+	parse(&r, &d);
+	assert_true(elem(&d, "apps", 1) >= 0);
+	json_free(&d);
+	resp_free(&r);
+	assert_int_equal(call(t, EVHTTP_REQ_POST, "/device/v1/report", t->access, NULL,
+			      "{\"os_version\":\"12.0.1\",\"apps\":[]}", NULL, &r), 200);
+	resp_free(&r);
+	assert_int_equal(admin_get(t, uri, &r), 200);
+	parse(&r, &d);
+	assert_int_equal(elem(&d, "apps", 0), -1);
+	json_free(&d);
+	resp_free(&r);
+}
+
+/* A system file for serial sealed by sealer, naming key's public key. */
+static void system_file(struct crypto_key *key, struct crypto_key *sealer, const char *serial,
+			struct buf *out)
+{
+	char fp[CRYPTO_SHA256_HEX_LEN], pem[CRYPTO_PUBKEY_PEM_MAX];
+	struct buf payload;
+	struct json_writer w;
+	assert_int_equal(crypto_key_fingerprint(key, fp), 0);
+	assert_int_equal(crypto_key_public_pem(key, pem, sizeof(pem)), 0);
+	buf_init(&payload, ENVELOPE_MAX_BYTES);
+	jw_init(&w, &payload);
+	jw_object_begin(&w);
+	jw_kv_string(&w, "type", "system");
+	jw_kv_string(&w, "device_id", fp);
+	jw_kv_string(&w, "serial", serial);
+	jw_kv_int(&w, "iat", time(NULL));
+	jw_kv_int(&w, "exp", time(NULL) + 3600);
+	jw_kv_string(&w, "model", MODEL);
+	jw_kv_string(&w, "public_key", pem);
+	jw_object_end(&w);
+	assert_int_equal(jw_finish(&w), 0);
+	buf_init(out, ENVELOPE_MAX_BYTES * 2);
+	assert_int_equal(envelope_seal(sealer, payload.data, payload.len, out), 0);
+	buf_free(&payload);
+}
+
+static int offline(struct t *t, const struct buf *sys, struct resp *r)
+{
+	struct buf body;
+	struct json_writer w;
+	buf_init(&body, ENVELOPE_MAX_BYTES * 4);
+	jw_init(&w, &body);
+	jw_object_begin(&w);
+	jw_kv_string(&w, "org_id", t->org);
+	jw_kv_string(&w, "system_file", buf_str(sys));
+	jw_object_end(&w);
+	assert_int_equal(jw_finish(&w), 0);
+	int status = admin_post(t, "/admin/v1/licenses/offline", buf_str(&body), r);
+	buf_free(&body);
+	return status;
+}
+
+static void test_offline_system_file(void **state)
+{
+	struct t *t = *state;
+	struct crypto_key *k, *other;
+	struct buf sys, payload;
+	struct resp r;
+	struct json_doc d, pd;
+	char key[1024], fp[CRYPTO_SHA256_HEX_LEN];
+	size_t len;
+
+	assert_int_equal(crypto_key_generate(&k), 0);
+	assert_int_equal(crypto_key_generate(&other), 0);
+	assert_int_equal(crypto_key_fingerprint(k, fp), 0);
+	key_file_b64("ACCC8E00E001", "4711", key, sizeof(key));
+	preload(t, "ACCC8E00E001", "4711", key, "", &r);
+	resp_free(&r);
+
+	system_file(k, k, "ACCC8E00E001", &sys);
+	assert_int_equal(offline(t, &sys, &r), 200);
+	buf_free(&sys);
+	parse(&r, &d);
+	want_str(&d, 0, "serial", "ACCC8E00E001");
+	want_str(&d, 0, "key_fp", fp);
+	want_str(&d, 0, "cloud_public_key", t->c.signer.pem);
+	const char *env = json_tok_raw(&d, elem(&d, "licenses", 0), &len);
+	buf_init(&payload, ENVELOPE_MAX_BYTES);
+	assert_int_equal(envelope_open(t->c.signer.key, env, len, &payload), ENVELOPE_OK);
+	parse(&(struct resp){.body = payload}, &pd);
+	want_str(&pd, 0, "device_id", fp); /* bound to the system's own key */
+	want_str(&pd, 0, "key", key);
+	json_free(&pd);
+	buf_free(&payload);
+	json_free(&d);
+	resp_free(&r);
+
+	/* refused: sealed by a key other than the one it names */
+	system_file(k, other, "ACCC8E00E001", &sys);
+	assert_int_equal(offline(t, &sys, &r), 400);
+	expect_error(&r, 400, "bad_signature");
+	resp_free(&r);
+	buf_free(&sys);
+	/* refused: a serial the cloud knows with another device key */
+	system_file(k, k, "ACCC8E000001", &sys);
+	assert_int_equal(offline(t, &sys, &r), 400);
+	expect_error(&r, 400, "wrong_serial");
+	resp_free(&r);
+	/* refused: tampered after sealing */
+	char *p = strstr(sys.data, "\"payload\":\"");
+	assert_non_null(p);
+	p[12] = p[12] == 'A' ? 'B' : 'A';
+	assert_int_equal(offline(t, &sys, &r), 400);
+	resp_free(&r);
+	buf_free(&sys);
+	crypto_key_free(k);
+	crypto_key_free(other);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN); /* the 413 test writes to a socket the server closes */
@@ -2190,6 +2541,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stop_with_held_requests, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_device_move, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reenrollment, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_preloaded_license_follows_the_serial, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_bulk_key_files_match_by_serial, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_report_apps_checked_and_kept, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_offline_system_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_folder_delete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_listings, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_folder_job_wakes_every_poll, setup, teardown),

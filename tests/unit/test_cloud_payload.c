@@ -176,25 +176,14 @@ static void test_task_payload_windows(void **state)
 	buf_free(&out);
 }
 
-static void test_license_key_file_exact(void **state)
-{
-	struct buf out;
-	buf_init(&out, 1024);
-	assert_int_equal(license_key_file("camagent-analytics", "ACCC8E000001", 0, &out), 0);
-	assert_string_equal(buf_str(&out), "CAMSIM-LICENSE 1\napp=camagent-analytics\n"
-					   "serial=ACCC8E000001\nexp=0\n");
-	buf_free(&out);
-}
-
 static void test_license_payload(void **state)
 {
 	struct buf out;
 	struct json_doc d;
 	char key[256];
-	uint8_t raw[256];
 	struct license_payload l = {
 		.device_id = DEV, .serial = "S1", .iat = 10, .exp = 3610, .license_id = TASK,
-		.app = "app\"x", .license_exp = 1900000000,
+		.app = "app\"x", .kind = "tied", .key_b64 = "PExpY2Vuc2VLZXk+", .license_exp = 1900000000,
 	};
 	buf_init(&out, 4096);
 	assert_int_equal(payload_license(&l, &out), 0);
@@ -207,11 +196,19 @@ static void test_license_payload(void **state)
 	want_string(&d, "license_id", TASK);
 	want_string(&d, "app", "app\"x");
 	want_int(&d, "license_exp", 1900000000);
-	assert_true(json_get_string(&d, 0, "key", key, sizeof(key)) >= 0);
-	int n = base64_decode(key, strlen(key), raw, sizeof(raw) - 1);
-	assert_true(n > 0);
-	raw[n] = '\0';
-	assert_string_equal((char *)raw, "CAMSIM-LICENSE 1\napp=app\"x\nserial=S1\nexp=1900000000\n");
+	want_string(&d, "kind", "tied");
+	/* exactly the vendor's file as stored, not a file of our own */
+	want_string(&d, "key", "PExpY2Vuc2VLZXk+");
+	json_free(&d);
+
+	/* a camcloud token carries no key file: the signed envelope is the license */
+	l.kind = "cloud";
+	l.key_b64 = NULL;
+	buf_reset(&out);
+	assert_int_equal(payload_license(&l, &out), 0);
+	assert_int_equal(json_parse(&d, out.data, out.len, 64), 0);
+	want_string(&d, "kind", "cloud");
+	assert_int_equal(json_get_string(&d, 0, "key", key, sizeof(key)), -1);
 	json_free(&d);
 	buf_free(&out);
 }
@@ -272,7 +269,6 @@ int main(void)
 		cmocka_unit_test(test_task_payload),
 		cmocka_unit_test(test_task_payload_windows),
 		cmocka_unit_test(test_app_task_payload),
-		cmocka_unit_test(test_license_key_file_exact),
 		cmocka_unit_test(test_license_payload),
 		cmocka_unit_test(test_token_string),
 		cmocka_unit_test(test_sealed_task_opens_and_binds),

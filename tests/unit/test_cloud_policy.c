@@ -246,8 +246,26 @@ static void test_validators(void **state)
 	assert_false(is_printable("abcd", 3));
 	assert_true(license_state_reportable("active"));
 	assert_true(license_state_reportable("failed"));
+	assert_true(license_state_reportable("removed"));
+	assert_true(license_state_reportable("expired"));
 	assert_false(license_state_reportable("pending"));
 	assert_false(license_state_reportable("revoked"));
+}
+
+/* pending -> active | failed; active -> expired; revoked -> removed only; removed and
+ * expired are final. */
+static void test_license_state_moves(void **state)
+{
+	assert_true(license_state_follows("pending", "active"));
+	assert_true(license_state_follows("pending", "failed"));
+	assert_true(license_state_follows("failed", "active"));
+	assert_true(license_state_follows("active", "expired"));
+	assert_false(license_state_follows("active", "active"));
+	assert_true(license_state_follows("revoked", "removed"));
+	assert_false(license_state_follows("revoked", "active")); /* a stale report */
+	assert_false(license_state_follows("revoked", "failed"));
+	assert_false(license_state_follows("removed", "active"));
+	assert_false(license_state_follows("expired", "active"));
 }
 
 static void test_bearer_parsing(void **state)
@@ -371,6 +389,7 @@ int main(void)
 		cmocka_unit_test(test_windows),
 		cmocka_unit_test(test_version_order),
 		cmocka_unit_test(test_job_skips),
+		cmocka_unit_test(test_license_state_moves),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

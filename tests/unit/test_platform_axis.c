@@ -336,9 +336,20 @@ static void test_malformed_replies(void **state)
 	assert_int_equal(f->p.ops->identity(f->p.priv, &id, f->reason, sizeof(f->reason)), 0);
 }
 
-static void license_key(char *out, size_t outsz, const char *app, const char *serial, long exp)
+/* A key file in the documented shape (lib/keyfile.h) for application id app_id, valid
+ * through the UTC day of exp. */
+static void license_key(char *out, size_t outsz, const char *app_id, const char *serial, long exp)
 {
-	snprintf(out, outsz, "CAMSIM-LICENSE 1\napp=%s\nserial=%s\nexp=%ld\n", app, serial, exp);
+	char date[16];
+	time_t t = (time_t)exp;
+	struct tm tm;
+	strftime(date, sizeof(date), "%Y-%m-%d", gmtime_r(&t, &tm));
+	snprintf(out, outsz,
+		 "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<LicenseKey>\n"
+		 "  <DeviceID>%s</DeviceID>\n  <ApplicationID>%s</ApplicationID>\n"
+		 "  <ExpirationDate>%s</ExpirationDate>\n  <Signature>c2lnbmVk</Signature>\n"
+		 "</LicenseKey>\n",
+		 serial, app_id, date);
 }
 
 static int lic_install(struct fixture *f, const char *app, const char *key)
@@ -351,12 +362,12 @@ static int lic_install(struct fixture *f, const char *app, const char *key)
 static void test_licenses(void **state)
 {
 	struct fixture *f = *state;
-	char key[256];
-	long later = (long)time(NULL) + 86400;
+	char key[512];
+	long later = (long)time(NULL) + 2 * 86400;
 
 	camsim_start(f, NULL);
 	must_open(f);
-	license_key(key, sizeof(key), "camagent-analytics", SERIAL, later);
+	license_key(key, sizeof(key), "4711", SERIAL, later);
 	assert_int_equal(lic_install(f, "camagent-analytics", key), 0);
 	wait_field(f, "licenses", "{\"camagent-analytics\":\"installed\"}");
 	assert_int_equal(f->p.ops->license_remove(f->p.priv, "camagent-analytics", f->reason,
@@ -366,18 +377,23 @@ static void test_licenses(void **state)
 						  sizeof(f->reason)), -1);
 	expect_reason(f, "Error 23");
 
-	license_key(key, sizeof(key), "camagent-analytics", "ACCC8EFFFFFF", later);
+	license_key(key, sizeof(key), "4711", "ACCC8EFFFFFF", later);
 	assert_int_equal(lic_install(f, "camagent-analytics", key), -1);
 	expect_reason(f, "Error 30 (the key is for another device");
-	license_key(key, sizeof(key), "camagent-analytics", SERIAL, (long)time(NULL) - 10);
+	license_key(key, sizeof(key), "4711", SERIAL, (long)time(NULL) - 2 * 86400);
 	assert_int_equal(lic_install(f, "camagent-analytics", key), -1);
 	expect_reason(f, "Error 31 (the license key has expired)");
-	license_key(key, sizeof(key), "camagent-other", SERIAL, later);
+	license_key(key, sizeof(key), "4712", SERIAL, later);
 	assert_int_equal(lic_install(f, "camagent-analytics", key), -1);
 	expect_reason(f, "Error 25");
 	assert_int_equal(lic_install(f, "camagent-analytics", "not a key"), -1);
 	expect_reason(f, "Error 21 (invalid license key file)");
-	license_key(key, sizeof(key), "camagent-nothere", SERIAL, later);
+	/* the made-up format of earlier versions is no key file to a camera */
+	assert_int_equal(lic_install(f, "camagent-analytics",
+				     "CAMSIM-LICENSE 1\napp=camagent-analytics\nserial=" SERIAL
+				     "\nexp=0\n"), -1);
+	expect_reason(f, "Error 21 (invalid license key file)");
+	license_key(key, sizeof(key), "4711", SERIAL, later);
 	assert_int_equal(lic_install(f, "camagent-nothere", key), -1);
 	expect_reason(f, "Error 24 (application not installed)");
 	assert_int_equal(lic_install(f, "../etc", key), -1);

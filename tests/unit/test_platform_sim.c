@@ -406,19 +406,23 @@ static int lic_install(struct fixture *f, const char *app, const char *key)
 					 sizeof(f->reason));
 }
 
-static const char *license_text(const char *app, const char *serial, long long exp)
+/* A key file in the shape lib/keyfile.h reads; date "" for none. */
+static const char *license_text(const char *serial, const char *date)
 {
-	static char text[256];
+	static char text[512];
 
-	snprintf(text, sizeof(text), "CAMSIM-LICENSE 1\napp=%s\nserial=%s\nexp=%lld\n", app, serial,
-		 exp);
+	snprintf(text, sizeof(text),
+		 "<?xml version=\"1.0\"?>\n<LicenseKey>\n <DeviceID>%s</DeviceID>\n"
+		 " <ApplicationID>4711</ApplicationID>\n%s%s%s <Signature>c2lnbmVk</Signature>\n"
+		 "</LicenseKey>\n",
+		 serial, date[0] ? " <ExpirationDate>" : "", date, date[0] ? "</ExpirationDate>\n" : "");
 	return text;
 }
 
 static void test_license_install_and_remove(void **state)
 {
 	struct fixture *f = *state;
-	const char *key = license_text("vmd", SERIAL, (long long)time(NULL) + 3600);
+	const char *key = license_text(SERIAL, "2099-12-31");
 	struct buf b;
 
 	sim_open(f);
@@ -427,7 +431,7 @@ static void test_license_install_and_remove(void **state)
 	assert_int_equal(fs_read_file(fpath(f, "licenses/vmd.key"), &b, 16384), 0);
 	assert_string_equal(buf_str(&b), key);
 	buf_free(&b);
-	assert_int_equal(lic_install(f, "perm", license_text("perm", SERIAL, 0)), 0);
+	assert_int_equal(lic_install(f, "perm", license_text(SERIAL, "")), 0);
 
 	assert_int_equal(f->p.ops->license_remove(f->p.priv, "vmd", f->reason, sizeof(f->reason)),
 			 0);
@@ -440,27 +444,25 @@ static void test_license_install_and_remove(void **state)
 static void test_license_refused(void **state)
 {
 	struct fixture *f = *state;
-	long long later = (long long)time(NULL) + 3600;
 
 	sim_open(f);
-	assert_int_equal(lic_install(f, "vmd", license_text("vmd", "OTHER1", later)), -1);
+	assert_int_equal(lic_install(f, "vmd", license_text("OTHER1", "2099-12-31")), -1);
 	assert_string_equal(f->reason, "license is bound to serial OTHER1, camera is " SERIAL);
-	assert_int_equal(lic_install(f, "vmd", license_text("lpr", SERIAL, later)), -1);
-	assert_string_equal(f->reason, "license is for application lpr");
-	assert_int_equal(lic_install(f, "vmd", license_text("vmd", SERIAL, time(NULL) - 1)), -1);
-	assert_string_equal(f->reason, "license expired");
+	assert_int_equal(lic_install(f, "vmd", license_text(SERIAL, "2001-02-03")), -1);
+	assert_string_equal(f->reason, "license key has expired");
 
+	/* not key files: the made-up text format, no signature, a bad date, trailing data */
 	assert_int_equal(lic_install(f, "vmd", "CAMSIM-LICENSE 1\napp=vmd\nserial=" SERIAL
-						"\nexp=0\nextra=1\n"), -1);
-	assert_non_null(strstr(f->reason, "invalid license key"));
-	assert_int_equal(lic_install(f, "vmd", "CAMSIM-LICENSE 1\napp=vmd\nserial=" SERIAL
-						"\nexp=0"), -1);
-	assert_int_equal(lic_install(f, "vmd", "CAMSIM-LICENSE 1\napp=vmd\nserial=" SERIAL
-						"\nexp=-5\n"), -1);
-	assert_int_equal(lic_install(f, "vmd", "CAMSIM-LICENSE 1\nserial=" SERIAL
-						"\napp=vmd\nexp=0\n"), -1);
+						"\nexp=0\n"), -1);
+	assert_string_equal(f->reason, "invalid license key file");
+	assert_int_equal(lic_install(f, "vmd", "<LicenseKey><DeviceID>" SERIAL "</DeviceID>"
+						"<ApplicationID>1</ApplicationID></LicenseKey>"), -1);
+	assert_int_equal(lic_install(f, "vmd", license_text(SERIAL, "2023-02-29")), -1);
+	char trailing[600];
+	snprintf(trailing, sizeof(trailing), "%sx", license_text(SERIAL, ""));
+	assert_int_equal(lic_install(f, "vmd", trailing), -1);
 	assert_int_equal(lic_install(f, "vmd", "garbage"), -1);
-	assert_int_equal(lic_install(f, "../evil", license_text("../evil", SERIAL, 0)), -1);
+	assert_int_equal(lic_install(f, "../evil", license_text(SERIAL, "")), -1);
 	assert_string_equal(f->reason, "invalid application name");
 	assert_false(fs_exists(fpath(f, "licenses/vmd.key")));
 }
