@@ -87,7 +87,7 @@ TEST_DEPS  := $(call deps_stamp,test)
 
 .PHONY: all deps check unit integration demo clean fuzz bench-sha256
 .SECONDARY:
-all: $(BUILD)/camagent $(BUILD)/camcloud $(BUILD)/camsim
+all: $(BUILD)/camagent $(BUILD)/camcloud $(BUILD)/camsim $(BUILD)/camvendor
 
 deps: $(BUILD_DEPS) $(TEST_DEPS) $(call deps_stamp,browser)
 build/.deps-%: toolchain/deps.sh
@@ -103,6 +103,11 @@ $(BUILD)/camagent: $(BUILD)/obj/agent/main.o $(AGENT_OBJ) $(PLATFORM_OBJ) $(LIB_
 
 $(BUILD)/camcloud: $(BUILD)/obj/cloud/main.o $(CLOUD_OBJ) $(LIB_OBJ)
 	$(CC) $(LDFLAGS) $^ $(LIBS) $(CLOUD_LIBS) -o $@
+
+# The vendor side of license keys (tools/camvendor.c): keeps the key-signing key
+# out of camcloud.
+$(BUILD)/camvendor: $(BUILD)/obj/tools/camvendor.o $(LIB_OBJ)
+	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
 
 # The VAPIX camera simulator the axis platform is tested against (tests/camsim/).
 $(BUILD)/obj/platform/axis/%.o $(BUILD)/obj/tests/camsim/%.o \

@@ -147,6 +147,9 @@ device_has() { [ "$(device_field "$1" "$2")" = "$3" ]; }
 
 not() { ! "$@"; }
 
+# jget EXPR: a Python expression over the JSON on stdin (j).
+jget() { python3 -c 'import json, sys; j = json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
+
 # token_secret TOKEN: the secret inside a cam1. enrollment token.
 token_secret() {
 	python3 -c '

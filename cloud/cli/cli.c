@@ -29,6 +29,12 @@ static const char usage_text[] =
 	"  job list | job show ID | job cancel ID\n"
 	"  license issue DEVICE_ID APP [--exp UNIX] | license list\n"
 	"  license wait ID STATE TIMEOUT_S\n"
+	"  product register ORG_ID NAME APP_ID --types T,T.. --public-key PEM_FILE\n"
+	"  product list ORG_ID | product show ID | wallet show ORG_ID\n"
+	"  key redeem ORG_ID KEY|@FILE\n"
+	"  subscription start PRODUCT_ID\n"
+	"  subscription allocate PRODUCT_ID COUNT [--ahead YEARS] [--dry-run]\n"
+	"  extension allocate PRODUCT_ID SERIAL\n"
 	"  history\n"
 	"WINDOW: --window-utc START END (Unix seconds) | --window-daily HH:MM HH:MM (device time)\n";
 
@@ -76,6 +82,14 @@ static const struct command commands[] = {
 	{"license", "issue", 2, cmd_license_issue},
 	{"license", "list", 0, cmd_license_list},
 	{"license", "wait", 3, cmd_license_wait},
+	{"product", "register", 3, cmd_product_register},
+	{"product", "list", 1, cmd_product_list},
+	{"product", "show", 1, cmd_product_show},
+	{"wallet", "show", 1, cmd_wallet_show},
+	{"key", "redeem", 2, cmd_key_redeem},
+	{"subscription", "start", 1, cmd_subscription_start},
+	{"subscription", "allocate", 2, cmd_subscription_allocate},
+	{"extension", "allocate", 2, cmd_extension_allocate},
 	{"history", NULL, 0, cmd_history},
 };
 
@@ -97,6 +111,9 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		{"--model", offsetof(struct cli, model)},
 		{"--devices", offsetof(struct cli, devices)},
 		{"--recommended", offsetof(struct cli, recommended)},
+		{"--types", offsetof(struct cli, types)},
+		{"--public-key", offsetof(struct cli, public_key)},
+		{"--ahead", offsetof(struct cli, ahead)},
 	};
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -106,6 +123,10 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		}
 		if (strcmp(a, "--allow-move") == 0) {
 			c->allow_move = 1;
+			continue;
+		}
+		if (strcmp(a, "--dry-run") == 0) {
+			c->dry_run = 1;
 			continue;
 		}
 		if (strcmp(a, "--window-utc") == 0 || strcmp(a, "--window-daily") == 0) {

@@ -24,7 +24,8 @@ struct cli {
 	const char *parent, *expires_in, *max_uses, *exp;
 	const char *folder, *model, *devices, *recommended;
 	const char *window_utc[2], *window_daily[2]; /* START END (Unix) / HH:MM HH:MM */
-	int allow_downgrade, allow_move;
+	const char *types, *public_key, *ahead;
+	int allow_downgrade, allow_move, dry_run;
 	char url[CLOUD_URL_MAX];
 	char token[BEARER_MAX];
 	CURL *curl;
@@ -95,5 +96,14 @@ int cmd_job_create(struct cli *c);
 int cmd_job_list(struct cli *c);
 int cmd_job_show(struct cli *c);
 int cmd_job_cancel(struct cli *c);
+/* cli_cmd_licenses.c */
+int cmd_product_register(struct cli *c);
+int cmd_product_list(struct cli *c);
+int cmd_product_show(struct cli *c);
+int cmd_wallet_show(struct cli *c);
+int cmd_key_redeem(struct cli *c);
+int cmd_subscription_start(struct cli *c);
+int cmd_subscription_allocate(struct cli *c);
+int cmd_extension_allocate(struct cli *c);
 
 #endif
