@@ -138,6 +138,8 @@ $(BUILD)/tests/test_lib_sha256_mbedtls: $(BUILD)/obj/tests/unit/test_lib_sha256.
 $(eval $(call unit_test,platform,$(PLATFORM_OBJ)))
 $(eval $(call unit_test,agent,$(AGENT_OBJ) $(PLATFORM_OBJ)))
 $(eval $(call unit_test,cloud,$(CLOUD_OBJ),$(CLOUD_LIBS)))
+# test_cloud_license_key mints keys with the vendor tool beside it.
+$(BUILD)/tests/test_cloud_license_key: | $(BUILD)/camvendor
 # test_platform_axis* run the axis backend against a camsim process (tests/unit/camsim_fixture.c).
 $(filter $(BUILD)/tests/test_platform_axis%,$(TESTS)): $(BUILD)/obj/tests/unit/camsim_fixture.o | $(BUILD)/camsim
 
