@@ -79,7 +79,7 @@ check redeem_garbage_refused refused "not a license key" cc key redeem "$ORG" "g
 check redeem_type_not_sold_refused refused "sells no extension licenses" \
 	cc key redeem "$ORG2" "$(mint vendor "$APP" --type extension --count 1)"
 echo "$(mint vendor "$APP" --type subscription --count 1)" >"$WORK/key.txt"
-check redeem_from_file cc key redeem "$ORG2" "@$WORK/key.txt"
+check redeem_from_file test "$(cc key redeem "$ORG2" "@$WORK/key.txt" | jget 'j["added"]["subscription"]')" = 1
 
 # --- rule: an extension license is allocated to one specific device (by serial)
 check extension_unknown_serial_refused refused "no enrolled device" cc extension allocate "$PRODUCT" NOSUCHSERIAL
@@ -134,6 +134,56 @@ check lapsed_not_counted test "$(counts)" = 0/0
 check lapsed_listed grep -qF "lapsed on" <(cc wallet show "$ORG")
 check lapsed_allocation_refused refused "fewer licenses" cc subscription allocate "$PRODUCT" 1 --ahead 1
 
-# --- another organization's product of the same application is untouched
-check other_org_wallet test "$(cc product show "$PRODUCT2" | jget 'j["wallet"]["counts"]["subscription"]')" = 0
+# --- the current need: enrolled devices of the organization running the product (the
+# device report fills device_applications; here the test writes the rows it would)
+ORG3=$(cc org create "Org C")
+FOLDER3=$(cc folder create "$ORG3" "Yard")
+COUNTER=com.example.counter
+# running N SINCE: N more devices of Org C report the counter running since SINCE
+NDEV=0
+running() {
+	local i id since
+	since=$(date -u -d "$2" +%s)
+	for ((i = 0; i < $1; i++)); do
+		NDEV=$((NDEV + 1))
+		id=$(printf 'c0ffee%026x' "$NDEV")
+		cloud_sql "INSERT INTO devices (id, org_id, folder_id, serial, model, hardware_id, arch,
+			public_key, key_fp, os_version, agent_version, created_at) VALUES ('$id', '$ORG3',
+			'$FOLDER3', 'SER$NDEV', 'P3265-LVE', 'hw', 'aarch64', 'pk', 'fp', '11.11.73', '0.1.0', $since);
+			INSERT INTO device_applications (device_id, app_id, running, since, updated_at)
+			VALUES ('$id', '$COUNTER', 1, $since, $since)"
+	done
+}
+cnt() { cc product show "$CP" | jget "$1"; }
+at 2030-12-20T08:00:00Z
+CP=$(cc product register "$ORG3" "Counter" "$COUNTER" --types subscription --public-key "$WORK/vendor.pub")
+cc key redeem "$ORG3" "$(mint vendor "$COUNTER" --type subscription --count 5)" >/dev/null
+running 6 2030-12-01
+check need_grace_across_year_end test "$(cc subscription start "$CP" | jget 'j["grace_end_date"]')" = 2031-01-19
+check need_reported test "$(cnt '(j["subscription"]["need"], j["subscription"]["usage"], j["subscription"]["status"])')" \
+	= "(6, 6, 'subscription started')"
+check need_wallet_short_refused refused "fewer licenses than the current need: 1 short (wallet 5, current need 6)" \
+	cc subscription allocate "$CP" 6
+check need_dry_run_says_why test "$(cc subscription allocate "$CP" 6 --dry-run | jget '(j["allowed"], j["why"], j["shortfall"])')" \
+	= "(False, 'the wallet holds fewer licenses than the current need', 1)"
+cc key redeem "$ORG3" "$(mint vendor "$COUNTER" --type subscription --count 3)" >/dev/null
+check need_below_refused refused "fewer licenses than the current need" cc subscription allocate "$CP" 5
+check need_matched_fully_licensed test "$(cc subscription allocate "$CP" 6 | jget 'j["status"]')" = "fully licensed"
+at 2031-03-01T08:00:00Z
+running 4 2031-03-01
+check added_devices_not_in_this_year_need test "$(cnt '(j["subscription"]["need"], j["subscription"]["usage"], j["subscription"]["status"])')" \
+	= "(6, 10, 'fully licensed')"
+running 3 2031-03-01
+check growth_allowance_exceeded test "$(cnt 'j["subscription"]["status"]')" = "growth allowance exceeded"
+check growth_flags_organization test "$(cc product list "$ORG3" | jget 'j["organization_flagged"]')" = True
+check growth_other_org_not_flagged test "$(cc product list "$ORG" | jget 'j["organization_flagged"]')" = False
+check growth_allocation_clears test "$(cc subscription allocate "$CP" 1 | jget 'j["status"]')" = "fully licensed"
+check growth_unflagged test "$(cc product list "$ORG3" | jget 'j["organization_flagged"]')" = False
+at 2031-12-21T08:00:00Z
+check added_devices_join_renewal_need test "$(cnt '(j["subscription"]["year"], j["subscription"]["need"], j["subscription"]["status"])')" \
+	= "(1, 13, 'renewal due')"
+check renewal_wallet_short refused "current need: 12 short (wallet 1, current need 13)" cc subscription allocate "$CP" 13
+
+# --- another organization's product of the same application keeps its own wallet
+check other_org_wallet test "$(cc product show "$PRODUCT2" | jget 'j["wallet"]["counts"]["subscription"]')" = 1
 finish
