@@ -205,7 +205,7 @@ static int product_object(struct json_writer *w, struct store *db, const struct 
 {
 	static const struct json_col ext_cols[] = {
 		{"id", COL_TEXT}, {"serial", COL_TEXT}, {"device_id", COL_TEXT},
-		{"allocated_at", COL_INT}, {"grant_id", COL_TEXT},
+		{"allocated_at", COL_INT}, {"license_id", COL_TEXT},
 	};
 	jw_object_begin(w);
 	jw_kv_string(w, "id", p->id);

@@ -7,18 +7,11 @@
 #include <string.h>
 
 #include "../../lib/log.h"
+#include "../device/longpoll.h"
 #include "../domain/calendar.h"
+#include "../domain/device_licenses.h"
 #include "../http/api.h"
 #include "licensing.h"
-
-/* The device side of a license grant belongs to the device licenses module; until it
- * is part of the build the allocation is recorded here alone (grant_id null). */
-#if defined(__has_include)
-#if __has_include("../domain/device_licenses.h")
-#include "../domain/device_licenses.h"
-#define HAVE_DEVICE_LICENSE_GRANT 1
-#endif
-#endif
 
 #define ALLOCATE_MAX LICENSE_COUNT_MAX
 
@@ -233,18 +226,13 @@ void admin_extension_allocate(struct request *rq, struct reply *rp)
 {
 	struct product p;
 	char serial[FIELD_SHORT], dev[DB_ID_LEN] = "", id[DB_ID_LEN];
-	char grant[DB_ID_LEN] = "";
+	char grant[DB_ID_LEN];
 	int64_t lapses = 0, shortfall = 0;
 	struct store *db = rq->c->store;
 	if (req_string(rq, rp, "serial", serial, sizeof(serial)) != 0 ||
 	    product_for_change(rq, rp, &p, LICENSE_TYPE_EXTENSION) != 0)
 		return;
-	struct store_rows *st =
-		store_query(db, ST_DEVICE_LIVE_IN_ORG_BY_SERIAL, "ss", p.org_id, serial);
-	int r = st ? store_next(st) : DB_ERROR;
-	if (r == 1 && store_str(st, 0, dev, sizeof(dev)) != 0)
-		r = DB_ERROR;
-	store_done(st);
+	int r = device_license_holder(db, p.org_id, serial, dev);
 	if (r == 0) {
 		reply_error(rp, 404, "not_found", "no enrolled device %s in this organization",
 			    serial);
@@ -254,14 +242,13 @@ void admin_extension_allocate(struct request *rq, struct reply *rp)
 		reply_internal(rp);
 		return;
 	}
+	/* the wallet gives one and the device licenses record it, in one transaction */
 	r = wallet_take_tx(db, p.id, LICENSE_TYPE_EXTENSION, rq->now, 1, &lapses, &shortfall);
-#ifdef HAVE_DEVICE_LICENSE_GRANT
-	if (r == 0 && device_license_grant(db, rq->now, p.org_id, serial, p.app_id,
-					   LICENSE_TYPE_EXTENSION, 0, NULL, grant) != 0)
-		r = DB_ERROR;
-#endif
+	if (r == 0)
+		r = device_license_grant(db, rq->now, p.org_id, serial, p.app_id,
+					 LICENSE_KIND_EXTENSION, 0, NULL, grant);
 	if (r == 0 && store_run(db, ST_EXTENSION_ALLOCATIONS_INSERT, "ssssis", id, p.id, serial,
-				dev, rq->now, grant[0] ? grant : NULL) != 1)
+				dev, rq->now, grant) != 1)
 		r = DB_ERROR;
 	if (r == 0 &&
 	    audit(rq, &(struct audit_scope){p.org_id, NULL, dev}, "extension.allocate",
@@ -273,16 +260,18 @@ void admin_extension_allocate(struct request *rq, struct reply *rp)
 		if (r == 1)
 			reply_error(rp, 409, "wallet_short",
 				    "the wallet holds no extension licenses of %s", p.name);
+		else if (r != DB_ERROR)
+			reply_error(rp, 400, "bad_request", "%s", device_license_refusal(r));
 		else
 			reply_internal(rp);
 		return;
 	}
+	longpoll_wake(rq->c->lp, dev); /* it fetches the new license now */
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);
 	jw_kv_string(w, "id", id);
 	jw_kv_string(w, "serial", serial);
 	jw_kv_string(w, "device_id", dev);
-	jw_key(w, "grant_id");
-	jw_string(w, grant[0] ? grant : NULL);
+	jw_kv_string(w, "license_id", grant);
 	jw_object_end(w);
 }

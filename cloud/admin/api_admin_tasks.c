@@ -1,5 +1,5 @@
 /* api_admin_tasks: admin API §8 for single upgrade tasks (each its own one-device
- * job), licenses and the history log. Creating a task answers the device's held
+ * job) and the history log. Creating a task answers the device's held
  * long poll at once. */
 #include <inttypes.h>
 #include <stdio.h>
@@ -197,74 +197,6 @@ void admin_task_cancel(struct request *rq, struct reply *rp)
 	jw_kv_string(w, "id", rq->arg);
 	jw_kv_string(w, "state", "cancelled");
 	jw_object_end(w);
-}
-
-void admin_license_issue(struct request *rq, struct reply *rp)
-{
-	char dev[DB_ID_LEN] = "", app[FIELD_NAME], id[DB_ID_LEN], model[FIELD_SHORT];
-	char serial[FIELD_SHORT];
-	int64_t exp = 0;
-	struct store *db = rq->c->store;
-
-	if (req_string(rq, rp, "device_id", dev, sizeof(dev)) != 0 ||
-	    req_string(rq, rp, "app", app, sizeof(app)) != 0 ||
-	    req_int_opt(rq, rp, "license_exp", &exp) != 0)
-		return;
-	if (!is_hex_id(dev) || exp < 0) {
-		reply_bad_field(rp, exp < 0 ? "license_exp" : "device_id");
-		return;
-	}
-	if (device_model(rq, rp, dev, model, serial) != 0)
-		return;
-	if (db_new_id(id) != 0 || store_begin(db) != 0) {
-		reply_internal(rp);
-		return;
-	}
-	if (store_run(db, ST_LICENSES_INSERT, "sssiii", id, dev, app, exp, rq->now, rq->now) != 1 ||
-	    store_historyf(db, rq->now, "license.issue", "license %s: %s for %s (exp %" PRId64 ")",
-			   id, app, serial, exp) != 0 ||
-	    store_commit(db) != 0) {
-		store_rollback(db);
-		reply_internal(rp);
-		return;
-	}
-	longpoll_wake(rq->c->lp, dev); /* "check licenses" now rather than at its next check */
-	struct json_writer *w = reply_json(rp, 200);
-	jw_object_begin(w);
-	jw_kv_string(w, "id", id);
-	jw_kv_string(w, "state", "pending");
-	jw_object_end(w);
-}
-
-static const struct json_col license_cols[] = {
-	{ "id", COL_TEXT },         { "device_id", COL_TEXT }, { "serial", COL_TEXT },
-	{ "app", COL_TEXT },        { "state", COL_TEXT },     { "reason", COL_TEXT },
-	{ "license_exp", COL_INT }, { "updated_at", COL_INT },
-};
-
-void admin_license_list(struct request *rq, struct reply *rp)
-{
-	struct store_rows *st = store_query(rq->c->store, ST_LICENSES_ALL, "");
-	struct json_writer *w = reply_json(rp, 200);
-	jw_object_begin(w);
-	jw_key(w, "licenses");
-	int r = db_write_rows(w, st, license_cols, JSON_COLS(license_cols));
-	jw_object_end(w);
-	if (r < 0)
-		reply_internal(rp);
-}
-
-void admin_license_show(struct request *rq, struct reply *rp)
-{
-	struct store_rows *st = store_query(rq->c->store, ST_LICENSES_BY_ID, "s", rq->arg);
-	int r = st ? store_next(st) : DB_ERROR;
-	if (r == 1)
-		db_write_row(reply_json(rp, 200), st, license_cols, JSON_COLS(license_cols));
-	else if (r == 0)
-		reply_error(rp, 404, "not_found", "no such license");
-	else
-		reply_internal(rp);
-	store_done(st);
 }
 
 void admin_history(struct request *rq, struct reply *rp)

@@ -459,7 +459,7 @@ static int license_envelope(struct cloud *c, struct store_rows *st, const char *
 void api_licenses(struct request *rq, struct reply *rp)
 {
 	struct store_rows *st =
-		store_query(rq->c->store, ST_LICENSES_BY_DEVICE_ID, "s", rq->device_id);
+		store_query(rq->c->store, ST_LICENSES_BY_DEVICE_ID, "si", rq->device_id, rq->now);
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);
 	jw_key(w, "licenses");
@@ -492,7 +492,7 @@ void api_license_status(struct request *rq, struct reply *rp)
 		return;
 	}
 	struct store_rows *st =
-		store_query(db, ST_LICENSES_BY_ID_DEVICE_ID, "ss", rq->arg, rq->device_id);
+		store_query(db, ST_LICENSES_BY_ID_DEVICE_ID, "ss", rq->device_id, rq->arg);
 	int r = st ? store_next(st) : DB_ERROR;
 	if (r == 1) {
 		store_str(st, 0, cur, sizeof(cur));

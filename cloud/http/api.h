@@ -66,15 +66,17 @@ void admin_job_cancel(struct request *rq, struct reply *rp);
  * -1 after a 400 naming the bad field. */
 int req_window(struct request *rq, struct reply *rp, struct task_window *w);
 
-/* api_admin_tasks.c: tasks, licenses, history */
+/* api_admin_tasks.c: tasks, history */
 void admin_task_create(struct request *rq, struct reply *rp);
 void admin_task_show(struct request *rq, struct reply *rp);
 void admin_task_list(struct request *rq, struct reply *rp);
 void admin_task_cancel(struct request *rq, struct reply *rp);
+void admin_history(struct request *rq, struct reply *rp);
+
+/* api_admin_licenses.c: licenses on devices (docs/licenses.md) */
 void admin_license_issue(struct request *rq, struct reply *rp);
 void admin_license_list(struct request *rq, struct reply *rp);
 void admin_license_show(struct request *rq, struct reply *rp);
-void admin_history(struct request *rq, struct reply *rp);
 
 /* api_admin_products.c: products, their wallets, license keys */
 void admin_product_register(struct request *rq, struct reply *rp);

@@ -137,7 +137,7 @@ static const struct migration_step steps[] = {
 	"CREATE TABLE extension_allocations ("
 	" id TEXT PRIMARY KEY, product_id TEXT NOT NULL REFERENCES products(id),"
 	" serial TEXT NOT NULL, device_id TEXT NOT NULL, allocated_at BIGINT NOT NULL,"
-	" grant_id TEXT);"
+	" license_id TEXT NOT NULL);"
 	/* the applications each device reports (the current need of a product) */
 	"CREATE TABLE device_applications ("
 	" device_id TEXT NOT NULL REFERENCES devices(id), app_id TEXT NOT NULL,"
@@ -145,6 +145,39 @@ static const struct migration_step steps[] = {
 	" PRIMARY KEY (device_id, app_id));"
 	"CREATE INDEX device_applications_app ON device_applications(app_id, running);",
 	 NULL, NULL},
+	/* 8: licenses follow the hardware: recorded against an organization and a serial
+	 * (preloaded ones before the hardware enrolls), of a kind, with the vendor's key
+	 * file; every activation, failure and removal as an event; the applications each
+	 * device reports. The old table is keyed by device id, so it is rebuilt. */
+	{8,
+	"CREATE TABLE license_grants ("
+	" id TEXT PRIMARY KEY, org_id TEXT NOT NULL REFERENCES orgs(id), serial TEXT NOT NULL,"
+	" app TEXT NOT NULL, kind TEXT NOT NULL, license_exp BIGINT NOT NULL DEFAULT 0,"
+	" key_file TEXT, state TEXT NOT NULL, reason TEXT NOT NULL DEFAULT '',"
+	" check_sent INTEGER NOT NULL DEFAULT 0, created_at BIGINT NOT NULL,"
+	" updated_at BIGINT NOT NULL);"
+	"INSERT INTO license_grants (id, org_id, serial, app, kind, license_exp, key_file, state,"
+	" reason, check_sent, created_at, updated_at) SELECT l.id, d.org_id, d.serial, l.app,"
+	" 'cloud', l.license_exp, NULL, l.state, l.reason, l.check_sent, l.created_at,"
+	" l.updated_at FROM licenses l JOIN devices d ON d.id = l.device_id;"
+	"DROP TABLE licenses;"
+	"ALTER TABLE license_grants RENAME TO licenses;"
+	"CREATE INDEX licenses_org_serial ON licenses(org_id, serial);"
+	"CREATE TABLE device_apps ("
+	" device_id TEXT NOT NULL REFERENCES devices(id), name TEXT NOT NULL,"
+	" version TEXT NOT NULL, vendor TEXT NOT NULL, running INTEGER NOT NULL,"
+	" license_state TEXT NOT NULL, license_exp BIGINT NOT NULL DEFAULT 0,"
+	" PRIMARY KEY (device_id, name));",
+	 NULL, NULL},
+	{8, NULL,
+	 "CREATE TABLE license_events ("
+	 " seq INTEGER PRIMARY KEY, license_id TEXT NOT NULL, device_id TEXT NOT NULL,"
+	 " at BIGINT NOT NULL, event TEXT NOT NULL, reason TEXT NOT NULL);"
+	 "CREATE INDEX license_events_license ON license_events(license_id);",
+	 "CREATE TABLE license_events ("
+	 " seq BIGSERIAL PRIMARY KEY, license_id TEXT NOT NULL, device_id TEXT NOT NULL,"
+	 " at BIGINT NOT NULL, event TEXT NOT NULL, reason TEXT NOT NULL);"
+	 "CREATE INDEX license_events_license ON license_events(license_id);"},
 };
 
 #define N_STEPS (sizeof(steps) / sizeof(steps[0]))

@@ -22,9 +22,16 @@
 	" t.allow_downgrade, t.created_at, t.updated_at, t.expires_at, d.serial, t.job_id,"  \
 	" t.window_kind, t.window_start, t.window_end, t.window_from, t.window_to"           \
 	" FROM tasks t JOIN images i ON i.id = t.image_id JOIN devices d ON d.id = t.device_id"
+/* A license with the live device that now carries its serial ("" when none). */
 #define LICENSE_SELECT                                                                   \
-	"SELECT l.id, l.device_id, d.serial, l.app, l.state, l.reason, l.license_exp,"      \
-	" l.updated_at FROM licenses l JOIN devices d ON d.id = l.device_id"
+	"SELECT l.id, COALESCE((SELECT d.id FROM devices d WHERE d.org_id = l.org_id"        \
+	" AND d.serial = l.serial AND d.removed = 0), ''), l.serial, l.app, l.state,"        \
+	" l.reason, l.license_exp, l.updated_at, l.kind, l.org_id,"                          \
+	" CASE WHEN l.key_file IS NULL THEN 0 ELSE 1 END, l.created_at FROM licenses l"
+/* The licenses of the device ?1: those of its organization for its serial. */
+#define LICENSES_OF_DEVICE                                                               \
+	" FROM licenses l JOIN devices d ON d.org_id = l.org_id AND d.serial = l.serial"      \
+	" WHERE d.id = ?1"
 #define NOT_FINAL "('succeeded', 'failed', 'cancelled')"
 #define CANDIDATE_SELECT                                                                 \
 	"SELECT d.id, d.serial, d.model, d.os_version, d.removed, EXISTS (SELECT 1 FROM tasks t" \

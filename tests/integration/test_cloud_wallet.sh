@@ -83,7 +83,11 @@ check redeem_from_file test "$(cc key redeem "$ORG2" "@$WORK/key.txt" | jget 'j[
 
 # --- rule: an extension license is allocated to one specific device (by serial)
 check extension_unknown_serial_refused refused "no enrolled device" cc extension allocate "$PRODUCT" NOSUCHSERIAL
-check extension_allocated test "$(cc extension allocate "$PRODUCT" "$SERIAL" | jget 'j["serial"]')" = "$SERIAL"
+EXT=$(cc extension allocate "$PRODUCT" "$SERIAL")
+check extension_allocated test "$(jget 'j["serial"]' <<<"$EXT")" = "$SERIAL"
+LIC=$(jget 'j["license_id"]' <<<"$EXT")
+check extension_granted_to_serial test "$(cc license list | jget '[(l["serial"], l["app"], l["kind"]) for l in j["licenses"] if l["id"] == "'"$LIC"'"]')" \
+	= "[('$SERIAL', '$APP', 'extension')]"
 check extension_taken_from_wallet test "$(counts)" = 10/1
 check extension_listed test "$(prod '[a["serial"] for a in j["extension_allocations"]]')" = "['$SERIAL']"
 check extension_in_history history_has "an extension license of Plates ($APP) allocated to $SERIAL"
