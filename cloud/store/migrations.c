@@ -111,6 +111,8 @@ static const struct migration_step steps[] = {
 	 NULL, NULL},
 	/* 7: products, their wallets and license keys, subscriptions (docs/licenses.md) */
 	{7,
+	/* an archived organization's subscriptions are unusable; the organization
+	 * lifecycle (version 6) adds this same column: only one of the two may stay */
 	"ALTER TABLE orgs ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;"
 	"CREATE TABLE products ("
 	" id TEXT PRIMARY KEY, org_id TEXT NOT NULL REFERENCES orgs(id), name TEXT NOT NULL,"
