@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../lib/buf.h"
 #include "../lib/crypto.h"
@@ -138,7 +139,10 @@ int main(int argc, char **argv)
 		return usage(NULL);
 	int rc;
 	if (strcmp(a.cmd, "keygen") == 0) {
-		if (crypto_key_generate(&k) != 0 || crypto_key_save_private(k, a.key) != 0) {
+		if (access(a.key, F_OK) == 0) { /* a vendor's only key: never replaced */
+			fprintf(stderr, "camvendor: %s exists; not replacing a key\n", a.key);
+			rc = 1;
+		} else if (crypto_key_generate(&k) != 0 || crypto_key_save_private(k, a.key) != 0) {
 			fprintf(stderr, "camvendor: cannot create %s\n", a.key);
 			rc = 1;
 		} else {

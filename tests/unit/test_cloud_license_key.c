@@ -75,6 +75,10 @@ static void test_vendor_private_key_stays_in_a_0600_file(void **state)
 	assert_int_equal(license_key_public_ok(f->pub), 0);
 	assert_int_equal(vendor(f, "pubkey --key v.key", pub, sizeof(pub)), 0);
 	assert_string_equal(pub, f->pub);
+	/* keygen never replaces a key */
+	assert_int_equal(vendor(f, "keygen --key v.key 2>/dev/null", pub, sizeof(pub)), -1);
+	assert_int_equal(vendor(f, "pubkey --key v.key", pub, sizeof(pub)), 0);
+	assert_string_equal(pub, f->pub);
 }
 
 static void test_key_names_one_product_and_licenses_by_type(void **state)
