@@ -87,7 +87,7 @@ TEST_DEPS  := $(call deps_stamp,test)
 
 .PHONY: all deps check unit integration demo clean fuzz bench-sha256
 .SECONDARY:
-all: $(BUILD)/camagent $(BUILD)/camcloud $(BUILD)/camsim
+all: $(BUILD)/camagent $(BUILD)/camcloud $(BUILD)/camsim $(BUILD)/camvendor
 
 deps: $(BUILD_DEPS) $(TEST_DEPS) $(call deps_stamp,browser)
 build/.deps-%: toolchain/deps.sh
@@ -103,6 +103,11 @@ $(BUILD)/camagent: $(BUILD)/obj/agent/main.o $(AGENT_OBJ) $(PLATFORM_OBJ) $(LIB_
 
 $(BUILD)/camcloud: $(BUILD)/obj/cloud/main.o $(CLOUD_OBJ) $(LIB_OBJ)
 	$(CC) $(LDFLAGS) $^ $(LIBS) $(CLOUD_LIBS) -o $@
+
+# The vendor side of license keys (tools/camvendor.c): keeps the key-signing key
+# out of camcloud.
+$(BUILD)/camvendor: $(BUILD)/obj/tools/camvendor.o $(LIB_OBJ)
+	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
 
 # The VAPIX camera simulator the axis platform is tested against (tests/camsim/).
 $(BUILD)/obj/platform/axis/%.o $(BUILD)/obj/tests/camsim/%.o \
@@ -133,6 +138,8 @@ $(BUILD)/tests/test_lib_sha256_mbedtls: $(BUILD)/obj/tests/unit/test_lib_sha256.
 $(eval $(call unit_test,platform,$(PLATFORM_OBJ)))
 $(eval $(call unit_test,agent,$(AGENT_OBJ) $(PLATFORM_OBJ)))
 $(eval $(call unit_test,cloud,$(CLOUD_OBJ),$(CLOUD_LIBS)))
+# test_cloud_license_key mints keys with the vendor tool beside it.
+$(BUILD)/tests/test_cloud_license_key: | $(BUILD)/camvendor
 # test_platform_axis* run the axis backend against a camsim process (tests/unit/camsim_fixture.c).
 $(filter $(BUILD)/tests/test_platform_axis%,$(TESTS)): $(BUILD)/obj/tests/unit/camsim_fixture.o | $(BUILD)/camsim
 

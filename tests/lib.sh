@@ -43,6 +43,7 @@ cloud_start() {
 		local db
 		db=cc_$(basename "$WORK" | tr -c 'a-zA-Z0-9' _ | tr A-Z a-z)
 		store=(--store "$(pg_database "$db")")
+		CLOUD_PG_CONN="$CAMCLOUD_STORE_BASE dbname=$db"
 	fi
 	"$CAMCLOUD" serve --data "$CLOUD_DATA" --listen "127.0.0.1:${1:-0}" --url-file "$WORK/cloud.url" \
 		"${store[@]}" ${CLOUD_ARGS:-} "${@:2}" >>"$WORK/cloud.log" 2>&1 &
@@ -50,6 +51,16 @@ cloud_start() {
 	PIDS+=("$CLOUD_PID")
 	wait_for 10 test -s "$WORK/cloud.url" || { echo "camcloud did not start:"; cat "$WORK/cloud.log"; return 1; }
 	CLOUD_URL=$(cat "$WORK/cloud.url")
+}
+
+# cloud_sql SQL: runs SQL on the running cloud's store, SQLite or PostgreSQL. Only for
+# fixtures: rows another part of the system writes in production.
+cloud_sql() {
+	if [ -n "${CLOUD_PG_CONN:-}" ]; then
+		"$PG_BIN/psql" -q -X -v ON_ERROR_STOP=1 "$CLOUD_PG_CONN" -c "$1" >/dev/null
+	else
+		sqlite3 -bail -cmd ".timeout 5000" "$CLOUD_DATA/camcloud.db" "$1"
+	fi
 }
 
 cloud_port() { echo "${CLOUD_URL##*:}"; }
@@ -146,6 +157,9 @@ else:
 device_has() { [ "$(device_field "$1" "$2")" = "$3" ]; }
 
 not() { ! "$@"; }
+
+# jget EXPR: a Python expression over the JSON on stdin (j).
+jget() { python3 -c 'import json, sys; j = json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
 
 # token_secret TOKEN: the secret inside a cam1. enrollment token.
 token_secret() {

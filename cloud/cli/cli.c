@@ -40,6 +40,12 @@ static const char usage_text[] =
 	"  app task ACTION PACKAGE_ID --devices ID,ID.. | --folder ID [--param NAME=VALUE]..\n"
 	"             [--expires-in S] [WINDOW]   (ACTION: install remove start stop restart\n"
 	"             set_params; PACKAGE_ID names the app, and for install what to install)\n"
+	"  product register ORG_ID NAME APP_ID --types T,T.. --public-key PEM_FILE\n"
+	"  product list ORG_ID | product show ID | wallet show ORG_ID\n"
+	"  key redeem ORG_ID KEY|@FILE\n"
+	"  subscription start PRODUCT_ID\n"
+	"  subscription allocate PRODUCT_ID COUNT [--ahead YEARS] [--dry-run]\n"
+	"  extension allocate PRODUCT_ID SERIAL\n"
 	"  history\n"
 	"WINDOW: --window-utc START END (Unix seconds) | --window-daily HH:MM HH:MM (device time)\n";
 
@@ -98,6 +104,14 @@ static const struct command commands[] = {
 	{"license", "events", 0, cmd_license_events},
 	{"license", "offline", 1, cmd_license_offline},
 	{"device", "apps", 1, cmd_device_apps},
+	{"product", "register", 3, cmd_product_register},
+	{"product", "list", 1, cmd_product_list},
+	{"product", "show", 1, cmd_product_show},
+	{"wallet", "show", 1, cmd_wallet_show},
+	{"key", "redeem", 2, cmd_key_redeem},
+	{"subscription", "start", 1, cmd_subscription_start},
+	{"subscription", "allocate", 2, cmd_subscription_allocate},
+	{"extension", "allocate", 2, cmd_extension_allocate},
 	{"history", NULL, 0, cmd_history},
 };
 
@@ -125,6 +139,9 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		{"--org", offsetof(struct cli, org)},
 		{"--kind", offsetof(struct cli, kind)},
 		{"--license", offsetof(struct cli, license_id)},
+		{"--types", offsetof(struct cli, types)},
+		{"--public-key", offsetof(struct cli, public_key)},
+		{"--ahead", offsetof(struct cli, ahead)},
 	};
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -144,6 +161,10 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		}
 		if (strcmp(a, "--allow-move") == 0) {
 			c->allow_move = 1;
+			continue;
+		}
+		if (strcmp(a, "--dry-run") == 0) {
+			c->dry_run = 1;
 			continue;
 		}
 		if (strcmp(a, "--window-utc") == 0 || strcmp(a, "--window-daily") == 0) {

@@ -27,7 +27,8 @@ struct cli {
 	const char *params[32]; /* --param NAME=VALUE, repeatable */
 	int nparams;
 	const char *window_utc[2], *window_daily[2]; /* START END (Unix) / HH:MM HH:MM */
-	int allow_downgrade, allow_move;
+	const char *types, *public_key, *ahead;
+	int allow_downgrade, allow_move, dry_run;
 	int override_app_check; /* an OS upgrade that would strand an installed app */
 	char url[CLOUD_URL_MAX];
 	char token[BEARER_MAX];
@@ -118,5 +119,14 @@ int cmd_app_task(struct cli *c);
  * an OS upgrade of image, or app_action on the app of package; prints the job id and
  * each skipped device. Returns the exit code. */
 int cli_job_send(struct cli *c, const char *image, const char *app_action, const char *package);
+/* cli_cmd_wallet.c */
+int cmd_product_register(struct cli *c);
+int cmd_product_list(struct cli *c);
+int cmd_product_show(struct cli *c);
+int cmd_wallet_show(struct cli *c);
+int cmd_key_redeem(struct cli *c);
+int cmd_subscription_start(struct cli *c);
+int cmd_subscription_allocate(struct cli *c);
+int cmd_extension_allocate(struct cli *c);
 
 #endif

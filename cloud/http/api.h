@@ -104,4 +104,15 @@ struct job_spec;
 int req_app_task(struct request *rq, struct reply *rp, struct job_app *app,
 		 struct job_spec *spec);
 
+/* api_admin_products.c: products, their wallets, license keys */
+void admin_product_register(struct request *rq, struct reply *rp);
+void admin_product_list(struct request *rq, struct reply *rp);
+void admin_product_show(struct request *rq, struct reply *rp);
+void admin_key_redeem(struct request *rq, struct reply *rp);
+
+/* api_admin_subscriptions.c: subscriptions and extension licenses */
+void admin_subscription_start(struct request *rq, struct reply *rp);
+void admin_subscription_allocate(struct request *rq, struct reply *rp);
+void admin_extension_allocate(struct request *rq, struct reply *rp);
+
 #endif

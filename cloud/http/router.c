@@ -73,6 +73,14 @@ static const struct route routes[] = {
 	{"GET", "/admin/v1/apps", AUTH_ADMIN, admin_app_list},
 	{"GET", "/admin/v1/apps/*", AUTH_ADMIN, admin_app_show},
 	{"POST", "/admin/v1/apps/*/recommend", AUTH_ADMIN, admin_app_recommend},
+	{"POST", "/admin/v1/products", AUTH_ADMIN, admin_product_register},
+	{"GET", "/admin/v1/products", AUTH_ADMIN, admin_product_list},
+	{"GET", "/admin/v1/products/*", AUTH_ADMIN, admin_product_show},
+	{"POST", "/admin/v1/products/*/subscription", AUTH_ADMIN, admin_subscription_start},
+	{"POST", "/admin/v1/products/*/allocations", AUTH_ADMIN, admin_subscription_allocate},
+	{"POST", "/admin/v1/products/*/extension-allocations", AUTH_ADMIN,
+	 admin_extension_allocate},
+	{"POST", "/admin/v1/license-keys/redeem", AUTH_ADMIN, admin_key_redeem},
 };
 
 /* ---- request parsing ---- */

@@ -109,6 +109,44 @@ static const struct migration_step steps[] = {
 	{4,
 	"ALTER TABLE tasks ADD COLUMN cancel_notice INTEGER NOT NULL DEFAULT 0;",
 	 NULL, NULL},
+	/* 7: products, their wallets and license keys, subscriptions (docs/licenses.md) */
+	{7,
+	/* an archived organization's subscriptions are unusable; the organization
+	 * lifecycle (version 6) adds this same column: only one of the two may stay */
+	"ALTER TABLE orgs ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE products ("
+	" id TEXT PRIMARY KEY, org_id TEXT NOT NULL REFERENCES orgs(id), name TEXT NOT NULL,"
+	" app_id TEXT NOT NULL, types TEXT NOT NULL, public_key TEXT NOT NULL,"
+	" created_at BIGINT NOT NULL, UNIQUE (org_id, app_id));"
+	/* one row per redeemed key, across all organizations: a key redeems once */
+	"CREATE TABLE redeemed_keys ("
+	" key_id TEXT PRIMARY KEY, org_id TEXT NOT NULL REFERENCES orgs(id),"
+	" product_id TEXT NOT NULL REFERENCES products(id), redeemed_at BIGINT NOT NULL);"
+	/* the licenses of one type a key (or a credit) put in a product's wallet */
+	"CREATE TABLE wallet_lots ("
+	" id TEXT PRIMARY KEY, product_id TEXT NOT NULL REFERENCES products(id),"
+	" type TEXT NOT NULL, total BIGINT NOT NULL, left_count BIGINT NOT NULL,"
+	" redeemed_at BIGINT NOT NULL, lapses_at BIGINT NOT NULL, source TEXT NOT NULL);"
+	"CREATE INDEX wallet_lots_product ON wallet_lots(product_id, type, lapses_at);"
+	"CREATE TABLE subscriptions ("
+	" product_id TEXT PRIMARY KEY REFERENCES products(id), anchor BIGINT NOT NULL,"
+	" started_at BIGINT NOT NULL);"
+	"CREATE TABLE subscription_allocations ("
+	" id TEXT PRIMARY KEY, product_id TEXT NOT NULL REFERENCES products(id),"
+	" year BIGINT NOT NULL, amount BIGINT NOT NULL, credited BIGINT NOT NULL,"
+	" at BIGINT NOT NULL);"
+	"CREATE INDEX subscription_allocations_year ON subscription_allocations(product_id, year);"
+	"CREATE TABLE extension_allocations ("
+	" id TEXT PRIMARY KEY, product_id TEXT NOT NULL REFERENCES products(id),"
+	" serial TEXT NOT NULL, device_id TEXT NOT NULL, allocated_at BIGINT NOT NULL,"
+	" license_id TEXT NOT NULL);"
+	/* the applications each device reports (the current need of a product) */
+	"CREATE TABLE device_applications ("
+	" device_id TEXT NOT NULL REFERENCES devices(id), app_id TEXT NOT NULL,"
+	" running INTEGER NOT NULL DEFAULT 0, since BIGINT NOT NULL, updated_at BIGINT NOT NULL,"
+	" PRIMARY KEY (device_id, app_id));"
+	"CREATE INDEX device_applications_app ON device_applications(app_id, running);",
+	 NULL, NULL},
 	/* 8: licenses follow the hardware: recorded against an organization and a serial
 	 * (preloaded ones before the hardware enrolls), of a kind, with the vendor's key
 	 * file; every activation, failure and removal as an event; the applications each

@@ -16,8 +16,6 @@ FLOOR=$(cc folder create "$ORG" "Floor 1" --parent "$SITE")
 LOBBY=$(cc folder create "$ORG" "Lobby")
 
 status_has() { agent_status "$1" | grep -q "$2"; }
-# jget EXPR: a Python expression over the JSON on stdin (j).
-jget() { python3 -c 'import json, sys; j = json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
 # job_get JOB EXPR: EXPR over `job show JOB`.
 job_get() { cc job show "$1" | jget "$2"; }
 # job_states JOB: "SERIAL:STATE ..." of the job's tasks, by serial.

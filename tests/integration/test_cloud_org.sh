@@ -18,8 +18,6 @@ FOREIGN=$(cc folder create "$ORG2" "Elsewhere")
 
 status_has() { agent_status "$1" | grep -q "$2"; }
 history_has() { cc history | grep -qF "$1"; }
-# jget EXPR: a Python expression over the JSON on stdin (j).
-jget() { python3 -c 'import json, sys; j = json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
 # reenroll NAME TOKEN: the camera forgets its enrollment (both generations of state.json;
 # its key stays) and enrolls with TOKEN.
 reenroll() {
