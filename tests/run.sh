@@ -15,7 +15,7 @@ passed=0
 failed=0
 failures=()
 
-count_cmocka() { # binary output-file
+count_cmocka() { # binary output-file exit-code
 	local ok bad
 	ok=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$2" | tail -n1)
 	bad=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$2" | tail -n1)
@@ -27,14 +27,21 @@ count_cmocka() { # binary output-file
 	passed=$((passed + ${ok:-0}))
 	failed=$((failed + ${bad:-0}))
 	[ "${bad:-0}" = 0 ] || failures+=("$(basename "$1")")
+	# All cases passed but the binary failed: a sanitizer (LeakSanitizer reports at exit)
+	# or a crash after the summary. That counts.
+	if [ "${bad:-0}" = 0 ] && [ "$3" != 0 ]; then
+		failed=$((failed + 1))
+		failures+=("$(basename "$1") (exit $3 after its cases passed: sanitizer?)")
+	fi
 }
 
 out=$(mktemp)
 for t in "$@"; do
 	echo "--- $(basename "$t")"
 	"$t" >"$out" 2>&1
+	rc=$?
 	cat "$out"
-	count_cmocka "$t" "$out"
+	count_cmocka "$t" "$out" "$rc"
 done
 
 run_scripts() { # LABEL SCRIPT...: runs integration scripts, counting PASS / FAIL lines
