@@ -103,7 +103,7 @@ void admin_task_create(struct request *rq, struct reply *rp)
 			   serial, model, spec.version,
 			   spec.allow_downgrade ? ", downgrade allowed" : "",
 			   spec.window.kind != WINDOW_NONE ? ", with an update window" : "") != 0 ||
-	    store_commit(db) != 0) {
+	    store_notify_wake(db, STORE_WAKE_DEVICE, dev) != 0 || store_commit(db) != 0) {
 		store_rollback(db);
 		reply_internal(rp);
 		return;
@@ -186,7 +186,7 @@ void admin_task_cancel(struct request *rq, struct reply *rp)
 	if (task_cancel_tx(db, rq->arg, state, "", rq->now) != 0 ||
 	    store_historyf(db, rq->now, "task.cancel", "task %s cancelled while %s", rq->arg,
 			   state) != 0 ||
-	    store_commit(db) != 0) {
+	    store_notify_wake(db, STORE_WAKE_DEVICE, dev) != 0 || store_commit(db) != 0) {
 		store_rollback(db);
 		reply_internal(rp);
 		return;
@@ -223,7 +223,7 @@ void admin_license_issue(struct request *rq, struct reply *rp)
 	if (store_run(db, ST_LICENSES_INSERT, "sssiii", id, dev, app, exp, rq->now, rq->now) != 1 ||
 	    store_historyf(db, rq->now, "license.issue", "license %s: %s for %s (exp %" PRId64 ")",
 			   id, app, serial, exp) != 0 ||
-	    store_commit(db) != 0) {
+	    store_notify_wake(db, STORE_WAKE_DEVICE, dev) != 0 || store_commit(db) != 0) {
 		store_rollback(db);
 		reply_internal(rp);
 		return;
