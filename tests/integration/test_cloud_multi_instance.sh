@@ -10,6 +10,7 @@
 set -u
 . "$(dirname "$0")/../lib.sh"
 . "$ROOT/tests/pg.sh"
+. "$ROOT/tests/haproxy.sh"
 MODEL=P3265-LVE
 SERIAL=ACCC8E00M001
 N=3
@@ -25,9 +26,6 @@ pg_cluster_start || { echo "FAIL postgres_cluster"; exit 1; }
 trap 'cleanup; pg_cluster_stop' EXIT
 STORE=$(pg_database camcloud_multi)
 
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 LB_URL="http://127.0.0.1:$(free_port)"
 SHARED="$WORK/shared"
 mkdir -p "$SHARED" && chmod 0700 "$SHARED"
@@ -56,16 +54,9 @@ done
 fingerprints() { sed -n 's/.*signing key \([0-9a-f]\{64\}\).*/\1/p' "$WORK"/cloud[1-9].log | sort -u; }
 check one_signing_key test "$(fingerprints | wc -l)" = 1
 
-{
-	printf 'global\n\tmaxconn 1000\n'
-	printf 'defaults\n\tmode http\n\ttimeout connect 2s\n\ttimeout client 120s\n'
-	printf '\ttimeout server 120s\n\ttimeout http-keep-alive 60s\n\tretries 3\n\toption redispatch\n'
-	printf 'frontend fleet\n\tbind %s\n\tdefault_backend camcloud\n' "${LB_URL#http://}"
-	printf 'backend camcloud\n\tbalance roundrobin\n'
-	for i in $(seq $N); do
-		printf '\tserver c%d %s check inter 300ms fall 2 rise 2\n' "$i" "${INSTANCE_URL[$i]#http://}"
-	done
-} >"$WORK/haproxy.cfg"
+servers=()
+for i in $(seq $N); do servers+=("${INSTANCE_URL[$i]#http://}"); done
+haproxy_config "${LB_URL#http://}" "${servers[@]}" >"$WORK/haproxy.cfg"
 haproxy -c -f "$WORK/haproxy.cfg" >"$WORK/haproxy.log" 2>&1 || { echo "FAIL haproxy_config"; cat "$WORK/haproxy.log"; exit 1; }
 haproxy -db -f "$WORK/haproxy.cfg" >>"$WORK/haproxy.log" 2>&1 &
 PIDS+=($!)
