@@ -33,6 +33,15 @@ check signing_key_created "$CAMCLOUD" signing-key create "$SHARED/signing.key"
 check signing_key_0600 test "$(stat -c %a "$SHARED/signing.key")" = 600
 check signing_key_never_replaced not "$CAMCLOUD" signing-key create "$SHARED/signing.key"
 openssl rand -hex 32 >"$SHARED/admin.token" && chmod 0600 "$SHARED/admin.token"
+# serve_with_key KEY: an instance that should refuse to start with KEY (10 s at most).
+serve_with_key() {
+	timeout 10 "$CAMCLOUD" serve --data "$WORK/refused" --listen 127.0.0.1:0 --store "$STORE" \
+		--signing-key "$1" --admin-token-file "$SHARED/admin.token" >>"$WORK/refused.log" 2>&1
+}
+cp "$SHARED/signing.key" "$WORK/open.key" && chmod 0644 "$WORK/open.key"
+check key_readable_by_others_refused not serve_with_key "$WORK/open.key"
+check missing_key_refused not serve_with_key "$WORK/missing.key"
+check missing_key_not_made test ! -e "$WORK/missing.key"
 
 # instance_start I: camcloud number I on a free port, its URL in INSTANCE_URL[I].
 declare -A INSTANCE_URL INSTANCE_PID
