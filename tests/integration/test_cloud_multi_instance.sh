@@ -138,6 +138,18 @@ job_task_state() {
 job_task_is() { [ "$(job_task_state)" = "$1" ]; }
 check upgrade_succeeds wait_for 120 job_task_is succeeded
 check camera_upgraded wait_for 30 device_has "$SERIAL" os_version 12.0.1
+# Every state the camera reported was recorded once, in order, ending in success.
+task_transitions() {
+	cc history | python3 -c '
+import json, sys
+for e in json.load(sys.stdin)["events"]:
+    if e["action"] == "task.state" and sys.argv[1] in e["detail"]:
+        print(e["detail"].split(": ", 1)[1])' "$(cc job show "$JOB" | python3 -c 'import json, sys; print(json.load(sys.stdin)["tasks"][0]["id"])')"
+}
+task_transitions >"$WORK/transitions.txt"
+check states_recorded_once test "$(sort "$WORK/transitions.txt" | uniq -d | wc -l)" = 0
+check states_all_there_in_order test "$(tr '\n' ' ' <"$WORK/transitions.txt")" = \
+	"pending -> received received -> downloading downloading -> verifying verifying -> installing installing -> rebooting rebooting -> verifying_version verifying_version -> succeeded "
 check one_task_for_the_device test "$(cc task list | python3 -c '
 import json, sys
 print(sum(1 for t in json.load(sys.stdin)["tasks"] if t["device_id"] == sys.argv[1]))' "$DEVICE")" = 1
