@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../lib/buf.h"
 #include "../../lib/log.h"
 
 int job_load_image(struct store *db, struct job_spec *spec)
@@ -109,34 +108,14 @@ static void target_text(const struct job_spec *spec, char *out, size_t outsz)
 }
 
 /* A job's work on the database: the folder and model targets read every candidate
- * in one query (the store keeps each statement prepared), and all its tasks are
- * written by one statement at the end (rows: a task id and a device id, 32 hex
- * digits each, per task). */
-#define JOB_ROW_LEN (2 * (DB_ID_LEN - 1))
-#define JOB_ROWS_MAX ((size_t)JOB_ROW_LEN * 1000000)
+ * in one query (the store keeps each statement prepared). */
 struct job_fill {
 	struct cloud *c;
 	const char *job_id;
 	const struct job_spec *spec;
 	int64_t now;
 	int tasks, skipped;
-	struct buf rows;
 };
-
-static int tasks_insert_rows(struct job_fill *jf)
-{
-	const struct job_spec *spec = jf->spec;
-	const struct task_window *w = &spec->window;
-	if (jf->tasks == 0)
-		return 0;
-	int64_t seq = cloud_next_seqs(jf->c, jf->tasks);
-	return store_run(jf->c->store, ST_TASKS_INSERT_ROWS, "sisbiiissiiss", buf_str(&jf->rows),
-			 (int64_t)jf->tasks, spec->image_id, spec->allow_downgrade, jf->now,
-			 spec->expires_at, seq, jf->job_id, window_text(w), w->start, w->end,
-			 w->from, w->to) == jf->tasks
-		       ? 0
-		       : -1;
-}
 
 /* A task or a skip row for one device (d->found 0: an id that is no device). */
 static int fill_one(struct job_fill *jf, const char *device_id, const struct job_candidate *d,
@@ -146,9 +125,7 @@ static int fill_one(struct job_fill *jf, const char *device_id, const struct job
 	const struct job_spec *spec = jf->spec;
 	enum job_skip why = job_skip_decide(d, spec->model, spec->version, spec->allow_downgrade);
 	if (why == JOB_ELIGIBLE) {
-		if (strlen(device_id) != DB_ID_LEN - 1 || db_new_id(task_id) != 0 ||
-		    buf_append(&jf->rows, task_id, DB_ID_LEN - 1) != 0 ||
-		    buf_append(&jf->rows, device_id, DB_ID_LEN - 1) != 0)
+		if (job_task_insert(jf->c, jf->job_id, spec, device_id, jf->now, task_id) != 0)
 			return -1;
 		jf->tasks++;
 		return 0;
@@ -222,14 +199,10 @@ int job_create(struct cloud *c, const struct job_spec *spec, const struct db_ids
 	char target[FIELD_NAME + 32];
 	struct job_fill jf = {.c = c, .job_id = id, .spec = spec, .now = now};
 
-	buf_init(&jf.rows, JOB_ROWS_MAX);
-	if (store_begin(db) != 0) {
-		buf_free(&jf.rows);
+	if (store_begin(db) != 0)
 		return -1;
-	}
 	target_text(spec, target, sizeof(target));
 	if (job_insert(c, spec, now, id) != 0 || job_fill(&jf, devices) != 0 ||
-	    tasks_insert_rows(&jf) != 0 ||
 	    store_historyf(db, now, "job.create",
 			   "job %s: upgrade %s to %s (%s)%s%s: %d tasks,"
 			   " %d skipped",
@@ -239,10 +212,8 @@ int job_create(struct cloud *c, const struct job_spec *spec, const struct db_ids
 			   jf.tasks, jf.skipped) != 0 ||
 	    store_notify_wake(db, STORE_WAKE_JOB, id) != 0 || store_commit(db) != 0) {
 		store_rollback(db);
-		buf_free(&jf.rows);
 		return -1;
 	}
-	buf_free(&jf.rows);
 	log_info("job %s created: %s %s for %s, %d tasks, %d skipped", id, spec->model,
 		 spec->version, target, jf.tasks, jf.skipped);
 	return 0;

@@ -56,13 +56,6 @@ int64_t cloud_next_seq(struct cloud *c)
 	return c->last_seq;
 }
 
-int64_t cloud_next_seqs(struct cloud *c, int64_t n)
-{
-	int64_t first = cloud_next_seq(c);
-	c->last_seq = first + n - 1;
-	return first;
-}
-
 static int data_path(const struct cloud *c, const char *name, char *out, size_t outsz)
 {
 	int n = snprintf(out, outsz, "%s/%s", c->data_dir, name);

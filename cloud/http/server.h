@@ -80,7 +80,5 @@ int64_t cloud_now(const struct cloud *c);
 
 /* Strictly increasing ordering stamp (microseconds) for new rows. */
 int64_t cloud_next_seq(struct cloud *c);
-/* The first of n (>= 1) consecutive stamps, all past any handed out before. */
-int64_t cloud_next_seqs(struct cloud *c, int64_t n);
 
 #endif
