@@ -5,8 +5,8 @@
 # sharing one signing key and admin token, HAProxy in front (tests/haproxy.sh), and
 # runs the load generator through the balancer: devices enroll and hold their polls on
 # whichever instance the balancer picks, the job is created through one of them and
-# the others hear it by NOTIFY. The generator reports the first instance's RSS and
-# CPU; all instances' are printed at the end. Not a test.
+# the others hear it by NOTIFY. The generator watches HAProxy (its RSS and CPU lines
+# are HAProxy's); every instance's are printed at the end. Not a test.
 # Every device is two descriptors in HAProxy: N is bounded by half the file limit.
 set -eu
 ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
@@ -58,7 +58,9 @@ for _ in $(seq 100); do cc org list >/dev/null 2>&1 && break; sleep 0.1; done
 
 echo "$INSTANCES camcloud instances (pids ${PIDS[*]:0:$INSTANCES}) behind HAProxy, file limit $(ulimit -n)"
 rc=0
-fleet_run "http://$LB" "${PIDS[0]}" "$WORK/admin.token" "$@" || rc=$?
+# The generator waits until the process it watches holds N connections and is idle:
+# that is HAProxy here, so its "camcloud" RSS and CPU lines are HAProxy's.
+fleet_run "http://$LB" "${PIDS[$INSTANCES]}" "$WORK/admin.token" "$@" || rc=$?
 for i in $(seq "$INSTANCES"); do
 	p=${PIDS[$((i - 1))]}
 	echo "instance $i: RSS $(($(awk '/VmRSS/ {print $2}' /proc/"$p"/status) / 1024)) MB," \
