@@ -382,7 +382,7 @@ void admin_job_cancel(struct request *rq, struct reply *rp)
 			   "job %s cancelled: %d tasks cancelled, %d"
 			   " already installing",
 			   rq->arg, cancelled, kept) != 0 ||
-	    store_commit(db) != 0)
+	    store_notify_wake(db, STORE_WAKE_JOB, rq->arg) != 0 || store_commit(db) != 0)
 		goto fail;
 	for (size_t i = 0; i < devices.n; i++)
 		longpoll_wake(rq->c->lp, devices.id[i]); /* devices waiting for a window hear it */

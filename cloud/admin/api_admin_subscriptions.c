@@ -197,6 +197,8 @@ void admin_subscription_allocate(struct request *rq, struct reply *rp)
 		  "; %" PRId64 " credited back to the wallet",
 		  a.count, p.name, from, to, res.credit) != 0)
 		r = DB_ERROR;
+	if (r == 0 && store_notify_wake(db, STORE_WAKE_DEVICE, dev) != 0)
+		r = DB_ERROR;
 	if (r != 0 || store_commit(db) != 0) {
 		store_rollback(db);
 		if (r == 1) /* taken meanwhile by another allocation */
@@ -254,6 +256,8 @@ void admin_extension_allocate(struct request *rq, struct reply *rp)
 	    audit(rq, &(struct audit_scope){p.org_id, NULL, dev}, "extension.allocate",
 		  "an extension license of %s (%s) allocated to %s", p.name, p.app_id,
 		  serial) != 0)
+		r = DB_ERROR;
+	if (r == 0 && store_notify_wake(db, STORE_WAKE_DEVICE, dev) != 0)
 		r = DB_ERROR;
 	if (r != 0 || store_commit(db) != 0) {
 		store_rollback(db);

@@ -122,7 +122,7 @@ void admin_task_create(struct request *rq, struct reply *rp)
 			   serial, model, spec.version,
 			   spec.allow_downgrade ? ", downgrade allowed" : "",
 			   spec.window.kind != WINDOW_NONE ? ", with an update window" : "") != 0 ||
-	    store_commit(db) != 0) {
+	    store_notify_wake(db, STORE_WAKE_DEVICE, dev) != 0 || store_commit(db) != 0) {
 		store_rollback(db);
 		reply_internal(rp);
 		return;
@@ -205,7 +205,7 @@ void admin_task_cancel(struct request *rq, struct reply *rp)
 	if (task_cancel_tx(db, rq->arg, state, "", rq->now) != 0 ||
 	    store_historyf(db, rq->now, "task.cancel", "task %s cancelled while %s", rq->arg,
 			   state) != 0 ||
-	    store_commit(db) != 0) {
+	    store_notify_wake(db, STORE_WAKE_DEVICE, dev) != 0 || store_commit(db) != 0) {
 		store_rollback(db);
 		reply_internal(rp);
 		return;

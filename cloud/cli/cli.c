@@ -14,6 +14,7 @@
 static const char usage_text[] =
 	"usage: camcloud [--url URL | --url-file F] [--data DIR | --admin-token-file F] COMMAND\n"
 	"       camcloud serve --data DIR [--listen HOST:PORT] [--public-url URL] [--url-file F]\n"
+	"       camcloud signing-key create FILE\n"
 	"commands:\n"
 	"  org create NAME | org list\n"
 	"  folder create ORG_ID NAME [--parent ID] | folder list ORG_ID | folder delete ID\n"

@@ -275,7 +275,7 @@ int job_create(struct cloud *c, const struct job_spec *spec, const struct db_ids
 			   spec->override_app_check ? ", app check overridden" : "",
 			   spec->window.kind != WINDOW_NONE ? ", with an update window" : "",
 			   jf.tasks, jf.skipped) != 0 ||
-	    store_commit(db) != 0) {
+	    store_notify_wake(db, STORE_WAKE_JOB, id) != 0 || store_commit(db) != 0) {
 		store_rollback(db);
 		return -1;
 	}

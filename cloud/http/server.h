@@ -20,6 +20,7 @@ struct longpoll;
 struct gate;
 struct evconnlistener;
 struct wake;
+struct peers;
 
 struct serve_options {
 	const char *data_dir;   /* required */
@@ -34,6 +35,11 @@ struct serve_options {
 	int idle_timeout_s;     /* [60] an idle connection, and a stalled write, closes */
 	int per_source;         /* [128] open connections from one address */
 	const char *clock_file; /* tests only: the clock reads this file's epoch seconds */
+	/* Several instances share these (docs/operations.md): files that must exist and
+	 * are never created. Default: DIR/signing.key and DIR/admin.token, made on first
+	 * start. */
+	const char *signing_key;
+	const char *admin_token_file;
 };
 
 struct cloud {
@@ -48,6 +54,7 @@ struct cloud {
 	struct gate *gate;
 	struct evconnlistener *listener; /* owned by evhttp once bound */
 	struct wake *wake;      /* sliced wake-ups of whole jobs (wake.h), made on first use */
+	struct peers *peers;    /* wake-ups from other instances (peers.h) */
 	uint8_t admin_sha[32];  /* SHA-256 of the admin token; the token itself is not kept */
 	char data_dir[PATH_MAX];
 	char base_url[CLOUD_URL_MAX];

@@ -29,7 +29,6 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
-#include "../../cloud/store/sqlite/db.h"
 #include "../../cloud/http/gate.h"
 #include "../../cloud/http/server.h"
 #include "../../cloud/device/wake.h"
@@ -53,6 +52,7 @@ struct resp {
 
 struct t {
 	char dir[64];
+	char store[512]; /* the store spec on PostgreSQL, "" on SQLite */
 	struct cloud c;
 	struct evhttp_connection *conn;
 	unsigned port;
@@ -289,6 +289,36 @@ static void enroll_device(struct t *t, const char *serial)
 	resp_free(&r);
 }
 
+/* With CAMCLOUD_STORE_BASE set (a libpq connection string without a database, as
+ * tests/run.sh sets it on its PostgreSQL pass) every test runs on a fresh PostgreSQL
+ * database of its own, made and dropped with psql; otherwise on SQLite in its data
+ * directory. Returns the store spec for serve_options (NULL: SQLite). */
+static const char *pg_fresh_database(char *spec, size_t specsz)
+{
+	static unsigned seq;
+	const char *base = getenv("CAMCLOUD_STORE_BASE");
+	char cmd[1024];
+	spec[0] = '\0';
+	if (!base || !*base)
+		return NULL;
+	snprintf(spec, specsz, "postgres:%s dbname=test_cloud_http_%d_%u", base, (int)getpid(),
+		 seq++);
+	snprintf(cmd, sizeof(cmd), "psql -X -q -d '%s dbname=postgres' -c 'CREATE DATABASE %s'",
+		 base, strrchr(spec, '=') + 1);
+	assert_int_equal(system(cmd), 0);
+	return spec;
+}
+
+static void pg_drop_database(const char *spec)
+{
+	char cmd[1024];
+	if (!spec[0])
+		return;
+	snprintf(cmd, sizeof(cmd), "psql -X -q -d '%s dbname=postgres' -c 'DROP DATABASE %s'",
+		 getenv("CAMCLOUD_STORE_BASE"), strrchr(spec, '=') + 1);
+	assert_int_equal(system(cmd), 0);
+}
+
 static int setup(void **state)
 {
 	struct t *t = calloc(1, sizeof(*t));
@@ -298,6 +328,7 @@ static int setup(void **state)
 	strcpy(t->dir, "/tmp/test_cloud_http.XXXXXX");
 	assert_non_null(mkdtemp(t->dir));
 	struct serve_options opt = {.data_dir = t->dir, .listen = "127.0.0.1:0"};
+	opt.store = pg_fresh_database(t->store, sizeof(t->store));
 	assert_int_equal(cloud_open(&t->c, &opt), 0);
 	t->port = (unsigned)atoi(strrchr(t->c.base_url, ':') + 1);
 	assert_true(t->port > 0);
@@ -333,6 +364,7 @@ static int teardown(void **state)
 	struct t *t = *state;
 	char cmd[128];
 	cloud_close(&t->c);
+	pg_drop_database(t->store);
 	crypto_key_free(t->dev_key);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t->dir);
 	assert_int_equal(system(cmd), 0);
@@ -1692,10 +1724,11 @@ static void test_windows_and_cancel(void **state)
 
 static const char *db_task_state(struct t *t, const char *task, char *out)
 {
-	sqlite3_stmt *st = db_stmt(t->c.db, "SELECT state FROM tasks WHERE id = ?", "s", task);
-	assert_int_equal(db_step(st), 1);
-	assert_int_equal(db_col_str(st, 0, out, 32), 0);
-	sqlite3_finalize(st);
+	struct store_rows *st = store_query(t->c.store, ST_TASK_STATE_AND_DEVICE, "s", task);
+	assert_non_null(st);
+	assert_int_equal(store_next(st), 1);
+	assert_int_equal(store_str(st, 0, out, 32), 0);
+	store_done(st);
 	return out;
 }
 
@@ -1745,13 +1778,22 @@ static void test_task_expiry(void **state)
 
 static int64_t token_uses(struct t *t, const char *secret)
 {
-	char sha[CRYPTO_SHA256_HEX_LEN];
+	char sha[CRYPTO_SHA256_HEX_LEN], id[DB_ID_LEN];
+	int64_t n = -1;
 	crypto_sha256_hex(secret, strlen(secret), sha);
-	sqlite3_stmt *st = db_stmt(t->c.db, "SELECT uses FROM enrollment_tokens"
-				   " WHERE secret_sha256 = ?", "s", sha);
-	assert_int_equal(db_step(st), 1);
-	int64_t n = db_col_int(st, 0);
-	sqlite3_finalize(st);
+	struct store_rows *st = store_query(t->c.store, ST_ENROLLMENT_TOKENS_BY_SECRET_SHA256, "s", sha);
+	assert_non_null(st);
+	assert_int_equal(store_next(st), 1);
+	assert_int_equal(store_str(st, 0, id, sizeof(id)), 0);
+	store_done(st);
+	/* the token listing has the uses (column 5) */
+	st = store_query(t->c.store, ST_ENROLLMENT_TOKENS_BY_FOLDER_ID, "ss", NULL, NULL);
+	assert_non_null(st);
+	while (store_next(st) == 1)
+		if (strcmp(store_text(st, 0), id) == 0)
+			n = store_int(st, 5);
+	store_done(st);
+	assert_true(n >= 0);
 	return n;
 }
 
@@ -1817,11 +1859,11 @@ static void test_enrollment_replay_refused(void **state)
 	expect_error(&r, 401, "replayed");
 	resp_free(&r);
 	assert_int_equal(token_uses(t, secret), 1);
-	sqlite3_stmt *st = db_stmt(t->c.db, "SELECT COUNT(*) FROM devices WHERE serial = ?"
-				   " AND removed = 0", "s", "S-REPLAY");
-	assert_int_equal(db_step(st), 1);
-	assert_int_equal(db_col_int(st, 0), 0);
-	sqlite3_finalize(st);
+	struct store_rows *st = store_query(t->c.store, ST_DEVICES_LIVE_LIST, "ss", "S-REPLAY",
+					    "S-REPLAY");
+	assert_non_null(st);
+	assert_int_equal(store_next(st), 0); /* no live device has the serial */
+	store_done(st);
 	buf_free(&b);
 	crypto_key_free(k);
 }
