@@ -197,8 +197,6 @@ void admin_subscription_allocate(struct request *rq, struct reply *rp)
 		  "; %" PRId64 " credited back to the wallet",
 		  a.count, p.name, from, to, res.credit) != 0)
 		r = DB_ERROR;
-	if (r == 0 && store_notify_wake(db, STORE_WAKE_DEVICE, dev) != 0)
-		r = DB_ERROR;
 	if (r != 0 || store_commit(db) != 0) {
 		store_rollback(db);
 		if (r == 1) /* taken meanwhile by another allocation */
