@@ -109,20 +109,31 @@ static int recommended_image(struct request *rq, struct reply *rp, const char *m
 	return 0;
 }
 
-/* Reads and checks the target: exactly one of device_ids, folder_id, recommended_model. */
+/* Reads and checks the target: exactly one of device_ids, folder_id, recommended_model,
+ * running_app (an appName: every camera whose inventory has it running). */
 static int job_target(struct request *rq, struct reply *rp, struct job_spec *spec,
-		      struct db_ids *ids, char *folder, char *model)
+		      struct db_ids *ids, char *folder, char *model, char *running)
 {
 	int arr = rq->has_json ? json_find(&rq->json, 0, "device_ids") : -1;
 	if (arr >= 0 && json_tok_is_null(&rq->json, arr))
 		arr = -1;
 	if (req_string_opt(rq, rp, "folder_id", folder, DB_ID_LEN) != 0 ||
-	    req_string_opt(rq, rp, "recommended_model", model, FIELD_SHORT) != 0)
+	    req_string_opt(rq, rp, "recommended_model", model, FIELD_SHORT) != 0 ||
+	    req_string_opt(rq, rp, "running_app", running, EAP_FIELD_MAX) != 0)
 		return -1;
-	if ((arr >= 0) + !!folder[0] + !!model[0] != 1) {
+	if ((arr >= 0) + !!folder[0] + !!model[0] + !!running[0] != 1) {
 		reply_error(rp, 400, "bad_request", "give exactly one of device_ids, folder_id,"
-			    " recommended_model");
+			    " recommended_model, running_app");
 		return -1;
+	}
+	if (running[0]) {
+		if (!eap_app_name_ok(running)) {
+			reply_bad_field(rp, "running_app");
+			return -1;
+		}
+		spec->kind = JOB_KIND_RUNNING;
+		spec->target = running;
+		return 0;
 	}
 	if (arr >= 0) {
 		if (json_type_of(&rq->json, arr) != JSON_ARRAY) {
@@ -224,7 +235,8 @@ void admin_job_create(struct request *rq, struct reply *rp)
 	struct job_spec spec;
 	struct job_app app;
 	struct db_ids ids = {0}, woken = {0};
-	char folder[DB_ID_LEN] = "", model[FIELD_SHORT] = "", id[DB_ID_LEN];
+	char folder[DB_ID_LEN] = "", model[FIELD_SHORT] = "", running[EAP_FIELD_MAX] = "";
+	char id[DB_ID_LEN];
 	int64_t ttl = -1; /* not given */
 
 	memset(&spec, 0, sizeof(spec));
@@ -241,10 +253,15 @@ void admin_job_create(struct request *rq, struct reply *rp)
 		goto out;
 	}
 	int is_app = req_app_task(rq, rp, &app, &spec);
-	if (is_app < 0 || job_target(rq, rp, &spec, &ids, folder, model) != 0)
+	if (is_app < 0 || job_target(rq, rp, &spec, &ids, folder, model, running) != 0)
 		goto out;
 	if (is_app && model[0]) {
-		reply_error(rp, 400, "bad_request", "an application job takes device_ids or folder_id");
+		reply_error(rp, 400, "bad_request",
+			    "an application job takes device_ids, folder_id or running_app");
+		goto out;
+	}
+	if (!is_app && running[0]) {
+		reply_error(rp, 400, "bad_request", "running_app targets application jobs only");
 		goto out;
 	}
 	if (!spec.image_id[0]) {

@@ -348,6 +348,7 @@ void admin_license_events(struct request *rq, struct reply *rp)
 static const struct json_col app_cols[] = {
 	{ "name", COL_TEXT },   { "version", COL_TEXT },       { "vendor", COL_TEXT },
 	{ "running", COL_BOOL }, { "license_state", COL_TEXT }, { "license_exp", COL_INT },
+	{ "app_id", COL_TEXT },  { "since", COL_INT },
 };
 
 /* GET /admin/v1/devices/<id>/apps: the applications the device last reported. */

@@ -2405,6 +2405,11 @@ static void test_bulk_key_files_match_by_serial(void **state)
 	resp_free(&r);
 }
 
+/* A report of one app whose app_id is the JSON text id. */
+#define APP_WITH_ID(id)                                                                  \
+	"{\"os_version\":\"12.0.1\",\"apps\":[{\"name\":\"a\",\"version\":\"1\",\"vendor\":\"v\","  \
+	"\"running\":true,\"license_state\":\"None\",\"license_exp\":0,\"app_id\":" id "}]}"
+
 static void test_report_apps_checked_and_kept(void **state)
 {
 	struct t *t = *state;
@@ -2427,6 +2432,14 @@ static void test_report_apps_checked_and_kept(void **state)
 		"\"running\":true,\"license_state\":\"None\",\"license_exp\":0},{\"name\":\"a\","
 		"\"version\":\"2\",\"vendor\":\"v\",\"running\":true,\"license_state\":\"None\","
 		"\"license_exp\":0}]}",
+		/* app_id: 1 to 10 decimal digits as a string, no leading zero */
+		APP_WITH_ID("4711"),
+		APP_WITH_ID("\"\""),
+		APP_WITH_ID("\"0\""),
+		APP_WITH_ID("\"04711\""),
+		APP_WITH_ID("\"47a1\""),
+		APP_WITH_ID("\"12345678901\""),
+		APP_WITH_ID("null"),
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		call(t, EVHTTP_REQ_POST, "/device/v1/report", t->access, NULL, bad[i], NULL, &r);
@@ -2437,7 +2450,8 @@ static void test_report_apps_checked_and_kept(void **state)
 	assert_int_equal(call(t, EVHTTP_REQ_POST, "/device/v1/report", t->access, NULL,
 			      "{\"os_version\":\"12.0.1\",\"apps\":[{\"name\":\"vmd\",\"version\":\"4.2\","
 			      "\"vendor\":\"Axis\",\"running\":true,\"license_state\":\"Valid\","
-			      "\"license_exp\":1900000000},{\"name\":\"camagent\",\"version\":\"0.1.0\","
+			      "\"license_exp\":1900000000,\"app_id\":\"4711\"},{\"name\":\"camagent\","
+			      "\"version\":\"0.1.0\","
 			      "\"vendor\":\"camagent project\",\"running\":true,\"license_state\":\"None\","
 			      "\"license_exp\":0}]}", NULL, &r), 200);
 	resp_free(&r);
@@ -2448,6 +2462,9 @@ static void test_report_apps_checked_and_kept(void **state)
 	want_str(&d, vmd, "name", "vmd");
 	want_str(&d, vmd, "license_state", "Valid");
 	assert_int_equal(int_of(&d, vmd, "license_exp"), 1900000000);
+	want_str(&d, vmd, "app_id", "4711");
+	assert_true(int_of(&d, vmd, "since") > 0); /* running, since this report */
+	want_str(&d, elem(&d, "apps", 0), "app_id", ""); /* the agent's list had none */
 	json_free(&d);
 	resp_free(&r);
 	/* a report without "apps" keeps the last list; an empty one clears it */
