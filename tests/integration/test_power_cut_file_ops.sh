@@ -19,6 +19,10 @@ SEED=${FILEOP_SEED:-1011}
 SAMPLES=${FILEOP_SAMPLES:-24}
 LOG_LINES_MAX=400
 [ -f "$FAULT_SO" ] || { echo "FAIL interposer_built ($FAULT_SO)"; exit 1; }
+# A sanitizer build wants its runtime first in the list of preloaded libraries.
+PRELOAD=$FAULT_SO
+ASAN_RT=$(ldd "$CAMAGENT" 2>/dev/null | awk '/libasan/ {print $3; exit}')
+[ -n "$ASAN_RT" ] && PRELOAD="$ASAN_RT:$FAULT_SO"
 
 cloud_start || { echo "FAIL cloud_start"; exit 1; }
 FOLDER=$(cc folder create "$(cc org create "Cut Org")" "Cellar")
@@ -41,7 +45,7 @@ run() {
 		kill -0 "\$pid" 2>/dev/null || return "\$rc"
 	done
 }
-run env LD_PRELOAD="$FAULT_SO" "$CAMAGENT" "\$@"
+run env LD_PRELOAD="$PRELOAD" "$CAMAGENT" "\$@"
 rc=\$?
 if [ "\$rc" = 137 ]; then
 	echo "power back after the cut"
