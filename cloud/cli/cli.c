@@ -173,18 +173,18 @@ int cli_read_line(const char *path, char *out, size_t outsz, const char *what)
 	return rc;
 }
 
-/* The token: $CAMCLOUD_TOKEN_FILE (an API token), --admin-token-file,
- * $CAMCLOUD_ADMIN_TOKEN, DIR/admin.token of --data (the bootstrap token), else the
- * API token `camcloud login` kept in ~/.config/camcloud/token. */
+/* The token: --admin-token-file, $CAMCLOUD_TOKEN_FILE (the API token of `camcloud
+ * login`), $CAMCLOUD_ADMIN_TOKEN, DIR/admin.token of --data (the bootstrap token), else
+ * the API token `camcloud login` kept in ~/.config/camcloud/token. */
 static int resolve_token(struct cli *c)
 {
 	char path[PATH_MAX];
 	const char *env_file = getenv("CAMCLOUD_TOKEN_FILE");
 	const char *env_admin = getenv("CAMCLOUD_ADMIN_TOKEN");
-	if (env_file && *env_file)
-		return cli_read_line(env_file, c->token, sizeof(c->token), "API token");
 	if (c->token_file)
 		return cli_read_line(c->token_file, c->token, sizeof(c->token), "admin token");
+	if (env_file && *env_file)
+		return cli_read_line(env_file, c->token, sizeof(c->token), "API token");
 	if (env_admin && *env_admin) {
 		if (strlen(env_admin) >= sizeof(c->token))
 			return cli_usage("CAMCLOUD_ADMIN_TOKEN too long");
