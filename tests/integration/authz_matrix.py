@@ -4,6 +4,7 @@
   authz_matrix.py setup URL ADMIN_TOKEN STATE IMAGE_PATH   accounts, orgs, folders, tokens
   authz_matrix.py objects STATE                             tasks, jobs, licenses (devices enrolled)
   authz_matrix.py run STATE TABLE                           one PASS/FAIL line per cell
+  authz_matrix.py lists STATE                               what each list shows whom
 
 The state between the steps is a JSON file. Principals: owner, admin, operator and viewer
 of org A (operator and viewer granted its folder Lobby), a personal API token of the admin
@@ -194,10 +195,55 @@ def run(path, table):
     return failed
 
 
+def lists(path):
+    """The organization and grant filters of the lists: PASS/FAIL lines."""
+    st = json.load(open(path))
+    dev = {t: st["t"][t]["DEVICE"] for t in TARGETS}
+    org_a = st["t"]["in"]["ORG"]
+
+    def ids(who, route, key, field="id"):
+        return sorted(x[field] for x in must(st, who, "GET", route)[key])
+
+    def job_devices(who, body):
+        """The devices a job took in: a task each, or a skip (a task for the image is open)."""
+        j = must(st, who, "POST", "/admin/v1/jobs", body)
+        return sorted(set(t["device_id"] for t in j["tasks"] + j["skipped"]))
+
+    must(st, "owner", "POST", "/admin/v1/images/%s/recommend" % st["image"])
+
+    rec = {"recommended_model": "P3265-LVE", "allow_downgrade": True}
+    checks = [
+        ("devices_owner_own_org_only", ids("owner", "/admin/v1/devices", "devices"),
+         sorted([dev["in"], dev["out"]])),
+        ("devices_operator_granted_only", ids("operator", "/admin/v1/devices", "devices"), [dev["in"]]),
+        ("devices_viewer_granted_only", ids("viewer", "/admin/v1/devices", "devices"), [dev["in"]]),
+        ("devices_capped_token_sees_all_folders", ids("token", "/admin/v1/devices", "devices"),
+         sorted([dev["in"], dev["out"]])),
+        ("devices_other_org_owner", ids("owner_b", "/admin/v1/devices", "devices"), [dev["other"]]),
+        ("tasks_operator_granted_only", sorted(set(ids("operator", "/admin/v1/tasks", "tasks", "device_id"))),
+         [dev["in"]]),
+        ("licenses_operator_granted_only",
+         sorted(set(ids("operator", "/admin/v1/licenses", "licenses", "device_id"))), [dev["in"]]),
+        ("orgs_member_sees_own", ids("viewer", "/admin/v1/orgs", "orgs"), [org_a]),
+        ("recommended_job_own_org_only", job_devices("owner_b", dict(rec)), [dev["other"]]),
+        ("recommended_job_operator_grants_only", job_devices("operator", dict(rec)), [dev["in"]]),
+        ("recommended_job_admin_whole_org", job_devices("admin", dict(rec)),
+         sorted([dev["in"], dev["out"]])),
+    ]
+    failed = 0
+    for name, got, want in checks:
+        ok = got == want
+        failed += not ok
+        print("%s %s%s" % ("PASS" if ok else "FAIL", name, "" if ok else " (got %s, want %s)" % (got, want)))
+    return failed
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "setup":
         setup(*sys.argv[2:6])
     elif sys.argv[1] == "objects":
         objects(sys.argv[2])
+    elif sys.argv[1] == "lists":
+        sys.exit(1 if lists(sys.argv[2]) else 0)
     else:
         sys.exit(1 if run(sys.argv[2], sys.argv[3]) else 0)

@@ -2,8 +2,9 @@
 # The authorization matrix (tests/integration/authz_matrix.txt): every admin endpoint ×
 # every role (owner, admin, operator, viewer, an API token capped to viewer, no
 # credentials) × an object in a granted folder, in a folder outside the grants and in
-# another organization, each cell with its exact status. The three cameras are real
-# agents enrolled into the three folders.
+# another organization, each cell with its exact status; and what each list (and a job
+# for a model's recommended image) takes in for whom. The three cameras are real agents
+# enrolled into the three folders.
 set -u
 . "$(dirname "$0")/../lib.sh"
 MATRIX="$ROOT/tests/integration/authz_matrix.py"
@@ -23,6 +24,8 @@ done <"$WORK/enroll.txt"
 enrolled() { [ "$(grep -c '^enrollment: *enrolled' <(for t in in out other; do agent_status "cam_$t"; done))" = 3 ]; }
 check matrix_cameras_enrolled wait_for 30 enrolled
 python3 "$MATRIX" objects "$STATE" || { echo "FAIL matrix_objects"; exit 1; }
+# every list by organization and by grant, and the recommended-image job's selection
+python3 "$MATRIX" lists "$STATE"
 python3 "$MATRIX" run "$STATE" "$ROOT/tests/integration/authz_matrix.txt" | tee "$WORK/matrix.out" | grep -v '^PASS'
 check matrix_every_cell_passes not grep -q '^FAIL' "$WORK/matrix.out"
 ROWS=$(grep -cv '^#\|^$' "$ROOT/tests/integration/authz_matrix.txt")
