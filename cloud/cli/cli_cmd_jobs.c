@@ -133,6 +133,8 @@ int cli_job_send(struct cli *c, const char *image, const char *app_action, const
 		jw_kv_string(w, "folder_id", c->folder);
 	if (c->recommended)
 		jw_kv_string(w, "recommended_model", c->recommended);
+	if (c->org)
+		jw_kv_string(w, "org_id", c->org);
 	if (c->allow_downgrade)
 		jw_kv_bool(w, "allow_downgrade", 1);
 	if (c->override_app_check)

@@ -26,6 +26,12 @@ struct cli {
 	const char *serial, *app, *key_file, *org, *kind, *license_id;
 	const char *params[32]; /* --param NAME=VALUE, repeatable */
 	int nparams;
+	const char *email, *password_file, *totp, *org_name, *device, *user;
+	int csv;
+	/* a console session (camcloud login only): sent instead of the bearer token */
+	char cookie[BEARER_MAX];
+	char csrf[CSRF_LEN];
+	int want_cookie; /* keep the session cookie of the next reply */
 	const char *window_utc[2], *window_daily[2]; /* START END (Unix) / HH:MM HH:MM */
 	const char *types, *public_key, *ahead;
 	int allow_downgrade, allow_move, dry_run;
@@ -86,7 +92,6 @@ int cmd_task_list(struct cli *c);
 int cmd_task_cancel(struct cli *c);
 int cmd_license_issue(struct cli *c);
 int cmd_license_list(struct cli *c);
-int cmd_history(struct cli *c);
 int cmd_task_wait(struct cli *c);
 int cmd_license_wait(struct cli *c);
 /* cli_cmd_org.c */
@@ -128,5 +133,13 @@ int cmd_key_redeem(struct cli *c);
 int cmd_subscription_start(struct cli *c);
 int cmd_subscription_allocate(struct cli *c);
 int cmd_extension_allocate(struct cli *c);
+/* cli_cmd_accounts.c */
+int cmd_login(struct cli *c);
+int cmd_user_create_owner(struct cli *c);
+int cmd_history(struct cli *c);
+/* Reads the first line of path into out (trimmed); what names it in the error. */
+int cli_read_line(const char *path, char *out, size_t outsz, const char *what);
+/* Where `camcloud login` keeps the API token; -1 when neither variable is set. */
+int cli_token_path(char *out, size_t outsz);
 
 #endif
