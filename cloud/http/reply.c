@@ -29,6 +29,7 @@ static void reply_reset(struct reply *rp)
 	rp->json = 0;
 	rp->sign = 0;
 	rp->held = 0;
+	rp->content_type = NULL;
 	rp->content_range[0] = '\0';
 	if (rp->fd >= 0)
 		close(rp->fd);
@@ -48,6 +49,14 @@ struct json_writer *reply_json(struct reply *rp, int status)
 	rp->json = 1;
 	jw_init(&rp->jw, &rp->body);
 	return &rp->jw;
+}
+
+struct buf *reply_text(struct reply *rp, int status, const char *content_type)
+{
+	reply_reset(rp);
+	rp->status = status;
+	rp->content_type = content_type;
+	return &rp->body;
 }
 
 void reply_empty_object(struct reply *rp)
@@ -151,7 +160,7 @@ static int reply_fill(struct cloud *c, struct evhttp_request *ev, struct reply *
 	}
 	if (rp->content_range[0])
 		evhttp_add_header(h, "Content-Range", rp->content_range);
-	evhttp_add_header(h, "Content-Type", "application/json");
+	evhttp_add_header(h, "Content-Type", rp->content_type ? rp->content_type : "application/json");
 	evhttp_add_header(h, "Cache-Control", "no-store");
 	if (evbuffer_add(eb, buf_str(&rp->body), rp->body.len) != 0)
 		return -1;

@@ -24,12 +24,15 @@ struct reply {
 	uint64_t file_off, file_len;
 	char content_range[96];
 	int held;                     /* the long-poll list owns the request now */
+	const char *content_type;     /* a text body's type (reply_text); NULL: JSON */
 };
 
 void reply_init(struct reply *rp);
 void reply_free(struct reply *rp);
 /* Starts a JSON body; the router checks jw_finish before sending. */
 struct json_writer *reply_json(struct reply *rp, int status);
+/* Starts a text body of content_type (a string constant) to append to. */
+struct buf *reply_text(struct reply *rp, int status, const char *content_type);
 /* {} */
 void reply_empty_object(struct reply *rp);
 /* No body (204). */
