@@ -17,6 +17,8 @@ static const char usage_text[] =
 	"commands:\n"
 	"  org create NAME | org list | org show ID | org rename ID NAME | org notes ID TEXT\n"
 	"  org archive ID --confirm-id ID --risk-understood\n"
+	"  invitation create ORG_ID EMAIL --folders ID,ID.. (a viewer) | invitation list ORG_ID\n"
+	"  invitation cancel ID\n"
 	"  folder create ORG_ID NAME [--parent ID] | folder list ORG_ID\n"
 	"  folder delete ID (prints what it would remove) | folder delete ID --confirm DIGEST\n"
 	"  token create FOLDER_ID [--expires-in S] [--max-uses N] [--allow-move]\n"
@@ -55,6 +57,9 @@ static const struct command commands[] = {
 	{"org", "rename", 2, cmd_org_rename},
 	{"org", "notes", 2, cmd_org_notes},
 	{"org", "archive", 1, cmd_org_archive},
+	{"invitation", "create", 2, cmd_invitation_create},
+	{"invitation", "list", 1, cmd_invitation_list},
+	{"invitation", "cancel", 1, cmd_invitation_cancel},
 	{"folder", "create", 2, cmd_folder_create},
 	{"folder", "list", 1, cmd_folder_list},
 	{"folder", "delete", 1, cmd_folder_delete},
@@ -105,6 +110,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		{"--recommended", offsetof(struct cli, recommended)},
 		{"--confirm", offsetof(struct cli, confirm)},
 		{"--confirm-id", offsetof(struct cli, confirm_id)},
+		{"--folders", offsetof(struct cli, folders)},
 	};
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];

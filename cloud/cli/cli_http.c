@@ -172,3 +172,21 @@ int cli_query_path(struct cli *c, char *out, size_t outsz, const char *base, con
 	}
 	return 0;
 }
+
+int cli_id_array(struct json_writer *w, const char *key, const char *list)
+{
+	char id[DB_ID_LEN];
+	jw_key(w, key);
+	jw_array_begin(w);
+	for (const char *p = list; *p;) {
+		size_t n = strcspn(p, ",");
+		if (n == 0 || n >= sizeof(id))
+			return -1;
+		memcpy(id, p, n);
+		id[n] = '\0';
+		jw_string(w, id);
+		p += n + (p[n] == ',');
+	}
+	jw_array_end(w);
+	return 0;
+}

@@ -24,6 +24,7 @@ struct cli {
 	const char *parent, *expires_in, *max_uses, *exp;
 	const char *folder, *model, *devices, *recommended;
 	const char *confirm, *confirm_id; /* folder delete's digest, archive's id typed back */
+	const char *folders;              /* invitation create: ID,ID,... */
 	const char *window_utc[2], *window_daily[2]; /* START END (Unix) / HH:MM HH:MM */
 	int allow_downgrade, allow_move, risk_understood;
 	char url[CLOUD_URL_MAX];
@@ -60,6 +61,8 @@ int cli_id_path(char *out, size_t outsz, const char *what, const char *id, const
  * it does not fit. */
 int cli_query_path(struct cli *c, char *out, size_t outsz, const char *base, const char *key,
 		   const char *value);
+/* Adds key: [ids] from "ID,ID,..."; -1 for an empty or over-long item. */
+int cli_id_array(struct json_writer *w, const char *key, const char *list);
 /* Adds "window" from --window-utc / --window-daily (nothing without them); returns
  * the exit code of a usage error, or 0. */
 int cli_window(struct cli *c, struct json_writer *w);
@@ -94,6 +97,9 @@ int cmd_org_show(struct cli *c);
 int cmd_org_rename(struct cli *c);
 int cmd_org_notes(struct cli *c);
 int cmd_org_archive(struct cli *c);
+int cmd_invitation_create(struct cli *c);
+int cmd_invitation_list(struct cli *c);
+int cmd_invitation_cancel(struct cli *c);
 /* cli_cmd_jobs.c */
 int cmd_image_recommend(struct cli *c);
 int cmd_job_create(struct cli *c);

@@ -99,12 +99,19 @@ check invite_cancelled_not_listed test "$(http GET "$INV" >/dev/null; reply '[i[
 	= "['new.viewer@example.test']"
 check invite_cancel_twice_refused test "$(http POST "/admin/v1/invitations/$INVITE2/cancel")" = 409
 check invite_cancel_in_history history_has "invitation $INVITE2 of second@example.test cancelled"
+CLI_INV=$(cc invitation create "$ORG" cli@example.test --folders "$SITE,$HALL")
+check invite_cli_create test ${#CLI_INV} = 32
+check invite_cli_listed test "$(cc invitation list "$ORG" | jget '[i["folder_ids"] for i in j["invitations"] if i["id"] == "'$CLI_INV'"]')" \
+	= "$(python3 -c "print([sorted(['$SITE','$HALL'])])")"
+check invite_cli_cancel test "$(cc invitation cancel "$CLI_INV")" = cancelled
+check invite_cli_needs_folders not cc invitation create "$ORG" cli@example.test 2>/dev/null
+check invite_cli_mail wait_for 20 mails_are 3
 check invite_cancel_unknown test "$(http POST "/admin/v1/invitations/0123456789abcdef0123456789abcdef/cancel")" = 404
 
 # --- they expire after 7 days
 check invite_third test "$(http POST "$INV" "{\"email\":\"late@example.test\",\"folder_ids\":[\"$SITE\"]}")" = 200
-check invite_third_mail wait_for 20 mails_are 3
-LINK3=$(link 3)
+check invite_third_mail wait_for 20 mails_are 4
+LINK3=$(link 4)
 echo $(( $(cat "$WORK/clock") + 7 * 86400 - 1 )) >"$WORK/clock"
 check invite_valid_until_expiry test "$(public GET "$LINK3")" = 200
 echo $(( $(cat "$WORK/clock") + 1 )) >"$WORK/clock"
@@ -114,8 +121,8 @@ check invite_expired_listed_as_such test "$(http GET "$INV" >/dev/null; reply '[
 check invite_expired_signup_refused test "$(public POST "$CLOUD_URL/admin/v1/invitations/signup" \
 	"{\"token\":\"$(token_of "$LINK3")\",\"password\":\"a long password\"}")" = 410
 check invite_again_after_expiry test "$(http POST "$INV" "{\"email\":\"late@example.test\",\"folder_ids\":[\"$SITE\"]}")" = 200
-check invite_fourth_mail wait_for 20 mails_are 4
-LINK4=$(link 4)
+check invite_fourth_mail wait_for 20 mails_are 5
+LINK4=$(link 5)
 echo $(( $(cat "$WORK/clock") - 7 * 86400 )) >"$WORK/clock" # back to the first invitations' week
 
 
@@ -165,8 +172,8 @@ check folder_delete_grant_gone test "$(me_in_org)" = "[('viewer', ['$SITE'])]"
 
 # --- with an account: accept while signed in as the invited address
 check invite_member test "$(http POST "$INV" "{\"email\":\"member@example.test\",\"folder_ids\":[\"$SITE\"]}")" = 200
-check invite_member_mail wait_for 20 mails_are 5
-TOKEN5=$(token_of "$(link 5)")
+check invite_member_mail wait_for 20 mails_are 6
+TOKEN5=$(token_of "$(link 6)")
 # the account is made outside the invitation (it becomes the owner of its own org)
 check account_signup test "$(http POST /admin/v1/signup \
 	'{"email":"member@example.test","password":"member password 1","org_name":"Member Org"}')" = 200
