@@ -144,6 +144,27 @@ struct signin_keys {
 	char addr[sizeof(((struct request *)0)->peer) + 8];
 };
 
+/* Records a failed sign-in in the history of every organization the account belongs
+ * to (its admins see attempts on their members), or in none for an unknown one. */
+static int signin_failure_rows(struct request *rq, const char *user_id, const char *email,
+			       const char *why)
+{
+	struct db_ids orgs = {0};
+	const char *peer = rq->peer[0] ? rq->peer : "?";
+	int r = user_id ? store_collect_ids(rq->c->store, &orgs, ST_MEMBERSHIPS_OF_USER, "s",
+					    user_id)
+			: 0;
+	for (size_t i = 0; r >= 0 && i < orgs.n; i++)
+		r = audit_actor(rq, &(struct audit_scope){orgs.id[i], NULL, NULL}, user_id, email,
+				"user.signin_failed", "sign-in of %s from %s refused: %s", email,
+				peer, why);
+	if (r == 0 && orgs.n == 0)
+		r = audit_actor(rq, NULL, user_id, email, "user.signin_failed",
+				"sign-in of %s from %s refused: %s", email, peer, why);
+	db_ids_free(&orgs);
+	return r < 0 ? -1 : 0;
+}
+
 /* Counts one failure against both keys and records it; 0 or -1. */
 static int signin_failed(struct request *rq, const struct signin_keys *k, const char *user_id,
 			 const char *email, const char *why)
@@ -151,9 +172,7 @@ static int signin_failed(struct request *rq, const struct signin_keys *k, const 
 	struct store *db = rq->c->store;
 	if (store_begin(db) != 0 || store_run(db, ST_THROTTLE_FAIL, "si", k->account, rq->now) != 1 ||
 	    store_run(db, ST_THROTTLE_FAIL, "si", k->addr, rq->now) != 1 ||
-	    audit_actor(rq, NULL, user_id, email, "user.signin_failed", "sign-in of %s from %s"
-			" refused: %s", email, rq->peer[0] ? rq->peer : "?", why) != 0 ||
-	    store_commit(db) != 0) {
+	    signin_failure_rows(rq, user_id, email, why) != 0 || store_commit(db) != 0) {
 		store_rollback(db);
 		return -1;
 	}

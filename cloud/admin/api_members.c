@@ -6,6 +6,7 @@
 
 #include "../domain/roles.h"
 #include "../http/api.h"
+#include "../http/session.h"
 
 int write_grants(struct request *rq, struct json_writer *w, const char *user_id,
 		 const char *org_id)
@@ -50,6 +51,60 @@ void member_list(struct request *rq, struct reply *rp)
 		reply_internal(rp);
 }
 
+static void member_reply(struct reply *rp, const char *user_id, const char *key,
+			 const char *val, int is_bool)
+{
+	struct json_writer *w = reply_json(rp, 200);
+	jw_object_begin(w);
+	jw_kv_string(w, "user_id", user_id);
+	if (is_bool)
+		jw_kv_bool(w, key, 1);
+	else
+		jw_kv_string(w, key, val);
+	jw_object_end(w);
+}
+
+/* POST /admin/v1/orgs/<org>/members {"email"}: an existing account joins as a viewer
+ * (the manual's rule for invitations; roles are raised afterwards). */
+void member_add(struct request *rq, struct reply *rp)
+{
+	char raw[EMAIL_MAX], email[EMAIL_MAX];
+	struct user_row u;
+	struct store *db = rq->c->store;
+	if (req_string(rq, rp, "email", raw, sizeof(raw)) != 0)
+		return;
+	if (email_normalize(raw, email) != 0) {
+		reply_bad_field(rp, "email");
+		return;
+	}
+	if (authorize(rq, rp, rq->arg, NULL, NEED_MANAGE) != 0)
+		return;
+	int r = user_load(db, ST_USER_BY_EMAIL, email, &u);
+	if (r == 0) {
+		reply_error(rp, 404, "not_found", "no account with this e-mail");
+		return;
+	}
+	if (r < 0 || store_begin(db) != 0) {
+		reply_internal(rp);
+		return;
+	}
+	r = store_run(db, ST_MEMBERSHIPS_INSERT, "sssi", rq->arg, u.id, "viewer", rq->now);
+	if (r == DB_CONSTRAINT) {
+		store_rollback(db);
+		reply_error(rp, 409, "conflict", "%s is a member already", email);
+		return;
+	}
+	if (r != 1 ||
+	    audit(rq, &(struct audit_scope){rq->arg, NULL, NULL}, "member.add",
+		  "%s (%s) added as viewer", email, u.id) != 0 ||
+	    store_commit(db) != 0) {
+		store_rollback(db);
+		reply_internal(rp);
+		return;
+	}
+	member_reply(rp, u.id, "role", "viewer", 0);
+}
+
 /* The member rq->arg2's role in org rq->arg, after checking the caller may see the
  * organization; -1 with rp filled (404 when not a member). */
 static int member_role(struct request *rq, struct reply *rp, enum role *out)
@@ -69,18 +124,6 @@ static int member_role(struct request *rq, struct reply *rp, enum role *out)
 	return r == 1 ? 0 : -1;
 }
 
-static void member_reply(struct reply *rp, const char *user_id, const char *key,
-			 const char *val, int is_bool)
-{
-	struct json_writer *w = reply_json(rp, 200);
-	jw_object_begin(w);
-	jw_kv_string(w, "user_id", user_id);
-	if (is_bool)
-		jw_kv_bool(w, key, 1);
-	else
-		jw_kv_string(w, key, val);
-	jw_object_end(w);
-}
 
 /* POST /admin/v1/orgs/<org>/members/<user>/role {"role"} */
 void member_set_role(struct request *rq, struct reply *rp)

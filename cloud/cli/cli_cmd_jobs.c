@@ -90,6 +90,8 @@ int cmd_job_create(struct cli *c)
 		jw_kv_string(w, "folder_id", c->folder);
 	if (c->recommended)
 		jw_kv_string(w, "recommended_model", c->recommended);
+	if (c->org)
+		jw_kv_string(w, "org_id", c->org);
 	if (c->allow_downgrade)
 		jw_kv_bool(w, "allow_downgrade", 1);
 	if (c->expires_in)

@@ -25,6 +25,12 @@ struct cli {
 	const char *folder, *model, *devices, *recommended;
 	const char *confirm, *confirm_id; /* folder delete's digest, archive's id typed back */
 	const char *folders;              /* invitation create: ID,ID,... */
+	const char *email, *org, *password_file, *totp, *org_name, *device, *user, *kind;
+	int csv;
+	/* a console session (camcloud login only): sent instead of the bearer token */
+	char cookie[BEARER_MAX];
+	char csrf[CSRF_LEN];
+	int want_cookie; /* keep the session cookie of the next reply */
 	const char *window_utc[2], *window_daily[2]; /* START END (Unix) / HH:MM HH:MM */
 	int allow_downgrade, allow_move, risk_understood;
 	char url[CLOUD_URL_MAX];
@@ -83,7 +89,6 @@ int cmd_task_list(struct cli *c);
 int cmd_task_cancel(struct cli *c);
 int cmd_license_issue(struct cli *c);
 int cmd_license_list(struct cli *c);
-int cmd_history(struct cli *c);
 int cmd_task_wait(struct cli *c);
 int cmd_license_wait(struct cli *c);
 /* cli_cmd_org.c */
@@ -106,5 +111,13 @@ int cmd_job_create(struct cli *c);
 int cmd_job_list(struct cli *c);
 int cmd_job_show(struct cli *c);
 int cmd_job_cancel(struct cli *c);
+/* cli_cmd_accounts.c */
+int cmd_login(struct cli *c);
+int cmd_user_create_owner(struct cli *c);
+int cmd_history(struct cli *c);
+/* Reads the first line of path into out (trimmed); what names it in the error. */
+int cli_read_line(const char *path, char *out, size_t outsz, const char *what);
+/* Where `camcloud login` keeps the API token; -1 when neither variable is set. */
+int cli_token_path(char *out, size_t outsz);
 
 #endif

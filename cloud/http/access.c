@@ -12,10 +12,13 @@
 #include "../domain/policy.h"
 
 /* The role of rq's principal in org: ROLE_NONE when not a member (or an API token of
- * another organization); -1 on a store error. */
-static int principal_role(struct request *rq, const char *org, enum role *out)
+ * another organization), capped by an API token's role; member (if not NULL) gets the
+ * user's own role there, which decides which folders it sees. -1 on a store error. */
+static int principal_role(struct request *rq, const char *org, enum role *out, enum role *member)
 {
 	*out = ROLE_NONE;
+	if (member)
+		*member = ROLE_NONE;
 	if (rq->who.kind == PRINCIPAL_API_TOKEN && strcmp(rq->who.token_org, org) != 0)
 		return 0;
 	struct store_rows *st =
@@ -26,6 +29,8 @@ static int principal_role(struct request *rq, const char *org, enum role *out)
 	store_done(st);
 	if (r < 0)
 		return -1;
+	if (member)
+		*member = *out;
 	if (rq->who.kind == PRINCIPAL_API_TOKEN)
 		*out = role_cap(*out, rq->who.token_role);
 	return 0;
@@ -35,7 +40,7 @@ static int principal_role(struct request *rq, const char *org, enum role *out)
 static int principal_best_role(struct request *rq, enum role *out)
 {
 	if (rq->who.kind == PRINCIPAL_API_TOKEN)
-		return principal_role(rq, rq->who.token_org, out);
+		return principal_role(rq, rq->who.token_org, out, NULL);
 	*out = ROLE_NONE;
 	struct store_rows *st =
 		store_query(rq->c->store, ST_MEMBERSHIP_ROLES_OF_USER, "s", rq->who.user_id);
@@ -102,25 +107,30 @@ static int authorize_global(struct request *rq, struct reply *rp, enum access_ne
 	return verdict_reply(rp, best >= ROLE_ADMIN ? VERDICT_ALLOW : VERDICT_FORBIDDEN, best);
 }
 
-/* The checks shared by authorize and access_view: role, then the MFA rule. */
+/* The checks shared by authorize and access_view: role, then the MFA rule. role gets
+ * what the principal may do; member (if not NULL) the user's own role, whose folders
+ * it sees (an admin's token capped to viewer still sees every folder, read-only). */
 static int authorize_in(struct request *rq, struct reply *rp, const char *org,
-			const char *folder, enum access_need need, enum role *role)
+			const char *folder, enum access_need need, enum role *role,
+			enum role *member)
 {
-	if (principal_role(rq, org, role) != 0) {
+	enum role own;
+	if (principal_role(rq, org, role, &own) != 0) {
 		reply_internal(rp);
 		return -1;
 	}
+	if (member)
+		*member = own;
 	enum role_place place = PLACE_ORG;
-	if (folder && *folder && *role != ROLE_NONE && !role_sees_all_folders(*role)) {
-		int g = folder_granted(rq, folder);
+	if (folder && *folder && *role != ROLE_NONE) {
+		int g = role_sees_all_folders(own) ? 1 : folder_granted(rq, folder);
 		if (g < 0) {
 			reply_internal(rp);
 			return -1;
 		}
 		place = g ? PLACE_GRANTED : PLACE_NOT_GRANTED;
-	} else if (folder == NULL && *role != ROLE_NONE && !role_sees_all_folders(*role) &&
-		   need > NEED_READ) {
-		place = PLACE_GRANTED; /* access_view: within the grants */
+	} else if (folder == NULL && *role != ROLE_NONE && need > NEED_READ) {
+		place = PLACE_GRANTED; /* access_view: within the visible folders */
 	}
 	enum role_verdict v = role_decide(*role, place, need);
 	if (v == VERDICT_HIDDEN)
@@ -160,14 +170,14 @@ int authorize(struct request *rq, struct reply *rp, const char *org_id,
 	if (!org_id || !*org_id)
 		return authorize_global(rq, rp, need);
 	/* "" asks organization-wide; NULL is access_view's "within the grants" */
-	return authorize_in(rq, rp, org_id, folder_id ? folder_id : "", need, &role);
+	return authorize_in(rq, rp, org_id, folder_id ? folder_id : "", need, &role, NULL);
 }
 
 int access_token_role(struct request *rq, struct reply *rp, const char *org_id,
 		      const char *wanted, enum role *out)
 {
 	enum role have;
-	if (authorize_in(rq, rp, org_id, "", NEED_READ, &have) != 0)
+	if (authorize_in(rq, rp, org_id, "", NEED_READ, &have, NULL) != 0)
 		return -1;
 	if (!wanted || !*wanted) {
 		*out = have;
@@ -190,7 +200,7 @@ int access_role_change(struct request *rq, struct reply *rp, const char *org_id,
 {
 	enum role actor = ROLE_OWNER;
 	if (rq->who.kind != PRINCIPAL_BOOTSTRAP &&
-	    authorize_in(rq, rp, org_id, "", NEED_MANAGE, &actor) != 0)
+	    authorize_in(rq, rp, org_id, "", NEED_MANAGE, &actor, NULL) != 0)
 		return -1;
 	if (verdict_reply(rp, role_may_change(actor, old, new_role), actor) != 0)
 		return -1;
@@ -248,7 +258,7 @@ static int default_org(struct request *rq, struct reply *rp, int one_org, char o
 int access_view(struct request *rq, struct reply *rp, const char *org_id,
 		enum access_need need, int one_org, struct access_view *v)
 {
-	enum role role = ROLE_OWNER;
+	enum role role = ROLE_OWNER, member = ROLE_OWNER;
 	memset(v, 0, sizeof(*v));
 	if (rq->who.kind == PRINCIPAL_NONE)
 		return authorize(rq, rp, NULL, NULL, need);
@@ -263,9 +273,9 @@ int access_view(struct request *rq, struct reply *rp, const char *org_id,
 	}
 	if (rq->who.kind == PRINCIPAL_BOOTSTRAP)
 		return 0;
-	if (authorize_in(rq, rp, v->org_id, NULL, need, &role) != 0)
+	if (authorize_in(rq, rp, v->org_id, NULL, need, &role, &member) != 0)
 		return -1;
-	if (!role_sees_all_folders(role))
+	if (!role_sees_all_folders(member))
 		strcpy(v->grant_user, rq->who.user_id);
 	return 0;
 }

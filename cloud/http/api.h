@@ -133,6 +133,7 @@ void api_token_revoke(struct request *rq, struct reply *rp);
 
 /* api_members.c: members, roles, folder grants, the organization's MFA rule (§6) */
 void member_list(struct request *rq, struct reply *rp);
+void member_add(struct request *rq, struct reply *rp);
 void member_set_role(struct request *rq, struct reply *rp);
 void member_remove(struct request *rq, struct reply *rp);
 void member_grants(struct request *rq, struct reply *rp);

@@ -84,6 +84,7 @@ static const struct route routes[] = {
 	{"GET", "/admin/v1/me/api-tokens", AUTH_ADMIN, api_token_list},
 	{"POST", "/admin/v1/me/api-tokens/*/revoke", AUTH_ADMIN, api_token_revoke},
 	{"GET", "/admin/v1/orgs/*/members", AUTH_ADMIN, member_list},
+	{"POST", "/admin/v1/orgs/*/members", AUTH_ADMIN, member_add},
 	{"POST", "/admin/v1/orgs/*/members/*/role", AUTH_ADMIN, member_set_role},
 	{"DELETE", "/admin/v1/orgs/*/members/*", AUTH_ADMIN, member_remove},
 	{"POST", "/admin/v1/orgs/*/members/*/grants", AUTH_ADMIN, member_grants},
