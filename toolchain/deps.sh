@@ -17,7 +17,7 @@ group_packages() {
 		libargon2-dev" ;;
 	clang) echo "clang libclang-rt-14-dev" ;;
 	test) echo "libcmocka-dev curl ca-certificates python3 sqlite3 xxd openssl procps
-		libglib2.0-bin dbus valgrind postgresql" ;;
+		libglib2.0-bin dbus valgrind postgresql python3-aiosmtpd" ;;
 	browser) echo "chromium" ;;
 	fresh-root) echo "debootstrap git ca-certificates" ;;
 	bench) echo "swupdate mender-client" ;;

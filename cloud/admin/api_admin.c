@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../../lib/log.h"
+#include "../http/access.h"
 #include "../http/api.h"
 #include "../device/longpoll.h"
 #include "../domain/payload.h"
@@ -61,33 +62,6 @@ static int folder_org(struct request *rq, struct reply *rp, const char *id, int 
 	return r;
 }
 
-void admin_org_create(struct request *rq, struct reply *rp)
-{
-	char name[FIELD_NAME], id[DB_ID_LEN], detail[256];
-	if (req_string(rq, rp, "name", name, sizeof(name)) != 0 ||
-	    authorize(rq, rp, NULL, NULL, NEED_READ) != 0)
-		return;
-	if (db_new_id(id) != 0 || store_begin(rq->c->store) != 0) {
-		reply_internal(rp);
-		return;
-	}
-	snprintf(detail, sizeof(detail), "org %s created: %s", id, name);
-	int r = store_run(rq->c->store, ST_ORGS_INSERT, "ssi", id, name, rq->now);
-	if (r == 1 && rq->who.kind == PRINCIPAL_USER) /* its creator is its owner */
-		r = store_run(rq->c->store, ST_MEMBERSHIPS_INSERT, "sssi", id, rq->who.user_id,
-			      "owner", rq->now);
-	if (write_with_history(rq, r, &(struct audit_scope){id, NULL, NULL}, "org.create",
-			       detail) != 0) {
-		reply_internal(rp);
-		return;
-	}
-	struct json_writer *w = reply_json(rp, 200);
-	jw_object_begin(w);
-	jw_kv_string(w, "id", id);
-	jw_kv_string(w, "name", name);
-	jw_object_end(w);
-}
-
 void admin_folder_create(struct request *rq, struct reply *rp)
 {
 	char org[DB_ID_LEN], parent[DB_ID_LEN] = "", name[FIELD_NAME], id[DB_ID_LEN], detail[256];
@@ -115,6 +89,8 @@ void admin_folder_create(struct request *rq, struct reply *rp)
 		if (r != 1)
 			return;
 	}
+	if (folder_name_taken(rq, rp, org, parent, name) != 0)
+		return;
 	if (db_new_id(id) != 0 || store_begin(rq->c->store) != 0) {
 		reply_internal(rp);
 		return;

@@ -18,8 +18,12 @@ static const char usage_text[] =
 	"       ~/.config/camcloud/token; $CAMCLOUD_ADMIN_TOKEN gives the bootstrap token)\n"
 	"       camcloud serve --data DIR [--listen HOST:PORT] [--public-url URL] [--url-file F]\n"
 	"commands:\n"
-	"  org create NAME | org list\n"
-	"  folder create ORG_ID NAME [--parent ID] | folder list ORG_ID | folder delete ID\n"
+	"  org create NAME | org list | org show ID | org rename ID NAME | org notes ID TEXT\n"
+	"  org archive ID --confirm-id ID --risk-understood\n"
+	"  invitation create ORG_ID EMAIL --folders ID,ID.. (a viewer) | invitation list ORG_ID\n"
+	"  invitation cancel ID\n"
+	"  folder create ORG_ID NAME [--parent ID] | folder list ORG_ID\n"
+	"  folder delete ID (prints what it would remove) | folder delete ID --confirm DIGEST\n"
 	"  token create FOLDER_ID [--expires-in S] [--max-uses N] [--allow-move]\n"
 	"  token list [--folder ID] | token revoke TOKEN_ID|TOKEN\n"
 	"  device list | device find SERIAL | device show ID | device remove ID\n"
@@ -71,6 +75,13 @@ struct command {
 static const struct command commands[] = {
 	{"org", "create", 1, cmd_org_create},
 	{"org", "list", 0, cmd_org_list},
+	{"org", "show", 1, cmd_org_show},
+	{"org", "rename", 2, cmd_org_rename},
+	{"org", "notes", 2, cmd_org_notes},
+	{"org", "archive", 1, cmd_org_archive},
+	{"invitation", "create", 2, cmd_invitation_create},
+	{"invitation", "list", 1, cmd_invitation_list},
+	{"invitation", "cancel", 1, cmd_invitation_cancel},
 	{"folder", "create", 2, cmd_folder_create},
 	{"folder", "list", 1, cmd_folder_list},
 	{"folder", "delete", 1, cmd_folder_delete},
@@ -143,6 +154,9 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		{"--serial", offsetof(struct cli, serial)},
 		{"--app", offsetof(struct cli, app)},
 		{"--key-file", offsetof(struct cli, key_file)},
+		{"--confirm", offsetof(struct cli, confirm)},
+		{"--confirm-id", offsetof(struct cli, confirm_id)},
+		{"--folders", offsetof(struct cli, folders)},
 		{"--org", offsetof(struct cli, org)},
 		{"--kind", offsetof(struct cli, kind)},
 		{"--license", offsetof(struct cli, license_id)},
@@ -178,6 +192,10 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		}
 		if (strcmp(a, "--dry-run") == 0) {
 			c->dry_run = 1;
+			continue;
+		}
+		if (strcmp(a, "--risk-understood") == 0) {
+			c->risk_understood = 1;
 			continue;
 		}
 		if (strcmp(a, "--csv") == 0) {

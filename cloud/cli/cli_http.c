@@ -212,3 +212,21 @@ void cli_kv_file(struct json_writer *w, const char *key, const char *path)
 	char real[PATH_MAX];
 	jw_kv_string(w, key, realpath(path, real) ? real : path);
 }
+
+int cli_id_array(struct json_writer *w, const char *key, const char *list)
+{
+	char id[DB_ID_LEN];
+	jw_key(w, key);
+	jw_array_begin(w);
+	for (const char *p = list; *p;) {
+		size_t n = strcspn(p, ",");
+		if (n == 0 || n >= sizeof(id))
+			return -1;
+		memcpy(id, p, n);
+		id[n] = '\0';
+		jw_string(w, id);
+		p += n + (p[n] == ',');
+	}
+	jw_array_end(w);
+	return 0;
+}

@@ -38,8 +38,7 @@ int license_envelope(struct cloud *c, struct store_rows *st, const char *device_
 /* longpoll_answer_fn: 410 for a removed device, else api_task_answer, else 204. */
 void api_task_wake_answer(struct cloud *c, const char *device_id, int64_t now, struct reply *rp);
 
-/* api_admin.c: orgs, folders, tokens, devices, images */
-void admin_org_create(struct request *rq, struct reply *rp);
+/* api_admin.c: folders, tokens, devices, images */
 void admin_folder_create(struct request *rq, struct reply *rp);
 void admin_token_create(struct request *rq, struct reply *rp);
 void admin_token_list(struct request *rq, struct reply *rp);
@@ -71,9 +70,32 @@ int device_scope(struct request *rq, struct reply *rp, const char *id, int live,
 /* api_admin_org.c: the organization tree, moving devices, a device's details */
 void admin_org_list(struct request *rq, struct reply *rp);
 void admin_folder_list(struct request *rq, struct reply *rp);
-void admin_folder_delete(struct request *rq, struct reply *rp);
 void admin_device_show(struct request *rq, struct reply *rp);
 void admin_device_move(struct request *rq, struct reply *rp);
+
+/* api_admin_orglife.c: an organization's creation (with its default top folder),
+ * settings and archive */
+void admin_org_create(struct request *rq, struct reply *rp);
+void admin_org_show(struct request *rq, struct reply *rp);
+void admin_org_settings(struct request *rq, struct reply *rp);
+void admin_org_archive(struct request *rq, struct reply *rp);
+/* 0 when no live organization other than except ("" for none) is named name, else 1
+ * after a 409 saying so; -1 after a 500. */
+int org_name_taken(struct request *rq, struct reply *rp, const char *name, const char *except);
+/* The same for a live sibling folder under parent (NULL or "": a top folder) of org. */
+int folder_name_taken(struct request *rq, struct reply *rp, const char *org, const char *parent,
+		      const char *name);
+
+/* api_admin_folder_delete.c: the preview, then the confirmed deletion of a folder tree */
+void admin_folder_delete(struct request *rq, struct reply *rp);
+
+/* api_admin_invitations.c, invitation_join.c: invitations by e-mail */
+void admin_invitation_create(struct request *rq, struct reply *rp);
+void admin_invitation_list(struct request *rq, struct reply *rp);
+void admin_invitation_cancel(struct request *rq, struct reply *rp);
+void invitation_show(struct request *rq, struct reply *rp);   /* the mail's link */
+void invitation_signup(struct request *rq, struct reply *rp); /* no account yet */
+void invitation_accept(struct request *rq, struct reply *rp); /* signed in */
 
 /* api_admin_jobs.c: upgrade jobs */
 void admin_job_create(struct request *rq, struct reply *rp);
@@ -151,13 +173,12 @@ void api_token_create(struct request *rq, struct reply *rp);
 void api_token_list(struct request *rq, struct reply *rp);
 void api_token_revoke(struct request *rq, struct reply *rp);
 
-/* api_members.c: members, roles, folder grants, the organization's MFA rule (§6) */
+/* api_members.c: members, roles, folder grants (§6); the MFA rule is an org setting */
 void member_list(struct request *rq, struct reply *rp);
 void member_add(struct request *rq, struct reply *rp);
 void member_set_role(struct request *rq, struct reply *rp);
 void member_remove(struct request *rq, struct reply *rp);
 void member_grants(struct request *rq, struct reply *rp);
-void org_settings(struct request *rq, struct reply *rp);
 /* Writes "grants": [{"folder_id","path"}] of user_id in org_id; 0 or DB_ERROR. */
 int write_grants(struct request *rq, struct json_writer *w, const char *user_id,
 		 const char *org_id);

@@ -38,6 +38,15 @@ static const struct route routes[] = {
 	{"POST", "/device/v1/licenses/*/status", AUTH_DEVICE, api_license_status},
 	{"POST", "/admin/v1/orgs", AUTH_ADMIN, admin_org_create},
 	{"GET", "/admin/v1/orgs", AUTH_ADMIN, admin_org_list},
+	{"GET", "/admin/v1/orgs/*", AUTH_ADMIN, admin_org_show},
+	{"POST", "/admin/v1/orgs/*/settings", AUTH_ADMIN, admin_org_settings},
+	{"POST", "/admin/v1/orgs/*/archive", AUTH_ADMIN, admin_org_archive},
+	{"POST", "/admin/v1/orgs/*/invitations", AUTH_ADMIN, admin_invitation_create},
+	{"GET", "/admin/v1/orgs/*/invitations", AUTH_ADMIN, admin_invitation_list},
+	{"POST", "/admin/v1/invitations/*/cancel", AUTH_ADMIN, admin_invitation_cancel},
+	{"POST", "/admin/v1/invitations/signup", AUTH_NONE, invitation_signup},
+	{"POST", "/admin/v1/invitations/accept", AUTH_ADMIN, invitation_accept},
+	{"GET", "/invitation", AUTH_NONE, invitation_show},
 	{"POST", "/admin/v1/folders", AUTH_ADMIN, admin_folder_create},
 	{"GET", "/admin/v1/folders", AUTH_ADMIN, admin_folder_list},
 	{"DELETE", "/admin/v1/folders/*", AUTH_ADMIN, admin_folder_delete},
@@ -97,7 +106,6 @@ static const struct route routes[] = {
 	{"POST", "/admin/v1/orgs/*/members/*/role", AUTH_ADMIN, member_set_role},
 	{"DELETE", "/admin/v1/orgs/*/members/*", AUTH_ADMIN, member_remove},
 	{"POST", "/admin/v1/orgs/*/members/*/grants", AUTH_ADMIN, member_grants},
-	{"POST", "/admin/v1/orgs/*/settings", AUTH_ADMIN, org_settings},
 };
 
 /* ---- request parsing ---- */
