@@ -1,0 +1,98 @@
+// api: the console's one way to the admin API (/admin/v1, docs/admin-api.md). A signed-in
+// user's session is an HttpOnly cookie the page never sees; every state-changing request
+// carries the CSRF token the session was given. An API token (automation, the bootstrap
+// owner) is kept for this tab only and sent as a bearer token instead.
+
+const TOKEN_KEY = "camcloud.api-token";
+let csrf = "";
+
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message || code || `HTTP ${status}`);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export function setCsrf(value) { csrf = value || ""; }
+export function apiToken() { return sessionStorage.getItem(TOKEN_KEY) || ""; }
+export function setApiToken(t) {
+  if (t) sessionStorage.setItem(TOKEN_KEY, t);
+  else sessionStorage.removeItem(TOKEN_KEY);
+}
+
+function cookie(name) {
+  const m = document.cookie.match(new RegExp(`(?:^|; )${name}=([^;]*)`));
+  return m ? decodeURIComponent(m[1]) : "";
+}
+
+export async function call(method, path, body) {
+  const headers = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const token = apiToken();
+  if (token) headers.Authorization = `Bearer ${token}`;
+  else if (method !== "GET") headers["X-CSRF-Token"] = csrf || cookie("camcloud_csrf");
+  const r = await fetch(`/admin/v1${path}`, {
+    method, headers, credentials: "same-origin", cache: "no-store",
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (r.status === 204) return {};
+  const text = await r.text();
+  let data = {};
+  try { data = text ? JSON.parse(text) : {}; } catch { data = {}; }
+  if (!r.ok) {
+    const e = data.error || {};
+    throw new ApiError(r.status, e.code, e.message);
+  }
+  return data;
+}
+
+const q = (params) => {
+  const s = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== "") s.set(k, v);
+  const t = s.toString();
+  return t ? `?${t}` : "";
+};
+const get = (p) => call("GET", p);
+const post = (p, b = {}) => call("POST", p, b);
+
+// Every endpoint the console uses, by what it does.
+export const api = {
+  me: () => get("/me"),
+  signUp: (email, password) => post("/signup", { email, password }),
+  signIn: (email, password, totp) => post("/session", { email, password, ...(totp ? { totp } : {}) }),
+  signOut: () => call("DELETE", "/session"),
+  mfaBegin: () => post("/me/mfa"),
+  mfaConfirm: (code) => post("/me/mfa/confirm", { code }),
+
+  orgs: () => get("/orgs"),
+  orgCreate: (name) => post("/orgs", { name }),
+  orgUpdate: (id, fields) => post(`/orgs/${id}`, fields),
+  orgArchive: (id, confirmId) => post(`/orgs/${id}/archive`, { confirm_id: confirmId, accept_risk: true }),
+  folders: (orgId) => get(`/folders${q({ org_id: orgId })}`),
+  folderCreate: (orgId, name, parentId) => post("/folders", { org_id: orgId, name, ...(parentId ? { parent_id: parentId } : {}) }),
+
+  devices: (orgId) => get(`/devices${q({ org_id: orgId })}`),
+  device: (id) => get(`/devices/${id}`),
+  licenses: (orgId) => get(`/licenses${q({ org_id: orgId })}`),
+  images: (model) => get(`/images${q({ model })}`),
+
+  jobs: (orgId) => get(`/jobs${q({ org_id: orgId })}`),
+  job: (id) => get(`/jobs/${id}`),
+  jobCreate: (fields) => post("/jobs", fields),
+  jobCancel: (id) => post(`/jobs/${id}/cancel`),
+
+  tokens: (orgId) => get(`/enrollment-tokens${q({ org_id: orgId })}`),
+  tokenCreate: (fields) => post("/enrollment-tokens", fields),
+  tokenRevoke: (id) => post(`/enrollment-tokens/${id}/revoke`),
+
+  members: (orgId) => get(`/orgs/${orgId}/members`),
+  memberRole: (orgId, userId, role) => post(`/orgs/${orgId}/members/${userId}`, { role }),
+  invitations: (orgId) => get(`/invitations${q({ org_id: orgId })}`),
+  invite: (orgId, email, folderIds) => post("/invitations", { org_id: orgId, email, role: "viewer", folder_ids: folderIds }),
+  inviteCancel: (id) => post(`/invitations/${id}/cancel`),
+  inviteAccept: (token) => post("/invitations/accept", { token }),
+
+  history: (orgId, filters) => get(`/history${q({ org_id: orgId, ...filters })}`),
+  historyCsvUrl: (orgId, filters) => `/admin/v1/history${q({ org_id: orgId, ...filters, format: "csv" })}`,
+};

@@ -1,0 +1,143 @@
+// auth: sign in (with the TOTP step when the account has MFA), sign up, accepting an
+// invitation, and the account page where MFA is enrolled with a QR code.
+import { api, ApiError, setApiToken } from "../api.js";
+import { h, clear, field, announce } from "../dom.js";
+import { qrSvg } from "../qr.js";
+import { refreshSession, go, signedIn } from "../app.js";
+import { form } from "./form.js";
+
+const afterSignIn = () => {
+  const next = sessionStorage.getItem("camcloud.after-signin");
+  sessionStorage.removeItem("camcloud.after-signin");
+  return next || "#/orgs";
+};
+
+export async function signIn(main) {
+  const email = field("E-mail", { type: "email", name: "email", autocomplete: "username", required: true });
+  const password = field("Password", { type: "password", name: "password", autocomplete: "current-password", required: true });
+  const totp = field("Authentication code", { name: "totp", inputmode: "numeric", autocomplete: "one-time-code", pattern: "[0-9]{6}" });
+  totp.wrap.hidden = true;
+  const hint = h("p", { class: "muted", id: "totp-hint", hidden: true },
+    "This account uses two-step verification: enter the 6-digit code from your authenticator app, or a recovery code.");
+
+  const f = form("Sign in", [email.wrap, password.wrap, hint, totp.wrap], "Sign in", async () => {
+    try {
+      await api.signIn(email.input.value.trim(), password.input.value, totp.input.value.trim());
+    } catch (e) {
+      if (e instanceof ApiError && e.code === "mfa_required") {
+        totp.wrap.hidden = false;
+        hint.hidden = false;
+        totp.input.focus();
+        throw new Error("Enter your authentication code.");
+      }
+      throw e;
+    }
+    setApiToken("");
+    await refreshSession();
+    go(afterSignIn());
+  });
+
+  const token = field("API token", { type: "password", name: "api-token", autocomplete: "off" });
+  const tf = form("Sign in with an API token", [token.wrap], "Use token", async () => {
+    setApiToken(token.input.value.trim());
+    await refreshSession();
+    if (!signedIn()) {
+      setApiToken("");
+      throw new Error("That token was not accepted.");
+    }
+    go(afterSignIn());
+  });
+
+  clear(main,
+    h("h1", {}, "Sign in"),
+    h("section", {}, f, h("p", {}, "No account yet? ", h("a", { href: "#/signup" }, "Create one"), ".")),
+    h("details", { class: "card" }, h("summary", {}, "Sign in with an API token"),
+      h("p", { class: "muted" }, "For the first owner (the server's bootstrap token) and automation: the token is kept for this tab only."),
+      tf));
+  email.input.focus();
+}
+
+export async function signUp(main, ctx) {
+  const email = field("E-mail", { type: "email", name: "email", autocomplete: "username", required: true,
+    value: ctx.query.get("email") || "" });
+  const password = field("Password (at least 12 characters)", { type: "password", name: "password", autocomplete: "new-password", minlength: 12, required: true });
+  const again = field("Password again", { type: "password", name: "password2", autocomplete: "new-password", required: true });
+  const f = form("Create an account", [email.wrap, password.wrap, again.wrap], "Create account", async () => {
+    if (password.input.value !== again.input.value) throw new Error("The two passwords differ.");
+    await api.signUp(email.input.value.trim(), password.input.value);
+    await api.signIn(email.input.value.trim(), password.input.value);
+    setApiToken("");
+    await refreshSession();
+    go(afterSignIn());
+  });
+  clear(main, h("h1", {}, "Create an account"), h("section", {}, f,
+    h("p", {}, "Have an account? ", h("a", { href: "#/signin" }, "Sign in"), ".")));
+  email.input.focus();
+}
+
+// #/invite/<token>: the link in an invitation mail. Signed in: accept. Otherwise sign in or
+// sign up first (with the invited address) and come back here.
+export async function invite(main, ctx) {
+  await refreshSession();
+  const here = `#/invite/${ctx.params.token}`;
+  if (!signedIn()) {
+    sessionStorage.setItem("camcloud.after-signin", here);
+    const email = ctx.query.get("email") || "";
+    clear(main, h("h1", {}, "You are invited"),
+      h("section", {}, h("p", {}, "Sign in, or create an account with the address the invitation was sent to, to join."),
+        h("div", { class: "actions" },
+          h("a", { href: `#/signup${email ? `?email=${encodeURIComponent(email)}` : ""}` }, "Create an account"),
+          h("a", { href: "#/signin" }, "Sign in"))));
+    return;
+  }
+  const result = h("p", { role: "status" });
+  const f = form("Accept the invitation", [], "Accept invitation", async () => {
+    const r = await api.inviteAccept(ctx.params.token);
+    await refreshSession();
+    result.textContent = "You joined the organization.";
+    go(r.org_id ? `#/org/${r.org_id}/devices` : "#/orgs");
+  });
+  clear(main, h("h1", {}, "You are invited"), h("section", {}, f, result));
+}
+
+export async function account(main, ctx) {
+  const user = ctx.me.user;
+  if (!user) {
+    clear(main, h("h1", {}, "Account"), h("p", {}, "Signed in with an API token: no account settings."));
+    return;
+  }
+  const mfa = h("section", { "aria-labelledby": "mfa-h" }, h("h2", { id: "mfa-h" }, "Two-step verification"));
+  const draw = () => {
+    clear(mfa, h("h2", { id: "mfa-h" }, "Two-step verification"));
+    if (user.mfa_enabled) {
+      mfa.append(h("p", { class: "ok", id: "mfa-state" }, "Enabled: sign-in asks for a code from your authenticator app."));
+      return;
+    }
+    mfa.append(h("p", { id: "mfa-state" }, "Not enabled."),
+      h("button", { type: "button", id: "mfa-begin", onclick: begin }, "Enable two-step verification"));
+  };
+  const begin = async () => {
+    const r = await api.mfaBegin();
+    const code = field("Code from the app", { name: "mfa-code", inputmode: "numeric", autocomplete: "one-time-code", required: true });
+    const f = form("Confirm two-step verification", [code.wrap], "Confirm", async () => {
+      const done = await api.mfaConfirm(code.input.value.trim());
+      user.mfa_enabled = true;
+      draw();
+      announce("Two-step verification is on.");
+      if (done.recovery_codes?.length)
+        mfa.append(h("h3", {}, "Recovery codes"),
+          h("p", {}, "Each works once if you lose the app. Keep them somewhere safe: they are not shown again."),
+          h("ul", { id: "recovery-codes", class: "secret" }, done.recovery_codes.map((c) => h("li", {}, c))));
+    });
+    clear(mfa, h("h2", { id: "mfa-h" }, "Two-step verification"),
+      h("p", {}, "Scan this code with an authenticator app, or type the secret in, then enter the code it shows."),
+      qrSvg(r.otpauth_uri, "QR code of the authenticator secret"),
+      h("p", {}, "Secret: ", h("span", { class: "secret", id: "mfa-secret" }, r.secret)),
+      f);
+    code.input.focus();
+  };
+  draw();
+  clear(main, h("h1", {}, "Account"),
+    h("section", {}, h("dl", { class: "facts" }, h("dt", {}, "E-mail"), h("dd", { id: "account-email" }, user.email))),
+    mfa);
+}

@@ -1,0 +1,172 @@
+// The camcloud web console in Debian's chromium, end to end against a real camcloud and a
+// simulated camera (tests/integration/test_console_browser.sh starts both). Prints one
+// PASS/FAIL line per check and keeps a screenshot of every page in ARTIFACTS.
+// env: CONSOLE_URL, ADMIN_TOKEN, HANDOFF (a directory shared with the script: the
+// enrollment token goes out as HANDOFF/token), MODEL, TARGET_VERSION, ARTIFACTS
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  env, check, step, Stopped, assert, failed, launch, newUser, shooter, expectText, readQr, unlabelledControls,
+} from "./console_lib.mjs";
+
+const base = env("CONSOLE_URL");
+const shot = shooter(env("ARTIFACTS"));
+const { browser, close } = await launch();
+const pageErrors = [];
+
+try {
+  const owner = await newUser(browser);
+  const page = owner.page;
+  let orgId = "";
+
+  await step("root_redirects_to_console", async () => {
+    const r = await page.goto(`${base}/`);
+    assert(r && r.status() === 200, `HTTP ${r && r.status()}`);
+    assert(new URL(page.url()).pathname === "/console/", `landed on ${page.url()}`);
+  });
+  await step("signed_out_shows_sign_in", () => expectText(page.locator("h1"), "Sign in"));
+  await shot(page, "signin");
+
+  await step("api_token_sign_in", async () => {
+    await page.locator("summary", { hasText: "API token" }).click();
+    await page.getByLabel("API token", { exact: true }).fill(env("ADMIN_TOKEN"));
+    await page.getByRole("button", { name: "Use token" }).click();
+    await expectText(page.locator("h1"), "Organizations");
+  });
+
+  await step("create_organization", async () => {
+    await page.getByLabel("Name of the new organization").fill("Console Org");
+    await page.getByRole("button", { name: "Create organization" }).click();
+    await expectText(page.locator("h1"), "Devices");
+    orgId = page.url().match(/#\/org\/([0-9a-f]+)\//)[1];
+  });
+  await shot(page, "orgs-devices-empty");
+
+  await step("create_folder", async () => {
+    const folders = page.locator("nav.tree button");
+    if (!(await folders.count())) {
+      // No default folder on this cloud: the first one is made through the API.
+      await page.evaluate(async (org) => {
+        const { api } = await import("/console/js/api.js");
+        await api.folderCreate(org, "Site A");
+      }, orgId);
+      await page.reload();
+    }
+    await page.getByLabel("New subfolder name").fill("Lobby");
+    await page.getByRole("button", { name: "Add folder" }).click();
+    await expectText(page.locator('nav.tree button[aria-current="true"]'), /^Lobby \(0\)$/);
+  });
+
+  let token = "";
+  await step("enrollment_token_created", async () => {
+    await page.getByRole("link", { name: "Enrollment" }).click();
+    await expectText(page.locator("h1"), "Enrollment");
+    const folder = page.getByLabel("Folder the cameras join");
+    await folder.selectOption(await folder.locator("option", { hasText: "Lobby" }).getAttribute("value"));
+    await page.getByRole("button", { name: "Create token" }).click();
+    await page.locator("#token-value").waitFor();
+    token = await page.locator("#token-value").inputValue();
+    assert(token.length > 20, "no token shown");
+  });
+  await check("token_qr_code_reads_back", async () => {
+    const text = await readQr(page.locator("#new-token svg[data-qr]"));
+    assert(text === token, "the QR code is not the token");
+  });
+  await check("token_copy_button", async () => {
+    await owner.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: base });
+    await page.getByRole("button", { name: "Copy token" }).click();
+    const copied = await page.evaluate(() => navigator.clipboard.readText());
+    assert(copied === token, "clipboard does not hold the token");
+  });
+  await shot(page, "tokens");
+  writeFileSync(join(env("HANDOFF"), "token"), token);
+
+  await step("device_appears_in_folder", async () => {
+    await page.getByRole("link", { name: "Devices" }).click();
+    const deadline = Date.now() + 40000;
+    while (Date.now() < deadline) {
+      await page.locator("nav.tree button", { hasText: "Lobby" }).click();
+      if (await page.locator("td", { hasText: env("MODEL") }).count()) break;
+      await page.waitForTimeout(1000);
+      await page.reload();
+      await page.locator("h1").waitFor();
+    }
+    await expectText(page.locator("td[data-label='State']"), "online");
+    await expectText(page.locator("td[data-label='AXIS OS']"), /^\d+\.\d+/);
+    await expectText(page.locator("td[data-label='Licenses']"), "none");
+  });
+  await shot(page, "devices");
+
+  await step("device_page", async () => {
+    await page.locator("td[data-label='Serial'] a").first().click();
+    await expectText(page.locator("h1"), new RegExp(env("MODEL")));
+    await expectText(page.locator("#device-facts"), /Last contact/);
+  });
+  await shot(page, "device");
+
+  await step("upgrade_started_from_device_page", async () => {
+    await page.getByLabel("AXIS OS version").selectOption({ index: 0 });
+    await page.getByRole("button", { name: "Upgrade device" }).click();
+    await expectText(page.locator("h1"), "Tasks");
+  });
+  await step("tasks_view_reaches_succeeded", async () => {
+    await expectText(page.locator("#job-detail [data-task-state]"), "succeeded", 90000);
+  });
+  await shot(page, "tasks");
+  await check("device_shows_new_version", async () => {
+    await page.getByRole("link", { name: "Devices" }).click();
+    await page.locator("nav.tree button", { hasText: "Lobby" }).click();
+    await expectText(page.locator("td[data-label='AXIS OS']"), env("TARGET_VERSION"), 30000);
+  });
+
+  await step("settings_page", async () => {
+    await page.getByRole("link", { name: "Settings" }).click();
+    await expectText(page.locator("#org-id"), orgId);
+  });
+  await shot(page, "settings");
+  await step("history_page", async () => {
+    await page.getByRole("link", { name: "History" }).click();
+    await expectText(page.locator("#history-rows"), /device\.enroll/);
+  });
+  await shot(page, "history");
+
+  // A phone-sized screen: every page still usable, no sideways scrolling.
+  await check("phone_layout", async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    for (const section of ["devices", "tasks", "tokens", "history", "settings"]) {
+      await page.goto(`${base}/console/#/org/${orgId}/${section}`);
+      await page.locator("h1").waitFor();
+      await page.waitForTimeout(300);
+      const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+      assert(wide <= 390, `${section} is ${wide}px wide`);
+      await shot(page, `phone-${section}`);
+    }
+  });
+
+  await check("every_control_labelled", async () => {
+    await page.setViewportSize({ width: 1200, height: 900 });
+    for (const section of ["devices", "tasks", "tokens", "users", "settings", "history"]) {
+      await page.goto(`${base}/console/#/org/${orgId}/${section}`);
+      await page.locator("h1").waitFor();
+      await page.waitForTimeout(300);
+      const bad = await unlabelledControls(page);
+      assert(!bad.length, `${section}: ${bad.join(" | ")}`);
+    }
+  });
+  await check("keyboard_reaches_navigation", async () => {
+    await page.goto(`${base}/console/#/org/${orgId}/devices`);
+    await page.reload();
+    await page.locator("h1").waitFor();
+    await page.keyboard.press("Tab");
+    const first = await page.evaluate(() => document.activeElement.textContent);
+    assert(/Skip to content/.test(first), `first Tab lands on "${first}"`);
+  });
+  pageErrors.push(...page.errors);
+  await check("no_script_errors", () => assert(!pageErrors.length, pageErrors.join("; ")));
+} catch (e) {
+  if (!(e instanceof Stopped)) throw e;
+  console.log(e.message);
+} finally {
+  await close();
+}
+process.exit(failed ? 1 : 0);
