@@ -1,6 +1,6 @@
 // api: the console's one way to the admin API (/admin/v1, docs/admin-api.md). A signed-in
 // user's session is an HttpOnly cookie the page never sees; every state-changing request
-// carries the CSRF token the session was given. An API token (automation, the bootstrap
+// carries the CSRF token sign-in and GET /me answer (X-CSRF-Token). An API token (automation, the bootstrap
 // owner) is kept for this tab only and sent as a bearer token instead.
 
 const TOKEN_KEY = "camcloud.api-token";
@@ -21,17 +21,13 @@ export function setApiToken(t) {
   else sessionStorage.removeItem(TOKEN_KEY);
 }
 
-function cookie(name) {
-  const m = document.cookie.match(new RegExp(`(?:^|; )${name}=([^;]*)`));
-  return m ? decodeURIComponent(m[1]) : "";
-}
-
-export async function call(method, path, body) {
+// bearer: an explicit token for this one call (the first owner's sign-up).
+export async function call(method, path, body, bearer) {
   const headers = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
-  const token = apiToken();
+  const token = bearer || apiToken();
   if (token) headers.Authorization = `Bearer ${token}`;
-  else if (method !== "GET") headers["X-CSRF-Token"] = csrf || cookie("camcloud_csrf");
+  else if (method !== "GET" && csrf) headers["X-CSRF-Token"] = csrf;
   const r = await fetch(`/admin/v1${path}`, {
     method, headers, credentials: "same-origin", cache: "no-store",
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -59,16 +55,20 @@ const post = (p, b = {}) => call("POST", p, b);
 // Every endpoint the console uses, by what it does.
 export const api = {
   me: () => get("/me"),
-  signUp: (email, password) => post("/signup", { email, password }),
-  signIn: (email, password, totp) => post("/session", { email, password, ...(totp ? { totp } : {}) }),
-  signOut: () => call("DELETE", "/session"),
-  mfaBegin: () => post("/me/mfa"),
+  // With the bootstrap token as bearer and org_name: the first owner of a new cloud.
+  signUp: (email, password, orgName, bootstrap) =>
+    call("POST", "/signup", { email, password, ...(orgName ? { org_name: orgName } : {}) }, bootstrap),
+  signIn: (email, password, code) => post("/signin", { email, password,
+    ...(code ? (/^\d{6}$/.test(code) ? { totp: code } : { recovery_code: code }) : {}) }),
+  signOut: () => post("/signout"),
+  mfaBegin: (password) => post("/me/mfa/enroll", { password }),
   mfaConfirm: (code) => post("/me/mfa/confirm", { code }),
 
   orgs: () => get("/orgs"),
+  org: (id) => get(`/orgs/${id}`),
   orgCreate: (name) => post("/orgs", { name }),
-  orgUpdate: (id, fields) => post(`/orgs/${id}`, fields),
-  orgArchive: (id, confirmId) => post(`/orgs/${id}/archive`, { confirm_id: confirmId, accept_risk: true }),
+  orgSettings: (id, fields) => post(`/orgs/${id}/settings`, fields),
+  orgArchive: (id, confirmId) => post(`/orgs/${id}/archive`, { confirm_id: confirmId, risk_understood: true }),
   folders: (orgId) => get(`/folders${q({ org_id: orgId })}`),
   folderCreate: (orgId, name, parentId) => post("/folders", { org_id: orgId, name, ...(parentId ? { parent_id: parentId } : {}) }),
 
@@ -87,7 +87,7 @@ export const api = {
   tokenRevoke: (id) => post(`/enrollment-tokens/${id}/revoke`),
 
   members: (orgId) => get(`/orgs/${orgId}/members`),
-  memberRole: (orgId, userId, role) => post(`/orgs/${orgId}/members/${userId}`, { role }),
+  memberRole: (orgId, userId, role) => post(`/orgs/${orgId}/members/${userId}/role`, { role }),
   invitations: (orgId) => get(`/invitations${q({ org_id: orgId })}`),
   invite: (orgId, email, folderIds) => post("/invitations", { org_id: orgId, email, role: "viewer", folder_ids: folderIds }),
   inviteCancel: (id) => post(`/invitations/${id}/cancel`),

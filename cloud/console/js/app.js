@@ -43,14 +43,14 @@ export async function refreshSession() {
   orgList = [];
   try {
     me = await api.me();
-    setCsrf(me.csrf);
+    setCsrf(me.csrf_token);
   } catch (e) {
     if (!(e instanceof ApiError) || e.status === 401 || !apiToken()) return;
-    me = { principal: "api_token" }; // an API token on a cloud without accounts
+    me = { principal: "bootstrap" }; // a cloud without accounts: the admin token
   }
-  if (Array.isArray(me.memberships)) {
-    orgList = me.memberships.map((m) => ({ id: m.org_id, name: m.org, role: m.role }));
-  } else {
+  if (me.principal !== "bootstrap" && Array.isArray(me.memberships)) {
+    orgList = me.memberships.map((m) => ({ id: m.org_id, name: m.org_name, role: m.role }));
+  } else { // the bootstrap token: every organization
     const { orgs } = await api.orgs();
     orgList = orgs.map((o) => ({ id: o.id, name: o.name, role: "owner" }));
   }

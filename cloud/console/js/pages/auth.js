@@ -1,6 +1,6 @@
 // auth: sign in (with the TOTP step when the account has MFA), sign up, accepting an
 // invitation, and the account page where MFA is enrolled with a QR code.
-import { api, ApiError, setApiToken } from "../api.js";
+import { api, ApiError, setApiToken, setCsrf } from "../api.js";
 import { h, clear, field, announce } from "../dom.js";
 import { qrSvg } from "../qr.js";
 import { refreshSession, go, signedIn } from "../app.js";
@@ -15,14 +15,15 @@ const afterSignIn = () => {
 export async function signIn(main) {
   const email = field("E-mail", { type: "email", name: "email", autocomplete: "username", required: true });
   const password = field("Password", { type: "password", name: "password", autocomplete: "current-password", required: true });
-  const totp = field("Authentication code", { name: "totp", inputmode: "numeric", autocomplete: "one-time-code", pattern: "[0-9]{6}" });
+  const totp = field("Authentication code or recovery code", { name: "totp", autocomplete: "one-time-code" });
   totp.wrap.hidden = true;
   const hint = h("p", { class: "muted", id: "totp-hint", hidden: true },
     "This account uses two-step verification: enter the 6-digit code from your authenticator app, or a recovery code.");
 
   const f = form("Sign in", [email.wrap, password.wrap, hint, totp.wrap], "Sign in", async () => {
     try {
-      await api.signIn(email.input.value.trim(), password.input.value, totp.input.value.trim());
+      const r = await api.signIn(email.input.value.trim(), password.input.value, totp.input.value.trim());
+      setCsrf(r.csrf_token);
     } catch (e) {
       if (e instanceof ApiError && e.code === "mfa_required") {
         totp.wrap.hidden = false;
@@ -60,12 +61,20 @@ export async function signIn(main) {
 export async function signUp(main, ctx) {
   const email = field("E-mail", { type: "email", name: "email", autocomplete: "username", required: true,
     value: ctx.query.get("email") || "" });
-  const password = field("Password (at least 12 characters)", { type: "password", name: "password", autocomplete: "new-password", minlength: 12, required: true });
+  const password = field("Password (at least 10 characters)", { type: "password", name: "password", autocomplete: "new-password", minlength: 10, required: true });
   const again = field("Password again", { type: "password", name: "password2", autocomplete: "new-password", required: true });
-  const f = form("Create an account", [email.wrap, password.wrap, again.wrap], "Create account", async () => {
+  const orgName = field("Create an organization named (optional)", { name: "signup-org", maxlength: 128 });
+  const bootstrap = field("Server admin token", { type: "password", name: "bootstrap-token", autocomplete: "off" });
+  const f = form("Create an account", [email.wrap, password.wrap, again.wrap, orgName.wrap,
+    h("details", {}, h("summary", {}, "First owner of a new server"),
+      h("p", { class: "muted" }, "The very first account needs the server's admin token (admin.token in its data directory) and an organization name; the token stops working once an owner exists."),
+      bootstrap.wrap)],
+  "Create account", async () => {
     if (password.input.value !== again.input.value) throw new Error("The two passwords differ.");
-    await api.signUp(email.input.value.trim(), password.input.value);
-    await api.signIn(email.input.value.trim(), password.input.value);
+    const address = email.input.value.trim();
+    await api.signUp(address, password.input.value, orgName.input.value.trim(), bootstrap.input.value.trim());
+    const r = await api.signIn(address, password.input.value);
+    setCsrf(r.csrf_token);
     setApiToken("");
     await refreshSession();
     go(afterSignIn());
@@ -116,8 +125,15 @@ export async function account(main, ctx) {
     mfa.append(h("p", { id: "mfa-state" }, "Not enabled."),
       h("button", { type: "button", id: "mfa-begin", onclick: begin }, "Enable two-step verification"));
   };
-  const begin = async () => {
-    const r = await api.mfaBegin();
+  const begin = () => {
+    const pw = field("Your password", { type: "password", name: "mfa-password", autocomplete: "current-password", required: true });
+    const f = form("Start two-step verification", [pw.wrap], "Continue", async () => {
+      show(await api.mfaBegin(pw.input.value));
+    });
+    clear(mfa, h("h2", { id: "mfa-h" }, "Two-step verification"), f);
+    pw.input.focus();
+  };
+  const show = (r) => {
     const code = field("Code from the app", { name: "mfa-code", inputmode: "numeric", autocomplete: "one-time-code", required: true });
     const f = form("Confirm two-step verification", [code.wrap], "Confirm", async () => {
       const done = await api.mfaConfirm(code.input.value.trim());

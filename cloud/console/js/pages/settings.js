@@ -6,8 +6,7 @@ import { refreshSession } from "../app.js";
 import { form } from "./form.js";
 
 export async function settings(main, ctx) {
-  const { orgs } = await api.orgs();
-  const org = orgs.find((o) => o.id === ctx.org.id) || ctx.org;
+  const org = await api.org(ctx.org.id);
   const facts = h("dl", { class: "facts" },
     h("dt", {}, "Organization id"), h("dd", { id: "org-id" }, org.id),
     h("dt", {}, "Name"), h("dd", {}, org.name),
@@ -24,7 +23,8 @@ export async function settings(main, ctx) {
       form("Organization settings", [name.wrap, h("label", { for: "org-notes" }, "Notes"), notes,
         h("label", { class: "inline", for: "org-mfa" }, mfa, "Require two-step verification of every member")],
       "Save", async () => {
-        await api.orgUpdate(org.id, { name: name.input.value.trim(), notes: notes.value, require_mfa: mfa.checked });
+        await api.orgSettings(org.id, { name: name.input.value.trim(), notes: notes.value });
+        if (mfa.checked !== !!org.require_mfa) await api.orgSettings(org.id, { require_mfa: mfa.checked });
         await refreshSession();
         announce("Saved.");
         ctx.go(`#/org/${org.id}/settings`);

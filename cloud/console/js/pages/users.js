@@ -19,7 +19,7 @@ export async function users(main, ctx) {
           drawMembers();
         } }, ROLES.filter((r) => r !== "owner" || ctx.can("own")).map((r) => option(r, r, r === m.role)))
         : m.role;
-      return [m.email, role, (m.folders || []).map((f) => f.name || f).join(", ") || "all", m.mfa_enabled ? "on" : "off"];
+      return [m.email, role, ["owner", "admin"].includes(m.role) ? "all" : (m.grants || []).map((g) => g.path).join(", ") || "none", m.mfa_enabled ? "on" : "off"];
     })));
   };
   const drawInvites = async () => {
