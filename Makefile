@@ -47,7 +47,10 @@ CLOUD_ECDSA_BACKENDS := cloud/domain/ecdsa_openssl.c cloud/domain/ecdsa_mbedtls.
 CLOUD_PG ?= $(if $(filter host,$(ARCH)),libpq,none)
 CLOUD_PG_BACKENDS := cloud/store/postgres/pg_store.c cloud/store/postgres/pg_none.c
 CLOUD_PG_SRC := cloud/store/postgres/$(if $(filter libpq,$(CLOUD_PG)),pg_store.c,pg_none.c)
-CLOUD_LIBS := $(if $(filter openssl,$(CLOUD_ECDSA)),-lcrypto) $(if $(filter libpq,$(CLOUD_PG)),-lpq)
+# Passwords are hashed with Argon2id through Debian's libargon2 (cloud/domain/password.c).
+ARGON2_LIBS = $(eval ARGON2_LIBS := $(call pkg_config,--libs,libargon2,libargon2-dev))$(ARGON2_LIBS)
+CLOUD_LIBS = $(if $(filter openssl,$(CLOUD_ECDSA)),-lcrypto) $(if $(filter libpq,$(CLOUD_PG)),-lpq) \
+	     $(ARGON2_LIBS)
 LIBPQ_CFLAGS = $(eval LIBPQ_CFLAGS := $(call pkg_config,--cflags,libpq,libpq-dev))$(LIBPQ_CFLAGS)
 $(BUILD)/obj/cloud/store/postgres/pg_store.o: CFLAGS += $(LIBPQ_CFLAGS)
 
@@ -151,7 +154,7 @@ $(BUILD)/tests/test_lib_sha256_mbedtls: $(BUILD)/obj/tests/unit/test_lib_sha256.
 	$(CC) $(LDFLAGS) $^ $(filter-out -lcrypto,$(LIBS)) -lcmocka -o $@
 $(eval $(call unit_test,platform,$(PLATFORM_OBJ)))
 $(eval $(call unit_test,agent,$(AGENT_OBJ) $(PLATFORM_OBJ)))
-$(eval $(call unit_test,cloud,$(CLOUD_OBJ),$(CLOUD_LIBS)))
+$(eval $(call unit_test,cloud,$(CLOUD_OBJ),$$(CLOUD_LIBS)))
 # test_platform_axis* run the axis backend against a camsim process (tests/unit/camsim_fixture.c).
 $(filter $(BUILD)/tests/test_platform_axis%,$(TESTS)): $(BUILD)/obj/tests/unit/camsim_fixture.o | $(BUILD)/camsim
 

@@ -19,6 +19,8 @@ static int serve_usage(void)
 			"  Defaults: header 10 s, body 30 s, idle 60 s, 128 connections per address.\n"
 			"  The store is SQLite in DIR/camcloud.db unless --store names a PostgreSQL\n"
 			"  database by a libpq connection string.\n"
+			"  --smtp-url smtp://HOST[:PORT] --mail-from ADDR: the relay mail goes out\n"
+			"  through (invitations), and its sender address.\n"
 			"  --test-clock FILE (tests only): the clock reads epoch seconds from FILE.\n");
 	return 2;
 }
@@ -48,6 +50,8 @@ static int serve_main(int argc, char **argv)
 		{"max-conns-per-source", required_argument, NULL, 'S'},
 		{"store", required_argument, NULL, 's'},
 		{"test-clock", required_argument, NULL, 'T'},
+		{"smtp-url", required_argument, NULL, 'M'},
+		{"mail-from", required_argument, NULL, 'F'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -64,6 +68,12 @@ static int serve_main(int argc, char **argv)
 			break;
 		case 'T':
 			o.clock_file = optarg;
+			break;
+		case 'M':
+			o.smtp_url = optarg;
+			break;
+		case 'F':
+			o.mail_from = optarg;
 			break;
 		case 'l':
 			o.listen = optarg;

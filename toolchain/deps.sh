@@ -14,12 +14,13 @@ set -eu
 group_packages() {
 	case $1 in
 	build) echo "build-essential pkg-config libcurl4-openssl-dev libssl-dev libmbedtls-dev
-		libjsmn-dev libevent-dev libsqlite3-dev libglib2.0-dev zlib1g-dev libpq-dev" ;;
+		libjsmn-dev libevent-dev libsqlite3-dev libglib2.0-dev zlib1g-dev libpq-dev
+		libargon2-dev" ;;
 	clang) echo "clang libclang-rt-14-dev" ;;
 	test) echo "libcmocka-dev curl ca-certificates python3 sqlite3 xxd openssl procps
-		libglib2.0-bin dbus valgrind postgresql" ;;
+		libglib2.0-bin dbus valgrind postgresql python3-aiosmtpd" ;;
 	node) echo "" ;;
-	browser) echo "chromium python3-aiosmtpd" ;;
+	browser) echo "chromium" ;;
 	fresh-root) echo "debootstrap git ca-certificates" ;;
 	bench) echo "swupdate mender-client" ;;
 	*) echo "deps.sh: unknown group '$1' (build, clang, test, node, browser, fresh-root, bench)" >&2; return 1 ;;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../../lib/log.h"
+#include "../http/access.h"
 #include "../http/api.h"
 #include "../device/longpoll.h"
 #include "../domain/payload.h"
@@ -52,29 +53,6 @@ static int write_with_history(struct request *rq, int changed, const char *actio
 	return 0;
 }
 
-void admin_org_create(struct request *rq, struct reply *rp)
-{
-	char name[FIELD_NAME], id[DB_ID_LEN], detail[256];
-	if (req_string(rq, rp, "name", name, sizeof(name)) != 0)
-		return;
-	if (db_new_id(id) != 0 || store_begin(rq->c->store) != 0) {
-		reply_internal(rp);
-		return;
-	}
-	snprintf(detail, sizeof(detail), "org %s created: %s", id, name);
-	if (write_with_history(rq,
-			       store_run(rq->c->store, ST_ORGS_INSERT, "ssi", id, name, rq->now),
-			       "org.create", detail) != 0) {
-		reply_internal(rp);
-		return;
-	}
-	struct json_writer *w = reply_json(rp, 200);
-	jw_object_begin(w);
-	jw_kv_string(w, "id", id);
-	jw_kv_string(w, "name", name);
-	jw_object_end(w);
-}
-
 void admin_folder_create(struct request *rq, struct reply *rp)
 {
 	char org[DB_ID_LEN], parent[DB_ID_LEN] = "", name[FIELD_NAME], id[DB_ID_LEN], detail[256];
@@ -89,7 +67,7 @@ void admin_folder_create(struct request *rq, struct reply *rp)
 	int r = exists(rq, rp, ST_ORGS_EXISTS_ID, org);
 	if (r == 0)
 		reply_error(rp, 400, "bad_request", "unknown org %s", org);
-	if (r != 1)
+	if (r != 1 || authorize(rq, rp, org, parent[0] ? parent : NULL, NEED_MANAGE) != 0)
 		return;
 	if (parent[0]) {
 		struct store_rows *st =
@@ -104,6 +82,8 @@ void admin_folder_create(struct request *rq, struct reply *rp)
 		if (r != 1)
 			return;
 	}
+	if (folder_name_taken(rq, rp, org, parent, name) != 0)
+		return;
 	if (db_new_id(id) != 0 || store_begin(rq->c->store) != 0) {
 		reply_internal(rp);
 		return;

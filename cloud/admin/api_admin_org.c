@@ -1,6 +1,6 @@
 /* api_admin_org: admin API §8 for the organization tree — listing orgs and a
- * folder tree, deleting a folder tree (its devices become removed, its tokens
- * revoked), moving a device between folders of its org, and one device's details. */
+ * folder tree, moving a device between folders of its org, and one device's details
+ * (deleting a folder tree is in api_admin_folder_delete.c). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -67,75 +67,6 @@ void admin_folder_list(struct request *rq, struct reply *rp)
 	jw_object_end(w);
 	if (r < 0)
 		reply_internal(rp);
-}
-
-/* Deletes the folders in ids; counts the tokens revoked and the devices removed
- * (their ids appended to devices). The caller holds the transaction. */
-static int delete_folders(struct request *rq, const struct db_ids *ids, const char *why,
-			  struct db_ids *devices, int *tokens)
-{
-	struct store *db = rq->c->store;
-	for (size_t i = 0; i < ids->n; i++) {
-		int r;
-		if (store_run(db, ST_FOLDERS_SET_DELETED, "s", ids->id[i]) != 1 ||
-		    (r = store_run(db, ST_ENROLLMENT_TOKENS_REVOKE_OF_FOLDER, "s",
-				   ids->id[i])) < 0 ||
-		    store_collect_ids(db, devices, ST_DEVICE_IDS_LIVE_IN_FOLDER, "s", ids->id[i]) < 0)
-			return -1;
-		*tokens += r;
-	}
-	for (size_t i = 0; i < devices->n; i++)
-		if (device_remove_tx(db, rq->now, devices->id[i], why) < 0)
-			return -1;
-	return 0;
-}
-
-/* DELETE /admin/v1/folders/<id>: the folder and its subfolders. */
-void admin_folder_delete(struct request *rq, struct reply *rp)
-{
-	struct store *db = rq->c->store;
-	char name[FIELD_NAME] = "", why[FIELD_NAME + 64];
-	struct db_ids folders = {0}, devices = {0};
-	int tokens = 0;
-
-	struct store_rows *st = store_query(db, ST_FOLDER_NAME_LIVE, "s", rq->arg);
-	int r = st ? store_next(st) : DB_ERROR;
-	if (r == 1 && store_str(st, 0, name, sizeof(name)) != 0)
-		r = DB_ERROR;
-	store_done(st);
-	if (r == 0) {
-		reply_error(rp, 404, "not_found", "no such folder");
-		return;
-	}
-	snprintf(why, sizeof(why), "folder %s ('%s') deleted", rq->arg, name);
-	if (r < 0 || store_begin(db) != 0 ||
-	    store_collect_ids(db, &folders, ST_FOLDER_SUBTREE_IDS, "s",
-			      rq->arg) < 1 ||
-	    delete_folders(rq, &folders, why, &devices, &tokens) != 0 ||
-	    store_historyf(db, rq->now, "folder.delete",
-			   "folder %s ('%s') deleted with %zu"
-			   " subfolder%s: %zu devices removed, %d tokens revoked",
-			   rq->arg, name, folders.n - 1, folders.n == 2 ? "" : "s", devices.n,
-			   tokens) != 0 ||
-	    store_commit(db) != 0) {
-		store_rollback(db);
-		reply_internal(rp);
-		goto out;
-	}
-	log_info("folder %s deleted: %zu folders, %zu devices removed, %d tokens revoked", rq->arg,
-		 folders.n, devices.n, tokens);
-	for (size_t i = 0; i < devices.n; i++)
-		longpoll_wake(rq->c->lp, devices.id[i]); /* held polls learn at once: 410 */
-	struct json_writer *w = reply_json(rp, 200);
-	jw_object_begin(w);
-	jw_kv_string(w, "id", rq->arg);
-	jw_kv_int(w, "folders", (int64_t)folders.n);
-	jw_kv_int(w, "devices_removed", (int64_t)devices.n);
-	jw_kv_int(w, "tokens_revoked", tokens);
-	jw_object_end(w);
-out:
-	db_ids_free(&folders);
-	db_ids_free(&devices);
 }
 
 /* The stored last report, when it still parses (it was a checked JSON body). */

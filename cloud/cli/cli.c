@@ -15,8 +15,10 @@ static const char usage_text[] =
 	"usage: camcloud [--url URL | --url-file F] [--data DIR | --admin-token-file F] COMMAND\n"
 	"       camcloud serve --data DIR [--listen HOST:PORT] [--public-url URL] [--url-file F]\n"
 	"commands:\n"
-	"  org create NAME | org list\n"
-	"  folder create ORG_ID NAME [--parent ID] | folder list ORG_ID | folder delete ID\n"
+	"  org create NAME | org list | org show ID | org rename ID NAME | org notes ID TEXT\n"
+	"  org archive ID --confirm-id ID --risk-understood\n"
+	"  folder create ORG_ID NAME [--parent ID] | folder list ORG_ID\n"
+	"  folder delete ID (prints what it would remove) | folder delete ID --confirm DIGEST\n"
 	"  token create FOLDER_ID [--expires-in S] [--max-uses N] [--allow-move]\n"
 	"  token list [--folder ID] | token revoke TOKEN_ID|TOKEN\n"
 	"  device list | device find SERIAL | device show ID | device remove ID\n"
@@ -49,6 +51,10 @@ struct command {
 static const struct command commands[] = {
 	{"org", "create", 1, cmd_org_create},
 	{"org", "list", 0, cmd_org_list},
+	{"org", "show", 1, cmd_org_show},
+	{"org", "rename", 2, cmd_org_rename},
+	{"org", "notes", 2, cmd_org_notes},
+	{"org", "archive", 1, cmd_org_archive},
 	{"folder", "create", 2, cmd_folder_create},
 	{"folder", "list", 1, cmd_folder_list},
 	{"folder", "delete", 1, cmd_folder_delete},
@@ -97,6 +103,8 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		{"--model", offsetof(struct cli, model)},
 		{"--devices", offsetof(struct cli, devices)},
 		{"--recommended", offsetof(struct cli, recommended)},
+		{"--confirm", offsetof(struct cli, confirm)},
+		{"--confirm-id", offsetof(struct cli, confirm_id)},
 	};
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -106,6 +114,10 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		}
 		if (strcmp(a, "--allow-move") == 0) {
 			c->allow_move = 1;
+			continue;
+		}
+		if (strcmp(a, "--risk-understood") == 0) {
+			c->risk_understood = 1;
 			continue;
 		}
 		if (strcmp(a, "--window-utc") == 0 || strcmp(a, "--window-daily") == 0) {

@@ -23,8 +23,9 @@ struct cli {
 	const char *url_opt, *url_file, *data_dir, *token_file;
 	const char *parent, *expires_in, *max_uses, *exp;
 	const char *folder, *model, *devices, *recommended;
+	const char *confirm, *confirm_id; /* folder delete's digest, archive's id typed back */
 	const char *window_utc[2], *window_daily[2]; /* START END (Unix) / HH:MM HH:MM */
-	int allow_downgrade, allow_move;
+	int allow_downgrade, allow_move, risk_understood;
 	char url[CLOUD_URL_MAX];
 	char token[BEARER_MAX];
 	CURL *curl;
@@ -89,6 +90,10 @@ int cmd_folder_delete(struct cli *c);
 int cmd_token_list(struct cli *c);
 int cmd_device_show(struct cli *c);
 int cmd_device_move(struct cli *c);
+int cmd_org_show(struct cli *c);
+int cmd_org_rename(struct cli *c);
+int cmd_org_notes(struct cli *c);
+int cmd_org_archive(struct cli *c);
 /* cli_cmd_jobs.c */
 int cmd_image_recommend(struct cli *c);
 int cmd_job_create(struct cli *c);

@@ -117,7 +117,7 @@ struct enroll_lookup {
 	char dev_fp[CRYPTO_SHA256_HEX_LEN], dev_folder[DB_ID_LEN], dev_org[DB_ID_LEN];
 	char dev_token[DB_ID_LEN], dev_folder_name[FIELD_NAME];
 	struct token_facts tf;
-	int allow_move, exists;
+	int allow_move, exists, org_archived;
 };
 
 static int enroll_lookup(struct store *db, const struct enroll_req *e, struct enroll_lookup *l,
@@ -138,6 +138,7 @@ static int enroll_lookup(struct store *db, const struct enroll_req *e, struct en
 		l->tf.max_uses = store_int(st, 5);
 		l->allow_move = (int)store_int(st, 6);
 		store_str(st, 7, l->org_id, sizeof(l->org_id));
+		l->org_archived = (int)store_int(st, 8);
 	}
 	store_done(st);
 	if (r < 0)
@@ -220,6 +221,11 @@ static int enroll_tx(struct request *rq, struct reply *rp, const struct enroll_r
 		.same_folder = strcmp(l.dev_folder, l.folder_id) == 0,
 		.same_org = strcmp(l.dev_org, l.org_id) == 0,
 	};
+	if (l.org_archived) { /* its tokens were revoked too; say why plainly */
+		reply_error(rp, 403, "org_archived", "the organization of this enrollment token"
+			    " was archived");
+		return -1;
+	}
 	switch (enroll_decide(&f)) {
 	case ENROLL_REFUSE:
 		refuse_token(rp, f.verdict, &l.tf);

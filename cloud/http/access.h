@@ -15,10 +15,7 @@
 struct request;
 struct reply;
 
-/* What an action needs, lowest first: read (viewer), operate devices: upgrades,
- * application control (operator), manage the organization's devices, folders, tokens,
- * users below owner, licenses (admin), own it: roles of owners, archive (owner). */
-enum access_need { NEED_READ, NEED_OPERATE, NEED_MANAGE, NEED_OWN };
+#include "access_need.h" /* enum access_need: NEED_READ .. NEED_OWN */
 
 enum principal_kind {
 	PRINCIPAL_NONE,

@@ -33,8 +33,7 @@ int api_task_answer(struct cloud *c, const char *device_id, int64_t now, struct 
 /* longpoll_answer_fn: 410 for a removed device, else api_task_answer, else 204. */
 void api_task_wake_answer(struct cloud *c, const char *device_id, int64_t now, struct reply *rp);
 
-/* api_admin.c: orgs, folders, tokens, devices, images */
-void admin_org_create(struct request *rq, struct reply *rp);
+/* api_admin.c: folders, tokens, devices, images */
 void admin_folder_create(struct request *rq, struct reply *rp);
 void admin_token_create(struct request *rq, struct reply *rp);
 void admin_token_list(struct request *rq, struct reply *rp);
@@ -53,9 +52,24 @@ int device_remove_tx(struct store *db, int64_t now, const char *device_id, const
 /* api_admin_org.c: the organization tree, moving devices, a device's details */
 void admin_org_list(struct request *rq, struct reply *rp);
 void admin_folder_list(struct request *rq, struct reply *rp);
-void admin_folder_delete(struct request *rq, struct reply *rp);
 void admin_device_show(struct request *rq, struct reply *rp);
 void admin_device_move(struct request *rq, struct reply *rp);
+
+/* api_admin_orglife.c: an organization's creation (with its default top folder),
+ * settings and archive */
+void admin_org_create(struct request *rq, struct reply *rp);
+void admin_org_show(struct request *rq, struct reply *rp);
+void admin_org_settings(struct request *rq, struct reply *rp);
+void admin_org_archive(struct request *rq, struct reply *rp);
+/* 0 when no live organization other than except ("" for none) is named name, else 1
+ * after a 409 saying so; -1 after a 500. */
+int org_name_taken(struct request *rq, struct reply *rp, const char *name, const char *except);
+/* The same for a live sibling folder under parent (NULL or "": a top folder) of org. */
+int folder_name_taken(struct request *rq, struct reply *rp, const char *org, const char *parent,
+		      const char *name);
+
+/* api_admin_folder_delete.c: the preview, then the confirmed deletion of a folder tree */
+void admin_folder_delete(struct request *rq, struct reply *rp);
 
 /* api_admin_jobs.c: upgrade jobs */
 void admin_job_create(struct request *rq, struct reply *rp);

@@ -20,6 +20,7 @@ struct longpoll;
 struct gate;
 struct evconnlistener;
 struct wake;
+struct mailer;
 
 struct serve_options {
 	const char *data_dir;   /* required */
@@ -34,6 +35,8 @@ struct serve_options {
 	int idle_timeout_s;     /* [60] an idle connection, and a stalled write, closes */
 	int per_source;         /* [128] open connections from one address */
 	const char *clock_file; /* tests only: the clock reads this file's epoch seconds */
+	const char *smtp_url;   /* the mail relay, smtp://HOST[:PORT]; NULL: no mail */
+	const char *mail_from;  /* the sender address of its mail (required with smtp_url) */
 };
 
 struct cloud {
@@ -48,6 +51,7 @@ struct cloud {
 	struct gate *gate;
 	struct evconnlistener *listener; /* owned by evhttp once bound */
 	struct wake *wake;      /* sliced wake-ups of whole jobs (wake.h), made on first use */
+	struct mailer *mailer;  /* outgoing mail (mail/mailer.h); NULL without --smtp-url */
 	uint8_t admin_sha[32];  /* SHA-256 of the admin token; the token itself is not kept */
 	char data_dir[PATH_MAX];
 	char base_url[CLOUD_URL_MAX];

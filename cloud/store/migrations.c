@@ -109,6 +109,12 @@ static const struct migration_step steps[] = {
 	{4,
 	"ALTER TABLE tasks ADD COLUMN cancel_notice INTEGER NOT NULL DEFAULT 0;",
 	 NULL, NULL},
+	/* 6: organization lifecycle: notes, and archive (kept for the record, never found) */
+	{6,
+	"ALTER TABLE orgs ADD COLUMN notes TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE orgs ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE orgs ADD COLUMN archived_at BIGINT NOT NULL DEFAULT 0;",
+	 NULL, NULL},
 };
 
 #define N_STEPS (sizeof(steps) / sizeof(steps[0]))
