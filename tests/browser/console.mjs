@@ -123,6 +123,13 @@ try {
     await page.getByRole("link", { name: "Settings" }).click();
     await expectText(page.locator("#org-id"), orgId);
   });
+  await check("settings_rename_and_notes", async () => {
+    await page.getByLabel("Name", { exact: true }).fill("Console Org Renamed");
+    await page.getByLabel("Notes").fill("Cameras of the test site");
+    await page.getByRole("button", { name: "Save" }).click();
+    await expectText(page.locator("#org-name"), "Console Org Renamed (owner)");
+    await expectText(page.locator("dl.facts dd").nth(2), "Cameras of the test site");
+  });
   await shot(page, "settings");
   await step("history_page", async () => {
     await page.getByRole("link", { name: "History" }).click();
@@ -161,6 +168,20 @@ try {
     const first = await page.evaluate(() => document.activeElement.textContent);
     assert(/Skip to content/.test(first), `first Tab lands on "${first}"`);
   });
+  await check("archive_needs_the_id_typed_back", async () => {
+    await page.goto(`${base}/console/#/org/${orgId}/settings`);
+    await page.getByLabel("Type the organization id to confirm").fill("not-the-id");
+    await page.getByLabel(/I understand/).check();
+    await page.getByRole("button", { name: "Archive organization" }).click();
+    await expectText(page.locator("#archive [role=alert]"), /does not match/);
+  });
+  await check("archive_organization", async () => {
+    await page.getByLabel("Type the organization id to confirm").fill(orgId);
+    await page.getByRole("button", { name: "Archive organization" }).click();
+    await expectText(page.locator("h1"), "Organizations");
+    assert(!(await page.locator("#org-list a", { hasText: "Console Org" }).count()), "the archived organization is still listed");
+  });
+  await shot(page, "orgs-after-archive");
   pageErrors.push(...page.errors);
   await check("no_script_errors", () => assert(!pageErrors.length, pageErrors.join("; ")));
 } catch (e) {
