@@ -2,17 +2,156 @@
 // simulated camera (tests/integration/test_console_browser.sh starts both). Prints one
 // PASS/FAIL line per check and keeps a screenshot of every page in ARTIFACTS.
 // env: CONSOLE_URL, ADMIN_TOKEN, HANDOFF (a directory shared with the script: the
-// enrollment token goes out as HANDOFF/token), MODEL, TARGET_VERSION, ARTIFACTS
-import { writeFileSync } from "node:fs";
+// enrollment token goes out as HANDOFF/token), MODEL, TARGET_VERSION, ARTIFACTS, MAIL_DIR
+// (the SMTP sink's mails), ACCOUNTS (set when the cloud has user accounts)
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
-  env, check, step, Stopped, assert, failed, launch, newUser, shooter, expectText, readQr, unlabelledControls,
+  env, check, step, Stopped, assert, failed, launch, newUser, shooter, expectText, readQr, totp,
+  unlabelledControls,
 } from "./console_lib.mjs";
 
 const base = env("CONSOLE_URL");
 const shot = shooter(env("ARTIFACTS"));
 const { browser, close } = await launch();
 const pageErrors = [];
+
+const OWNER = { email: "owner@example.com", password: "owner-password-1" };
+const VIEWER = { email: "viewer@example.com", password: "viewer-password-1" };
+let mfaSecret = "";
+
+// The first owner: sign-up with the server's admin token and a new organization, two-step
+// verification enrolled by its QR code, then signed out and in again with a TOTP code.
+async function accountsFirstOwner(page) {
+  await step("first_owner_signs_up", async () => {
+    await page.getByRole("link", { name: "Create one" }).click();
+    await expectText(page.locator("h1"), "Create an account");
+    await shot(page, "signup");
+    await page.getByLabel("E-mail").fill(OWNER.email);
+    await page.getByLabel(/^Password \(/).fill(OWNER.password);
+    await page.getByLabel("Password again").fill(OWNER.password);
+    await page.getByLabel(/Create an organization named/).fill("Console Org");
+    await page.locator("summary", { hasText: "First owner" }).click();
+    await page.getByLabel("Server admin token").fill(env("ADMIN_TOKEN"));
+    await page.getByRole("button", { name: "Create account" }).click();
+    await expectText(page.locator("h1"), "Organizations");
+    await expectText(page.locator("#org-list"), /Console Org\s*owner/);
+  });
+  await shot(page, "orgs");
+  let confirmStep = 0;
+  await step("mfa_enrolment_by_qr_code", async () => {
+    await page.getByRole("link", { name: OWNER.email }).click();
+    await page.getByRole("button", { name: "Enable two-step verification" }).click();
+    await page.getByLabel("Your password").fill(OWNER.password);
+    await page.getByRole("button", { name: "Continue" }).click();
+    mfaSecret = (await page.locator("#mfa-secret").textContent()).trim();
+    const uri = await readQr(page.locator("svg[data-qr]"));
+    assert(uri.startsWith("otpauth://totp/") && uri.includes(`secret=${mfaSecret}`), `QR code says ${uri}`);
+    await shot(page, "mfa-enrol");
+    confirmStep = Math.floor(Date.now() / 30000);
+    await page.getByLabel("Code from the app").fill(totp(mfaSecret));
+    await page.getByRole("button", { name: "Confirm" }).click();
+    await expectText(page.locator("#mfa-state"), /^Enabled/);
+    assert((await page.locator("#recovery-codes li").count()) >= 8, "no recovery codes shown");
+  });
+  await shot(page, "mfa-enabled");
+  await step("sign_in_asks_for_totp", async () => {
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await expectText(page.locator("h1"), "Sign in");
+    await page.getByLabel("E-mail").fill(OWNER.email);
+    await page.getByLabel("Password", { exact: true }).fill(OWNER.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expectText(page.locator("form [role=alert]").first(), /authentication code/);
+  });
+  await shot(page, "signin-totp");
+  await step("sign_in_with_totp", async () => {
+    // A code is taken once per 30 s step: wait for the step after the one confirmed with.
+    while (Math.floor(Date.now() / 30000) === confirmStep) await page.waitForTimeout(500);
+    await page.getByLabel("Authentication code or recovery code").fill(totp(mfaSecret));
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expectText(page.locator("h1"), "Organizations");
+    await page.locator("#org-list a", { hasText: "Console Org" }).click();
+    await expectText(page.locator("h1"), "Devices");
+  });
+}
+
+// The owner invites a viewer for the folder; the mail's link, opened by a new browser
+// user, leads to sign-up with that address and joining. The viewer sees the devices but
+// no upgrade control, and the API refuses an upgrade (403).
+async function viewerCannotUpgrade(page, orgId) {
+  await step("invite_viewer", async () => {
+    await page.getByRole("link", { name: "Users" }).click();
+    await page.getByLabel("E-mail address to invite").fill(VIEWER.email);
+    await page.getByLabel(/Lobby/).check();
+    await page.getByRole("button", { name: "Send invitation" }).click();
+    await expectText(page.locator("#invitations"), new RegExp(VIEWER.email));
+  });
+  await shot(page, "users-invited");
+  let link = "";
+  await step("invitation_mail_received", async () => {
+    link = await mailLink(VIEWER.email, 30000);
+  });
+  const viewer = await newUser(browser, { width: 390, height: 844 });
+  const v = viewer.page;
+  await step("viewer_signs_up_from_the_mail", async () => {
+    await v.goto(link);
+    await expectText(v.locator("h1"), "You are invited");
+    await shot(v, "phone-invite");
+    await v.getByRole("link", { name: "Create an account" }).click();
+    await v.getByLabel("E-mail").fill(VIEWER.email);
+    await v.getByLabel(/^Password \(/).fill(VIEWER.password);
+    await v.getByLabel("Password again").fill(VIEWER.password);
+    await v.getByRole("button", { name: "Create account" }).click();
+    await expectText(v.locator("h1"), "You are invited");
+    await v.getByRole("button", { name: "Accept invitation" }).click();
+    await expectText(v.locator("h1"), "Devices");
+    await expectText(v.locator("#org-name"), /\(viewer\)$/);
+  });
+  await step("viewer_sees_no_upgrade_control", async () => {
+    await v.locator("nav.tree button", { hasText: "Lobby" }).click();
+    await expectText(v.locator("td[data-label='Model']"), env("MODEL"));
+    assert(!(await v.locator("#upgrade-selection, #upgrade-folder").count()), "upgrade controls shown to a viewer");
+    assert(!(await v.getByRole("link", { name: "Enrollment" }).count()), "enrollment shown to a viewer");
+    await shot(v, "phone-viewer-devices");
+    await v.locator("td[data-label='Serial'] a").first().click();
+    await expectText(v.locator("h1"), new RegExp(env("MODEL")));
+    assert(!(await v.locator("#upgrade-device").count()), "device upgrade shown to a viewer");
+    await shot(v, "phone-viewer-device");
+  });
+  await step("viewer_upgrade_refused_by_api", async () => {
+    const deviceId = v.url().match(/device\/([0-9a-f]+)/)[1];
+    const status = await v.evaluate(async (id) => {
+      const { api, ApiError } = await import("/console/js/api.js");
+      const { images } = await api.images();
+      try {
+        await api.jobCreate({ image_id: images[0].id, device_ids: [id] });
+        return 200;
+      } catch (e) {
+        return e instanceof ApiError ? e.status : -1;
+      }
+    }, deviceId);
+    assert(status === 403, `the API answered ${status}`);
+  });
+  pageErrors.push(...v.errors);
+  await viewer.context.close();
+}
+
+// The first link in the newest mail to `to` in the SMTP sink's directory.
+async function mailLink(to, timeout) {
+  const dir = env("MAIL_DIR");
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    for (const f of readdirSync(dir).filter((n) => n.endsWith(".eml")).sort().reverse()) {
+      const text = readFileSync(join(dir, f), "utf8");
+      if (!text.toLowerCase().includes(to)) continue;
+      const body = text.replace(/=\r?\n/g, "").replace(/=3D/g, "=");
+      const m = body.match(/https?:\/\/[^\s"<>]+/);
+      if (m) return m[0];
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`no mail with a link to ${to}`);
+}
 
 try {
   const owner = await newUser(browser);
@@ -27,19 +166,23 @@ try {
   await step("signed_out_shows_sign_in", () => expectText(page.locator("h1"), "Sign in"));
   await shot(page, "signin");
 
-  await step("api_token_sign_in", async () => {
-    await page.locator("summary", { hasText: "API token" }).click();
-    await page.getByLabel("API token", { exact: true }).fill(env("ADMIN_TOKEN"));
-    await page.getByRole("button", { name: "Use token" }).click();
-    await expectText(page.locator("h1"), "Organizations");
-  });
-
-  await step("create_organization", async () => {
-    await page.getByLabel("Name of the new organization").fill("Console Org");
-    await page.getByRole("button", { name: "Create organization" }).click();
-    await expectText(page.locator("h1"), "Devices");
+  if (process.env.ACCOUNTS) {
+    await accountsFirstOwner(page);
     orgId = page.url().match(/#\/org\/([0-9a-f]+)\//)[1];
-  });
+  } else {
+    await step("api_token_sign_in", async () => {
+      await page.locator("summary", { hasText: "API token" }).click();
+      await page.getByLabel("API token", { exact: true }).fill(env("ADMIN_TOKEN"));
+      await page.getByRole("button", { name: "Use token" }).click();
+      await expectText(page.locator("h1"), "Organizations");
+    });
+    await step("create_organization", async () => {
+      await page.getByLabel("Name of the new organization").fill("Console Org");
+      await page.getByRole("button", { name: "Create organization" }).click();
+      await expectText(page.locator("h1"), "Devices");
+      orgId = page.url().match(/#\/org\/([0-9a-f]+)\//)[1];
+    });
+  }
   await shot(page, "orgs-devices-empty");
 
   await step("create_folder", async () => {

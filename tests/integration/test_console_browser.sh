@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The web console (cloud/console/) in a real browser: headless chromium (Debian) driven by
-# playwright-core (npm) against camcloud serving the console, with a simulated camera
-# that enrolls with the token made in the console and is upgraded from it.
+# playwright-core (npm) against camcloud serving the console (its mail to a local SMTP
+# sink), with a simulated camera that enrolls with the token made in the console and is
+# upgraded from it.
 # tests/browser/console.mjs has the steps; screenshots go to build/<arch>/artifacts/console/.
 set -u
 . "$(dirname "$0")/../lib.sh"
@@ -16,14 +17,23 @@ rm -rf "$ARTIFACTS"
 SERIAL=ACCC8E00C0C0
 MODEL=P3265-LVE
 TARGET=12.0.1
-cloud_start || { echo "FAIL cloud_start"; exit 1; }
+# Invitation mails go to a local SMTP sink (Debian python3-aiosmtpd), one file per mail.
+/usr/bin/python3 "$ROOT/tests/tools/smtp_sink.py" --dir "$WORK/mail" --port-file "$WORK/smtp.port" \
+	>"$WORK/smtp.log" 2>&1 &
+PIDS+=($!)
+wait_for 10 test -s "$WORK/smtp.port" || { echo "FAIL smtp_sink_start"; cat "$WORK/smtp.log"; exit 1; }
+cloud_start 0 --smtp-url "smtp://127.0.0.1:$(cat "$WORK/smtp.port")" --mail-from console@example.com ||
+	{ echo "FAIL cloud_start"; exit 1; }
+# A cloud with user accounts answers /me with 401 to a stranger.
+ACCOUNTS=
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$CLOUD_URL/admin/v1/me")" = 401 ] && ACCOUNTS=1
 "$MKIMAGE" "$WORK/good.bin" "$MODEL" "$TARGET" $((1024 * 1024)) ok
 cc image add "$MODEL" "$TARGET" "$WORK/good.bin" >/dev/null || { echo "FAIL image_add"; finish; }
 camera_create cam "$SERIAL" "$MODEL" 11.11.73
 mkdir -p "$WORK/handoff"
 
 (cd "$NODE_DIR" && CONSOLE_URL="$CLOUD_URL" ADMIN_TOKEN="$(cat "$CLOUD_DATA/admin.token")" \
-	HANDOFF="$WORK/handoff" MODEL="$MODEL" TARGET_VERSION="$TARGET" ARTIFACTS="$ARTIFACTS" \
+	HANDOFF="$WORK/handoff" MAIL_DIR="$WORK/mail" ACCOUNTS="$ACCOUNTS" MODEL="$MODEL" TARGET_VERSION="$TARGET" ARTIFACTS="$ARTIFACTS" \
 	timeout 300 node console.mjs) >"$WORK/browser.log" 2>&1 &
 BROWSER_PID=$!
 PIDS+=("$BROWSER_PID")
