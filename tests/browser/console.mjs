@@ -247,6 +247,13 @@ try {
   });
   await shot(page, "device");
 
+  if (process.env.ACCOUNTS) {
+    const devicePage = page.url();
+    await viewerCannotUpgrade(page, orgId);
+    await page.goto(devicePage);
+    await expectText(page.locator("h1"), new RegExp(env("MODEL")));
+  }
+
   await step("upgrade_started_from_device_page", async () => {
     await page.getByLabel("AXIS OS version").selectOption({ index: 0 });
     await page.getByRole("button", { name: "Upgrade device" }).click();
