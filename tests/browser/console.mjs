@@ -200,6 +200,19 @@ try {
     await expectText(page.locator('nav.tree button[aria-current="true"]'), /^Lobby \(0\)$/);
   });
 
+  await check("folder_delete_shows_preview_then_deletes", async () => {
+    await page.getByLabel("New subfolder name").fill("Spare");
+    await page.getByRole("button", { name: "Add folder" }).click();
+    await expectText(page.locator('nav.tree button[aria-current="true"]'), /^Spare \(0\)$/);
+    await page.getByRole("button", { name: "Delete folder Spare…" }).click();
+    await expectText(page.locator("#folder-delete"), /removes 0 subfolder\(s\), decommissions 0 device\(s\)/);
+    await shot(page, "folder-delete-preview");
+    await page.getByRole("button", { name: "Delete it all" }).click();
+    await page.waitForTimeout(500);
+    await page.locator("nav.tree").waitFor();
+    assert(!(await page.locator("nav.tree button", { hasText: "Spare" }).count()), "Spare is still there");
+  });
+
   let token = "";
   await step("enrollment_token_created", async () => {
     await page.getByRole("link", { name: "Enrollment" }).click();

@@ -70,6 +70,9 @@ export const api = {
   orgSettings: (id, fields) => post(`/orgs/${id}/settings`, fields),
   orgArchive: (id, confirmId) => post(`/orgs/${id}/archive`, { confirm_id: confirmId, risk_understood: true }),
   folders: (orgId) => get(`/folders${q({ org_id: orgId })}`),
+  // Without confirm: what deleting would remove (nothing is deleted); with the preview's
+  // digest: the deletion, refused (409 preview_changed) when anything changed since.
+  folderDelete: (id, confirm) => call("DELETE", `/folders/${id}${q({ confirm })}`),
   folderCreate: (orgId, name, parentId) => post("/folders", { org_id: orgId, name, ...(parentId ? { parent_id: parentId } : {}) }),
 
   devices: (orgId) => get(`/devices${q({ org_id: orgId })}`),

@@ -58,7 +58,7 @@ export async function devices(main, ctx) {
     }
     clear(list, parts);
     clear(side, h("h2", { id: "folders-h" }, "Folders"), tree(folders, selected, (id) => { selected = id; draw(); }),
-      ctx.can("manage") ? newFolder() : null);
+      ctx.can("manage") ? [newFolder(), deleteFolder(folder)] : null);
   };
 
   const newFolder = () => {
@@ -67,6 +67,29 @@ export async function devices(main, ctx) {
       const f = await api.folderCreate(ctx.org.id, name.input.value.trim(), selected);
       ctx.go(`#/org/${ctx.org.id}/devices?folder=${f.id}`);
     });
+  };
+
+  // Deleting shows first what goes with the folder, and deletes only what was shown.
+  const deleteFolder = (folder) => {
+    if (!folder) return null;
+    const box = h("div", { id: "folder-delete", "aria-live": "polite" });
+    const ask = h("button", { type: "button", class: "secondary", onclick: async () => {
+      try {
+        const p = await api.folderDelete(folder.id);
+        const count = (k) => (p[k] ? p[k].count : 0);
+        clear(box, h("p", {}, `Deleting ${folder.path || folder.name} removes ${count("subfolders")} subfolder(s), ` +
+            `decommissions ${count("devices")} device(s), revokes ${count("tokens")} enrollment token(s) and ${count("grants")} folder grant(s).`),
+          h("div", { class: "actions" },
+            h("button", { type: "button", class: "danger", onclick: async () => {
+              try {
+                await api.folderDelete(folder.id, p.confirm);
+                ctx.go(`#/org/${ctx.org.id}/devices`);
+              } catch (e) { box.append(h("p", { class: "error", role: "alert" }, e.message)); }
+            } }, "Delete it all"),
+            h("button", { type: "button", class: "secondary", onclick: () => clear(box) }, "Keep it")));
+      } catch (e) { clear(box, h("p", { class: "error", role: "alert" }, e.message)); }
+    } }, `Delete folder ${folder.name}…`);
+    return h("div", { class: "actions" }, ask, box);
   };
 
   clear(main, h("h1", {}, "Devices"), h("div", { class: "layout split" }, side, h("section", { "aria-labelledby": "devices-h" }, list)));
