@@ -1,13 +1,14 @@
 /* console: the web console's assets out of the table toolchain/embed_assets.sh generated.
- * Every answer carries a strict Content-Security-Policy (scripts, styles, images only
- * from this origin, no inline script, no framing) and no referrer; the
- * reply adds nosniff as on every answer. Assets are not
- * content-named, so they are revalidated every time (no-cache) against their ETag. */
+ * Every answer carries a strict Content-Security-Policy (scripts, styles, images only from
+ * this origin, no inline script, no framing) and no referrer; the reply adds nosniff as on
+ * every answer. Assets are not content-named, so they are revalidated every time
+ * (no-cache) against their ETag. */
 #include "console.h"
 
 #include <string.h>
 #include <event2/http.h>
 
+#include "../domain/policy.h"
 #include "console_assets.h"
 #include "router.h"
 
@@ -38,8 +39,25 @@ static void redirect(struct reply *rp, const char *to)
 	rp->headers = console_headers;
 }
 
+/* The invitation mail's link (/invitation?token=) opened in a browser: the console's page
+ * for it. Other clients (Accept without text/html) get the API's JSON answer. */
+static int invitation_link(struct request *rq, struct reply *rp)
+{
+	const char *accept = evhttp_find_header(evhttp_request_get_input_headers(rq->ev), "Accept");
+	const char *token = evhttp_find_header(&rq->query, "token");
+	char to[REPLY_LOCATION_MAX];
+	if (strcmp(rq->path, "/invitation") != 0 || strcmp(rq->method, "GET") != 0 || !accept ||
+	    !strstr(accept, "text/html") || !token || !is_hex_id(token))
+		return 0;
+	snprintf(to, sizeof(to), "/console/#/invite/%s", token);
+	redirect(rp, to);
+	return 1;
+}
+
 int console_route(struct request *rq, struct reply *rp)
 {
+	if (invitation_link(rq, rp))
+		return 1;
 	if (strcmp(rq->path, "/") == 0 || strcmp(rq->path, "/console") == 0) {
 		redirect(rp, "/console/");
 		return 1;

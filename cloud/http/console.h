@@ -7,7 +7,8 @@
 struct request;
 struct reply;
 
-/* 1 when path is the console's (/, /console, /console/...): rp is then filled. 0 otherwise. */
+/* 1 when path is the console's (/, /console, /console/..., and /invitation?token= asked
+ * for by a browser): rp is then filled. 0 otherwise. */
 int console_route(struct request *rq, struct reply *rp);
 
 /* The asset served for a console path ("/console/" is index.html), or NULL. */

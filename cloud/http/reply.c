@@ -34,7 +34,7 @@ static void reply_reset(struct reply *rp)
 	rp->static_len = 0;
 	rp->content_type = NULL;
 	rp->etag = NULL;
-	rp->location = NULL;
+	rp->location[0] = '\0';
 	rp->headers = NULL;
 	if (rp->fd >= 0)
 		close(rp->fd);
@@ -125,9 +125,13 @@ void reply_static(struct reply *rp, int status, const char *content_type, const 
 
 void reply_redirect(struct reply *rp, int status, const char *location)
 {
+	if (strlen(location) >= sizeof(rp->location)) {
+		reply_internal(rp);
+		return;
+	}
 	reply_reset(rp);
 	rp->status = status;
-	rp->location = location;
+	strcpy(rp->location, location);
 }
 
 /* The headers that are not about the body: rp's extra ones, nosniff on everything. */
@@ -136,7 +140,7 @@ static void add_common_headers(struct evkeyvalq *h, const struct reply *rp)
 	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
 	for (const char *const *p = rp->headers; p && p[0] && p[1]; p += 2)
 		evhttp_add_header(h, p[0], p[1]);
-	if (rp->location)
+	if (rp->location[0])
 		evhttp_add_header(h, "Location", rp->location);
 }
 
@@ -168,7 +172,7 @@ static int reply_fill(struct cloud *c, struct evhttp_request *ev, struct reply *
 			return -1;
 		return 0;
 	}
-	if (rp->location)
+	if (rp->location[0])
 		return 0;
 	if (rp->fd >= 0) {
 		char len[32];

@@ -14,6 +14,8 @@
 
 struct cloud;
 
+#define REPLY_LOCATION_MAX 160
+
 struct reply {
 	int status;
 	struct buf body;
@@ -28,7 +30,7 @@ struct reply {
 	size_t static_len;
 	const char *content_type;     /* reply_static; JSON otherwise */
 	const char *etag;
-	const char *location;         /* reply_redirect */
+	char location[REPLY_LOCATION_MAX]; /* reply_redirect; "" for none */
 	const char *const *headers;   /* extra name, value pairs, NULL-terminated (static) */
 };
 
@@ -52,7 +54,7 @@ void reply_hold(struct reply *rp);
 /* Static bytes (an embedded asset) with their Content-Type and ETag; a 304 sends none. */
 void reply_static(struct reply *rp, int status, const char *content_type, const char *etag,
 		  const unsigned char *data, size_t len);
-/* A redirect (3xx) to location, a static string. */
+/* A redirect (3xx) to location (a path of this server, copied; one too long is a 500). */
 void reply_redirect(struct reply *rp, int status, const char *location);
 
 /* Sends rp on ev (exactly once) and logs the request line; what names it in the log. */

@@ -10,6 +10,8 @@
 #include <cmocka.h>
 #include <event2/http.h>
 #include <event2/http_struct.h>
+#include <event2/keyvalq_struct.h>
+#include <sys/queue.h>
 
 #include "../../cloud/http/console.h"
 #include "../../cloud/http/console_assets.h"
@@ -22,23 +24,37 @@ struct served {
 	int handled;
 };
 
-static void serve(struct served *s, const char *method, const char *path, const char *inm)
+/* path may carry a query; accept (may be NULL) is the Accept header. */
+static void serve_as(struct served *s, const char *method, const char *path, const char *inm,
+		     const char *accept)
 {
 	memset(s, 0, sizeof(*s));
 	s->ev = evhttp_request_new(NULL, NULL);
 	assert_non_null(s->ev);
 	if (inm)
 		evhttp_add_header(evhttp_request_get_input_headers(s->ev), "If-None-Match", inm);
+	if (accept)
+		evhttp_add_header(evhttp_request_get_input_headers(s->ev), "Accept", accept);
 	s->rq.ev = s->ev;
 	s->rq.method = method;
-	strcpy(s->rq.path, path);
+	TAILQ_INIT(&s->rq.query);
+	const char *q = strchr(path, '?');
+	snprintf(s->rq.path, sizeof(s->rq.path), "%.*s", (int)(q ? q - path : (long)strlen(path)), path);
+	if (q)
+		assert_int_equal(evhttp_parse_query_str(q + 1, &s->rq.query), 0);
 	reply_init(&s->rp);
 	s->handled = console_route(&s->rq, &s->rp);
+}
+
+static void serve(struct served *s, const char *method, const char *path, const char *inm)
+{
+	serve_as(s, method, path, inm, NULL);
 }
 
 static void served_free(struct served *s)
 {
 	reply_free(&s->rp);
+	evhttp_clear_headers(&s->rq.query);
 	evhttp_request_free(s->ev);
 }
 
@@ -135,6 +151,26 @@ static void test_unknown_and_wrong_method_refused(void **state)
 	served_free(&s);
 }
 
+static void test_invitation_link_opens_the_console_page(void **state)
+{
+	const char *token = "0123456789abcdef0123456789abcdef";
+	char path[96];
+	snprintf(path, sizeof(path), "/invitation?token=%s", token);
+	struct served s;
+	serve_as(&s, "GET", path, NULL, "text/html,application/xhtml+xml,*/*;q=0.8");
+	assert_int_equal(s.handled, 1);
+	assert_int_equal(s.rp.status, 302);
+	assert_string_equal(s.rp.location, "/console/#/invite/0123456789abcdef0123456789abcdef");
+	served_free(&s);
+	/* an API client gets the invitation's JSON from its own route */
+	serve_as(&s, "GET", path, NULL, "application/json");
+	assert_int_equal(s.handled, 0);
+	served_free(&s);
+	serve_as(&s, "GET", "/invitation?token=not-hex%2Fjs", NULL, "text/html");
+	assert_int_equal(s.handled, 0);
+	served_free(&s);
+}
+
 /* What the policy would block: an inline <script> (one without src) or an inline handler. */
 static void test_no_embedded_page_has_inline_script(void **state)
 {
@@ -169,6 +205,7 @@ int main(void)
 		cmocka_unit_test(test_matching_etag_answers_304_without_body),
 		cmocka_unit_test(test_root_redirects_to_console),
 		cmocka_unit_test(test_unknown_and_wrong_method_refused),
+		cmocka_unit_test(test_invitation_link_opens_the_console_page),
 		cmocka_unit_test(test_no_embedded_page_has_inline_script),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -91,9 +91,17 @@ export const api = {
 
   members: (orgId) => get(`/orgs/${orgId}/members`),
   memberRole: (orgId, userId, role) => post(`/orgs/${orgId}/members/${userId}/role`, { role }),
-  invitations: (orgId) => get(`/invitations${q({ org_id: orgId })}`),
-  invite: (orgId, email, folderIds) => post("/invitations", { org_id: orgId, email, role: "viewer", folder_ids: folderIds }),
+  invitations: (orgId) => get(`/orgs/${orgId}/invitations`),
+  invite: (orgId, email, folderIds) => post(`/orgs/${orgId}/invitations`, { email, role: "viewer", folder_ids: folderIds }),
   inviteCancel: (id) => post(`/invitations/${id}/cancel`),
+  // The mail's link: what the invitation is for (outside /admin/v1, no credentials).
+  invitation: async (token) => {
+    const r = await fetch(`/invitation${q({ token })}`, { headers: { Accept: "application/json" }, cache: "no-store" });
+    const data = await r.json().catch(() => ({}));
+    if (!r.ok) throw new ApiError(r.status, data.error?.code, data.error?.message);
+    return data;
+  },
+  inviteSignUp: (token, password) => post("/invitations/signup", { token, password }),
   inviteAccept: (token) => post("/invitations/accept", { token }),
 
   history: (orgId, filters) => get(`/history${q({ org_id: orgId, ...filters })}`),

@@ -1,7 +1,7 @@
 // auth: sign in (with the TOTP step when the account has MFA), sign up, accepting an
 // invitation, and the account page where MFA is enrolled with a QR code.
 import { api, ApiError, setApiToken, setCsrf } from "../api.js";
-import { h, clear, field, announce } from "../dom.js";
+import { h, clear, field, announce, when } from "../dom.js";
 import { qrSvg } from "../qr.js";
 import { refreshSession, go, signedIn } from "../app.js";
 import { form } from "./form.js";
@@ -84,29 +84,41 @@ export async function signUp(main, ctx) {
   email.input.focus();
 }
 
-// #/invite/<token>: the link in an invitation mail. Signed in: accept. Otherwise sign in or
-// sign up first (with the invited address) and come back here.
+// #/invite/<token>: where the invitation mail's link leads (camcloud redirects a browser
+// there). Without an account: choose a password and join; with one: sign in and accept.
 export async function invite(main, ctx) {
+  const token = ctx.params.token;
+  const inv = await api.invitation(token);
   await refreshSession();
-  const here = `#/invite/${ctx.params.token}`;
-  if (!signedIn()) {
-    sessionStorage.setItem("camcloud.after-signin", here);
-    const email = ctx.query.get("email") || "";
-    clear(main, h("h1", {}, "You are invited"),
-      h("section", {}, h("p", {}, "Sign in, or create an account with the address the invitation was sent to, to join."),
-        h("div", { class: "actions" },
-          h("a", { href: `#/signup${email ? `?email=${encodeURIComponent(email)}` : ""}` }, "Create an account"),
-          h("a", { href: "#/signin" }, "Sign in"))));
+  const about = h("p", { id: "invite-about" },
+    `${inv.email} is invited to ${inv.org} as ${inv.role}. The invitation expires ${when(inv.expires_at)}.`);
+  const joined = (r) => go(r.org_id ? `#/org/${r.org_id}/devices` : "#/orgs");
+  if (signedIn()) {
+    const f = form("Accept the invitation", [], "Accept invitation", async () => {
+      const r = await api.inviteAccept(token);
+      await refreshSession();
+      joined(r);
+    });
+    clear(main, h("h1", {}, "You are invited"), h("section", {}, about, f));
     return;
   }
-  const result = h("p", { role: "status" });
-  const f = form("Accept the invitation", [], "Accept invitation", async () => {
-    const r = await api.inviteAccept(ctx.params.token);
+  const password = field("Choose a password (at least 10 characters)", { type: "password", name: "password", autocomplete: "new-password", minlength: 10, required: true });
+  const again = field("Password again", { type: "password", name: "password2", autocomplete: "new-password", required: true });
+  const f = form("Join with a new account", [
+    h("input", { type: "email", name: "email", autocomplete: "username", value: inv.email, hidden: true, "aria-hidden": "true", tabindex: "-1" }),
+    password.wrap, again.wrap], "Create account and join", async () => {
+    if (password.input.value !== again.input.value) throw new Error("The two passwords differ.");
+    const r = await api.inviteSignUp(token, password.input.value);
+    const s = await api.signIn(inv.email, password.input.value);
+    setCsrf(s.csrf_token);
+    setApiToken("");
     await refreshSession();
-    result.textContent = "You joined the organization.";
-    go(r.org_id ? `#/org/${r.org_id}/devices` : "#/orgs");
+    joined(r);
   });
-  clear(main, h("h1", {}, "You are invited"), h("section", {}, f, result));
+  const signInFirst = h("a", { href: "#/signin", onclick: () => sessionStorage.setItem("camcloud.after-signin", `#/invite/${token}`) },
+    "I have an account: sign in to accept");
+  clear(main, h("h1", {}, "You are invited"), h("section", {}, about, f, h("p", {}, signInFirst)));
+  password.input.focus();
 }
 
 export async function account(main, ctx) {
