@@ -71,6 +71,14 @@ int folder_name_taken(struct request *rq, struct reply *rp, const char *org, con
 /* api_admin_folder_delete.c: the preview, then the confirmed deletion of a folder tree */
 void admin_folder_delete(struct request *rq, struct reply *rp);
 
+/* api_admin_invitations.c, invitation_join.c: invitations by e-mail */
+void admin_invitation_create(struct request *rq, struct reply *rp);
+void admin_invitation_list(struct request *rq, struct reply *rp);
+void admin_invitation_cancel(struct request *rq, struct reply *rp);
+void invitation_show(struct request *rq, struct reply *rp);   /* the mail's link */
+void invitation_signup(struct request *rq, struct reply *rp); /* no account yet */
+void invitation_accept(struct request *rq, struct reply *rp); /* signed in */
+
 /* api_admin_jobs.c: upgrade jobs */
 void admin_job_create(struct request *rq, struct reply *rp);
 void admin_job_list(struct request *rq, struct reply *rp);

@@ -113,7 +113,18 @@ static const struct migration_step steps[] = {
 	{6,
 	"ALTER TABLE orgs ADD COLUMN notes TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE orgs ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;"
-	"ALTER TABLE orgs ADD COLUMN archived_at BIGINT NOT NULL DEFAULT 0;",
+	"ALTER TABLE orgs ADD COLUMN archived_at BIGINT NOT NULL DEFAULT 0;"
+	/* invitations by e-mail: the link's token kept only as its SHA-256 */
+	"CREATE TABLE invitations ("
+	" id TEXT PRIMARY KEY, org_id TEXT NOT NULL REFERENCES orgs(id), email TEXT NOT NULL,"
+	" role TEXT NOT NULL, token_sha256 TEXT NOT NULL UNIQUE,"
+	" invited_by TEXT NOT NULL DEFAULT '', state TEXT NOT NULL DEFAULT 'pending',"
+	" created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL,"
+	" closed_by TEXT NOT NULL DEFAULT '', closed_at BIGINT NOT NULL DEFAULT 0);"
+	"CREATE INDEX invitations_org ON invitations(org_id, state);"
+	"CREATE TABLE invitation_folders ("
+	" invitation_id TEXT NOT NULL REFERENCES invitations(id),"
+	" folder_id TEXT NOT NULL REFERENCES folders(id), PRIMARY KEY (invitation_id, folder_id));",
 	 NULL, NULL},
 };
 

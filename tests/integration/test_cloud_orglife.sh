@@ -10,15 +10,9 @@ set -u
 MODEL=P3265-LVE
 
 cloud_start || { echo "FAIL cloud_start"; exit 1; }
-ADMIN_TOKEN=$(cat "$CLOUD_DATA/admin.token")
 # jget EXPR: a Python expression over the JSON on stdin (j).
 jget() { python3 -c 'import json, sys; j = json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
-# http METHOD PATH [BODY]: the reply body in $WORK/reply.json, the status on stdout.
-http() {
-	curl -s -o "$WORK/reply.json" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $ADMIN_TOKEN" \
-		-H 'Content-Type: application/json' ${3:+--data "$3"} "$CLOUD_URL$2"
-}
-reply() { jget "$1" <"$WORK/reply.json"; }
+http() { admin_http "$@"; }
 quiet() { "$@" >/dev/null; }
 status_has() { agent_status "$1" | grep -q "$2"; }
 history_has() { cc history | grep -qF "$1"; }
