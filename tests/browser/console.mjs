@@ -2,7 +2,8 @@
 // simulated camera (tests/integration/test_console_browser.sh starts both). Prints one
 // PASS/FAIL line per check and keeps a screenshot of every page in ARTIFACTS.
 // env: CONSOLE_URL, ADMIN_TOKEN, HANDOFF (a directory shared with the script: the
-// enrollment token goes out as HANDOFF/token), MODEL, TARGET_VERSION, ARTIFACTS, MAIL_DIR
+// enrollment token goes out as HANDOFF/token), MODEL, TARGET_VERSION and NEXT_VERSION (the
+// images there are), ARTIFACTS, MAIL_DIR
 // (the SMTP sink's mails), ACCOUNTS (set when the cloud has user accounts)
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -265,7 +266,7 @@ try {
   }
 
   await step("upgrade_started_from_device_page", async () => {
-    await page.getByLabel("AXIS OS version").selectOption({ index: 0 });
+    await page.getByLabel("AXIS OS version").selectOption({ label: `${env("MODEL")} ${env("TARGET_VERSION")}` });
     await page.getByRole("button", { name: "Upgrade device" }).click();
     await expectText(page.locator("h1"), "Tasks");
   });
@@ -278,6 +279,27 @@ try {
     await page.locator("nav.tree button", { hasText: "Lobby" }).click();
     await expectText(page.locator("td[data-label='AXIS OS']"), env("TARGET_VERSION"), 30000);
   });
+
+  await step("upgrade_a_selection", async () => {
+    await page.getByRole("checkbox", { name: new RegExp(`Select ${env("MODEL")}`) }).check();
+    const form = page.locator("#upgrade-selection");
+    await form.getByLabel("AXIS OS version").selectOption({ label: `${env("MODEL")} ${env("NEXT_VERSION")}` });
+    await form.getByRole("button", { name: "Upgrade selected" }).click();
+    await expectText(page.locator("h1"), "Tasks");
+    await expectText(page.locator("#job-detail h2"), new RegExp(`to ${env("NEXT_VERSION")}`));
+    await expectText(page.locator("#job-detail [data-task-state]"), "succeeded", 90000);
+  });
+  await check("upgrade_a_folder_skips_what_is_current", async () => {
+    await page.getByRole("link", { name: "Devices" }).click();
+    await page.locator("nav.tree button", { hasText: "Lobby" }).click();
+    await expectText(page.locator("td[data-label='AXIS OS']"), env("NEXT_VERSION"), 30000);
+    const form = page.locator("#upgrade-folder");
+    await form.getByLabel("AXIS OS version").selectOption({ label: `${env("MODEL")} ${env("NEXT_VERSION")}` });
+    await form.getByRole("button", { name: "Upgrade folder" }).click();
+    await expectText(page.locator("h1"), "Tasks");
+    await expectText(page.locator("#job-detail"), /Skipped/);
+  });
+  await shot(page, "tasks-folder-job");
 
   await step("settings_page", async () => {
     await page.getByRole("link", { name: "Settings" }).click();

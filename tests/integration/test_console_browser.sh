@@ -17,6 +17,7 @@ rm -rf "$ARTIFACTS"
 SERIAL=ACCC8E00C0C0
 MODEL=P3265-LVE
 TARGET=12.0.1
+NEXT=12.1.0
 # Invitation mails go to a local SMTP sink (Debian python3-aiosmtpd), one file per mail.
 /usr/bin/python3 "$ROOT/tests/tools/smtp_sink.py" --dir "$WORK/mail" --port-file "$WORK/smtp.port" \
 	>"$WORK/smtp.log" 2>&1 &
@@ -28,12 +29,15 @@ cloud_start 0 --smtp-url "smtp://127.0.0.1:$(cat "$WORK/smtp.port")" --mail-from
 ACCOUNTS=
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$CLOUD_URL/admin/v1/me")" = 401 ] && ACCOUNTS=1
 "$MKIMAGE" "$WORK/good.bin" "$MODEL" "$TARGET" $((1024 * 1024)) ok
-cc image add "$MODEL" "$TARGET" "$WORK/good.bin" >/dev/null || { echo "FAIL image_add"; finish; }
+"$MKIMAGE" "$WORK/next.bin" "$MODEL" "$NEXT" $((1024 * 1024)) ok
+cc image add "$MODEL" "$TARGET" "$WORK/good.bin" >/dev/null &&
+	cc image add "$MODEL" "$NEXT" "$WORK/next.bin" >/dev/null || { echo "FAIL image_add"; finish; }
 camera_create cam "$SERIAL" "$MODEL" 11.11.73
 mkdir -p "$WORK/handoff"
 
 (cd "$NODE_DIR" && CONSOLE_URL="$CLOUD_URL" ADMIN_TOKEN="$(cat "$CLOUD_DATA/admin.token")" \
-	HANDOFF="$WORK/handoff" MAIL_DIR="$WORK/mail" ACCOUNTS="$ACCOUNTS" MODEL="$MODEL" TARGET_VERSION="$TARGET" ARTIFACTS="$ARTIFACTS" \
+	HANDOFF="$WORK/handoff" MAIL_DIR="$WORK/mail" ACCOUNTS="$ACCOUNTS" MODEL="$MODEL" \
+	TARGET_VERSION="$TARGET" NEXT_VERSION="$NEXT" ARTIFACTS="$ARTIFACTS" \
 	timeout 300 node console.mjs) >"$WORK/browser.log" 2>&1 &
 BROWSER_PID=$!
 PIDS+=("$BROWSER_PID")
