@@ -124,6 +124,12 @@ async function render() {
     await page(main, ctx);
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) return signOut();
+    if (e instanceof ApiError && e.code === "mfa_enrollment_required") {
+      clear(main, h("h1", {}, "Two-step verification required"),
+        h("p", { role: "alert" }, e.message),
+        h("p", {}, h("a", { href: "#/account" }, "Enable two-step verification")));
+      return;
+    }
     clear(main, h("h1", {}, "Something went wrong"), h("p", { class: "error", role: "alert" }, e.message));
   }
   if (gen === generation) {
