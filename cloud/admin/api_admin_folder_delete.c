@@ -11,11 +11,13 @@
 #include "../http/access.h"
 #include "../http/api.h"
 
-enum { PART_SUBFOLDERS, PART_DEVICES, PART_TOKENS, PART_GRANTS, N_PARTS };
+enum { PART_SUBFOLDERS, PART_DEVICES, PART_TOKENS, PART_GRANT_USERS, PART_GRANT_FOLDERS,
+       N_PARTS };
 
 struct delete_preview {
 	struct db_ids folders; /* the whole subtree, the folder itself included */
-	struct db_ids subfolders, devices, tokens, grants;
+	struct db_ids subfolders, devices, tokens;
+	struct db_ids grant_users, grant_folders; /* grant i: (grant_users[i], grant_folders[i]) */
 	char digest[CRYPTO_SHA256_HEX_LEN];
 };
 
@@ -25,18 +27,31 @@ static void preview_free(struct delete_preview *p)
 	db_ids_free(&p->subfolders);
 	db_ids_free(&p->devices);
 	db_ids_free(&p->tokens);
-	db_ids_free(&p->grants);
+	db_ids_free(&p->grant_users);
+	db_ids_free(&p->grant_folders);
 }
-
-static const char *const part_keys[N_PARTS] = {"subfolders", "devices", "tokens", "grants"};
 
 static void preview_parts(struct delete_preview *p, struct preview_part parts[N_PARTS])
 {
-	static const char *const kinds[N_PARTS] = {"subfolder", "device", "token", "grant"};
+	static const char *const kinds[N_PARTS] = {"subfolder", "device", "token", "grant-user",
+						   "grant-folder"};
 	const struct db_ids *lists[N_PARTS] = {&p->subfolders, &p->devices, &p->tokens,
-					       &p->grants};
+					       &p->grant_users, &p->grant_folders};
 	for (int i = 0; i < N_PARTS; i++)
 		parts[i] = (struct preview_part){kinds[i], lists[i]};
+}
+
+/* The grants on the subtree, into the two parallel lists. 0 or -1. */
+static int collect_grants(struct store *db, const char *id, struct delete_preview *p)
+{
+	struct store_rows *st = store_query(db, ST_ORGLIFE_GRANTS_IN_SUBTREE, "s", id);
+	int r = st ? 1 : DB_ERROR;
+	while (r == 1 && (r = store_next(st)) == 1)
+		if (db_ids_add(&p->grant_users, store_text(st, 0)) != 0 ||
+		    db_ids_add(&p->grant_folders, store_text(st, 1)) != 0)
+			r = DB_ERROR;
+	store_done(st);
+	return r < 0 ? -1 : 0;
 }
 
 /* What deleting folder id removes now, with its digest. 0 or -1. */
@@ -44,6 +59,7 @@ static int delete_preview(struct store *db, const char *id, struct delete_previe
 {
 	struct preview_part parts[N_PARTS];
 	if (store_collect_ids(db, &p->folders, ST_ORGLIFE_SUBTREE_IDS, "s", id) < 1 ||
+	    collect_grants(db, id, p) != 0 ||
 	    store_collect_ids(db, &p->devices, ST_ORGLIFE_DEVICE_IDS_LIVE_IN_SUBTREE, "s", id) < 0 ||
 	    store_collect_ids(db, &p->tokens, ST_ORGLIFE_TOKEN_IDS_LIVE_IN_SUBTREE, "s", id) < 0)
 		return -1;
@@ -55,21 +71,37 @@ static int delete_preview(struct store *db, const char *id, struct delete_previe
 	return delete_preview_digest(id, parts, N_PARTS, p->digest);
 }
 
-static void write_preview(struct json_writer *w, struct delete_preview *p)
+static void write_ids(struct json_writer *w, const char *key, const struct db_ids *ids)
 {
-	struct preview_part parts[N_PARTS];
-	preview_parts(p, parts);
-	for (int i = 0; i < N_PARTS; i++) {
-		jw_key(w, part_keys[i]);
+	jw_key(w, key);
+	jw_object_begin(w);
+	jw_kv_int(w, "count", (int64_t)ids->n);
+	jw_key(w, "ids");
+	jw_array_begin(w);
+	for (size_t k = 0; k < ids->n; k++)
+		jw_string(w, ids->id[k]);
+	jw_array_end(w);
+	jw_object_end(w);
+}
+
+static void write_preview(struct json_writer *w, const struct delete_preview *p)
+{
+	write_ids(w, "subfolders", &p->subfolders);
+	write_ids(w, "devices", &p->devices);
+	write_ids(w, "tokens", &p->tokens);
+	jw_key(w, "grants");
+	jw_object_begin(w);
+	jw_kv_int(w, "count", (int64_t)p->grant_users.n);
+	jw_key(w, "items");
+	jw_array_begin(w);
+	for (size_t k = 0; k < p->grant_users.n; k++) {
 		jw_object_begin(w);
-		jw_kv_int(w, "count", (int64_t)parts[i].ids->n);
-		jw_key(w, "ids");
-		jw_array_begin(w);
-		for (size_t k = 0; k < parts[i].ids->n; k++)
-			jw_string(w, parts[i].ids->id[k]);
-		jw_array_end(w);
+		jw_kv_string(w, "user_id", p->grant_users.id[k]);
+		jw_kv_string(w, "folder_id", p->grant_folders.id[k]);
 		jw_object_end(w);
 	}
+	jw_array_end(w);
+	jw_object_end(w);
 }
 
 /* Deletes what p lists; the caller holds the transaction. Tokens revoked, or -1. */
@@ -81,12 +113,13 @@ static int delete_previewed(struct request *rq, const struct delete_preview *p, 
 		int r;
 		if (store_run(db, ST_FOLDERS_SET_DELETED, "s", p->folders.id[i]) != 1 ||
 		    (r = store_run(db, ST_ENROLLMENT_TOKENS_REVOKE_OF_FOLDER, "s",
-				   p->folders.id[i])) < 0)
+				   p->folders.id[i])) < 0 ||
+		    store_run(db, ST_ORGLIFE_GRANTS_REVOKE_OF_FOLDER, "s", p->folders.id[i]) < 0)
 			return -1;
 		tokens += r;
 	}
 	for (size_t i = 0; i < p->devices.n; i++)
-		if (device_remove_tx(db, rq->now, p->devices.id[i], why) < 0)
+		if (device_remove_tx(rq, p->devices.id[i], why) < 0)
 			return -1;
 	return tokens;
 }
@@ -138,7 +171,7 @@ void admin_folder_delete(struct request *rq, struct reply *rp)
 	     audit(rq, &(struct audit_scope){org, rq->arg, NULL}, "folder.delete",
 		   "folder %s ('%s') deleted with %zu subfolder%s: %zu devices removed,"
 		   " %d tokens revoked, %zu grants revoked", rq->arg, name, p.subfolders.n,
-		   p.subfolders.n == 1 ? "" : "s", p.devices.n, tokens, p.grants.n) != 0 ||
+		   p.subfolders.n == 1 ? "" : "s", p.devices.n, tokens, p.grant_users.n) != 0 ||
 	     store_commit(db) != 0))
 		goto fail;
 	if (confirm) {

@@ -138,7 +138,7 @@ void admin_invitation_create(struct request *rq, struct reply *rp)
 	if (audit(rq, &(struct audit_scope){rq->arg, NULL, NULL}, "invitation.create",
 		  "invitation %s: %s invited as %s to %zu folder%s, until %lld", id, email, role,
 		  folders.n, folders.n == 1 ? "" : "s", (long long)expires) != 0 ||
-	    store_commit(db) != 0 || mailer_send(rq->c->mailer, email, subject, body) != 0)
+	    store_commit(db) != 0 || mailer_send(rq->c->mailer, email, subject, body, rq->arg) != 0)
 		goto fail; /* a mail the queue refused leaves the invitation pending: cancel it */
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);

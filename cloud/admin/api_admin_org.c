@@ -24,7 +24,10 @@ void admin_org_list(struct request *rq, struct reply *rp)
 		{"id", COL_TEXT}, {"name", COL_TEXT}, {"created_at", COL_INT},
 		{"folders", COL_INT}, {"devices", COL_INT},
 	};
-	struct store_rows *st = store_query(rq->c->store, ST_ORGS_WITH_COUNTS, "");
+	/* a user sees the organizations it is a member of, an API token its own one */
+	const char *member = rq->who.kind == PRINCIPAL_BOOTSTRAP ? NULL : rq->who.user_id;
+	const char *only = rq->who.kind == PRINCIPAL_API_TOKEN ? rq->who.token_org : NULL;
+	struct store_rows *st = store_query(rq->c->store, ST_ORGS_WITH_COUNTS, "ss", member, only);
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);
 	jw_key(w, "orgs");
@@ -43,27 +46,23 @@ void admin_folder_list(struct request *rq, struct reply *rp)
 		{"path", COL_TEXT}, {"depth", COL_INT}, {"devices", COL_INT},
 	};
 	const char *org = evhttp_find_header(&rq->query, "org_id");
+	struct access_view v;
 	if (!org || !is_hex_id(org)) {
 		reply_bad_field(rp, "org_id");
 		return;
 	}
-	struct store_rows *st = store_query(rq->c->store, ST_ORGS_EXISTS_ID, "s", org);
-	int r = st ? store_next(st) : DB_ERROR;
-	store_done(st);
-	if (r == 0)
-		reply_error(rp, 404, "not_found", "no such org");
-	else if (r < 0)
-		reply_internal(rp);
-	if (r != 1)
+	if (authorize(rq, rp, org, NULL, NEED_READ) != 0 ||
+	    access_view(rq, rp, org, NEED_READ, 1, &v) != 0)
 		return;
 	/* sortkey: names (then ids, for twins) along the path, char(1) between levels, so a
 	 * folder's subtree sorts right after it and before its next sibling. */
-	st = store_query(rq->c->store, ST_FOLDER_TREE_OF_ORG, "s", org);
+	struct store_rows *st =
+		store_query(rq->c->store, ST_FOLDER_TREE_OF_ORG, "ss", org, view_user(&v));
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);
 	jw_kv_string(w, "org_id", org);
 	jw_key(w, "folders");
-	r = db_write_rows(w, st, folder_cols, JSON_COLS(folder_cols));
+	int r = db_write_rows(w, st, folder_cols, JSON_COLS(folder_cols));
 	jw_object_end(w);
 	if (r < 0)
 		reply_internal(rp);
@@ -111,6 +110,10 @@ void admin_device_show(struct request *rq, struct reply *rp)
 		reply_internal(rp);
 		return;
 	}
+	char org[DB_ID_LEN], folder[DB_ID_LEN];
+	if (device_scope(rq, rp, rq->arg, 0, org, folder) != 0 ||
+	    authorize(rq, rp, org, folder, NEED_READ) != 0)
+		return;
 	struct store_rows *st = store_query(rq->c->store, ST_DEVICES_BY_ID, "s", rq->arg);
 	int r = st ? store_next(st) : DB_ERROR;
 	if (r == 1) {
@@ -164,6 +167,8 @@ void admin_device_move(struct request *rq, struct reply *rp)
 		reply_error(rp, 404, "not_found", r == 0 ? "no such device" : "device was removed");
 		return;
 	}
+	if (r == 1 && authorize(rq, rp, dev_org, from, NEED_MANAGE) != 0)
+		return;
 	st = r == 1 ? store_query(db, ST_FOLDER_FOR_DEVICE_MOVE, "s", folder) : NULL;
 	r = st ? store_next(st) : DB_ERROR;
 	if (r == 1 && (store_str(st, 0, org, sizeof(org)) || store_str(st, 1, name, sizeof(name))))
@@ -173,6 +178,8 @@ void admin_device_move(struct request *rq, struct reply *rp)
 		reply_error(rp, 400, "bad_request", "unknown folder %s", folder);
 		return;
 	}
+	if (r == 1 && authorize(rq, rp, org, folder, NEED_MANAGE) != 0)
+		return;
 	if (r == 1 && strcmp(org, dev_org) != 0) {
 		reply_error(rp, 400, "bad_request", "folder %s is in another organization; a device"
 			    " moves only within its own", folder);
@@ -184,10 +191,9 @@ void admin_device_move(struct request *rq, struct reply *rp)
 		return;
 	}
 	if (!same && (store_run(db, ST_DEVICES_SET_FOLDER_ID, "ss", folder, rq->arg) != 1 ||
-		      store_historyf(db, rq->now, "device.move",
-				     "device %s (%s) moved from folder %s ('%s')"
-				     " to %s ('%s')",
-				     serial, rq->arg, from, from_name, folder, name) != 0 ||
+		      audit(rq, &(struct audit_scope){org, folder, rq->arg}, "device.move",
+			    "device %s (%s) moved from folder %s ('%s') to %s ('%s')", serial,
+			    rq->arg, from, from_name, folder, name) != 0 ||
 		      store_commit(db) != 0)) {
 		store_rollback(db);
 		reply_internal(rp);

@@ -27,7 +27,9 @@ static int taken(struct store_rows *st, struct reply *rp, const char *what, cons
 
 int org_name_taken(struct request *rq, struct reply *rp, const char *name, const char *except)
 {
-	return taken(store_query(rq->c->store, ST_ORGLIFE_ORG_NAME_TAKEN, "ss", name, except), rp,
+	const char *user = rq->who.user_id[0] ? rq->who.user_id : NULL; /* bootstrap: all */
+	return taken(store_query(rq->c->store, ST_ORGLIFE_ORG_NAME_TAKEN, "sss", name, except, user),
+		     rp,
 		     "an organization named", name,
 		     "among your organizations");
 }
@@ -39,16 +41,20 @@ int folder_name_taken(struct request *rq, struct reply *rp, const char *org, con
 				 parent && parent[0] ? parent : NULL),
 		     rp, "a folder named", name, "at this level");
 }
-/* POST /admin/v1/orgs {"name"}: the organization and its default top folder. */
+/* POST /admin/v1/orgs {"name"}: the organization, its default top folder, and its
+ * creator (a user) as its owner. */
 void admin_org_create(struct request *rq, struct reply *rp)
 {
 	struct store *db = rq->c->store;
 	char name[FIELD_NAME], id[DB_ID_LEN], folder[DB_ID_LEN];
 	if (req_string(rq, rp, "name", name, sizeof(name)) != 0 ||
-	    authorize(rq, rp, NULL, NULL, NEED_OWN) != 0 || org_name_taken(rq, rp, name, "") != 0)
+	    authorize(rq, rp, NULL, NULL, NEED_READ) != 0 || org_name_taken(rq, rp, name, "") != 0)
 		return;
 	if (db_new_id(id) != 0 || db_new_id(folder) != 0 || store_begin(db) != 0 ||
 	    store_run(db, ST_ORGS_INSERT, "ssi", id, name, rq->now) != 1 ||
+	    (rq->who.kind == PRINCIPAL_USER && /* its creator is its owner */
+	     store_run(db, ST_MEMBERSHIPS_INSERT, "sssi", id, rq->who.user_id, "owner",
+		       rq->now) != 1) ||
 	    store_run(db, ST_FOLDERS_INSERT, "ssssi", folder, id, NULL, ORG_DEFAULT_FOLDER,
 		      rq->now) != 1 ||
 	    audit(rq, &(struct audit_scope){id, NULL, NULL}, "org.create", "org %s created: %s",
@@ -172,7 +178,7 @@ void admin_org_archive(struct request *rq, struct reply *rp)
 	    store_collect_ids(db, &devices, ST_ORGLIFE_DEVICE_IDS_LIVE_OF_ORG, "s", rq->arg) < 0)
 		goto fail;
 	for (size_t i = 0; i < devices.n; i++)
-		if (device_remove_tx(db, rq->now, devices.id[i], why) < 0)
+		if (device_remove_tx(rq, devices.id[i], why) < 0)
 			goto fail;
 	if ((tokens = store_run(db, ST_ORGLIFE_TOKENS_REVOKE_OF_ORG, "s", rq->arg)) < 0 ||
 	    audit(rq, &(struct audit_scope){rq->arg, NULL, NULL}, "org.archive",

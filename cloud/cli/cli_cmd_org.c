@@ -107,3 +107,37 @@ int cmd_device_move(struct cli *c)
 	jw_kv_string(cli_body_begin(&bd), "folder_id", c->pos[3]);
 	return cli_body_send(c, &bd, path, "folder_id");
 }
+
+/* Prints the invitation's id; the link goes to the invitee's mail only. */
+int cmd_invitation_create(struct cli *c)
+{
+	char path[REQ_PATH_MAX];
+	if (!c->folders)
+		return cli_usage("invitation create wants --folders ID,ID,... (what the viewer sees)");
+	if (cli_id_path(path, sizeof(path), "orgs", c->pos[2], "/invitations") != 0)
+		return 1;
+	struct cli_body bd;
+	struct json_writer *w = cli_body_begin(&bd);
+	jw_kv_string(w, "email", c->pos[3]);
+	if (cli_id_array(w, "folder_ids", c->folders) != 0) {
+		buf_free(&bd.b);
+		return cli_usage("--folders takes ID,ID,... (folder ids)");
+	}
+	return cli_body_send(c, &bd, path, "id");
+}
+
+int cmd_invitation_list(struct cli *c)
+{
+	char path[REQ_PATH_MAX];
+	if (cli_id_path(path, sizeof(path), "orgs", c->pos[2], "/invitations") != 0)
+		return 1;
+	return cli_call_print(c, "GET", path, NULL, NULL);
+}
+
+int cmd_invitation_cancel(struct cli *c)
+{
+	char path[REQ_PATH_MAX];
+	if (cli_id_path(path, sizeof(path), "invitations", c->pos[2], "/cancel") != 0)
+		return 1;
+	return cli_call_print(c, "POST", path, NULL, "state");
+}

@@ -160,21 +160,25 @@ static int enroll_lookup(struct store *db, const struct enroll_req *e, struct en
 
 /* 409 device_conflict, recorded in the history so the admin side sees it too. */
 static void refuse_conflict(struct request *rq, struct reply *rp, const char *serial,
-			    const char *device_id, const char *token_id, const char *fmt, ...)
-	__attribute__((format(printf, 6, 7)));
+			    const char *device_id, const struct enroll_lookup *l,
+			    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
+/* It goes into the history of the token's organization and folder (the one that tried;
+ * the message names no other). */
 static void refuse_conflict(struct request *rq, struct reply *rp, const char *serial,
-			    const char *device_id, const char *token_id, const char *fmt, ...)
+			    const char *device_id, const struct enroll_lookup *l,
+			    const char *fmt, ...)
 {
+	const char *token_id = l->token_id;
 	char msg[384];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	reply_error(rp, 409, "device_conflict", "%s", msg);
-	if (store_historyf(rq->c->store, rq->now, "device.enroll_refused",
-			   "device %s (%s), token %s: %s", serial, device_id,
-			   token_id[0] ? token_id : "-", msg) != 0)
+	if (audit(rq, &(struct audit_scope){l->org_id, l->folder_id, NULL}, "device.enroll_refused",
+		  "device %s (%s), token %s: %s", serial, device_id, token_id[0] ? token_id : "-",
+		  msg) != 0)
 		log_warn("enroll: could not record the refusal of %s", serial);
 	log_info("enroll: %s refused: %s", serial, msg);
 }
@@ -189,10 +193,9 @@ static int enroll_move(struct request *rq, const struct enroll_req *e,
 	if (store_run(db, ST_DEVICES_SET_FOLDER_ID_ENROLL_TOKEN_ID, "sss", l->folder_id,
 		      l->token_id, device_id) != 1 ||
 	    store_run(db, ST_ENROLLMENT_TOKENS_SET_USES, "s", l->token_id) != 1 ||
-	    store_historyf(db, rq->now, "device.move",
-			   "device %s (%s) moved from folder %s to %s by"
-			   " enrolling with token %s",
-			   e->serial, device_id, l->dev_folder, l->folder_id, l->token_id) != 0 ||
+	    audit(rq, &(struct audit_scope){l->org_id, l->folder_id, device_id}, "device.move",
+		  "device %s (%s) moved from folder %s to %s by enrolling with token %s",
+		  e->serial, device_id, l->dev_folder, l->folder_id, l->token_id) != 0 ||
 	    store_commit(db) != 0) {
 		store_rollback(db);
 		return -1;
@@ -229,17 +232,22 @@ static int enroll_tx(struct request *rq, struct reply *rp, const struct enroll_r
 	switch (enroll_decide(&f)) {
 	case ENROLL_REFUSE:
 		refuse_token(rp, f.verdict, &l.tf);
+		if (l.tf.found && /* a token of an organization: its admins see the attempt */
+		    audit(rq, &(struct audit_scope){l.org_id, l.folder_id, NULL},
+			  "device.enroll_refused", "device %s, token %s: %s", e->serial, l.token_id,
+			  token_state_name(f.verdict)) != 0)
+			log_warn("enroll: could not record the refusal of %s", e->serial);
 		return -1;
 	case ENROLL_CONFLICT:
-		refuse_conflict(rq, rp, e->serial, device_id, l.token_id,
+		refuse_conflict(rq, rp, e->serial, device_id, &l,
 				"serial %s is already enrolled with another key", e->serial);
 		return -1;
 	case ENROLL_CONFLICT_ORG:
-		refuse_conflict(rq, rp, e->serial, device_id, l.token_id,
+		refuse_conflict(rq, rp, e->serial, device_id, &l,
 				"device %s is enrolled in another organization", e->serial);
 		return -1;
 	case ENROLL_CONFLICT_FOLDER:
-		refuse_conflict(rq, rp, e->serial, device_id, l.token_id,
+		refuse_conflict(rq, rp, e->serial, device_id, &l,
 				"device %s is already enrolled in folder '%s'; this token does not"
 				" allow moving it", e->serial, l.dev_folder_name);
 		return -1;
@@ -260,8 +268,9 @@ static int enroll_tx(struct request *rq, struct reply *rp, const struct enroll_r
 		      e->model, e->hardware_id, e->arch, e->pem, key_fp, e->os_version,
 		      e->agent_version, rq->now, rq->now, l.token_id, l.folder_id) != 1 ||
 	    store_run(db, ST_ENROLLMENT_TOKENS_SET_USES, "s", l.token_id) != 1 ||
-	    store_historyf(db, rq->now, "device.enroll", "device %s (%s, %s) enrolled as %s",
-			   e->serial, e->model, e->os_version, device_id) != 0 ||
+	    audit(rq, &(struct audit_scope){l.org_id, l.folder_id, device_id}, "device.enroll",
+		  "device %s (%s, %s) enrolled as %s", e->serial, e->model, e->os_version,
+		  device_id) != 0 ||
 	    store_commit(db) != 0) {
 		store_rollback(db);
 		goto fail;

@@ -47,7 +47,17 @@ void admin_image_recommend(struct request *rq, struct reply *rp);
 /* Marks a device removed, cancels its unfinished tasks and records why (may be "").
  * The caller holds a transaction and wakes the device's long poll after the commit.
  * 1 when removed now, 0 when it already was, -1 on error. */
-int device_remove_tx(struct store *db, int64_t now, const char *device_id, const char *why);
+int device_remove_tx(struct request *rq, const char *device_id, const char *why);
+/* The organization and folder (columns 0, 1 of sql run with id) of the object id, for
+ * authorize(); col2 (if not NULL) gets column 2. -1 with rp filled: 404 "no such
+ * <what>" (also for an object of no organization, unless the caller is the bootstrap
+ * principal), 500. */
+int object_scope(struct request *rq, struct reply *rp, enum store_stmt sql, const char *id,
+		 const char *what, char org[DB_ID_LEN], char folder[DB_ID_LEN], int *col2);
+/* The organization and folder of device id (live: removed ones count as absent), for
+ * authorize(); -1 with rp filled (404 no such device, 500). */
+int device_scope(struct request *rq, struct reply *rp, const char *id, int live,
+		 char org[DB_ID_LEN], char folder[DB_ID_LEN]);
 
 /* api_admin_org.c: the organization tree, moving devices, a device's details */
 void admin_org_list(struct request *rq, struct reply *rp);
@@ -96,6 +106,40 @@ void admin_task_cancel(struct request *rq, struct reply *rp);
 void admin_license_issue(struct request *rq, struct reply *rp);
 void admin_license_list(struct request *rq, struct reply *rp);
 void admin_license_show(struct request *rq, struct reply *rp);
+
+/* api_history.c: GET /admin/v1/history (filters, cursor pages, CSV) */
 void admin_history(struct request *rq, struct reply *rp);
+
+/* api_accounts.c: sign-up, sign-in (throttled), sign-out, /me (docs/admin-api.md §3) */
+void account_signup(struct request *rq, struct reply *rp);
+void account_signin(struct request *rq, struct reply *rp);
+void account_signout(struct request *rq, struct reply *rp);
+void account_me(struct request *rq, struct reply *rp);
+
+/* api_mfa.c: TOTP enrolment, confirmation with recovery codes, disabling (§4) */
+void mfa_enroll(struct request *rq, struct reply *rp);
+void mfa_confirm(struct request *rq, struct reply *rp);
+void mfa_disable(struct request *rq, struct reply *rp);
+/* Checks a TOTP code (code) or, when code is empty, a recovery code (recovery) of the
+ * user with the base32 secret and last used step given; a good one is used up (its step
+ * or the recovery code). 1 good, 0 not, -1 store error. The caller holds a transaction. */
+int mfa_code_ok(struct request *rq, const char *user_id, const char *secret_b32,
+		int64_t last_step, const char *code, const char *recovery);
+
+/* api_tokens.c: personal API tokens (§5) */
+void api_token_create(struct request *rq, struct reply *rp);
+void api_token_list(struct request *rq, struct reply *rp);
+void api_token_revoke(struct request *rq, struct reply *rp);
+
+/* api_members.c: members, roles, folder grants, the organization's MFA rule (§6) */
+void member_list(struct request *rq, struct reply *rp);
+void member_add(struct request *rq, struct reply *rp);
+void member_set_role(struct request *rq, struct reply *rp);
+void member_remove(struct request *rq, struct reply *rp);
+void member_grants(struct request *rq, struct reply *rp);
+void org_settings(struct request *rq, struct reply *rp);
+/* Writes "grants": [{"folder_id","path"}] of user_id in org_id; 0 or DB_ERROR. */
+int write_grants(struct request *rq, struct json_writer *w, const char *user_id,
+		 const char *org_id);
 
 #endif

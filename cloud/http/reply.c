@@ -29,10 +29,10 @@ static void reply_reset(struct reply *rp)
 	rp->json = 0;
 	rp->sign = 0;
 	rp->held = 0;
+	rp->content_type = NULL;
 	rp->content_range[0] = '\0';
 	rp->static_data = NULL;
 	rp->static_len = 0;
-	rp->content_type = NULL;
 	rp->etag = NULL;
 	rp->location[0] = '\0';
 	rp->headers = NULL;
@@ -54,6 +54,14 @@ struct json_writer *reply_json(struct reply *rp, int status)
 	rp->json = 1;
 	jw_init(&rp->jw, &rp->body);
 	return &rp->jw;
+}
+
+struct buf *reply_text(struct reply *rp, int status, const char *content_type)
+{
+	reply_reset(rp);
+	rp->status = status;
+	rp->content_type = content_type;
+	return &rp->body;
 }
 
 void reply_empty_object(struct reply *rp)
@@ -163,7 +171,7 @@ static int reply_fill(struct cloud *c, struct evhttp_request *ev, struct reply *
 	}
 	rp->json = 0; /* finished: a retry of reply_fill must not finish it again */
 	add_common_headers(h, rp);
-	if (rp->content_type) { /* reply_static */
+	if (rp->static_data) { /* reply_static */
 		evhttp_add_header(h, "Content-Type", rp->content_type);
 		if (rp->etag)
 			evhttp_add_header(h, "ETag", rp->etag);
@@ -201,7 +209,7 @@ static int reply_fill(struct cloud *c, struct evhttp_request *ev, struct reply *
 	}
 	if (rp->content_range[0])
 		evhttp_add_header(h, "Content-Range", rp->content_range);
-	evhttp_add_header(h, "Content-Type", "application/json");
+	evhttp_add_header(h, "Content-Type", rp->content_type ? rp->content_type : "application/json");
 	if (!rp->headers) /* the console's own carry their Cache-Control */
 		evhttp_add_header(h, "Cache-Control", "no-store");
 	if (evbuffer_add(eb, buf_str(&rp->body), rp->body.len) != 0)

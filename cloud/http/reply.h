@@ -26,9 +26,9 @@ struct reply {
 	uint64_t file_off, file_len;
 	char content_range[96];
 	int held;                     /* the long-poll list owns the request now */
+	const char *content_type;     /* a text body's type (reply_text), or reply_static's; NULL: JSON */
 	const unsigned char *static_data; /* reply_static: bytes that outlive the reply */
 	size_t static_len;
-	const char *content_type;     /* reply_static; JSON otherwise */
 	const char *etag;
 	char location[REPLY_LOCATION_MAX]; /* reply_redirect; "" for none */
 	const char *const *headers;   /* extra name, value pairs, NULL-terminated (static) */
@@ -38,6 +38,8 @@ void reply_init(struct reply *rp);
 void reply_free(struct reply *rp);
 /* Starts a JSON body; the router checks jw_finish before sending. */
 struct json_writer *reply_json(struct reply *rp, int status);
+/* Starts a text body of content_type (a string constant) to append to. */
+struct buf *reply_text(struct reply *rp, int status, const char *content_type);
 /* {} */
 void reply_empty_object(struct reply *rp);
 /* No body (204). */

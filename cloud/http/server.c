@@ -249,15 +249,18 @@ static int write_url(const char *path, const char *url)
 	return 0;
 }
 
-/* Every mail's outcome goes into the history: an invitation that never arrived is
- * seen by the admin who sent it. */
+/* Every mail's outcome goes into the history of the organization it was for (its tag):
+ * an invitation that never arrived is seen by the admins who sent it. */
 static void mail_recorded(void *arg, const struct mail_result *r)
 {
 	struct cloud *c = arg;
-	if (store_historyf(c->store, cloud_now(c), r->sent ? "mail.sent" : "mail.failed",
-			   "mail '%s' to %s %s after %d attempt%s%s%s", r->subject, r->to,
-			   r->sent ? "sent" : "given up", r->attempts, r->attempts == 1 ? "" : "s",
-			   r->sent ? "" : ": ", r->why) != 0)
+	char detail[MAIL_SUBJECT_MAX + MAIL_ADDR_MAX + 512];
+	snprintf(detail, sizeof(detail), "mail '%s' to %s %s after %d attempt%s%s%s", r->subject,
+		 r->to, r->sent ? "sent" : "given up", r->attempts, r->attempts == 1 ? "" : "s",
+		 r->sent ? "" : ": ", r->why);
+	if (store_run(c->store, ST_HISTORY_APPEND_SCOPED, "isssssssss", cloud_now(c),
+		      r->sent ? "mail.sent" : "mail.failed", detail, r->tag[0] ? r->tag : NULL,
+		      NULL, NULL, NULL, NULL, NULL, NULL) != 1)
 		log_warn("mail: cannot record the outcome of the mail to %s", r->to);
 }
 

@@ -25,6 +25,7 @@ struct mail {
 	struct mailer *m;
 	char to[MAIL_ADDR_MAX + 1];
 	char subject[MAIL_SUBJECT_MAX + 1];
+	char tag[MAIL_TAG_MAX + 1];
 	struct buf text; /* the whole message as sent */
 	size_t off;      /* read position of the current transfer */
 	int attempts;
@@ -184,7 +185,7 @@ static int start_transfer(struct mail *ml)
 static void report(struct mail *ml, int sent, const char *why)
 {
 	struct mailer *m = ml->m;
-	struct mail_result r = {ml->to, ml->subject, sent, ml->attempts, why};
+	struct mail_result r = {ml->to, ml->subject, sent, ml->attempts, why, ml->tag};
 	if (sent)
 		log_info("mail: '%s' to %s sent (attempt %d)", ml->subject, ml->to, ml->attempts);
 	else
@@ -385,14 +386,16 @@ void mailer_free(struct mailer *m)
 	free(m);
 }
 
-int mailer_send(struct mailer *m, const char *to, const char *subject, const char *body)
+int mailer_send(struct mailer *m, const char *to, const char *subject, const char *body,
+		const char *tag)
 {
 	if (m->n >= m->cfg.queue_max) {
 		log_warn("mail: queue full (%zu); '%s' to %s refused", m->n, subject, to);
 		return -1;
 	}
 	if (!mail_addr_ok(to) || strlen(subject) > MAIL_SUBJECT_MAX || !text_ok(subject, 0) ||
-	    strlen(body) > MAIL_BODY_MAX || !text_ok(body, 1)) {
+	    strlen(body) > MAIL_BODY_MAX || !text_ok(body, 1) ||
+	    (tag && strlen(tag) > MAIL_TAG_MAX)) {
 		log_warn("mail: refused a malformed mail to '%s'", to);
 		return -1;
 	}
@@ -402,6 +405,7 @@ int mailer_send(struct mailer *m, const char *to, const char *subject, const cha
 	ml->m = m;
 	strcpy(ml->to, to);
 	strcpy(ml->subject, subject);
+	strcpy(ml->tag, tag ? tag : "");
 	ml->retry_ms = m->cfg.first_retry_ms;
 	buf_init(&ml->text, MAIL_TEXT_MAX);
 	char rcpt[MAIL_ADDR_MAX + 3];

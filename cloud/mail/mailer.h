@@ -24,6 +24,7 @@ struct mail_result {
 	int sent;       /* 1 sent (accepted by the relay), 0 given up */
 	int attempts;   /* transfers tried */
 	const char *why; /* "" when sent, else the last transfer's error */
+	const char *tag; /* what the sender gave with the mail ("" for nothing) */
 };
 typedef void (*mail_done_fn)(void *arg, const struct mail_result *r);
 
@@ -46,11 +47,15 @@ __attribute__((warn_unused_result)) int mailer_new(struct event_base *base,
 /* Drops what is still queued or in flight (without calling done). NULL is fine. */
 void mailer_free(struct mailer *m);
 
-/* Queues one mail. 0, or -1 (logged) when the queue is full, an address is not a
- * plain addr-spec, or the subject or body holds what a mail must not (control
+#define MAIL_TAG_MAX 64 /* a tag, without the NUL */
+
+/* Queues one mail; tag (NULL or up to MAIL_TAG_MAX bytes: say, the organization it is
+ * for) comes back in its result. 0, or -1 (logged) when the queue is full, an address
+ * is not a plain addr-spec, or the subject or body holds what a mail must not (control
  * characters; a body over MAIL_BODY_MAX). */
 __attribute__((warn_unused_result)) int mailer_send(struct mailer *m, const char *to,
-						    const char *subject, const char *body);
+						    const char *subject, const char *body,
+						    const char *tag);
 
 /* Mails queued or in flight. */
 size_t mailer_pending(const struct mailer *m);

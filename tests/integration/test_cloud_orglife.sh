@@ -105,7 +105,7 @@ check archive_confirmed test "$(echo "$OUT" | jget '(j["archived"], j["devices_r
 check archived_not_listed test "$(cc org list | jget '[o["name"] for o in j["orgs"]]')" = "['Org Second']"
 check archived_not_found test "$(http GET "/admin/v1/orgs/$ORG")" = 404
 check archived_tree_not_found test "$(http GET "/admin/v1/folders?org_id=$ORG")" = 404
-check archived_no_new_folder test "$(http POST /admin/v1/folders "{\"org_id\":\"$ORG\",\"name\":\"X\"}")" = 400
+check archived_no_new_folder test "$(http POST /admin/v1/folders "{\"org_id\":\"$ORG\",\"name\":\"X\"}")" = 404
 check archived_no_new_token not cc token create "$DEFAULT" 2>/dev/null
 check archived_device_not_found test "$(http GET "/admin/v1/devices/$DEV1")" = 404
 check archived_device_decommissioned wait_for 30 status_has cam1 "^enrollment: *removed"

@@ -36,6 +36,7 @@ struct t {
 	struct event_base *base;
 	struct mail_result last;
 	char why[512];
+	char tag[MAIL_TAG_MAX + 1];
 	int done;
 };
 
@@ -45,6 +46,7 @@ static void on_done(void *arg, const struct mail_result *r)
 	t->last = *r;
 	snprintf(t->why, sizeof(t->why), "%s", r->why);
 	t->last.why = t->why;
+	snprintf(t->tag, sizeof(t->tag), "%s", r->tag);
 	t->last.to = t->last.subject = NULL; /* owned by the mailer, gone after the call */
 	t->done++;
 }
@@ -148,7 +150,7 @@ static void test_mail_sent_to_sink(void **state)
 	sink_start(t, 0);
 	struct mailer *m = new_mailer(t, 1, 0, 0);
 	assert_int_equal(mailer_send(m, "viewer@example.test", "Invitation à Acme",
-				     "Hello,\n.a line with a leading dot\nBye\n"), 0);
+				     "Hello,\n.a line with a leading dot\nBye\n", "org-1"), 0);
 	/* queued, not sent: sending never waits for the relay */
 	assert_int_equal(mailer_pending(m), 1);
 	assert_int_equal(t->done, 0);
@@ -156,6 +158,7 @@ static void test_mail_sent_to_sink(void **state)
 	assert_int_equal(t->last.sent, 1);
 	assert_int_equal(t->last.attempts, 1);
 	assert_string_equal(t->last.why, "");
+	assert_string_equal(t->tag, "org-1");
 	assert_int_equal(mailer_pending(m), 0);
 	read_mail(t, 1, &mail);
 	const char *s = buf_str(&mail);
@@ -177,7 +180,7 @@ static void test_mail_retries_with_backoff(void **state)
 	sink_start(t, 2); /* the first two are refused with 451 */
 	struct mailer *m = new_mailer(t, 5, 200, 0);
 	gettimeofday(&start, NULL);
-	assert_int_equal(mailer_send(m, "a@example.test", "retry", "x\n"), 0);
+	assert_int_equal(mailer_send(m, "a@example.test", "retry", "x\n", NULL), 0);
 	run_until_done(t, 1);
 	assert_int_equal(t->last.sent, 1);
 	assert_int_equal(t->last.attempts, 3);
@@ -203,7 +206,7 @@ static void test_mail_failure_reported(void **state)
 	close(fd);
 	snprintf(t->url, sizeof(t->url), "smtp://127.0.0.1:%d", ntohs(a.sin_port));
 	struct mailer *m = new_mailer(t, 3, 50, 0);
-	assert_int_equal(mailer_send(m, "a@example.test", "lost", "x\n"), 0);
+	assert_int_equal(mailer_send(m, "a@example.test", "lost", "x\n", NULL), 0);
 	run_until_done(t, 1);
 	assert_int_equal(t->done, 1);
 	assert_int_equal(t->last.sent, 0);
@@ -223,14 +226,14 @@ static void test_mail_refuses_malformed(void **state)
 	bad.from = "no address";
 	assert_int_equal(mailer_new(t->base, &bad, &m), -1);
 	m = new_mailer(t, 1, 0, 1);
-	assert_int_equal(mailer_send(m, "a@example.test\r\nBcc: x@evil.test", "s", "b"), -1);
-	assert_int_equal(mailer_send(m, "<a@example.test>", "s", "b"), -1);
-	assert_int_equal(mailer_send(m, "a@@example.test", "s", "b"), -1);
-	assert_int_equal(mailer_send(m, "a@example.test", "s\r\nBcc: x@evil.test", "b"), -1);
-	assert_int_equal(mailer_send(m, "a@example.test", "s", "a bare\rCR"), -1);
+	assert_int_equal(mailer_send(m, "a@example.test\r\nBcc: x@evil.test", "s", "b", NULL), -1);
+	assert_int_equal(mailer_send(m, "<a@example.test>", "s", "b", NULL), -1);
+	assert_int_equal(mailer_send(m, "a@@example.test", "s", "b", NULL), -1);
+	assert_int_equal(mailer_send(m, "a@example.test", "s\r\nBcc: x@evil.test", "b", NULL), -1);
+	assert_int_equal(mailer_send(m, "a@example.test", "s", "a bare\rCR", NULL), -1);
 	assert_int_equal(mailer_pending(m), 0);
-	assert_int_equal(mailer_send(m, "a@example.test", "s", "b"), 0);
-	assert_int_equal(mailer_send(m, "b@example.test", "s", "b"), -1); /* queue of one */
+	assert_int_equal(mailer_send(m, "a@example.test", "s", "b", NULL), 0);
+	assert_int_equal(mailer_send(m, "b@example.test", "s", "b", NULL), -1); /* queue of one */
 	assert_int_equal(mailer_pending(m), 1);
 	mailer_free(m); /* with a mail in flight: dropped, no report */
 	assert_int_equal(t->done, 0);
