@@ -11,8 +11,11 @@ function subtree(folders, rootId) {
   return ids;
 }
 
+// Roots are the folders whose parent is not listed: the top folders, or for an operator
+// or viewer the folders granted to them.
 function tree(folders, selected, pick) {
-  const kids = (pid) => folders.filter((f) => (f.parent_id || null) === pid);
+  const listed = new Set(folders.map((f) => f.id));
+  const kids = (pid) => folders.filter((f) => (listed.has(f.parent_id) ? f.parent_id : null) === pid);
   const level = (pid) => {
     const list = kids(pid);
     if (!list.length) return null;
