@@ -4,7 +4,7 @@
 // env: CONSOLE_URL, ADMIN_TOKEN, HANDOFF (a directory shared with the script: the
 // enrollment token goes out as HANDOFF/token), MODEL, TARGET_VERSION and NEXT_VERSION (the
 // images there are), ARTIFACTS, MAIL_DIR
-// (the SMTP sink's mails), ACCOUNTS (set when the cloud has user accounts)
+// (the SMTP sink's mails)
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
@@ -134,6 +134,30 @@ async function viewerCannotUpgrade(page, orgId) {
   await viewer.context.close();
 }
 
+// A personal API token (automation) capped at viewer: the console signed in with it
+// shows the organization with that role, and no upgrade control.
+async function apiTokenSignIn(page, orgId) {
+  await check("api_token_sign_in_capped_role", async () => {
+    const token = await page.evaluate(async (org) => {
+      const { call } = await import("/console/js/api.js");
+      return (await call("POST", "/me/api-tokens", { org_id: org, role: "viewer", name: "console test" })).token;
+    }, orgId);
+    const robot = await newUser(browser);
+    const r = robot.page;
+    await r.goto(`${base}/console/#/signin`);
+    await r.locator("summary", { hasText: "API token" }).click();
+    await r.getByLabel("API token", { exact: true }).fill(token);
+    await r.getByRole("button", { name: "Use token" }).click();
+    await expectText(r.locator("#org-list"), /Console Org\s*viewer/);
+    await r.locator("#org-list a", { hasText: "Console Org" }).click();
+    await expectText(r.locator("h1"), "Devices");
+    await r.locator("nav.tree").waitFor();
+    assert(!(await r.locator("#upgrade-selection").count()), "upgrade controls shown to a viewer token");
+    pageErrors.push(...r.errors);
+    await robot.context.close();
+  });
+}
+
 // The first link in the newest mail to `to` in the SMTP sink's directory.
 async function mailLink(to, timeout) {
   const dir = env("MAIL_DIR");
@@ -164,23 +188,8 @@ try {
   await step("signed_out_shows_sign_in", () => expectText(page.locator("h1"), "Sign in"));
   await shot(page, "signin");
 
-  if (process.env.ACCOUNTS) {
-    await accountsFirstOwner(page);
-    orgId = page.url().match(/#\/org\/([0-9a-f]+)\//)[1];
-  } else {
-    await step("api_token_sign_in", async () => {
-      await page.locator("summary", { hasText: "API token" }).click();
-      await page.getByLabel("API token", { exact: true }).fill(env("ADMIN_TOKEN"));
-      await page.getByRole("button", { name: "Use token" }).click();
-      await expectText(page.locator("h1"), "Organizations");
-    });
-    await step("create_organization", async () => {
-      await page.getByLabel("Name of the new organization").fill("Console Org");
-      await page.getByRole("button", { name: "Create organization" }).click();
-      await expectText(page.locator("h1"), "Devices");
-      orgId = page.url().match(/#\/org\/([0-9a-f]+)\//)[1];
-    });
-  }
+  await accountsFirstOwner(page);
+  orgId = page.url().match(/#\/org\/([0-9a-f]+)\//)[1];
   await shot(page, "orgs-devices-empty");
 
   await step("create_folder", async () => {
@@ -258,12 +267,11 @@ try {
   });
   await shot(page, "device");
 
-  if (process.env.ACCOUNTS) {
-    const devicePage = page.url();
-    await viewerCannotUpgrade(page, orgId);
-    await page.goto(devicePage);
-    await expectText(page.locator("h1"), new RegExp(env("MODEL")));
-  }
+  const devicePage = page.url();
+  await viewerCannotUpgrade(page, orgId);
+  await apiTokenSignIn(page, orgId);
+  await page.goto(devicePage);
+  await expectText(page.locator("h1"), new RegExp(env("MODEL")));
 
   await step("upgrade_started_from_device_page", async () => {
     await page.getByLabel("AXIS OS version").selectOption({ label: `${env("MODEL")} ${env("TARGET_VERSION")}` });

@@ -63,6 +63,7 @@ export const api = {
   signOut: () => post("/signout"),
   mfaBegin: (password) => post("/me/mfa/enroll", { password }),
   mfaConfirm: (code) => post("/me/mfa/confirm", { code }),
+  apiTokens: () => get("/me/api-tokens"),
 
   orgs: () => get("/orgs"),
   org: (id) => get(`/orgs/${id}`),

@@ -50,10 +50,20 @@ export async function refreshSession() {
   }
   if (me.principal !== "bootstrap" && Array.isArray(me.memberships)) {
     orgList = me.memberships.map((m) => ({ id: m.org_id, name: m.org_name, role: m.role }));
+    if (me.principal === "api_token") await capToTokenRole();
   } else { // the bootstrap token: every organization
     const { orgs } = await api.orgs();
     orgList = orgs.map((o) => ({ id: o.id, name: o.name, role: "owner" }));
   }
+}
+
+// An API token acts with the lower of its own role and its user's (docs/admin-api.md §5);
+// /me names the user's, the token list the token's.
+async function capToTokenRole() {
+  const { tokens } = await api.apiTokens();
+  const mine = tokens.find((t) => t.id === me.token_id);
+  for (const o of orgList)
+    if (mine && RANK[mine.role] < RANK[o.role]) o.role = mine.role;
 }
 
 export function signedIn() { return me !== null; }
