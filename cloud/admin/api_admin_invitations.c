@@ -138,8 +138,16 @@ void admin_invitation_create(struct request *rq, struct reply *rp)
 	if (audit(rq, &(struct audit_scope){rq->arg, NULL, NULL}, "invitation.create",
 		  "invitation %s: %s invited as %s to %zu folder%s, until %lld", id, email, role,
 		  folders.n, folders.n == 1 ? "" : "s", (long long)expires) != 0 ||
-	    store_commit(db) != 0 || mailer_send(rq->c->mailer, email, subject, body, rq->arg) != 0)
-		goto fail; /* a mail the queue refused leaves the invitation pending: cancel it */
+	    store_commit(db) != 0)
+		goto fail;
+	if (mailer_send(rq->c->mailer, email, subject, body, rq->arg) != 0) {
+		/* nobody can use an invitation whose mail never left: close it again */
+		if (store_run(db, ST_INVITATION_CLOSE, "ssis", "cancelled", "", rq->now, id) != 1)
+			log_warn("invitation %s: its mail was refused and it stays pending", id);
+		reply_error(rp, 503, "mail_unavailable", "the mail queue is full; invite again"
+			    " later");
+		goto out;
+	}
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);
 	jw_kv_string(w, "id", id);

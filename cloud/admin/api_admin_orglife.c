@@ -76,16 +76,19 @@ fail:
 	reply_internal(rp);
 }
 
+/* An organization's numbers, in the order of ORGLIFE_ORG_BY_ID's columns 3.. */
+enum { ORG_CREATED_AT, ORG_FOLDERS, ORG_DEVICES, ORG_REQUIRE_MFA, ORG_FACTS };
+
 /* The live organization rq->arg: 1 with its name and notes, 0 after a 404, -1 after a 500. */
 static int org_lookup(struct request *rq, struct reply *rp, char name[FIELD_NAME],
-		      char notes[ORG_NOTES_MAX], int64_t counts[3])
+		      char notes[ORG_NOTES_MAX], int64_t counts[ORG_FACTS])
 {
 	struct store_rows *st = store_query(rq->c->store, ST_ORGLIFE_ORG_BY_ID, "s", rq->arg);
 	int r = st ? store_next(st) : DB_ERROR;
 	if (r == 1 && (store_str(st, 1, name, FIELD_NAME) != 0 ||
 		       store_str(st, 2, notes, ORG_NOTES_MAX) != 0))
 		r = DB_ERROR;
-	for (int i = 0; r == 1 && i < 3; i++)
+	for (int i = 0; r == 1 && i < ORG_FACTS; i++)
 		counts[i] = store_int(st, 3 + i);
 	store_done(st);
 	if (r == 0)
@@ -96,16 +99,17 @@ static int org_lookup(struct request *rq, struct reply *rp, char name[FIELD_NAME
 }
 
 static void org_object(struct reply *rp, const char *id, const char *name, const char *notes,
-		       const int64_t counts[3])
+		       const int64_t counts[ORG_FACTS])
 {
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);
 	jw_kv_string(w, "id", id);
 	jw_kv_string(w, "name", name);
 	jw_kv_string(w, "notes", notes);
-	jw_kv_int(w, "created_at", counts[0]);
-	jw_kv_int(w, "folders", counts[1]);
-	jw_kv_int(w, "devices", counts[2]);
+	jw_kv_int(w, "created_at", counts[ORG_CREATED_AT]);
+	jw_kv_int(w, "folders", counts[ORG_FOLDERS]);
+	jw_kv_int(w, "devices", counts[ORG_DEVICES]);
+	jw_kv_bool(w, "require_mfa", (int)counts[ORG_REQUIRE_MFA]);
 	jw_object_end(w);
 }
 
@@ -113,26 +117,31 @@ static void org_object(struct reply *rp, const char *id, const char *name, const
 void admin_org_show(struct request *rq, struct reply *rp)
 {
 	char name[FIELD_NAME], notes[ORG_NOTES_MAX];
-	int64_t counts[3];
+	int64_t counts[ORG_FACTS];
 	if (authorize(rq, rp, rq->arg, NULL, NEED_READ) != 0 ||
 	    org_lookup(rq, rp, name, notes, counts) != 1)
 		return;
 	org_object(rp, rq->arg, name, notes, counts);
 }
 
-/* POST /admin/v1/orgs/<id>/settings {"name"?, "notes"?}: rename, describe. */
+/* POST /admin/v1/orgs/<id>/settings {"name"?, "notes"?, "require_mfa"?}: rename,
+ * describe, require MFA of every member; what is not given stays. */
 void admin_org_settings(struct request *rq, struct reply *rp)
 {
 	struct store *db = rq->c->store;
 	char name[FIELD_NAME], notes[ORG_NOTES_MAX], old_name[FIELD_NAME] = "";
-	int64_t counts[3];
+	int64_t counts[ORG_FACTS];
+	int require = -1;
 	if (authorize(rq, rp, rq->arg, NULL, NEED_MANAGE) != 0 ||
 	    org_lookup(rq, rp, name, notes, counts) != 1)
 		return;
 	strcpy(old_name, name);
 	if (req_string_opt(rq, rp, "name", name, sizeof(name)) != 0 ||
-	    req_string_opt(rq, rp, "notes", notes, sizeof(notes)) != 0)
+	    req_string_opt(rq, rp, "notes", notes, sizeof(notes)) != 0 ||
+	    req_bool_opt(rq, rp, "require_mfa", &require) != 0)
 		return;
+	if (require >= 0)
+		counts[ORG_REQUIRE_MFA] = require;
 	if (!name[0]) {
 		reply_bad_field(rp, "name");
 		return;
@@ -141,10 +150,13 @@ void admin_org_settings(struct request *rq, struct reply *rp)
 		return;
 	if (store_begin(db) != 0 ||
 	    store_run(db, ST_ORGLIFE_ORG_SET_NAME_NOTES, "sss", name, notes, rq->arg) != 1 ||
+	    store_run(db, ST_ORGS_SET_REQUIRE_MFA, "bs", (int)counts[ORG_REQUIRE_MFA],
+		      rq->arg) != 1 ||
 	    audit(rq, &(struct audit_scope){rq->arg, NULL, NULL}, "org.update",
-		  "org %s settings: name '%s'%s%s, notes of %zu bytes", rq->arg, name,
-		  strcmp(name, old_name) ? ", was " : "", strcmp(name, old_name) ? old_name : "",
-		  strlen(notes)) != 0 ||
+		  "org %s settings: name '%s'%s%s, notes of %zu bytes, require_mfa %s", rq->arg,
+		  name, strcmp(name, old_name) ? ", was " : "",
+		  strcmp(name, old_name) ? old_name : "", strlen(notes),
+		  counts[ORG_REQUIRE_MFA] ? "on" : "off") != 0 ||
 	    store_commit(db) != 0) {
 		store_rollback(db);
 		reply_internal(rp);
@@ -159,7 +171,7 @@ void admin_org_archive(struct request *rq, struct reply *rp)
 {
 	struct store *db = rq->c->store;
 	char name[FIELD_NAME], notes[ORG_NOTES_MAX], typed[DB_ID_LEN + 1] = "", why[96];
-	int64_t counts[3];
+	int64_t counts[ORG_FACTS];
 	int risk = 0, tokens = -1;
 	struct db_ids devices = {0};
 	if (authorize(rq, rp, rq->arg, NULL, NEED_OWN) != 0 ||

@@ -1,6 +1,7 @@
 /* api_members: an organization's members — list with roles and grants, change a role,
- * remove a member, set the folders an operator or viewer may reach — and the
- * organization's MFA rule (docs/admin-api.md §4, §6). Who may is access.c's to say. */
+ * remove a member, set the folders an operator or viewer may reach (docs/admin-api.md
+ * §6; the MFA rule is one of the organization's settings, api_admin_orglife.c). Who
+ * may is access.c's to say. */
 #include <stdio.h>
 #include <string.h>
 
@@ -229,31 +230,4 @@ void member_grants(struct request *rq, struct reply *rp)
 fail:
 	store_rollback(db);
 	reply_internal(rp);
-}
-
-/* POST /admin/v1/orgs/<org>/settings {"require_mfa"} */
-void org_settings(struct request *rq, struct reply *rp)
-{
-	int require = -1;
-	struct store *db = rq->c->store;
-	if (req_bool_opt(rq, rp, "require_mfa", &require) != 0)
-		return;
-	if (authorize(rq, rp, rq->arg, NULL, NEED_MANAGE) != 0)
-		return;
-	if (require >= 0 &&
-	    (store_begin(db) != 0 ||
-	     store_run(db, ST_ORGS_SET_REQUIRE_MFA, "bs", require, rq->arg) != 1 ||
-	     audit(rq, &(struct audit_scope){rq->arg, NULL, NULL}, "org.settings",
-		   "require_mfa %s", require ? "on" : "off") != 0 ||
-	     store_commit(db) != 0)) {
-		store_rollback(db);
-		reply_internal(rp);
-		return;
-	}
-	struct json_writer *w = reply_json(rp, 200);
-	jw_object_begin(w);
-	jw_kv_string(w, "id", rq->arg);
-	if (require >= 0)
-		jw_kv_bool(w, "require_mfa", require);
-	jw_object_end(w);
 }

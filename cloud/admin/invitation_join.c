@@ -130,6 +130,7 @@ void invitation_signup(struct request *rq, struct reply *rp)
 	/* the new user is who signed up and joined */
 	rq->who.kind = PRINCIPAL_USER;
 	strcpy(rq->who.user_id, user);
+	strcpy(rq->who.email, inv.email);
 	if (store_run(db, ST_INVITE_USERS_INSERT, "sssi", user, inv.email, hash, rq->now) != 1 ||
 	    audit(rq, &(struct audit_scope){inv.org_id, NULL, NULL}, "user.signup",
 		  "user %s (%s) signed up through invitation %s", user, inv.email, inv.id) != 0) {

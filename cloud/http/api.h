@@ -131,13 +131,12 @@ void api_token_create(struct request *rq, struct reply *rp);
 void api_token_list(struct request *rq, struct reply *rp);
 void api_token_revoke(struct request *rq, struct reply *rp);
 
-/* api_members.c: members, roles, folder grants, the organization's MFA rule (§6) */
+/* api_members.c: members, roles, folder grants (§6); the MFA rule is an org setting */
 void member_list(struct request *rq, struct reply *rp);
 void member_add(struct request *rq, struct reply *rp);
 void member_set_role(struct request *rq, struct reply *rp);
 void member_remove(struct request *rq, struct reply *rp);
 void member_grants(struct request *rq, struct reply *rp);
-void org_settings(struct request *rq, struct reply *rp);
 /* Writes "grants": [{"folder_id","path"}] of user_id in org_id; 0 or DB_ERROR. */
 int write_grants(struct request *rq, struct json_writer *w, const char *user_id,
 		 const char *org_id);

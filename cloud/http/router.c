@@ -89,7 +89,6 @@ static const struct route routes[] = {
 	{"POST", "/admin/v1/orgs/*/members/*/role", AUTH_ADMIN, member_set_role},
 	{"DELETE", "/admin/v1/orgs/*/members/*", AUTH_ADMIN, member_remove},
 	{"POST", "/admin/v1/orgs/*/members/*/grants", AUTH_ADMIN, member_grants},
-	{"POST", "/admin/v1/orgs/*/settings", AUTH_ADMIN, org_settings},
 };
 
 /* ---- request parsing ---- */

@@ -52,6 +52,11 @@ check org_rename_empty_refused test "$(http POST "/admin/v1/orgs/$ORG2/settings"
 check org_notes quiet cc org notes "$ORG2" "Client B: two sites, contact the front desk"
 check org_notes_shown test "$(cc org show "$ORG2" | jget 'j["notes"]')" = "Client B: two sites, contact the front desk"
 check org_notes_keep_name test "$(cc org show "$ORG2" | jget 'j["name"]')" = "Org Second"
+check org_settings_require_mfa test "$(http POST "/admin/v1/orgs/$ORG2/settings" '{"require_mfa":true}')" = 200
+check org_settings_keep_others test "$(reply '(j["name"], j["require_mfa"])')" = "('Org Second', True)"
+check org_rename_keeps_require_mfa test "$(quiet http POST "/admin/v1/orgs/$ORG2/settings" '{"notes":"n"}'; \
+	reply '(j["notes"], j["require_mfa"])')" = "('n', True)"
+quiet http POST "/admin/v1/orgs/$ORG2/settings" '{"require_mfa":false}'
 check org_rename_in_history history_has "org $ORG2 settings: name 'Org Second', was Org Two"
 
 # --- folder delete: a preview first, then only the confirmed deletion
