@@ -15,8 +15,12 @@ api() {
 		;;
 	esac
 	[ -z "$body" ] || args+=(-H "Content-Type: application/json" --data-binary "$body")
-	curl -s -o "$WORK/api.body" -w '%{http_code}' -X "$method" "${args[@]}" "$CLOUD_URL$path"
-	echo " $(cat "$WORK/api.body")"
+	# a body file of its own: calls inside <(...) run alongside the next one
+	local out
+	out=$(mktemp "$WORK/api.XXXXXX")
+	curl -s -o "$out" -w '%{http_code}' -X "$method" "${args[@]}" "$CLOUD_URL$path"
+	echo " $(cat "$out")"
+	rm -f "$out"
 }
 
 # status AS METHOD PATH [BODY]: the HTTP status alone.
@@ -43,11 +47,11 @@ signin_as() {
 	body=$(python3 -c 'import json, sys; d = {"email": sys.argv[1], "password": sys.argv[2]}
 if sys.argv[3]: d["totp"] = sys.argv[3]
 print(json.dumps(d))' "$2" "$3" "${4:-}")
-	curl -s -c "$WORK/$1.cookies" -D "$WORK/$1.headers" -o "$WORK/api.body" -w '%{http_code}' \
+	curl -s -c "$WORK/$1.cookies" -D "$WORK/$1.headers" -o "$WORK/$1.signin" -w '%{http_code}' \
 		-H "Content-Type: application/json" --data-binary "$body" "$CLOUD_URL/admin/v1/signin"
-	echo " $(cat "$WORK/api.body")"
+	echo " $(cat "$WORK/$1.signin")"
 	python3 -c 'import json, sys; print(json.load(open(sys.argv[1])).get("csrf_token", ""))' \
-		"$WORK/api.body" >"$WORK/$1.csrf" 2>/dev/null
+		"$WORK/$1.signin" >"$WORK/$1.csrf" 2>/dev/null
 }
 
 # totp SECRET [OFFSET_STEPS]: the 6-digit code of now (plus offset steps), as an app does.

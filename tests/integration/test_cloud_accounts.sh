@@ -140,8 +140,10 @@ signin_as own owner@example.com "$PW" "$(totp "$SECRET")" >/dev/null
 
 # --- an organization that requires MFA refuses members without it
 check require_mfa_set test "$(status ses:own POST "/admin/v1/orgs/$ORG/settings" '{"require_mfa":true}')" = 200
-check require_mfa_refuses_member grep -q '"mfa_enrollment_required"' <(api ses:bob GET "/admin/v1/folders?org_id=$ORG")
-check require_mfa_says_enrol grep -q 'enrol at' <(api ses:bob GET "/admin/v1/folders?org_id=$ORG")
+OUT=$(api ses:bob GET "/admin/v1/folders?org_id=$ORG")
+check require_mfa_refuses_member grep -q '"mfa_enrollment_required"' <<<"$OUT"
+grep -q '"mfa_enrollment_required"' <<<"$OUT" || echo "got: $OUT"
+check require_mfa_says_enrol grep -q 'enrol at' <<<"$OUT"
 check require_mfa_me_open test "$(status ses:bob GET /admin/v1/me)" = 200
 check require_mfa_member_with_mfa_ok test "$(status ses:own GET "/admin/v1/folders?org_id=$ORG")" = 200
 api ses:own POST "/admin/v1/orgs/$ORG/settings" '{"require_mfa":false}' >/dev/null
