@@ -23,8 +23,7 @@ export async function settings(main, ctx) {
       form("Organization settings", [name.wrap, h("label", { for: "org-notes" }, "Notes"), notes,
         h("label", { class: "inline", for: "org-mfa" }, mfa, "Require two-step verification of every member")],
       "Save", async () => {
-        await api.orgSettings(org.id, { name: name.input.value.trim(), notes: notes.value });
-        if (mfa.checked !== !!org.require_mfa) await api.orgSettings(org.id, { require_mfa: mfa.checked });
+        await api.orgSettings(org.id, { name: name.input.value.trim(), notes: notes.value, require_mfa: mfa.checked });
         await refreshSession();
         announce("Saved.");
         ctx.go(`#/org/${org.id}/settings`);
