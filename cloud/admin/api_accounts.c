@@ -186,6 +186,11 @@ static int signin_check(struct request *rq, struct reply *rp, const struct signi
 	char code[TOTP_FIELD] = "", recovery[32] = "";
 	int r = user_load(rq->c->store, ST_USER_BY_EMAIL, email, u);
 	int ok = r == 1 ? password_verify(u->hash, pw) : 0;
+	if (r == 0) { /* the same Argon2id work, so the answer's time tells no account apart */
+		char scratch[PASSWORD_HASH_MAX];
+		(void)password_hash(pw, scratch);
+		memset(scratch, 0, sizeof(scratch));
+	}
 	if (r < 0 || ok < 0 ||
 	    req_string_opt(rq, rp, "totp", code, sizeof(code)) != 0 ||
 	    req_string_opt(rq, rp, "recovery_code", recovery, sizeof(recovery)) != 0) {
