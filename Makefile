@@ -67,12 +67,19 @@ CLOUD_SRC    := $(filter-out cloud/main.c $(CLOUD_ECDSA_BACKENDS) $(CLOUD_PG_BAC
                 $(wildcard cloud/*.c cloud/*/*.c cloud/*/*/*.c)) \
                 cloud/domain/ecdsa_$(CLOUD_ECDSA).c $(CLOUD_PG_SRC)
 TEST_SRC     := $(wildcard tests/unit/test_*.c)
+# The web console (cloud/console/): its files and its one npm dependency, installed from the
+# committed lock file into the build dir, embedded into camcloud as one generated C file.
+CONSOLE_FILES  := $(wildcard cloud/console/*.html cloud/console/*.css cloud/console/js/*.js \
+                  cloud/console/js/*/*.js)
+CONSOLE_NODE   := $(BUILD)/console
+CONSOLE_VENDOR := $(CONSOLE_NODE)/node_modules/qrcode-generator/dist/qrcode.mjs
+CONSOLE_C      := $(BUILD)/gen/console_assets.c
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 LIB_OBJ      := $(call obj,$(LIB_SRC))
 PLATFORM_OBJ := $(call obj,$(PLATFORM_SRC))
 AGENT_OBJ    := $(call obj,$(AGENT_SRC))
-CLOUD_OBJ    := $(call obj,$(CLOUD_SRC))
+CLOUD_OBJ    := $(call obj,$(CLOUD_SRC) $(CONSOLE_C))
 CAMSIM_OBJ   := $(call obj,$(CAMSIM_SRC))
 AXPARAMETER_STANDIN := $(BUILD)/camsim-lib/libaxparameter.so.1
 TESTS        := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
@@ -92,7 +99,7 @@ TEST_DEPS  := $(call deps_stamp,test)
 .SECONDARY:
 all: $(BUILD)/camagent $(BUILD)/camcloud $(BUILD)/camsim $(BUILD)/camvendor
 
-deps: $(BUILD_DEPS) $(TEST_DEPS) $(call deps_stamp,browser)
+deps: $(BUILD_DEPS) $(TEST_DEPS) $(call deps_stamp,node) $(call deps_stamp,browser)
 build/.deps-%: toolchain/deps.sh
 	@bash toolchain/deps.sh $*
 	@mkdir -p build && touch $@
@@ -111,6 +118,17 @@ $(BUILD)/camcloud: $(BUILD)/obj/cloud/main.o $(CLOUD_OBJ) $(LIB_OBJ)
 # out of camcloud.
 $(BUILD)/camvendor: $(BUILD)/obj/tools/camvendor.o $(LIB_OBJ)
 	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
+# npm only at build time and only from the lock file; nothing is fetched when camcloud runs.
+$(CONSOLE_VENDOR): cloud/console/package.json cloud/console/package-lock.json | $(call deps_stamp,node)
+	@mkdir -p $(CONSOLE_NODE)
+	cp cloud/console/package.json cloud/console/package-lock.json $(CONSOLE_NODE)/
+	cd $(CONSOLE_NODE) && npm ci --no-audit --no-fund --prefer-offline --ignore-scripts >npm.log 2>&1 || \
+		{ cat npm.log; exit 1; }
+	@touch $@
+$(CONSOLE_C): toolchain/embed_assets.sh $(CONSOLE_FILES) $(CONSOLE_VENDOR)
+	@mkdir -p $(dir $@)
+	bash toolchain/embed_assets.sh $@ cloud/console $(addprefix :,$(CONSOLE_FILES)) vendor/:$(CONSOLE_VENDOR)
+$(call obj,$(CONSOLE_C)): CFLAGS += -I.
 
 # The VAPIX camera simulator the axis platform is tested against (tests/camsim/).
 $(BUILD)/obj/platform/axis/%.o $(BUILD)/obj/tests/camsim/%.o \

@@ -12,6 +12,7 @@
 
 #include "../../lib/log.h"
 #include "api.h"
+#include "console.h"
 #include "gate.h"
 #include "session.h"
 #include "../domain/policy.h"
@@ -339,7 +340,7 @@ void router_dispatch(struct evhttp_request *ev, void *arg)
 		strcpy(rq.path, path);
 		if (query && evhttp_parse_query_str(query, &rq.query) != 0)
 			reply_error(&rp, 400, "bad_request", "malformed query string");
-		else
+		else if (!console_route(&rq, &rp))
 			route(&rq, &rp);
 	}
 	snprintf(what, sizeof(what), "%s %s", rq.method, path && rq.path[0] ? rq.path : "?");
