@@ -82,6 +82,7 @@ AGENT_OBJ    := $(call obj,$(AGENT_SRC))
 CLOUD_OBJ    := $(call obj,$(CLOUD_SRC) $(CONSOLE_C))
 CAMSIM_OBJ   := $(call obj,$(CAMSIM_SRC))
 AXPARAMETER_STANDIN := $(BUILD)/camsim-lib/libaxparameter.so.1
+FILEOP_FAULT := $(BUILD)/test-tools/fileop_fault.so
 TESTS        := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(TEST_SRC))
 # The SHA-256 vectors once more against the mbedtls backend, in the default build.
 ifeq ($(HASH),openssl)
@@ -97,7 +98,7 @@ TEST_DEPS  := $(call deps_stamp,test)
 
 .PHONY: all deps check unit integration demo clean fuzz bench-sha256
 .SECONDARY:
-all: $(BUILD)/camagent $(BUILD)/camcloud $(BUILD)/camsim $(BUILD)/camvendor
+all: $(BUILD)/camagent $(BUILD)/camcloud $(BUILD)/camsim $(BUILD)/camvendor $(FILEOP_FAULT)
 
 deps: $(BUILD_DEPS) $(TEST_DEPS) $(call deps_stamp,node) $(call deps_stamp,browser)
 build/.deps-%: toolchain/deps.sh
@@ -144,6 +145,13 @@ $(AXPARAMETER_STANDIN): tests/camsim/axparameter/standin.c tests/camsim/paramcon
 	@mkdir -p $(dir $@)
 	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) $(GIO_CFLAGS) -fPIC -shared \
 		-Wl,-soname,libaxparameter.so.1 $^ $(LDFLAGS) $(GIO_LIBS) -o $@
+
+# The interposer that cuts the power at the Nth file operation (tests/tools/fileop_fault.c).
+# Built without 64-bit offset redirection: it defines open and open64 both.
+$(FILEOP_FAULT): tests/tools/fileop_fault.c | $(BUILD_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -MMD -MP -D_FILE_OFFSET_BITS=64 -fsanitize=% -fno-sanitize-recover=%,$(CFLAGS)) \
+		-fPIC -shared $< -ldl -o $@
 
 # A unit test links only the layer it tests: test_lib_*, test_platform_*, test_agent_*, test_cloud_*.
 define unit_test

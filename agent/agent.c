@@ -39,6 +39,8 @@ void agent_set_error(struct agent *a, const char *fmt, ...)
 /* The one place that arms the sequencer's timer. */
 static void schedule(struct agent *a, double seconds)
 {
+	if (!a->step_timer)
+		return; /* the camera is not ready: the sequencer starts with it */
 	if (seconds < 0)
 		seconds = 0;
 	struct timeval tv = { (time_t)seconds, (suseconds_t)((seconds - (time_t)seconds) * 1e6) };
@@ -51,6 +53,15 @@ void agent_wake(struct agent *a)
 {
 	if (!a->control && !a->in_backoff)
 		schedule(a, 0);
+}
+
+void agent_wake_now(struct agent *a)
+{
+	if (a->control && a->call.held) {
+		transport_cancel(&a->net, a->control); /* its done is not called */
+		a->control = NULL;
+	}
+	agent_wake(a);
 }
 
 /* Exponential backoff with jitter: 1, 2, 4 ... retry_max_s, each times 0.5..1, so a
@@ -382,8 +393,8 @@ static void apply_device_settings(struct agent *a)
 	    !local_api_saved_token(a->cfg.state_dir, a->cfg.enrollment_token,
 				   sizeof(a->cfg.enrollment_token)))
 		log_info("using the enrollment token given in the settings page");
-	if (!a->plat.ops->read_settings)
-		return;
+	if (!a->plat.ops || !a->plat.ops->read_settings)
+		return; /* or the camera is not ready yet: start_on_camera comes back here */
 	struct platform_settings ps;
 	struct agent_config defaults;
 	config_defaults(&defaults);
@@ -587,9 +598,8 @@ static void own_app_version(struct agent *a)
 			 a->agent_version, CAMAGENT_VERSION);
 }
 
-static int open_platform(struct agent *a)
+static int open_platform(struct agent *a, char *reason, size_t reasonsz)
 {
-	char reason[PLATFORM_REASON_MAX];
 	int opened;
 	if (!strcmp(a->cfg.platform, "axis")) {
 		struct platform_axis_config ac = {
@@ -599,19 +609,75 @@ static int open_platform(struct agent *a)
 			.dbus_address = a->cfg.axis_dbus_address[0] ? a->cfg.axis_dbus_address : NULL,
 			.auto_rollback_min = a->cfg.axis_auto_rollback_min,
 			.base = a->base,
+			.net = &a->plat_net,
 		};
-		opened = platform_axis_open(&a->plat, &ac, reason, sizeof(reason));
+		opened = platform_axis_open(&a->plat, &ac, reason, reasonsz);
 	} else {
-		opened = platform_sim_open(&a->plat, a->cfg.sim_dir, reason, sizeof(reason));
+		opened = platform_sim_open(&a->plat, a->cfg.sim_dir, reason, reasonsz);
 	}
-	if (opened || a->plat.ops->identity(a->plat.priv, &a->ident, reason, sizeof(reason))) {
-		log_error("platform %s: %s", a->cfg.platform, reason);
+	if (!opened && a->plat.ops->identity(a->plat.priv, &a->ident, reason, reasonsz)) {
+		platform_close(&a->plat);
+		opened = -1;
+	}
+	if (opened)
 		return -1;
-	}
 	log_info("camera %s (%s, %s) running AXIS OS %s", a->ident.serial, a->ident.model,
 		 a->ident.arch, a->ident.os_version);
 	own_app_version(a);
 	return 0;
+}
+
+/* What follows once the camera answered: its settings, the state, resuming a task. */
+static int start_on_camera(struct agent *a)
+{
+	char reason[PLATFORM_REASON_MAX];
+	apply_device_settings(a);
+	if (a->plat.ops->watch_settings &&
+	    a->plat.ops->watch_settings(a->plat.priv, on_settings_changed, a, reason,
+					sizeof(reason)) < 0)
+		log_warn("camera settings changes will not be seen until SIGHUP: %s", reason);
+	return agent_init_core(a);
+}
+
+/* A camera that is not ready yet (web server not up after a boot, VAPIX 401 or 503,
+ * garbage, no service account on D-Bus): the agent stays up with its local API, says
+ * why there and in the log, and asks again with backoff and jitter (at most
+ * CAMERA_RETRY_MAX_S apart, so it starts soon after the camera is up). */
+#define CAMERA_RETRY_MAX_S 30
+static void wait_for_camera(struct agent *a, const char *why)
+{
+	double delay = agent_backoff_s(a, a->camera_failures++);
+	if (delay > CAMERA_RETRY_MAX_S)
+		delay = CAMERA_RETRY_MAX_S;
+	snprintf(a->camera_not_ready, sizeof(a->camera_not_ready), "%s", why);
+	log_warn("the camera is not ready (attempt %d): %s; asking again in %.1f s",
+		 a->camera_failures, why, delay);
+	struct timeval tv = { (time_t)delay, (suseconds_t)((delay - (time_t)delay) * 1e6) };
+	if (evtimer_add(a->camera_timer, &tv) != 0) {
+		log_error("cannot arm the camera's retry timer");
+		agent_stop(a, AGENT_EXIT_PLATFORM);
+	}
+	status_write(a);
+}
+
+static void on_camera_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct agent *a = arg;
+	char reason[PLATFORM_REASON_MAX];
+	(void)fd;
+	(void)what;
+	if (open_platform(a, reason, sizeof(reason))) {
+		wait_for_camera(a, reason);
+		return;
+	}
+	log_info("the camera is ready after %d attempts", a->camera_failures + 1);
+	a->camera_not_ready[0] = '\0';
+	int rc = start_on_camera(a);
+	if (rc != AGENT_EXIT_OK) {
+		agent_stop(a, rc);
+		return;
+	}
+	schedule(a, 0);
 }
 
 int agent_init(struct agent *a, const struct agent_config *cfg, const char *config_path,
@@ -639,15 +705,6 @@ int agent_init(struct agent *a, const struct agent_config *cfg, const char *conf
 		log_error("cannot set up the event loop");
 		return AGENT_EXIT_STATE;
 	}
-	if (open_platform(a))
-		return AGENT_EXIT_PLATFORM;
-	apply_device_settings(a);
-	char reason[PLATFORM_REASON_MAX];
-	if (a->plat.ops->watch_settings &&
-	    a->plat.ops->watch_settings(a->plat.priv, on_settings_changed, a, reason,
-					sizeof(reason)) < 0)
-		log_warn("camera settings changes will not be seen until SIGHUP: %s", reason);
-
 	struct http_client_config hc = {
 		.ca_file = a->cfg.ca_file[0] ? a->cfg.ca_file : NULL,
 		.allow_insecure_http = a->cfg.allow_insecure_http,
@@ -658,6 +715,8 @@ int agent_init(struct agent *a, const struct agent_config *cfg, const char *conf
 		return AGENT_EXIT_STATE;
 	}
 	transport_http(&a->net, a->http);
+	transport_platform_net(&a->plat_net, a->http);
+
 	a->sig_term = evsignal_new(a->base, SIGTERM, on_signal, a);
 	a->sig_int = evsignal_new(a->base, SIGINT, on_signal, a);
 	a->sig_hup = evsignal_new(a->base, SIGHUP, on_signal, a);
@@ -666,16 +725,27 @@ int agent_init(struct agent *a, const struct agent_config *cfg, const char *conf
 		log_error("cannot set up timers and signals");
 		return AGENT_EXIT_STATE;
 	}
-	int rc = agent_init_core(a);
-	if (rc != AGENT_EXIT_OK)
-		return rc;
+	char reason[PLATFORM_REASON_MAX];
+	a->camera_timer = evtimer_new(a->base, on_camera_timer, a);
+	if (!a->camera_timer) {
+		log_error("cannot set up the camera's retry timer");
+		return AGENT_EXIT_STATE;
+	}
+	if (open_platform(a, reason, sizeof(reason))) {
+		wait_for_camera(a, reason); /* agent_run then runs the loop without a sequencer */
+	} else {
+		int rc = start_on_camera(a);
+		if (rc != AGENT_EXIT_OK)
+			return rc;
+	}
 	local_api_start(a);
 	return AGENT_EXIT_OK;
 }
 
 int agent_run(struct agent *a)
 {
-	schedule(a, 0);
+	if (a->step_timer) /* else the camera is not ready: on_camera_timer starts it */
+		schedule(a, 0);
 	event_base_dispatch(a->base);
 	status_write(a);
 	return a->exit_code;
@@ -690,20 +760,22 @@ void agent_free(struct agent *a)
 	}
 	if (a->control && !a->http)
 		transport_cancel(&a->net, a->control);
+	if (a->plat.ops)
+		platform_close(&a->plat); /* first: its transfers run on the client below */
 	if (a->http)
 		http_client_free(a->http); /* cancels the control request without callbacks */
 	a->http = NULL;
 	a->control = NULL;
 	if (a->step_timer)
 		event_free(a->step_timer);
+	if (a->camera_timer)
+		event_free(a->camera_timer);
 	if (a->sig_term)
 		event_free(a->sig_term);
 	if (a->sig_int)
 		event_free(a->sig_int);
 	if (a->sig_hup)
 		event_free(a->sig_hup);
-	if (a->plat.ops)
-		platform_close(&a->plat); /* before the loop: its events may live there */
 	if (a->base)
 		event_base_free(a->base);
 	crypto_key_free(a->key);

@@ -70,9 +70,13 @@ struct agent {
 	struct crypto_key *key;        /* device key, private */
 	struct crypto_key *cloud_key;  /* pinned at enrollment */
 	struct http_client *http;      /* the real transport's client; NULL under a fake */
+	struct platform_net plat_net;  /* the same client, lent to the platform */
 	struct transport net;
 	struct agent_clock clock;
-	struct event *step_timer;
+	struct event *step_timer;      /* NULL until the camera answered (agent_init_core) */
+	struct event *camera_timer;    /* asks a camera that is not ready again */
+	int camera_failures;           /* attempts that found it not ready */
+	char camera_not_ready[PLATFORM_REASON_MAX]; /* why, "" once it is ready */
 	int64_t step_at;               /* when the sequencer runs next (clock seconds) */
 	struct event *sig_term, *sig_int, *sig_hup;
 	struct evhttp *local_api;      /* settings page API, NULL when off */
@@ -152,6 +156,9 @@ void agent_step(struct agent *a);
 /* Something changed outside a request (signal, settings page, download progress):
  * run the sequencer soon. */
 void agent_wake(struct agent *a);
+/* As agent_wake, and ends a held task poll first, so the sequencer acts at once on what
+ * finished outside a request (a camera's upload) instead of at the poll's end. */
+void agent_wake_now(struct agent *a);
 /* A 401 or 410 device_removed seen outside a control request (a download): handled
  * as for control requests; 1 when handled. */
 int agent_handle_access(struct agent *a, const struct api_result *r, const char *what);

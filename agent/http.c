@@ -42,6 +42,7 @@ struct http_request {
 	void *sink_arg;
 	http_done_fn done;
 	void *done_arg;
+	http_easy_done_fn easy_done; /* an adopted handle: the caller's, not freed here */
 	int too_large;   /* the buffered body went over HTTP_BODY_MAX */
 	/* Pacing (max_recv_speed): curl's own limiter overshoots by a third on short
 	 * transfers, so we pause the transfer whenever it runs ahead of the rate. */
@@ -240,7 +241,7 @@ static void request_free(struct http_request *r)
 {
 	if (r->unpause)
 		event_free(r->unpause);
-	if (r->easy)
+	if (r->easy && !r->easy_done)
 		curl_easy_cleanup(r->easy);
 	curl_slist_free_all(r->headers);
 	buf_free(&r->resp.body);
@@ -277,8 +278,13 @@ static void fill_response(struct http_request *r, CURLcode code)
 static void request_finish(struct http_request *r, CURLcode code)
 {
 	request_detach(r);
-	fill_response(r, code);
 	r->in_done = 1;
+	if (r->easy_done) {
+		r->easy_done(r->easy, code, r->done_arg);
+		request_free(r);
+		return;
+	}
+	fill_response(r, code);
 	if (r->done)
 		r->done(&r->resp, r->done_arg);
 	request_free(r);
@@ -618,6 +624,32 @@ struct http_request *http_start(struct http_client *c, const struct http_request
 	if (curl_multi_add_handle(c->multi, r->easy) != CURLM_OK) {
 		log_error("http: cannot add a request to the multi handle");
 		request_free(r);
+		return NULL;
+	}
+	request_link(r);
+	return r;
+}
+
+struct http_request *http_adopt(struct http_client *c, CURL *easy, http_easy_done_fn done,
+				void *arg)
+{
+	struct http_request *r;
+
+	if (!c || !easy || !done)
+		return NULL;
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		log_error("http: out of memory adopting a request");
+		return NULL;
+	}
+	r->c = c;
+	r->easy = easy;
+	r->easy_done = done;
+	r->done_arg = arg;
+	if (curl_easy_setopt(easy, CURLOPT_PRIVATE, (char *)r) != CURLE_OK ||
+	    curl_multi_add_handle(c->multi, easy) != CURLM_OK) {
+		log_error("http: cannot add a request to the multi handle");
+		free(r);
 		return NULL;
 	}
 	request_link(r);

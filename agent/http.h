@@ -72,6 +72,14 @@ struct http_request *http_start(struct http_client *c, const struct http_request
 /* Cancels a pending request; its done callback is not called. */
 void http_cancel(struct http_request *r);
 
+/* Runs a handle its caller configured itself (a platform backend's VAPIX request) on this
+ * client's multi, beside the agent's own requests: done(easy, result, arg) is called once,
+ * on the loop, when it ended. The caller keeps the handle (and must not use
+ * CURLOPT_PRIVATE). NULL when it could not be added. http_cancel stops it. */
+typedef void (*http_easy_done_fn)(CURL *easy, CURLcode result, void *arg);
+struct http_request *http_adopt(struct http_client *c, CURL *easy, http_easy_done_fn done,
+				void *arg);
+
 /* Takes one response header line of n bytes (not NUL-terminated, CRLF included) into resp:
  * the status line resets what earlier headers set. */
 void http_response_header(struct http_response *resp, const char *line, size_t n);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../lib/fsutil.h"
+#include "../lib/eap.h"
 #include "../lib/json.h"
 #include "../lib/keyfile.h"
 #include "../lib/log.h"
@@ -93,6 +94,8 @@ void report_write_apps(struct json_writer *w, struct agent *a)
 		jw_kv_string(w, "name", p->name);
 		jw_kv_string(w, "version", p->version);
 		jw_kv_string(w, "vendor", p->vendor);
+		if (eap_app_id_ok(p->app_id))
+			jw_kv_string(w, "app_id", p->app_id);
 		jw_kv_bool(w, "running", p->running);
 		jw_kv_string(w, "license_state", p->license[0] ? p->license : "None");
 		jw_kv_int(w, "license_exp", exp > 0 ? exp : 0);

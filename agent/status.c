@@ -31,6 +31,7 @@ int status_json(struct agent *a, struct buf *out)
 	jw_kv_string(&w, "agent_version", a->agent_version);
 	jw_kv_int(&w, "last_contact", a->last_contact);
 	jw_kv_string(&w, "last_error", a->st.last_error);
+	jw_kv_string(&w, "camera_not_ready", a->camera_not_ready);
 	/* The task in progress, or else the last one that ended. */
 	jw_key(&w, "task");
 	if (a->task.state != TASK_NONE) {
@@ -124,6 +125,7 @@ int status_print(const char *state_dir, FILE *out)
 	}
 	fprintf(out, "%-16s %s\n", "last contact:", v);
 	print_field(out, &doc, "last error:", "last_error");
+	print_field(out, &doc, "camera:", "camera_not_ready");
 	int task = json_find(&doc, 0, "task");
 	if (task >= 0 && json_type_of(&doc, task) == JSON_OBJECT) {
 		char id[64] = "", state[32] = "", target[64] = "", reason[256] = "";

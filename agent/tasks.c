@@ -7,7 +7,9 @@
  *   downloading       partial image in the state dir      on_download_done: -> verifying | failed
  *   verifying         image complete, size + hash matched install_allowed: -> waiting_window | installing | failed
  *   waiting_window    verified image, window not open     install_allowed: -> installing | failed
- *   installing        platform writes the inactive slot   install: -> rebooting | failed
+ *   installing        platform writes the inactive slot   install (at once) or
+ *                                                         on_install_done (a camera's
+ *                                                         upload, on the loop): -> rebooting | failed
  *   rebooting         slot armed, image deleted           reboot (exit) / tasks_resume: -> verifying_version | failed
  *   verifying_version booted the new slot, uncommitted    confirm_version: -> succeeded | failed
  *   succeeded/failed  final; kept until reported          on_status_reported: cleared
@@ -307,7 +309,7 @@ static enum call_outcome on_poll(struct agent *a, const struct http_response *re
 
 int tasks_poll_while_waiting(const struct agent *a)
 {
-	return a->task.state == TASK_WAITING_WINDOW;
+	return a->task.state == TASK_WAITING_WINDOW || a->task.install_running;
 }
 
 void tasks_poll_start(struct agent *a, int wait_s)
@@ -555,22 +557,41 @@ static void start_download(struct agent *a)
 /* The platform checks the image's size and SHA-256 against the task again while it
  * writes it, so bytes changed after verifying are never installed. Repeating an
  * install after a kill writes the same slot again, so the image is removed only once
- * rebooting is on disk. */
-static void install(struct agent *a)
+ * rebooting is on disk: a kill before that installs it again on restart. */
+static void install_finished(struct agent *a, int rc, const char *reason)
+{
+	if (rc ? !task_set_state(a, TASK_FAILED, "install: %s", reason)
+	       : !task_set_state(a, TASK_REBOOTING, NULL))
+		remove_download(a);
+}
+
+/* A camera's upload ends here, on the loop, while polls and reports went on. */
+static void on_install_done(void *arg, int rc, const char *reason)
+{
+	struct agent *a = arg;
+	a->task.install_running = 0;
+	install_finished(a, rc, reason);
+	agent_wake_now(a);
+}
+
+/* 1 when it finished, 0 while the platform goes on (on_install_done ends it). */
+static int install(struct agent *a)
 {
 	struct task_run *t = &a->task;
-	char path[PATH_MAX], reason[PLATFORM_REASON_MAX];
+	char path[PATH_MAX], reason[PLATFORM_REASON_MAX] = "";
 	struct platform_image img = { .path = path, .size = t->size, .sha256 = t->sha256 };
-	if (download_path(a, path, sizeof(path)) ||
-	    a->plat.ops->install(a->plat.priv, &img, reason, sizeof(reason))) {
-		if (!task_set_state(a, TASK_FAILED, "install: %s", reason))
-			remove_download(a);
-		return;
+	int rc = download_path(a, path, sizeof(path));
+	if (rc == 0)
+		rc = a->plat.ops->install(a->plat.priv, &img, on_install_done, a, reason,
+					  sizeof(reason));
+	if (rc == PLATFORM_IN_PROGRESS) {
+		log_info("task %s: the camera takes the image; the agent goes on meanwhile",
+			 t->task_id);
+		t->install_running = 1;
+		return 0;
 	}
-	/* The image goes only once rebooting is on disk: a kill before that installs
-	 * it again on restart. */
-	if (!task_set_state(a, TASK_REBOOTING, NULL))
-		remove_download(a);
+	install_finished(a, rc ? -1 : 0, reason);
+	return 1;
 }
 
 /* An application task's action. The own app's replacement persists rebooting first: the
@@ -726,8 +747,8 @@ int tasks_advance(struct agent *a)
 	case TASK_INSTALLING:
 		if (t->app_action[0])
 			app_install_step(a);
-		else
-			install(a);
+		else if (t->install_running || !install(a))
+			return 0; /* its completion wakes us */
 		break;
 	case TASK_REBOOTING:
 		return t->app_action[0] ? app_restart_wait(a) : reboot(a);

@@ -58,6 +58,7 @@ struct task_run {
 	char app_params[TASK_APP_PARAMS_MAX]; /* set_params: JSON [{"name","value"}] */
 	/* runtime only */
 	struct download *dl;
+	int install_running;         /* the platform's install goes on on the loop */
 	int download_failures;       /* attempts in a row that brought no byte */
 	int download_advanced;       /* the attempt running has brought bytes */
 	int64_t retry_at;            /* next download attempt (or wake-up) not before this */

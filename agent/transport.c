@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "../lib/fsutil.h"
+#include "../platform/platform.h"
 #include "window.h"
 
 static struct http_request *http_transport_start(void *priv, const struct http_request_spec *spec)
@@ -26,6 +27,24 @@ static const struct transport_ops http_transport_ops = {
 void transport_http(struct transport *out, struct http_client *client)
 {
 	out->ops = &http_transport_ops;
+	out->priv = client;
+}
+
+static void *net_start(void *priv, CURL *easy, platform_transfer_done_fn done, void *arg)
+{
+	return http_adopt(priv, easy, done, arg);
+}
+
+static void net_cancel(void *priv, void *transfer)
+{
+	(void)priv;
+	http_cancel(transfer);
+}
+
+void transport_platform_net(struct platform_net *out, struct http_client *client)
+{
+	out->start = net_start;
+	out->cancel = net_cancel;
 	out->priv = client;
 }
 

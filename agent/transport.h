@@ -23,6 +23,9 @@ struct transport {
 
 /* The real transport over an http client (not owned). */
 void transport_http(struct transport *out, struct http_client *client);
+/* The same client lent to the platform (platform.h), for the backend's own requests. */
+struct platform_net;
+void transport_platform_net(struct platform_net *out, struct http_client *client);
 
 static inline struct http_request *transport_start(const struct transport *t,
 						   const struct http_request_spec *spec)

@@ -4,7 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "../lib/crypto.h"
+#include "../lib/fsutil.h"
 #include "../lib/log.h"
 #include "cli/cli.h"
 #include "http/server.h"
@@ -15,12 +18,15 @@ static int serve_usage(void)
 			"                      [--url-file FILE] [--log-level error|warn|info|debug]\n"
 			"                      [--header-timeout S] [--body-timeout S] [--idle-timeout S]\n"
 			"                      [--max-conns-per-source N] [--store postgres:CONNINFO]\n"
+			"                      [--signing-key FILE] [--admin-token-file FILE]\n"
 			"  PORT 0 picks a free port; the bound URL is written to FILE and DIR/server.url.\n"
 			"  Defaults: header 10 s, body 30 s, idle 60 s, 128 connections per address.\n"
 			"  The store is SQLite in DIR/camcloud.db unless --store names a PostgreSQL\n"
 			"  database by a libpq connection string.\n"
 			"  --smtp-url smtp://HOST[:PORT] --mail-from ADDR: the relay mail goes out\n"
 			"  through (invitations), and its sender address.\n"
+			"  Several instances on one PostgreSQL share one signing key and one admin\n"
+			"  token: FILEs that must exist (camcloud signing-key create FILE makes a key).\n"
 			"  --test-clock FILE (tests only): the clock reads epoch seconds from FILE.\n");
 	return 2;
 }
@@ -52,6 +58,8 @@ static int serve_main(int argc, char **argv)
 		{"test-clock", required_argument, NULL, 'T'},
 		{"smtp-url", required_argument, NULL, 'M'},
 		{"mail-from", required_argument, NULL, 'F'},
+		{"signing-key", required_argument, NULL, 'K'},
+		{"admin-token-file", required_argument, NULL, 'A'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -74,6 +82,12 @@ static int serve_main(int argc, char **argv)
 			break;
 		case 'F':
 			o.mail_from = optarg;
+			break;
+		case 'K':
+			o.signing_key = optarg;
+			break;
+		case 'A':
+			o.admin_token_file = optarg;
 			break;
 		case 'l':
 			o.listen = optarg;
@@ -104,11 +118,36 @@ static int serve_main(int argc, char **argv)
 	return server_run(&o);
 }
 
+/* `camcloud signing-key create FILE`: a new cloud signing key (0600) for instances
+ * that share one (--signing-key); an existing file is never replaced. */
+static int signing_key_create(const char *path)
+{
+	struct crypto_key *key = NULL;
+	char fp[CRYPTO_SHA256_HEX_LEN];
+	int created = 0;
+	if (fs_exists(path)) {
+		log_error("%s exists; a signing key is never replaced", path);
+		return 1;
+	}
+	umask(077);
+	if (crypto_key_load_or_create(&key, path, &created) != 0 || !created ||
+	    crypto_key_fingerprint(key, fp) != 0) {
+		log_error("cannot create the signing key %s", path);
+		crypto_key_free(key);
+		return 1;
+	}
+	printf("%s\n", fp);
+	crypto_key_free(key);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	log_init("camcloud", LOGL_INFO, 0);
 	if (argc >= 2 && strcmp(argv[1], "serve") == 0)
 		return serve_main(argc - 1, argv + 1);
+	if (argc == 4 && strcmp(argv[1], "signing-key") == 0 && strcmp(argv[2], "create") == 0)
+		return signing_key_create(argv[3]);
 	if (argc >= 2 && strcmp(argv[1], "--version") == 0) {
 		printf("camcloud %s\n", CAMAGENT_VERSION);
 		return 0;

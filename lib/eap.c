@@ -216,6 +216,13 @@ int eap_app_name_ok(const char *name)
 	       strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == n;
 }
 
+int eap_app_id_ok(const char *id)
+{
+	size_t n = id ? strlen(id) : 0;
+
+	return n > 0 && n <= EAP_APP_ID_DIGITS && id[0] != '0' && strspn(id, "0123456789") == n;
+}
+
 static int major_of(const char *v)
 {
 	if (!strncmp(v, "1.", 2) && isdigit((unsigned char)v[2]))

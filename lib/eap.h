@@ -66,6 +66,12 @@ __attribute__((warn_unused_result)) int eap_scan(const char *path, size_t max_da
  * than EAP_FIELD_MAX. */
 int eap_app_name_ok(const char *name);
 
+/* An application's ApplicationID (the id vendor license key files name): 1 to
+ * EAP_APP_ID_DIGITS decimal digits, no leading zero; a camera lists "0" or nothing for an
+ * app that has none. */
+#define EAP_APP_ID_DIGITS 10
+int eap_app_id_ok(const char *id);
+
 /* Parses manifest.json text; -1 with why on invalid JSON or a missing or malformed
  * required field of its schema (1.x: schemaVersion, appName, vendor, runMode, version;
  * 2.x also vendorId of 10 hex digits, compatibleOsVersions, architecture). */

@@ -7,12 +7,32 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <curl/curl.h>
 
 struct event_base;
 
 #define PLATFORM_FIELD_MAX 64
 #define PLATFORM_REASON_MAX 256
 #define PLATFORM_REBOOTS_BY_ITSELF 1
+/* An operation that goes on on the agent's loop: its done callback brings the result. */
+#define PLATFORM_IN_PROGRESS 2
+
+/* The result of an operation that returned PLATFORM_IN_PROGRESS: rc 0 or -1, reason
+ * for -1 (valid during the call only). Called exactly once, on the loop, unless the
+ * platform is closed first (then never). */
+typedef void (*platform_done_fn)(void *arg, int rc, const char *reason);
+
+/* The agent's one curl multi on its loop, lent to a backend, so the backend's requests
+ * run beside the agent's own and none blocks the loop. */
+typedef void (*platform_transfer_done_fn)(CURL *easy, CURLcode result, void *arg);
+struct platform_net {
+	/* Runs the configured handle easy; done is called once, later, on the loop, when
+	 * the transfer ended (easy stays the caller's to clean up). NULL: not started. */
+	void *(*start)(void *priv, CURL *easy, platform_transfer_done_fn done, void *arg);
+	/* Stops a started transfer; its done is not called. */
+	void (*cancel)(void *priv, void *transfer);
+	void *priv;
+};
 
 struct platform_identity {
 	char serial[PLATFORM_FIELD_MAX];
@@ -86,9 +106,11 @@ struct platform_ops {
 	/* Writes the image into the inactive slot and arms it for the next boot. The
 	 * backend hashes exactly the bytes it writes (platform/image_reader.h) and arms
 	 * nothing unless they match img's size and SHA-256. Fails with a precise reason
-	 * (wrong model, invalid image, image changed after verification, ...). */
-	int (*install)(void *priv, const struct platform_image *img, char *reason,
-		       size_t reasonsz);
+	 * (wrong model, invalid image, image changed after verification, ...).
+	 * 0 or -1 when it finished at once; PLATFORM_IN_PROGRESS when it goes on on the loop
+	 * (a camera's upload): done(arg, rc, reason) then brings the result. */
+	int (*install)(void *priv, const struct platform_image *img, platform_done_fn done,
+		       void *arg, char *reason, size_t reasonsz);
 	/* Asks for a reboot. 0: the caller must stop and exit now, the device restarts;
 	 * PLATFORM_REBOOTS_BY_ITSELF: the device reboots on its own shortly (a camera after
 	 * an accepted upgrade): keep running until it does; -1: failed, with a reason. */
@@ -152,6 +174,9 @@ struct platform_axis_config {
 	const char *dbus_address; /* NULL: the system bus; tests pass a private bus */
 	int auto_rollback_min;    /* upgrade's autoRollback in minutes; 0: "never"; <0: 10 */
 	int timeout_s;            /* per VAPIX call except the upload; 0: 30 */
+	/* The agent's curl multi: the image upload runs there (install returns
+	 * PLATFORM_IN_PROGRESS); NULL: it blocks (tools and tests without a loop). */
+	const struct platform_net *net;
 	/* The agent's loop: with it, settings come through axparameter where the camera has
 	 * it (its callbacks run on this loop); NULL: param.cgi only. */
 	struct event_base *base;

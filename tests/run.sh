@@ -15,7 +15,7 @@ passed=0
 failed=0
 failures=()
 
-count_cmocka() { # binary output-file
+count_cmocka() { # binary output-file exit-code
 	local ok bad
 	ok=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' "$2" | tail -n1)
 	bad=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' "$2" | tail -n1)
@@ -27,14 +27,21 @@ count_cmocka() { # binary output-file
 	passed=$((passed + ${ok:-0}))
 	failed=$((failed + ${bad:-0}))
 	[ "${bad:-0}" = 0 ] || failures+=("$(basename "$1")")
+	# All cases passed but the binary failed: a sanitizer (LeakSanitizer reports at exit)
+	# or a crash after the summary. That counts.
+	if [ "${bad:-0}" = 0 ] && [ "$3" != 0 ]; then
+		failed=$((failed + 1))
+		failures+=("$(basename "$1") (exit $3 after its cases passed: sanitizer?)")
+	fi
 }
 
 out=$(mktemp)
 for t in "$@"; do
 	echo "--- $(basename "$t")"
 	"$t" >"$out" 2>&1
+	rc=$?
 	cat "$out"
-	count_cmocka "$t" "$out"
+	count_cmocka "$t" "$out" "$rc"
 done
 
 run_scripts() { # LABEL SCRIPT...: runs integration scripts, counting PASS / FAIL lines
@@ -58,8 +65,8 @@ run_scripts() { # LABEL SCRIPT...: runs integration scripts, counting PASS / FAI
 	done
 }
 
-# The cloud's own integration tests once more with camcloud on PostgreSQL: a private
-# cluster (tests/pg.sh), one database per test.
+# The cloud's HTTP unit tests and its own integration tests once more with camcloud on
+# PostgreSQL: a private cluster (tests/pg.sh), one database per test.
 CLOUD_SCRIPTS="test_cloud_*.sh test_enrollment.sh test_end_to_end.sh test_update_window.sh
 	test_offline_license.sh"
 run_on_postgres() {
@@ -76,6 +83,17 @@ run_on_postgres() {
 		return
 	fi
 	export CAMCLOUD_STORE_BASE PG_DIR PG_BIN
+	local t
+	for t in "$@"; do # the HTTP unit tests, each test on a database of its own
+		case $(basename "$t") in
+		test_cloud_http)
+			echo "--- $(basename "$t") (postgres)"
+			"$t" >"$out" 2>&1
+			cat "$out"
+			count_cmocka "$t" "$out"
+			;;
+		esac
+	done
 	local scripts=() g
 	for g in $CLOUD_SCRIPTS; do
 		scripts+=("$ROOT"/tests/integration/$g)
@@ -87,7 +105,7 @@ run_on_postgres() {
 
 if [ $unit_only = 0 ]; then
 	run_scripts "" "$ROOT"/tests/integration/test_*.sh
-	run_on_postgres
+	run_on_postgres "$@"
 fi
 rm -f "$out"
 

@@ -18,7 +18,7 @@ group_packages() {
 		libargon2-dev" ;;
 	clang) echo "clang libclang-rt-14-dev" ;;
 	test) echo "libcmocka-dev curl ca-certificates python3 sqlite3 xxd openssl procps
-		libglib2.0-bin dbus valgrind postgresql python3-aiosmtpd" ;;
+		libglib2.0-bin dbus valgrind postgresql python3-aiosmtpd haproxy" ;;
 	node) echo "" ;;
 	browser) echo "chromium" ;;
 	fresh-root) echo "debootstrap git ca-certificates" ;;

@@ -26,7 +26,7 @@ function render(s) {
   text("cloud", s.cloud_url);
   text("device", s.device_id);
   text("contact", when(s.last_contact));
-  text("error", s.last_error);
+  text("error", s.camera_not_ready ? `waiting for the camera: ${s.camera_not_ready}` : s.last_error);
   text("model", s.model);
   text("serial", s.serial);
   text("os", s.os_version);

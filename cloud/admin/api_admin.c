@@ -310,7 +310,8 @@ int device_remove_tx(struct request *rq, const char *device_id, const char *why)
 		return r < 0 ? -1 : 0; /* removing a removed device changes nothing */
 	if (store_run(db, ST_TASKS_CANCEL_OF_REMOVED_DEVICE, "is", rq->now, device_id) < 0 ||
 	    audit(rq, &(struct audit_scope){NULL, NULL, device_id}, "device.remove",
-		  "device %s removed%s%s", device_id, why[0] ? ": " : "", why) != 0)
+		  "device %s removed%s%s", device_id, why[0] ? ": " : "", why) != 0 ||
+	    store_notify_wake(db, STORE_WAKE_DEVICE, device_id) != 0)
 		return -1;
 	return 1;
 }

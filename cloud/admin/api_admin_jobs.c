@@ -150,20 +150,42 @@ static int recommended_image(struct request *rq, struct reply *rp, const char *m
 	return 0;
 }
 
-/* Reads and checks the target: exactly one of device_ids, folder_id, recommended_model. */
+/* Reads and checks the target: exactly one of device_ids, folder_id, recommended_model,
+ * running_app (an appName: every camera whose inventory has it running). */
 static int job_target(struct request *rq, struct reply *rp, struct job_spec *spec,
-		      struct db_ids *ids, char *folder, char *model, struct access_view *view)
+		      struct db_ids *ids, char *folder, char *model, char *running,
+		      struct access_view *view)
 {
 	int arr = rq->has_json ? json_find(&rq->json, 0, "device_ids") : -1;
 	if (arr >= 0 && json_tok_is_null(&rq->json, arr))
 		arr = -1;
 	if (req_string_opt(rq, rp, "folder_id", folder, DB_ID_LEN) != 0 ||
-	    req_string_opt(rq, rp, "recommended_model", model, FIELD_SHORT) != 0)
+	    req_string_opt(rq, rp, "recommended_model", model, FIELD_SHORT) != 0 ||
+	    req_string_opt(rq, rp, "running_app", running, EAP_FIELD_MAX) != 0)
 		return -1;
-	if ((arr >= 0) + !!folder[0] + !!model[0] != 1) {
+	if ((arr >= 0) + !!folder[0] + !!model[0] + !!running[0] != 1) {
 		reply_error(rp, 400, "bad_request", "give exactly one of device_ids, folder_id,"
-			    " recommended_model");
+			    " recommended_model, running_app");
 		return -1;
+	}
+	if (running[0] && !eap_app_name_ok(running)) {
+		reply_bad_field(rp, "running_app");
+		return -1;
+	}
+	if (running[0] || model[0]) {
+		/* the devices of the model, or running the app, in the caller's organization,
+		 * within its grants */
+		char org[DB_ID_LEN] = "";
+		if (req_string_opt(rq, rp, "org_id", org, sizeof(org)) != 0 ||
+		    access_view(rq, rp, org, NEED_OPERATE, 1, view) != 0)
+			return -1;
+		strcpy(spec->org_id, view->org_id);
+		spec->grant_user = view_user(view);
+	}
+	if (running[0]) {
+		spec->kind = JOB_KIND_RUNNING;
+		spec->target = running;
+		return 0;
 	}
 	if (arr >= 0) {
 		if (json_type_of(&rq->json, arr) != JSON_ARRAY) {
@@ -175,13 +197,6 @@ static int job_target(struct request *rq, struct reply *rp, struct job_spec *spe
 		return req_device_ids(rq, rp, arr, ids, spec);
 	}
 	if (model[0]) {
-		/* the devices of the model in the caller's organization, within its grants */
-		char org[DB_ID_LEN] = "";
-		if (req_string_opt(rq, rp, "org_id", org, sizeof(org)) != 0 ||
-		    access_view(rq, rp, org, NEED_OPERATE, 1, view) != 0)
-			return -1;
-		strcpy(spec->org_id, view->org_id);
-		spec->grant_user = view_user(view);
 		spec->kind = JOB_KIND_RECOMMENDED;
 		spec->target = model;
 		return recommended_image(rq, rp, model, spec);
@@ -277,7 +292,8 @@ void admin_job_create(struct request *rq, struct reply *rp)
 	struct job_spec spec;
 	struct job_app app;
 	struct db_ids ids = {0}, woken = {0};
-	char folder[DB_ID_LEN] = "", model[FIELD_SHORT] = "", id[DB_ID_LEN], detail[512];
+	char folder[DB_ID_LEN] = "", model[FIELD_SHORT] = "", running[EAP_FIELD_MAX] = "";
+	char id[DB_ID_LEN], detail[512];
 	int64_t ttl = -1; /* not given */
 	int tasks = 0, skipped = 0;
 	struct access_view view;
@@ -297,10 +313,15 @@ void admin_job_create(struct request *rq, struct reply *rp)
 		goto out;
 	}
 	int is_app = req_app_task(rq, rp, &app, &spec);
-	if (is_app < 0 || job_target(rq, rp, &spec, &ids, folder, model, &view) != 0)
+	if (is_app < 0 || job_target(rq, rp, &spec, &ids, folder, model, running, &view) != 0)
 		goto out;
 	if (is_app && model[0]) {
-		reply_error(rp, 400, "bad_request", "an application job takes device_ids or folder_id");
+		reply_error(rp, 400, "bad_request",
+			    "an application job takes device_ids, folder_id or running_app");
+		goto out;
+	}
+	if (!is_app && running[0]) {
+		reply_error(rp, 400, "bad_request", "running_app targets application jobs only");
 		goto out;
 	}
 	if (!spec.image_id[0]) {
@@ -320,7 +341,7 @@ void admin_job_create(struct request *rq, struct reply *rp)
 	    (job_describe(&spec, id, tasks, skipped, detail, sizeof(detail)),
 	     audit(rq, &(struct audit_scope){spec.org_id, spec.folder_id, NULL}, "job.create", "%s",
 		   detail) != 0) ||
-	    store_commit(db) != 0 ||
+	    store_notify_wake(db, STORE_WAKE_JOB, id) != 0 || store_commit(db) != 0 ||
 	    store_collect_ids(db, &woken, ST_TASK_DEVICES_OF_JOB, "s", id) < 0) {
 		store_rollback(db);
 		reply_internal(rp);
@@ -460,9 +481,10 @@ void admin_job_cancel(struct request *rq, struct reply *rp)
 			goto fail;
 		cancelled++;
 	}
-	if (audit(rq, &(struct audit_scope){org, folder[0] ? folder : NULL, NULL}, "job.cancel", "job %s cancelled: %d tasks cancelled, %d"
-		  " already installing", rq->arg, cancelled, kept) != 0 ||
-	    store_commit(db) != 0)
+	if (audit(rq, &(struct audit_scope){org, folder[0] ? folder : NULL, NULL}, "job.cancel",
+		  "job %s cancelled: %d tasks cancelled, %d already installing", rq->arg,
+		  cancelled, kept) != 0 ||
+	    store_notify_wake(db, STORE_WAKE_JOB, rq->arg) != 0 || store_commit(db) != 0)
 		goto fail;
 	for (size_t i = 0; i < devices.n; i++)
 		longpoll_wake(rq->c->lp, devices.id[i]); /* devices waiting for a window hear it */

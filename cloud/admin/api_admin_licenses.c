@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../../lib/keyfile.h"
+#include "../../lib/log.h"
 #include "../http/api.h"
 #include "../device/longpoll.h"
 #include "../domain/device_licenses.h"
@@ -65,7 +66,7 @@ void admin_license_issue(struct request *rq, struct reply *rp)
 	if (rc != 0 ||
 	    audit(rq, &(struct audit_scope){org, folder, dev}, "license.issue",
 		  "license %s: %s for %s (exp %" PRId64 ")", id, app, serial, exp) != 0 ||
-	    store_commit(db) != 0) {
+	    store_notify_wake(db, STORE_WAKE_DEVICE, dev) != 0 || store_commit(db) != 0) {
 		store_rollback(db);
 		reply_refused(rp, rc == 0 ? DB_ERROR : rc);
 		return;
@@ -133,6 +134,15 @@ static int org_known(struct request *rq, struct reply *rp, char org[DB_ID_LEN])
 	return r == 1 ? 0 : -1;
 }
 
+/* Wakes dev's held poll, here or on the instance holding it (after the commit: the
+ * signal then names what every instance can already read). */
+static void wake_device(struct request *rq, const char *dev)
+{
+	if (store_notify_wake(rq->c->store, STORE_WAKE_DEVICE, dev) != 0)
+		log_warn("licenses: could not signal the other instances for device %s", dev);
+	longpoll_wake(rq->c->lp, dev);
+}
+
 /* Tells the enrolled holders of the granted serials to check their licenses now. */
 static void wake_holders(struct request *rq, const char *org, const struct db_ids *ids)
 {
@@ -143,7 +153,7 @@ static void wake_holders(struct request *rq, const char *org, const struct db_id
 			(void)store_str(st, 1, serial, sizeof(serial));
 		store_done(st);
 		if (serial[0] && device_license_holder(rq->c->store, org, serial, dev) == 1)
-			longpoll_wake(rq->c->lp, dev);
+			wake_device(rq, dev);
 	}
 }
 
@@ -309,7 +319,7 @@ void admin_license_revoke(struct request *rq, struct reply *rp)
 		return;
 	}
 	if (device_license_holder(db, org, serial, dev) == 1)
-		longpoll_wake(rq->c->lp, dev);
+		wake_device(rq, dev);
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);
 	jw_kv_string(w, "id", rq->arg);
@@ -342,6 +352,7 @@ void admin_license_events(struct request *rq, struct reply *rp)
 static const struct json_col app_cols[] = {
 	{ "name", COL_TEXT },   { "version", COL_TEXT },       { "vendor", COL_TEXT },
 	{ "running", COL_BOOL }, { "license_state", COL_TEXT }, { "license_exp", COL_INT },
+	{ "app_id", COL_TEXT },  { "since", COL_INT },
 };
 
 /* GET /admin/v1/devices/<id>/apps: the applications the device last reported. */

@@ -255,6 +255,8 @@ void admin_extension_allocate(struct request *rq, struct reply *rp)
 		  "an extension license of %s (%s) allocated to %s", p.name, p.app_id,
 		  serial) != 0)
 		r = DB_ERROR;
+	if (r == 0 && store_notify_wake(db, STORE_WAKE_DEVICE, dev) != 0)
+		r = DB_ERROR;
 	if (r != 0 || store_commit(db) != 0) {
 		store_rollback(db);
 		if (r == 1)

@@ -3,6 +3,7 @@
  * long poll at once. */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../../lib/log.h"
@@ -63,16 +64,31 @@ static int device_model(struct request *rq, struct reply *rp, const char *id, ch
 /* 409 app_would_strand when upgrading dev to AXIS OS os would leave an installed app
  * unable to run; the message names the package whose application task fixes it. */
 static int refuse_stranding(struct request *rq, struct reply *rp, const char *dev,
-			    const char *os)
+			    const char *os, struct app_strand *st)
 {
-	char reason[FIELD_REASON * 2], fix[DB_ID_LEN];
-	int r = app_strand_check(rq->c->store, dev, os, reason, sizeof(reason), fix);
+	int r = app_strand_check(rq->c->store, dev, os, st);
 	if (r < 0)
 		reply_internal(rp);
 	else if (r == 1)
 		reply_error(rp, 409, "app_would_strand",
-			    "%s; or give override_app_check to upgrade anyway", reason);
+			    "%s; or give override_app_check to upgrade anyway", st->reason);
 	return r == 0 ? 0 : -1;
+}
+
+/* "unknown_range": [{"name","version","reason"}], the installed apps the check could
+ * not judge (the catalog has no package of that version for the device). */
+static void unknown_range(struct json_writer *w, const struct app_strand *st)
+{
+	jw_key(w, "unknown_range");
+	jw_array_begin(w);
+	for (int i = 0; i < st->nunknown; i++) {
+		jw_object_begin(w);
+		jw_kv_string(w, "name", st->unknown[i].name);
+		jw_kv_string(w, "version", st->unknown[i].version);
+		jw_kv_string(w, "reason", APP_RANGE_UNKNOWN);
+		jw_object_end(w);
+	}
+	jw_array_end(w);
 }
 
 void admin_task_create(struct request *rq, struct reply *rp)
@@ -111,11 +127,17 @@ void admin_task_create(struct request *rq, struct reply *rp)
 			    spec.model, serial, model);
 		return;
 	}
-	if (r == 1 && !spec.override_app_check && refuse_stranding(rq, rp, dev, spec.version) != 0)
-		return;
-	if (r < 0 || store_begin(db) != 0) {
+	struct app_strand *strand = calloc(1, sizeof(*strand));
+	if (!strand || r < 0) {
+		free(strand);
 		reply_internal(rp);
 		return;
+	}
+	if (!spec.override_app_check && refuse_stranding(rq, rp, dev, spec.version, strand) != 0)
+		goto out;
+	if (store_begin(db) != 0) {
+		reply_internal(rp);
+		goto out;
 	}
 	if (job_insert(rq->c, &spec, rq->now, job) != 0 ||
 	    job_task_insert(rq->c, job, &spec, dev, rq->now, id) != 0 ||
@@ -123,10 +145,10 @@ void admin_task_create(struct request *rq, struct reply *rp)
 		  "task %s: upgrade %s (%s) to %s%s%s", id, serial, model, spec.version,
 		  spec.allow_downgrade ? ", downgrade allowed" : "",
 		  spec.window.kind != WINDOW_NONE ? ", with an update window" : "") != 0 ||
-	    store_commit(db) != 0) {
+	    store_notify_wake(db, STORE_WAKE_DEVICE, dev) != 0 || store_commit(db) != 0) {
 		store_rollback(db);
 		reply_internal(rp);
-		return;
+		goto out;
 	}
 	log_info("task %s created: %s to %s", id, serial, spec.version);
 	longpoll_wake(rq->c->lp, dev);
@@ -135,7 +157,10 @@ void admin_task_create(struct request *rq, struct reply *rp)
 	jw_kv_string(w, "id", id);
 	jw_kv_string(w, "state", "pending");
 	jw_kv_string(w, "job_id", job);
+	unknown_range(w, strand);
 	jw_object_end(w);
+out:
+	free(strand);
 }
 
 /* authorize() for task id: in the organization and folder of its device. */
@@ -224,7 +249,7 @@ void admin_task_cancel(struct request *rq, struct reply *rp)
 	if (task_cancel_tx(db, rq->arg, state, "", rq->now) != 0 ||
 	    audit(rq, &(struct audit_scope){NULL, NULL, dev}, "task.cancel",
 		  "task %s cancelled while %s", rq->arg, state) != 0 ||
-	    store_commit(db) != 0) {
+	    store_notify_wake(db, STORE_WAKE_DEVICE, dev) != 0 || store_commit(db) != 0) {
 		store_rollback(db);
 		reply_internal(rp);
 		return;

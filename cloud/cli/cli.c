@@ -17,6 +17,7 @@ static const char usage_text[] =
 	"       (the API token of `camcloud login` comes from $CAMCLOUD_TOKEN_FILE or\n"
 	"       ~/.config/camcloud/token; $CAMCLOUD_ADMIN_TOKEN gives the bootstrap token)\n"
 	"       camcloud serve --data DIR [--listen HOST:PORT] [--public-url URL] [--url-file F]\n"
+	"       camcloud signing-key create FILE\n"
 	"commands:\n"
 	"  org create NAME | org list | org show ID | org rename ID NAME | org notes ID TEXT\n"
 	"  org archive ID --confirm-id ID --risk-understood\n"
@@ -44,8 +45,8 @@ static const char usage_text[] =
 	"  license offline --org ID SYSTEM_FILE  (prints the license file for it)\n"
 	"  device apps ID\n"
 	"  app upload FILE.eap | app list [--app NAME] | app show ID | app recommend ID\n"
-	"  app task ACTION PACKAGE_ID --devices ID,ID.. | --folder ID [--param NAME=VALUE]..\n"
-	"             [--expires-in S] [WINDOW]   (ACTION: install remove start stop restart\n"
+	"  app task ACTION PACKAGE_ID --devices ID,ID.. | --folder ID | --running APP\n"
+	"             [--param NAME=VALUE].. [--expires-in S] [WINDOW]   (ACTION: install remove start stop restart\n"
 	"             set_params; PACKAGE_ID names the app, and for install what to install)\n"
 	"  product register ORG_ID NAME APP_ID --types T,T.. --public-key PEM_FILE\n"
 	"  product list ORG_ID | product show ID | wallet show ORG_ID\n"
@@ -151,6 +152,7 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		{"--model", offsetof(struct cli, model)},
 		{"--devices", offsetof(struct cli, devices)},
 		{"--recommended", offsetof(struct cli, recommended)},
+		{"--running", offsetof(struct cli, running)},
 		{"--serial", offsetof(struct cli, serial)},
 		{"--app", offsetof(struct cli, app)},
 		{"--key-file", offsetof(struct cli, key_file)},

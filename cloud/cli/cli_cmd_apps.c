@@ -34,7 +34,7 @@ int cmd_app_recommend(struct cli *c)
 	return cli_call_print(c, "POST", path, NULL, "id");
 }
 
-/* app task ACTION PACKAGE_ID --devices ..|--folder .. [--param NAME=VALUE].. [WINDOW] */
+/* app task ACTION PACKAGE_ID --devices ..|--folder ..|--running APP [--param NAME=VALUE].. [WINDOW] */
 int cmd_app_task(struct cli *c)
 {
 	return cli_job_send(c, NULL, c->pos[2], c->pos[3]);

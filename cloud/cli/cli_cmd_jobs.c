@@ -97,8 +97,8 @@ static int param_list(struct cli *c, struct json_writer *w)
 int cli_job_send(struct cli *c, const char *image, const char *app_action, const char *package)
 {
 	int64_t ttl = 0;
-	if (!!c->devices + !!c->folder + !!c->recommended != 1)
-		return cli_usage("a job wants one of --devices, --folder, --recommended");
+	if (!!c->devices + !!c->folder + !!c->recommended + !!c->running != 1)
+		return cli_usage("a job wants one of --devices, --folder, --recommended, --running");
 	if (!image && !c->recommended && !package)
 		return cli_usage("job create wants an IMAGE_ID (optional only with --recommended)");
 	if (c->expires_in && cli_opt_int(c->expires_in, &ttl) != 0)
@@ -117,6 +117,8 @@ int cli_job_send(struct cli *c, const char *image, const char *app_action, const
 		jw_kv_string(w, "recommended_model", c->recommended);
 	if (c->org)
 		jw_kv_string(w, "org_id", c->org);
+	if (c->running)
+		jw_kv_string(w, "running_app", c->running);
 	if (c->allow_downgrade)
 		jw_kv_bool(w, "allow_downgrade", 1);
 	if (c->override_app_check)

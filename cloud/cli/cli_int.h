@@ -22,7 +22,7 @@ struct cli {
 	int npos;
 	const char *url_opt, *url_file, *data_dir, *token_file;
 	const char *parent, *expires_in, *max_uses, *exp;
-	const char *folder, *model, *devices, *recommended;
+	const char *folder, *model, *devices, *recommended, *running;
 	const char *serial, *app, *key_file, *org, *kind, *license_id;
 	const char *params[32]; /* --param NAME=VALUE, repeatable */
 	int nparams;

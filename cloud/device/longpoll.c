@@ -151,6 +151,7 @@ int longpoll_hold(struct longpoll *lp, struct evhttp_request *ev, const char *de
 	/* The connection's idle timeout must outlast the hold, or a wait as long as it
 	 * (60 s by default for both) is cut by the server itself. */
 	evhttp_connection_set_timeout(conn, wait_s + LONGPOLL_IDLE_MARGIN_S);
+	log_debug("longpoll: holding " LP_WHAT " of %s for %d s", device_id, wait_s);
 	return 0;
 }
 

@@ -1,7 +1,10 @@
 /* report_apps: see report_apps.h. */
 #include "report_apps.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "../../lib/eap.h"
 
 /* License values of applications/list.cgi [APP]. */
 static int license_value_known(const char *v)
@@ -13,15 +16,10 @@ static int license_value_known(const char *v)
 	return 0;
 }
 
-struct app_row {
-	char name[FIELD_NAME], version[FIELD_SHORT], vendor[FIELD_NAME], license[16];
-	int running;
-	int64_t license_exp;
-};
-
 /* One entry; the name of the first bad field, or NULL. */
-static const char *app_read(const struct json_doc *d, int o, struct app_row *a)
+static const char *app_read(const struct json_doc *d, int o, struct inventory_app *a)
 {
+	int id;
 	if (json_type_of(d, o) != JSON_OBJECT)
 		return "apps";
 	if (json_get_string(d, o, "name", a->name, sizeof(a->name)) ||
@@ -40,6 +38,11 @@ static const char *app_read(const struct json_doc *d, int o, struct app_row *a)
 		return "apps.license_state";
 	if (json_get_int64(d, o, "license_exp", &a->license_exp) || a->license_exp < 0)
 		return "apps.license_exp";
+	a->app_id[0] = '\0';
+	id = json_find(d, o, "app_id");
+	if (id >= 0 && (json_tok_string(d, id, a->app_id, sizeof(a->app_id)) != 0 ||
+			!eap_app_id_ok(a->app_id)))
+		return "apps.app_id";
 	return NULL;
 }
 
@@ -61,7 +64,7 @@ int report_apps_check(struct request *rq, struct reply *rp)
 		return -1;
 	}
 	for (int i = 0; i < len; i++) {
-		struct app_row a;
+		struct inventory_app a;
 		const char *bad = app_read(&rq->json, json_array_at(&rq->json, arr, i), &a);
 		for (int j = 0; !bad && j < i; j++) { /* one entry per application */
 			char other[FIELD_NAME];
@@ -83,15 +86,14 @@ int report_apps_store(struct request *rq)
 	int arr = apps_token(rq);
 	if (arr < 0)
 		return 0;
-	struct store *db = rq->c->store;
-	if (store_run(db, ST_DEVICE_APPS_DELETE_OF_DEVICE, "s", rq->device_id) < 0)
-		return DB_ERROR;
-	for (int i = 0; i < json_array_len(&rq->json, arr); i++) {
-		struct app_row a;
-		if (app_read(&rq->json, json_array_at(&rq->json, arr, i), &a) != NULL ||
-		    store_run(db, ST_DEVICE_APPS_INSERT, "ssssbsi", rq->device_id, a.name, a.version,
-			      a.vendor, a.running, a.license, a.license_exp) != 1)
-			return DB_ERROR;
-	}
-	return 0;
+	int n = json_array_len(&rq->json, arr);
+	struct inventory_app *apps = n > 0 ? calloc((size_t)n, sizeof(*apps)) : NULL;
+	int rc = n < 0 || (n > 0 && !apps) ? DB_ERROR : 0;
+	for (int i = 0; rc == 0 && i < n; i++)
+		if (app_read(&rq->json, json_array_at(&rq->json, arr, i), &apps[i]) != NULL)
+			rc = DB_ERROR; /* checked by report_apps_check() before */
+	if (rc == 0)
+		rc = inventory_replace(rq->c->store, rq->device_id, apps, n, rq->now);
+	free(apps);
+	return rc;
 }

@@ -65,24 +65,39 @@ int app_manifest_of_row(const char *schema_version, const char *arch, const char
 	return m->schema_major ? 0 : -1;
 }
 
-int apps_installed_on(struct store *db, const char *device_id,
-		      int (*fn)(void *arg, const struct app_installed *app), void *arg)
+/* Each row of st (name, version, then INSTALLED_PACKAGE_COLUMNS) to fn. */
+static int installed_rows(struct store_rows *st, int (*fn)(void *, const struct app_installed *),
+			  void *arg)
 {
-	struct store_rows *st =
-		store_query(db, ST_APP_AGENT_PACKAGE_OF_DEVICE, "ss", APP_AGENT_NAME, device_id);
-	int r = st ? store_next(st) : DB_ERROR;
-	int rc = r < 0 ? -1 : 0;
-	if (r == 1 && !store_is_null(st, 0)) {
+	int r, rc = 0;
+	while (rc == 0 && st && (r = store_next(st)) == 1) {
 		struct app_installed app = {
 			.name = store_text(st, 0),
 			.version = store_text(st, 1),
-			.device_arch = store_text(st, 5),
+			.device_arch = store_text(st, 6),
+			.in_catalog = !store_is_null(st, 2),
 		};
-		if (app_manifest_of_row(store_text(st, 3), store_text(st, 2), store_text(st, 4),
-					&app.m) == 0)
-			rc = fn(arg, &app);
+		if (!app.version) /* a device that never said its agent's version */
+			continue;
+		if (app.in_catalog && app_manifest_of_row(store_text(st, 3), store_text(st, 4),
+							  store_text(st, 5), &app.m) != 0)
+			app.in_catalog = 0; /* a row not ours: as good as unknown */
+		rc = fn(arg, &app);
 	}
-	store_done(st);
+	return !st || (rc == 0 && r < 0) ? -1 : rc;
+}
+
+int apps_installed_on(struct store *db, const char *device_id,
+		      int (*fn)(void *arg, const struct app_installed *app), void *arg)
+{
+	static const enum store_stmt parts[] = {ST_APP_AGENT_PACKAGE_OF_DEVICE,
+						ST_APP_OTHER_PACKAGES_OF_DEVICE};
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < sizeof(parts) / sizeof(parts[0]); i++) {
+		struct store_rows *st = store_query(db, parts[i], "ss", APP_AGENT_NAME, device_id);
+		rc = installed_rows(st, fn, arg);
+		store_done(st);
+	}
 	return rc;
 }
 
@@ -113,43 +128,74 @@ static int app_fix_for(struct store *db, const char *app, const char *arch, cons
 struct strand {
 	struct store *db;
 	const char *target_os;
-	char *reason;
-	size_t reasonsz;
-	char *fix_id;
-	int error;
+	struct app_strand *out;
+	size_t unknown_len;
+	int stranded, error;
 };
+
+/* "; AXIS OS range unknown (not in the catalog): a 1.0, b 2.0" after the reason. */
+static void note_unknown(struct strand *s)
+{
+	struct app_strand *o = s->out;
+	size_t len = strlen(o->reason);
+	if (o->nunknown == 0)
+		return;
+	int n = snprintf(o->reason + len, sizeof(o->reason) - len, "; %s:", APP_RANGE_UNKNOWN);
+	for (int i = 0; n > 0 && i < o->nunknown; i++) {
+		len += (size_t)n;
+		if (len >= sizeof(o->reason))
+			return;
+		n = snprintf(o->reason + len, sizeof(o->reason) - len, "%s %s %s",
+			     i ? "," : "", o->unknown[i].name, o->unknown[i].version);
+	}
+}
 
 static int strand_one(void *arg, const struct app_installed *app)
 {
 	struct strand *s = arg;
+	struct app_strand *o = s->out;
 	char why[EAP_TEXT_MAX], fix_version[EAP_FIELD_MAX] = "";
-	if (eap_compatible(&app->m, app->device_arch, s->target_os, why, sizeof(why)) == 0)
+	if (!app->in_catalog) {
+		if (o->nunknown < APP_STRAND_UNKNOWN_MAX) {
+			struct app_unknown *u = &o->unknown[o->nunknown++];
+			snprintf(u->name, sizeof(u->name), "%s", app->name);
+			snprintf(u->version, sizeof(u->version), "%s", app->version);
+		}
 		return 0;
-	if (app_fix_for(s->db, app->name, app->device_arch, s->target_os, s->fix_id,
+	}
+	if (s->stranded || eap_compatible(&app->m, app->device_arch, s->target_os, why,
+					  sizeof(why)) == 0)
+		return 0; /* the first app that would not run is the reason */
+	s->stranded = 1;
+	if (app_fix_for(s->db, app->name, app->device_arch, s->target_os, o->fix_id,
 			fix_version, sizeof(fix_version)) != 0) {
 		s->error = 1;
 		return 1;
 	}
-	if (s->fix_id[0])
-		snprintf(s->reason, s->reasonsz,
+	if (o->fix_id[0])
+		snprintf(o->reason, sizeof(o->reason),
 			 "%s %s would not run on AXIS OS %s (%s); install %s %s first (package %s)",
 			 app->name, app->version, s->target_os, why, app->name, fix_version,
-			 s->fix_id);
+			 o->fix_id);
 	else
-		snprintf(s->reason, s->reasonsz,
+		snprintf(o->reason, sizeof(o->reason),
 			 "%s %s would not run on AXIS OS %s (%s); the catalog has no %s package"
 			 " that does",
 			 app->name, app->version, s->target_os, why, app->name);
-	return 1;
+	return 0;
 }
 
 int app_strand_check(struct store *db, const char *device_id, const char *target_os,
-		     char *reason, size_t reasonsz, char fix_id[DB_ID_LEN])
+		     struct app_strand *out)
 {
-	struct strand s = {db, target_os, reason, reasonsz, fix_id, 0};
-	reason[0] = fix_id[0] = '\0';
+	struct strand s = {.db = db, .target_os = target_os, .out = out};
+	memset(out, 0, sizeof(*out));
 	int r = apps_installed_on(db, device_id, strand_one, &s);
-	return r < 0 || s.error ? -1 : r;
+	if (r < 0 || s.error)
+		return -1;
+	if (s.stranded)
+		note_unknown(&s);
+	return s.stranded;
 }
 
 int app_tasks_overdue(struct store *db, const char *device_id, int64_t now)

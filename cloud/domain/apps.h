@@ -24,26 +24,38 @@ int app_params_text(const struct eap_manifest *m, char *out, size_t outsz);
 int app_manifest_of_row(const char *schema_version, const char *arch, const char *ranges,
 			struct eap_manifest *m);
 
-/* Whether upgrading device_id to AXIS OS target_os would leave an installed app unable
- * to run. The installed apps are read through apps_installed_on() below. 0: none would;
- * 1: one would, reason says which and why and fix_id names a catalog package that runs
- * on target_os (the application task that fixes it), "" when the catalog has none;
- * -1: store error. */
-int app_strand_check(struct store *db, const char *device_id, const char *target_os,
-		     char *reason, size_t reasonsz, char fix_id[DB_ID_LEN]);
-
-/* What the cloud knows is installed on a device, as catalog rows: today the agent's own
- * package (the version the device reports as agent_version, for its architecture); the
- * application inventory of the device report joins here when it lands. Calls fn once per
- * app the catalog holds a package for (m filled from the row); an app the catalog does
- * not hold cannot be checked and is not passed. fn returns non-zero to stop. Returns
- * fn's value, 0, or -1 on a store error. */
+/* What the cloud knows is installed on a device: every app of its inventory
+ * (device_apps, the device report's list), the agent's own first (at the version the
+ * inventory lists, else the agent_version the device reports), each with the catalog's
+ * package of that app and version for the device's architecture when there is one
+ * (in_catalog set, m filled from the row). Calls fn once per app; fn returns non-zero to
+ * stop. Returns fn's value, 0, or -1 on a store error. */
 struct app_installed {
 	const char *name, *version, *device_arch;
+	int in_catalog;
 	struct eap_manifest m;
 };
 int apps_installed_on(struct store *db, const char *device_id,
 		      int (*fn)(void *arg, const struct app_installed *app), void *arg);
+
+/* Whether upgrading a device to AXIS OS target_os would leave an installed app unable
+ * to run, every installed app the catalog holds checked against its declared range (the
+ * agent's own first). An app the catalog does not hold has an unknown range: it does not
+ * block, it is listed in unknown (and named after the reason when another app blocks). */
+#define APP_STRAND_UNKNOWN_MAX 32
+#define APP_RANGE_UNKNOWN "AXIS OS range unknown (not in the catalog)"
+struct app_unknown {
+	char name[EAP_FIELD_MAX], version[EAP_FIELD_MAX];
+};
+struct app_strand {
+	char reason[1024];      /* the first app that would not run, why, and the fix */
+	char fix_id[DB_ID_LEN]; /* the catalog package whose app task fixes it, or "" */
+	struct app_unknown unknown[APP_STRAND_UNKNOWN_MAX];
+	int nunknown;
+};
+/* 0: none would; 1: one would (out->reason, out->fix_id); -1: store error. */
+int app_strand_check(struct store *db, const char *device_id, const char *target_os,
+		     struct app_strand *out);
 
 /* The agent's own app replaced (task state rebooting): the new agent must say more within
  * this long, or the task fails with APP_OVERDUE_REASON. Longer than the agent's own wait

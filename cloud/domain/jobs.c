@@ -4,6 +4,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../../lib/log.h"
@@ -110,6 +111,8 @@ static void target_text(const struct job_spec *spec, char *out, size_t outsz)
 		snprintf(out, outsz, "folder %s", spec->target);
 	else if (strcmp(spec->kind, JOB_KIND_RECOMMENDED) == 0)
 		snprintf(out, outsz, "outdated %s devices", spec->target);
+	else if (strcmp(spec->kind, JOB_KIND_RUNNING) == 0)
+		snprintf(out, outsz, "devices running %s", spec->target);
 	else
 		snprintf(out, outsz, "selected devices");
 }
@@ -142,9 +145,19 @@ static int task_or_skip(struct job_fill *jf, const char *device_id, const char *
 	return 0;
 }
 
+/* Whether the device's inventory lists app: 1, 0, or DB_ERROR. */
+static int app_in_inventory(struct store *db, const char *device_id, const char *app)
+{
+	struct store_rows *st = store_query(db, ST_APP_IN_INVENTORY, "ss", device_id, app);
+	int r = st ? store_next(st) : DB_ERROR;
+	store_done(st);
+	return r;
+}
+
 /* An application task for one device, or why not: an unknown or removed device, one
- * busy with this package already, and for install a camera the package would not run on
- * (architecture, AXIS OS range, manifest schema). */
+ * busy with this package already, for install a camera the package would not run on
+ * (architecture, AXIS OS range, manifest schema), for any other action a camera whose
+ * inventory does not list the app. */
 static int fill_one_app(struct job_fill *jf, const char *device_id, const struct job_candidate *d,
 			const char *serial)
 {
@@ -166,6 +179,9 @@ static int fill_one_app(struct job_fill *jf, const char *device_id, const struct
 			snprintf(reason, sizeof(reason), "%s %s would not run there: %s", app->name,
 				 app->version, why);
 		store_done(st);
+	} else if ((r = app_in_inventory(jf->c->store, device_id, app->name)) == 0) {
+		snprintf(reason, sizeof(reason), JOB_APP_NOT_INSTALLED " (%s is not in the camera's"
+			 " inventory)", app->name);
 	}
 	return r < 0 ? -1 : task_or_skip(jf, device_id, serial, reason);
 }
@@ -174,17 +190,22 @@ static int fill_one_app(struct job_fill *jf, const char *device_id, const struct
 static int fill_one(struct job_fill *jf, const char *device_id, const struct job_candidate *d,
 		    const char *serial)
 {
-	char reason[FIELD_REASON] = "", fix[DB_ID_LEN];
+	char reason[FIELD_REASON] = "";
 	const struct job_spec *spec = jf->spec;
 	if (spec->app)
 		return fill_one_app(jf, device_id, d, serial);
 	enum job_skip why = job_skip_decide(d, spec->model, spec->version, spec->allow_downgrade);
-	if (why != JOB_ELIGIBLE)
+	if (why != JOB_ELIGIBLE) {
 		skip_text(why, d, spec, reason, sizeof(reason));
-	else if (!spec->override_app_check &&
-		 app_strand_check(jf->c->store, device_id, spec->version, reason, sizeof(reason),
-				  fix) < 0)
-		return -1;
+	} else if (!spec->override_app_check) {
+		struct app_strand *st = malloc(sizeof(*st));
+		int r = st ? app_strand_check(jf->c->store, device_id, spec->version, st) : -1;
+		if (r == 1)
+			snprintf(reason, sizeof(reason), "%s", st->reason);
+		free(st);
+		if (r < 0)
+			return -1;
+	}
 	return task_or_skip(jf, device_id, serial, reason);
 }
 
@@ -217,12 +238,18 @@ static int job_fill(struct job_fill *jf, const struct db_ids *devices)
 	struct store_rows *cand = NULL;
 	int rc = -1;
 	if (strcmp(spec->kind, JOB_KIND_FOLDER) == 0 ||
-	    strcmp(spec->kind, JOB_KIND_RECOMMENDED) == 0) {
-		int folder = strcmp(spec->kind, JOB_KIND_FOLDER) == 0;
-		cand = folder ? store_query(db, ST_JOB_CANDIDATES_OF_FOLDER, "sis", spec->image_id,
-					    jf->now, spec->target)
-			      : store_query(db, ST_JOB_CANDIDATES_OF_MODEL, "sisss", spec->image_id,
-					    jf->now, spec->target, spec->org_id, spec->grant_user);
+	    strcmp(spec->kind, JOB_KIND_RECOMMENDED) == 0 ||
+	    strcmp(spec->kind, JOB_KIND_RUNNING) == 0) {
+		/* a model's or a running app's devices: of spec->org_id, within grant_user's */
+		cand = strcmp(spec->kind, JOB_KIND_FOLDER) == 0
+			       ? store_query(db, ST_JOB_CANDIDATES_OF_FOLDER, "sis", spec->image_id,
+					     jf->now, spec->target)
+			       : store_query(db,
+					     strcmp(spec->kind, JOB_KIND_RUNNING) == 0
+						     ? ST_JOB_CANDIDATES_RUNNING_APP
+						     : ST_JOB_CANDIDATES_OF_MODEL,
+					     "sisss", spec->image_id, jf->now, spec->target,
+					     spec->org_id, spec->grant_user);
 		rc = cand ? fill_rows(jf, cand, 0, NULL) : -1;
 		goto out;
 	}

@@ -1,5 +1,6 @@
 /* jobs: upgrade jobs in the database. A job is one image for a set of devices (one
- * device, a selection, a folder tree, or every outdated device of a model); it makes
+ * device, a selection, a folder tree, every outdated device of a model, or for an
+ * application every camera running an app); it makes
  * one task per eligible device and records why it left the others out. Also the
  * lazy task expiry and the update window columns tasks and jobs share. */
 #ifndef CLOUD_JOBS_H
@@ -21,11 +22,15 @@
 #define JOB_KIND_DEVICES "devices"         /* "" (the devices are its tasks and skips) */
 #define JOB_KIND_FOLDER "folder"           /* a folder id, subfolders included */
 #define JOB_KIND_RECOMMENDED "recommended" /* a model */
+#define JOB_KIND_RUNNING "running"         /* an appName: every camera whose inventory has it
+					      running (application jobs) */
 
 /* Task kinds (tasks.task_kind, jobs.task_kind): the payload's "kind" (protocol §6, §6a). */
 #define TASK_KIND_OS "os_upgrade"
 #define TASK_KIND_APP "app"
 #define APP_PARAMS_JSON_MAX 4096
+/* The skip reason of an action on an app the camera's inventory does not list. */
+#define JOB_APP_NOT_INSTALLED "app not installed"
 
 /* What an application task does (task_kind "app"): an action on the app of a catalog
  * package; install also checks each camera against the package's manifest. */
@@ -65,8 +70,9 @@ int job_insert(struct cloud *c, const struct job_spec *spec, int64_t now, char i
 int job_task_insert(struct cloud *c, const char *job_id, const struct job_spec *spec,
 		    const char *device_id, int64_t now, char task_id[DB_ID_LEN]);
 
-/* Creates a job of kind JOB_KIND_DEVICES (the ids in devices), JOB_KIND_FOLDER or
- * JOB_KIND_RECOMMENDED (devices of spec->org_id only), its tasks and skip rows; the
+/* Creates a job of kind JOB_KIND_DEVICES (the ids in devices), JOB_KIND_FOLDER,
+ * JOB_KIND_RECOMMENDED or JOB_KIND_RUNNING (these two: devices of spec->org_id only,
+ * within grant_user's folders), its tasks and skip rows; the
  * caller holds the transaction and records the history row with what describes it
  * (job_describe). Returns 0 (id set) or -1. The caller wakes the devices afterwards. */
 int job_create_tx(struct cloud *c, const struct job_spec *spec, const struct db_ids *devices,

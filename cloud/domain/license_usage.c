@@ -1,13 +1,5 @@
-/* license_usage: device_applications rows in and counts out (see license_usage.h). */
+/* license_usage: counts out of the application inventory (see license_usage.h). */
 #include "license_usage.h"
-
-int license_usage_record(struct store *s, const char *device_id, const char *app_id,
-			 int running, int64_t now)
-{
-	int r = store_run(s, ST_DEVICE_APPS_UPSERT, "ssbi", device_id, app_id, running ? 1 : 0,
-			  now);
-	return r == 1 ? 0 : DB_ERROR;
-}
 
 int64_t license_usage_count(struct store *s, const char *org_id, const char *app_id,
 			    int64_t since)

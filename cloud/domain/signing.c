@@ -36,6 +36,23 @@ int signer_load(struct signer *s, const char *path)
 	return 0;
 }
 
+int signer_load_shared(struct signer *s, const char *path)
+{
+	struct stat st;
+	memset(s, 0, sizeof(*s));
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
+		log_error("signing: the shared key %s does not exist (make it once with"
+			  " `camcloud signing-key create FILE`)", path);
+		return -1;
+	}
+	if (st.st_mode & 077) {
+		log_error("signing: %s is readable by others (mode %03o); it must be 0600", path,
+			  (unsigned)(st.st_mode & 0777));
+		return -1;
+	}
+	return signer_load(s, path);
+}
+
 void signer_free(struct signer *s)
 {
 	crypto_key_free(s->key);

@@ -24,6 +24,10 @@ struct signer {
 
 /* Loads path, or creates a new key there when absent. */
 int signer_load(struct signer *s, const char *path);
+/* Loads the key file several instances share (--signing-key): it must exist (made
+ * with `camcloud signing-key create FILE`, never here, so that two instances cannot
+ * each make their own) and be readable by its owner only (0600 or 0400). */
+int signer_load_shared(struct signer *s, const char *path);
 void signer_free(struct signer *s);
 
 /* Seals payload JSON into an envelope appended to out. */

@@ -25,6 +25,7 @@
 #include "../store/store.h"
 #include "gate.h"
 #include "../device/longpoll.h"
+#include "../device/peers.h"
 #include "../device/wake.h"
 #include "router.h"
 
@@ -55,16 +56,27 @@ static int data_path(const struct cloud *c, const char *name, char *out, size_t 
 	return 0;
 }
 
-/* Reads <data>/admin.token, creating it (0600) on first start; keeps only its SHA-256. */
-static int admin_token_load(struct cloud *c)
+/* Reads the admin token file given (which must exist), or <data>/admin.token, creating
+ * that (0600) on first start; keeps only its SHA-256. */
+static int admin_token_load(struct cloud *c, const char *given)
 {
 	char path[PATH_MAX], tok[2 * ADMIN_TOKEN_BYTES + 2];
 	struct buf b;
 	int rc = -1;
 
-	if (data_path(c, "admin.token", path, sizeof(path)) != 0)
+	if (given && strlen(given) >= sizeof(path)) {
+		log_error("server: --admin-token-file path too long");
+		return -1;
+	}
+	if (given)
+		strcpy(path, given);
+	else if (data_path(c, "admin.token", path, sizeof(path)) != 0)
 		return -1;
 	buf_init(&b, 1024);
+	if (given && !fs_exists(path)) {
+		log_error("server: the admin token file %s does not exist", path);
+		goto out;
+	}
 	if (!fs_exists(path)) {
 		if (crypto_random_hex(tok, ADMIN_TOKEN_BYTES) != 0)
 			goto out;
@@ -290,7 +302,9 @@ int cloud_open(struct cloud *c, const struct serve_options *opt)
 	if (data_path(c, "camcloud.db", path, sizeof(path)) != 0 ||
 	    store_open(opt->store ? opt->store : path, &c->store) != 0 ||
 	    data_path(c, "signing.key", path, sizeof(path)) != 0 ||
-	    signer_load(&c->signer, path) != 0 || admin_token_load(c) != 0)
+	    (opt->signing_key ? signer_load_shared(&c->signer, opt->signing_key)
+			      : signer_load(&c->signer, path)) != 0 ||
+	    admin_token_load(c, opt->admin_token_file) != 0)
 		return -1;
 	c->db = sqlite_store_handle(c->store);
 
@@ -309,6 +323,8 @@ int cloud_open(struct cloud *c, const struct serve_options *opt)
 		log_error("server: out of memory");
 		return -1;
 	}
+	if (peers_open(c) != 0)
+		return -1;
 	/* The gate enforces the limits first and answers in JSON; evhttp's own limits
 	 * (HTML answers) sit at or above them and so never trigger. */
 	evhttp_set_max_body_size(c->http, CLOUD_BODY_MAX);
@@ -350,6 +366,7 @@ void cloud_close(struct cloud *c)
 {
 	mailer_free(c->mailer); /* before the event base its transfers are on */
 	c->mailer = NULL;
+	peers_free(c->peers);
 	wake_free(c->wake);
 	longpoll_free(c->lp); /* before evhttp_free, see longpoll.h */
 	if (c->gate)

@@ -21,6 +21,7 @@ struct gate;
 struct evconnlistener;
 struct wake;
 struct mailer;
+struct peers;
 
 struct serve_options {
 	const char *data_dir;   /* required */
@@ -37,6 +38,11 @@ struct serve_options {
 	const char *clock_file; /* tests only: the clock reads this file's epoch seconds */
 	const char *smtp_url;   /* the mail relay, smtp://HOST[:PORT]; NULL: no mail */
 	const char *mail_from;  /* the sender address of its mail (required with smtp_url) */
+	/* Several instances share these (docs/operations.md): files that must exist and
+	 * are never created. Default: DIR/signing.key and DIR/admin.token, made on first
+	 * start. */
+	const char *signing_key;
+	const char *admin_token_file;
 };
 
 struct cloud {
@@ -52,6 +58,7 @@ struct cloud {
 	struct evconnlistener *listener; /* owned by evhttp once bound */
 	struct wake *wake;      /* sliced wake-ups of whole jobs (wake.h), made on first use */
 	struct mailer *mailer;  /* outgoing mail (mail/mailer.h); NULL without --smtp-url */
+	struct peers *peers;    /* wake-ups from other instances (peers.h) */
 	uint8_t admin_sha[32];  /* SHA-256 of the admin token; the token itself is not kept */
 	char data_dir[PATH_MAX];
 	char base_url[CLOUD_URL_MAX];

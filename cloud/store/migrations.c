@@ -273,6 +273,17 @@ static const struct migration_step steps[] = {
 	"ALTER TABLE tasks ADD COLUMN app_name TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE tasks ADD COLUMN app_params TEXT NOT NULL DEFAULT '';",
 	 NULL, NULL},
+	/* 11: one inventory of what a camera runs: device_apps (the report's list) gains
+	 * the application id vendor key files name and since when each app has been
+	 * running; the wallet's separate device_applications table goes (only tests ever
+	 * filled it) */
+	{11,
+	"ALTER TABLE device_apps ADD COLUMN app_id TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE device_apps ADD COLUMN since BIGINT NOT NULL DEFAULT 0;"
+	"CREATE INDEX device_apps_app_id ON device_apps(app_id, running);"
+	"CREATE INDEX device_apps_name ON device_apps(name, running);"
+	"DROP TABLE device_applications;",
+	 NULL, NULL},
 };
 
 #define N_STEPS (sizeof(steps) / sizeof(steps[0]))

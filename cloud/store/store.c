@@ -110,6 +110,30 @@ int store_in_transaction(struct store *s)
 	return s->ops->in_transaction(s->impl);
 }
 
+int store_notify(struct store *s, const char *payload)
+{
+	return s->ops->notify ? s->ops->notify(s->impl, payload) : 0;
+}
+
+int store_listen(struct store *s)
+{
+	return s->ops->listen ? s->ops->listen(s->impl) : STORE_NO_SIGNALS;
+}
+
+int store_signals(struct store *s, store_signal_fn fn, void *arg)
+{
+	return s->ops->signals ? s->ops->signals(s->impl, fn, arg) : 0;
+}
+
+int store_notify_wake(struct store *s, char kind, const char *id)
+{
+	char payload[DB_ID_LEN + 2];
+	if (strlen(id) >= DB_ID_LEN)
+		return -1;
+	snprintf(payload, sizeof(payload), "%c:%s", kind, id);
+	return store_notify(s, payload);
+}
+
 void db_ids_free(struct db_ids *l)
 {
 	free(l->id);

@@ -30,6 +30,9 @@ struct store_rows {
 	const struct store_ops *ops;
 };
 
+/* A signal from another instance sharing the store (store_notify's payload). */
+typedef void (*store_signal_fn)(void *arg, const char *payload);
+
 /* Arguments are described by types, one char each:
  *   's' const char * (NULL binds NULL)   'i' int64_t   'b' int (0/1) */
 struct store_ops {
@@ -50,6 +53,14 @@ struct store_ops {
 	void (*rollback)(void *impl);
 	int (*in_transaction)(void *impl);
 	void (*close)(void *impl);
+	/* Signals between instances sharing the store; NULL on a store that only one
+	 * instance opens (SQLite). notify sends payload with the current transaction
+	 * (at once outside one); listen (re)opens the listening side and returns the
+	 * descriptor to watch (-1 on failure); signals hands every signal that arrived
+	 * from other instances to fn: 0, or -1 when the listening side was lost. */
+	int (*notify)(void *impl, const char *payload);
+	int (*listen)(void *impl);
+	int (*signals)(void *impl, store_signal_fn fn, void *arg);
 };
 
 struct store {
@@ -79,6 +90,20 @@ int store_begin(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
 int store_in_transaction(struct store *s);
+
+/* Signals between instances (see store_ops.notify). store_listen is STORE_NO_SIGNALS
+ * on a store only one instance opens; store_notify is then a no-op that succeeds. */
+#define STORE_NO_SIGNALS (-2)
+int store_notify(struct store *s, const char *payload);
+int store_listen(struct store *s);
+int store_signals(struct store *s, store_signal_fn fn, void *arg);
+/* The wake-up signals: the held poll of device id (STORE_WAKE_DEVICE), or of every
+ * device with a task of job id (STORE_WAKE_JOB), is to be answered. Sent inside the
+ * transaction of the change, so other instances hear it exactly when it commits.
+ * The payload is "<kind>:<id>". */
+#define STORE_WAKE_DEVICE 'd'
+#define STORE_WAKE_JOB 'j'
+int store_notify_wake(struct store *s, char kind, const char *id);
 
 /* A growing list of ids (say, the devices to wake after a commit). */
 struct db_ids {

@@ -18,6 +18,7 @@ static void axis_close(void *priv)
 
 	if (!ax)
 		return;
+	axis_fw_close(ax);
 	axis_forget_credentials(ax);
 	axparameter_close(ax->params);
 	glib_loop_free(ax->glib);
@@ -105,7 +106,9 @@ int platform_axis_open(struct platform *out, const struct platform_axis_config *
 	ax->auto_rollback_min = cfg->auto_rollback_min < 0 ? AXIS_DEFAULT_ROLLBACK_MIN
 							   : cfg->auto_rollback_min;
 	ax->timeout_s = cfg->timeout_s > 0 ? cfg->timeout_s : 30;
-	if (axis_fetch_credentials(ax, reason, reasonsz) != 0 ||
+	ax->net = cfg->net && cfg->net->start ? cfg->net : NULL;
+	if (axis_wait_ready(ax, reason, reasonsz) != 0 ||
+	    axis_fetch_credentials(ax, reason, reasonsz) != 0 ||
 	    axis_fw_open(ax, reason, reasonsz) != 0) {
 		axis_close(ax);
 		return -1;

@@ -1,6 +1,7 @@
 /* axis: internals shared by the files of the real-camera backend. Each file has one job:
  *   axis.c      open/close, the ops table
- *   vapix.c     HTTP to the camera's local VAPIX host (libcurl easy, basic auth, bounded)
+ *   vapix.c     HTTP to the camera's local VAPIX host (basic auth, bounded; the upload on
+ *               the agent's curl multi)
  *   dbus.c      service-account credentials from D-Bus (gio)
  *   devinfo.c   identity from basicdeviceinfo.cgi
  *   systemready.c  the camera's boot identity from systemready.cgi
@@ -44,6 +45,8 @@ struct axis {
 	char password[AXIS_CRED_MAX];
 	enum platform_boot_outcome outcome; /* decided once at open */
 	char outcome_why[PLATFORM_REASON_MAX]; /* for ROLLED_BACK and PENDING */
+	const struct platform_net *net;   /* the agent's multi; NULL: uploads block */
+	struct fw_upload *upload;         /* the image upload in flight, or NULL */
 	struct glib_loop *glib;           /* NULL without axparameter */
 	struct axparameter *params;       /* NULL: settings through param.cgi */
 };
@@ -75,6 +78,16 @@ int axis_post_form(struct axis *ax, const char *path, const char *form, struct b
 int axis_post_multipart(struct axis *ax, const char *path, const struct axis_part *parts,
 			int nparts, long timeout_s, struct buf *reply, char *reason,
 			size_t reasonsz);
+/* The same on the agent's multi (ax->net, not NULL): 0 when started, then done(arg, rc,
+ * reason) once on the loop, with the body in reply (rc 0: HTTP 200). parts, their data and
+ * reply must live until then. axis_call_free stops a call in flight (done not called) and
+ * frees one that ended; call it after done at the latest. */
+struct axis_call;
+typedef void (*axis_call_done_fn)(void *arg, int rc, const char *reason);
+int axis_post_multipart_start(struct axis *ax, const char *path, const struct axis_part *parts,
+			      int nparts, long timeout_s, struct buf *reply, axis_call_done_fn done,
+			      void *arg, struct axis_call **out, char *reason, size_t reasonsz);
+void axis_call_free(struct axis_call *c);
 
 /* JSON API replies (basicdeviceinfo.cgi, firmwaremanagement.cgi): errors arrive as HTTP 200
  * with an "error" object [FW][BDI]. Returns 0 and the token of "data" in *data_tok, or -1
@@ -90,7 +103,9 @@ void axis_printable(char *out, size_t outsz, const char *s, size_t len);
 
 /* firmware.c */
 int axis_fw_open(struct axis *ax, char *reason, size_t reasonsz); /* decides ax->outcome */
-int axis_install(void *priv, const struct platform_image *img, char *reason, size_t reasonsz);
+int axis_install(void *priv, const struct platform_image *img, platform_done_fn done, void *arg,
+		 char *reason, size_t reasonsz);
+void axis_fw_close(struct axis *ax); /* stops an upload in flight */
 int axis_reboot(void *priv, char *reason, size_t reasonsz);
 enum platform_boot_outcome axis_boot_outcome(void *priv, char *why, size_t whysz);
 int axis_commit(void *priv, char *reason, size_t reasonsz);
@@ -105,6 +120,9 @@ int axis_json_field(const struct json_doc *doc, int obj, const char *key, char *
 /* systemready.c: the camera's bootid (new at every boot) into out. */
 #define AXIS_BOOT_ID_MAX 64
 int axis_boot_id(struct axis *ax, char *out, size_t outsz, char *reason, size_t reasonsz);
+/* -1 with reason when the camera says it is not ready (systemready "no"); 0 when it is,
+ * or when systemready.cgi gives no answer (logged: the calls that follow will tell). */
+int axis_wait_ready(struct axis *ax, char *reason, size_t reasonsz);
 
 /* license.c */
 int axis_license_install(void *priv, const char *app, const void *key, size_t keylen,

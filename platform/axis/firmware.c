@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -238,73 +239,142 @@ int axis_fw_open(struct axis *ax, char *reason, size_t reasonsz)
 	return 0;
 }
 
-int axis_install(void *priv, const struct platform_image *img, char *reason, size_t reasonsz)
+/* An image upload: what must live until the camera answers. */
+struct fw_upload {
+	struct axis *ax;
+	struct image_reader image;
+	struct pending p;
+	char json[256];
+	struct axis_part parts[2];
+	struct buf reply;
+	struct axis_call *call;
+	platform_done_fn done;
+	void *arg;
+};
+
+static void upload_free(struct fw_upload *u)
+{
+	if (!u)
+		return;
+	axis_call_free(u->call);
+	buf_free(&u->reply);
+	image_reader_close(&u->image);
+	free(u);
+}
+
+void axis_fw_close(struct axis *ax)
+{
+	upload_free(ax->upload); /* the agent stops: its done is not called */
+	ax->upload = NULL;
+}
+
+/* What the camera's answer to the upload means: 0 when it took the image. */
+static int upload_result(struct fw_upload *u, int rc, char *reason, size_t reasonsz)
+{
+	struct axis *ax = u->ax;
+	struct json_doc doc = { 0 };
+	int data;
+
+	if (rc != 0) {
+		if (u->image.failure[0]) {
+			/* cut before its last byte: the camera cannot have taken it */
+			snprintf(reason, reasonsz, "%s", u->image.failure);
+			pending_clear(ax);
+		}
+		return -1; /* otherwise unknown whether the camera took it: keep the record */
+	}
+	if (axis_json_reply("firmwaremanagement.cgi upgrade", &u->reply, &doc, 64, fw_codes, &data,
+			    reason, reasonsz) != 0) {
+		pending_clear(ax); /* refused: nothing is pending */
+		return -1;
+	}
+	rc = -1;
+	if (json_get_string(&doc, data, "firmwareVersion", u->p.target, sizeof(u->p.target)) != 0 ||
+	    !u->p.target[0])
+		axis_fail(reason, reasonsz,
+			  "firmwaremanagement.cgi upgrade: reply has no data.firmwareVersion");
+	else if (pending_store(ax, &u->p, reason, reasonsz) == 0)
+		rc = 0;
+	json_free(&doc);
+	if (rc == 0)
+		log_info("axis: the camera accepted AXIS OS %s and reboots into it", u->p.target);
+	return rc;
+}
+
+static void on_upload_done(void *arg, int rc, const char *why)
+{
+	struct fw_upload *u = arg;
+	platform_done_fn done = u->done;
+	void *done_arg = u->arg;
+	char reason[PLATFORM_REASON_MAX];
+
+	snprintf(reason, sizeof(reason), "%s", why);
+	rc = upload_result(u, rc, reason, sizeof(reason));
+	u->ax->upload = NULL;
+	upload_free(u);
+	done(done_arg, rc, reason);
+}
+
+/* Records the upgrade in the state dir, then uploads: on the agent's multi when the
+ * platform has it (PLATFORM_IN_PROGRESS, on_upload_done ends it), else blocking. */
+int axis_install(void *priv, const struct platform_image *img, platform_done_fn done, void *arg,
+		 char *reason, size_t reasonsz)
 {
 	struct axis *ax = priv;
 	struct fw_status st;
-	struct pending p;
-	struct image_reader image;
-	struct buf reply;
-	struct json_doc doc = { 0 };
-	char json[256], rollback[16], why[PLATFORM_REASON_MAX];
-	int data, rc = -1;
+	struct fw_upload *u;
+	char rollback[16], why[PLATFORM_REASON_MAX];
+	int rc = -1;
 
-	if (image_reader_open(&image, img, reason, reasonsz) != 0)
+	if (ax->upload)
+		return axis_fail(reason, reasonsz, "an image upload is in progress already");
+	u = calloc(1, sizeof(*u));
+	if (!u)
+		return axis_fail(reason, reasonsz, "out of memory");
+	u->ax = ax;
+	u->done = done;
+	u->arg = arg;
+	buf_init(&u->reply, AXIS_REPLY_MAX);
+	if (image_reader_open(&u->image, img, reason, reasonsz) != 0) {
+		buf_free(&u->reply);
+		free(u);
 		return -1;
-	buf_init(&reply, AXIS_REPLY_MAX);
+	}
 	if (fw_status(ax, &st, reason, reasonsz) != 0)
 		goto out;
-	memset(&p, 0, sizeof(p));
-	memcpy(p.from, st.active, sizeof(p.from));
-	if (axis_boot_id(ax, p.boot_id, sizeof(p.boot_id), why, sizeof(why)) != 0)
+	memcpy(u->p.from, st.active, sizeof(u->p.from));
+	if (axis_boot_id(ax, u->p.boot_id, sizeof(u->p.boot_id), why, sizeof(why)) != 0)
 		log_warn("axis: %s; a restart before the reboot will read as a rollback", why);
 	/* Before the upload: the camera may reboot any moment after accepting it. */
-	if (pending_store(ax, &p, reason, reasonsz) != 0)
+	if (pending_store(ax, &u->p, reason, reasonsz) != 0)
 		goto out;
 	if (ax->auto_rollback_min > 0)
 		snprintf(rollback, sizeof(rollback), "%d", ax->auto_rollback_min);
 	else
 		snprintf(rollback, sizeof(rollback), "never");
-	snprintf(json, sizeof(json),
+	snprintf(u->json, sizeof(u->json),
 		 "{\"apiVersion\":\"1.0\",\"context\":\"camagent\",\"method\":\"upgrade\","
 		 "\"params\":{\"autoCommit\":\"never\",\"autoRollback\":\"%s\"}}",
 		 rollback);
-	const struct axis_part parts[] = {
-		{ .name = "json", .type = "application/json", .data = json, .len = strlen(json) },
-		{ .name = "file", .filename = "axis-os.bin", .type = "application/octet-stream",
-		  .image = &image },
-	};
+	u->parts[0] = (struct axis_part){ .name = "json", .type = "application/json",
+					  .data = u->json, .len = strlen(u->json) };
+	u->parts[1] = (struct axis_part){ .name = "file", .filename = "axis-os.bin",
+					  .type = "application/octet-stream", .image = &u->image };
 	log_info("axis: uploading AXIS OS image to the camera (autoCommit never, autoRollback %s)",
 		 rollback);
-	if (axis_post_multipart(ax, FW_PATH, parts, 2, AXIS_UPLOAD_TIMEOUT_S, &reply, reason,
-				reasonsz) != 0) {
-		if (image.failure[0]) {
-			/* cut before its last byte: the camera cannot have taken it */
-			snprintf(reason, reasonsz, "%s", image.failure);
-			pending_clear(ax);
-		}
-		goto out; /* otherwise unknown whether the camera took it: keep the record */
+	if (ax->net && done) {
+		if (axis_post_multipart_start(ax, FW_PATH, u->parts, 2, AXIS_UPLOAD_TIMEOUT_S,
+					      &u->reply, on_upload_done, u, &u->call, reason,
+					      reasonsz) != 0)
+			goto out; /* nothing was sent */
+		ax->upload = u;
+		return PLATFORM_IN_PROGRESS;
 	}
-	if (axis_json_reply("firmwaremanagement.cgi upgrade", &reply, &doc, 64, fw_codes, &data,
-			    reason, reasonsz) != 0) {
-		pending_clear(ax); /* refused: nothing is pending */
-		goto out;
-	}
-	if (json_get_string(&doc, data, "firmwareVersion", p.target, sizeof(p.target)) != 0 ||
-	    !p.target[0]) {
-		axis_fail(reason, reasonsz,
-			  "firmwaremanagement.cgi upgrade: reply has no data.firmwareVersion");
-		goto done;
-	}
-	if (pending_store(ax, &p, reason, reasonsz) != 0)
-		goto done;
-	log_info("axis: the camera accepted AXIS OS %s and reboots into it", p.target);
-	rc = 0;
-done:
-	json_free(&doc);
+	rc = axis_post_multipart(ax, FW_PATH, u->parts, 2, AXIS_UPLOAD_TIMEOUT_S, &u->reply, reason,
+				 reasonsz);
+	rc = upload_result(u, rc, reason, reasonsz);
 out:
-	buf_free(&reply);
-	image_reader_close(&image);
+	upload_free(u);
 	return rc;
 }
 

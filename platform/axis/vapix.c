@@ -1,12 +1,14 @@
-/* vapix: blocking HTTP to the camera's local VAPIX host with libcurl easy. Blocking is
- * acceptable here: these are short loopback calls on the camera itself, each bounded in
- * time and reply size. Basic auth with the D-Bus service account, as the Axis example
+/* vapix: HTTP to the camera's local VAPIX host with libcurl. The image upload, which may
+ * take minutes, runs on the agent's curl multi (axis_post_multipart_start) so the loop
+ * goes on; the short calls still block, each bounded in time (connect 5 s, whole call
+ * timeout_s) and reply size. Basic auth with the D-Bus service account, as the Axis example
  * does [EX-VAPIX vapix_example.c: CURLAUTH_BASIC against http://127.0.0.12]. */
 #include "axis.h"
 
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <curl/curl.h>
 
@@ -87,21 +89,34 @@ static int add_parts(CURL *h, curl_mime *mime, const struct request *rq)
 	return 0;
 }
 
-/* One attempt. Returns the HTTP status (>0), or -1 with reason for a transport error. */
-static long attempt(struct axis *ax, const struct request *rq, struct buf *reply, char *reason,
-		    size_t reasonsz)
+/* One transfer's handle and what it needs while it runs. */
+struct handle {
+	CURL *h;
+	struct curl_slist *headers;
+	curl_mime *mime;
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+static void handle_free(struct handle *hd)
+{
+	curl_mime_free(hd->mime);
+	curl_slist_free_all(hd->headers);
+	if (hd->h)
+		curl_easy_cleanup(hd->h);
+	memset(hd, 0, sizeof(*hd));
+}
+
+/* Sets up one attempt of rq into hd; 0, or -1 with reason (hd freed). */
+static int prepare(struct axis *ax, const struct request *rq, struct buf *reply,
+		   struct handle *hd, char *reason, size_t reasonsz)
 {
 	char url[AXIS_URL_MAX + 512];
-	char errbuf[CURL_ERROR_SIZE] = "";
-	struct curl_slist *headers = NULL;
-	curl_mime *mime = NULL;
 	CURL *h;
-	CURLcode rc;
-	long status = -1;
 
+	memset(hd, 0, sizeof(*hd));
 	if (snprintf(url, sizeof(url), "%s%s", ax->base_url, rq->path) >= (int)sizeof(url))
 		return axis_fail(reason, reasonsz, "VAPIX URL too long");
-	h = curl_easy_init();
+	h = hd->h = curl_easy_init();
 	if (!h)
 		return axis_fail(reason, reasonsz, "cannot create an HTTP handle");
 	buf_reset(reply);
@@ -113,30 +128,38 @@ static long attempt(struct axis *ax, const struct request *rq, struct buf *reply
 	curl_easy_setopt(h, CURLOPT_PROXY, "");  /* the local host never goes through a proxy */
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)CONNECT_TIMEOUT_S);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, rq->timeout_s);
-	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, hd->errbuf);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, reply);
 	curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
 	curl_easy_setopt(h, CURLOPT_USERNAME, ax->user);
 	curl_easy_setopt(h, CURLOPT_PASSWORD, ax->password);
-	headers = curl_slist_append(headers, "Expect:"); /* no 100-continue round trip */
+	hd->headers = curl_slist_append(hd->headers, "Expect:"); /* no 100-continue round trip */
 	if (rq->parts) {
-		mime = curl_mime_init(h);
-		if (!mime || add_parts(h, mime, rq) != 0) {
-			axis_fail(reason, reasonsz, "cannot build the multipart request");
-			goto out;
+		hd->mime = curl_mime_init(h);
+		if (!hd->mime || add_parts(h, hd->mime, rq) != 0) {
+			handle_free(hd);
+			return axis_fail(reason, reasonsz, "cannot build the multipart request");
 		}
-		curl_easy_setopt(h, CURLOPT_MIMEPOST, mime);
+		curl_easy_setopt(h, CURLOPT_MIMEPOST, hd->mime);
 	} else {
 		char ct[96];
 
 		snprintf(ct, sizeof(ct), "Content-Type: %s", rq->content_type);
-		headers = curl_slist_append(headers, ct);
+		hd->headers = curl_slist_append(hd->headers, ct);
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, rq->body);
 		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(rq->body));
 	}
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-	rc = curl_easy_perform(h);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hd->headers);
+	return 0;
+}
+
+/* The HTTP status (>0) of an ended attempt, or -1 with reason for a transport error. */
+static long attempt_status(struct axis *ax, const struct request *rq, struct handle *hd,
+			   CURLcode rc, char *reason, size_t reasonsz)
+{
+	long status = -1;
+
 	if (rc == CURLE_WRITE_ERROR)
 		axis_fail(reason, reasonsz, "VAPIX %s: reply larger than %d bytes", rq->path,
 			  AXIS_REPLY_MAX);
@@ -145,28 +168,40 @@ static long attempt(struct axis *ax, const struct request *rq, struct buf *reply
 			  rq->timeout_s);
 	else if (rc != CURLE_OK)
 		axis_fail(reason, reasonsz, "VAPIX %s: cannot reach the camera at %s: %s", rq->path,
-			  ax->base_url, errbuf[0] ? errbuf : curl_easy_strerror(rc));
+			  ax->base_url, hd->errbuf[0] ? hd->errbuf : curl_easy_strerror(rc));
 	else
-		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-out:
-	curl_mime_free(mime);
-	curl_slist_free_all(headers);
-	curl_easy_cleanup(h);
+		curl_easy_getinfo(hd->h, CURLINFO_RESPONSE_CODE, &status);
 	return status;
 }
 
-static int request(struct axis *ax, const struct request *rq, struct buf *reply, char *reason,
-		   size_t reasonsz)
+/* One blocking attempt (no loop lent to the platform, or a short call). */
+static long attempt(struct axis *ax, const struct request *rq, struct buf *reply, char *reason,
+		    size_t reasonsz)
 {
-	long status = attempt(ax, rq, reply, reason, reasonsz);
+	struct handle hd;
+	long status;
 
-	if (status == 401) {
-		/* Service accounts vanish on a camera reboot [VAPIXACC]: fetch again, once. */
-		log_info("VAPIX %s: 401; fetching the service account again", rq->path);
-		if (axis_fetch_credentials(ax, reason, reasonsz) != 0)
-			return -1;
-		status = attempt(ax, rq, reply, reason, reasonsz);
-	}
+	if (prepare(ax, rq, reply, &hd, reason, reasonsz) != 0)
+		return -1;
+	status = attempt_status(ax, rq, &hd, curl_easy_perform(hd.h), reason, reasonsz);
+	handle_free(&hd);
+	return status;
+}
+
+/* Service accounts vanish on a camera reboot [VAPIXACC]: 1 when fetched again (retry
+ * once), 0 when status needs no retry, -1 when the fetch failed. */
+static int refetch_on_401(struct axis *ax, const struct request *rq, long status,
+			  char *reason, size_t reasonsz)
+{
+	if (status != 401)
+		return 0;
+	log_info("VAPIX %s: 401; fetching the service account again", rq->path);
+	return axis_fetch_credentials(ax, reason, reasonsz) == 0 ? 1 : -1;
+}
+
+/* 0 for HTTP 200, else -1 with reason. */
+static int final_status(const struct request *rq, long status, char *reason, size_t reasonsz)
+{
 	if (status < 0)
 		return -1;
 	if (status == 401)
@@ -176,6 +211,100 @@ static int request(struct axis *ax, const struct request *rq, struct buf *reply,
 	if (status != 200)
 		return axis_fail(reason, reasonsz, "VAPIX %s: HTTP %ld", rq->path, status);
 	return 0;
+}
+
+static int request(struct axis *ax, const struct request *rq, struct buf *reply, char *reason,
+		   size_t reasonsz)
+{
+	long status = attempt(ax, rq, reply, reason, reasonsz);
+	int again = refetch_on_401(ax, rq, status, reason, reasonsz);
+
+	if (again < 0)
+		return -1;
+	if (again)
+		status = attempt(ax, rq, reply, reason, reasonsz);
+	return final_status(rq, status, reason, reasonsz);
+}
+
+/* ---- a request on the agent's multi ---- */
+
+struct axis_call {
+	struct axis *ax;
+	struct request rq;
+	struct buf *reply;
+	struct handle hd;
+	void *transfer;
+	int retried;
+	axis_call_done_fn done;
+	void *arg;
+};
+
+static void on_call_transfer_done(CURL *easy, CURLcode result, void *arg);
+
+static int call_run(struct axis_call *c, char *reason, size_t reasonsz)
+{
+	if (prepare(c->ax, &c->rq, c->reply, &c->hd, reason, reasonsz) != 0)
+		return -1;
+	c->transfer = c->ax->net->start(c->ax->net->priv, c->hd.h, on_call_transfer_done, c);
+	if (!c->transfer) {
+		handle_free(&c->hd);
+		return axis_fail(reason, reasonsz, "VAPIX %s: cannot start the request", c->rq.path);
+	}
+	return 0;
+}
+
+static void on_call_transfer_done(CURL *easy, CURLcode result, void *arg)
+{
+	struct axis_call *c = arg;
+	char reason[PLATFORM_REASON_MAX] = "";
+	long status = attempt_status(c->ax, &c->rq, &c->hd, result, reason, sizeof(reason));
+	int again = c->retried ? 0 : refetch_on_401(c->ax, &c->rq, status, reason, sizeof(reason));
+	int rc;
+
+	(void)easy;
+	handle_free(&c->hd);
+	c->transfer = NULL;
+	if (again > 0) {
+		c->retried = 1;
+		if (call_run(c, reason, sizeof(reason)) == 0)
+			return;
+	}
+	rc = again < 0 ? -1 : final_status(&c->rq, status, reason, sizeof(reason));
+	c->done(c->arg, rc, reason); /* may free c through axis_call_cancel: no use after */
+}
+
+int axis_post_multipart_start(struct axis *ax, const char *path, const struct axis_part *parts,
+			      int nparts, long timeout_s, struct buf *reply, axis_call_done_fn done,
+			      void *arg, struct axis_call **out, char *reason, size_t reasonsz)
+{
+	struct axis_call *c;
+
+	*out = NULL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return axis_fail(reason, reasonsz, "out of memory");
+	c->ax = ax;
+	c->rq = (struct request){ .path = path, .parts = parts, .nparts = nparts,
+				  .timeout_s = timeout_s > 0 ? timeout_s : ax->timeout_s };
+	c->reply = reply;
+	c->done = done;
+	c->arg = arg;
+	if (call_run(c, reason, reasonsz) != 0) {
+		free(c);
+		return -1;
+	}
+	*out = c;
+	return 0;
+}
+
+void axis_call_free(struct axis_call *c)
+{
+	if (!c)
+		return;
+	if (c->transfer)
+		c->ax->net->cancel(c->ax->net->priv, c->transfer);
+	handle_free(&c->hd);
+	free(c);
 }
 
 int axis_post_json(struct axis *ax, const char *path, const char *json, struct buf *reply,

@@ -1,5 +1,6 @@
 /* sim apps: applications on a simulated camera, one file each: apps/<appName>.json
- * {"name","nice","vendor","version","running","params":{name: value}}. An install takes the
+ * {"name","nice","vendor","version","running","app_id","params":{name: value}} (app_id,
+ * the ApplicationID, optional). An install takes the
  * package's manifest (after the shared checks of platform/package.h), starts stopped and
  * keeps the running state and parameter values on upgrade, as a camera does. The agent's
  * own app (SIM_AGENT_APP) cannot be restarted by a directory: install and restart answer
@@ -66,6 +67,7 @@ static int app_load(const void *priv, const char *app, struct sim_app *s)
 		goto out;
 	(void)json_get_string(&d, 0, "nice", s->a.nice_name, sizeof(s->a.nice_name));
 	(void)json_get_string(&d, 0, "vendor", s->a.vendor, sizeof(s->a.vendor));
+	(void)json_get_string(&d, 0, "app_id", s->a.app_id, sizeof(s->a.app_id));
 	snprintf(s->a.status, sizeof(s->a.status), "%s", s->a.running ? "Running" : "Stopped");
 	snprintf(s->a.license, sizeof(s->a.license), "None");
 	params = json_find(&d, 0, "params");
@@ -96,6 +98,7 @@ static int app_store(const void *priv, const struct sim_app *s, char *reason, si
 	jw_kv_string(&w, "name", s->a.name);
 	jw_kv_string(&w, "nice", s->a.nice_name);
 	jw_kv_string(&w, "vendor", s->a.vendor);
+	jw_kv_string(&w, "app_id", s->a.app_id);
 	jw_kv_string(&w, "version", s->a.version);
 	jw_kv_bool(&w, "running", s->a.running);
 	jw_key(&w, "params");
@@ -174,6 +177,7 @@ int sim_app_install(void *priv, const struct platform_package *pkg, struct platf
 		 m->friendly_name[0] ? m->friendly_name : m->app_name);
 	snprintf(s->a.vendor, sizeof(s->a.vendor), "%s", m->vendor);
 	snprintf(s->a.version, sizeof(s->a.version), "%s", m->version);
+	snprintf(s->a.app_id, sizeof(s->a.app_id), "%s", m->app_id);
 	/* the agent's own app is running: this process is it */
 	s->a.running = had == 1 ? old->a.running : strcmp(m->app_name, SIM_AGENT_APP) == 0;
 	for (int i = 0; i < m->nparams; i++) {

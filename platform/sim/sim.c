@@ -547,14 +547,17 @@ static int slot_write(const struct sim *s, char slot, struct image_reader *r, ch
 	return -1;
 }
 
-static int sim_install(void *priv, const struct platform_image *image, char *reason,
-		       size_t reasonsz)
+/* Finishes at once: the sim writes a local file. */
+static int sim_install(void *priv, const struct platform_image *image, platform_done_fn done,
+		       void *arg, char *reason, size_t reasonsz)
 {
 	struct sim *s = priv;
 	struct sim_boot next = s->boot;
 	struct image_reader r;
 	int rc;
 
+	(void)done;
+	(void)arg;
 	if (!s->boot.committed)
 		return fail(reason, reasonsz,
 			    "the running image is not committed yet: commit or roll back first");

@@ -96,6 +96,9 @@ struct camsim {
 	int reboot_scheduled, rebooting, reboot_rollback;
 	char reboot_why[128];
 	double reboot_delay_s, down_s;
+	/* Set once before the D-Bus thread starts: until cs_now() reaches it the camera is
+	 * still starting (systemready "no", the CGIs 503, no service account on D-Bus). */
+	double ready_at;
 	struct event *reboot_timer, *kill_timer;
 	int boots, rollbacks, upgrades;
 
@@ -162,6 +165,7 @@ int cs_body(struct evhttp_request *req, struct buf *out, size_t max);
 void cs_basicdeviceinfo(struct camsim *cs, struct evhttp_request *req);
 void cs_firmware(struct camsim *cs, struct evhttp_request *req);
 void cs_systemready(struct camsim *cs, struct evhttp_request *req);
+int cs_ready(const struct camsim *cs); /* past --not-ready */
 void cs_boot(struct camsim *cs); /* what the camera does when it powers up after a reboot */
 void cs_arm_rollback(struct camsim *cs);
 

@@ -56,6 +56,11 @@ static void on_call(GDBusConnection *c, const gchar *sender, const gchar *path,
 							   "empty username");
 		return;
 	}
+	if (!cs_ready(cs)) {
+		g_dbus_method_invocation_return_dbus_error(inv, "com.axis.HTTPConf1.Error",
+							   "the service is not up yet");
+		return;
+	}
 	cs_credentials_lock();
 	snprintf(reply, sizeof(reply), "%s:%s", cs->user, cs->password);
 	cs_credentials_unlock();

@@ -113,6 +113,11 @@ static int jread(struct camsim *cs, struct evhttp_request *req, struct jreq *r, 
 	return 0;
 }
 
+int cs_ready(const struct camsim *cs)
+{
+	return cs_now() >= cs->ready_at;
+}
+
 /* ---- systemready.cgi: anonymous; bootid is new at every boot, uptime counts from it ---- */
 
 void cs_systemready(struct camsim *cs, struct evhttp_request *req)
@@ -131,7 +136,7 @@ void cs_systemready(struct camsim *cs, struct evhttp_request *req)
 	if (!strcmp(r.method, "systemready")) {
 		snprintf(uptime, sizeof(uptime), "%lld", (long long)(cs_now() - cs->booted_at));
 		jw_object_begin(&w);
-		jw_kv_string(&w, "systemready", "yes");
+		jw_kv_string(&w, "systemready", cs_ready(cs) ? "yes" : "no");
 		jw_kv_string(&w, "needsetup", "no");
 		jw_kv_string(&w, "uptime", uptime);
 		jw_kv_string(&w, "bootid", cs->boot_id);

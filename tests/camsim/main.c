@@ -400,6 +400,8 @@ static void usage(void)
 		"  --minute-seconds S      length of an autoRollback \"minute\" (default 60)\n"
 		"  --reboot-delay S        upgrade accepted -> reboot starts (default 0.5)\n"
 		"  --down-seconds S        how long a reboot keeps the camera off (default 0.5)\n"
+		"  --not-ready S           the first S seconds: systemready \"no\", VAPIX 503, no\n"
+		"                          service account on D-Bus (a camera still starting)\n"
 		"  --clock-offset S        the camera's clock ahead of the host by S seconds\n"
 		"  --html DIR              serve DIR at /local/<appName>/\n"
 		"  --axparameter DIR       the agent finds libaxparameter.so.1 (the stand-in) in DIR,\n"
@@ -526,6 +528,8 @@ int main(int argc, char **argv)
 			cs.minute_s = atof(need(argc, argv, &i));
 		} else if (!strcmp(a, "--reboot-delay")) {
 			cs.reboot_delay_s = atof(need(argc, argv, &i));
+		} else if (!strcmp(a, "--not-ready")) {
+			cs.ready_at = cs_now() + atof(need(argc, argv, &i));
 		} else if (!strcmp(a, "--down-seconds")) {
 			cs.down_s = atof(need(argc, argv, &i));
 		} else if (!strcmp(a, "--clock-offset")) {

@@ -288,6 +288,10 @@ static void on_request(struct evhttp_request *req, void *arg)
 		send_now(req, 503, "text/plain", "the camera is rebooting\n", 24);
 		return;
 	}
+	if (!cs_ready(cs) && strcmp(path, "/axis-cgi/systemready.cgi") != 0) {
+		send_now(req, 503, "text/plain", "the camera is starting\n", 23);
+		return;
+	}
 	if (!strncmp(path, "/local/", 7)) {
 		cs_web(cs, req, path);
 		return;

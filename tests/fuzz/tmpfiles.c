@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static char dir[PATH_MAX];
@@ -16,9 +17,14 @@ static int remove_one(const char *p, const struct stat *sb, int type, struct FTW
 	return remove(p);
 }
 
+static void remove_tree(const char *top)
+{
+	(void)nftw(top, remove_one, 8, FTW_DEPTH | FTW_PHYS);
+}
+
 static void remove_dir(void)
 {
-	(void)nftw(dir, remove_one, 8, FTW_DEPTH | FTW_PHYS);
+	remove_tree(dir);
 }
 
 const char *fuzz_tmpdir(void)
@@ -41,6 +47,15 @@ const char *fuzz_write_file(const char *name, const uint8_t *data, size_t size)
 	snprintf(path, sizeof(path), "%s/%s", fuzz_tmpdir(), name);
 	FILE *f = fopen(path, "wb");
 	if (!f || (size && fwrite(data, 1, size, f) != size) || fclose(f))
+		abort();
+	return path;
+}
+
+const char *fuzz_fresh_dir(const char *name)
+{
+	snprintf(path, sizeof(path), "%s/%s", fuzz_tmpdir(), name);
+	remove_tree(path);
+	if (mkdir(path, 0700) != 0)
 		abort();
 	return path;
 }

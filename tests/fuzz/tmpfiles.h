@@ -10,4 +10,7 @@ const char *fuzz_tmpdir(void);
 /* Writes data to <fuzz_tmpdir()>/name, replacing it; returns the path (aborts on failure). */
 const char *fuzz_write_file(const char *name, const uint8_t *data, size_t size);
 
+/* An empty directory <fuzz_tmpdir()>/name, emptied again at each call (aborts on failure). */
+const char *fuzz_fresh_dir(const char *name);
+
 #endif

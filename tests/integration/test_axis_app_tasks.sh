@@ -3,7 +3,9 @@
 # camera of the other architecture is skipped with why, the camera that installs only
 # signed packages (AllowUnsigned false) fails with that reason; with a signed package it
 # installs, starts, takes a parameter its manifest declares, stops and is removed, each
-# confirmed from list.cgi. The agent updates itself through a cloud app task across the
+# confirmed from list.cgi; a job for every camera running the app reaches only the camera
+# whose inventory lists it running, and an action on an app no camera has any longer is
+# skipped as not installed. The agent updates itself through a cloud app task across the
 # camera's restart of its app: the new agent confirms the task from list.cgi and reports the
 # new version, enrolled once, its keys kept. An AXIS OS 13 upgrade is refused while the
 # schema-1 agent package is installed and allowed once the app task replaced it.
@@ -23,6 +25,9 @@ listed() { # APP ATTR VALUE: list.cgi shows the attribute of the app
 	vapix -X POST "$VAPIX_URL/axis-cgi/applications/list.cgi" | grep "Name=\"$1\"" |
 		grep -q "$2=\"$3\""
 }
+# inventory APP FIELD VALUE: the camera's inventory in the cloud (its last report) says so;
+# an app job decides from it, so each step waits for the report that follows a task
+inventory() { [ "$(device_app "$DEV" "$1" "$2")" = "$3" ]; }
 # app_job ACTION PACKAGE TARGET-OPTIONS...: the job id (skips on $WORK/skipped.txt)
 app_job() { cc app task "$@" 2>"$WORK/skipped.txt"; }
 
@@ -59,9 +64,18 @@ JOB=$(app_job install "$SIGNED" --devices "$DEV")
 check signed_installs wait_for 30 task_is "$JOB" ACCC8E00T001 succeeded
 check listed_installed listed analytics Version 1.1.0
 check listed_stopped listed analytics Status Stopped
+check inventory_installed wait_for 20 inventory analytics version 1.1.0
 JOB=$(app_job start "$SIGNED" --devices "$DEV")
 check start_succeeds wait_for 30 task_is "$JOB" ACCC8E00T001 succeeded
 check listed_running listed analytics Status Running
+check inventory_running wait_for 20 inventory analytics running true
+# every camera running the app: the arm camera runs none
+JOB=$(app_job restart "$SIGNED" --running analytics)
+check running_target_one_task [ "$(cc job show "$JOB" | jget '[t["serial"] for t in j["tasks"]]')" = "['ACCC8E00T001']" ]
+check running_target_kind [ "$(cc job show "$JOB" | jget '(j["kind"], j["target"])')" = "('running', 'analytics')" ]
+check running_target_restarts wait_for 30 task_is "$JOB" ACCC8E00T001 succeeded
+JOB=$(app_job restart "$SIGNED" --running nothere)
+check running_target_nobody [ "$(cc job show "$JOB" | jget 'len(j["tasks"]) + len(j["skipped"])')" = 0 ]
 JOB=$(app_job start "$SIGNED" --devices "$DEV")
 check start_twice_fails wait_for 30 task_is "$JOB" ACCC8E00T001 failed
 check start_twice_reason reason_has "$JOB" ACCC8E00T001 "already running"
@@ -74,6 +88,11 @@ check listed_stopped_again listed analytics Status Stopped
 JOB=$(app_job remove "$SIGNED" --devices "$DEV")
 check remove_succeeds wait_for 30 task_is "$JOB" ACCC8E00T001 succeeded
 check removed not listed analytics Version 1.1.0
+check inventory_removed wait_for 20 not inventory analytics version 1.1.0
+JOB=$(app_job start "$SIGNED" --folder "$SITE")
+check not_installed_skipped grep -q "skipped ACCC8E00T001 .*app not installed (analytics is not in the camera's inventory)" "$WORK/skipped.txt"
+check not_installed_arm_skipped grep -q "skipped ACCC8E00T002 .*app not installed" "$WORK/skipped.txt"
+check not_installed_no_task [ "$(cc job show "$JOB" | jget 'len(j["tasks"])')" = 0 ]
 
 # --- the schema-1 agent package strands the agent on AXIS OS 13
 $MKEAP "$WORK/agent_0_1_0.eap" camagent 0.1.0 aarch64 --signed --schema 1

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Malformed, truncated and failed VAPIX replies give the agent a clear error, never a crash:
-# at start (identity) the agent exits with its platform code and the camera restarts it;
+# at start (identity) the agent stays up and asks the camera again after a backoff;
 # during an upgrade or a license install the task or license fails with the reason.
 set -u
 . "$(dirname "$0")/../lib.sh"
@@ -23,7 +23,8 @@ camsim_start cam "$SERIAL" "$MODEL" 11.11.73 --app camagent-analytics:4711 \
 check starts_after_faults wait_for 30 device_has "$SERIAL" os_version 11.11.73
 check truncated_identity_reason grep -q "basicdeviceinfo.cgi getAllProperties: reply is not a JSON object" "$WORK/cam.log"
 check error_object_reason grep -q "getAllProperties: error 8000 (internal error)" "$WORK/cam.log"
-check exited_with_platform_code test "$(grep -c 'the agent exited with 5$' "$WORK/cam.log")" -ge 3
+check waited_for_the_camera test "$(grep -c 'the camera is not ready (attempt' "$WORK/cam.log")" -ge 3
+check stayed_up not grep -q "the agent exited" "$WORK/cam.log"
 check no_crash not grep -Eq "exited with (1[2-9][0-9]|13[0-9])$|AddressSanitizer|runtime error" "$WORK/cam.log"
 check settings_garbage_warned grep -q "camera settings not read" "$WORK/cam.log"
 DEVICE=$(cc device find "$SERIAL")

@@ -4,7 +4,10 @@
 # vendor id), refuses the ones it cannot with the reason, holds several versions of an app
 # and one recommended package per app and architecture. An AXIS OS 13 upgrade of a camera
 # whose agent package is schema 1.x is refused (a single task) or skipped (a job), naming
-# the package that fixes it, unless the admin overrides the check.
+# the package that fixes it, unless the admin overrides the check. The camera's inventory
+# (its report's apps, with the ApplicationID and since when each runs) is what the check
+# reads: another catalog app that would not run refuses the upgrade too, an app the
+# catalog does not hold is named as of unknown range and does not block.
 set -u
 . "$(dirname "$0")/../lib.sh"
 MODEL=P3265-LVE
@@ -51,9 +54,21 @@ check recommend_history cc history | grep -q "package $A1 recommended for analyt
 
 # --- an AXIS OS 13 upgrade while the agent's package is schema 1.x
 camera_create c1 ACCC8E00S001 "$MODEL" 12.10.1
-agent_start c1 --token "$(cc token create "$SITE")" --set long_poll_s=30
+# two apps on the camera besides the agent: one with an ApplicationID, one the catalog
+# will never hold
+mkdir -p "$WORK/c1/apps"
+echo '{"name":"plates","vendor":"V","version":"1.0.0","running":true,"app_id":"4714"}' >"$WORK/c1/apps/plates.json"
+echo '{"name":"viewer","vendor":"V","version":"2.0.0","running":false}' >"$WORK/c1/apps/viewer.json"
+agent_start c1 --token "$(cc token create "$SITE")" --set long_poll_s=30 --set heartbeat_s=2
 check enrolled wait_for 20 device_has ACCC8E00S001 os_version 12.10.1
 DEV=$(cc device find ACCC8E00S001)
+check inventory_reported wait_for 20 [ "$(device_app "$DEV" plates app_id)" = 4714 ]
+check inventory_no_app_id [ "$(device_app "$DEV" viewer app_id)" = "" ]
+SINCE=$(device_app "$DEV" plates since)
+check inventory_running_since [ "$SINCE" -gt 0 ]
+check inventory_stopped_since_zero [ "$(device_app "$DEV" viewer since)" = 0 ]
+sleep 3 # another report while plates keeps running
+check inventory_since_kept [ "$(device_app "$DEV" plates since)" = "$SINCE" ]
 AGENT_VERSION=$(cc device show "$DEV" | jget 'j["agent_version"]')
 "$MKIMAGE" "$WORK/os13.bin" "$MODEL" 13.0.1 $((64 * 1024)) ok
 OS13=$(cc image add "$MODEL" 13.0.1 "$WORK/os13.bin")
@@ -65,6 +80,7 @@ $MKEAP "$WORK/agent_s1.eap" camagent "$AGENT_VERSION" aarch64 --signed --schema 
 cc app upload "$WORK/agent_s1.eap" >/dev/null
 check schema1_agent_refused not cc task create "$DEV" "$OS13" 2>"$WORK/strand.err"
 check strand_reason grep -q "camagent $AGENT_VERSION would not run on AXIS OS 13.0.1 (.*schema 2" "$WORK/strand.err"
+check strand_lists_unknown grep -q "AXIS OS range unknown (not in the catalog): plates 1.0.0, viewer 2.0.0" "$WORK/strand.err"
 check strand_no_fix_yet grep -q "the catalog has no camagent package" "$WORK/strand.err"
 $MKEAP "$WORK/agent_next.eap" camagent 9.9.9 aarch64 --signed
 FIX=$(cc app upload "$WORK/agent_next.eap")
@@ -86,4 +102,15 @@ check override_in_history cc history | grep -q "app check overridden"
 OS12=$(cc image add "$MODEL" 12.11.1 "$WORK/os12.bin")
 JOB12=$(cc job create "$OS12" --devices "$DEV" 2>"$WORK/skipped12.txt")
 check os12_not_stranded not grep -q "would not run" "$WORK/skipped12.txt"
+# --- every installed app the catalog holds is checked, not only the agent's
+$MKEAP "$WORK/plates.eap" plates 1.0.0 aarch64 --signed --os 13-
+cc app upload "$WORK/plates.eap" >/dev/null
+"$MKIMAGE" "$WORK/os12b.bin" "$MODEL" 12.12.1 $((64 * 1024)) ok
+OS12B=$(cc image add "$MODEL" 12.12.1 "$WORK/os12b.bin")
+check other_app_strands not cc task create "$DEV" "$OS12B" 2>"$WORK/strand3.err"
+check other_app_reason grep -q "plates 1.0.0 would not run on AXIS OS 12.12.1 (.*); the catalog has no plates package that does" "$WORK/strand3.err"
+check other_app_unknown_still_listed grep -q "AXIS OS range unknown (not in the catalog): viewer 2.0.0" "$WORK/strand3.err"
+# (the overridden upgrade has put the camera on 13.0.1 by now: this is a downgrade)
+cc job create "$OS12B" --devices "$DEV" --allow-downgrade >/dev/null 2>"$WORK/skipped12b.txt"
+check other_app_job_skips grep -q "skipped ACCC8E00S001 .*plates 1.0.0 would not run on AXIS OS 12.12.1" "$WORK/skipped12b.txt"
 finish

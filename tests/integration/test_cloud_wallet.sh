@@ -139,10 +139,12 @@ check lapsed_listed grep -qF "lapsed on" <(cc wallet show "$ORG")
 check lapsed_allocation_refused refused "fewer licenses" cc subscription allocate "$PRODUCT" 1 --ahead 1
 
 # --- the current need: enrolled devices of the organization running the product (the
-# device report fills device_applications; here the test writes the rows it would)
+# device report fills the application inventory, device_apps, as test_cloud_apps.sh
+# shows through a simulated camera; here, to set `since` across years without a camera
+# per device, the test writes the inventory rows a report would)
 ORG3=$(cc org create "Org C")
 FOLDER3=$(cc folder create "$ORG3" "Yard")
-COUNTER=com.example.counter
+COUNTER=4713
 # running N SINCE: N more devices of Org C report the counter running since SINCE
 NDEV=0
 running() {
@@ -154,8 +156,9 @@ running() {
 		cloud_sql "INSERT INTO devices (id, org_id, folder_id, serial, model, hardware_id, arch,
 			public_key, key_fp, os_version, agent_version, created_at) VALUES ('$id', '$ORG3',
 			'$FOLDER3', 'SER$NDEV', 'P3265-LVE', 'hw', 'aarch64', 'pk', 'fp', '11.11.73', '0.1.0', $since);
-			INSERT INTO device_applications (device_id, app_id, running, since, updated_at)
-			VALUES ('$id', '$COUNTER', 1, $since, $since)"
+			INSERT INTO device_apps (device_id, name, version, vendor, running, license_state,
+			license_exp, app_id, since) VALUES ('$id', 'counter', '1.0', 'V', 1, 'None', 0,
+			'$COUNTER', $since)"
 	done
 }
 cnt() { cc product show "$CP" | jget "$1"; }

@@ -34,9 +34,12 @@ restart() {
 	wait_for 10 log_has "camagent .* starting"
 }
 
-# damage FILE HOW: empty, half, garbage or shape (valid JSON of the wrong shape).
+# damage FILE HOW: empty, half, garbage or shape (valid JSON of the wrong shape). The
+# agent is stopped first, as a power cut leaves it: a running agent may save the file
+# again right after the damage (a report acknowledged late on a loaded machine).
 damage() {
 	local f="$S/$1"
+	agent_stop
 	case $2 in
 	empty) : >"$f" ;;
 	half) head -c $(($(stat -c %s "$f") / 2)) "$f" >"$f.cut" && mv "$f.cut" "$f" ;;

@@ -60,6 +60,9 @@ struct fx {
 	/* platform */
 	int installs, reboots, commits, licenses_installed, licenses_removed;
 	int install_fails;
+	int install_async;       /* install returns PLATFORM_IN_PROGRESS; fx_install_end ends it */
+	platform_done_fn install_done;
+	void *install_arg;
 	int reboot_rc;
 	enum platform_boot_outcome boot;
 	char boot_why[PLATFORM_REASON_MAX]; /* what boot_outcome says with it */
@@ -187,15 +190,30 @@ static int fx_identity(void *priv, struct platform_identity *out, char *reason, 
 	return 0;
 }
 
-static int fx_install(void *priv, const struct platform_image *img, char *reason, size_t rsz)
+static int fx_install(void *priv, const struct platform_image *img, platform_done_fn done,
+		      void *arg, char *reason, size_t rsz)
 {
 	struct fx *f = priv;
 	f->installs++;
+	if (f->install_async) {
+		f->install_done = done;
+		f->install_arg = arg;
+		return PLATFORM_IN_PROGRESS;
+	}
 	if (f->install_fails) {
 		snprintf(reason, rsz, "the fake camera refuses");
 		return -1;
 	}
 	return access(img->path, R_OK) == 0 ? 0 : (snprintf(reason, rsz, "no image"), -1);
+}
+
+/* Ends the install in progress with rc (and reason for -1), as the camera's reply would. */
+static FX_UNUSED void fx_install_end(struct fx *f, int rc, const char *reason)
+{
+	platform_done_fn done = f->install_done;
+	assert_non_null(done);
+	f->install_done = NULL;
+	done(f->install_arg, rc, reason);
 }
 
 static int fx_reboot(void *priv, char *reason, size_t rsz)
@@ -307,8 +325,7 @@ static FX_UNUSED void fx_stop(struct fx *f)
 	for (int i = 0; i < FX_REQ_MAX; i++)
 		f->req[i].active = 0;
 	f->a.control = NULL;
-	f->a.task.dl = NULL;
-	agent_free(&f->a);
+	agent_free(&f->a); /* frees a download in flight; the fake transport writes nothing */
 }
 
 static FX_UNUSED void fx_free(struct fx *f)

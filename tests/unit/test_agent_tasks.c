@@ -241,6 +241,52 @@ static void test_install_failure_fails_the_task(void **state)
 	fx_free(f);
 }
 
+/* A camera's upload goes on on the loop: meanwhile the agent keeps polling (a held poll
+ * is in flight), and the upload's end moves the task on at once, ending that poll. */
+static struct fx *installing_on_the_loop(void)
+{
+	struct fx *f = enrolled();
+	f->install_async = 1;
+	receive_and_download(f, "null");
+	run_to_state(f, TASK_INSTALLING);
+	assert_string_equal(ack_status(f), "installing");
+	return f;
+}
+
+static void test_install_in_progress_keeps_polling_and_its_end_moves_on(void **state)
+{
+	struct fx *f = installing_on_the_loop();
+	struct fx_req *r = fx_next(f);
+	assert_int_equal(f->installs, 1);
+	assert_non_null(r);
+	assert_non_null(strstr(r->url, "/device/v1/tasks/next"));
+	assert_true(r->held);
+	assert_int_equal(f->a.task.state, TASK_INSTALLING);
+	fx_answer(r, 204, NULL); /* an early empty answer: polled again, not installed again */
+	r = fx_next(f);
+	assert_non_null(r);
+	assert_non_null(strstr(r->url, "/device/v1/tasks/next"));
+	assert_int_equal(f->installs, 1);
+	fx_install_end(f, 0, NULL);
+	assert_int_equal(f->a.task.state, TASK_REBOOTING);
+	assert_false(r->active); /* the held poll was ended for the next step */
+	assert_string_equal(ack_status(f), "rebooting");
+	fx_free(f);
+}
+
+static void test_install_in_progress_that_fails_fails_the_task(void **state)
+{
+	struct fx *f = installing_on_the_loop();
+	assert_non_null(fx_next(f));
+	fx_install_end(f, -1, "VAPIX /axis-cgi/firmwaremanagement.cgi: HTTP 503");
+	assert_int_equal(f->a.task.state, TASK_FAILED);
+	assert_non_null(strstr(f->a.task.reason, "install: VAPIX"));
+	char path[PATH_MAX];
+	download_path(f, path, sizeof(path));
+	assert_int_not_equal(access(path, F_OK), 0);
+	fx_free(f);
+}
+
 /* Runs a task to rebooting, stops the agent there and starts it again on a platform
  * whose last boot did `outcome` (with the platform's words `why`). */
 static struct fx *restarted_after_install(enum platform_boot_outcome outcome, const char *why)
@@ -584,6 +630,8 @@ int main(void)
 		cmocka_unit_test(test_restart_before_the_cameras_reboot_waits_for_it),
 		cmocka_unit_test(test_resume_in_waiting_window_rehashes_the_image),
 		cmocka_unit_test(test_resume_in_installing_installs_again),
+		cmocka_unit_test(test_install_in_progress_keeps_polling_and_its_end_moves_on),
+		cmocka_unit_test(test_install_in_progress_that_fails_fails_the_task),
 		cmocka_unit_test(test_daily_window_across_midnight_installs_inside_it),
 		cmocka_unit_test(test_daily_window_across_dst_jump_installs_inside_it),
 		cmocka_unit_test(test_cancel_while_waiting_reaches_the_agent_within_one_poll),

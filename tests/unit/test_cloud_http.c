@@ -29,7 +29,6 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
-#include "../../cloud/store/sqlite/db.h"
 #include "../../cloud/http/gate.h"
 #include "../../cloud/http/server.h"
 #include "../../cloud/device/wake.h"
@@ -53,6 +52,7 @@ struct resp {
 
 struct t {
 	char dir[64];
+	char store[512]; /* the store spec on PostgreSQL, "" on SQLite */
 	struct cloud c;
 	struct evhttp_connection *conn;
 	unsigned port;
@@ -289,6 +289,36 @@ static void enroll_device(struct t *t, const char *serial)
 	resp_free(&r);
 }
 
+/* With CAMCLOUD_STORE_BASE set (a libpq connection string without a database, as
+ * tests/run.sh sets it on its PostgreSQL pass) every test runs on a fresh PostgreSQL
+ * database of its own, made and dropped with psql; otherwise on SQLite in its data
+ * directory. Returns the store spec for serve_options (NULL: SQLite). */
+static const char *pg_fresh_database(char *spec, size_t specsz)
+{
+	static unsigned seq;
+	const char *base = getenv("CAMCLOUD_STORE_BASE");
+	char cmd[1024];
+	spec[0] = '\0';
+	if (!base || !*base)
+		return NULL;
+	snprintf(spec, specsz, "postgres:%s dbname=test_cloud_http_%d_%u", base, (int)getpid(),
+		 seq++);
+	snprintf(cmd, sizeof(cmd), "psql -X -q -d '%s dbname=postgres' -c 'CREATE DATABASE %s'",
+		 base, strrchr(spec, '=') + 1);
+	assert_int_equal(system(cmd), 0);
+	return spec;
+}
+
+static void pg_drop_database(const char *spec)
+{
+	char cmd[1024];
+	if (!spec[0])
+		return;
+	snprintf(cmd, sizeof(cmd), "psql -X -q -d '%s dbname=postgres' -c 'DROP DATABASE %s'",
+		 getenv("CAMCLOUD_STORE_BASE"), strrchr(spec, '=') + 1);
+	assert_int_equal(system(cmd), 0);
+}
+
 static int setup(void **state)
 {
 	struct t *t = calloc(1, sizeof(*t));
@@ -298,6 +328,7 @@ static int setup(void **state)
 	strcpy(t->dir, "/tmp/test_cloud_http.XXXXXX");
 	assert_non_null(mkdtemp(t->dir));
 	struct serve_options opt = {.data_dir = t->dir, .listen = "127.0.0.1:0"};
+	opt.store = pg_fresh_database(t->store, sizeof(t->store));
 	assert_int_equal(cloud_open(&t->c, &opt), 0);
 	t->port = (unsigned)atoi(strrchr(t->c.base_url, ':') + 1);
 	assert_true(t->port > 0);
@@ -333,6 +364,7 @@ static int teardown(void **state)
 	struct t *t = *state;
 	char cmd[128];
 	cloud_close(&t->c);
+	pg_drop_database(t->store);
 	crypto_key_free(t->dev_key);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", t->dir);
 	assert_int_equal(system(cmd), 0);
@@ -1699,10 +1731,11 @@ static void test_windows_and_cancel(void **state)
 
 static const char *db_task_state(struct t *t, const char *task, char *out)
 {
-	sqlite3_stmt *st = db_stmt(t->c.db, "SELECT state FROM tasks WHERE id = ?", "s", task);
-	assert_int_equal(db_step(st), 1);
-	assert_int_equal(db_col_str(st, 0, out, 32), 0);
-	sqlite3_finalize(st);
+	struct store_rows *st = store_query(t->c.store, ST_TASK_STATE_AND_DEVICE, "s", task);
+	assert_non_null(st);
+	assert_int_equal(store_next(st), 1);
+	assert_int_equal(store_str(st, 0, out, 32), 0);
+	store_done(st);
 	return out;
 }
 
@@ -1752,13 +1785,22 @@ static void test_task_expiry(void **state)
 
 static int64_t token_uses(struct t *t, const char *secret)
 {
-	char sha[CRYPTO_SHA256_HEX_LEN];
+	char sha[CRYPTO_SHA256_HEX_LEN], id[DB_ID_LEN];
+	int64_t n = -1;
 	crypto_sha256_hex(secret, strlen(secret), sha);
-	sqlite3_stmt *st = db_stmt(t->c.db, "SELECT uses FROM enrollment_tokens"
-				   " WHERE secret_sha256 = ?", "s", sha);
-	assert_int_equal(db_step(st), 1);
-	int64_t n = db_col_int(st, 0);
-	sqlite3_finalize(st);
+	struct store_rows *st = store_query(t->c.store, ST_ENROLLMENT_TOKENS_BY_SECRET_SHA256, "s", sha);
+	assert_non_null(st);
+	assert_int_equal(store_next(st), 1);
+	assert_int_equal(store_str(st, 0, id, sizeof(id)), 0);
+	store_done(st);
+	/* the token listing has the uses (column 5) */
+	st = store_query(t->c.store, ST_ENROLLMENT_TOKENS_BY_FOLDER_ID, "ss", NULL, NULL);
+	assert_non_null(st);
+	while (store_next(st) == 1)
+		if (strcmp(store_text(st, 0), id) == 0)
+			n = store_int(st, 5);
+	store_done(st);
+	assert_true(n >= 0);
 	return n;
 }
 
@@ -1824,11 +1866,11 @@ static void test_enrollment_replay_refused(void **state)
 	expect_error(&r, 401, "replayed");
 	resp_free(&r);
 	assert_int_equal(token_uses(t, secret), 1);
-	sqlite3_stmt *st = db_stmt(t->c.db, "SELECT COUNT(*) FROM devices WHERE serial = ?"
-				   " AND removed = 0", "s", "S-REPLAY");
-	assert_int_equal(db_step(st), 1);
-	assert_int_equal(db_col_int(st, 0), 0);
-	sqlite3_finalize(st);
+	struct store_rows *st = store_query(t->c.store, ST_DEVICES_LIVE_LIST, "ss", "S-REPLAY",
+					    "S-REPLAY");
+	assert_non_null(st);
+	assert_int_equal(store_next(st), 0); /* no live device has the serial */
+	store_done(st);
 	buf_free(&b);
 	crypto_key_free(k);
 }
@@ -2370,6 +2412,11 @@ static void test_bulk_key_files_match_by_serial(void **state)
 	resp_free(&r);
 }
 
+/* A report of one app whose app_id is the JSON text id. */
+#define APP_WITH_ID(id)                                                                  \
+	"{\"os_version\":\"12.0.1\",\"apps\":[{\"name\":\"a\",\"version\":\"1\",\"vendor\":\"v\","  \
+	"\"running\":true,\"license_state\":\"None\",\"license_exp\":0,\"app_id\":" id "}]}"
+
 static void test_report_apps_checked_and_kept(void **state)
 {
 	struct t *t = *state;
@@ -2392,6 +2439,14 @@ static void test_report_apps_checked_and_kept(void **state)
 		"\"running\":true,\"license_state\":\"None\",\"license_exp\":0},{\"name\":\"a\","
 		"\"version\":\"2\",\"vendor\":\"v\",\"running\":true,\"license_state\":\"None\","
 		"\"license_exp\":0}]}",
+		/* app_id: 1 to 10 decimal digits as a string, no leading zero */
+		APP_WITH_ID("4711"),
+		APP_WITH_ID("\"\""),
+		APP_WITH_ID("\"0\""),
+		APP_WITH_ID("\"04711\""),
+		APP_WITH_ID("\"47a1\""),
+		APP_WITH_ID("\"12345678901\""),
+		APP_WITH_ID("null"),
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		call(t, EVHTTP_REQ_POST, "/device/v1/report", t->access, NULL, bad[i], NULL, &r);
@@ -2402,7 +2457,8 @@ static void test_report_apps_checked_and_kept(void **state)
 	assert_int_equal(call(t, EVHTTP_REQ_POST, "/device/v1/report", t->access, NULL,
 			      "{\"os_version\":\"12.0.1\",\"apps\":[{\"name\":\"vmd\",\"version\":\"4.2\","
 			      "\"vendor\":\"Axis\",\"running\":true,\"license_state\":\"Valid\","
-			      "\"license_exp\":1900000000},{\"name\":\"camagent\",\"version\":\"0.1.0\","
+			      "\"license_exp\":1900000000,\"app_id\":\"4711\"},{\"name\":\"camagent\","
+			      "\"version\":\"0.1.0\","
 			      "\"vendor\":\"camagent project\",\"running\":true,\"license_state\":\"None\","
 			      "\"license_exp\":0}]}", NULL, &r), 200);
 	resp_free(&r);
@@ -2413,6 +2469,9 @@ static void test_report_apps_checked_and_kept(void **state)
 	want_str(&d, vmd, "name", "vmd");
 	want_str(&d, vmd, "license_state", "Valid");
 	assert_int_equal(int_of(&d, vmd, "license_exp"), 1900000000);
+	want_str(&d, vmd, "app_id", "4711");
+	assert_true(int_of(&d, vmd, "since") > 0); /* running, since this report */
+	want_str(&d, elem(&d, "apps", 0), "app_id", ""); /* the agent's list had none */
 	json_free(&d);
 	resp_free(&r);
 	/* a report without "apps" keeps the last list; an empty one clears it */

@@ -1,6 +1,8 @@
 /* The wallet rules of docs/licenses.md (cloud/domain/wallet.c, pure functions of the
  * clock), each test named after the rule it checks, and the store query behind the
- * subscription's current need (cloud/domain/license_usage.c) on a real SQLite store. */
+ * subscription's current need (cloud/domain/license_usage.c) on a real SQLite store,
+ * counted from the application inventory as the device report writes it
+ * (cloud/domain/inventory.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +15,7 @@
 #include <cmocka.h>
 
 #include "../../cloud/domain/calendar.h"
+#include "../../cloud/domain/inventory.h"
 #include "../../cloud/domain/license_usage.h"
 #include "../../cloud/domain/wallet.h"
 #include "../../cloud/store/store.h"
@@ -82,7 +85,7 @@ static void test_wallet_keeps_licenses_for_later_renewals(void **state)
 	assert_int_equal(take[0], 2); /* untouched on refusal */
 }
 
-/* ---- the current need, from the device_applications table ---- */
+/* ---- the current need, from the application inventory ---- */
 
 struct fixture {
 	char dir[64];
@@ -124,7 +127,32 @@ static void add_device(struct store *s, const char *id, const char *serial, cons
 #define FOLDER "0123456789abcdef0123456789abcdf1"
 #define FOLDER2 "0123456789abcdef0123456789abcdf2"
 #define DEV(n) "0123456789abcdef0123456789abce0" #n
-#define APP "com.example.plates"
+#define APP "4711"
+#define OTHER "4712"
+
+/* What device_id's report lists: app_id ("" none) running (1) or stopped (0), and
+ * another app of the same application id under another name when other is set. */
+static void report(struct store *s, const char *device_id, const char *app_id, int running,
+		   int64_t now)
+{
+	struct inventory_app a[2] = {
+		{.name = "plates", .version = "1.0", .vendor = "V", .license = "Valid",
+		 .running = running},
+		{.name = "counter", .version = "2.0", .vendor = "V", .license = "None",
+		 .running = 1},
+	};
+	snprintf(a[0].app_id, sizeof(a[0].app_id), "%s", app_id);
+	snprintf(a[1].app_id, sizeof(a[1].app_id), "%s", OTHER);
+	assert_int_equal(store_begin(s), 0);
+	assert_int_equal(inventory_replace(s, device_id, a, 2, now), 0);
+	assert_int_equal(store_commit(s), 0);
+}
+
+/* What device_id's report lists when it no longer has the app. */
+static void report_none(struct store *s, const char *device_id)
+{
+	assert_int_equal(inventory_replace(s, device_id, NULL, 0, 0), 0);
+}
 
 static void test_current_need_counts_enrolled_devices_running_the_product(void **state)
 {
@@ -140,23 +168,32 @@ static void test_current_need_counts_enrolled_devices_running_the_product(void *
 	add_device(s, DEV(2), "S2", FOLDER);
 	add_device(s, DEV(3), "S3", FOLDER);
 	add_device(s, DEV(4), "S4", FOLDER2);
-	assert_int_equal(license_usage_record(s, DEV(1), APP, 1, 100), 0);
-	assert_int_equal(license_usage_record(s, DEV(2), APP, 1, 200), 0);
-	assert_int_equal(license_usage_record(s, DEV(3), APP, 0, 100), 0);       /* stopped */
-	assert_int_equal(license_usage_record(s, DEV(3), "com.other", 1, 100), 0); /* another app */
-	assert_int_equal(license_usage_record(s, DEV(4), APP, 1, 100), 0);       /* another org */
+	report(s, DEV(1), APP, 1, 100);
+	report(s, DEV(2), APP, 1, 200);
+	report(s, DEV(3), APP, 0, 100); /* stopped; its other app runs */
+	report(s, DEV(4), APP, 1, 100); /* another org */
 	assert_int_equal(license_usage_count(s, ORG, APP, 1000), 2);
+	assert_int_equal(license_usage_count(s, ORG, OTHER, 1000), 3);
 	/* a device counts from when it started running the product */
 	assert_int_equal(license_usage_count(s, ORG, APP, 150), 1);
 	/* reported again while running: its start stays */
-	assert_int_equal(license_usage_record(s, DEV(2), APP, 1, 900), 0);
+	report(s, DEV(2), APP, 1, 900);
 	assert_int_equal(license_usage_count(s, ORG, APP, 250), 2);
 	/* stopped and started again: counts from the new start */
-	assert_int_equal(license_usage_record(s, DEV(2), APP, 0, 950), 0);
+	report(s, DEV(2), APP, 0, 950);
 	assert_int_equal(license_usage_count(s, ORG, APP, 1000), 1);
-	assert_int_equal(license_usage_record(s, DEV(2), APP, 1, 1100), 0);
+	report(s, DEV(2), APP, 1, 1100);
 	assert_int_equal(license_usage_count(s, ORG, APP, 1000), 1);
 	assert_int_equal(license_usage_count(s, ORG, APP, 1100), 2);
+	/* gone from the list and back: counts from its return */
+	report_none(s, DEV(2));
+	assert_int_equal(license_usage_count(s, ORG, APP, 1100), 1);
+	report(s, DEV(2), APP, 1, 1200);
+	assert_int_equal(license_usage_count(s, ORG, APP, 1150), 1);
+	assert_int_equal(license_usage_count(s, ORG, APP, 1200), 2);
+	/* an app whose list has no application id is nobody's product */
+	report(s, DEV(3), "", 1, 1200);
+	assert_int_equal(license_usage_count(s, ORG, APP, 2000), 2);
 	/* a removed device is no longer enrolled */
 	assert_int_equal(store_run(s, ST_DEVICES_SET_REMOVED, "s", DEV(1)), 1);
 	assert_int_equal(license_usage_count(s, ORG, APP, 2000), 1);

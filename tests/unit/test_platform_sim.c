@@ -129,7 +129,7 @@ static int install_verified_as(struct fixture *f, const char *image, const char 
 	struct platform_image img = { .path = image, .size = size, .sha256 = sha256 };
 
 	f->reason[0] = '\0';
-	return f->p.ops->install(f->p.priv, &img, f->reason, sizeof(f->reason));
+	return f->p.ops->install(f->p.priv, &img, NULL, NULL, f->reason, sizeof(f->reason));
 }
 
 /* Installs the file as it is now: what the agent verified is what it should find. */

@@ -4,7 +4,12 @@
  * Results are read whole, so a query may stay open while others run. A write inside
  * a transaction runs under a savepoint: PostgreSQL aborts the whole transaction on
  * an error, while the domain expects (as SQLite gives it) that only the refused
- * statement is undone, say a UNIQUE conflict it then answers. */
+ * statement is undone, say a UNIQUE conflict it then answers.
+ * Signals between instances are PostgreSQL's NOTIFY on the one channel PG_CHANNEL,
+ * sent over the main connection (so they leave with its transaction's commit) and
+ * heard on a second connection that does nothing but LISTEN, so every signal makes
+ * its socket readable for the event loop (the main connection's queries would
+ * swallow them). */
 #include "pg_store.h"
 
 #include <inttypes.h>
@@ -23,6 +28,7 @@
 #define OID_TEXT 25
 #define OID_INT8 20
 #define OID_INT4 23
+#define PG_CHANNEL "camcloud"
 
 struct pg_rows {
 	struct store_rows base;
@@ -34,6 +40,8 @@ struct pg_rows {
 struct pg_store {
 	struct store store;
 	PGconn *conn;
+	PGconn *listener;  /* LISTEN PG_CHANNEL only; NULL until pg_listen */
+	char *conninfo;    /* kept to open the listener */
 	unsigned char prepared[ST_COUNT];
 	unsigned char writes[ST_COUNT]; /* is_write of the statement, once prepared */
 };
@@ -263,7 +271,64 @@ static void pg_close(void *impl)
 {
 	struct pg_store *s = impl;
 	PQfinish(s->conn);
+	if (s->listener)
+		PQfinish(s->listener);
+	free(s->conninfo);
 	free(s);
+}
+
+static int pg_notify(void *impl, const char *payload)
+{
+	struct pg_store *s = impl;
+	const char *values[1] = {payload};
+	PGresult *res = PQexecParams(s->conn, "SELECT pg_notify('" PG_CHANNEL "', $1)", 1, NULL,
+				     values, NULL, NULL, 0);
+	int ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+	if (!ok)
+		log_error("store: notify: %s", PQerrorMessage(s->conn));
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
+static int pg_listen(void *impl)
+{
+	struct pg_store *s = impl;
+	if (s->listener)
+		PQfinish(s->listener);
+	s->listener = PQconnectdb(s->conninfo);
+	PGresult *res = PQstatus(s->listener) == CONNECTION_OK
+				? PQexec(s->listener, "LISTEN " PG_CHANNEL)
+				: NULL;
+	int ok = res && PQresultStatus(res) == PGRES_COMMAND_OK;
+	PQclear(res);
+	if (!ok || PQsetnonblocking(s->listener, 1) != 0) {
+		log_error("store: cannot listen for other instances: %s",
+			  PQerrorMessage(s->listener));
+		PQfinish(s->listener);
+		s->listener = NULL;
+		return -1;
+	}
+	return PQsocket(s->listener);
+}
+
+/* Signals of this instance's own main connection were handled where they were sent. */
+static int pg_signals(void *impl, store_signal_fn fn, void *arg)
+{
+	struct pg_store *s = impl;
+	if (!s->listener || PQconsumeInput(s->listener) == 0 ||
+	    PQstatus(s->listener) != CONNECTION_OK) {
+		log_error("store: the listening connection is lost: %s",
+			  s->listener ? PQerrorMessage(s->listener) : "not open");
+		return -1;
+	}
+	int self = PQbackendPID(s->conn);
+	PGnotify *n;
+	while ((n = PQnotifies(s->listener))) {
+		if (n->be_pid != self)
+			fn(arg, n->extra);
+		PQfreemem(n);
+	}
+	return 0;
 }
 
 static const struct store_ops pg_ops = {
@@ -278,6 +343,9 @@ static const struct store_ops pg_ops = {
 	.rollback = pg_rollback,
 	.in_transaction = pg_in_transaction,
 	.close = pg_close,
+	.notify = pg_notify,
+	.listen = pg_listen,
+	.signals = pg_signals,
 };
 
 static int schema_version(struct pg_store *s)
@@ -333,8 +401,9 @@ int pg_store_open(const char *conninfo, struct store **out)
 		log_error("store: out of memory");
 		return -1;
 	}
+	s->conninfo = strdup(conninfo);
 	s->conn = PQconnectdb(conninfo);
-	if (PQstatus(s->conn) != CONNECTION_OK) {
+	if (!s->conninfo || PQstatus(s->conn) != CONNECTION_OK) {
 		log_error("store: cannot connect to PostgreSQL: %s", PQerrorMessage(s->conn));
 		pg_close(s);
 		return -1;

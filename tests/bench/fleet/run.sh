@@ -13,6 +13,7 @@ N=${2:-1000}
 shift $(($# < 2 ? $# : 2))
 CAMCLOUD=$BUILD/camcloud
 FLEET=${FLEET:-$("$ROOT/tests/bench/fleet/build.sh" "$BUILD")}
+. "$ROOT/tests/bench/fleet/common.sh"
 ulimit -n "$(ulimit -Hn)"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/fleet-bench.XXXXXX")
@@ -30,16 +31,9 @@ for _ in $(seq 100); do [ -s "$WORK/url" ] && break; sleep 0.05; done
 [ -s "$WORK/url" ] || { cat "$WORK/cloud.log" >&2; exit 1; }
 cc() { "$CAMCLOUD" --url-file "$WORK/url" --data "$WORK/cloud" "$@"; }
 
-ORG=$(cc org create fleet)
-FOLDER=$(cc folder create "$ORG" all)
-TOKEN=$(cc token create "$FOLDER" --max-uses "$N")
-head -c 4096 /dev/urandom >"$WORK/image.bin"
-IMAGE=$(cc image add FLEET-1 2.0.0 "$WORK/image.bin")
-
 echo "camcloud $(cc --version 2>/dev/null || true) pid $CLOUD_PID, file limit $(ulimit -n)"
 rc=0
-"$FLEET" --url "$(cat "$WORK/url")" --pid "$CLOUD_PID" --token "$TOKEN" \
-	--admin-token-file "$WORK/cloud/admin.token" --image "$IMAGE" --folder "$FOLDER" -n "$N" "$@" || rc=$?
+fleet_run "$(cat "$WORK/url")" "$CLOUD_PID" "$WORK/cloud/admin.token" "$@" || rc=$?
 grep -m5 "ERROR" "$WORK/cloud.log" >&2 || true
 grep -m1 "POST /admin/v1/jobs ->" "$WORK/cloud.log" | sed 's/.*http: /camcloud: /' || true
 exit $rc

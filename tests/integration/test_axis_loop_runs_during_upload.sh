@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The agent's loop keeps running while the camera takes an AXIS OS image: the upload goes
+# through the agent's one curl multi, so a camera that answers the upload late (camsim's
+# delay fault on firmwaremanagement.cgi upgrade, the minutes of a real camera scaled down
+# to seconds) does not stop the settings page's API, the heartbeat or the task long poll.
+set -u
+. "$(dirname "$0")/../lib.sh"
+. "$ROOT/tests/camsim/lib.sh"
+
+SERIAL=ACCC8E00A0A5
+MODEL=P3265-LVE
+UPLOAD_S=8
+API_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+
+CLOUD_ARGS="--log-level debug" cloud_start || { echo "FAIL cloud_start"; exit 1; }
+dbus_start || { echo "FAIL dbus_start"; exit 1; }
+TOKEN=$(cc token create "$(cc folder create "$(cc org create "Upload Org")" "Yard")")
+camsim_start cam "$SERIAL" "$MODEL" 11.11.73 --reboot-delay $((UPLOAD_S + 2)) \
+	-- --token "$TOKEN" --set local_api_port="$API_PORT" --set long_poll_s=2 \
+	--set heartbeat_s=1 || { echo "FAIL camsim_start"; finish; }
+check enrolled wait_for 20 device_has "$SERIAL" os_version 11.11.73
+DEVICE=$(cc device find "$SERIAL")
+
+camsim_faults cam "firmwaremanagement.cgi:upgrade delay=$UPLOAD_S"
+"$MKIMAGE" "$WORK/img.bin" "$MODEL" 12.0.1 $((256 * 1024)) ok
+T=$(cc task create "$DEVICE" "$(cc image add "$MODEL" 12.0.1 "$WORK/img.bin")")
+check upload_started wait_for 30 grep -q "uploading AXIS OS image" "$WORK/cam.log"
+UPLOAD_AT=$(date +%s)
+polls_before=$(grep -c "tasks/next" "$WORK/cloud.log")
+
+# The local API answers within 500 ms each second of the upload.
+api_slow=0
+for _ in $(seq $((UPLOAD_S - 3))); do
+	curl -sf -m 0.5 "http://127.0.0.1:$API_PORT/api/status" >/dev/null || api_slow=$((api_slow + 1))
+	sleep 1
+done
+check local_api_answers_during_upload test "$api_slow" = 0
+check upload_still_running not grep -q "camera accepted AXIS OS" "$WORK/cam.log"
+SEEN=$(device_field "$SERIAL" last_seen)
+check heartbeat_during_upload test "$SEEN" -ge $((UPLOAD_AT + 2))
+check task_polls_during_upload test "$(grep -c "tasks/next" "$WORK/cloud.log")" -gt "$polls_before"
+check agent_says_it_goes_on grep -q "the camera takes the image; the agent goes on" "$WORK/cam.log"
+
+check upgrade_succeeds cc task wait "$T" succeeded 90
+check camera_runs_new camsim_has cam active 12.0.1
+camsim_stop
+cloud_stop
+finish
