@@ -47,7 +47,10 @@ CLOUD_ECDSA_BACKENDS := cloud/domain/ecdsa_openssl.c cloud/domain/ecdsa_mbedtls.
 CLOUD_PG ?= $(if $(filter host,$(ARCH)),libpq,none)
 CLOUD_PG_BACKENDS := cloud/store/postgres/pg_store.c cloud/store/postgres/pg_none.c
 CLOUD_PG_SRC := cloud/store/postgres/$(if $(filter libpq,$(CLOUD_PG)),pg_store.c,pg_none.c)
-CLOUD_LIBS := $(if $(filter openssl,$(CLOUD_ECDSA)),-lcrypto) $(if $(filter libpq,$(CLOUD_PG)),-lpq)
+# Passwords are hashed with Argon2id through Debian's libargon2 (cloud/domain/password.c).
+ARGON2_LIBS = $(eval ARGON2_LIBS := $(call pkg_config,--libs,libargon2,libargon2-dev))$(ARGON2_LIBS)
+CLOUD_LIBS = $(if $(filter openssl,$(CLOUD_ECDSA)),-lcrypto) $(if $(filter libpq,$(CLOUD_PG)),-lpq) \
+	     $(ARGON2_LIBS)
 LIBPQ_CFLAGS = $(eval LIBPQ_CFLAGS := $(call pkg_config,--cflags,libpq,libpq-dev))$(LIBPQ_CFLAGS)
 $(BUILD)/obj/cloud/store/postgres/pg_store.o: CFLAGS += $(LIBPQ_CFLAGS)
 
@@ -64,12 +67,19 @@ CLOUD_SRC    := $(filter-out cloud/main.c $(CLOUD_ECDSA_BACKENDS) $(CLOUD_PG_BAC
                 $(wildcard cloud/*.c cloud/*/*.c cloud/*/*/*.c)) \
                 cloud/domain/ecdsa_$(CLOUD_ECDSA).c $(CLOUD_PG_SRC)
 TEST_SRC     := $(wildcard tests/unit/test_*.c)
+# The web console (cloud/console/): its files and its one npm dependency, installed from the
+# committed lock file into the build dir, embedded into camcloud as one generated C file.
+CONSOLE_FILES  := $(wildcard cloud/console/*.html cloud/console/*.css cloud/console/js/*.js \
+                  cloud/console/js/*/*.js)
+CONSOLE_NODE   := $(BUILD)/console
+CONSOLE_VENDOR := $(CONSOLE_NODE)/node_modules/qrcode-generator/dist/qrcode.mjs
+CONSOLE_C      := $(BUILD)/gen/console_assets.c
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 LIB_OBJ      := $(call obj,$(LIB_SRC))
 PLATFORM_OBJ := $(call obj,$(PLATFORM_SRC))
 AGENT_OBJ    := $(call obj,$(AGENT_SRC))
-CLOUD_OBJ    := $(call obj,$(CLOUD_SRC))
+CLOUD_OBJ    := $(call obj,$(CLOUD_SRC) $(CONSOLE_C))
 CAMSIM_OBJ   := $(call obj,$(CAMSIM_SRC))
 AXPARAMETER_STANDIN := $(BUILD)/camsim-lib/libaxparameter.so.1
 FILEOP_FAULT := $(BUILD)/test-tools/fileop_fault.so
@@ -90,7 +100,7 @@ TEST_DEPS  := $(call deps_stamp,test)
 .SECONDARY:
 all: $(BUILD)/camagent $(BUILD)/camcloud $(BUILD)/camsim $(BUILD)/camvendor $(FILEOP_FAULT)
 
-deps: $(BUILD_DEPS) $(TEST_DEPS) $(call deps_stamp,browser)
+deps: $(BUILD_DEPS) $(TEST_DEPS) $(call deps_stamp,node) $(call deps_stamp,browser)
 build/.deps-%: toolchain/deps.sh
 	@bash toolchain/deps.sh $*
 	@mkdir -p build && touch $@
@@ -109,6 +119,17 @@ $(BUILD)/camcloud: $(BUILD)/obj/cloud/main.o $(CLOUD_OBJ) $(LIB_OBJ)
 # out of camcloud.
 $(BUILD)/camvendor: $(BUILD)/obj/tools/camvendor.o $(LIB_OBJ)
 	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
+# npm only at build time and only from the lock file; nothing is fetched when camcloud runs.
+$(CONSOLE_VENDOR): cloud/console/package.json cloud/console/package-lock.json | $(call deps_stamp,node)
+	@mkdir -p $(CONSOLE_NODE)
+	cp cloud/console/package.json cloud/console/package-lock.json $(CONSOLE_NODE)/
+	cd $(CONSOLE_NODE) && npm ci --no-audit --no-fund --prefer-offline --ignore-scripts >npm.log 2>&1 || \
+		{ cat npm.log; exit 1; }
+	@touch $@
+$(CONSOLE_C): toolchain/embed_assets.sh $(CONSOLE_FILES) $(CONSOLE_VENDOR)
+	@mkdir -p $(dir $@)
+	bash toolchain/embed_assets.sh $@ cloud/console $(addprefix :,$(CONSOLE_FILES)) vendor/:$(CONSOLE_VENDOR)
+$(call obj,$(CONSOLE_C)): CFLAGS += -I.
 
 # The VAPIX camera simulator the axis platform is tested against (tests/camsim/).
 $(BUILD)/obj/platform/axis/%.o $(BUILD)/obj/tests/camsim/%.o \
@@ -145,7 +166,7 @@ $(BUILD)/tests/test_lib_sha256_mbedtls: $(BUILD)/obj/tests/unit/test_lib_sha256.
 	$(CC) $(LDFLAGS) $^ $(filter-out -lcrypto,$(LIBS)) -lcmocka -o $@
 $(eval $(call unit_test,platform,$(PLATFORM_OBJ)))
 $(eval $(call unit_test,agent,$(AGENT_OBJ) $(PLATFORM_OBJ)))
-$(eval $(call unit_test,cloud,$(CLOUD_OBJ),$(CLOUD_LIBS)))
+$(eval $(call unit_test,cloud,$(CLOUD_OBJ),$$(CLOUD_LIBS)))
 # test_cloud_license_key mints keys with the vendor tool beside it.
 $(BUILD)/tests/test_cloud_license_key: | $(BUILD)/camvendor
 # test_platform_axis* run the axis backend against a camsim process (tests/unit/camsim_fixture.c).

@@ -23,6 +23,8 @@ static int serve_usage(void)
 			"  Defaults: header 10 s, body 30 s, idle 60 s, 128 connections per address.\n"
 			"  The store is SQLite in DIR/camcloud.db unless --store names a PostgreSQL\n"
 			"  database by a libpq connection string.\n"
+			"  --smtp-url smtp://HOST[:PORT] --mail-from ADDR: the relay mail goes out\n"
+			"  through (invitations), and its sender address.\n"
 			"  Several instances on one PostgreSQL share one signing key and one admin\n"
 			"  token: FILEs that must exist (camcloud signing-key create FILE makes a key).\n"
 			"  --test-clock FILE (tests only): the clock reads epoch seconds from FILE.\n");
@@ -54,6 +56,8 @@ static int serve_main(int argc, char **argv)
 		{"max-conns-per-source", required_argument, NULL, 'S'},
 		{"store", required_argument, NULL, 's'},
 		{"test-clock", required_argument, NULL, 'T'},
+		{"smtp-url", required_argument, NULL, 'M'},
+		{"mail-from", required_argument, NULL, 'F'},
 		{"signing-key", required_argument, NULL, 'K'},
 		{"admin-token-file", required_argument, NULL, 'A'},
 		{"help", no_argument, NULL, 'h'},
@@ -72,6 +76,12 @@ static int serve_main(int argc, char **argv)
 			break;
 		case 'T':
 			o.clock_file = optarg;
+			break;
+		case 'M':
+			o.smtp_url = optarg;
+			break;
+		case 'F':
+			o.mail_from = optarg;
 			break;
 		case 'K':
 			o.signing_key = optarg;

@@ -18,6 +18,7 @@
 #include <mbedtls/ecp.h>
 #include <mbedtls/entropy.h>
 #include <mbedtls/error.h>
+#include <mbedtls/md.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/sha256.h>
 #include <mbedtls/platform_util.h>
@@ -115,6 +116,13 @@ void crypto_sha256_hex(const void *data, size_t len, char out[CRYPTO_SHA256_HEX_
 
 	crypto_sha256(data, len, h);
 	to_hex(h, sizeof(h), out);
+}
+
+int crypto_hmac_sha1(const void *key, size_t keylen, const void *msg, size_t len,
+		     uint8_t out[CRYPTO_SHA1_LEN])
+{
+	const mbedtls_md_info_t *md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA1);
+	return md && mbedtls_md_hmac(md, key, keylen, msg, len, out) == 0 ? 0 : -1;
 }
 
 int sha256_stream_finish_hex(struct sha256_stream *s, char out[CRYPTO_SHA256_HEX_LEN])

@@ -1,4 +1,4 @@
-/* crypto: the only door to mbedtls. ECDSA P-256 keys, SHA-256, randomness,
+/* crypto: the only door to mbedtls. ECDSA P-256 keys, SHA-256, HMAC-SHA-1, randomness,
  * base64 and hex. Nothing here is hand-rolled; it only wraps mbedtls. */
 #ifndef CAM_CRYPTO_H
 #define CAM_CRYPTO_H
@@ -18,6 +18,11 @@ __attribute__((warn_unused_result)) int crypto_random_hex(char *out, size_t nbyt
 
 void crypto_sha256(const void *data, size_t len, uint8_t out[CRYPTO_SHA256_LEN]);
 void crypto_sha256_hex(const void *data, size_t len, char out[CRYPTO_SHA256_HEX_LEN]);
+/* HMAC-SHA-1 (20 bytes), for TOTP (RFC 6238 names SHA-1 as its default); -1 on failure. */
+#define CRYPTO_SHA1_LEN 20
+__attribute__((warn_unused_result)) int crypto_hmac_sha1(const void *key, size_t keylen,
+							  const void *msg, size_t len,
+							  uint8_t out[CRYPTO_SHA1_LEN]);
 
 /* The streaming digest of lib/sha256.h as lowercase hex; -1 when a step failed. */
 __attribute__((warn_unused_result)) int sha256_stream_finish_hex(struct sha256_stream *s,

@@ -17,8 +17,12 @@ say "Starting camcloud (HTTP + SQLite) on loopback"
 cloud_start || fail "camcloud did not start"
 echo "camcloud listening at $CLOUD_URL"
 
-say "Admin creates an organization, a folder and an enrollment token"
-ORG=$(cc org create "Acme Security")
+say "The first owner signs up (with the bootstrap admin token, refused from then on) and signs in"
+sign_in_owner "Acme Security" admin@acme.example || fail "the owner could not sign in"
+echo "owner admin@acme.example signed in; camcloud login keeps an API token (mode $(stat -c %a "$CAMCLOUD_TOKEN_FILE"))"
+echo "the admin token now: $(cc --admin-token-file "$CLOUD_DATA/admin.token" org list 2>&1 || true)"
+
+say "The owner creates a folder and an enrollment token"
 FOLDER=$(cc folder create "$ORG" "Stockholm HQ")
 TOKEN=$(cc token create "$FOLDER" --expires-in 3600 --max-uses 1)
 echo "organization Acme Security: $ORG"
@@ -58,6 +62,9 @@ echo "cloud sees device $DEVICE now running AXIS OS $(device_field "$SERIAL" os_
 
 say "What the camera itself says (camagent status)"
 "$CAMAGENT" status --state-dir "$WORK/cam/agent" | sed 's/^/  /'
+
+say "History: who did what, from where"
+cc history --csv | awk -F, 'NR > 1 && NR < 10 { printf "  %-18s %-20s from %s\n", $3, ($5 == "" ? "(the camera)" : $5), $7 }'
 
 say "Stopping"
 agent_stop

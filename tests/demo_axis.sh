@@ -18,8 +18,8 @@ say "Starting camcloud (HTTP + SQLite) on loopback"
 cloud_start || fail "camcloud did not start"
 echo "camcloud listening at $CLOUD_URL"
 
-say "Admin creates an organization, a folder and an enrollment token"
-ORG=$(cc org create "Acme Security")
+say "The first owner signs up and signs in; the owner creates a folder and an enrollment token"
+sign_in_owner "Acme Security" admin@acme.example || fail "the owner could not sign in"
 FOLDER=$(cc folder create "$ORG" "Stockholm HQ")
 TOKEN=$(cc token create "$FOLDER" --expires-in 3600 --max-uses 1)
 echo "enrollment token: ${TOKEN:0:24}... (one use, expires in 1 h)"

@@ -65,6 +65,27 @@ cloud_sql() {
 
 cloud_port() { echo "${CLOUD_URL##*:}"; }
 
+# admin_http METHOD PATH [BODY]: one admin API request with the admin token; the reply
+# body goes to $WORK/reply.json, the HTTP status to stdout. reply EXPR: a Python
+# expression over that reply (j).
+admin_http() {
+	curl -s -o "$WORK/reply.json" -w '%{http_code}' -X "$1" \
+		-H "Authorization: Bearer $(cat "$CLOUD_DATA/admin.token")" \
+		-H 'Content-Type: application/json' ${3:+--data "$3"} "$CLOUD_URL$2"
+}
+reply() { python3 -c 'import json, sys; j = json.load(open(sys.argv[2])); print(eval(sys.argv[1]))' "$1" "$WORK/reply.json"; }
+
+# smtp_sink_start: a local SMTP sink (tests/tools/smtp_sink.py, Debian's python3-aiosmtpd)
+# writing every mail it accepts to $WORK/mails/NNNN.eml; sets SMTP_URL. Stopped at exit.
+smtp_sink_start() {
+	rm -f "$WORK/smtp.port"
+	/usr/bin/python3 "$ROOT/tests/tools/smtp_sink.py" --dir "$WORK/mails" \
+		--port-file "$WORK/smtp.port" "$@" >>"$WORK/smtp.log" 2>&1 &
+	PIDS+=($!)
+	wait_for 10 test -s "$WORK/smtp.port" || { echo "smtp sink did not start:"; cat "$WORK/smtp.log"; return 1; }
+	SMTP_URL="smtp://127.0.0.1:$(cat "$WORK/smtp.port")"
+}
+
 cloud_stop() {
 	kill -TERM "$CLOUD_PID" 2>/dev/null
 	wait "$CLOUD_PID" 2>/dev/null

@@ -3,7 +3,8 @@
 #   build    compile camagent, camcloud and camsim with cc (`make`)
 #   clang    the clang build and the libFuzzer targets (`make CC=clang`, `make fuzz`)
 #   test     the unit and integration tests (`make check`, `make demo`)
-#   browser  the settings-page test in headless Chromium (tests/browser/, run by `make check`)
+#   node     Node and npm: the web console's build-time dependency (cloud/console/, `make`)
+#   browser  the settings-page and console tests in headless Chromium (tests/browser/, `make check`)
 #   fresh-root  what .ci/fresh-root.sh needs to make a pristine Debian 12 root
 #   bench    the peers the benchmarks compare with (toolchain/bench-deps.sh)
 # Idempotent: packages already present are skipped, apt runs only when something is missing.
@@ -13,14 +14,16 @@ set -eu
 group_packages() {
 	case $1 in
 	build) echo "build-essential pkg-config libcurl4-openssl-dev libssl-dev libmbedtls-dev
-		libjsmn-dev libevent-dev libsqlite3-dev libglib2.0-dev zlib1g-dev libpq-dev" ;;
+		libjsmn-dev libevent-dev libsqlite3-dev libglib2.0-dev zlib1g-dev libpq-dev
+		libargon2-dev" ;;
 	clang) echo "clang libclang-rt-14-dev" ;;
 	test) echo "libcmocka-dev curl ca-certificates python3 sqlite3 xxd openssl procps
-		libglib2.0-bin dbus valgrind postgresql haproxy" ;;
+		libglib2.0-bin dbus valgrind postgresql python3-aiosmtpd haproxy" ;;
+	node) echo "" ;;
 	browser) echo "chromium" ;;
 	fresh-root) echo "debootstrap git ca-certificates" ;;
 	bench) echo "swupdate mender-client" ;;
-	*) echo "deps.sh: unknown group '$1' (build, clang, test, browser, fresh-root, bench)" >&2; return 1 ;;
+	*) echo "deps.sh: unknown group '$1' (build, clang, test, node, browser, fresh-root, bench)" >&2; return 1 ;;
 	esac
 }
 
@@ -32,7 +35,7 @@ missing_packages() {
 		done
 		# Node and npm drive the browser test. A node that came from elsewhere (with its own
 		# npm) is fine; only when none is there take Debian's.
-		if [ "$group" = browser ]; then
+		if [ "$group" = node ] || [ "$group" = browser ]; then
 			command -v node >/dev/null 2>&1 || echo nodejs
 			command -v npm >/dev/null 2>&1 || echo npm
 		fi

@@ -30,7 +30,7 @@ APT_ROOT=$ROOT/build/apt-$FLOOR_SUITE
 
 # What the build links against (keep in step with the Makefile's LIBS and pkg-config names).
 DEV_PACKAGES="libc6-dev libgcc-s1 libcurl4-openssl-dev libevent-dev libsqlite3-dev libcmocka-dev zlib1g-dev
-libglib2.0-dev"
+libglib2.0-dev libargon2-dev"
 ALL_PACKAGES="libjsmn-dev" # Architecture: all (header only)
 # From the host's release: OpenSSL 3 headers and the library whose exports the stubs copy;
 # mbedtls headers and static libraries.

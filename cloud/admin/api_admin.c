@@ -1,13 +1,14 @@
 /* api_admin: admin API §8 for creating orgs and folders, enrollment tokens, device
  * listing and removal, and the image catalog (one recommended image per model).
- * The router has checked the admin token. Every change appends a history row in
- * the same transaction. */
+ * Each handler finds the organization (and folder) of what it touches, asks
+ * authorize(), and records every change with audit() in the same transaction. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../../lib/log.h"
+#include "../http/access.h"
 #include "../http/api.h"
 #include "../device/longpoll.h"
 #include "../domain/payload.h"
@@ -16,17 +17,6 @@
 #define TOKEN_TTL_DEFAULT 86400
 #define TOKEN_TTL_MAX (366 * 86400)
 #define TOKEN_USES_MAX 1000000
-
-/* 1 when a row matches, 0 when none, -1 on error (rp filled with 500). */
-static int exists(struct request *rq, struct reply *rp, enum store_stmt sql, const char *id)
-{
-	struct store_rows *st = store_query(rq->c->store, sql, "s", id);
-	int r = st ? store_next(st) : DB_ERROR;
-	store_done(st);
-	if (r < 0)
-		reply_internal(rp);
-	return r;
-}
 
 static int req_id(struct request *rq, struct reply *rp, const char *key, char out[DB_ID_LEN])
 {
@@ -39,12 +29,14 @@ static int req_id(struct request *rq, struct reply *rp, const char *key, char ou
 	return 0;
 }
 
-/* Runs one INSERT/UPDATE plus its history row in a transaction. */
-static int write_with_history(struct request *rq, int changed, const char *action,
+/* Ends the transaction of one INSERT/UPDATE (changed: its row count) with its history
+ * row in where. */
+static int write_with_history(struct request *rq, int changed,
+			      const struct audit_scope *where, const char *action,
 			      const char *detail)
 {
 	struct store *db = rq->c->store;
-	if (changed != 1 || store_history(db, rq->now, action, detail) != 0 ||
+	if (changed != 1 || audit(rq, where, action, "%s", detail) != 0 ||
 	    store_commit(db) != 0) {
 		store_rollback(db);
 		return -1;
@@ -52,27 +44,22 @@ static int write_with_history(struct request *rq, int changed, const char *actio
 	return 0;
 }
 
-void admin_org_create(struct request *rq, struct reply *rp)
+/* The organization of folder id (live, or deleted ones too) into org: 1, 0 when there
+ * is none (rp: 400 unknown folder), -1 (rp: 500). */
+static int folder_org(struct request *rq, struct reply *rp, const char *id, int live,
+		      char org[DB_ID_LEN])
 {
-	char name[FIELD_NAME], id[DB_ID_LEN], detail[256];
-	if (req_string(rq, rp, "name", name, sizeof(name)) != 0)
-		return;
-	if (db_new_id(id) != 0 || store_begin(rq->c->store) != 0) {
+	struct store_rows *st =
+		store_query(rq->c->store, live ? ST_ORG_OF_FOLDER : ST_FOLDER_ORG, "s", id);
+	int r = st ? store_next(st) : DB_ERROR;
+	if (r == 1 && store_str(st, 0, org, DB_ID_LEN) != 0)
+		r = DB_ERROR;
+	store_done(st);
+	if (r == 0)
+		reply_error(rp, 400, "bad_request", "unknown folder %s", id);
+	else if (r < 0)
 		reply_internal(rp);
-		return;
-	}
-	snprintf(detail, sizeof(detail), "org %s created: %s", id, name);
-	if (write_with_history(rq,
-			       store_run(rq->c->store, ST_ORGS_INSERT, "ssi", id, name, rq->now),
-			       "org.create", detail) != 0) {
-		reply_internal(rp);
-		return;
-	}
-	struct json_writer *w = reply_json(rp, 200);
-	jw_object_begin(w);
-	jw_kv_string(w, "id", id);
-	jw_kv_string(w, "name", name);
-	jw_object_end(w);
+	return r;
 }
 
 void admin_folder_create(struct request *rq, struct reply *rp)
@@ -86,11 +73,9 @@ void admin_folder_create(struct request *rq, struct reply *rp)
 		reply_bad_field(rp, "parent_id");
 		return;
 	}
-	int r = exists(rq, rp, ST_ORGS_EXISTS_ID, org);
-	if (r == 0)
-		reply_error(rp, 400, "bad_request", "unknown org %s", org);
-	if (r != 1)
+	if (authorize(rq, rp, org, parent, NEED_MANAGE) != 0)
 		return;
+	int r;
 	if (parent[0]) {
 		struct store_rows *st =
 			store_query(rq->c->store, ST_FOLDERS_EXISTS_ID_ORG_ID, "ss", parent, org);
@@ -104,6 +89,8 @@ void admin_folder_create(struct request *rq, struct reply *rp)
 		if (r != 1)
 			return;
 	}
+	if (folder_name_taken(rq, rp, org, parent, name) != 0)
+		return;
 	if (db_new_id(id) != 0 || store_begin(rq->c->store) != 0) {
 		reply_internal(rp);
 		return;
@@ -112,7 +99,7 @@ void admin_folder_create(struct request *rq, struct reply *rp)
 	if (write_with_history(rq,
 			       store_run(rq->c->store, ST_FOLDERS_INSERT, "ssssi", id, org,
 					 parent[0] ? parent : NULL, name, rq->now),
-			       "folder.create", detail) != 0) {
+			       &(struct audit_scope){org, id, NULL}, "folder.create", detail) != 0) {
 		reply_internal(rp);
 		return;
 	}
@@ -129,7 +116,7 @@ void admin_folder_create(struct request *rq, struct reply *rp)
 void admin_token_create(struct request *rq, struct reply *rp)
 {
 	char folder[DB_ID_LEN], id[DB_ID_LEN], secret[33], sha[CRYPTO_SHA256_HEX_LEN], detail[256];
-	char token[TOKEN_STRING_MAX];
+	char token[TOKEN_STRING_MAX], org[DB_ID_LEN];
 	int64_t ttl = TOKEN_TTL_DEFAULT, max_uses = 1;
 	int allow_move = 0;
 
@@ -142,10 +129,8 @@ void admin_token_create(struct request *rq, struct reply *rp)
 		reply_bad_field(rp, ttl < 1 || ttl > TOKEN_TTL_MAX ? "expires_in" : "max_uses");
 		return;
 	}
-	int r = exists(rq, rp, ST_FOLDERS_EXISTS_ID, folder);
-	if (r == 0)
-		reply_error(rp, 400, "bad_request", "unknown folder %s", folder);
-	if (r != 1)
+	if (folder_org(rq, rp, folder, 1, org) != 1 ||
+	    authorize(rq, rp, org, folder, NEED_MANAGE) != 0)
 		return;
 	if (db_new_id(id) != 0 || crypto_random_hex(secret, 16) != 0 ||
 	    token_string(rq->c->public_url, secret, rq->c->signer.fp, token, sizeof(token)) != 0 ||
@@ -161,7 +146,8 @@ void admin_token_create(struct request *rq, struct reply *rp)
 	if (write_with_history(rq,
 			       store_run(rq->c->store, ST_ENROLLMENT_TOKENS_INSERT, "sssiiib", id,
 					 folder, sha, rq->now + ttl, max_uses, rq->now, allow_move),
-			       "token.create", detail) != 0) {
+			       &(struct audit_scope){org, folder, NULL}, "token.create",
+			       detail) != 0) {
 		reply_internal(rp);
 		goto out;
 	}
@@ -181,17 +167,21 @@ out:
 /* Revokes the token found by sql (by id or by secret_sha256); idempotent. */
 static void revoke_where(struct request *rq, struct reply *rp, enum store_stmt sql, const char *val)
 {
-	char id[DB_ID_LEN] = "", detail[128];
+	char id[DB_ID_LEN] = "", folder[DB_ID_LEN] = "", org[DB_ID_LEN] = "", detail[128];
 	struct store *db = rq->c->store;
 	struct store_rows *st = store_query(db, sql, "s", val);
 	int r = st ? store_next(st) : DB_ERROR;
-	if (r == 1 && store_str(st, 0, id, sizeof(id)) != 0)
+	if (r == 1 && (store_str(st, 0, id, sizeof(id)) != 0 ||
+		       store_str(st, 1, folder, sizeof(folder)) != 0 ||
+		       store_str(st, 2, org, sizeof(org)) != 0))
 		r = DB_ERROR;
 	store_done(st);
 	if (r == 0) {
 		reply_error(rp, 404, "not_found", "no such enrollment token");
 		return;
 	}
+	if (r == 1 && authorize(rq, rp, org, folder, NEED_MANAGE) != 0)
+		return;
 	if (r < 0 || store_begin(db) != 0) {
 		reply_internal(rp);
 		return;
@@ -199,7 +189,9 @@ static void revoke_where(struct request *rq, struct reply *rp, enum store_stmt s
 	snprintf(detail, sizeof(detail), "enrollment token %s revoked", id);
 	r = store_run(db, ST_ENROLLMENT_TOKENS_SET_REVOKED, "s", id);
 	/* revoking a revoked token changes nothing and is not history */
-	if ((r == 0 ? store_commit(db) : write_with_history(rq, r, "token.revoke", detail)) != 0) {
+	if ((r == 0 ? store_commit(db)
+		    : write_with_history(rq, r, &(struct audit_scope){org, folder, NULL},
+					 "token.revoke", detail)) != 0) {
 		reply_internal(rp);
 		return;
 	}
@@ -229,12 +221,19 @@ void admin_token_revoke_secret(struct request *rq, struct reply *rp)
 void admin_token_list(struct request *rq, struct reply *rp)
 {
 	const char *folder = evhttp_find_header(&rq->query, "folder_id");
+	char org[DB_ID_LEN] = "";
+	struct access_view v;
 	if (folder && !is_hex_id(folder)) {
 		reply_bad_field(rp, "folder_id");
 		return;
 	}
-	struct store_rows *st =
-		store_query(rq->c->store, ST_ENROLLMENT_TOKENS_BY_FOLDER_ID, "ss", folder, folder);
+	if (folder ? folder_org(rq, rp, folder, 0, org) != 1 ||
+			     authorize(rq, rp, org, folder, NEED_MANAGE) != 0
+		   : access_view(rq, rp, evhttp_find_header(&rq->query, "org_id"), NEED_MANAGE, 0,
+				 &v) != 0)
+		return;
+	struct store_rows *st = store_query(rq->c->store, ST_ENROLLMENT_TOKENS_BY_FOLDER_ID, "ss",
+					    folder, folder ? org : view_org(&v));
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);
 	jw_key(w, "tokens");
@@ -271,8 +270,11 @@ void admin_token_list(struct request *rq, struct reply *rp)
 void admin_device_list(struct request *rq, struct reply *rp)
 {
 	const char *serial = evhttp_find_header(&rq->query, "serial");
-	struct store_rows *st =
-		store_query(rq->c->store, ST_DEVICES_LIVE_LIST, "ss", serial, serial);
+	struct access_view v;
+	if (access_view(rq, rp, evhttp_find_header(&rq->query, "org_id"), NEED_READ, 0, &v) != 0)
+		return;
+	struct store_rows *st = store_query(rq->c->store, ST_DEVICES_LIVE_LIST, "sss", serial,
+					    view_org(&v), view_user(&v));
 	struct json_writer *w = reply_json(rp, 200);
 	static const char *const keys[] = {"id", "serial", "model", "os_version", "org", "folder"};
 	jw_object_begin(w);
@@ -300,28 +302,63 @@ void admin_device_list(struct request *rq, struct reply *rp)
 		reply_internal(rp);
 }
 
-int device_remove_tx(struct store *db, int64_t now, const char *device_id, const char *why)
+int device_remove_tx(struct request *rq, const char *device_id, const char *why)
 {
+	struct store *db = rq->c->store;
 	int r = store_run(db, ST_DEVICES_SET_REMOVED, "s", device_id);
 	if (r != 1)
 		return r < 0 ? -1 : 0; /* removing a removed device changes nothing */
-	if (store_run(db, ST_TASKS_CANCEL_OF_REMOVED_DEVICE, "is", now, device_id) < 0 ||
-	    store_historyf(db, now, "device.remove", "device %s removed%s%s", device_id,
-			   why[0] ? ": " : "", why) != 0 ||
+	if (store_run(db, ST_TASKS_CANCEL_OF_REMOVED_DEVICE, "is", rq->now, device_id) < 0 ||
+	    audit(rq, &(struct audit_scope){NULL, NULL, device_id}, "device.remove",
+		  "device %s removed%s%s", device_id, why[0] ? ": " : "", why) != 0 ||
 	    store_notify_wake(db, STORE_WAKE_DEVICE, device_id) != 0)
 		return -1;
 	return 1;
 }
 
+int object_scope(struct request *rq, struct reply *rp, enum store_stmt sql, const char *id,
+		 const char *what, char org[DB_ID_LEN], char folder[DB_ID_LEN], int *col2)
+{
+	org[0] = folder[0] = '\0';
+	struct store_rows *st = store_query(rq->c->store, sql, "s", id);
+	int r = st ? store_next(st) : DB_ERROR;
+	if (r == 1 && (store_str(st, 0, org, DB_ID_LEN) != 0 ||
+		       store_str(st, 1, folder, DB_ID_LEN) != 0))
+		r = DB_ERROR;
+	if (r == 1 && col2)
+		*col2 = (int)store_int(st, 2);
+	store_done(st);
+	/* objects of no organization (older than accounts) are the bootstrap principal's */
+	if (r == 0 || (r == 1 && !org[0] && rq->who.kind != PRINCIPAL_BOOTSTRAP))
+		reply_error(rp, 404, "not_found", "no such %s", what);
+	else if (r < 0)
+		reply_internal(rp);
+	else
+		return 0;
+	return -1;
+}
+
+int device_scope(struct request *rq, struct reply *rp, const char *id, int live,
+		 char org[DB_ID_LEN], char folder[DB_ID_LEN])
+{
+	int removed = 0;
+	if (object_scope(rq, rp, ST_DEVICE_SCOPE, id, "device", org, folder, &removed) != 0)
+		return -1;
+	if (live && removed) {
+		reply_error(rp, 404, "not_found", "no such device");
+		return -1;
+	}
+	return 0;
+}
+
 void admin_device_remove(struct request *rq, struct reply *rp)
 {
 	struct store *db = rq->c->store;
-	int r = exists(rq, rp, ST_DEVICES_EXISTS_ID, rq->arg);
-	if (r == 0)
-		reply_error(rp, 404, "not_found", "no such device");
-	if (r != 1)
+	char org[DB_ID_LEN], folder[DB_ID_LEN];
+	if (device_scope(rq, rp, rq->arg, 0, org, folder) != 0 ||
+	    authorize(rq, rp, org, folder, NEED_MANAGE) != 0)
 		return;
-	if (store_begin(db) != 0 || device_remove_tx(db, rq->now, rq->arg, "") < 0 ||
+	if (store_begin(db) != 0 || device_remove_tx(rq, rq->arg, "") < 0 ||
 	    store_commit(db) != 0) {
 		store_rollback(db);
 		reply_internal(rp);
@@ -356,7 +393,8 @@ void admin_image_add(struct request *rq, struct reply *rp)
 
 	if (req_string(rq, rp, "model", model, sizeof(model)) != 0 ||
 	    req_string(rq, rp, "version", version, sizeof(version)) != 0 ||
-	    req_string(rq, rp, "path", path, sizeof(path)) != 0)
+	    req_string(rq, rp, "path", path, sizeof(path)) != 0 ||
+	    authorize(rq, rp, NULL, NULL, NEED_MANAGE) != 0) /* the catalog is global */
 		return;
 	if (!realpath(path, real) || crypto_sha256_file(real, sha, &size) != 0) {
 		reply_error(rp, 400, "bad_request", "cannot read image file %s: %s", path,
@@ -392,7 +430,7 @@ void admin_image_add(struct request *rq, struct reply *rp)
 		r = write_with_history(rq,
 				       store_run(rq->c->store, ST_IMAGES_INSERT, "sssissi", id,
 						 model, version, (int64_t)size, sha, real, rq->now),
-				       "image.add", detail) == 0
+				       NULL, "image.add", detail) == 0
 			    ? 1
 			    : -1;
 	}
@@ -403,9 +441,18 @@ void admin_image_add(struct request *rq, struct reply *rp)
 	image_object(reply_json(rp, 200), id, model, version, (int64_t)size, sha, recommended);
 }
 
+int catalog_read(struct request *rq, struct reply *rp)
+{
+	if (rq->who.kind == PRINCIPAL_NONE)
+		return authorize(rq, rp, NULL, NULL, NEED_READ); /* the router lets none through */
+	return 0;
+}
+
 void admin_image_list(struct request *rq, struct reply *rp)
 {
 	const char *model = evhttp_find_header(&rq->query, "model");
+	if (catalog_read(rq, rp) != 0)
+		return;
 	struct store_rows *st = store_query(rq->c->store, ST_IMAGES_BY_MODEL, "ss", model, model);
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);
@@ -427,6 +474,8 @@ void admin_image_recommend(struct request *rq, struct reply *rp)
 {
 	char model[FIELD_SHORT] = "", version[FIELD_SHORT] = "";
 	struct store *db = rq->c->store;
+	if (authorize(rq, rp, NULL, NULL, NEED_MANAGE) != 0)
+		return;
 	struct store_rows *st = store_query(db, ST_IMAGES_BY_ID, "s", rq->arg);
 	int r = st ? store_next(st) : DB_ERROR;
 	int already = 0;
@@ -448,8 +497,8 @@ void admin_image_recommend(struct request *rq, struct reply *rp)
 	    (store_run(db, ST_IMAGES_UNRECOMMEND_MODEL, "s", model) < 0 ||
 	     store_run(db, ST_IMAGE_RECOMMEND, "s", rq->arg) !=
 		     1 ||
-	     store_historyf(db, rq->now, "image.recommend", "image %s recommended for %s: %s",
-			    rq->arg, model, version) != 0 ||
+	     audit(rq, NULL, "image.recommend", "image %s recommended for %s: %s", rq->arg,
+		   model, version) != 0 ||
 	     store_commit(db) != 0)) {
 		store_rollback(db);
 		reply_internal(rp);

@@ -209,7 +209,7 @@ out:
 void admin_app_list(struct request *rq, struct reply *rp)
 {
 	const char *app = evhttp_find_header(&rq->query, "app");
-	if (authorize(rq, rp, NULL, NULL, NEED_READ) != 0)
+	if (catalog_read(rq, rp) != 0)
 		return;
 	struct store_rows *st = store_query(rq->c->store, ST_APP_PACKAGES_BY_APP, "ss", app, app);
 	struct json_writer *w = reply_json(rp, 200);
@@ -229,7 +229,7 @@ void admin_app_list(struct request *rq, struct reply *rp)
 /* GET /admin/v1/apps/<id> */
 void admin_app_show(struct request *rq, struct reply *rp)
 {
-	if (authorize(rq, rp, NULL, NULL, NEED_READ) == 0)
+	if (catalog_read(rq, rp) == 0)
 		(void)reply_package(rq, rp, rq->arg);
 }
 

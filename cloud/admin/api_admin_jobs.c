@@ -52,8 +52,45 @@ int req_window(struct request *rq, struct reply *rp, struct task_window *w)
 	return 0;
 }
 
+/* A selected device must be one the caller may upgrade, in the job's organization; the
+ * job keeps one folder when all its devices share it. An id that is no device stays
+ * (the job skips it, as before). 0, or -1 with rp filled. */
+static int device_in_job(struct request *rq, struct reply *rp, const char *id,
+			 struct job_spec *spec, int first)
+{
+	char org[DB_ID_LEN], folder[DB_ID_LEN];
+	struct reply probe;
+	reply_init(&probe);
+	int r = device_scope(rq, &probe, id, 1, org, folder);
+	int missing = r != 0 && probe.status == 404;
+	reply_free(&probe);
+	if (missing && rq->who.kind == PRINCIPAL_BOOTSTRAP)
+		return 0;
+	if (missing) {
+		reply_error(rp, 404, "not_found", "no such device %s", id);
+		return -1;
+	}
+	if (r != 0) {
+		reply_internal(rp);
+		return -1;
+	}
+	if (authorize(rq, rp, org, folder, NEED_OPERATE) != 0)
+		return -1;
+	if (!spec->org_id[0]) {
+		strcpy(spec->org_id, org);
+		strcpy(spec->folder_id, folder);
+	} else if (strcmp(spec->org_id, org) != 0) {
+		reply_error(rp, 400, "bad_request", "the devices of one job are of one organization");
+		return -1;
+	} else if (!first && strcmp(spec->folder_id, folder) != 0) {
+		spec->folder_id[0] = '\0';
+	}
+	return 0;
+}
+
 /* device_ids: 1..JOB_DEVICES_MAX ids, duplicates dropped. */
-static int req_device_ids(struct request *rq, struct reply *rp, int arr, struct db_ids *ids)
+static int req_device_ids(struct request *rq, struct reply *rp, int arr, struct db_ids *ids,
+			  struct job_spec *spec)
 {
 	char id[DB_ID_LEN];
 	int n = json_array_len(&rq->json, arr);
@@ -72,7 +109,11 @@ static int req_device_ids(struct request *rq, struct reply *rp, int arr, struct 
 		size_t k = 0;
 		for (; k < ids->n && strcmp(ids->id[k], id) != 0; k++)
 			;
-		if (k == ids->n && db_ids_add(ids, id) != 0) {
+		if (k < ids->n)
+			continue;
+		if (device_in_job(rq, rp, id, spec, i == 0) != 0)
+			return -1;
+		if (db_ids_add(ids, id) != 0) {
 			reply_internal(rp);
 			return -1;
 		}
@@ -112,7 +153,8 @@ static int recommended_image(struct request *rq, struct reply *rp, const char *m
 /* Reads and checks the target: exactly one of device_ids, folder_id, recommended_model,
  * running_app (an appName: every camera whose inventory has it running). */
 static int job_target(struct request *rq, struct reply *rp, struct job_spec *spec,
-		      struct db_ids *ids, char *folder, char *model, char *running)
+		      struct db_ids *ids, char *folder, char *model, char *running,
+		      struct access_view *view)
 {
 	int arr = rq->has_json ? json_find(&rq->json, 0, "device_ids") : -1;
 	if (arr >= 0 && json_tok_is_null(&rq->json, arr))
@@ -126,11 +168,21 @@ static int job_target(struct request *rq, struct reply *rp, struct job_spec *spe
 			    " recommended_model, running_app");
 		return -1;
 	}
-	if (running[0]) {
-		if (!eap_app_name_ok(running)) {
-			reply_bad_field(rp, "running_app");
+	if (running[0] && !eap_app_name_ok(running)) {
+		reply_bad_field(rp, "running_app");
+		return -1;
+	}
+	if (running[0] || model[0]) {
+		/* the devices of the model, or running the app, in the caller's organization,
+		 * within its grants */
+		char org[DB_ID_LEN] = "";
+		if (req_string_opt(rq, rp, "org_id", org, sizeof(org)) != 0 ||
+		    access_view(rq, rp, org, NEED_OPERATE, 1, view) != 0)
 			return -1;
-		}
+		strcpy(spec->org_id, view->org_id);
+		spec->grant_user = view_user(view);
+	}
+	if (running[0]) {
 		spec->kind = JOB_KIND_RUNNING;
 		spec->target = running;
 		return 0;
@@ -142,7 +194,7 @@ static int job_target(struct request *rq, struct reply *rp, struct job_spec *spe
 		}
 		spec->kind = JOB_KIND_DEVICES;
 		spec->target = "";
-		return req_device_ids(rq, rp, arr, ids);
+		return req_device_ids(rq, rp, arr, ids, spec);
 	}
 	if (model[0]) {
 		spec->kind = JOB_KIND_RECOMMENDED;
@@ -155,14 +207,19 @@ static int job_target(struct request *rq, struct reply *rp, struct job_spec *spe
 	}
 	spec->kind = JOB_KIND_FOLDER;
 	spec->target = folder;
-	struct store_rows *st = store_query(rq->c->store, ST_FOLDERS_EXISTS_ID, "s", folder);
+	struct store_rows *st = store_query(rq->c->store, ST_ORG_OF_FOLDER, "s", folder);
 	int r = st ? store_next(st) : DB_ERROR;
+	if (r == 1 && store_str(st, 0, spec->org_id, sizeof(spec->org_id)) != 0)
+		r = DB_ERROR;
 	store_done(st);
 	if (r == 0)
 		reply_error(rp, 400, "bad_request", "unknown folder %s", folder);
 	else if (r < 0)
 		reply_internal(rp);
-	return r == 1 ? 0 : -1;
+	if (r != 1 || authorize(rq, rp, spec->org_id, folder, NEED_OPERATE) != 0)
+		return -1;
+	strcpy(spec->folder_id, folder);
+	return 0;
 }
 
 /* "tasks": [{"id","device_id","serial","folder","state","progress","reason","updated_at"}] */
@@ -236,8 +293,11 @@ void admin_job_create(struct request *rq, struct reply *rp)
 	struct job_app app;
 	struct db_ids ids = {0}, woken = {0};
 	char folder[DB_ID_LEN] = "", model[FIELD_SHORT] = "", running[EAP_FIELD_MAX] = "";
-	char id[DB_ID_LEN];
+	char id[DB_ID_LEN], detail[512];
 	int64_t ttl = -1; /* not given */
+	int tasks = 0, skipped = 0;
+	struct access_view view;
+	struct store *db = rq->c->store;
 
 	memset(&spec, 0, sizeof(spec));
 	if (req_string_opt(rq, rp, "image_id", spec.image_id, sizeof(spec.image_id)) != 0 ||
@@ -253,7 +313,7 @@ void admin_job_create(struct request *rq, struct reply *rp)
 		goto out;
 	}
 	int is_app = req_app_task(rq, rp, &app, &spec);
-	if (is_app < 0 || job_target(rq, rp, &spec, &ids, folder, model, running) != 0)
+	if (is_app < 0 || job_target(rq, rp, &spec, &ids, folder, model, running, &view) != 0)
 		goto out;
 	if (is_app && model[0]) {
 		reply_error(rp, 400, "bad_request",
@@ -273,9 +333,17 @@ void admin_job_create(struct request *rq, struct reply *rp)
 		reply_error(rp, 400, "bad_request", "unknown image %s", spec.image_id);
 		goto out;
 	}
-	if (r < 0 || job_create(rq->c, &spec, &ids, rq->now, id) != 0 ||
-	    store_collect_ids(rq->c->store, &woken, ST_TASK_DEVICES_OF_JOB, "s",
-			      id) < 0) {
+	if (r < 0 || store_begin(db) != 0) {
+		reply_internal(rp);
+		goto out;
+	}
+	if (job_create_tx(rq->c, &spec, &ids, rq->now, id, &tasks, &skipped) != 0 ||
+	    (job_describe(&spec, id, tasks, skipped, detail, sizeof(detail)),
+	     audit(rq, &(struct audit_scope){spec.org_id, spec.folder_id, NULL}, "job.create", "%s",
+		   detail) != 0) ||
+	    store_notify_wake(db, STORE_WAKE_JOB, id) != 0 || store_commit(db) != 0 ||
+	    store_collect_ids(db, &woken, ST_TASK_DEVICES_OF_JOB, "s", id) < 0) {
+		store_rollback(db);
 		reply_internal(rp);
 		goto out;
 	}
@@ -289,11 +357,15 @@ out:
 
 void admin_job_list(struct request *rq, struct reply *rp)
 {
+	struct access_view v;
+	if (access_view(rq, rp, evhttp_find_header(&rq->query, "org_id"), NEED_READ, 0, &v) != 0)
+		return;
 	if (tasks_expire(rq->c->store, NULL, rq->now) < 0) {
 		reply_internal(rp);
 		return;
 	}
-	struct store_rows *st = store_query(rq->c->store, ST_JOBS_ALL, "");
+	struct store_rows *st =
+		store_query(rq->c->store, ST_JOBS_ALL, "ss", view_org(&v), view_user(&v));
 	struct store_rows *cnt = NULL;
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);
@@ -344,8 +416,20 @@ void admin_job_list(struct request *rq, struct reply *rp)
 		reply_internal(rp);
 }
 
+/* authorize() for job id, in its organization and (when it has one) folder. */
+static int job_authorize(struct request *rq, struct reply *rp, const char *id,
+			 enum access_need need, char org[DB_ID_LEN], char folder[DB_ID_LEN])
+{
+	if (object_scope(rq, rp, ST_JOB_SCOPE, id, "job", org, folder, NULL) != 0)
+		return -1;
+	return authorize(rq, rp, org, folder, need);
+}
+
 void admin_job_show(struct request *rq, struct reply *rp)
 {
+	char org[DB_ID_LEN], folder[DB_ID_LEN];
+	if (job_authorize(rq, rp, rq->arg, NEED_READ, org, folder) != 0)
+		return;
 	if (tasks_expire(rq->c->store, NULL, rq->now) < 0)
 		reply_internal(rp);
 	else
@@ -358,8 +442,10 @@ void admin_job_cancel(struct request *rq, struct reply *rp)
 	struct store *db = rq->c->store;
 	struct db_ids tasks = {0}, devices = {0};
 	int cancelled = 0, kept = 0;
-	char state[32], device[DB_ID_LEN];
+	char state[32], device[DB_ID_LEN], org[DB_ID_LEN], folder[DB_ID_LEN];
 
+	if (job_authorize(rq, rp, rq->arg, NEED_OPERATE, org, folder) != 0)
+		return;
 	if (tasks_expire(db, NULL, rq->now) < 0) {
 		reply_internal(rp);
 		return;
@@ -395,10 +481,9 @@ void admin_job_cancel(struct request *rq, struct reply *rp)
 			goto fail;
 		cancelled++;
 	}
-	if (store_historyf(db, rq->now, "job.cancel",
-			   "job %s cancelled: %d tasks cancelled, %d"
-			   " already installing",
-			   rq->arg, cancelled, kept) != 0 ||
+	if (audit(rq, &(struct audit_scope){org, folder[0] ? folder : NULL, NULL}, "job.cancel",
+		  "job %s cancelled: %d tasks cancelled, %d already installing", rq->arg,
+		  cancelled, kept) != 0 ||
 	    store_notify_wake(db, STORE_WAKE_JOB, rq->arg) != 0 || store_commit(db) != 0)
 		goto fail;
 	for (size_t i = 0; i < devices.n; i++)

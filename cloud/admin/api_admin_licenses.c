@@ -92,25 +92,28 @@ void admin_license_list(struct request *rq, struct reply *rp)
 {
 	const char *serial = evhttp_find_header(&rq->query, "serial");
 	const char *app = evhttp_find_header(&rq->query, "app");
-	const char *org = evhttp_find_header(&rq->query, "org_id");
-	if (authorize(rq, rp, org, NULL, NEED_READ) != 0)
+	struct access_view v;
+	if (access_view(rq, rp, evhttp_find_header(&rq->query, "org_id"), NEED_READ, 0, &v) != 0)
 		return;
 	reply_rows(rp, "licenses",
-		   store_query(rq->c->store, ST_LICENSES_ALL, "sss", serial, app, org), license_cols,
-		   JSON_COLS(license_cols));
+		   store_query(rq->c->store, ST_LICENSES_ALL, "ssss", serial, app, view_org(&v),
+			       view_user(&v)),
+		   license_cols, JSON_COLS(license_cols));
 }
 
 void admin_license_show(struct request *rq, struct reply *rp)
 {
+	char org[DB_ID_LEN], folder[DB_ID_LEN];
+	if (object_scope(rq, rp, ST_LICENSE_SCOPE, rq->arg, "license", org, folder, NULL) != 0 ||
+	    authorize(rq, rp, org, folder, NEED_READ) != 0)
+		return;
 	struct store_rows *st = store_query(rq->c->store, ST_LICENSES_BY_ID, "s", rq->arg);
 	int r = st ? store_next(st) : DB_ERROR;
-	if (r == 1 && authorize(rq, rp, store_text(st, 9), NULL, NEED_READ) != 0)
-		r = 2;
 	if (r == 1)
 		db_write_row(reply_json(rp, 200), st, license_cols, JSON_COLS(license_cols));
 	else if (r == 0)
 		reply_error(rp, 404, "not_found", "no such license");
-	else if (r < 0)
+	else
 		reply_internal(rp);
 	store_done(st);
 }
@@ -282,7 +285,11 @@ void admin_license_import(struct request *rq, struct reply *rp)
 void admin_license_revoke(struct request *rq, struct reply *rp)
 {
 	char org[DB_ID_LEN] = "", serial[FIELD_SHORT] = "", app[FIELD_NAME] = "", dev[DB_ID_LEN];
+	char folder[DB_ID_LEN];
 	struct store *db = rq->c->store;
+	if (object_scope(rq, rp, ST_LICENSE_SCOPE, rq->arg, "license", org, folder, NULL) != 0 ||
+	    authorize(rq, rp, org, folder, NEED_MANAGE) != 0)
+		return;
 	struct store_rows *st = store_query(db, ST_LICENSE_ORG_SERIAL, "s", rq->arg);
 	int r = st ? store_next(st) : DB_ERROR;
 	if (r == 1 && (store_str(st, 0, org, sizeof(org)) || store_str(st, 1, serial, sizeof(serial)) ||
@@ -293,18 +300,14 @@ void admin_license_revoke(struct request *rq, struct reply *rp)
 		reply_error(rp, 404, "not_found", "no such license");
 		return;
 	}
-	if (r < 0 || authorize(rq, rp, org, NULL, NEED_MANAGE) != 0) {
-		if (r < 0)
-			reply_internal(rp);
-		return;
-	}
-	if (store_begin(db) != 0) {
+	if (r < 0 || store_begin(db) != 0) {
 		reply_internal(rp);
 		return;
 	}
 	int n = store_run(db, ST_LICENSES_SET_REVOKED, "is", rq->now, rq->arg);
 	if (n < 0 || (n == 1 && (device_license_event(db, rq->now, rq->arg, "", "revoked", "") != 0 ||
-				 audit(rq, &(struct audit_scope){org, NULL, NULL}, "license.revoke",
+				 audit(rq, &(struct audit_scope){org, folder[0] ? folder : NULL, NULL},
+				       "license.revoke",
 				       "license %s: %s for %s revoked", rq->arg, app, serial) != 0)) ||
 	    store_commit(db) != 0) {
 		store_rollback(db);
@@ -337,11 +340,12 @@ void admin_license_events(struct request *rq, struct reply *rp)
 	const char *id = evhttp_find_header(&rq->query, "license_id");
 	const char *serial = evhttp_find_header(&rq->query, "serial");
 	const char *app = evhttp_find_header(&rq->query, "app");
-	const char *org = evhttp_find_header(&rq->query, "org_id");
-	if (authorize(rq, rp, org, NULL, NEED_READ) != 0)
+	struct access_view v;
+	if (access_view(rq, rp, evhttp_find_header(&rq->query, "org_id"), NEED_READ, 0, &v) != 0)
 		return;
 	reply_rows(rp, "events",
-		   store_query(rq->c->store, ST_LICENSE_EVENTS_SELECT, "ssss", id, serial, app, org),
+		   store_query(rq->c->store, ST_LICENSE_EVENTS_SELECT, "sssss", id, serial, app,
+			       view_org(&v), view_user(&v)),
 		   event_cols, JSON_COLS(event_cols));
 }
 

@@ -1,6 +1,6 @@
 /* api_admin_org: admin API §8 for the organization tree — listing orgs and a
- * folder tree, deleting a folder tree (its devices become removed, its tokens
- * revoked), moving a device between folders of its org, and one device's details. */
+ * folder tree, moving a device between folders of its org, and one device's details
+ * (deleting a folder tree is in api_admin_folder_delete.c). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,7 +24,10 @@ void admin_org_list(struct request *rq, struct reply *rp)
 		{"id", COL_TEXT}, {"name", COL_TEXT}, {"created_at", COL_INT},
 		{"folders", COL_INT}, {"devices", COL_INT},
 	};
-	struct store_rows *st = store_query(rq->c->store, ST_ORGS_WITH_COUNTS, "");
+	/* a user sees the organizations it is a member of, an API token its own one */
+	const char *member = rq->who.kind == PRINCIPAL_BOOTSTRAP ? NULL : rq->who.user_id;
+	const char *only = rq->who.kind == PRINCIPAL_API_TOKEN ? rq->who.token_org : NULL;
+	struct store_rows *st = store_query(rq->c->store, ST_ORGS_WITH_COUNTS, "ss", member, only);
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);
 	jw_key(w, "orgs");
@@ -43,99 +46,26 @@ void admin_folder_list(struct request *rq, struct reply *rp)
 		{"path", COL_TEXT}, {"depth", COL_INT}, {"devices", COL_INT},
 	};
 	const char *org = evhttp_find_header(&rq->query, "org_id");
+	struct access_view v;
 	if (!org || !is_hex_id(org)) {
 		reply_bad_field(rp, "org_id");
 		return;
 	}
-	struct store_rows *st = store_query(rq->c->store, ST_ORGS_EXISTS_ID, "s", org);
-	int r = st ? store_next(st) : DB_ERROR;
-	store_done(st);
-	if (r == 0)
-		reply_error(rp, 404, "not_found", "no such org");
-	else if (r < 0)
-		reply_internal(rp);
-	if (r != 1)
+	if (authorize(rq, rp, org, NULL, NEED_READ) != 0 ||
+	    access_view(rq, rp, org, NEED_READ, 1, &v) != 0)
 		return;
 	/* sortkey: names (then ids, for twins) along the path, char(1) between levels, so a
 	 * folder's subtree sorts right after it and before its next sibling. */
-	st = store_query(rq->c->store, ST_FOLDER_TREE_OF_ORG, "s", org);
+	struct store_rows *st =
+		store_query(rq->c->store, ST_FOLDER_TREE_OF_ORG, "ss", org, view_user(&v));
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);
 	jw_kv_string(w, "org_id", org);
 	jw_key(w, "folders");
-	r = db_write_rows(w, st, folder_cols, JSON_COLS(folder_cols));
+	int r = db_write_rows(w, st, folder_cols, JSON_COLS(folder_cols));
 	jw_object_end(w);
 	if (r < 0)
 		reply_internal(rp);
-}
-
-/* Deletes the folders in ids; counts the tokens revoked and the devices removed
- * (their ids appended to devices). The caller holds the transaction. */
-static int delete_folders(struct request *rq, const struct db_ids *ids, const char *why,
-			  struct db_ids *devices, int *tokens)
-{
-	struct store *db = rq->c->store;
-	for (size_t i = 0; i < ids->n; i++) {
-		int r;
-		if (store_run(db, ST_FOLDERS_SET_DELETED, "s", ids->id[i]) != 1 ||
-		    (r = store_run(db, ST_ENROLLMENT_TOKENS_REVOKE_OF_FOLDER, "s",
-				   ids->id[i])) < 0 ||
-		    store_collect_ids(db, devices, ST_DEVICE_IDS_LIVE_IN_FOLDER, "s", ids->id[i]) < 0)
-			return -1;
-		*tokens += r;
-	}
-	for (size_t i = 0; i < devices->n; i++)
-		if (device_remove_tx(db, rq->now, devices->id[i], why) < 0)
-			return -1;
-	return 0;
-}
-
-/* DELETE /admin/v1/folders/<id>: the folder and its subfolders. */
-void admin_folder_delete(struct request *rq, struct reply *rp)
-{
-	struct store *db = rq->c->store;
-	char name[FIELD_NAME] = "", why[FIELD_NAME + 64];
-	struct db_ids folders = {0}, devices = {0};
-	int tokens = 0;
-
-	struct store_rows *st = store_query(db, ST_FOLDER_NAME_LIVE, "s", rq->arg);
-	int r = st ? store_next(st) : DB_ERROR;
-	if (r == 1 && store_str(st, 0, name, sizeof(name)) != 0)
-		r = DB_ERROR;
-	store_done(st);
-	if (r == 0) {
-		reply_error(rp, 404, "not_found", "no such folder");
-		return;
-	}
-	snprintf(why, sizeof(why), "folder %s ('%s') deleted", rq->arg, name);
-	if (r < 0 || store_begin(db) != 0 ||
-	    store_collect_ids(db, &folders, ST_FOLDER_SUBTREE_IDS, "s",
-			      rq->arg) < 1 ||
-	    delete_folders(rq, &folders, why, &devices, &tokens) != 0 ||
-	    store_historyf(db, rq->now, "folder.delete",
-			   "folder %s ('%s') deleted with %zu"
-			   " subfolder%s: %zu devices removed, %d tokens revoked",
-			   rq->arg, name, folders.n - 1, folders.n == 2 ? "" : "s", devices.n,
-			   tokens) != 0 ||
-	    store_commit(db) != 0) {
-		store_rollback(db);
-		reply_internal(rp);
-		goto out;
-	}
-	log_info("folder %s deleted: %zu folders, %zu devices removed, %d tokens revoked", rq->arg,
-		 folders.n, devices.n, tokens);
-	for (size_t i = 0; i < devices.n; i++)
-		longpoll_wake(rq->c->lp, devices.id[i]); /* held polls learn at once: 410 */
-	struct json_writer *w = reply_json(rp, 200);
-	jw_object_begin(w);
-	jw_kv_string(w, "id", rq->arg);
-	jw_kv_int(w, "folders", (int64_t)folders.n);
-	jw_kv_int(w, "devices_removed", (int64_t)devices.n);
-	jw_kv_int(w, "tokens_revoked", tokens);
-	jw_object_end(w);
-out:
-	db_ids_free(&folders);
-	db_ids_free(&devices);
 }
 
 /* The stored last report, when it still parses (it was a checked JSON body). */
@@ -180,6 +110,10 @@ void admin_device_show(struct request *rq, struct reply *rp)
 		reply_internal(rp);
 		return;
 	}
+	char org[DB_ID_LEN], folder[DB_ID_LEN];
+	if (device_scope(rq, rp, rq->arg, 0, org, folder) != 0 ||
+	    authorize(rq, rp, org, folder, NEED_READ) != 0)
+		return;
 	struct store_rows *st = store_query(rq->c->store, ST_DEVICES_BY_ID, "s", rq->arg);
 	int r = st ? store_next(st) : DB_ERROR;
 	if (r == 1) {
@@ -233,6 +167,8 @@ void admin_device_move(struct request *rq, struct reply *rp)
 		reply_error(rp, 404, "not_found", r == 0 ? "no such device" : "device was removed");
 		return;
 	}
+	if (r == 1 && authorize(rq, rp, dev_org, from, NEED_MANAGE) != 0)
+		return;
 	st = r == 1 ? store_query(db, ST_FOLDER_FOR_DEVICE_MOVE, "s", folder) : NULL;
 	r = st ? store_next(st) : DB_ERROR;
 	if (r == 1 && (store_str(st, 0, org, sizeof(org)) || store_str(st, 1, name, sizeof(name))))
@@ -242,6 +178,8 @@ void admin_device_move(struct request *rq, struct reply *rp)
 		reply_error(rp, 400, "bad_request", "unknown folder %s", folder);
 		return;
 	}
+	if (r == 1 && authorize(rq, rp, org, folder, NEED_MANAGE) != 0)
+		return;
 	if (r == 1 && strcmp(org, dev_org) != 0) {
 		reply_error(rp, 400, "bad_request", "folder %s is in another organization; a device"
 			    " moves only within its own", folder);
@@ -253,10 +191,9 @@ void admin_device_move(struct request *rq, struct reply *rp)
 		return;
 	}
 	if (!same && (store_run(db, ST_DEVICES_SET_FOLDER_ID, "ss", folder, rq->arg) != 1 ||
-		      store_historyf(db, rq->now, "device.move",
-				     "device %s (%s) moved from folder %s ('%s')"
-				     " to %s ('%s')",
-				     serial, rq->arg, from, from_name, folder, name) != 0 ||
+		      audit(rq, &(struct audit_scope){org, folder, rq->arg}, "device.move",
+			    "device %s (%s) moved from folder %s ('%s') to %s ('%s')", serial,
+			    rq->arg, from, from_name, folder, name) != 0 ||
 		      store_commit(db) != 0)) {
 		store_rollback(db);
 		reply_internal(rp);

@@ -1,5 +1,5 @@
 /* api_admin_tasks: admin API §8 for single upgrade tasks (each its own one-device
- * job) and the history log. Creating a task answers the device's held
+ * job). Creating a task answers the device's held
  * long poll at once. */
 #include <inttypes.h>
 #include <stdio.h>
@@ -14,7 +14,6 @@
 #include "../domain/payload.h"
 #include "../domain/policy.h"
 
-#define HISTORY_LIMIT 1000
 
 static const char *col(struct store_rows *st, int i)
 {
@@ -113,7 +112,9 @@ void admin_task_create(struct request *rq, struct reply *rp)
 									? "image_id" : "expires_in");
 		return;
 	}
-	if (device_model(rq, rp, dev, model, serial) != 0)
+	if (device_model(rq, rp, dev, model, serial) != 0 ||
+	    device_scope(rq, rp, dev, 1, spec.org_id, spec.folder_id) != 0 ||
+	    authorize(rq, rp, spec.org_id, spec.folder_id, NEED_OPERATE) != 0)
 		return;
 	int r = job_load_image(db, &spec);
 	if (r == 0) {
@@ -140,10 +141,10 @@ void admin_task_create(struct request *rq, struct reply *rp)
 	}
 	if (job_insert(rq->c, &spec, rq->now, job) != 0 ||
 	    job_task_insert(rq->c, job, &spec, dev, rq->now, id) != 0 ||
-	    store_historyf(db, rq->now, "task.create", "task %s: upgrade %s (%s) to %s%s%s", id,
-			   serial, model, spec.version,
-			   spec.allow_downgrade ? ", downgrade allowed" : "",
-			   spec.window.kind != WINDOW_NONE ? ", with an update window" : "") != 0 ||
+	    audit(rq, &(struct audit_scope){spec.org_id, spec.folder_id, dev}, "task.create",
+		  "task %s: upgrade %s (%s) to %s%s%s", id, serial, model, spec.version,
+		  spec.allow_downgrade ? ", downgrade allowed" : "",
+		  spec.window.kind != WINDOW_NONE ? ", with an update window" : "") != 0 ||
 	    store_notify_wake(db, STORE_WAKE_DEVICE, dev) != 0 || store_commit(db) != 0) {
 		store_rollback(db);
 		reply_internal(rp);
@@ -162,8 +163,20 @@ out:
 	free(strand);
 }
 
+/* authorize() for task id: in the organization and folder of its device. */
+static int task_authorize(struct request *rq, struct reply *rp, const char *id,
+			  enum access_need need)
+{
+	char org[DB_ID_LEN], folder[DB_ID_LEN];
+	if (object_scope(rq, rp, ST_TASK_SCOPE, id, "task", org, folder, NULL) != 0)
+		return -1;
+	return authorize(rq, rp, org, folder, need);
+}
+
 void admin_task_show(struct request *rq, struct reply *rp)
 {
+	if (task_authorize(rq, rp, rq->arg, NEED_READ) != 0)
+		return;
 	if (tasks_expire(rq->c->store, NULL, rq->now) < 0) {
 		reply_internal(rp);
 		return;
@@ -182,11 +195,15 @@ void admin_task_show(struct request *rq, struct reply *rp)
 
 void admin_task_list(struct request *rq, struct reply *rp)
 {
+	struct access_view v;
+	if (access_view(rq, rp, evhttp_find_header(&rq->query, "org_id"), NEED_READ, 0, &v) != 0)
+		return;
 	if (tasks_expire(rq->c->store, NULL, rq->now) < 0) {
 		reply_internal(rp);
 		return;
 	}
-	struct store_rows *st = store_query(rq->c->store, ST_TASKS_ALL, "");
+	struct store_rows *st =
+		store_query(rq->c->store, ST_TASKS_ALL, "ss", view_org(&v), view_user(&v));
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);
 	jw_key(w, "tasks");
@@ -205,6 +222,8 @@ void admin_task_cancel(struct request *rq, struct reply *rp)
 {
 	char state[32] = "", dev[DB_ID_LEN] = "";
 	struct store *db = rq->c->store;
+	if (task_authorize(rq, rp, rq->arg, NEED_OPERATE) != 0)
+		return;
 	if (tasks_expire(db, NULL, rq->now) < 0) {
 		reply_internal(rp);
 		return;
@@ -228,8 +247,8 @@ void admin_task_cancel(struct request *rq, struct reply *rp)
 		return;
 	}
 	if (task_cancel_tx(db, rq->arg, state, "", rq->now) != 0 ||
-	    store_historyf(db, rq->now, "task.cancel", "task %s cancelled while %s", rq->arg,
-			   state) != 0 ||
+	    audit(rq, &(struct audit_scope){NULL, NULL, dev}, "task.cancel",
+		  "task %s cancelled while %s", rq->arg, state) != 0 ||
 	    store_notify_wake(db, STORE_WAKE_DEVICE, dev) != 0 || store_commit(db) != 0) {
 		store_rollback(db);
 		reply_internal(rp);
@@ -241,20 +260,4 @@ void admin_task_cancel(struct request *rq, struct reply *rp)
 	jw_kv_string(w, "id", rq->arg);
 	jw_kv_string(w, "state", "cancelled");
 	jw_object_end(w);
-}
-
-void admin_history(struct request *rq, struct reply *rp)
-{
-	static const struct json_col cols[] = {
-		{"at", COL_INT}, {"action", COL_TEXT}, {"detail", COL_TEXT},
-	};
-	struct store_rows *st =
-		store_query(rq->c->store, ST_HISTORY_ALL, "i", (int64_t)HISTORY_LIMIT);
-	struct json_writer *w = reply_json(rp, 200);
-	jw_object_begin(w);
-	jw_key(w, "events");
-	int r = db_write_rows(w, st, cols, JSON_COLS(cols));
-	jw_object_end(w);
-	if (r < 0)
-		reply_internal(rp);
 }

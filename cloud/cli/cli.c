@@ -7,17 +7,24 @@
 #include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../../lib/fsutil.h"
 
 static const char usage_text[] =
 	"usage: camcloud [--url URL | --url-file F] [--data DIR | --admin-token-file F] COMMAND\n"
+	"       (the API token of `camcloud login` comes from $CAMCLOUD_TOKEN_FILE or\n"
+	"       ~/.config/camcloud/token; $CAMCLOUD_ADMIN_TOKEN gives the bootstrap token)\n"
 	"       camcloud serve --data DIR [--listen HOST:PORT] [--public-url URL] [--url-file F]\n"
 	"       camcloud signing-key create FILE\n"
 	"commands:\n"
-	"  org create NAME | org list\n"
-	"  folder create ORG_ID NAME [--parent ID] | folder list ORG_ID | folder delete ID\n"
+	"  org create NAME | org list | org show ID | org rename ID NAME | org notes ID TEXT\n"
+	"  org archive ID --confirm-id ID --risk-understood\n"
+	"  invitation create ORG_ID EMAIL --folders ID,ID.. (a viewer) | invitation list ORG_ID\n"
+	"  invitation cancel ID\n"
+	"  folder create ORG_ID NAME [--parent ID] | folder list ORG_ID\n"
+	"  folder delete ID (prints what it would remove) | folder delete ID --confirm DIGEST\n"
 	"  token create FOLDER_ID [--expires-in S] [--max-uses N] [--allow-move]\n"
 	"  token list [--folder ID] | token revoke TOKEN_ID|TOKEN\n"
 	"  device list | device find SERIAL | device show ID | device remove ID\n"
@@ -26,7 +33,7 @@ static const char usage_text[] =
 	"  task create DEVICE_ID IMAGE_ID [--allow-downgrade] [--override-app-check]\n"
 	"             [--expires-in S] [WINDOW]\n"
 	"  task show ID | task list | task cancel ID | task wait ID STATE TIMEOUT_S\n"
-	"  job create [IMAGE_ID] --devices ID,ID.. | --folder ID | --recommended MODEL\n"
+	"  job create [IMAGE_ID] --devices ID,ID.. | --folder ID | --recommended MODEL [--org ID]\n"
 	"             [--allow-downgrade] [--override-app-check] [--expires-in S] [WINDOW]\n"
 	"  job list | job show ID | job cancel ID\n"
 	"  license issue DEVICE_ID APP [--exp UNIX]\n"
@@ -47,7 +54,9 @@ static const char usage_text[] =
 	"  subscription start PRODUCT_ID\n"
 	"  subscription allocate PRODUCT_ID COUNT [--ahead YEARS] [--dry-run]\n"
 	"  extension allocate PRODUCT_ID SERIAL\n"
-	"  history\n"
+	"  history [--csv] [--org ID] [--folder ID] [--device ID] [--user ID] [--kind K]\n"
+	"  login --email E [--org ID] [--password-file F] [--totp CODE]\n"
+	"  user create-owner --email E --org-name NAME [--password-file F]\n"
 	"WINDOW: --window-utc START END (Unix seconds) | --window-daily HH:MM HH:MM (device time)\n";
 
 int cli_usage(const char *why)
@@ -67,6 +76,13 @@ struct command {
 static const struct command commands[] = {
 	{"org", "create", 1, cmd_org_create},
 	{"org", "list", 0, cmd_org_list},
+	{"org", "show", 1, cmd_org_show},
+	{"org", "rename", 2, cmd_org_rename},
+	{"org", "notes", 2, cmd_org_notes},
+	{"org", "archive", 1, cmd_org_archive},
+	{"invitation", "create", 2, cmd_invitation_create},
+	{"invitation", "list", 1, cmd_invitation_list},
+	{"invitation", "cancel", 1, cmd_invitation_cancel},
 	{"folder", "create", 2, cmd_folder_create},
 	{"folder", "list", 1, cmd_folder_list},
 	{"folder", "delete", 1, cmd_folder_delete},
@@ -114,6 +130,8 @@ static const struct command commands[] = {
 	{"subscription", "allocate", 2, cmd_subscription_allocate},
 	{"extension", "allocate", 2, cmd_extension_allocate},
 	{"history", NULL, 0, cmd_history},
+	{"login", NULL, 0, cmd_login},
+	{"user", "create-owner", 0, cmd_user_create_owner},
 };
 
 static int parse_args(struct cli *c, int argc, char **argv)
@@ -138,12 +156,21 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		{"--serial", offsetof(struct cli, serial)},
 		{"--app", offsetof(struct cli, app)},
 		{"--key-file", offsetof(struct cli, key_file)},
+		{"--confirm", offsetof(struct cli, confirm)},
+		{"--confirm-id", offsetof(struct cli, confirm_id)},
+		{"--folders", offsetof(struct cli, folders)},
 		{"--org", offsetof(struct cli, org)},
 		{"--kind", offsetof(struct cli, kind)},
 		{"--license", offsetof(struct cli, license_id)},
 		{"--types", offsetof(struct cli, types)},
 		{"--public-key", offsetof(struct cli, public_key)},
 		{"--ahead", offsetof(struct cli, ahead)},
+		{"--email", offsetof(struct cli, email)},
+		{"--password-file", offsetof(struct cli, password_file)},
+		{"--totp", offsetof(struct cli, totp)},
+		{"--org-name", offsetof(struct cli, org_name)},
+		{"--device", offsetof(struct cli, device)},
+		{"--user", offsetof(struct cli, user)},
 	};
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -167,6 +194,14 @@ static int parse_args(struct cli *c, int argc, char **argv)
 		}
 		if (strcmp(a, "--dry-run") == 0) {
 			c->dry_run = 1;
+			continue;
+		}
+		if (strcmp(a, "--risk-understood") == 0) {
+			c->risk_understood = 1;
+			continue;
+		}
+		if (strcmp(a, "--csv") == 0) {
+			c->csv = 1;
 			continue;
 		}
 		if (strcmp(a, "--window-utc") == 0 || strcmp(a, "--window-daily") == 0) {
@@ -194,13 +229,14 @@ static int parse_args(struct cli *c, int argc, char **argv)
 	return 0;
 }
 
-/* Reads the first line of path into out (trimmed). */
-static int read_line(const char *path, char *out, size_t outsz, const char *what)
+int cli_read_line(const char *path, char *out, size_t outsz, const char *what)
 {
 	struct buf b;
 	buf_init(&b, 4096);
 	int rc = fs_read_file(path, &b, 4096);
-	size_t n = rc == 0 ? strcspn(buf_str(&b), "\r\n ") : 0;
+	size_t n = rc == 0 ? strcspn(buf_str(&b), "\r\n") : 0; /* a password may hold spaces */
+	while (n && (b.data[n - 1] == ' ' || b.data[n - 1] == '\t'))
+		n--;
 	if (rc != 0 || n == 0 || n >= outsz) {
 		fprintf(stderr, "camcloud: cannot read the %s from %s\n", what, path);
 		rc = -1;
@@ -214,7 +250,34 @@ static int read_line(const char *path, char *out, size_t outsz, const char *what
 	return rc;
 }
 
-static int resolve(struct cli *c)
+/* The token: --admin-token-file, $CAMCLOUD_TOKEN_FILE (the API token of `camcloud
+ * login`), $CAMCLOUD_ADMIN_TOKEN, DIR/admin.token of --data (the bootstrap token), else
+ * the API token `camcloud login` kept in ~/.config/camcloud/token. */
+static int resolve_token(struct cli *c)
+{
+	char path[PATH_MAX];
+	const char *env_file = getenv("CAMCLOUD_TOKEN_FILE");
+	const char *env_admin = getenv("CAMCLOUD_ADMIN_TOKEN");
+	if (c->token_file)
+		return cli_read_line(c->token_file, c->token, sizeof(c->token), "admin token");
+	if (env_file && *env_file)
+		return cli_read_line(env_file, c->token, sizeof(c->token), "API token");
+	if (env_admin && *env_admin) {
+		if (strlen(env_admin) >= sizeof(c->token))
+			return cli_usage("CAMCLOUD_ADMIN_TOKEN too long");
+		strcpy(c->token, env_admin);
+		return 0;
+	}
+	if (c->data_dir) {
+		snprintf(path, sizeof(path), "%s/admin.token", c->data_dir);
+		return cli_read_line(path, c->token, sizeof(c->token), "admin token");
+	}
+	if (cli_token_path(path, sizeof(path)) == 0 && fs_exists(path))
+		return cli_read_line(path, c->token, sizeof(c->token), "API token");
+	return cli_usage("no token: camcloud login, or give --data or --admin-token-file");
+}
+
+static int resolve(struct cli *c, int need_token)
 {
 	char path[PATH_MAX];
 	if (c->url_opt) {
@@ -224,7 +287,7 @@ static int resolve(struct cli *c)
 	} else if (c->url_file || c->data_dir) {
 		if (!c->url_file)
 			snprintf(path, sizeof(path), "%s/server.url", c->data_dir);
-		if (read_line(c->url_file ? c->url_file : path, c->url, sizeof(c->url), "URL") != 0)
+		if (cli_read_line(c->url_file ? c->url_file : path, c->url, sizeof(c->url), "URL") != 0)
 			return 1;
 	} else {
 		return cli_usage("no server: give --url, --url-file or --data");
@@ -232,12 +295,10 @@ static int resolve(struct cli *c)
 	size_t n = strlen(c->url);
 	while (n && c->url[n - 1] == '/')
 		c->url[--n] = '\0';
-	if (!c->token_file && !c->data_dir)
-		return cli_usage("no admin token: give --data or --admin-token-file");
-	if (!c->token_file)
-		snprintf(path, sizeof(path), "%s/admin.token", c->data_dir);
-	return read_line(c->token_file ? c->token_file : path, c->token, sizeof(c->token),
-			 "admin token") == 0 ? 0 : 1;
+	if (!need_token)
+		return 0;
+	int rc = resolve_token(c);
+	return rc < 0 ? 1 : rc;
 }
 
 int cli_main(int argc, char **argv)
@@ -257,7 +318,7 @@ int cli_main(int argc, char **argv)
 	}
 	if (!cmd)
 		return cli_usage("unknown command or wrong number of arguments");
-	int rc = resolve(&c);
+	int rc = resolve(&c, cmd->fn != cmd_login); /* login signs in itself */
 	if (rc != 0)
 		return rc;
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK || !(c.curl = curl_easy_init())) {

@@ -220,10 +220,6 @@ int cmd_license_list(struct cli *c)
 	return cli_call_print(c, "GET", path, NULL, NULL);
 }
 
-int cmd_history(struct cli *c)
-{
-	return cli_call_print(c, "GET", "/admin/v1/history", NULL, NULL);
-}
 
 static double now_mono(void)
 {

@@ -46,24 +46,6 @@ int cmd_image_recommend(struct cli *c)
 }
 
 /* "ID,ID,..." as a JSON array of strings. */
-static int device_list(struct json_writer *w, const char *list)
-{
-	char id[DB_ID_LEN];
-	jw_key(w, "device_ids");
-	jw_array_begin(w);
-	for (const char *p = list; *p;) {
-		size_t n = strcspn(p, ",");
-		if (n == 0 || n >= sizeof(id))
-			return -1;
-		memcpy(id, p, n);
-		id[n] = '\0';
-		jw_string(w, id);
-		p += n + (p[n] == ',');
-	}
-	jw_array_end(w);
-	return 0;
-}
-
 /* Prints the job id; tells about each device the job left out. */
 static int print_created(const struct buf *out)
 {
@@ -133,6 +115,8 @@ int cli_job_send(struct cli *c, const char *image, const char *app_action, const
 		jw_kv_string(w, "folder_id", c->folder);
 	if (c->recommended)
 		jw_kv_string(w, "recommended_model", c->recommended);
+	if (c->org)
+		jw_kv_string(w, "org_id", c->org);
 	if (c->running)
 		jw_kv_string(w, "running_app", c->running);
 	if (c->allow_downgrade)
@@ -141,7 +125,7 @@ int cli_job_send(struct cli *c, const char *image, const char *app_action, const
 		jw_kv_bool(w, "override_app_check", 1);
 	if (c->expires_in)
 		jw_kv_int(w, "expires_in", ttl);
-	int rc = c->devices && device_list(w, c->devices) != 0
+	int rc = c->devices && cli_id_array(w, "device_ids", c->devices) != 0
 			 ? cli_usage("--devices takes ID,ID,... (device ids)")
 		 : c->nparams && param_list(c, w) != 0 ? cli_usage("--param takes NAME=VALUE")
 						       : cli_window(c, w);

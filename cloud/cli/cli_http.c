@@ -7,13 +7,31 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "../domain/payload.h"
 #include "../domain/policy.h"
+#include "../http/session.h"
 
 static size_t on_data(char *p, size_t sz, size_t n, void *arg)
 {
 	return buf_append(arg, p, sz * n) == 0 ? sz * n : 0;
+}
+
+/* Keeps the session cookie of a sign-in reply (camcloud login). */
+static size_t on_header(char *p, size_t sz, size_t n, void *arg)
+{
+	struct cli *c = arg;
+	const char *name = "set-cookie: " SESSION_COOKIE "=";
+	size_t len = sz * n, nl = strlen(name);
+	if (len > nl && strncasecmp(p, name, nl) == 0) {
+		size_t v = strcspn(p + nl, ";\r\n");
+		if (v > 0 && v < sizeof(c->cookie)) {
+			memcpy(c->cookie, p + nl, v);
+			c->cookie[v] = '\0';
+		}
+	}
+	return len;
 }
 
 static void print_error(const struct buf *body, long status)
@@ -40,9 +58,18 @@ int cli_call(struct cli *c, const char *method, const char *path, const struct b
 	long status = 0;
 
 	snprintf(url, sizeof(url), "%s%s", c->url, path);
-	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", c->token);
+	if (c->cookie[0]) /* a session: the cookie and the CSRF token it needs */
+		snprintf(auth, sizeof(auth), "Cookie: " SESSION_COOKIE "=%s", c->cookie);
+	else
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", c->token);
 	h2 = curl_slist_append(h, auth);
 	memset(auth, 0, sizeof(auth));
+	if (h2 && c->cookie[0]) {
+		snprintf(auth, sizeof(auth), "X-CSRF-Token: %s", c->csrf);
+		h = curl_slist_append(h2, auth);
+		h2 = h ? h : h2;
+		memset(auth, 0, sizeof(auth));
+	}
 	h = h2 ? curl_slist_append(h2, "Content-Type: application/json") : NULL;
 	if (!h) {
 		curl_slist_free_all(h2);
@@ -57,6 +84,10 @@ int cli_call(struct cli *c, const char *method, const char *path, const struct b
 	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, out);
 	curl_easy_setopt(c->curl, CURLOPT_ERRORBUFFER, err);
+	if (c->want_cookie) {
+		curl_easy_setopt(c->curl, CURLOPT_HEADERFUNCTION, on_header);
+		curl_easy_setopt(c->curl, CURLOPT_HEADERDATA, c);
+	}
 	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, 120L);
@@ -180,4 +211,22 @@ void cli_kv_file(struct json_writer *w, const char *key, const char *path)
 {
 	char real[PATH_MAX];
 	jw_kv_string(w, key, realpath(path, real) ? real : path);
+}
+
+int cli_id_array(struct json_writer *w, const char *key, const char *list)
+{
+	char id[DB_ID_LEN];
+	jw_key(w, key);
+	jw_array_begin(w);
+	for (const char *p = list; *p;) {
+		size_t n = strcspn(p, ",");
+		if (n == 0 || n >= sizeof(id))
+			return -1;
+		memcpy(id, p, n);
+		id[n] = '\0';
+		jw_string(w, id);
+		p += n + (p[n] == ',');
+	}
+	jw_array_end(w);
+	return 0;
 }

@@ -26,9 +26,17 @@ struct cli {
 	const char *serial, *app, *key_file, *org, *kind, *license_id;
 	const char *params[32]; /* --param NAME=VALUE, repeatable */
 	int nparams;
+	const char *email, *password_file, *totp, *org_name, *device, *user;
+	const char *confirm, *confirm_id; /* folder delete's digest, archive's id typed back */
+	const char *folders;              /* invitation create: ID,ID,... */
+	int csv;
+	/* a console session (camcloud login only): sent instead of the bearer token */
+	char cookie[BEARER_MAX];
+	char csrf[CSRF_LEN];
+	int want_cookie; /* keep the session cookie of the next reply */
 	const char *window_utc[2], *window_daily[2]; /* START END (Unix) / HH:MM HH:MM */
 	const char *types, *public_key, *ahead;
-	int allow_downgrade, allow_move, dry_run;
+	int allow_downgrade, allow_move, dry_run, risk_understood;
 	int override_app_check; /* an OS upgrade that would strand an installed app */
 	char url[CLOUD_URL_MAX];
 	char token[BEARER_MAX];
@@ -66,6 +74,8 @@ int cli_id_path(char *out, size_t outsz, const char *what, const char *id, const
  * alone); -1 (after a message) when it does not fit. out must not be base. */
 int cli_query_path(struct cli *c, char *out, size_t outsz, const char *base, const char *key,
 		   const char *value);
+/* Adds key: [ids] from "ID,ID,..."; -1 for an empty or over-long item. */
+int cli_id_array(struct json_writer *w, const char *key, const char *list);
 /* Adds "window" from --window-utc / --window-daily (nothing without them); returns
  * the exit code of a usage error, or 0. */
 int cli_window(struct cli *c, struct json_writer *w);
@@ -86,7 +96,6 @@ int cmd_task_list(struct cli *c);
 int cmd_task_cancel(struct cli *c);
 int cmd_license_issue(struct cli *c);
 int cmd_license_list(struct cli *c);
-int cmd_history(struct cli *c);
 int cmd_task_wait(struct cli *c);
 int cmd_license_wait(struct cli *c);
 /* cli_cmd_org.c */
@@ -103,6 +112,13 @@ int cmd_license_revoke(struct cli *c);
 int cmd_license_events(struct cli *c);
 int cmd_license_offline(struct cli *c);
 int cmd_device_apps(struct cli *c);
+int cmd_org_show(struct cli *c);
+int cmd_org_rename(struct cli *c);
+int cmd_org_notes(struct cli *c);
+int cmd_org_archive(struct cli *c);
+int cmd_invitation_create(struct cli *c);
+int cmd_invitation_list(struct cli *c);
+int cmd_invitation_cancel(struct cli *c);
 /* cli_cmd_jobs.c */
 int cmd_image_recommend(struct cli *c);
 int cmd_job_create(struct cli *c);
@@ -128,5 +144,13 @@ int cmd_key_redeem(struct cli *c);
 int cmd_subscription_start(struct cli *c);
 int cmd_subscription_allocate(struct cli *c);
 int cmd_extension_allocate(struct cli *c);
+/* cli_cmd_accounts.c */
+int cmd_login(struct cli *c);
+int cmd_user_create_owner(struct cli *c);
+int cmd_history(struct cli *c);
+/* Reads the first line of path into out (trimmed); what names it in the error. */
+int cli_read_line(const char *path, char *out, size_t outsz, const char *what);
+/* Where `camcloud login` keeps the API token; -1 when neither variable is set. */
+int cli_token_path(char *out, size_t outsz);
 
 #endif

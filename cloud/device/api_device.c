@@ -115,8 +115,8 @@ void api_report(struct request *rq, struct reply *rp)
 		      buf_str(&rq->body), rq->device_id) != 1 ||
 	    report_apps_store(rq) != 0 ||
 	    (strcmp(os, old_os) != 0 &&
-	     store_historyf(db, rq->now, "device.os_version", "device %s: os_version %s -> %s",
-			    serial, old_os, os) != 0) ||
+	     audit(rq, &(struct audit_scope){NULL, NULL, rq->device_id}, "device.os_version",
+		   "device %s: os_version %s -> %s", serial, old_os, os) != 0) ||
 	    store_commit(db) != 0) {
 		store_rollback(db);
 		reply_internal(rp);
@@ -299,8 +299,9 @@ static int task_advance(struct request *rq, const char *task_id, const char *ser
 		return -1;
 	if (store_run(db, ST_TASKS_SET_STATE_PROGRESS, "sisis", to, progress, reason, rq->now,
 		      task_id) != 1 ||
-	    store_historyf(db, rq->now, "task.state", "task %s on %s: %s -> %s%s%s", task_id,
-			   serial, from, to, reason[0] ? ": " : "", reason) != 0 ||
+	    audit(rq, &(struct audit_scope){NULL, NULL, rq->device_id}, "task.state",
+		  "task %s on %s: %s -> %s%s%s", task_id, serial, from, to, reason[0] ? ": " : "",
+		  reason) != 0 ||
 	    (task_state_is_final(to) && os[0] &&
 	     store_run(db, ST_DEVICES_SET_OS_VERSION, "ss", os, rq->device_id) != 1) ||
 	    store_commit(db) != 0) {
@@ -551,11 +552,9 @@ void api_license_status(struct request *rq, struct reply *rp)
 	    (!same && (store_run(db, ST_LICENSES_SET_STATE_REASON, "ssis", state, reason, rq->now,
 				 rq->arg) != 1 ||
 		       device_license_event(db, rq->now, rq->arg, rq->device_id, state, reason) != 0 ||
-		       store_historyf(db, rq->now, "license.state",
-				      "license %s (%s) on device %s:"
-				      " %s -> %s%s%s",
-				      rq->arg, app, rq->device_id, cur, state,
-				      reason[0] ? ": " : "", reason) != 0)) ||
+		       audit(rq, &(struct audit_scope){NULL, NULL, rq->device_id}, "license.state",
+			     "license %s (%s) on device %s: %s -> %s%s%s", rq->arg, app,
+			     rq->device_id, cur, state, reason[0] ? ": " : "", reason) != 0)) ||
 	    store_commit(db) != 0) {
 		store_rollback(db);
 		reply_internal(rp);

@@ -117,7 +117,7 @@ struct enroll_lookup {
 	char dev_fp[CRYPTO_SHA256_HEX_LEN], dev_folder[DB_ID_LEN], dev_org[DB_ID_LEN];
 	char dev_token[DB_ID_LEN], dev_folder_name[FIELD_NAME];
 	struct token_facts tf;
-	int allow_move, exists;
+	int allow_move, exists, org_archived;
 };
 
 static int enroll_lookup(struct store *db, const struct enroll_req *e, struct enroll_lookup *l,
@@ -138,6 +138,7 @@ static int enroll_lookup(struct store *db, const struct enroll_req *e, struct en
 		l->tf.max_uses = store_int(st, 5);
 		l->allow_move = (int)store_int(st, 6);
 		store_str(st, 7, l->org_id, sizeof(l->org_id));
+		l->org_archived = (int)store_int(st, 8);
 	}
 	store_done(st);
 	if (r < 0)
@@ -159,21 +160,25 @@ static int enroll_lookup(struct store *db, const struct enroll_req *e, struct en
 
 /* 409 device_conflict, recorded in the history so the admin side sees it too. */
 static void refuse_conflict(struct request *rq, struct reply *rp, const char *serial,
-			    const char *device_id, const char *token_id, const char *fmt, ...)
-	__attribute__((format(printf, 6, 7)));
+			    const char *device_id, const struct enroll_lookup *l,
+			    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
+/* It goes into the history of the token's organization and folder (the one that tried;
+ * the message names no other). */
 static void refuse_conflict(struct request *rq, struct reply *rp, const char *serial,
-			    const char *device_id, const char *token_id, const char *fmt, ...)
+			    const char *device_id, const struct enroll_lookup *l,
+			    const char *fmt, ...)
 {
+	const char *token_id = l->token_id;
 	char msg[384];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	reply_error(rp, 409, "device_conflict", "%s", msg);
-	if (store_historyf(rq->c->store, rq->now, "device.enroll_refused",
-			   "device %s (%s), token %s: %s", serial, device_id,
-			   token_id[0] ? token_id : "-", msg) != 0)
+	if (audit(rq, &(struct audit_scope){l->org_id, l->folder_id, NULL}, "device.enroll_refused",
+		  "device %s (%s), token %s: %s", serial, device_id, token_id[0] ? token_id : "-",
+		  msg) != 0)
 		log_warn("enroll: could not record the refusal of %s", serial);
 	log_info("enroll: %s refused: %s", serial, msg);
 }
@@ -188,10 +193,9 @@ static int enroll_move(struct request *rq, const struct enroll_req *e,
 	if (store_run(db, ST_DEVICES_SET_FOLDER_ID_ENROLL_TOKEN_ID, "sss", l->folder_id,
 		      l->token_id, device_id) != 1 ||
 	    store_run(db, ST_ENROLLMENT_TOKENS_SET_USES, "s", l->token_id) != 1 ||
-	    store_historyf(db, rq->now, "device.move",
-			   "device %s (%s) moved from folder %s to %s by"
-			   " enrolling with token %s",
-			   e->serial, device_id, l->dev_folder, l->folder_id, l->token_id) != 0 ||
+	    audit(rq, &(struct audit_scope){l->org_id, l->folder_id, device_id}, "device.move",
+		  "device %s (%s) moved from folder %s to %s by enrolling with token %s",
+		  e->serial, device_id, l->dev_folder, l->folder_id, l->token_id) != 0 ||
 	    store_commit(db) != 0) {
 		store_rollback(db);
 		return -1;
@@ -220,20 +224,30 @@ static int enroll_tx(struct request *rq, struct reply *rp, const struct enroll_r
 		.same_folder = strcmp(l.dev_folder, l.folder_id) == 0,
 		.same_org = strcmp(l.dev_org, l.org_id) == 0,
 	};
+	if (l.org_archived) { /* its tokens were revoked too; say why plainly */
+		reply_error(rp, 403, "org_archived", "the organization of this enrollment token"
+			    " was archived");
+		return -1;
+	}
 	switch (enroll_decide(&f)) {
 	case ENROLL_REFUSE:
 		refuse_token(rp, f.verdict, &l.tf);
+		if (l.tf.found && /* a token of an organization: its admins see the attempt */
+		    audit(rq, &(struct audit_scope){l.org_id, l.folder_id, NULL},
+			  "device.enroll_refused", "device %s, token %s: %s", e->serial, l.token_id,
+			  token_state_name(f.verdict)) != 0)
+			log_warn("enroll: could not record the refusal of %s", e->serial);
 		return -1;
 	case ENROLL_CONFLICT:
-		refuse_conflict(rq, rp, e->serial, device_id, l.token_id,
+		refuse_conflict(rq, rp, e->serial, device_id, &l,
 				"serial %s is already enrolled with another key", e->serial);
 		return -1;
 	case ENROLL_CONFLICT_ORG:
-		refuse_conflict(rq, rp, e->serial, device_id, l.token_id,
+		refuse_conflict(rq, rp, e->serial, device_id, &l,
 				"device %s is enrolled in another organization", e->serial);
 		return -1;
 	case ENROLL_CONFLICT_FOLDER:
-		refuse_conflict(rq, rp, e->serial, device_id, l.token_id,
+		refuse_conflict(rq, rp, e->serial, device_id, &l,
 				"device %s is already enrolled in folder '%s'; this token does not"
 				" allow moving it", e->serial, l.dev_folder_name);
 		return -1;
@@ -257,8 +271,9 @@ static int enroll_tx(struct request *rq, struct reply *rp, const struct enroll_r
 	    /* licenses follow the serial: preloaded ones, or those of an earlier enrollment,
 	     * reach this device on its first poll */
 	    store_run(db, ST_LICENSES_RECHECK_OF_SERIAL, "ss", l.org_id, e->serial) < 0 ||
-	    store_historyf(db, rq->now, "device.enroll", "device %s (%s, %s) enrolled as %s",
-			   e->serial, e->model, e->os_version, device_id) != 0 ||
+	    audit(rq, &(struct audit_scope){l.org_id, l.folder_id, device_id}, "device.enroll",
+		  "device %s (%s, %s) enrolled as %s", e->serial, e->model, e->os_version,
+		  device_id) != 0 ||
 	    store_commit(db) != 0) {
 		store_rollback(db);
 		goto fail;

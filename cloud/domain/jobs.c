@@ -32,11 +32,13 @@ int job_insert(struct cloud *c, const struct job_spec *spec, int64_t now, char i
 	const struct task_window *w = &spec->window;
 	if (db_new_id(id) != 0)
 		return -1;
-	return store_run(c->store, ST_JOBS_INSERT, "ssssbsiissiiiss", id, spec->image_id,
+	return store_run(c->store, ST_JOBS_INSERT, "ssssbsiissiiissss", id, spec->image_id,
 			 spec->kind, spec->target, spec->allow_downgrade, window_text(w), w->start,
 			 w->end, w->from, w->to, now, spec->expires_at, cloud_next_seq(c),
 			 spec->app ? TASK_KIND_APP : TASK_KIND_OS,
-			 spec->app ? spec->app->action : "") == 1
+			 spec->app ? spec->app->action : "",
+			 spec->org_id[0] ? spec->org_id : NULL,
+			 spec->folder_id[0] ? spec->folder_id : NULL) == 1
 		       ? 0
 		       : -1;
 }
@@ -238,12 +240,16 @@ static int job_fill(struct job_fill *jf, const struct db_ids *devices)
 	if (strcmp(spec->kind, JOB_KIND_FOLDER) == 0 ||
 	    strcmp(spec->kind, JOB_KIND_RECOMMENDED) == 0 ||
 	    strcmp(spec->kind, JOB_KIND_RUNNING) == 0) {
-		enum store_stmt q = strcmp(spec->kind, JOB_KIND_FOLDER) == 0
-					    ? ST_JOB_CANDIDATES_OF_FOLDER
-				    : strcmp(spec->kind, JOB_KIND_RUNNING) == 0
-					    ? ST_JOB_CANDIDATES_RUNNING_APP
-					    : ST_JOB_CANDIDATES_OF_MODEL;
-		cand = store_query(db, q, "sis", spec->image_id, jf->now, spec->target);
+		/* a model's or a running app's devices: of spec->org_id, within grant_user's */
+		cand = strcmp(spec->kind, JOB_KIND_FOLDER) == 0
+			       ? store_query(db, ST_JOB_CANDIDATES_OF_FOLDER, "sis", spec->image_id,
+					     jf->now, spec->target)
+			       : store_query(db,
+					     strcmp(spec->kind, JOB_KIND_RUNNING) == 0
+						     ? ST_JOB_CANDIDATES_RUNNING_APP
+						     : ST_JOB_CANDIDATES_OF_MODEL,
+					     "sisss", spec->image_id, jf->now, spec->target,
+					     spec->org_id, spec->grant_user);
 		rc = cand ? fill_rows(jf, cand, 0, NULL) : -1;
 		goto out;
 	}
@@ -263,48 +269,44 @@ out:
 	return rc;
 }
 
-int job_create(struct cloud *c, const struct job_spec *spec, const struct db_ids *devices,
-	       int64_t now, char id[DB_ID_LEN])
+int job_create_tx(struct cloud *c, const struct job_spec *spec, const struct db_ids *devices,
+		  int64_t now, char id[DB_ID_LEN], int *tasks, int *skipped)
 {
-	struct store *db = c->store;
+	char what[2 * EAP_FIELD_MAX + 2 * FIELD_SHORT + 24];
 	char target[FIELD_NAME + 32];
 	struct job_fill jf = {.c = c, .job_id = id, .spec = spec, .now = now};
 
-	if (store_begin(db) != 0)
+	if (job_insert(c, spec, now, id) != 0 || job_fill(&jf, devices) != 0)
 		return -1;
 	target_text(spec, target, sizeof(target));
-	if (spec->app) {
-		if (job_insert(c, spec, now, id) != 0 || job_fill(&jf, devices) != 0 ||
-		    store_historyf(db, now, "job.create",
-				   "job %s: %s %s %s (%s)%s: %d tasks, %d skipped", id,
-				   spec->app->action, spec->app->name, spec->app->version, target,
-				   spec->window.kind != WINDOW_NONE ? ", with an update window" : "",
-				   jf.tasks, jf.skipped) != 0 ||
-		    store_commit(db) != 0) {
-			store_rollback(db);
-			return -1;
-		}
-		log_info("job %s created: %s %s %s for %s, %d tasks, %d skipped", id,
-			 spec->app->action, spec->app->name, spec->app->version, target, jf.tasks,
-			 jf.skipped);
-		return 0;
-	}
-	if (job_insert(c, spec, now, id) != 0 || job_fill(&jf, devices) != 0 ||
-	    store_historyf(db, now, "job.create",
-			   "job %s: upgrade %s to %s (%s)%s%s%s: %d tasks,"
-			   " %d skipped",
-			   id, spec->model, spec->version, target,
-			   spec->allow_downgrade ? ", downgrade allowed" : "",
-			   spec->override_app_check ? ", app check overridden" : "",
-			   spec->window.kind != WINDOW_NONE ? ", with an update window" : "",
-			   jf.tasks, jf.skipped) != 0 ||
-	    store_notify_wake(db, STORE_WAKE_JOB, id) != 0 || store_commit(db) != 0) {
-		store_rollback(db);
-		return -1;
-	}
-	log_info("job %s created: %s %s for %s, %d tasks, %d skipped", id, spec->model,
-		 spec->version, target, jf.tasks, jf.skipped);
+	if (spec->app)
+		snprintf(what, sizeof(what), "%s %s %s", spec->app->action, spec->app->name,
+			 spec->app->version);
+	else
+		snprintf(what, sizeof(what), "%s %s", spec->model, spec->version);
+	log_info("job %s created: %s for %s, %d tasks, %d skipped", id, what, target, jf.tasks,
+		 jf.skipped);
+	*tasks = jf.tasks;
+	*skipped = jf.skipped;
 	return 0;
+}
+
+void job_describe(const struct job_spec *spec, const char *id, int tasks, int skipped,
+		  char *out, size_t outsz)
+{
+	char target[FIELD_NAME + 32];
+	const char *win = spec->window.kind != WINDOW_NONE ? ", with an update window" : "";
+	target_text(spec, target, sizeof(target));
+	if (spec->app)
+		snprintf(out, outsz, "job %s: %s %s %s (%s)%s: %d tasks, %d skipped", id,
+			 spec->app->action, spec->app->name, spec->app->version, target, win, tasks,
+			 skipped);
+	else
+		snprintf(out, outsz, "job %s: upgrade %s to %s (%s)%s%s%s: %d tasks, %d skipped",
+			 id, spec->model, spec->version, target,
+			 spec->allow_downgrade ? ", downgrade allowed" : "",
+			 spec->override_app_check ? ", app check overridden" : "", win, tasks,
+			 skipped);
 }
 
 int tasks_fail_lazily(struct store *db, const struct lazy_fail *lf, const char *device_id,

@@ -54,6 +54,10 @@ struct job_spec {
 	struct task_window window;
 	const struct job_app *app; /* NULL: an AXIS OS upgrade of image_id; else image_id is
 				    * the package's artifact */
+	char org_id[DB_ID_LEN];     /* the organization the job belongs to */
+	char folder_id[DB_ID_LEN];  /* its one folder (a folder job, or devices of one folder); "" */
+	const char *grant_user;     /* a recommended-model job: only this user's granted
+				     * folders (NULL: the whole organization) */
 };
 
 /* Reads the image's model and version into spec (image_id set): 1, 0 when there is
@@ -67,10 +71,15 @@ int job_task_insert(struct cloud *c, const char *job_id, const struct job_spec *
 		    const char *device_id, int64_t now, char task_id[DB_ID_LEN]);
 
 /* Creates a job of kind JOB_KIND_DEVICES (the ids in devices), JOB_KIND_FOLDER,
- * JOB_KIND_RECOMMENDED or JOB_KIND_RUNNING, its tasks and skip rows and a history row, in one
- * transaction. Returns 0 (id set) or -1. The caller wakes the devices afterwards. */
-int job_create(struct cloud *c, const struct job_spec *spec, const struct db_ids *devices,
-	       int64_t now, char id[DB_ID_LEN]);
+ * JOB_KIND_RECOMMENDED or JOB_KIND_RUNNING (these two: devices of spec->org_id only,
+ * within grant_user's folders), its tasks and skip rows; the
+ * caller holds the transaction and records the history row with what describes it
+ * (job_describe). Returns 0 (id set) or -1. The caller wakes the devices afterwards. */
+int job_create_tx(struct cloud *c, const struct job_spec *spec, const struct db_ids *devices,
+		  int64_t now, char id[DB_ID_LEN], int *tasks, int *skipped);
+/* The history text of a new job. */
+void job_describe(const struct job_spec *spec, const char *id, int tasks, int skipped,
+		  char *out, size_t outsz);
 
 /* Fails the unfinished tasks whose expires_at has passed (of one device, or of all
  * when device_id is NULL), with a history row each. Uses its own transaction unless

@@ -29,7 +29,13 @@ static void reply_reset(struct reply *rp)
 	rp->json = 0;
 	rp->sign = 0;
 	rp->held = 0;
+	rp->content_type = NULL;
 	rp->content_range[0] = '\0';
+	rp->static_data = NULL;
+	rp->static_len = 0;
+	rp->etag = NULL;
+	rp->location[0] = '\0';
+	rp->headers = NULL;
 	if (rp->fd >= 0)
 		close(rp->fd);
 	rp->fd = -1;
@@ -48,6 +54,14 @@ struct json_writer *reply_json(struct reply *rp, int status)
 	rp->json = 1;
 	jw_init(&rp->jw, &rp->body);
 	return &rp->jw;
+}
+
+struct buf *reply_text(struct reply *rp, int status, const char *content_type)
+{
+	reply_reset(rp);
+	rp->status = status;
+	rp->content_type = content_type;
+	return &rp->body;
 }
 
 void reply_empty_object(struct reply *rp)
@@ -106,6 +120,38 @@ void reply_hold(struct reply *rp)
 	rp->held = 1;
 }
 
+void reply_static(struct reply *rp, int status, const char *content_type, const char *etag,
+		  const unsigned char *data, size_t len)
+{
+	reply_reset(rp);
+	rp->status = status;
+	rp->content_type = content_type;
+	rp->etag = etag;
+	rp->static_data = data;
+	rp->static_len = status == 304 ? 0 : len;
+}
+
+void reply_redirect(struct reply *rp, int status, const char *location)
+{
+	if (strlen(location) >= sizeof(rp->location)) {
+		reply_internal(rp);
+		return;
+	}
+	reply_reset(rp);
+	rp->status = status;
+	strcpy(rp->location, location);
+}
+
+/* The headers that are not about the body: rp's extra ones, nosniff on everything. */
+static void add_common_headers(struct evkeyvalq *h, const struct reply *rp)
+{
+	evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+	for (const char *const *p = rp->headers; p && p[0] && p[1]; p += 2)
+		evhttp_add_header(h, p[0], p[1]);
+	if (rp->location[0])
+		evhttp_add_header(h, "Location", rp->location);
+}
+
 static long elapsed_ms(const struct timeval *start)
 {
 	struct timeval now;
@@ -124,6 +170,18 @@ static int reply_fill(struct cloud *c, struct evhttp_request *ev, struct reply *
 		return -1;
 	}
 	rp->json = 0; /* finished: a retry of reply_fill must not finish it again */
+	add_common_headers(h, rp);
+	if (rp->static_data) { /* reply_static */
+		evhttp_add_header(h, "Content-Type", rp->content_type);
+		if (rp->etag)
+			evhttp_add_header(h, "ETag", rp->etag);
+		if (rp->static_len &&
+		    evbuffer_add_reference(eb, rp->static_data, rp->static_len, NULL, NULL) != 0)
+			return -1;
+		return 0;
+	}
+	if (rp->location[0])
+		return 0;
 	if (rp->fd >= 0) {
 		char len[32];
 		snprintf(len, sizeof(len), "%llu", (unsigned long long)rp->file_len);
@@ -151,8 +209,9 @@ static int reply_fill(struct cloud *c, struct evhttp_request *ev, struct reply *
 	}
 	if (rp->content_range[0])
 		evhttp_add_header(h, "Content-Range", rp->content_range);
-	evhttp_add_header(h, "Content-Type", "application/json");
-	evhttp_add_header(h, "Cache-Control", "no-store");
+	evhttp_add_header(h, "Content-Type", rp->content_type ? rp->content_type : "application/json");
+	if (!rp->headers) /* the console's own carry their Cache-Control */
+		evhttp_add_header(h, "Cache-Control", "no-store");
 	if (evbuffer_add(eb, buf_str(&rp->body), rp->body.len) != 0)
 		return -1;
 	return 0;

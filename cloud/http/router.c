@@ -12,7 +12,9 @@
 
 #include "../../lib/log.h"
 #include "api.h"
+#include "console.h"
 #include "gate.h"
+#include "session.h"
 #include "../domain/policy.h"
 
 #define JSON_BODY_TOKENS 1024
@@ -37,6 +39,15 @@ static const struct route routes[] = {
 	{"POST", "/device/v1/licenses/*/status", AUTH_DEVICE, api_license_status},
 	{"POST", "/admin/v1/orgs", AUTH_ADMIN, admin_org_create},
 	{"GET", "/admin/v1/orgs", AUTH_ADMIN, admin_org_list},
+	{"GET", "/admin/v1/orgs/*", AUTH_ADMIN, admin_org_show},
+	{"POST", "/admin/v1/orgs/*/settings", AUTH_ADMIN, admin_org_settings},
+	{"POST", "/admin/v1/orgs/*/archive", AUTH_ADMIN, admin_org_archive},
+	{"POST", "/admin/v1/orgs/*/invitations", AUTH_ADMIN, admin_invitation_create},
+	{"GET", "/admin/v1/orgs/*/invitations", AUTH_ADMIN, admin_invitation_list},
+	{"POST", "/admin/v1/invitations/*/cancel", AUTH_ADMIN, admin_invitation_cancel},
+	{"POST", "/admin/v1/invitations/signup", AUTH_NONE, invitation_signup},
+	{"POST", "/admin/v1/invitations/accept", AUTH_ADMIN, invitation_accept},
+	{"GET", "/invitation", AUTH_NONE, invitation_show},
 	{"POST", "/admin/v1/folders", AUTH_ADMIN, admin_folder_create},
 	{"GET", "/admin/v1/folders", AUTH_ADMIN, admin_folder_list},
 	{"DELETE", "/admin/v1/folders/*", AUTH_ADMIN, admin_folder_delete},
@@ -81,6 +92,21 @@ static const struct route routes[] = {
 	{"POST", "/admin/v1/products/*/extension-allocations", AUTH_ADMIN,
 	 admin_extension_allocate},
 	{"POST", "/admin/v1/license-keys/redeem", AUTH_ADMIN, admin_key_redeem},
+	{"POST", "/admin/v1/signup", AUTH_NONE, account_signup},
+	{"POST", "/admin/v1/signin", AUTH_NONE, account_signin},
+	{"POST", "/admin/v1/signout", AUTH_ADMIN, account_signout},
+	{"GET", "/admin/v1/me", AUTH_ADMIN, account_me},
+	{"POST", "/admin/v1/me/mfa/enroll", AUTH_ADMIN, mfa_enroll},
+	{"POST", "/admin/v1/me/mfa/confirm", AUTH_ADMIN, mfa_confirm},
+	{"POST", "/admin/v1/me/mfa/disable", AUTH_ADMIN, mfa_disable},
+	{"POST", "/admin/v1/me/api-tokens", AUTH_ADMIN, api_token_create},
+	{"GET", "/admin/v1/me/api-tokens", AUTH_ADMIN, api_token_list},
+	{"POST", "/admin/v1/me/api-tokens/*/revoke", AUTH_ADMIN, api_token_revoke},
+	{"GET", "/admin/v1/orgs/*/members", AUTH_ADMIN, member_list},
+	{"POST", "/admin/v1/orgs/*/members", AUTH_ADMIN, member_add},
+	{"POST", "/admin/v1/orgs/*/members/*/role", AUTH_ADMIN, member_set_role},
+	{"DELETE", "/admin/v1/orgs/*/members/*", AUTH_ADMIN, member_remove},
+	{"POST", "/admin/v1/orgs/*/members/*/grants", AUTH_ADMIN, member_grants},
 };
 
 /* ---- request parsing ---- */
@@ -107,17 +133,21 @@ int bearer_parse(const char *header, char *out, size_t outsz)
 	return 0;
 }
 
-/* Matches path against pattern; copies a '*' segment (which must be an id) to arg. */
-static int route_match(const char *pattern, const char *path, char arg[DB_ID_LEN])
+/* Matches path against pattern; copies the '*' segments (each must be an id) to arg and
+ * arg2. */
+static int route_match(const char *pattern, const char *path, char arg[DB_ID_LEN],
+		       char arg2[DB_ID_LEN])
 {
+	int stars = 0;
 	while (*pattern && *path) {
 		if (*pattern == '*') {
 			size_t n = strcspn(path, "/");
-			if (n != DB_ID_LEN - 1)
+			char *to = stars++ == 0 ? arg : arg2;
+			if (n != DB_ID_LEN - 1 || stars > 2)
 				return 0;
-			memcpy(arg, path, n);
-			arg[n] = '\0';
-			if (!is_hex_id(arg))
+			memcpy(to, path, n);
+			to[n] = '\0';
+			if (!is_hex_id(to))
 				return 0;
 			pattern++;
 			path += n;
@@ -155,6 +185,19 @@ static const char *method_name(enum evhttp_cmd_type t)
 	}
 }
 
+/* The peer's address as text ("" when unknown). */
+static void request_peer(struct evhttp_request *ev, char *out, size_t outsz)
+{
+	struct evhttp_connection *conn = evhttp_request_get_connection(ev);
+	char *addr = NULL;
+	ev_uint16_t port = 0;
+	out[0] = '\0';
+	if (conn)
+		evhttp_connection_get_peer(conn, &addr, &port);
+	if (addr)
+		snprintf(out, outsz, "%s", addr);
+}
+
 /* A request the gate refused (gate.h): its JSON error, and the connection closes. */
 static int gate_refused(struct evhttp_request *ev, struct reply *rp)
 {
@@ -170,24 +213,6 @@ static int gate_refused(struct evhttp_request *ev, struct reply *rp)
 	}
 	reply_error(rp, status, code, "%s", message); /* the gate closes the connection after it */
 	return 1;
-}
-
-static void auth_admin(struct request *rq, struct reply *rp)
-{
-	char tok[BEARER_MAX];
-	uint8_t sha[CRYPTO_SHA256_LEN];
-	const char *h = evhttp_find_header(evhttp_request_get_input_headers(rq->ev),
-					   "Authorization");
-	if (bearer_parse(h, tok, sizeof(tok)) != 0) {
-		reply_error(rp, 401, "unauthorized", "missing admin bearer token");
-		return;
-	}
-	crypto_sha256(tok, strlen(tok), sha);
-	memset(tok, 0, sizeof(tok));
-	if (!crypto_equal(sha, rq->c->admin_sha, sizeof(sha)))
-		reply_error(rp, 401, "unauthorized", "wrong admin token");
-	else
-		rq->who.kind = PRINCIPAL_BOOTSTRAP;
 }
 
 static void auth_device(struct request *rq, struct reply *rp)
@@ -253,7 +278,7 @@ static void route(struct request *rq, struct reply *rp)
 	const struct route *hit = NULL;
 	char allow[32] = "";
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]) && !hit; i++) {
-		if (!route_match(routes[i].pattern, rq->path, rq->arg))
+		if (!route_match(routes[i].pattern, rq->path, rq->arg, rq->arg2))
 			continue;
 		if (strcmp(routes[i].method, rq->method) == 0)
 			hit = &routes[i];
@@ -273,7 +298,7 @@ static void route(struct request *rq, struct reply *rp)
 	}
 	rp->status = 0; /* "not decided yet" while authenticating */
 	if (hit->auth == AUTH_ADMIN)
-		auth_admin(rq, rp);
+		(void)session_authenticate(rq, rp);
 	else if (hit->auth == AUTH_DEVICE)
 		auth_device(rq, rp);
 	if (rp->status != 0 || read_body(rq, rp) != 0)
@@ -300,6 +325,7 @@ void router_dispatch(struct evhttp_request *ev, void *arg)
 	rq.now = cloud_now(rq.c);
 	gettimeofday(&rq.start, NULL);
 	rq.method = method_name(evhttp_request_get_command(ev));
+	request_peer(ev, rq.peer, sizeof(rq.peer));
 	buf_init(&rq.body, CLOUD_BODY_MAX);
 	reply_init(&rp);
 
@@ -314,7 +340,7 @@ void router_dispatch(struct evhttp_request *ev, void *arg)
 		strcpy(rq.path, path);
 		if (query && evhttp_parse_query_str(query, &rq.query) != 0)
 			reply_error(&rp, 400, "bad_request", "malformed query string");
-		else
+		else if (!console_route(&rq, &rp))
 			route(&rq, &rp);
 	}
 	snprintf(what, sizeof(what), "%s %s", rq.method, path && rq.path[0] ? rq.path : "?");

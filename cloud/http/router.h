@@ -30,7 +30,9 @@ struct request {
 	struct evhttp_request *ev;
 	const char *method;         /* "GET", "POST", "DELETE" */
 	char path[REQ_PATH_MAX];
-	char arg[DB_ID_LEN];        /* the id matched by '*' in the route, if any */
+	char arg[DB_ID_LEN];        /* the id matched by the first '*' in the route, if any */
+	char arg2[DB_ID_LEN];       /* the id matched by a second '*' */
+	char peer[64];              /* the caller's address, for the throttle and history */
 	struct evkeyvalq query;
 	struct buf body;            /* exact body bytes, NUL-terminated */
 	struct json_doc json;       /* parsed body (POST), root object at token 0 */

@@ -20,6 +20,7 @@
 #include "../../lib/fsutil.h"
 #include "../../lib/log.h"
 #include "api.h"
+#include "../mail/mailer.h"
 #include "../store/sqlite/sqlite_store.h"
 #include "../store/store.h"
 #include "gate.h"
@@ -249,6 +250,36 @@ static int write_url(const char *path, const char *url)
 	return 0;
 }
 
+/* Every mail's outcome goes into the history of the organization it was for (its tag):
+ * an invitation that never arrived is seen by the admins who sent it. */
+static void mail_recorded(void *arg, const struct mail_result *r)
+{
+	struct cloud *c = arg;
+	char detail[MAIL_SUBJECT_MAX + MAIL_ADDR_MAX + 512];
+	snprintf(detail, sizeof(detail), "mail '%s' to %s %s after %d attempt%s%s%s", r->subject,
+		 r->to, r->sent ? "sent" : "given up", r->attempts, r->attempts == 1 ? "" : "s",
+		 r->sent ? "" : ": ", r->why);
+	if (store_run(c->store, ST_HISTORY_APPEND_SCOPED, "isssssssss", cloud_now(c),
+		      r->sent ? "mail.sent" : "mail.failed", detail, r->tag[0] ? r->tag : NULL,
+		      NULL, NULL, NULL, NULL, NULL, NULL) != 1)
+		log_warn("mail: cannot record the outcome of the mail to %s", r->to);
+}
+
+static int mail_open(struct cloud *c, const struct serve_options *opt)
+{
+	if (!opt->smtp_url && !opt->mail_from)
+		return 0;
+	if (!opt->smtp_url || !opt->mail_from) {
+		log_error("server: --smtp-url and --mail-from go together");
+		return -1;
+	}
+	struct mailer_config cfg = {
+		.smtp_url = opt->smtp_url, .from = opt->mail_from,
+		.done = mail_recorded, .done_arg = c,
+	};
+	return mailer_new(c->base, &cfg, &c->mailer);
+}
+
 int cloud_open(struct cloud *c, const struct serve_options *opt)
 {
 	memset(c, 0, sizeof(*c));
@@ -316,6 +347,8 @@ int cloud_open(struct cloud *c, const struct serve_options *opt)
 	while (n > 0 && c->public_url[n - 1] == '/')
 		c->public_url[--n] = '\0';
 
+	if (mail_open(c, opt) != 0)
+		return -1;
 	c->sig_term = evsignal_new(c->base, SIGTERM, on_signal, c);
 	c->sig_int = evsignal_new(c->base, SIGINT, on_signal, c);
 	if (!c->sig_term || !c->sig_int || event_add(c->sig_term, NULL) != 0 ||
@@ -331,6 +364,8 @@ int cloud_open(struct cloud *c, const struct serve_options *opt)
 
 void cloud_close(struct cloud *c)
 {
+	mailer_free(c->mailer); /* before the event base its transfers are on */
+	c->mailer = NULL;
 	peers_free(c->peers);
 	wake_free(c->wake);
 	longpoll_free(c->lp); /* before evhttp_free, see longpoll.h */

@@ -20,6 +20,7 @@ struct longpoll;
 struct gate;
 struct evconnlistener;
 struct wake;
+struct mailer;
 struct peers;
 
 struct serve_options {
@@ -35,6 +36,8 @@ struct serve_options {
 	int idle_timeout_s;     /* [60] an idle connection, and a stalled write, closes */
 	int per_source;         /* [128] open connections from one address */
 	const char *clock_file; /* tests only: the clock reads this file's epoch seconds */
+	const char *smtp_url;   /* the mail relay, smtp://HOST[:PORT]; NULL: no mail */
+	const char *mail_from;  /* the sender address of its mail (required with smtp_url) */
 	/* Several instances share these (docs/operations.md): files that must exist and
 	 * are never created. Default: DIR/signing.key and DIR/admin.token, made on first
 	 * start. */
@@ -54,6 +57,7 @@ struct cloud {
 	struct gate *gate;
 	struct evconnlistener *listener; /* owned by evhttp once bound */
 	struct wake *wake;      /* sliced wake-ups of whole jobs (wake.h), made on first use */
+	struct mailer *mailer;  /* outgoing mail (mail/mailer.h); NULL without --smtp-url */
 	struct peers *peers;    /* wake-ups from other instances (peers.h) */
 	uint8_t admin_sha[32];  /* SHA-256 of the admin token; the token itself is not kept */
 	char data_dir[PATH_MAX];

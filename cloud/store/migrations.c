@@ -109,11 +109,78 @@ static const struct migration_step steps[] = {
 	{4,
 	"ALTER TABLE tasks ADD COLUMN cancel_notice INTEGER NOT NULL DEFAULT 0;",
 	 NULL, NULL},
+	/* 5: accounts: users, memberships with a role, folder grants, sessions, personal
+	 * API tokens, MFA and recovery codes, the sign-in throttle; history says who, from
+	 * where, in which organization, folder and device; jobs belong to an organization */
+	{5,
+	"CREATE TABLE users ("
+	" id TEXT PRIMARY KEY, email TEXT NOT NULL UNIQUE, password_hash TEXT NOT NULL,"
+	" mfa_enabled INTEGER NOT NULL DEFAULT 0, mfa_secret TEXT NOT NULL DEFAULT '',"
+	" mfa_pending TEXT NOT NULL DEFAULT '', mfa_last_step BIGINT NOT NULL DEFAULT -1,"
+	" created_at BIGINT NOT NULL);"
+	"CREATE TABLE memberships ("
+	" org_id TEXT NOT NULL REFERENCES orgs(id), user_id TEXT NOT NULL REFERENCES users(id),"
+	" role TEXT NOT NULL, created_at BIGINT NOT NULL, PRIMARY KEY (org_id, user_id));"
+	"CREATE INDEX memberships_user ON memberships(user_id);"
+	"CREATE TABLE folder_grants ("
+	" org_id TEXT NOT NULL REFERENCES orgs(id), user_id TEXT NOT NULL REFERENCES users(id),"
+	" folder_id TEXT NOT NULL REFERENCES folders(id), created_at BIGINT NOT NULL,"
+	" PRIMARY KEY (user_id, folder_id));"
+	"CREATE INDEX folder_grants_org ON folder_grants(org_id, user_id);"
+	"CREATE TABLE sessions ("
+	" token_sha256 TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id),"
+	" csrf TEXT NOT NULL, created_at BIGINT NOT NULL, last_used BIGINT NOT NULL);"
+	"CREATE INDEX sessions_user ON sessions(user_id);"
+	"CREATE TABLE api_tokens ("
+	" id TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id),"
+	" org_id TEXT NOT NULL REFERENCES orgs(id), role TEXT NOT NULL,"
+	" name TEXT NOT NULL DEFAULT '', secret_sha256 TEXT NOT NULL UNIQUE,"
+	" created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL,"
+	" last_used_at BIGINT NOT NULL DEFAULT 0, revoked INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX api_tokens_user ON api_tokens(user_id);"
+	"CREATE TABLE recovery_codes ("
+	" user_id TEXT NOT NULL REFERENCES users(id), code_sha256 TEXT NOT NULL,"
+	" used INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (user_id, code_sha256));"
+	"CREATE TABLE signin_throttle ("
+	" key TEXT PRIMARY KEY, failures BIGINT NOT NULL, last_at BIGINT NOT NULL);"
+	"ALTER TABLE orgs ADD COLUMN require_mfa INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE jobs ADD COLUMN org_id TEXT;"
+	"ALTER TABLE jobs ADD COLUMN folder_id TEXT;"
+	"UPDATE jobs SET org_id = (SELECT d.org_id FROM tasks t JOIN devices d"
+	" ON d.id = t.device_id WHERE t.job_id = jobs.id LIMIT 1);"
+	"UPDATE jobs SET folder_id = target WHERE kind = 'folder';"
+	"UPDATE jobs SET folder_id = (SELECT d.folder_id FROM devices d WHERE d.id = jobs.target)"
+	" WHERE kind = 'device';"
+	"CREATE INDEX jobs_org ON jobs(org_id);"
+	"ALTER TABLE history ADD COLUMN org_id TEXT;"
+	"ALTER TABLE history ADD COLUMN folder_id TEXT;"
+	"ALTER TABLE history ADD COLUMN device_id TEXT;"
+	"ALTER TABLE history ADD COLUMN user_id TEXT;"
+	"ALTER TABLE history ADD COLUMN email TEXT;"
+	"ALTER TABLE history ADD COLUMN token_id TEXT;"
+	"ALTER TABLE history ADD COLUMN peer TEXT;"
+	"CREATE INDEX history_org ON history(org_id, seq);",
+	 NULL, NULL},
+	/* 6: organization lifecycle: notes, and archive (kept for the record, never found) */
+	{6,
+	"ALTER TABLE orgs ADD COLUMN notes TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE orgs ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE orgs ADD COLUMN archived_at BIGINT NOT NULL DEFAULT 0;"
+	/* invitations by e-mail: the link's token kept only as its SHA-256 */
+	"CREATE TABLE invitations ("
+	" id TEXT PRIMARY KEY, org_id TEXT NOT NULL REFERENCES orgs(id), email TEXT NOT NULL,"
+	" role TEXT NOT NULL, token_sha256 TEXT NOT NULL UNIQUE,"
+	" invited_by TEXT NOT NULL DEFAULT '', state TEXT NOT NULL DEFAULT 'pending',"
+	" created_at BIGINT NOT NULL, expires_at BIGINT NOT NULL,"
+	" closed_by TEXT NOT NULL DEFAULT '', closed_at BIGINT NOT NULL DEFAULT 0);"
+	"CREATE INDEX invitations_org ON invitations(org_id, state);"
+	"CREATE TABLE invitation_folders ("
+	" invitation_id TEXT NOT NULL REFERENCES invitations(id),"
+	" folder_id TEXT NOT NULL REFERENCES folders(id), PRIMARY KEY (invitation_id, folder_id));",
+	 NULL, NULL},
 	/* 7: products, their wallets and license keys, subscriptions (docs/licenses.md) */
 	{7,
-	/* an archived organization's subscriptions are unusable; the organization
-	 * lifecycle (version 6) adds this same column: only one of the two may stay */
-	"ALTER TABLE orgs ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;"
+	/* an archived organization's subscriptions are unusable: orgs.archived is version 6's */
 	"CREATE TABLE products ("
 	" id TEXT PRIMARY KEY, org_id TEXT NOT NULL REFERENCES orgs(id), name TEXT NOT NULL,"
 	" app_id TEXT NOT NULL, types TEXT NOT NULL, public_key TEXT NOT NULL,"

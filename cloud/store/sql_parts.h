@@ -4,10 +4,23 @@
 
 /* Common table folder_paths(id, path): every folder (deleted ones too) with its path
  * from the org's root folder, "Site A/Floor 1". Put it before a SELECT. */
-#define FOLDER_PATHS_CTE                                                                 \
-	"WITH RECURSIVE folder_paths(id, path) AS (SELECT id, name FROM folders"             \
+#define FOLDER_PATHS_PART                                                                \
+	"folder_paths(id, path) AS (SELECT id, name FROM folders"                            \
 	" WHERE parent_id IS NULL UNION ALL SELECT f.id, p.path || '/' || f.name"            \
-	" FROM folders f JOIN folder_paths p ON f.parent_id = p.id) "
+	" FROM folders f JOIN folder_paths p ON f.parent_id = p.id)"
+#define FOLDER_PATHS_CTE "WITH RECURSIVE " FOLDER_PATHS_PART " "
+/* Common table vis(id): the folders a caller may see (access.h's view): of organization
+ * ORG (a placeholder; NULL: every one), and when USER (a placeholder) is not NULL only
+ * the folders granted to that user and their subfolders. Put it after WITH RECURSIVE. */
+#define VISIBLE_PART(ORG, USER)                                                          \
+	"vis(id) AS (SELECT id FROM folders WHERE (" ORG " IS NULL OR org_id = " ORG ")"     \
+	" AND (" USER " IS NULL OR id IN (SELECT folder_id FROM folder_grants"               \
+	" WHERE user_id = " USER ")) UNION SELECT f.id FROM folders f"                       \
+	" JOIN vis ON f.parent_id = vis.id)"
+/* The rows of a device d the view of ORG/USER shows. */
+#define DEVICE_VISIBLE(ORG, USER)                                                        \
+	" (" ORG " IS NULL OR d.org_id = " ORG ") AND (" USER " IS NULL OR d.folder_id IN"    \
+	" (SELECT id FROM vis))"
 #define JOB_SELECT                                                                       \
 	"SELECT j.id, j.kind, j.target, j.image_id, i.model, i.version, j.allow_downgrade,"  \
 	" j.created_at, j.expires_at, j.window_kind, j.window_start, j.window_end,"          \
@@ -28,6 +41,11 @@
 	" AND d.serial = l.serial AND d.removed = 0), ''), l.serial, l.app, l.state,"        \
 	" l.reason, l.license_exp, l.updated_at, l.kind, l.org_id,"                          \
 	" CASE WHEN l.key_file IS NULL THEN 0 ELSE 1 END, l.created_at FROM licenses l"
+/* The licenses l the view of USER shows (after VISIBLE_PART): all of the organization
+ * when USER is NULL, else those whose live device is in a visible folder. */
+#define LICENSE_VISIBLE(USER)                                                            \
+	" (" USER " IS NULL OR EXISTS (SELECT 1 FROM devices d WHERE d.org_id = l.org_id"    \
+	" AND d.serial = l.serial AND d.removed = 0 AND d.folder_id IN (SELECT id FROM vis)))"
 /* The licenses of the device ?1: those of its organization for its serial. */
 #define LICENSES_OF_DEVICE                                                               \
 	" FROM licenses l JOIN devices d ON d.org_id = l.org_id AND d.serial = l.serial"      \
@@ -42,7 +60,11 @@
 	" UNION ALL SELECT f.id FROM folders f JOIN sub ON f.parent_id = sub.id"             \
 	" WHERE f.deleted = 0) " CANDIDATE_SELECT                                            \
 	" WHERE d.removed = 0 AND d.folder_id IN (SELECT id FROM sub) ORDER BY d.serial"
-#define MODEL_CANDIDATES CANDIDATE_SELECT " WHERE d.removed = 0 AND d.model = ?3 ORDER BY d.serial"
+/* ?4 the organization, ?5 the user whose grants bound it (NULL: all its folders) */
+#define MODEL_CANDIDATES                                                                 \
+	"WITH RECURSIVE " VISIBLE_PART("?4", "?5") " " CANDIDATE_SELECT                    \
+	" WHERE d.removed = 0 AND d.model = ?3 AND" DEVICE_VISIBLE("?4", "?5")              \
+	" ORDER BY d.serial"
 #define DEVICE_CANDIDATE CANDIDATE_SELECT " WHERE d.id = ?3"
 #define SKIP_INSERT "INSERT INTO job_skips (job_id, device_id, serial, reason) VALUES (?, ?, ?, ?)"
 /* The five window columns, in this order, of both tasks and jobs. */

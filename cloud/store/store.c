@@ -1,5 +1,5 @@
 /* store: the calls the cloud makes, forwarded to the backend's operations, and the
- * few helpers every backend shares (id lists, fresh ids, history lines). */
+ * few helpers every backend shares (id lists, fresh ids). */
 #include "store.h"
 
 #include <stdio.h>
@@ -189,19 +189,4 @@ int db_new_id(char out[DB_ID_LEN])
 		return -1;
 	}
 	return 0;
-}
-
-int store_history(struct store *s, int64_t now, const char *action, const char *detail)
-{
-	return store_run(s, ST_HISTORY_APPEND, "iss", now, action, detail) == 1 ? 0 : -1;
-}
-
-int store_historyf(struct store *s, int64_t now, const char *action, const char *fmt, ...)
-{
-	char detail[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
-	va_end(ap);
-	return store_history(s, now, action, detail);
 }

@@ -122,9 +122,5 @@ int store_rows_ids(struct store_rows *r, struct db_ids *l);
 
 /* Fresh random id (32 lowercase hex digits). */
 int db_new_id(char out[DB_ID_LEN]);
-/* Appends a history row (at = now), detail printf-formatted (plain text for people). */
-int store_history(struct store *s, int64_t now, const char *action, const char *detail);
-int store_historyf(struct store *s, int64_t now, const char *action, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
 
 #endif

@@ -20,7 +20,7 @@ cd "$ROOT" || exit 1
 CFLAGS="-std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer-no-link,address,undefined
 	-fno-sanitize-recover=all -Wall -Wextra -Werror -Wno-unused-parameter
 	-DCAMAGENT_VERSION=\"fuzz\" $(pkg-config --cflags gio-2.0 libpq)"
-LIBS="-lcmocka -lcurl -levent -lmbedtls -lmbedx509 -lmbedcrypto -lsqlite3 -lcrypto -lz -lpq
+LIBS="-lcmocka -lcurl -levent -lmbedtls -lmbedx509 -lmbedcrypto -lsqlite3 -lcrypto -lz -lpq -largon2
 	$(pkg-config --libs gio-2.0)"
 
 # Objects built with other flags are not reused.

@@ -10,18 +10,10 @@ set -u
 
 ARTIFACTS="$ROOT/$BUILD/artifacts"
 NODE_DIR="$ROOT/$BUILD/browser"
-for tool in node npm /usr/bin/chromium; do
-	command -v "$tool" >/dev/null || { echo "FAIL missing_$(basename "$tool") (toolchain/deps.sh browser installs it)"; exit 1; }
-done
 
 # playwright-core from the npm registry, installed once per lock file into the build dir
-mkdir -p "$NODE_DIR"
-if ! cmp -s "$ROOT/tests/browser/package-lock.json" "$NODE_DIR/package-lock.json" ||
-	[ ! -d "$NODE_DIR/node_modules/playwright-core" ]; then
-	cp "$ROOT/tests/browser/package.json" "$ROOT/tests/browser/package-lock.json" "$NODE_DIR/"
-	(cd "$NODE_DIR" && npm ci --no-audit --no-fund --prefer-offline >"$WORK/npm.log" 2>&1) ||
-		{ echo "FAIL npm_ci"; cat "$WORK/npm.log"; exit 1; }
-fi
+. "$ROOT/tests/browser/npm.sh"
+browser_npm_ci "$NODE_DIR" || exit 1
 cp "$ROOT/tests/browser/settings_page.mjs" "$NODE_DIR/"
 
 API_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')

@@ -142,7 +142,7 @@ check camera_upgraded wait_for 30 device_has "$SERIAL" os_version 12.0.1
 task_transitions() {
 	cc history | python3 -c '
 import json, sys
-for e in json.load(sys.stdin)["events"]:
+for e in reversed(json.load(sys.stdin)["events"]):  # history is newest first
     if e["action"] == "task.state" and sys.argv[1] in e["detail"]:
         print(e["detail"].split(": ", 1)[1])' "$(cc job show "$JOB" | python3 -c 'import json, sys; print(json.load(sys.stdin)["tasks"][0]["id"])')"
 }

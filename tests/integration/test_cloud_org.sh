@@ -3,7 +3,7 @@
 # its device id and its credentials (it still upgrades afterwards); a camera enrolls
 # again into another folder of its org only with an --allow-move token and never into
 # another org (refusals show on the agent and in the history); deleting a folder tree
-# decommissions its cameras and revokes its tokens.
+# (confirmed with its preview's digest) decommissions its cameras and revokes its tokens.
 set -u
 . "$(dirname "$0")/../lib.sh"
 MODEL=P3265-LVE
@@ -31,8 +31,8 @@ stop_pid() {
 
 check org_list test "$(cc org list | jget '",".join(o["name"] for o in j["orgs"])')" = "Org A,Org B"
 check folder_tree test "$(cc folder list "$ORG" | jget '",".join(f["path"] for f in j["folders"])')" \
-	= "Lobby,Site B,Site B/Floor 1"
-check folder_parent test "$(cc folder list "$ORG" | jget 'j["folders"][2]["parent_id"]')" = "$SITE"
+	= "Default,Lobby,Site B,Site B/Floor 1"
+check folder_parent test "$(cc folder list "$ORG" | jget 'j["folders"][3]["parent_id"]')" = "$SITE"
 
 # --- a move keeps the device id and the credentials
 camera_create mover ACCC8E00M001 "$MODEL" 11.11.73
@@ -90,12 +90,12 @@ P2=$AGENT_PID
 check site_camera_enrolled wait_for 20 device_has ACCC8E00D001 folder "Site B"
 check floor_camera_enrolled wait_for 20 device_has ACCC8E00D002 folder "Floor 1"
 UNUSED=$(cc token create "$FLOOR")
-OUT=$(cc folder delete "$SITE")
+OUT=$(cc folder delete "$SITE" --confirm "$(cc folder delete "$SITE" | jget 'j["confirm"]')")
 check delete_counts test "$(echo "$OUT" | jget '(j["folders"], j["devices_removed"], j["tokens_revoked"])')" = "(2, 2, 3)"
 check site_camera_removed wait_for 30 status_has del1 "^enrollment: *removed"
 check floor_camera_removed wait_for 30 status_has del2 "^enrollment: *removed"
 check removed_not_listed test "$(cc device list | jget '[d["serial"] for d in j["devices"]]')" = "['ACCC8E00M001']"
-check tree_after_delete test "$(cc folder list "$ORG" | jget '",".join(f["path"] for f in j["folders"])')" = Lobby
+check tree_after_delete test "$(cc folder list "$ORG" | jget '",".join(f["path"] for f in j["folders"])')" = Default,Lobby
 check tokens_revoked test "$(cc token list --folder "$FLOOR" | jget '{t["state"] for t in j["tokens"]}')" = "{'revoked'}"
 check delete_in_history history_has "folder $SITE ('Site B') deleted with 1 subfolder: 2 devices removed"
 stop_pid "$P1"

@@ -193,4 +193,13 @@ check renewal_wallet_short refused "current need: 12 short (wallet 1, current ne
 
 # --- another organization's product of the same application keeps its own wallet
 check other_org_wallet test "$(cc product show "$PRODUCT2" | jget 'j["wallet"]["counts"]["subscription"]')" = 1
+
+# --- archiving (orgs.archived, the organization lifecycle's) makes its subscriptions
+# unusable: an archived organization is never found again, nor are its products
+check archived_before_usable test "$(cc product show "$CP" | jget 'j["archived"]')" = False
+cc org archive "$ORG3" --confirm-id "$ORG3" --risk-understood >/dev/null
+check archived_subscription_unusable refused "no such resource" cc subscription allocate "$CP" 1
+check archived_product_not_found refused "no such resource" cc product show "$CP"
+check archived_key_not_redeemable refused "no such resource" \
+	cc key redeem "$ORG3" "$(mint vendor "$COUNTER" --type subscription --count 1)"
 finish

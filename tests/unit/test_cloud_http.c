@@ -1183,7 +1183,13 @@ static void test_folder_delete(void **state)
 	conns[0] = poll_hold(t, a.access, &held[0]);
 	conns[1] = poll_hold(t, b.access, &held[1]);
 
+	/* a preview first (nothing goes), then the deletion confirmed with its digest */
+	char digest[CRYPTO_SHA256_HEX_LEN];
 	snprintf(uri, sizeof(uri), "/admin/v1/folders/%s", site);
+	assert_int_equal(call(t, EVHTTP_REQ_DELETE, uri, t->admin, NULL, NULL, NULL, &r), 200);
+	get_str(&r, "confirm", digest, sizeof(digest));
+	resp_free(&r);
+	snprintf(uri, sizeof(uri), "/admin/v1/folders/%s?confirm=%s", site, digest);
 	assert_int_equal(call(t, EVHTTP_REQ_DELETE, uri, t->admin, NULL, NULL, NULL, &r), 200);
 	parse(&r, &d);
 	assert_int_equal(int_of(&d, 0, "folders"), 2);
@@ -1210,8 +1216,9 @@ static void test_folder_delete(void **state)
 	snprintf(uri, sizeof(uri), "/admin/v1/folders?org_id=%s", t->org);
 	assert_int_equal(admin_get(t, uri, &r), 200);
 	parse(&r, &d);
-	assert_int_equal(json_array_len(&d, json_find(&d, 0, "folders")), 1);
-	want_str(&d, elem(&d, "folders", 0), "name", "Lobby");
+	assert_int_equal(json_array_len(&d, json_find(&d, 0, "folders")), 2);
+	want_str(&d, elem(&d, "folders", 0), "name", "Default");
+	want_str(&d, elem(&d, "folders", 1), "name", "Lobby");
 	json_free(&d);
 	resp_free(&r);
 	snprintf(uri, sizeof(uri), "/admin/v1/enrollment-tokens?folder_id=%s", site);
@@ -1267,7 +1274,7 @@ static void test_listings(void **state)
 	int o = elem(&d, "orgs", 0);
 	want_str(&d, o, "name", "Acme");
 	assert_int_equal(int_of(&d, o, "devices"), 1);
-	assert_int_equal(int_of(&d, o, "folders"), 1);
+	assert_int_equal(int_of(&d, o, "folders"), 2); /* the default top folder and Lobby */
 	json_free(&d);
 	resp_free(&r);
 
@@ -1279,12 +1286,12 @@ static void test_listings(void **state)
 	snprintf(uri, sizeof(uri), "/admin/v1/folders?org_id=%s", t->org);
 	assert_int_equal(admin_get(t, uri, &r), 200);
 	parse(&r, &d);
-	static const char *const paths[] = {"Annex", "Lobby", "Site B", "Site B/Floor 1",
-					    "Site B/Floor 2"};
-	assert_int_equal(json_array_len(&d, json_find(&d, 0, "folders")), 5);
-	for (int i = 0; i < 5; i++)
+	static const char *const paths[] = {"Annex", "Default", "Lobby", "Site B",
+					    "Site B/Floor 1", "Site B/Floor 2"};
+	assert_int_equal(json_array_len(&d, json_find(&d, 0, "folders")), 6);
+	for (int i = 0; i < 6; i++)
 		want_str(&d, elem(&d, "folders", i), "path", paths[i]);
-	int lobby = elem(&d, "folders", 1), floor1 = elem(&d, "folders", 3);
+	int lobby = elem(&d, "folders", 2), floor1 = elem(&d, "folders", 4);
 	assert_true(json_tok_is_null(&d, json_find(&d, lobby, "parent_id")));
 	assert_int_equal(int_of(&d, lobby, "devices"), 1);
 	want_str(&d, floor1, "parent_id", site);
@@ -1859,8 +1866,8 @@ static void test_enrollment_replay_refused(void **state)
 	expect_error(&r, 401, "replayed");
 	resp_free(&r);
 	assert_int_equal(token_uses(t, secret), 1);
-	struct store_rows *st = store_query(t->c.store, ST_DEVICES_LIVE_LIST, "ss", "S-REPLAY",
-					    "S-REPLAY");
+	struct store_rows *st = store_query(t->c.store, ST_DEVICES_LIVE_LIST, "sss", "S-REPLAY",
+					    NULL, NULL); /* every organization, every folder */
 	assert_non_null(st);
 	assert_int_equal(store_next(st), 0); /* no live device has the serial */
 	store_done(st);
