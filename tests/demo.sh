@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # make demo: one simulated camera enrolls into a local camcloud, reports its AXIS OS
 # version, activates the tied-to-hardware license preloaded for its serial the moment it
-# enrolls, and takes a remotely triggered upgrade across a reboot. Every step says what
+# enrolls and an extension license redeemed and allocated to it, and takes a remotely triggered upgrade across a reboot. Every step says what
 # happens; nothing is left running.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -47,8 +47,21 @@ cc license wait "$PRELOADED" active 60 | sed 's/^/  cloud: /' || fail "the prelo
 grep -E "license .* -> active" "$WORK/cam.log" | sed 's/^.*INFO: /  agent: /'
 cmp -s "$WORK/analytics.xml" "$WORK/cam/licenses/4711.key" &&
 	echo "the camera holds exactly the vendor's key file"
-# Extension licenses (redeemed into the wallet, then allocated to this camera) are shown
-# here once the wallet is part of camcloud.
+
+say "An extension license: the vendor's key is redeemed into the wallet and allocated to this camera"
+CAMVENDOR="$ROOT/$BUILD/camvendor"
+"$CAMVENDOR" keygen --key "$WORK/vendor.key" --pub "$WORK/vendor.pub" >/dev/null
+PRODUCT=$(cc product register "$ORG" "Acme Plate Reader" 4712 --types extension \
+	--public-key "$WORK/vendor.pub")
+LICENSE_KEY=$("$CAMVENDOR" mint --key "$WORK/vendor.key" --app 4712 --type extension --count 5)
+echo "product $PRODUCT (application id 4712); the vendor signs a key for 5 extension licenses"
+echo "redeemed: $(cc key redeem "$ORG" "$LICENSE_KEY" | jget 'j["added"]["extension"]') extension licenses into the wallet"
+key_file "$WORK/plates.xml" "$SERIAL" 4712
+EXTENSION=$(cc extension allocate "$PRODUCT" "$SERIAL" --key-file "$WORK/plates.xml" | jget 'j["license_id"]')
+cc license wait "$EXTENSION" active 60 | sed 's/^/  cloud: /' || fail "the extension license was not activated"
+echo "left in the wallet: $(cc product show "$PRODUCT" | jget 'j["wallet"]["counts"]["extension"]') extension licenses"
+cmp -s "$WORK/plates.xml" "$WORK/cam/licenses/4712.key" &&
+	echo "the camera holds the vendor's key file for application 4712 too"
 
 say "Admin registers AXIS OS $TO for $MODEL and triggers an upgrade of this camera"
 "$MKIMAGE" "$WORK/AXIS_OS_$TO.bin" "$MODEL" "$TO" $((8 * 1024 * 1024)) ok
@@ -69,4 +82,4 @@ cc history --csv | awk -F, 'NR > 1 && NR < 10 { printf "  %-18s %-20s from %s\n"
 say "Stopping"
 agent_stop
 cloud_stop
-echo "demo complete: enrolled, preloaded license active at enrollment, reported $FROM, upgraded to $TO across a reboot"
+echo "demo complete: enrolled, preloaded license active at enrollment, extension license redeemed, allocated and active, reported $FROM, upgraded to $TO across a reboot"

@@ -220,8 +220,11 @@ void admin_subscription_allocate(struct request *rq, struct reply *rp)
 	jw_object_end(w);
 }
 
-/* POST /admin/v1/products/ID/extension-allocations {serial}: one extension license
- * from the wallet, granted to the organization's enrolled device with that serial. */
+/* POST /admin/v1/products/ID/extension-allocations {serial, key_file?}: one extension
+ * license from the wallet, granted to the organization's enrolled device with that
+ * serial — with the vendor's key file for that serial when the camera needs one (an
+ * Axis camera installs nothing else; device_license_grant checks that it names this
+ * serial and application). */
 void admin_extension_allocate(struct request *rq, struct reply *rp)
 {
 	struct product p;
@@ -229,7 +232,10 @@ void admin_extension_allocate(struct request *rq, struct reply *rp)
 	char grant[DB_ID_LEN];
 	int64_t lapses = 0, shortfall = 0;
 	struct store *db = rq->c->store;
+	static char key_file[DL_KEY_FILE_B64_MAX + 1];
+	key_file[0] = '\0';
 	if (req_string(rq, rp, "serial", serial, sizeof(serial)) != 0 ||
+	    req_string_opt(rq, rp, "key_file", key_file, sizeof(key_file)) != 0 ||
 	    product_for_change(rq, rp, &p, LICENSE_TYPE_EXTENSION) != 0)
 		return;
 	int r = device_license_holder(db, p.org_id, serial, dev);
@@ -246,7 +252,8 @@ void admin_extension_allocate(struct request *rq, struct reply *rp)
 	r = wallet_take_tx(db, p.id, LICENSE_TYPE_EXTENSION, rq->now, 1, &lapses, &shortfall);
 	if (r == 0)
 		r = device_license_grant(db, rq->now, p.org_id, serial, p.app_id,
-					 LICENSE_KIND_EXTENSION, 0, NULL, grant);
+					 LICENSE_KIND_EXTENSION, 0, key_file[0] ? key_file : NULL,
+					 grant);
 	if (r == 0 && store_run(db, ST_EXTENSION_ALLOCATIONS_INSERT, "ssssis", id, p.id, serial,
 				dev, rq->now, grant) != 1)
 		r = DB_ERROR;

@@ -53,7 +53,7 @@ static const char usage_text[] =
 	"  key redeem ORG_ID KEY|@FILE\n"
 	"  subscription start PRODUCT_ID\n"
 	"  subscription allocate PRODUCT_ID COUNT [--ahead YEARS] [--dry-run]\n"
-	"  extension allocate PRODUCT_ID SERIAL\n"
+	"  extension allocate PRODUCT_ID SERIAL [--key-file F]\n"
 	"  history [--csv] [--org ID] [--folder ID] [--device ID] [--user ID] [--kind K]\n"
 	"  login --email E [--org ID] [--password-file F] [--totp CODE]\n"
 	"  user create-owner --email E --org-name NAME [--password-file F]\n"

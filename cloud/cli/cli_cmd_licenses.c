@@ -18,8 +18,7 @@
 
 #define IMPORT_BATCH 32 /* key files per request: well inside the server's body limit */
 
-/* The file at path, base64 (one line) into out (DL_KEY_FILE_B64_MAX + 1 bytes). */
-static int key_file_b64(const char *path, char *out)
+int cli_key_file_b64(const char *path, char *out)
 {
 	struct buf raw;
 	buf_init(&raw, KEYFILE_MAX_BYTES);
@@ -51,7 +50,7 @@ int cmd_license_preload(struct cli *c)
 		return cli_usage("license preload needs --serial S and --app A");
 	if (c->exp && cli_opt_int(c->exp, &exp) != 0)
 		return cli_usage("--exp takes a Unix time");
-	if (c->key_file && key_file_b64(c->key_file, key) != 0)
+	if (c->key_file && cli_key_file_b64(c->key_file, key) != 0)
 		return 1;
 	struct cli_body bd;
 	struct json_writer *w = cli_body_begin(&bd);
@@ -79,7 +78,7 @@ static int import_batch(struct cli *c, char **paths, int n)
 	jw_key(w, "key_files");
 	jw_array_begin(w);
 	for (int i = 0; i < n; i++) {
-		if (key_file_b64(paths[i], key) != 0) {
+		if (cli_key_file_b64(paths[i], key) != 0) {
 			buf_free(&bd.b);
 			return 1;
 		}

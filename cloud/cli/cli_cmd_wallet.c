@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../../lib/fsutil.h"
+#include "../domain/device_licenses.h"
 #include "../domain/policy.h"
 
 #define PEM_FILE_MAX 4096
@@ -169,7 +170,13 @@ int cmd_extension_allocate(struct cli *c)
 	char path[REQ_PATH_MAX];
 	if (cli_id_path(path, sizeof(path), "products", c->pos[2], "/extension-allocations") != 0)
 		return 1;
+	static char key[DL_KEY_FILE_B64_MAX + 1];
+	if (c->key_file && cli_key_file_b64(c->key_file, key) != 0)
+		return 1;
 	struct cli_body bd;
-	jw_kv_string(cli_body_begin(&bd), "serial", c->pos[3]);
+	struct json_writer *w = cli_body_begin(&bd);
+	jw_kv_string(w, "serial", c->pos[3]);
+	if (c->key_file)
+		jw_kv_string(w, "key_file", key);
 	return cli_body_send(c, &bd, path, NULL);
 }

@@ -135,6 +135,9 @@ int cmd_app_task(struct cli *c);
  * an OS upgrade of image, or app_action on the app of package; prints the job id and
  * each skipped device. Returns the exit code. */
 int cli_job_send(struct cli *c, const char *image, const char *app_action, const char *package);
+/* The key file at path, base64 (one line) into out (DL_KEY_FILE_B64_MAX + 1 bytes): 0, or
+ * -1 after a message (cli_cmd_licenses.c). */
+int cli_key_file_b64(const char *path, char *out);
 /* cli_cmd_wallet.c */
 int cmd_product_register(struct cli *c);
 int cmd_product_list(struct cli *c);

@@ -91,6 +91,11 @@ check extension_granted_to_serial test "$(cc license list | jget '[(l["serial"],
 check extension_taken_from_wallet test "$(counts)" = 10/1
 check extension_listed test "$(prod '[a["serial"] for a in j["extension_allocations"]]')" = "['$SERIAL']"
 check extension_in_history history_has "an extension license of Plates ($APP) allocated to $SERIAL"
+# the vendor's key file goes with the allocation; one for other hardware takes nothing
+key_file "$WORK/other.xml" ACCC8E000001 4712
+check extension_key_file_of_other_hardware_refused refused "for another serial or application" \
+	cc extension allocate "$PRODUCT" "$SERIAL" --key-file "$WORK/other.xml"
+check extension_refused_takes_nothing test "$(counts)" = 10/1
 cc extension allocate "$PRODUCT" "$SERIAL" >/dev/null
 check extension_wallet_short refused "holds no extension licenses" cc extension allocate "$PRODUCT" "$SERIAL"
 
