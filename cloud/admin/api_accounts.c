@@ -305,7 +305,12 @@ static int write_memberships(struct request *rq, struct json_writer *w)
 		jw_object_begin(w);
 		jw_kv_string(w, "org_id", org);
 		jw_kv_string(w, "org_name", store_text(st, 1));
-		jw_kv_string(w, "role", store_text(st, 2));
+		/* an API token acts with at most its own role: say the one it has */
+		enum role role = ROLE_NONE;
+		(void)role_parse(store_text(st, 2), &role);
+		if (rq->who.kind == PRINCIPAL_API_TOKEN)
+			role = role_cap(role, rq->who.token_role);
+		jw_kv_string(w, "role", role_name(role));
 		if (write_grants(rq, w, rq->who.user_id, org) != 0)
 			r = DB_ERROR;
 		jw_object_end(w);

@@ -127,6 +127,7 @@ check api_token_viewer_cannot_operate test "$(status "tok:$TOK" POST /admin/v1/j
 check api_token_not_above_user test "$(status ses:bob POST /admin/v1/me/api-tokens "{\"org_id\":\"$ORG\",\"role\":\"admin\"}")" = 403
 check api_token_no_csrf_needed test "$(status "tok:$TOK" GET /admin/v1/me)" = 200
 TID=$(api "tok:$TOK" GET /admin/v1/me | jfield 'j["token_id"]')
+check api_token_me_says_capped_role test "$(api "tok:$TOK" GET /admin/v1/me | jfield '[m["role"] for m in j["memberships"]]')" = "['viewer']"
 check api_token_listed test "$(api ses:bob GET /admin/v1/me/api-tokens | jfield '[t["role"] for t in j["tokens"]]')" = "['viewer']"
 check api_token_secret_not_listed not grep -qF "${TOK#cct_}" <(api ses:bob GET /admin/v1/me/api-tokens)
 check api_token_revoke test "$(status ses:bob POST "/admin/v1/me/api-tokens/$TID/revoke")" = 200
