@@ -192,7 +192,7 @@ demo: all | $(TEST_DEPS)
 
 # libFuzzer targets for the parsers (clang, ASan + UBSan), FUZZ_SECONDS each.
 FUZZ_SECONDS ?= 20
-fuzz: | $(call deps_stamp,build) $(call deps_stamp,clang)
+fuzz: build/host/gen/console_assets.c | $(call deps_stamp,build) $(call deps_stamp,clang)
 	@bash tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 # memcheck over enroll + report + upgrade across a reboot + license, agent and cloud.

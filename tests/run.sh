@@ -89,8 +89,9 @@ run_on_postgres() {
 		test_cloud_http)
 			echo "--- $(basename "$t") (postgres)"
 			"$t" >"$out" 2>&1
+			local rc=$?
 			cat "$out"
-			count_cmocka "$t" "$out"
+			count_cmocka "$t" "$out" "$rc"
 			;;
 		esac
 	done

@@ -137,17 +137,18 @@ struct strand {
 static void note_unknown(struct strand *s)
 {
 	struct app_strand *o = s->out;
-	size_t len = strlen(o->reason);
+	char note[sizeof(o->reason)]; /* apart from o: the names come from o too */
 	if (o->nunknown == 0)
 		return;
-	int n = snprintf(o->reason + len, sizeof(o->reason) - len, "; %s:", APP_RANGE_UNKNOWN);
-	for (int i = 0; n > 0 && i < o->nunknown; i++) {
-		len += (size_t)n;
-		if (len >= sizeof(o->reason))
-			return;
-		n = snprintf(o->reason + len, sizeof(o->reason) - len, "%s %s %s",
-			     i ? "," : "", o->unknown[i].name, o->unknown[i].version);
+	int n = snprintf(note, sizeof(note), "; %s:", APP_RANGE_UNKNOWN);
+	for (int i = 0; n > 0 && (size_t)n < sizeof(note) && i < o->nunknown; i++) {
+		int m = snprintf(note + n, sizeof(note) - (size_t)n, "%s %s %s", i ? "," : "",
+				 o->unknown[i].name, o->unknown[i].version);
+		n = m < 0 ? -1 : n + m;
 	}
+	size_t len = strlen(o->reason);
+	if (len < sizeof(o->reason))
+		snprintf(o->reason + len, sizeof(o->reason) - len, "%s", note);
 }
 
 static int strand_one(void *arg, const struct app_installed *app)

@@ -34,13 +34,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	     !terminated(t.target_version, sizeof(t.target_version))))
 		abort();
 
-	char app[LICENSE_FIELD_MAX], why[LICENSE_REASON_MAX] = "";
-	static uint8_t key[LICENSE_KEY_MAX];
-	size_t keylen = 0;
-	int64_t exp;
-	if (license_payload_read(text, size, app, sizeof(app), key, sizeof(key), &keylen, &exp, why,
-				 sizeof(why)) == 0) {
-		if (keylen == 0 || keylen > sizeof(key) || !terminated(app, sizeof(app)))
+	static struct license_payload_fields lic;
+	char why[LICENSE_REASON_MAX] = "";
+	memset(&lic, 0, sizeof(lic));
+	if (license_payload_read(text, size, &lic, why, sizeof(why)) == 0) {
+		/* a cloud token carries no key file; every other kind exactly one */
+		int cloud = strcmp(lic.kind, "cloud") == 0;
+		if ((!cloud && lic.keylen == 0) || lic.keylen > sizeof(lic.key) ||
+		    !terminated(lic.app, sizeof(lic.app)) || !terminated(lic.kind, sizeof(lic.kind)))
 			abort();
 	} else if (!why[0]) {
 		abort(); /* a refusal says why: it is reported to the cloud */

@@ -19,7 +19,7 @@ cd "$ROOT" || exit 1
 
 CFLAGS="-std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer-no-link,address,undefined
 	-fno-sanitize-recover=all -Wall -Wextra -Werror -Wno-unused-parameter
-	-DCAMAGENT_VERSION=\"fuzz\" $(pkg-config --cflags gio-2.0 libpq)"
+	-DCAMAGENT_VERSION=\"fuzz\" -I. $(pkg-config --cflags gio-2.0 libpq)"
 LIBS="-lcmocka -lcurl -levent -lmbedtls -lmbedx509 -lmbedcrypto -lsqlite3 -lcrypto -lz -lpq -largon2
 	$(pkg-config --libs gio-2.0)"
 
@@ -32,7 +32,8 @@ set_sources() {
 	lib) ls lib/*.c | grep -v '^lib/sha256_mbedtls\.c$' ;; # the default hash backend
 	agent) ls agent/*.c platform/*.c platform/sim/*.c platform/axis/*.c | grep -v '^agent/main\.c$' ;;
 	cloud) find cloud -name '*.c' | sort | grep -v -e '^cloud/main\.c$' -e '^cloud/domain/ecdsa_mbedtls\.c$' \
-		-e '^cloud/store/postgres/pg_none\.c$' ;; # the default backends
+		-e '^cloud/store/postgres/pg_none\.c$' # the default backends
+		echo build/host/gen/console_assets.c ;; # the console, embedded (make fuzz makes it)
 	*) echo "$1" ;;
 	esac
 }
