@@ -24,12 +24,14 @@ count_cmocka() { # binary output-file exit-code
 		failures+=("$(basename "$1") (no summary: crashed?)")
 		return
 	fi
+	# a case whose setup failed is reported as ERROR, outside the FAILED count
+	bad=$((${bad:-0} + $(grep -c '^\[  ERROR   \] ' "$2")))
 	passed=$((passed + ${ok:-0}))
-	failed=$((failed + ${bad:-0}))
-	[ "${bad:-0}" = 0 ] || failures+=("$(basename "$1")")
+	failed=$((failed + bad))
+	[ "$bad" = 0 ] || failures+=("$(basename "$1")")
 	# All cases passed but the binary failed: a sanitizer (LeakSanitizer reports at exit)
 	# or a crash after the summary. That counts.
-	if [ "${bad:-0}" = 0 ] && [ "$3" != 0 ]; then
+	if [ "$bad" = 0 ] && [ "$3" != 0 ]; then
 		failed=$((failed + 1))
 		failures+=("$(basename "$1") (exit $3 after its cases passed: sanitizer?)")
 	fi

@@ -43,6 +43,10 @@ static int vendor(struct fixture *f, const char *args, char *out, size_t outsz)
 
 static int setup(void **state)
 {
+	/* Emulated, the test cannot exec the vendor tool (a program of the target): the key
+	 * checks run natively; the cases without the tool still run here. */
+	if (getenv("CAMAGENT_QEMU_USER"))
+		skip();
 	struct fixture *f = calloc(1, sizeof(*f));
 	strcpy(f->dir, "/tmp/test_cloud_license_key.XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
