@@ -9,6 +9,7 @@
 #include "../../lib/log.h"
 #include "../http/api.h"
 #include "../domain/jobs.h"
+#include "task_view.h"
 #include "../device/longpoll.h"
 #include "../device/wake.h"
 #include "../domain/payload.h"
@@ -358,12 +359,8 @@ out:
 void admin_job_list(struct request *rq, struct reply *rp)
 {
 	struct access_view v;
-	if (access_view(rq, rp, evhttp_find_header(&rq->query, "org_id"), NEED_READ, 0, &v) != 0)
+	if (task_view(rq, rp, &v) != 0)
 		return;
-	if (tasks_expire(rq->c->store, NULL, rq->now) < 0) {
-		reply_internal(rp);
-		return;
-	}
 	struct store_rows *st =
 		store_query(rq->c->store, ST_JOBS_ALL, "ss", view_org(&v), view_user(&v));
 	struct store_rows *cnt = NULL;

@@ -10,6 +10,7 @@
 #include "../http/api.h"
 #include "../domain/apps.h"
 #include "../domain/jobs.h"
+#include "task_view.h"
 #include "../device/longpoll.h"
 #include "../domain/payload.h"
 #include "../domain/policy.h"
@@ -196,12 +197,8 @@ void admin_task_show(struct request *rq, struct reply *rp)
 void admin_task_list(struct request *rq, struct reply *rp)
 {
 	struct access_view v;
-	if (access_view(rq, rp, evhttp_find_header(&rq->query, "org_id"), NEED_READ, 0, &v) != 0)
+	if (task_view(rq, rp, &v) != 0)
 		return;
-	if (tasks_expire(rq->c->store, NULL, rq->now) < 0) {
-		reply_internal(rp);
-		return;
-	}
 	struct store_rows *st =
 		store_query(rq->c->store, ST_TASKS_ALL, "ss", view_org(&v), view_user(&v));
 	struct json_writer *w = reply_json(rp, 200);
