@@ -7,11 +7,15 @@
 # the package that fixes it, unless the admin overrides the check. The camera's inventory
 # (its report's apps, with the ApplicationID and since when each runs) is what the check
 # reads: another catalog app that would not run refuses the upgrade too, an app the
-# catalog does not hold is named as of unknown range and does not block.
+# catalog does not hold is named as of unknown range and does not block. A job for the
+# cameras running an app reaches the caller's organization only.
 set -u
 . "$(dirname "$0")/../lib.sh"
 MODEL=P3265-LVE
 MKEAP="bash $ROOT/tests/tools/mkeap.sh"
+# app_field_is DEVICE APP FIELD VALUE: the device's inventory in the cloud says so (asked
+# again on each call, so wait_for can wait for it)
+app_field_is() { [ "$(device_app "$1" "$2" "$3")" = "$4" ]; }
 jget() { python3 -c 'import json, sys; j = json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
 
 cloud_start || { echo "FAIL cloud_start"; exit 1; }
@@ -62,7 +66,7 @@ echo '{"name":"viewer","vendor":"V","version":"2.0.0","running":false}' >"$WORK/
 agent_start c1 --token "$(cc token create "$SITE")" --set long_poll_s=30 --set heartbeat_s=2
 check enrolled wait_for 20 device_has ACCC8E00S001 os_version 12.10.1
 DEV=$(cc device find ACCC8E00S001)
-check inventory_reported wait_for 20 [ "$(device_app "$DEV" plates app_id)" = 4714 ]
+check inventory_reported wait_for 20 app_field_is "$DEV" plates app_id 4714
 check inventory_no_app_id [ "$(device_app "$DEV" viewer app_id)" = "" ]
 SINCE=$(device_app "$DEV" plates since)
 check inventory_running_since [ "$SINCE" -gt 0 ]
@@ -113,4 +117,27 @@ check other_app_unknown_still_listed grep -q "AXIS OS range unknown (not in the 
 # (the overridden upgrade has put the camera on 13.0.1 by now: this is a downgrade)
 cc job create "$OS12B" --devices "$DEV" --allow-downgrade >/dev/null 2>"$WORK/skipped12b.txt"
 check other_app_job_skips grep -q "skipped ACCC8E00S001 .*plates 1.0.0 would not run on AXIS OS 12.12.1" "$WORK/skipped12b.txt"
+
+# --- a job for the cameras running an app reaches the caller's organization only: a
+# camera of another organization running the same app is neither targeted nor skipped
+OTHER=$(cc org create "Other Org")
+OTHER_SITE=$(cc folder create "$OTHER" "Elsewhere")
+camera_create c2 ACCC8E00S002 "$MODEL" 12.10.1
+mkdir -p "$WORK/c2/apps"
+COUNTER_APP='{"name":"counter","vendor":"V","version":"1.0.0","running":true}'
+echo "$COUNTER_APP" >"$WORK/c2/apps/counter.json"
+echo "$COUNTER_APP" >"$WORK/c1/apps/counter.json"
+agent_start c2 --token "$(cc token create "$OTHER_SITE")" --set long_poll_s=30 --set heartbeat_s=2
+check other_org_enrolled wait_for 20 device_has ACCC8E00S002 os_version 12.10.1
+DEV2=$(cc device find ACCC8E00S002)
+check other_org_runs_the_app wait_for 20 app_field_is "$DEV2" counter running true
+check own_org_runs_the_app wait_for 20 app_field_is "$DEV" counter running true
+$MKEAP "$WORK/counter.eap" counter 1.0.0 aarch64 --signed
+COUNTER=$(cc app upload "$WORK/counter.eap")
+job_serials() { cc job show "$1" | jget 'sorted(t["serial"] for t in j["tasks"] + j["skipped"])'; }
+check running_job_wants_an_org not cc app task restart "$COUNTER" --running counter 2>/dev/null
+RUNNING_A=$(cc app task restart "$COUNTER" --running counter --org "$ORG" 2>/dev/null)
+check running_job_leaves_other_orgs_alone [ "$(job_serials "$RUNNING_A")" = "['ACCC8E00S001']" ]
+RUNNING_B=$(cc app task restart "$COUNTER" --running counter --org "$OTHER" 2>/dev/null)
+check running_job_of_other_org_its_own_only [ "$(job_serials "$RUNNING_B")" = "['ACCC8E00S002']" ]
 finish
