@@ -89,17 +89,23 @@ void admin_folder_create(struct request *rq, struct reply *rp)
 		if (r != 1)
 			return;
 	}
-	if (folder_name_taken(rq, rp, org, parent, name) != 0)
-		return;
 	if (db_new_id(id) != 0 || store_begin(rq->c->store) != 0) {
 		reply_internal(rp);
 		return;
 	}
 	snprintf(detail, sizeof(detail), "folder %s created in org %s: %s", id, org, name);
-	if (write_with_history(rq,
-			       store_run(rq->c->store, ST_FOLDERS_INSERT, "ssssi", id, org,
-					 parent[0] ? parent : NULL, name, rq->now),
-			       &(struct audit_scope){org, id, NULL}, "folder.create", detail) != 0) {
+	/* The store's unique index on sibling names decides (a check before the insert
+	 * could pass for two requests at once); the 409 then names the sibling. */
+	r = store_run(rq->c->store, ST_FOLDERS_INSERT, "ssssi", id, org, parent[0] ? parent : NULL,
+		      name, rq->now);
+	if (r == DB_CONSTRAINT) {
+		store_rollback(rq->c->store);
+		if (folder_name_taken(rq, rp, org, parent, name) == 0)
+			reply_internal(rp); /* another constraint: not a name taken */
+		return;
+	}
+	if (write_with_history(rq, r, &(struct audit_scope){org, id, NULL}, "folder.create",
+			       detail) != 0) {
 		reply_internal(rp);
 		return;
 	}

@@ -284,6 +284,20 @@ static const struct migration_step steps[] = {
 	"CREATE INDEX device_apps_name ON device_apps(name, running);"
 	"DROP TABLE device_applications;",
 	 NULL, NULL},
+	/* 12: no two live sibling folders of one name (any case), held by the store itself
+	 * so two requests checking at once cannot both insert. Siblings that already share
+	 * a name keep the oldest as it is; each other one gets its id appended ("Site
+	 * (<id>)": unique, where a prefix of it might not be), so nothing is lost and each
+	 * can still be told apart. */
+	{12,
+	"UPDATE folders SET name = substr(name, 1, 90) || ' (' || id || ')'"
+	" WHERE deleted = 0 AND EXISTS (SELECT 1 FROM folders o WHERE o.deleted = 0"
+	" AND o.org_id = folders.org_id AND COALESCE(o.parent_id, '') = COALESCE(folders.parent_id, '')"
+	" AND lower(o.name) = lower(folders.name) AND (o.created_at < folders.created_at"
+	" OR (o.created_at = folders.created_at AND o.id < folders.id)));"
+	"CREATE UNIQUE INDEX folders_sibling_name ON folders(org_id, COALESCE(parent_id, ''),"
+	" lower(name)) WHERE deleted = 0;",
+	 NULL, NULL},
 };
 
 #define N_STEPS (sizeof(steps) / sizeof(steps[0]))
