@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # valgrind memcheck over one full path, agent and cloud both under valgrind: camcloud serves
 # while a simulated camera enrolls, reports, takes an upgrade across its reboot (every agent
-# incarnation runs under valgrind) and activates a license; then both stop by SIGTERM so the
-# leak checks run. Any memcheck error or definite leak in any process is a failure.
+# incarnation runs under valgrind), activates a license and installs, starts and configures
+# an application; then both stop by SIGTERM so the leak checks run. Any memcheck error or definite leak in any process is a failure.
 # Prints PASS/FAIL lines and "N passed, N failed". Usage: BUILD=build/host tests/valgrind/run.sh
 set -u
 . "$(dirname "$0")/../lib.sh"
@@ -77,6 +77,26 @@ step cloud_sees_new_version wait_for 120 device_has "$SERIAL" os_version 12.0.1
 
 LICENSE=$(cc license issue "$DEVICE" camagent-analytics)
 step license_active cc license wait "$LICENSE" active 120
+
+# An application: the package uploaded to the catalog, installed, started with a parameter
+# its manifest declares, seen running in the camera's inventory.
+bash "$ROOT/tests/tools/mkeap.sh" "$WORK/app.eap" analytics 1.0.0 aarch64 --signed --schema 1 \
+	--param Sensitivity=5
+PACKAGE=$(cc app upload "$WORK/app.eap")
+app_task_is() { # JOB STATE: the job's one task is in that state
+	[ "$(cc job show "$1" | jget '[t["state"] for t in j["tasks"]]')" = "['$2']" ]
+}
+app_step() { # NAME ACTION OPTIONS..: an app task on the camera, waited for
+	local name=$1 job
+	shift
+	job=$(cc app task "$1" "$PACKAGE" --devices "$DEVICE" "${@:2}") &&
+		step "$name" wait_for 120 app_task_is "$job" succeeded
+}
+app_step app_installed install
+app_step app_started start
+app_step app_param_set set_params --param Sensitivity=9
+app_running() { [ "$(device_app "$DEVICE" analytics running)" = true ]; }
+step app_running_in_inventory wait_for 60 app_running
 
 agent_stop
 rc=$?
