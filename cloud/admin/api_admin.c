@@ -10,6 +10,7 @@
 #include "../../lib/log.h"
 #include "../http/access.h"
 #include "../http/api.h"
+#include "audit_commit.h"
 #include "../device/longpoll.h"
 #include "../domain/payload.h"
 #include "../domain/policy.h"
@@ -30,18 +31,12 @@ static int req_id(struct request *rq, struct reply *rp, const char *key, char ou
 }
 
 /* Ends the transaction of one INSERT/UPDATE (changed: its row count) with its history
- * row in where. */
+ * row in where; the caller answers a failure. */
 static int write_with_history(struct request *rq, int changed,
 			      const struct audit_scope *where, const char *action,
 			      const char *detail)
 {
-	struct store *db = rq->c->store;
-	if (changed != 1 || audit(rq, where, action, "%s", detail) != 0 ||
-	    store_commit(db) != 0) {
-		store_rollback(db);
-		return -1;
-	}
-	return 0;
+	return audit_commit(rq, NULL, changed == 1, where, action, "%s", detail);
 }
 
 /* The organization of folder id (live, or deleted ones too) into org: 1, 0 when there
@@ -104,11 +99,9 @@ void admin_folder_create(struct request *rq, struct reply *rp)
 			reply_internal(rp); /* another constraint: not a name taken */
 		return;
 	}
-	if (write_with_history(rq, r, &(struct audit_scope){org, id, NULL}, "folder.create",
-			       detail) != 0) {
-		reply_internal(rp);
+	if (audit_commit(rq, rp, r == 1, &(struct audit_scope){org, id, NULL}, "folder.create",
+			 "%s", detail) != 0)
 		return;
-	}
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);
 	jw_kv_string(w, "id", id);
@@ -149,14 +142,11 @@ void admin_token_create(struct request *rq, struct reply *rp)
 	snprintf(detail, sizeof(detail), "enrollment token %s for folder %s: max_uses %" PRId64
 		 ", expires_at %" PRId64 "%s", id, folder, max_uses, rq->now + ttl,
 		 allow_move ? ", may move devices of the org here" : "");
-	if (write_with_history(rq,
-			       store_run(rq->c->store, ST_ENROLLMENT_TOKENS_INSERT, "sssiiib", id,
-					 folder, sha, rq->now + ttl, max_uses, rq->now, allow_move),
-			       &(struct audit_scope){org, folder, NULL}, "token.create",
-			       detail) != 0) {
-		reply_internal(rp);
+	if (audit_commit(rq, rp,
+			 store_run(rq->c->store, ST_ENROLLMENT_TOKENS_INSERT, "sssiiib", id, folder,
+				   sha, rq->now + ttl, max_uses, rq->now, allow_move) == 1,
+			 &(struct audit_scope){org, folder, NULL}, "token.create", "%s", detail) != 0)
 		goto out;
-	}
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);
 	jw_kv_string(w, "id", id);

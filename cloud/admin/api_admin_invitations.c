@@ -13,6 +13,7 @@
 #include "../http/api.h"
 #include "../mail/mailer.h"
 #include "invitation_join.h"
+#include "audit_commit.h"
 
 #define INVITE_SECRET_BYTES 16 /* 128 bits, 32 hex digits in the link */
 
@@ -234,16 +235,13 @@ void admin_invitation_cancel(struct request *rq, struct reply *rp)
 			    invitation_state_name(s));
 		return;
 	}
-	if (store_begin(db) != 0 ||
-	    store_run(db, ST_INVITATION_CLOSE, "ssis", "cancelled", rq->who.user_id, rq->now,
-		      rq->arg) != 1 ||
-	    audit(rq, &(struct audit_scope){org, NULL, NULL}, "invitation.cancel",
-		  "invitation %s of %s cancelled", rq->arg, email) != 0 ||
-	    store_commit(db) != 0) {
-		store_rollback(db);
-		reply_internal(rp);
+	if (audit_commit(rq, rp,
+			 store_begin(db) == 0 &&
+				 store_run(db, ST_INVITATION_CLOSE, "ssis", "cancelled",
+					   rq->who.user_id, rq->now, rq->arg) == 1,
+			 &(struct audit_scope){org, NULL, NULL}, "invitation.cancel",
+			 "invitation %s of %s cancelled", rq->arg, email) != 0)
 		return;
-	}
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);
 	jw_kv_string(w, "id", rq->arg);

@@ -9,6 +9,7 @@
 #include "../http/api.h"
 #include "../domain/jobs.h"
 #include "../device/longpoll.h"
+#include "audit_commit.h"
 
 #define LAST_REPORT_TOKENS 8192
 #define DEVICE_TASKS_SHOWN 20
@@ -190,15 +191,12 @@ void admin_device_move(struct request *rq, struct reply *rp)
 		reply_internal(rp);
 		return;
 	}
-	if (!same && (store_run(db, ST_DEVICES_SET_FOLDER_ID, "ss", folder, rq->arg) != 1 ||
-		      audit(rq, &(struct audit_scope){org, folder, rq->arg}, "device.move",
-			    "device %s (%s) moved from folder %s ('%s') to %s ('%s')", serial,
-			    rq->arg, from, from_name, folder, name) != 0 ||
-		      store_commit(db) != 0)) {
-		store_rollback(db);
-		reply_internal(rp);
+	if (!same &&
+	    audit_commit(rq, rp, store_run(db, ST_DEVICES_SET_FOLDER_ID, "ss", folder, rq->arg) == 1,
+			 &(struct audit_scope){org, folder, rq->arg}, "device.move",
+			 "device %s (%s) moved from folder %s ('%s') to %s ('%s')", serial, rq->arg,
+			 from, from_name, folder, name) != 0)
 		return;
-	}
 	if (!same)
 		log_info("device %s moved to folder %s", serial, folder);
 	struct json_writer *w = reply_json(rp, 200);

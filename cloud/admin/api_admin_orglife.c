@@ -10,6 +10,7 @@
 #include "../domain/orglife.h"
 #include "../http/access.h"
 #include "../http/api.h"
+#include "audit_commit.h"
 
 /* 1 (after a 409 saying why) when the query found a row, 0 when not, -1 after a 500. */
 static int taken(struct store_rows *st, struct reply *rp, const char *what, const char *name,
@@ -148,20 +149,18 @@ void admin_org_settings(struct request *rq, struct reply *rp)
 	}
 	if (org_name_taken(rq, rp, name, rq->arg) != 0)
 		return;
-	if (store_begin(db) != 0 ||
-	    store_run(db, ST_ORGLIFE_ORG_SET_NAME_NOTES, "sss", name, notes, rq->arg) != 1 ||
-	    store_run(db, ST_ORGS_SET_REQUIRE_MFA, "bs", (int)counts[ORG_REQUIRE_MFA],
-		      rq->arg) != 1 ||
-	    audit(rq, &(struct audit_scope){rq->arg, NULL, NULL}, "org.update",
-		  "org %s settings: name '%s'%s%s, notes of %zu bytes, require_mfa %s", rq->arg,
-		  name, strcmp(name, old_name) ? ", was " : "",
-		  strcmp(name, old_name) ? old_name : "", strlen(notes),
-		  counts[ORG_REQUIRE_MFA] ? "on" : "off") != 0 ||
-	    store_commit(db) != 0) {
-		store_rollback(db);
-		reply_internal(rp);
+	if (audit_commit(rq, rp,
+			 store_begin(db) == 0 &&
+				 store_run(db, ST_ORGLIFE_ORG_SET_NAME_NOTES, "sss", name, notes,
+					   rq->arg) == 1 &&
+				 store_run(db, ST_ORGS_SET_REQUIRE_MFA, "bs",
+					   (int)counts[ORG_REQUIRE_MFA], rq->arg) == 1,
+			 &(struct audit_scope){rq->arg, NULL, NULL}, "org.update",
+			 "org %s settings: name '%s'%s%s, notes of %zu bytes, require_mfa %s",
+			 rq->arg, name, strcmp(name, old_name) ? ", was " : "",
+			 strcmp(name, old_name) ? old_name : "", strlen(notes),
+			 counts[ORG_REQUIRE_MFA] ? "on" : "off") != 0)
 		return;
-	}
 	org_object(rp, rq->arg, name, notes, counts);
 }
 

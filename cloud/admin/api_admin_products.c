@@ -11,6 +11,7 @@
 #include "../domain/wallet.h"
 #include "../http/api.h"
 #include "licensing.h"
+#include "audit_commit.h"
 
 /* Reads "types" (an array of license type names) into p->types, comma-separated. */
 static int req_types(struct request *rq, struct reply *rp, struct product *p)
@@ -90,14 +91,10 @@ void admin_product_register(struct request *rq, struct reply *rp)
 			    " organization", p.app_id);
 		return;
 	}
-	if (r != 1 ||
-	    audit(rq, &(struct audit_scope){p.org_id, NULL, NULL}, "product.register",
-		  "product %s: %s (%s), sells %s", id, p.name, p.app_id, p.types) != 0 ||
-	    store_commit(db) != 0) {
-		store_rollback(db);
-		reply_internal(rp);
+	if (audit_commit(rq, rp, r == 1, &(struct audit_scope){p.org_id, NULL, NULL},
+			 "product.register", "product %s: %s (%s), sells %s", id, p.name, p.app_id,
+			 p.types) != 0)
 		return;
-	}
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);
 	jw_kv_string(w, "id", id);
@@ -373,15 +370,10 @@ void admin_key_redeem(struct request *rq, struct reply *rp)
 				  wallet_lapses_at(rq->now), k.key_id) != 0)
 			r = DB_ERROR;
 	}
-	if (r != 1 ||
-	    audit(rq, &(struct audit_scope){org, NULL, NULL}, "license_key.redeem",
-		  "license key %s redeemed for %s (%s): %s", k.key_id, p.name, p.app_id,
-		  what) != 0 ||
-	    store_commit(db) != 0) {
-		store_rollback(db);
-		reply_internal(rp);
+	if (audit_commit(rq, rp, r == 1, &(struct audit_scope){org, NULL, NULL},
+			 "license_key.redeem", "license key %s redeemed for %s (%s): %s", k.key_id,
+			 p.name, p.app_id, what) != 0)
 		return;
-	}
 	log_info("license key %s redeemed for product %s", k.key_id, p.id);
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);

@@ -8,6 +8,7 @@
 #include "../domain/roles.h"
 #include "../http/api.h"
 #include "../http/session.h"
+#include "audit_commit.h"
 
 int write_grants(struct request *rq, struct json_writer *w, const char *user_id,
 		 const char *org_id)
@@ -95,14 +96,9 @@ void member_add(struct request *rq, struct reply *rp)
 		reply_error(rp, 409, "conflict", "%s is a member already", email);
 		return;
 	}
-	if (r != 1 ||
-	    audit(rq, &(struct audit_scope){rq->arg, NULL, NULL}, "member.add",
-		  "%s (%s) added as viewer", email, u.id) != 0 ||
-	    store_commit(db) != 0) {
-		store_rollback(db);
-		reply_internal(rp);
+	if (audit_commit(rq, rp, r == 1, &(struct audit_scope){rq->arg, NULL, NULL}, "member.add",
+			 "%s (%s) added as viewer", email, u.id) != 0)
 		return;
-	}
 	member_reply(rp, u.id, "role", "viewer", 0);
 }
 
@@ -141,15 +137,13 @@ void member_set_role(struct request *rq, struct reply *rp)
 	if (member_role(rq, rp, &old) != 0 ||
 	    access_role_change(rq, rp, rq->arg, old, new_role) != 0)
 		return;
-	if (store_begin(db) != 0 ||
-	    store_run(db, ST_MEMBERSHIPS_SET_ROLE, "sss", want, rq->arg, rq->arg2) != 1 ||
-	    audit(rq, &(struct audit_scope){rq->arg, NULL, NULL}, "member.role",
-		  "member %s: role %s -> %s", rq->arg2, role_name(old), want) != 0 ||
-	    store_commit(db) != 0) {
-		store_rollback(db);
-		reply_internal(rp);
+	if (audit_commit(rq, rp,
+			 store_begin(db) == 0 &&
+				 store_run(db, ST_MEMBERSHIPS_SET_ROLE, "sss", want, rq->arg,
+					   rq->arg2) == 1,
+			 &(struct audit_scope){rq->arg, NULL, NULL}, "member.role",
+			 "member %s: role %s -> %s", rq->arg2, role_name(old), want) != 0)
 		return;
-	}
 	member_reply(rp, rq->arg2, "role", want, 0);
 }
 
@@ -161,16 +155,14 @@ void member_remove(struct request *rq, struct reply *rp)
 	if (member_role(rq, rp, &old) != 0 ||
 	    access_role_change(rq, rp, rq->arg, old, ROLE_NONE) != 0)
 		return;
-	if (store_begin(db) != 0 ||
-	    store_run(db, ST_GRANTS_DELETE_OF_MEMBER, "ss", rq->arg, rq->arg2) < 0 ||
-	    store_run(db, ST_MEMBERSHIPS_DELETE, "ss", rq->arg, rq->arg2) != 1 ||
-	    audit(rq, &(struct audit_scope){rq->arg, NULL, NULL}, "member.remove",
-		  "member %s (%s) removed", rq->arg2, role_name(old)) != 0 ||
-	    store_commit(db) != 0) {
-		store_rollback(db);
-		reply_internal(rp);
+	if (audit_commit(rq, rp,
+			 store_begin(db) == 0 &&
+				 store_run(db, ST_GRANTS_DELETE_OF_MEMBER, "ss", rq->arg,
+					   rq->arg2) >= 0 &&
+				 store_run(db, ST_MEMBERSHIPS_DELETE, "ss", rq->arg, rq->arg2) == 1,
+			 &(struct audit_scope){rq->arg, NULL, NULL}, "member.remove",
+			 "member %s (%s) removed", rq->arg2, role_name(old)) != 0)
 		return;
-	}
 	member_reply(rp, rq->arg2, "removed", NULL, 1);
 }
 
@@ -214,11 +206,10 @@ void member_grants(struct request *rq, struct reply *rp)
 		if (r < 0 && r != DB_CONSTRAINT) /* a folder named twice is granted once */
 			goto fail;
 	}
-	if (audit(rq, &(struct audit_scope){rq->arg, NULL, NULL}, "member.grants",
-		  "member %s (%s): %d folder grant%s set", rq->arg2, role_name(old), n,
-		  n == 1 ? "" : "s") != 0 ||
-	    store_commit(db) != 0)
-		goto fail;
+	if (audit_commit(rq, rp, 1, &(struct audit_scope){rq->arg, NULL, NULL}, "member.grants",
+			 "member %s (%s): %d folder grant%s set", rq->arg2, role_name(old), n,
+			 n == 1 ? "" : "s") != 0)
+		return;
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);
 	jw_kv_string(w, "user_id", rq->arg2);

@@ -10,6 +10,7 @@
 #include "../domain/totp.h"
 #include "../http/api.h"
 #include "../http/session.h"
+#include "audit_commit.h"
 
 #define TOTP_ISSUER "camcloud"
 #define TOTP_URI_MAX 512
@@ -136,15 +137,12 @@ void mfa_confirm(struct request *rq, struct reply *rp)
 		reply_error(rp, 400, "mfa_invalid", "wrong code: check the authenticator's clock");
 		goto out;
 	}
-	if (store_begin(db) != 0 ||
-	    store_run(db, ST_USERS_ENABLE_MFA, "is", step, rq->who.user_id) != 1 ||
-	    recovery_codes_new(rq, codes) != 0 ||
-	    audit(rq, NULL, "user.mfa_enable", "%s turned MFA on", rq->who.email) != 0 ||
-	    store_commit(db) != 0) {
-		store_rollback(db);
-		reply_internal(rp);
+	if (audit_commit(rq, rp,
+			 store_begin(db) == 0 &&
+				 store_run(db, ST_USERS_ENABLE_MFA, "is", step, rq->who.user_id) == 1 &&
+				 recovery_codes_new(rq, codes) == 0,
+			 NULL, "user.mfa_enable", "%s turned MFA on", rq->who.email) != 0)
 		goto out;
-	}
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);
 	jw_kv_bool(w, "mfa_enabled", 1);
@@ -186,14 +184,12 @@ void mfa_disable(struct request *rq, struct reply *rp)
 			reply_error(rp, 400, "mfa_invalid", "wrong or used MFA code");
 		goto out;
 	}
-	if (store_run(db, ST_USERS_DISABLE_MFA, "s", rq->who.user_id) != 1 ||
-	    store_run(db, ST_RECOVERY_CODES_DELETE_OF_USER, "s", rq->who.user_id) < 0 ||
-	    audit(rq, NULL, "user.mfa_disable", "%s turned MFA off", rq->who.email) != 0 ||
-	    store_commit(db) != 0) {
-		store_rollback(db);
-		reply_internal(rp);
+	if (audit_commit(rq, rp,
+			 store_run(db, ST_USERS_DISABLE_MFA, "s", rq->who.user_id) == 1 &&
+				 store_run(db, ST_RECOVERY_CODES_DELETE_OF_USER, "s",
+					   rq->who.user_id) >= 0,
+			 NULL, "user.mfa_disable", "%s turned MFA off", rq->who.email) != 0)
 		goto out;
-	}
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);
 	jw_kv_bool(w, "mfa_enabled", 0);

@@ -8,6 +8,7 @@
 #include "../domain/accounts.h"
 #include "../http/api.h"
 #include "../http/session.h"
+#include "audit_commit.h"
 
 #define API_TOKEN_SECRET_BYTES 24
 #define API_TOKEN_MAX (sizeof(API_TOKEN_PREFIX) + 2 * API_TOKEN_SECRET_BYTES)
@@ -47,16 +48,13 @@ void api_token_create(struct request *rq, struct reply *rp)
 	}
 	snprintf(token, sizeof(token), API_TOKEN_PREFIX "%s", secret);
 	crypto_sha256_hex(token, strlen(token), sha);
-	if (store_run(db, ST_API_TOKENS_INSERT, "ssssssii", id, rq->who.user_id, org,
-		      role_name(role), name, sha, rq->now, rq->now + ttl) != 1 ||
-	    audit(rq, &(struct audit_scope){org, NULL, NULL}, "api_token.create",
-		  "API token %s (%s) of %s: role %s, expires_at %lld", id, name, rq->who.email,
-		  role_name(role), (long long)(rq->now + ttl)) != 0 ||
-	    store_commit(db) != 0) {
-		store_rollback(db);
-		reply_internal(rp);
+	if (audit_commit(rq, rp,
+			 store_run(db, ST_API_TOKENS_INSERT, "ssssssii", id, rq->who.user_id, org,
+				   role_name(role), name, sha, rq->now, rq->now + ttl) == 1,
+			 &(struct audit_scope){org, NULL, NULL}, "api_token.create",
+			 "API token %s (%s) of %s: role %s, expires_at %lld", id, name,
+			 rq->who.email, role_name(role), (long long)(rq->now + ttl)) != 0)
 		goto out;
-	}
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);
 	jw_kv_string(w, "id", id);
