@@ -10,6 +10,7 @@
 #include "../domain/orglife.h"
 #include "../http/access.h"
 #include "../http/api.h"
+#include "found.h"
 
 enum { PART_SUBFOLDERS, PART_DEVICES, PART_TOKENS, PART_GRANT_USERS, PART_GRANT_FOLDERS,
        N_PARTS };
@@ -134,11 +135,7 @@ static int folder_lookup(struct request *rq, struct reply *rp, char org[DB_ID_LE
 		       store_str(st, 1, name, FIELD_NAME) != 0))
 		r = DB_ERROR;
 	store_done(st);
-	if (r == 0)
-		reply_error(rp, 404, "not_found", "no such folder");
-	else if (r < 0)
-		reply_internal(rp);
-	return r;
+	return reply_unless_found(rp, r, "folder");
 }
 
 /* DELETE /admin/v1/folders/<id>[?confirm=<digest>]: the preview, or the deletion. */

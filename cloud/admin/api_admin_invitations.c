@@ -14,6 +14,7 @@
 #include "../mail/mailer.h"
 #include "invitation_join.h"
 #include "audit_commit.h"
+#include "found.h"
 
 #define INVITE_SECRET_BYTES 16 /* 128 bits, 32 hex digits in the link */
 
@@ -58,11 +59,7 @@ static int org_name(struct request *rq, struct reply *rp, char name[FIELD_NAME])
 	if (r == 1 && store_str(st, 1, name, FIELD_NAME) != 0)
 		r = DB_ERROR;
 	store_done(st);
-	if (r == 0)
-		reply_error(rp, 404, "not_found", "no such org");
-	else if (r < 0)
-		reply_internal(rp);
-	return r;
+	return reply_unless_found(rp, r, "org");
 }
 
 /* The invitation's folders as "folder_ids": [...]; -1 when the store failed. */

@@ -10,6 +10,7 @@
 #include "../domain/jobs.h"
 #include "../device/longpoll.h"
 #include "audit_commit.h"
+#include "found.h"
 
 #define LAST_REPORT_TOKENS 8192
 #define DEVICE_TASKS_SHOWN 20
@@ -133,10 +134,7 @@ void admin_device_show(struct request *rq, struct reply *rp)
 		jw_object_end(w);
 	}
 	store_done(st);
-	if (r == 0)
-		reply_error(rp, 404, "not_found", "no such device");
-	else if (r < 0)
-		reply_internal(rp);
+	(void)reply_unless_found(rp, r, "device");
 }
 
 /* POST /admin/v1/devices/<id>/move {"folder_id"}: same org only; id and credentials stay. */

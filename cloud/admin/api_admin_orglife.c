@@ -11,6 +11,7 @@
 #include "../http/access.h"
 #include "../http/api.h"
 #include "audit_commit.h"
+#include "found.h"
 
 /* 1 (after a 409 saying why) when the query found a row, 0 when not, -1 after a 500. */
 static int taken(struct store_rows *st, struct reply *rp, const char *what, const char *name,
@@ -92,11 +93,7 @@ static int org_lookup(struct request *rq, struct reply *rp, char name[FIELD_NAME
 	for (int i = 0; r == 1 && i < ORG_FACTS; i++)
 		counts[i] = store_int(st, 3 + i);
 	store_done(st);
-	if (r == 0)
-		reply_error(rp, 404, "not_found", "no such org");
-	else if (r < 0)
-		reply_internal(rp);
-	return r;
+	return reply_unless_found(rp, r, "org");
 }
 
 static void org_object(struct reply *rp, const char *id, const char *name, const char *notes,

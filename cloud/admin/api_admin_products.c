@@ -12,6 +12,7 @@
 #include "../http/api.h"
 #include "licensing.h"
 #include "audit_commit.h"
+#include "found.h"
 
 /* Reads "types" (an array of license type names) into p->types, comma-separated. */
 static int req_types(struct request *rq, struct reply *rp, struct product *p)
@@ -45,11 +46,7 @@ static int org_archived(struct request *rq, struct reply *rp, const char *org_id
 	int r = st ? store_next(st) : DB_ERROR;
 	int archived = r == 1 && store_int(st, 0) != 0;
 	store_done(st);
-	if (r == 0)
-		reply_error(rp, 404, "not_found", "no such organization");
-	else if (r < 0)
-		reply_internal(rp);
-	return r == 1 ? archived : -1;
+	return reply_unless_found(rp, r, "organization") == 1 ? archived : -1;
 }
 
 void admin_product_register(struct request *rq, struct reply *rp)

@@ -9,6 +9,7 @@
 #include "../http/api.h"
 #include "../http/session.h"
 #include "audit_commit.h"
+#include "found.h"
 
 int write_grants(struct request *rq, struct json_writer *w, const char *user_id,
 		 const char *org_id)
@@ -114,11 +115,7 @@ static int member_role(struct request *rq, struct reply *rp, enum role *out)
 	if (r == 1 && role_parse(store_text(st, 0), out) != 0)
 		r = DB_ERROR;
 	store_done(st);
-	if (r == 0)
-		reply_error(rp, 404, "not_found", "no such member");
-	else if (r < 0)
-		reply_internal(rp);
-	return r == 1 ? 0 : -1;
+	return reply_unless_found(rp, r, "member") == 1 ? 0 : -1;
 }
 
 
