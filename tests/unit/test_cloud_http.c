@@ -1875,6 +1875,32 @@ static void test_enrollment_replay_refused(void **state)
 	crypto_key_free(k);
 }
 
+/* A key twice in an admin request body: the first and the last could each be taken
+ * by a different reader, so the body is refused whole and nothing is made. */
+static void test_admin_body_with_a_key_twice_refused(void **state)
+{
+	struct t *t = *state;
+	struct resp r;
+	char body[256];
+	call(t, EVHTTP_REQ_POST, "/admin/v1/orgs", t->admin, NULL,
+	     "{\"name\":\"Twice A\",\"name\":\"Twice B\"}", NULL, &r);
+	expect_error(&r, 400, "bad_request");
+	resp_free(&r);
+	snprintf(body, sizeof(body), "{\"org_id\":\"%s\",\"name\":\"F\",\"org_id\":\"%s\"}",
+		 t->org, t->org);
+	call(t, EVHTTP_REQ_POST, "/admin/v1/folders", t->admin, NULL, body, NULL, &r);
+	expect_error(&r, 400, "bad_request");
+	resp_free(&r);
+	assert_int_equal(call(t, EVHTTP_REQ_GET, "/admin/v1/orgs", t->admin, NULL, NULL, NULL, &r),
+			 200);
+	assert_null(strstr(buf_str(&r.body), "Twice"));
+	resp_free(&r);
+	snprintf(body, sizeof(body), "/admin/v1/folders?org_id=%s", t->org);
+	assert_int_equal(call(t, EVHTTP_REQ_GET, body, t->admin, NULL, NULL, NULL, &r), 200);
+	assert_null(strstr(buf_str(&r.body), "\"F\""));
+	resp_free(&r);
+}
+
 static void test_report_fields_type_checked(void **state)
 {
 	struct t *t = *state;
@@ -2620,6 +2646,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_task_expiry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enrollment_replay_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_report_fields_type_checked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_admin_body_with_a_key_twice_refused, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_progress_out_of_range_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_task_not_returned_after_a_state_report, setup,
 						teardown),
