@@ -92,6 +92,21 @@ void wake_devices(struct cloud *c, const struct db_ids *ids, struct evhttp_reque
 		longpoll_wake(c->lp, ids->id[i]);
 }
 
+void device_wake(struct cloud *c, struct store *db, const char *device_id)
+{
+	if (store_notify_wake(db, STORE_WAKE_DEVICE, device_id) != 0)
+		log_warn("wake: could not signal the other instances for device %s", device_id);
+	longpoll_wake(c->lp, device_id);
+}
+
+void job_wake(struct cloud *c, struct store *db, const char *job_id, const struct db_ids *devices,
+	      struct evhttp_request *first)
+{
+	if (store_notify_wake(db, STORE_WAKE_JOB, job_id) != 0)
+		log_warn("wake: could not signal the other instances for job %s", job_id);
+	wake_devices(c, devices, first);
+}
+
 size_t wake_pending(const struct wake *w)
 {
 	return w ? w->queue.n - w->next : 0;
