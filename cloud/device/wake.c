@@ -78,8 +78,10 @@ void wake_devices(struct cloud *c, const struct db_ids *ids, struct evhttp_reque
 {
 	struct evhttp_connection *conn = first ? evhttp_request_get_connection(first) : NULL;
 	struct bufferevent *bev = conn ? evhttp_connection_get_bufferevent(conn) : NULL;
-	if (bev && bufferevent_set_max_single_write(bev, WAKE_FIRST_WRITE_MAX) != 0)
-		log_warn("wake: cannot raise the write size of the admin's connection");
+	/* evhttp's bufferevent, and the socket's under it when the gate filters it */
+	for (; bev; bev = bufferevent_get_underlying(bev))
+		if (bufferevent_set_max_single_write(bev, WAKE_FIRST_WRITE_MAX) != 0)
+			log_warn("wake: cannot raise the write size of the admin's connection");
 	struct wake *w = wake_get(c);
 	size_t i = 0;
 	while (w && i < ids->n && db_ids_add(&w->queue, ids->id[i]) == 0)
