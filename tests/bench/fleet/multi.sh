@@ -62,7 +62,9 @@ per_proc=$((($(ulimit -n) - 500) / 2))
 LB_PROCS=${LB_PROCS:-$(((N * 5 / 4 + per_proc - 1) / per_proc))}
 share=$((N * 5 / 4 / LB_PROCS + 100))
 [ "$share" -le "$per_proc" ] || share=$per_proc
-HAPROXY_MAXCONN=$share HAPROXY_TIMEOUT_S=400 haproxy_config "$LB" "${servers[@]}" >"$WORK/haproxy.cfg"
+# a check every second, down after 5 failures: a connect on a loaded machine can take
+# longer than the test's 300 ms, and a fleet's enrollment loads it
+HAPROXY_CHECK="inter 1s fall 5 rise 2" HAPROXY_MAXCONN=$share HAPROXY_TIMEOUT_S=400 haproxy_config "$LB" "${servers[@]}" >"$WORK/haproxy.cfg"
 LB_PIDS=
 for _ in $(seq "$LB_PROCS"); do
 	haproxy -db -f "$WORK/haproxy.cfg" >>"$WORK/haproxy.log" 2>&1 &
