@@ -11,7 +11,7 @@
 #include "../http/access.h"
 #include "../http/api.h"
 #include "audit_commit.h"
-#include "../device/longpoll.h"
+#include "../device/wake.h"
 #include "../domain/payload.h"
 #include "../domain/policy.h"
 
@@ -306,8 +306,7 @@ int device_remove_tx(struct request *rq, const char *device_id, const char *why)
 		return r < 0 ? -1 : 0; /* removing a removed device changes nothing */
 	if (store_run(db, ST_TASKS_CANCEL_OF_REMOVED_DEVICE, "is", rq->now, device_id) < 0 ||
 	    audit(rq, &(struct audit_scope){NULL, NULL, device_id}, "device.remove",
-		  "device %s removed%s%s", device_id, why[0] ? ": " : "", why) != 0 ||
-	    store_notify_wake(db, STORE_WAKE_DEVICE, device_id) != 0)
+		  "device %s removed%s%s", device_id, why[0] ? ": " : "", why) != 0)
 		return -1;
 	return 1;
 }
@@ -360,7 +359,7 @@ void admin_device_remove(struct request *rq, struct reply *rp)
 		reply_internal(rp);
 		return;
 	}
-	longpoll_wake(rq->c->lp, rq->arg); /* its held poll learns at once: 410 */
+	device_wake(rq->c, db, rq->arg); /* its held poll learns at once: 410 */
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);
 	jw_kv_string(w, "id", rq->arg);

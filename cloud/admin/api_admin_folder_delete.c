@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "../../lib/log.h"
-#include "../device/longpoll.h"
+#include "../device/wake.h"
 #include "../domain/orglife.h"
 #include "../http/access.h"
 #include "../http/api.h"
@@ -175,7 +175,7 @@ void admin_folder_delete(struct request *rq, struct reply *rp)
 		log_info("folder %s deleted: %zu folders, %zu devices removed, %d tokens revoked",
 			 rq->arg, p.folders.n, p.devices.n, tokens);
 		for (size_t i = 0; i < p.devices.n; i++)
-			longpoll_wake(rq->c->lp, p.devices.id[i]); /* held polls learn at once: 410 */
+			device_wake(rq->c, db, p.devices.id[i]); /* held polls learn at once: 410 */
 	}
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);

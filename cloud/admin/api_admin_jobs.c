@@ -342,14 +342,14 @@ void admin_job_create(struct request *rq, struct reply *rp)
 	    (job_describe(&spec, id, tasks, skipped, detail, sizeof(detail)),
 	     audit(rq, &(struct audit_scope){spec.org_id, spec.folder_id, NULL}, "job.create", "%s",
 		   detail) != 0) ||
-	    store_notify_wake(db, STORE_WAKE_JOB, id) != 0 || store_commit(db) != 0 ||
+	    store_commit(db) != 0 ||
 	    store_collect_ids(db, &woken, ST_TASK_DEVICES_OF_JOB, "s", id) < 0) {
 		store_rollback(db);
 		reply_internal(rp);
 		goto out;
 	}
 	/* Every affected device's held poll gets its task now, not at its next poll. */
-	wake_devices(rq->c, &woken, rq->ev); /* in slices, after this reply */
+	job_wake(rq->c, db, id, &woken, rq->ev); /* in slices, after this reply */
 	job_reply(rq, rp, id);
 out:
 	db_ids_free(&ids);
@@ -481,10 +481,9 @@ void admin_job_cancel(struct request *rq, struct reply *rp)
 	if (audit(rq, &(struct audit_scope){org, folder[0] ? folder : NULL, NULL}, "job.cancel",
 		  "job %s cancelled: %d tasks cancelled, %d already installing", rq->arg,
 		  cancelled, kept) != 0 ||
-	    store_notify_wake(db, STORE_WAKE_JOB, rq->arg) != 0 || store_commit(db) != 0)
+	    store_commit(db) != 0)
 		goto fail;
-	for (size_t i = 0; i < devices.n; i++)
-		longpoll_wake(rq->c->lp, devices.id[i]); /* devices waiting for a window hear it */
+	job_wake(rq->c, db, rq->arg, &devices, NULL); /* devices waiting for a window hear it */
 	db_ids_free(&tasks);
 	db_ids_free(&devices);
 	struct json_writer *w = reply_json(rp, 200);

@@ -8,7 +8,7 @@
 #include "../../lib/keyfile.h"
 #include "../../lib/log.h"
 #include "../http/api.h"
-#include "../device/longpoll.h"
+#include "../device/wake.h"
 #include "../domain/device_licenses.h"
 
 /* Reads a live device's organization, folder and serial; fills rp when unknown. */
@@ -66,12 +66,12 @@ void admin_license_issue(struct request *rq, struct reply *rp)
 	if (rc != 0 ||
 	    audit(rq, &(struct audit_scope){org, folder, dev}, "license.issue",
 		  "license %s: %s for %s (exp %" PRId64 ")", id, app, serial, exp) != 0 ||
-	    store_notify_wake(db, STORE_WAKE_DEVICE, dev) != 0 || store_commit(db) != 0) {
+	    store_commit(db) != 0) {
 		store_rollback(db);
 		reply_refused(rp, rc == 0 ? DB_ERROR : rc);
 		return;
 	}
-	longpoll_wake(rq->c->lp, dev); /* "check licenses" now rather than at its next check */
+	device_wake(rq->c, db, dev); /* "check licenses" now rather than at its next check */
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);
 	jw_kv_string(w, "id", id);
@@ -134,15 +134,6 @@ static int org_known(struct request *rq, struct reply *rp, char org[DB_ID_LEN])
 	return r == 1 ? 0 : -1;
 }
 
-/* Wakes dev's held poll, here or on the instance holding it (after the commit: the
- * signal then names what every instance can already read). */
-static void wake_device(struct request *rq, const char *dev)
-{
-	if (store_notify_wake(rq->c->store, STORE_WAKE_DEVICE, dev) != 0)
-		log_warn("licenses: could not signal the other instances for device %s", dev);
-	longpoll_wake(rq->c->lp, dev);
-}
-
 /* Tells the enrolled holders of the granted serials to check their licenses now. */
 static void wake_holders(struct request *rq, const char *org, const struct db_ids *ids)
 {
@@ -153,7 +144,7 @@ static void wake_holders(struct request *rq, const char *org, const struct db_id
 			(void)store_str(st, 1, serial, sizeof(serial));
 		store_done(st);
 		if (serial[0] && device_license_holder(rq->c->store, org, serial, dev) == 1)
-			wake_device(rq, dev);
+			device_wake(rq->c, rq->c->store, dev);
 	}
 }
 
@@ -319,7 +310,7 @@ void admin_license_revoke(struct request *rq, struct reply *rp)
 		return;
 	}
 	if (device_license_holder(db, org, serial, dev) == 1)
-		wake_device(rq, dev);
+		device_wake(rq->c, rq->c->store, dev);
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);
 	jw_kv_string(w, "id", rq->arg);

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "../../lib/log.h"
-#include "../device/longpoll.h"
+#include "../device/wake.h"
 #include "../domain/orglife.h"
 #include "../http/access.h"
 #include "../http/api.h"
@@ -196,7 +196,7 @@ void admin_org_archive(struct request *rq, struct reply *rp)
 		goto fail;
 	log_info("org %s archived: %zu devices decommissioned", rq->arg, devices.n);
 	for (size_t i = 0; i < devices.n; i++)
-		longpoll_wake(rq->c->lp, devices.id[i]); /* held polls learn at once: 410 */
+		device_wake(rq->c, db, devices.id[i]); /* held polls learn at once: 410 */
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);
 	jw_kv_string(w, "id", rq->arg);

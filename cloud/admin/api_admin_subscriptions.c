@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "../../lib/log.h"
-#include "../device/longpoll.h"
+#include "../device/wake.h"
 #include "../domain/calendar.h"
 #include "../domain/device_licenses.h"
 #include "../http/api.h"
@@ -262,8 +262,6 @@ void admin_extension_allocate(struct request *rq, struct reply *rp)
 		  "an extension license of %s (%s) allocated to %s", p.name, p.app_id,
 		  serial) != 0)
 		r = DB_ERROR;
-	if (r == 0 && store_notify_wake(db, STORE_WAKE_DEVICE, dev) != 0)
-		r = DB_ERROR;
 	if (r != 0 || store_commit(db) != 0) {
 		store_rollback(db);
 		if (r == 1)
@@ -275,7 +273,7 @@ void admin_extension_allocate(struct request *rq, struct reply *rp)
 			reply_internal(rp);
 		return;
 	}
-	longpoll_wake(rq->c->lp, dev); /* it fetches the new license now */
+	device_wake(rq->c, db, dev); /* it fetches the new license now */
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);
 	jw_kv_string(w, "id", id);

@@ -11,7 +11,7 @@
 #include "../domain/apps.h"
 #include "../domain/jobs.h"
 #include "task_view.h"
-#include "../device/longpoll.h"
+#include "../device/wake.h"
 #include "../domain/payload.h"
 #include "../domain/policy.h"
 
@@ -146,13 +146,13 @@ void admin_task_create(struct request *rq, struct reply *rp)
 		  "task %s: upgrade %s (%s) to %s%s%s", id, serial, model, spec.version,
 		  spec.allow_downgrade ? ", downgrade allowed" : "",
 		  spec.window.kind != WINDOW_NONE ? ", with an update window" : "") != 0 ||
-	    store_notify_wake(db, STORE_WAKE_DEVICE, dev) != 0 || store_commit(db) != 0) {
+	    store_commit(db) != 0) {
 		store_rollback(db);
 		reply_internal(rp);
 		goto out;
 	}
 	log_info("task %s created: %s to %s", id, serial, spec.version);
-	longpoll_wake(rq->c->lp, dev);
+	device_wake(rq->c, db, dev);
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);
 	jw_kv_string(w, "id", id);
@@ -246,12 +246,12 @@ void admin_task_cancel(struct request *rq, struct reply *rp)
 	if (task_cancel_tx(db, rq->arg, state, "", rq->now) != 0 ||
 	    audit(rq, &(struct audit_scope){NULL, NULL, dev}, "task.cancel",
 		  "task %s cancelled while %s", rq->arg, state) != 0 ||
-	    store_notify_wake(db, STORE_WAKE_DEVICE, dev) != 0 || store_commit(db) != 0) {
+	    store_commit(db) != 0) {
 		store_rollback(db);
 		reply_internal(rp);
 		return;
 	}
-	longpoll_wake(rq->c->lp, dev); /* a device waiting for its window hears it now */
+	device_wake(rq->c, db, dev); /* a device waiting for its window hears it now */
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);
 	jw_kv_string(w, "id", rq->arg);

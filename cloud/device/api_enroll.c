@@ -44,18 +44,19 @@ static int verify_body(struct request *rq, struct reply *rp, const struct crypto
 /* The replay protection of both signed requests (§2, §3), after the signature has
  * verified: the nonce is 32 hex digits, ts is within the clock window, and the nonce
  * was not seen in the last POLICY_NONCE_TTL s (which covers the whole window, so a
- * captured body cannot be sent again while its ts would still pass). */
+ * captured body cannot be sent again while its ts would still pass). 0 when fresh;
+ * otherwise rp holds why: 1 a refusal, -1 an internal error. */
 static int signed_fresh(struct request *rq, struct reply *rp, int64_t ts, const char *nonce)
 {
 	struct store *db = rq->c->store;
 	if (!is_hex_id(nonce)) {
 		reply_bad_field(rp, "nonce");
-		return -1;
+		return 1;
 	}
 	if (!ts_within(ts, rq->now, POLICY_TS_WINDOW)) {
 		reply_error(rp, 401, "clock_skew", "ts %" PRId64 " is more than %d s off the server"
 			    " clock (%" PRId64 ")", ts, POLICY_TS_WINDOW, rq->now);
-		return -1;
+		return 1;
 	}
 	if (store_run(db, ST_AUTH_NONCES_DELETE, "i", rq->now - POLICY_NONCE_TTL) < 0) {
 		reply_internal(rp);
@@ -64,11 +65,12 @@ static int signed_fresh(struct request *rq, struct reply *rp, int64_t ts, const 
 	int r = store_run(db, ST_AUTH_NONCES_INSERT, "si", nonce, rq->now);
 	if (r == 1)
 		return 0;
-	if (r == DB_CONSTRAINT)
-		reply_error(rp, 401, "replayed", "nonce already used");
-	else
+	if (r != DB_CONSTRAINT) {
 		reply_internal(rp);
-	return -1;
+		return -1;
+	}
+	reply_error(rp, 401, "replayed", "nonce already used");
+	return 1;
 }
 
 static int enroll_fields(struct request *rq, struct reply *rp, struct enroll_req *e)
@@ -183,29 +185,26 @@ static void refuse_conflict(struct request *rq, struct reply *rp, const char *se
 	log_info("enroll: %s refused: %s", serial, msg);
 }
 
-/* Moves the live device into the token's folder (ENROLL_MOVE), using the token once. */
+/* Moves the live device into the token's folder (ENROLL_MOVE), using the token once
+ * (in the caller's transaction). */
 static int enroll_move(struct request *rq, const struct enroll_req *e,
 		       const struct enroll_lookup *l, const char *device_id)
 {
 	struct store *db = rq->c->store;
-	if (store_begin(db) != 0)
-		return -1;
 	if (store_run(db, ST_DEVICES_SET_FOLDER_ID_ENROLL_TOKEN_ID, "sss", l->folder_id,
 		      l->token_id, device_id) != 1 ||
 	    store_run(db, ST_ENROLLMENT_TOKENS_SET_USES, "s", l->token_id) != 1 ||
 	    audit(rq, &(struct audit_scope){l->org_id, l->folder_id, device_id}, "device.move",
 		  "device %s (%s) moved from folder %s to %s by enrolling with token %s",
-		  e->serial, device_id, l->dev_folder, l->folder_id, l->token_id) != 0 ||
-	    store_commit(db) != 0) {
-		store_rollback(db);
+		  e->serial, device_id, l->dev_folder, l->folder_id, l->token_id) != 0)
 		return -1;
-	}
 	log_info("enroll: %s (%s) moved to folder %s", e->serial, device_id, l->folder_id);
 	return 0;
 }
 
-/* Looks the token and the serial up and creates (or moves) the device when allowed.
- * On success device_id is set and rp untouched; otherwise rp holds the error. */
+/* Looks the token and the serial up and creates (or moves) the device when allowed,
+ * in the caller's transaction. 0: device_id is set and rp untouched; otherwise rp
+ * holds why: 1 a refusal (what it wrote stays), -1 an internal error. */
 static int enroll_tx(struct request *rq, struct reply *rp, const struct enroll_req *e,
 		     const char *key_fp, char device_id[DB_ID_LEN])
 {
@@ -227,7 +226,7 @@ static int enroll_tx(struct request *rq, struct reply *rp, const struct enroll_r
 	if (l.org_archived) { /* its tokens were revoked too; say why plainly */
 		reply_error(rp, 403, "org_archived", "the organization of this enrollment token"
 			    " was archived");
-		return -1;
+		return 1;
 	}
 	switch (enroll_decide(&f)) {
 	case ENROLL_REFUSE:
@@ -237,20 +236,20 @@ static int enroll_tx(struct request *rq, struct reply *rp, const struct enroll_r
 			  "device.enroll_refused", "device %s, token %s: %s", e->serial, l.token_id,
 			  token_state_name(f.verdict)) != 0)
 			log_warn("enroll: could not record the refusal of %s", e->serial);
-		return -1;
+		return 1;
 	case ENROLL_CONFLICT:
 		refuse_conflict(rq, rp, e->serial, device_id, &l,
 				"serial %s is already enrolled with another key", e->serial);
-		return -1;
+		return 1;
 	case ENROLL_CONFLICT_ORG:
 		refuse_conflict(rq, rp, e->serial, device_id, &l,
 				"device %s is enrolled in another organization", e->serial);
-		return -1;
+		return 1;
 	case ENROLL_CONFLICT_FOLDER:
 		refuse_conflict(rq, rp, e->serial, device_id, &l,
 				"device %s is already enrolled in folder '%s'; this token does not"
 				" allow moving it", e->serial, l.dev_folder_name);
-		return -1;
+		return 1;
 	case ENROLL_RETRY:
 		log_info("enroll: %s enrolled again with the same key (retry): %s", e->serial,
 			 device_id);
@@ -262,7 +261,7 @@ static int enroll_tx(struct request *rq, struct reply *rp, const struct enroll_r
 	case ENROLL_NEW:
 		break;
 	}
-	if (db_new_id(device_id) != 0 || store_begin(db) != 0)
+	if (db_new_id(device_id) != 0)
 		goto fail;
 	if (store_run(db, ST_DEVICES_INSERT_FROM_SELECT, "sssssssssiiss", device_id, e->serial,
 		      e->model, e->hardware_id, e->arch, e->pem, key_fp, e->os_version,
@@ -273,11 +272,8 @@ static int enroll_tx(struct request *rq, struct reply *rp, const struct enroll_r
 	    store_run(db, ST_LICENSES_RECHECK_OF_SERIAL, "ss", l.org_id, e->serial) < 0 ||
 	    audit(rq, &(struct audit_scope){l.org_id, l.folder_id, device_id}, "device.enroll",
 		  "device %s (%s, %s) enrolled as %s", e->serial, e->model, e->os_version,
-		  device_id) != 0 ||
-	    store_commit(db) != 0) {
-		store_rollback(db);
+		  device_id) != 0)
 		goto fail;
-	}
 	log_info("enroll: %s (%s) enrolled as %s", e->serial, e->model, device_id);
 	return 0;
 fail:
@@ -299,8 +295,26 @@ void api_enroll(struct request *rq, struct reply *rp)
 		reply_error(rp, 400, "bad_request", "public_key is not an EC P-256 public key");
 		goto out;
 	}
-	if (verify_body(rq, rp, key, sig) != 0 || signed_fresh(rq, rp, e.ts, e.nonce) != 0 ||
-	    enroll_tx(rq, rp, &e, fp, device_id) != 0)
+	if (verify_body(rq, rp, key, sig) != 0)
+		goto out;
+	if (store_begin(rq->c->store) != 0) {
+		reply_internal(rp);
+		goto out;
+	}
+	/* One commit for the nonce, the device and its history row. A refusal keeps
+	 * what it wrote (the nonce, the refused attempt's row); an internal error none. */
+	int r = signed_fresh(rq, rp, e.ts, e.nonce);
+	if (r == 0)
+		r = enroll_tx(rq, rp, &e, fp, device_id);
+	if (r < 0) {
+		store_rollback(rq->c->store);
+		goto out;
+	}
+	if (store_commit(rq->c->store) != 0) {
+		reply_internal(rp);
+		goto out;
+	}
+	if (r != 0)
 		goto out;
 
 	struct store_rows *st =
@@ -374,18 +388,28 @@ void api_auth(struct request *rq, struct reply *rp)
 		reply_error(rp, 410, "device_removed", "device was removed by an admin");
 		goto out;
 	}
-	if (signed_fresh(rq, rp, ts, nonce) != 0)
-		goto out;
 	if (crypto_random_hex(token, 32) != 0) {
 		log_error("auth: no randomness for an access token");
 		reply_internal(rp);
 		goto out;
 	}
 	crypto_sha256_hex(token, strlen(token), sha);
-	if (store_run(rq->c->store, ST_ACCESS_TOKENS_DELETE, "i", rq->now) < 0 ||
-	    store_run(rq->c->store, ST_ACCESS_TOKENS_INSERT, "ssi", sha, device_id,
+	/* the nonce, the token and last_seen in one commit; a replay keeps nothing new */
+	struct store *db = rq->c->store;
+	if (store_begin(db) != 0) {
+		reply_internal(rp);
+		goto out;
+	}
+	if (signed_fresh(rq, rp, ts, nonce) != 0) {
+		store_rollback(db);
+		goto out;
+	}
+	if (store_run(db, ST_ACCESS_TOKENS_DELETE, "i", rq->now) < 0 ||
+	    store_run(db, ST_ACCESS_TOKENS_INSERT, "ssi", sha, device_id,
 		      rq->now + POLICY_ACCESS_TTL) != 1 ||
-	    store_run(rq->c->store, ST_DEVICES_SET_LAST_SEEN, "is", rq->now, device_id) < 0) {
+	    store_run(db, ST_DEVICES_SET_LAST_SEEN, "is", rq->now, device_id) < 0 ||
+	    store_commit(db) != 0) {
+		store_rollback(db);
 		reply_internal(rp);
 		goto out;
 	}

@@ -78,8 +78,10 @@ void wake_devices(struct cloud *c, const struct db_ids *ids, struct evhttp_reque
 {
 	struct evhttp_connection *conn = first ? evhttp_request_get_connection(first) : NULL;
 	struct bufferevent *bev = conn ? evhttp_connection_get_bufferevent(conn) : NULL;
-	if (bev && bufferevent_set_max_single_write(bev, WAKE_FIRST_WRITE_MAX) != 0)
-		log_warn("wake: cannot raise the write size of the admin's connection");
+	/* evhttp's bufferevent, and the socket's under it when the gate filters it */
+	for (; bev; bev = bufferevent_get_underlying(bev))
+		if (bufferevent_set_max_single_write(bev, WAKE_FIRST_WRITE_MAX) != 0)
+			log_warn("wake: cannot raise the write size of the admin's connection");
 	struct wake *w = wake_get(c);
 	size_t i = 0;
 	while (w && i < ids->n && db_ids_add(&w->queue, ids->id[i]) == 0)
@@ -90,6 +92,21 @@ void wake_devices(struct cloud *c, const struct db_ids *ids, struct evhttp_reque
 		log_error("wake: cannot queue %zu devices; waking them at once", ids->n - i);
 	for (; i < ids->n; i++)
 		longpoll_wake(c->lp, ids->id[i]);
+}
+
+void device_wake(struct cloud *c, struct store *db, const char *device_id)
+{
+	if (store_notify_wake(db, STORE_WAKE_DEVICE, device_id) != 0)
+		log_warn("wake: could not signal the other instances for device %s", device_id);
+	longpoll_wake(c->lp, device_id);
+}
+
+void job_wake(struct cloud *c, struct store *db, const char *job_id, const struct db_ids *devices,
+	      struct evhttp_request *first)
+{
+	if (store_notify_wake(db, STORE_WAKE_JOB, job_id) != 0)
+		log_warn("wake: could not signal the other instances for job %s", job_id);
+	wake_devices(c, devices, first);
 }
 
 size_t wake_pending(const struct wake *w)

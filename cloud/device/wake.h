@@ -16,6 +16,16 @@
 struct cloud;
 struct wake;
 
+/* Wakes device_id's held poll, here (longpoll_wake) and on whichever other instance
+ * sharing db holds it (store_notify_wake). Call it after the change has committed:
+ * the signal is sent at once, so every instance reads the change when it hears it.
+ * A failed signal is logged; that device then hears at its next poll. */
+void device_wake(struct cloud *c, struct store *db, const char *device_id);
+/* The same for every device of a job (job_id's signal, devices' local wakes), after
+ * the commit; the local wakes are queued in slices (wake_devices), first as there. */
+void job_wake(struct cloud *c, struct store *db, const char *job_id, const struct db_ids *devices,
+	      struct evhttp_request *first);
+
 /* Queues every device in ids to be woken (ids is copied). The queue lives in
  * c->wake, made on first use; if it cannot be (no memory), the devices are woken
  * now instead, so none is ever left out. first (or NULL) is the request being

@@ -298,6 +298,14 @@ static const struct migration_step steps[] = {
 	"CREATE UNIQUE INDEX folders_sibling_name ON folders(org_id, COALESCE(parent_id, ''),"
 	" lower(name)) WHERE deleted = 0;",
 	 NULL, NULL},
+	/* 14: fleet speed. Every task poll fails the overdue app tasks of its device
+	 * (app_tasks_overdue); that query names the device through "? IS NULL OR", which no
+	 * index on device_id serves, so it read every task: with this index it reads only
+	 * the app tasks that are rebooting, which are few. */
+	{14,
+	"CREATE INDEX tasks_app_rebooting ON tasks(updated_at)"
+	" WHERE task_kind = 'app' AND state = 'rebooting';",
+	 NULL, NULL},
 };
 
 #define N_STEPS (sizeof(steps) / sizeof(steps[0]))

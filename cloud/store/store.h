@@ -98,9 +98,9 @@ int store_notify(struct store *s, const char *payload);
 int store_listen(struct store *s);
 int store_signals(struct store *s, store_signal_fn fn, void *arg);
 /* The wake-up signals: the held poll of device id (STORE_WAKE_DEVICE), or of every
- * device with a task of job id (STORE_WAKE_JOB), is to be answered. Sent inside the
- * transaction of the change, so other instances hear it exactly when it commits.
- * The payload is "<kind>:<id>". */
+ * device with a task of job id (STORE_WAKE_JOB), is to be answered. The cloud sends
+ * it after the change has committed (device_wake), so other instances read the change
+ * when they hear it. The payload is "<kind>:<id>". */
 #define STORE_WAKE_DEVICE 'd'
 #define STORE_WAKE_JOB 'j'
 int store_notify_wake(struct store *s, char kind, const char *id);

@@ -1,7 +1,8 @@
 /* Unit tests for cloud/db: migrations on a fresh database, on an already-migrated
  * one (a no-op), from older schema versions (tasks become one-device jobs), refusal
  * of a newer schema; WAL mode; the statement helpers (binding, constraint reporting,
- * bounded reads) and id lists. */
+ * bounded reads) and id lists; the queries every task poll runs read the tasks table
+ * through an index. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,7 @@
 #include <cmocka.h>
 
 #include "../../cloud/store/sqlite/db.h"
+#include "../../cloud/store/statements.h"
 #include "../../lib/log.h"
 
 struct fixture {
@@ -191,6 +193,34 @@ static void test_id_lists(void **state)
 	db_close(db);
 }
 
+/* Every task poll (and every answer of a fleet-wide wake-up) runs these for one device:
+ * a plan that reads the whole tasks table makes a wake-up of N devices cost N^2. */
+static void test_task_poll_queries_search_an_index(void **state)
+{
+	static const enum store_stmt per_poll[] = {ST_APP_TASKS_OVERDUE_COUNT,
+						    ST_TASKS_EXPIRED_COUNT};
+	struct fixture *f = *state;
+	sqlite3 *db;
+	char sql[4096];
+	assert_int_equal(db_open(f->path, &db), 0);
+	for (size_t i = 0; i < sizeof(per_poll) / sizeof(per_poll[0]); i++) {
+		snprintf(sql, sizeof(sql), "EXPLAIN QUERY PLAN %s", store_sql(per_poll[i]));
+		sqlite3_stmt *st = NULL;
+		assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+		int steps = 0;
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *detail = (const char *)sqlite3_column_text(st, 3);
+			steps++;
+			if (strstr(detail, "tasks") && strncmp(detail, "SEARCH", 6) != 0)
+				fail_msg("%s reads the tasks table as: %s", store_stmt_name(per_poll[i]),
+					 detail);
+		}
+		sqlite3_finalize(st);
+		assert_true(steps > 0);
+	}
+	db_close(db);
+}
+
 static void test_newer_schema_refused(void **state)
 {
 	struct fixture *f = *state;
@@ -292,6 +322,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_migration_3_makes_jobs_of_tasks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_id_lists, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_task_poll_queries_search_an_index, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_helpers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_serial_unique_among_live_devices, setup, teardown),
 	};

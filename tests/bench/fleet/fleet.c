@@ -38,6 +38,14 @@
 #define POLL_TICK_MS 10      /* 10,000 overflows the listen backlog and costs SYN retries */
 #define POLL_RETRY_MS 200    /* a poll whose connection failed is sent again, as an agent */
 #define POLL_RETRIES_MAX 20  /* would (with backoff); this many times at most */
+/* camcloud caps the connections of one address (--max-conns-per-source, 128 by
+ * default, against hostile clients): without --sources, enough loopback addresses
+ * that each carries at most this many held polls, as a fleet of real cameras would
+ * come from as many addresses. */
+#define DEVICES_PER_SOURCE 100
+#define SOURCES_MIN 8
+#define SOURCES_MAX 250
+#define PIDS_MAX 16
 
 enum phase { PHASE_ENROLL, PHASE_AUTH, PHASE_HOLD, PHASE_JOB };
 
@@ -61,9 +69,15 @@ struct device {
 
 struct options {
 	const char *url, *token, *admin_token_file, *image, *folder;
-	long pid;
+	pid_t pid[PIDS_MAX]; /* the processes watched: camcloud, or every balancer process */
+	size_t n_pid;
 	size_t n, concurrency, sources;
 	int deadline_s;
+	/* several generator processes (one process holds at most its file limit): shard
+	 * of shards, each with n devices of its own; shard 0 makes the job once every shard
+	 * holds its polls, and reports the latencies of all (files in sync_dir) */
+	size_t shard, shards;
+	const char *sync_dir;
 };
 
 struct fleet {
@@ -87,6 +101,7 @@ struct fleet {
 	/* the job */
 	struct evhttp_connection *admin;
 	double job_at, admin_done_at;
+	double started_at; /* bounds the waits for other shards (the deadline) */
 	int admin_status;
 	size_t woken;
 	int timed_out;
@@ -115,7 +130,8 @@ static struct evhttp_connection *connection(struct fleet *f, size_t index)
 		die("cannot create a connection");
 	if (index != (size_t)-1) {
 		char src[32];
-		snprintf(src, sizeof(src), "127.0.0.%zu", 2 + index % f->o.sources);
+		snprintf(src, sizeof(src), "127.0.0.%zu",
+			 2 + (f->o.shard * f->o.n + index) % f->o.sources);
 		evhttp_connection_set_local_address(c, src);
 	}
 	evhttp_connection_set_timeout(c, POLL_WAIT_S + 30);
@@ -253,11 +269,16 @@ static void on_poll(struct evhttp_request *rq, void *arg)
 	d->woke_at = now_s();
 	d->poll_status = status;
 	d->task_ok = d->poll_status == 200 && reply_has_task(rq);
-	if (f->phase != PHASE_JOB && f->failed++ < 5)
-		fprintf(stderr, "fleet: device %zu: poll answered before the job (HTTP %d)\n",
-			d->index, d->poll_status);
+	if (f->phase != PHASE_JOB) {
+		/* It will not be held again: say so and stop, rather than wait for the deadline
+		 * (a 503 here is camcloud's per-source cap: more --sources). */
+		if (f->failed++ < 5)
+			fprintf(stderr, "fleet: device %zu: poll answered before the job (HTTP %d)\n",
+				d->index, d->poll_status);
+		event_base_loopbreak(f->base);
+	}
 	f->woken++;
-	if (f->phase == PHASE_JOB && f->woken == f->o.n && f->admin_done_at > 0)
+	if (f->phase == PHASE_JOB && f->woken == f->o.n && f->admin_done_at != 0)
 		event_base_loopbreak(f->base);
 }
 
@@ -309,7 +330,7 @@ static void prepare(struct fleet *f)
 		    crypto_key_public_pem(d->key, pem, sizeof(pem)) != 0 ||
 		    crypto_random_hex(nonce, 16) != 0)
 			die("cannot make a device key");
-		snprintf(serial, sizeof(serial), "FLEET%07zu", i);
+		snprintf(serial, sizeof(serial), "FLEET%07zu", f->o.shard * f->o.n + i);
 		struct json_writer w;
 		jw_init(&w, &d->enroll_body);
 		jw_object_begin(&w);
@@ -349,7 +370,7 @@ static void on_settle_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct fleet *f = arg;
 	struct proc_sample s;
-	if (proc_read((pid_t)f->o.pid, &s) != 0)
+	if (proc_read_all(f->o.pid, f->o.n_pid, &s) != 0)
 		die("camcloud is gone");
 	if (s.cpu_s == f->last_cpu && f->polls_sent == f->o.n && s.open_fds >= (long)f->o.n)
 		f->quiet_ticks++;
@@ -456,15 +477,84 @@ static void print_proc(struct fleet *f, const char *when, const struct proc_samp
 
 static void sample(struct fleet *f, struct proc_sample *s)
 {
-	if (proc_read((pid_t)f->o.pid, s) != 0)
+	if (proc_read_all(f->o.pid, f->o.n_pid, s) != 0)
 		die("cannot read camcloud's /proc entry");
+}
+
+/* ---- shards: files in sync_dir, each written whole and then renamed ---- */
+
+static void sync_path(const struct fleet *f, const char *what, size_t k, char *out, size_t outsz)
+{
+	snprintf(out, outsz, "%s/%s.%zu", f->o.sync_dir, what, k);
+}
+
+static void sync_write(const struct fleet *f, const char *what, const double *v, size_t n,
+		       size_t tasks)
+{
+	char path[512], tmp[520];
+	sync_path(f, what, f->o.shard, path, sizeof(path));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	FILE *fp = fopen(tmp, "w");
+	if (!fp)
+		die("cannot write in the sync directory");
+	fprintf(fp, "%zu %zu\n", n, tasks);
+	for (size_t i = 0; i < n; i++)
+		fprintf(fp, "%.9f\n", v[i]);
+	if (fclose(fp) != 0 || rename(tmp, path) != 0)
+		die("cannot write in the sync directory");
+}
+
+/* Waits for shard k's file and reads it: its count, task count and values (appended
+ * to v at *n, which has room for o.n more). */
+static void sync_read(struct fleet *f, const char *what, size_t k, double *v, size_t *n,
+		      size_t *tasks)
+{
+	char path[512];
+	sync_path(f, what, k, path, sizeof(path));
+	FILE *fp;
+	while (!(fp = fopen(path, "r"))) {
+		if (now_s() > f->started_at + f->o.deadline_s)
+			die("another shard did not report in time");
+		usleep(50 * 1000);
+	}
+	size_t cnt = 0, t = 0;
+	if (fscanf(fp, "%zu %zu", &cnt, &t) != 2 || cnt > f->o.n)
+		die("a shard's file is malformed");
+	for (size_t i = 0; i < cnt; i++)
+		if (fscanf(fp, "%lf", &v[(*n)++]) != 1)
+			die("a shard's file is malformed");
+	*tasks += t;
+	fclose(fp);
+}
+
+/* Every shard holds its polls: shard 0 makes the job when all do; the others wait
+ * for their polls to be answered. The job's time goes to the others in a file (the
+ * monotonic clock is the machine's, so their latencies are against the same time). */
+static void shards_hold_then_job(struct fleet *f)
+{
+	double none = 0;
+	size_t n = 0, t = 0;
+	sync_write(f, "held", &none, 0, 0);
+	if (f->o.shard == 0) {
+		for (size_t k = 1; k < f->o.shards; k++)
+			sync_read(f, "held", k, &none, &n, &t);
+		create_job(f);
+		sync_write(f, "job", &f->job_at, 1, 0);
+		return;
+	}
+	f->phase = PHASE_JOB;
+	f->admin_done_at = -1; /* no admin request here */
+	f->admin_status = 200;
+	if (f->woken < f->o.n)
+		event_base_dispatch(f->base);
+	sync_read(f, "job", 0, &f->job_at, &n, &t);
 }
 
 static void report_wake(struct fleet *f, const struct proc_sample *before,
 			const struct proc_sample *after)
 {
-	size_t n = f->o.n, tasks = 0, answered = 0;
-	double *lat = calloc(n, sizeof(*lat));
+	size_t n = f->o.n, tasks = 0, answered = 0, total = n * f->o.shards;
+	double *lat = calloc(total, sizeof(*lat));
 	if (!lat)
 		die("no memory");
 	for (size_t i = 0; i < n; i++) {
@@ -474,10 +564,21 @@ static void report_wake(struct fleet *f, const struct proc_sample *before,
 		lat[answered++] = d->woke_at - f->job_at;
 		tasks += (size_t)d->task_ok;
 	}
+	if (f->o.shards > 1 && f->o.shard != 0) {
+		sync_write(f, "latency", lat, answered, tasks);
+		printf("shard %zu of %zu: %zu held polls answered, shard 0 reports them\n",
+		       f->o.shard, f->o.shards, answered);
+		free(lat);
+		return;
+	}
+	for (size_t k = 1; k < f->o.shards; k++)
+		sync_read(f, "latency", k, lat, &answered, &tasks);
+	f->woken = answered;
 	qsort(lat, answered, sizeof(*lat), cmp_double);
 	printf("job create: HTTP %d, admin request %.1f ms\n", f->admin_status,
 	       (f->admin_done_at - f->job_at) * 1e3);
-	printf("held polls answered: %zu of %zu, %zu with a signed task\n", answered, n, tasks);
+	printf("held polls answered: %zu of %zu (%zu generator processes), %zu with a signed task\n",
+	       answered, total, f->o.shards, tasks);
 	if (answered)
 		printf("trigger latency (job create -> held poll answered): p50 %.3f s, p99 %.3f s,"
 		       " max %.3f s\n", percentile(lat, answered, 0.50),
@@ -550,21 +651,33 @@ static void raise_file_limit(size_t n)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: fleet --url http://127.0.0.1:PORT --pid CAMCLOUD_PID --token cam1.."
+	fprintf(stderr, "usage: fleet --url http://127.0.0.1:PORT --pid PID[,PID...] --token cam1.."
 		" --admin-token-file F --image ID --folder ID [-n N] [--concurrency C]"
-		" [--sources S] [--deadline SECONDS]\n");
+		" [--sources S] [--deadline SECONDS] [--shard K/S --sync DIR]\n");
 	exit(2);
+}
+
+/* --pid P[,P...]: the figures are summed over them. */
+static void parse_pids(struct options *o, const char *v)
+{
+	char *end;
+	for (o->n_pid = 0; *v && o->n_pid < PIDS_MAX; v = *end ? end + 1 : end) {
+		long p = strtol(v, &end, 10);
+		if (p <= 0 || (*end && *end != ','))
+			usage();
+		o->pid[o->n_pid++] = (pid_t)p;
+	}
 }
 
 static void parse_args(struct options *o, int argc, char **argv)
 {
-	*o = (struct options){.n = 1000, .concurrency = 64, .sources = 8, .deadline_s = 600};
+	*o = (struct options){.n = 1000, .concurrency = 64, .deadline_s = 600, .shards = 1};
 	for (int i = 1; i + 1 < argc; i += 2) {
 		const char *k = argv[i], *v = argv[i + 1];
 		if (strcmp(k, "--url") == 0)
 			o->url = v;
 		else if (strcmp(k, "--pid") == 0)
-			o->pid = strtol(v, NULL, 10);
+			parse_pids(o, v);
 		else if (strcmp(k, "--token") == 0)
 			o->token = v;
 		else if (strcmp(k, "--admin-token-file") == 0)
@@ -581,12 +694,22 @@ static void parse_args(struct options *o, int argc, char **argv)
 			o->sources = strtoul(v, NULL, 10);
 		else if (strcmp(k, "--deadline") == 0)
 			o->deadline_s = atoi(v);
+		else if (strcmp(k, "--shard") == 0 && sscanf(v, "%zu/%zu", &o->shard, &o->shards) == 2)
+			;
+		else if (strcmp(k, "--sync") == 0)
+			o->sync_dir = v;
 		else
 			usage();
 	}
-	if (argc % 2 == 0 || !o->url || o->pid <= 0 || !o->token || !o->admin_token_file ||
+	if (o->sources == 0) {
+		o->sources = (o->n + DEVICES_PER_SOURCE - 1) / DEVICES_PER_SOURCE;
+		o->sources = o->sources < SOURCES_MIN ? SOURCES_MIN
+			     : o->sources > SOURCES_MAX ? SOURCES_MAX : o->sources;
+	}
+	if (argc % 2 == 0 || !o->url || o->n_pid == 0 || !o->token || !o->admin_token_file ||
 	    !o->image || !o->folder || o->n < 1 || o->n > 100000 || o->concurrency < 1 ||
-	    o->concurrency > 4096 || o->sources < 1 || o->sources > 250 || o->deadline_s < 1)
+	    o->concurrency > 4096 || o->sources > SOURCES_MAX || o->deadline_s < 1 ||
+	    o->shards < 1 || o->shard >= o->shards || (o->shards > 1 && !o->sync_dir))
 		usage();
 }
 
@@ -615,7 +738,7 @@ int main(int argc, char **argv)
 	if (!f.deadline || evtimer_add(f.deadline, &dl) != 0)
 		die("cannot arm the deadline");
 
-	double t = now_s();
+	double t = f.started_at = now_s();
 	prepare(&f);
 	printf("devices: %zu over %zu loopback source addresses; keys and enrollment requests"
 	       " prepared in %.1f s\n", f.o.n, f.o.sources, now_s() - t);
@@ -640,11 +763,15 @@ int main(int argc, char **argv)
 	printf("camcloud RSS per held poll: %.1f kB\n",
 	       (double)(s3.rss_kb - s0.rss_kb) / (double)f.o.n);
 
-	create_job(&f);
+	if (f.o.shards > 1)
+		shards_hold_then_job(&f);
+	else
+		create_job(&f);
 	sample(&f, &s4);
 	report_wake(&f, &s3, &s4);
 	print_proc(&f, "after the wake-up", &s4);
-	int rc = !f.timed_out && f.admin_status == 200 && f.woken == f.o.n ? 0 : 1;
+	int rc = !f.timed_out && f.admin_status == 200 &&
+			 f.woken == f.o.n * (f.o.shard == 0 ? f.o.shards : 1) ? 0 : 1;
 
 	for (size_t i = 0; i < f.o.n; i++) {
 		if (f.dev[i].conn)

@@ -6,8 +6,14 @@
 # runs the load generator through the balancer: devices enroll and hold their polls on
 # whichever instance the balancer picks, the job is created through one of them and
 # the others hear it by NOTIFY. The generator watches HAProxy (its RSS and CPU lines
-# are HAProxy's); every instance's are printed at the end. Not a test.
-# Every device is two descriptors in HAProxy: N is bounded by half the file limit.
+# are HAProxy's, summed over its processes); every instance's are printed at the end.
+# Not a test.
+# Every device is two descriptors in HAProxy, so one HAProxy process carries at most
+# half the file limit: LB_PROCS HAProxy processes (default: enough for N) bind the same
+# port (HAProxy sets SO_REUSEPORT on Linux) and the kernel spreads the connections
+# over them; each is a whole balancer with the same configuration.
+# FLEET_PROCS generator processes (default: enough for N at 15,000 each) share the
+# N devices (common.sh); N should be a multiple of it.
 set -eu
 ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
 BUILD=${1:-$ROOT/build/host}
@@ -50,17 +56,32 @@ for i in $(seq "$INSTANCES"); do
 	[ -s "$WORK/url$i" ] || { cat "$WORK/cloud$i.log" >&2; exit 1; }
 	servers+=("$(sed 's|^http://||' "$WORK/url$i")")
 done
-HAPROXY_MAXCONN=$((N + 100)) HAPROXY_TIMEOUT_S=400 haproxy_config "$LB" "${servers[@]}" >"$WORK/haproxy.cfg"
-haproxy -db -f "$WORK/haproxy.cfg" >"$WORK/haproxy.log" 2>&1 &
-PIDS+=($!)
+# a process holds 2 descriptors per device: stay under the limit with room for the
+# kernel's uneven spread (a quarter more than an even share)
+per_proc=$((($(ulimit -n) - 500) / 2))
+LB_PROCS=${LB_PROCS:-$(((N * 5 / 4 + per_proc - 1) / per_proc))}
+share=$((N * 5 / 4 / LB_PROCS + 100))
+[ "$share" -le "$per_proc" ] || share=$per_proc
+# a check every second, down after 5 failures: a connect on a loaded machine can take
+# longer than the test's 300 ms, and a fleet's enrollment loads it
+HAPROXY_CHECK="inter 1s fall 5 rise 2" HAPROXY_MAXCONN=$share HAPROXY_TIMEOUT_S=400 haproxy_config "$LB" "${servers[@]}" >"$WORK/haproxy.cfg"
+LB_PIDS=
+for _ in $(seq "$LB_PROCS"); do
+	haproxy -db -f "$WORK/haproxy.cfg" >>"$WORK/haproxy.log" 2>&1 &
+	PIDS+=($!)
+	LB_PIDS=${LB_PIDS:+$LB_PIDS,}$!
+done
 cc() { "$CAMCLOUD" --url "http://$LB" --admin-token-file "$WORK/admin.token" "$@"; }
 for _ in $(seq 100); do cc org list >/dev/null 2>&1 && break; sleep 0.1; done
 
-echo "$INSTANCES camcloud instances (pids ${PIDS[*]:0:$INSTANCES}) behind HAProxy, file limit $(ulimit -n)"
+FLEET_PROCS=${FLEET_PROCS:-$(((N + 14999) / 15000))}
+echo "$INSTANCES camcloud instances (pids ${PIDS[*]:0:$INSTANCES}) behind $LB_PROCS HAProxy" \
+	"processes on one port (pids $LB_PIDS, maxconn $share each), $FLEET_PROCS generator" \
+	"processes, file limit $(ulimit -n)"
 rc=0
 # The generator waits until the process it watches holds N connections and is idle:
 # that is HAProxy here, so its "camcloud" RSS and CPU lines are HAProxy's.
-fleet_run "http://$LB" "${PIDS[$INSTANCES]}" "$WORK/admin.token" "$@" || rc=$?
+fleet_run "http://$LB" "$LB_PIDS" "$WORK/admin.token" "$@" || rc=$?
 for i in $(seq "$INSTANCES"); do
 	p=${PIDS[$((i - 1))]}
 	echo "instance $i: RSS $(($(awk '/VmRSS/ {print $2}' /proc/"$p"/status) / 1024)) MB," \

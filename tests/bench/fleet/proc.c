@@ -58,3 +58,18 @@ int proc_read(pid_t pid, struct proc_sample *out)
 	closedir(d);
 	return 0;
 }
+
+int proc_read_all(const pid_t *pids, size_t n, struct proc_sample *out)
+{
+	struct proc_sample one;
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < n; i++) {
+		if (proc_read(pids[i], &one) != 0)
+			return -1;
+		out->rss_kb += one.rss_kb;
+		out->hwm_kb += one.hwm_kb;
+		out->cpu_s += one.cpu_s;
+		out->open_fds += one.open_fds;
+	}
+	return 0;
+}

@@ -3,6 +3,7 @@
 #ifndef FLEET_PROC_H
 #define FLEET_PROC_H
 
+#include <stddef.h>
 #include <sys/types.h>
 
 struct proc_sample {
@@ -14,5 +15,7 @@ struct proc_sample {
 
 /* 0, or -1 when the process is gone or /proc cannot be read. */
 int proc_read(pid_t pid, struct proc_sample *out);
+/* The same summed over n processes (several balancer processes, say). */
+int proc_read_all(const pid_t *pids, size_t n, struct proc_sample *out);
 
 #endif
