@@ -284,6 +284,19 @@ static const struct migration_step steps[] = {
 	"CREATE INDEX device_apps_name ON device_apps(name, running);"
 	"DROP TABLE device_applications;",
 	 NULL, NULL},
+	/* 13: streamed uploads of packages and images (admin API, uploads): the upload's
+	 * state lives here so that any instance sharing the data directory takes its next
+	 * chunk */
+	{13,
+	"CREATE TABLE uploads ("
+	" id TEXT PRIMARY KEY, owner TEXT NOT NULL, kind TEXT NOT NULL,"
+	" name TEXT NOT NULL DEFAULT '', size BIGINT NOT NULL, sha256 TEXT NOT NULL,"
+	" received BIGINT NOT NULL DEFAULT 0, state TEXT NOT NULL DEFAULT 'open',"
+	" result_id TEXT NOT NULL DEFAULT '', created_at BIGINT NOT NULL,"
+	" expires_at BIGINT NOT NULL);"
+	"CREATE INDEX uploads_owner ON uploads(owner, state);"
+	"CREATE INDEX uploads_expiry ON uploads(expires_at);",
+	 NULL, NULL},
 };
 
 #define N_STEPS (sizeof(steps) / sizeof(steps[0]))
