@@ -149,6 +149,27 @@ check after_restart_chunk_3 [ "$(put "$R" "$WORK/os2.bin" 2097152 $(($(size "$WO
 check after_restart_finish [ "$(admin_http POST "/admin/v1/uploads/$R/finish" "{\"model\":\"$MODEL\",\"version\":\"13.0.2\"}")" = 200 ]
 check after_restart_sha [ "$(reply 'j["sha256"]')" = "$(sha "$WORK/os2.bin")" ]
 
+# --- two instances on one PostgreSQL and one data directory: chunks alternate between
+# them and the finish lands on the one that did not see the first chunk (it hashes the file)
+if [ -n "${CLOUD_PG_CONN:-}" ]; then
+	"$CAMCLOUD" serve --data "$CLOUD_DATA" --listen 127.0.0.1:0 --url-file "$WORK/cloud2.url" \
+		--store "postgres:$CLOUD_PG_CONN" --signing-key "$CLOUD_DATA/signing.key" \
+		--admin-token-file "$CLOUD_DATA/admin.token" --test-clock "$WORK/clock" >>"$WORK/cloud2.log" 2>&1 &
+	PIDS+=($!)
+	check second_instance wait_for 20 test -s "$WORK/cloud2.url"
+	FIRST_URL=$CLOUD_URL SECOND_URL=$(cat "$WORK/cloud2.url")
+	"$MKIMAGE" "$WORK/os3.bin" "$MODEL" 13.0.3 $((3 * 1024 * 1024)) ok
+	M=$(start image "$WORK/os3.bin")
+	for k in 0 1 2; do
+		[ $((k % 2)) = 0 ] && CLOUD_URL=$FIRST_URL || CLOUD_URL=$SECOND_URL
+		check "instance_chunk_$k" [ "$(put "$M" "$WORK/os3.bin" $((k * 1048576)) $(((k + 1) * 1048576 - 1)))" = 200 ]
+	done
+	CLOUD_URL=$SECOND_URL
+	check other_instance_finishes [ "$(admin_http POST "/admin/v1/uploads/$M/finish" "{\"model\":\"$MODEL\",\"version\":\"13.0.3\"}")" = 200 ]
+	check other_instance_sha [ "$(reply 'j["sha256"]')" = "$(sha "$WORK/os3.bin")" ]
+	CLOUD_URL=$FIRST_URL
+fi
+
 # --- bounded: at most 8 open uploads each
 for i in 1 2 3 4 5 6 7 8; do start image "$WORK/half.bin" >/dev/null; done
 check ninth_refused [ "$(admin_http POST /admin/v1/uploads "{\"kind\":\"image\",\"size\":1,\"sha256\":\"$(printf '%064d' 0)\"}")" = 409 ]
