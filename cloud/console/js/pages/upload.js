@@ -9,6 +9,8 @@ import { form } from "./form.js";
 
 const RETRIES = 6;
 
+// Web Crypto has no streaming digest: the file is read into memory once for its SHA-256
+// (fine for packages; an image of several GiB is better sent with `camcloud image add`).
 async function sha256Hex(file) {
   if (!crypto.subtle) throw new Error("Computing the SHA-256 needs HTTPS (or localhost).");
   const digest = await crypto.subtle.digest("SHA-256", await file.arrayBuffer());
