@@ -349,8 +349,11 @@ void admin_upload_create(struct request *rq, struct reply *rp)
 	jw_object_end(w);
 }
 
-/* Writes the chunk in `in` at `at` of fd, cuts the file there, and makes it durable. */
-static int write_chunk(int fd, struct evbuffer *in, uint64_t at)
+/* Hands each contiguous piece of in to fn, in order (off: where the piece starts in
+ * in), until fn fails: 0, or -1. */
+static int each_piece(struct evbuffer *in, int (*fn)(void *arg, const char *p, size_t len,
+						     size_t off),
+		      void *arg)
 {
 	struct evbuffer_iovec v[64];
 	struct evbuffer_ptr pos;
@@ -359,22 +362,54 @@ static int write_chunk(int fd, struct evbuffer *in, uint64_t at)
 		if (evbuffer_ptr_set(in, &pos, done, EVBUFFER_PTR_SET) != 0)
 			return -1;
 		int n = evbuffer_peek(in, (ev_ssize_t)(total - done), &pos, v, 64);
+		if (n <= 0)
+			return -1;
 		for (int i = 0; i < n && i < 64; i++) {
-			const char *p = v[i].iov_base;
-			size_t left = v[i].iov_len;
-			while (left > 0) {
-				ssize_t k = pwrite(fd, p, left, (off_t)(at + done));
-				if (k < 0 && errno == EINTR)
-					continue;
-				if (k <= 0)
-					return -1;
-				p += k;
-				left -= (size_t)k;
-				done += (size_t)k;
-			}
+			if (fn(arg, v[i].iov_base, v[i].iov_len, done) != 0)
+				return -1;
+			done += v[i].iov_len;
 		}
 	}
-	return ftruncate(fd, (off_t)(at + total)) == 0 && fdatasync(fd) == 0 ? 0 : -1;
+	return 0;
+}
+
+struct chunk_file {
+	int fd;
+	uint64_t at; /* where the chunk starts in the file */
+};
+
+static int piece_write(void *arg, const char *p, size_t len, size_t off)
+{
+	struct chunk_file *f = arg;
+	while (len > 0) {
+		ssize_t k = pwrite(f->fd, p, len, (off_t)(f->at + off));
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return -1;
+		p += k;
+		len -= (size_t)k;
+		off += (size_t)k;
+	}
+	return 0;
+}
+
+static int piece_digest(void *arg, const char *p, size_t len, size_t off)
+{
+	(void)off;
+	sha256_stream_update(arg, p, len);
+	return 0;
+}
+
+/* Writes the chunk in `in` at `at` of fd, cuts the file there, and makes it durable. */
+static int write_chunk(int fd, struct evbuffer *in, uint64_t at)
+{
+	struct chunk_file f = {fd, at};
+	return each_piece(in, piece_write, &f) == 0 &&
+			       ftruncate(fd, (off_t)(at + evbuffer_get_length(in))) == 0 &&
+			       fdatasync(fd) == 0
+		       ? 0
+		       : -1;
 }
 
 /* Feeds the chunk to the upload's digest when it continues it; a chunk out of order
@@ -390,17 +425,11 @@ static void digest_chunk(struct uploads *u, const char *id, uint64_t at, struct 
 	}
 	if (!d)
 		return;
-	struct evbuffer_iovec v[64];
-	struct evbuffer_ptr pos;
-	size_t done = 0, total = evbuffer_get_length(in);
-	while (done < total && evbuffer_ptr_set(in, &pos, done, EVBUFFER_PTR_SET) == 0) {
-		int n = evbuffer_peek(in, (ev_ssize_t)(total - done), &pos, v, 64);
-		for (int i = 0; i < n && i < 64; i++) {
-			sha256_stream_update(&d->s, v[i].iov_base, v[i].iov_len);
-			done += v[i].iov_len;
-		}
+	if (each_piece(in, piece_digest, &d->s) != 0) {
+		digest_drop(d); /* the finish hashes the file */
+		return;
 	}
-	d->offset = at + total;
+	d->offset = at + evbuffer_get_length(in);
 	d->used = ++u->tick;
 }
 
