@@ -67,7 +67,11 @@ say "Admin registers AXIS OS $TO for $MODEL and triggers an upgrade of this came
 "$MKIMAGE" "$WORK/AXIS_OS_$TO.bin" "$MODEL" "$TO" $((8 * 1024 * 1024)) ok
 IMAGE=$(cc image add "$MODEL" "$TO" "$WORK/AXIS_OS_$TO.bin")
 TASK=$(cc task create "$DEVICE" "$IMAGE")
-echo "image $IMAGE (8 MiB), task $TASK (the camera downloads at up to 3 MB/s: a metered link)"
+KEPT=$(cc image list --model "$MODEL" | jget "[i['sha256'] for i in j['images'] if i['id'] == '$IMAGE'][0]")
+[ "$KEPT" = "$(sha256sum "$WORK/AXIS_OS_$TO.bin" | cut -d' ' -f1)" ] || fail "the cloud keeps other bytes"
+echo "image $IMAGE (8 MiB) streamed to the cloud in 1 MiB chunks (POST /admin/v1/uploads," \
+	"PUT each, finish): its SHA-256 ${KEPT:0:16}... is the file's"
+echo "task $TASK (the camera downloads at up to 3 MB/s: a metered link)"
 cc task wait "$TASK" succeeded 90 | sed 's/^/  cloud: /' || fail "the upgrade did not succeed"
 grep -E "task .*->|rebooting|rebooting into|outcome" "$WORK/cam.log" | sed 's/^.*INFO: /  agent: /'
 wait_for 20 device_has "$SERIAL" os_version "$TO" || fail "the cloud did not see AXIS OS $TO"

@@ -58,6 +58,8 @@ say "Admin rolls camagent 0.2.0 to the camera: the agent updates itself"
 bash "$ROOT/tests/tools/mkeap.sh" "$WORK/camagent_0_2_0_aarch64.eap" camagent 0.2.0 aarch64 \
 	--signed --schema 1
 PACKAGE=$(cc app upload "$WORK/camagent_0_2_0_aarch64.eap")
+echo "package $PACKAGE streamed to the cloud (POST /admin/v1/uploads, PUT, finish):" \
+	"$(cc app show "$PACKAGE" | jget 'j["app"] + " " + j["version"] + " for " + j["architecture"] + ", sha256 " + j["sha256"][:16]')..."
 JOB=$(cc app task install "$PACKAGE" --devices "$DEVICE")
 APP_TASK=$(cc job show "$JOB" | python3 -c 'import json, sys; print(json.load(sys.stdin)["tasks"][0]["id"])')
 cc task wait "$APP_TASK" succeeded 90 | sed 's/^/  cloud: /' || fail "the self-update did not succeed"

@@ -4,9 +4,13 @@
  * authorize(), and records every change with audit() in the same transaction. */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "../../lib/fsutil.h"
 #include "../../lib/log.h"
 #include "../http/access.h"
 #include "../http/api.h"
@@ -14,6 +18,7 @@
 #include "../device/wake.h"
 #include "../domain/payload.h"
 #include "../domain/policy.h"
+#include "catalog_add.h"
 
 #define TOKEN_TTL_DEFAULT 86400
 #define TOKEN_TTL_MAX (366 * 86400)
@@ -380,10 +385,71 @@ static void image_object(struct json_writer *w, const char *id, const char *mode
 	jw_object_end(w);
 }
 
+int image_catalog_add(struct request *rq, struct reply *rp, const char *model,
+		      const char *version, const char *file, int move_in, const char *sha,
+		      uint64_t size, char id[DB_ID_LEN])
+{
+	char old_sha[CRYPTO_SHA256_HEX_LEN] = "", dir[PATH_MAX], kept[PATH_MAX + 48];
+	char detail[PATH_MAX + 256];
+	struct store *db = rq->c->store;
+	if (size == 0 || size > INT64_MAX) {
+		reply_error(rp, 400, "bad_request", "image file %s is empty", file);
+		return -1;
+	}
+	int recommended = 0;
+	struct store_rows *st = store_query(db, ST_IMAGES_BY_MODEL_VERSION, "ss", model, version);
+	int r = st ? store_next(st) : DB_ERROR;
+	if (r == 1 && (store_str(st, 0, id, DB_ID_LEN) != 0 ||
+		       store_str(st, 1, old_sha, sizeof(old_sha)) != 0))
+		r = DB_ERROR;
+	if (r == 1)
+		recommended = (int)store_int(st, 2);
+	store_done(st);
+	if (r == 1 && strcmp(old_sha, sha) != 0) {
+		reply_error(rp, 400, "bad_request", "image %s %s already exists with other content",
+			    model, version);
+		return -1;
+	}
+	if (r == 0) { /* new image; an identical one is returned as is */
+		snprintf(dir, sizeof(dir), "%s/images", rq->c->data_dir);
+		if (db_new_id(id) != 0) {
+			reply_internal(rp);
+			return -1;
+		}
+		snprintf(kept, sizeof(kept), "%s/%s.bin", dir, id);
+		if (move_in && (fs_mkdirs(dir, 0755) != 0 || rename(file, kept) != 0 ||
+				fs_fsync_dir_of(kept) != 0)) {
+			reply_internal(rp);
+			return -1;
+		}
+		const char *where = move_in ? kept : file;
+		snprintf(detail, sizeof(detail), "image %s added: %s %s, %" PRIu64 " bytes, %s", id,
+			 model, version, size, where);
+		r = store_begin(db) == 0 &&
+				    write_with_history(rq,
+						       store_run(db, ST_IMAGES_INSERT, "sssissi", id,
+								 model, version, (int64_t)size, sha,
+								 where, rq->now),
+						       NULL, "image.add", detail) == 0
+			    ? 1
+			    : -1;
+		if (r < 0 && move_in)
+			(void)unlink(kept);
+	}
+	if (r < 0) {
+		reply_internal(rp);
+		return -1;
+	}
+	image_object(reply_json(rp, 200), id, model, version, (int64_t)size, sha, recommended);
+	return 0;
+}
+
+/* POST /admin/v1/images {"model","version","path"}: an image file the server reads,
+ * recorded where it is. */
 void admin_image_add(struct request *rq, struct reply *rp)
 {
-	char model[FIELD_SHORT], version[FIELD_SHORT], path[PATH_MAX], real[PATH_MAX], detail[512];
-	char id[DB_ID_LEN] = "", sha[CRYPTO_SHA256_HEX_LEN], old_sha[CRYPTO_SHA256_HEX_LEN] = "";
+	char model[FIELD_SHORT], version[FIELD_SHORT], path[PATH_MAX], real[PATH_MAX];
+	char id[DB_ID_LEN] = "", sha[CRYPTO_SHA256_HEX_LEN];
 	uint64_t size = 0;
 
 	if (req_string(rq, rp, "model", model, sizeof(model)) != 0 ||
@@ -396,44 +462,7 @@ void admin_image_add(struct request *rq, struct reply *rp)
 			    strerror(errno));
 		return;
 	}
-	if (size == 0 || size > INT64_MAX) {
-		reply_error(rp, 400, "bad_request", "image file %s is empty", path);
-		return;
-	}
-	int recommended = 0;
-	struct store_rows *st =
-		store_query(rq->c->store, ST_IMAGES_BY_MODEL_VERSION, "ss", model, version);
-	int r = st ? store_next(st) : DB_ERROR;
-	if (r == 1) {
-		store_str(st, 0, id, sizeof(id));
-		store_str(st, 1, old_sha, sizeof(old_sha));
-		recommended = (int)store_int(st, 2);
-	}
-	store_done(st);
-	if (r == 1 && strcmp(old_sha, sha) != 0) {
-		reply_error(rp, 400, "bad_request", "image %s %s already exists with other content",
-			    model, version);
-		return;
-	}
-	if (r == 0) { /* new image; an identical one is returned as is */
-		if (db_new_id(id) != 0 || store_begin(rq->c->store) != 0) {
-			reply_internal(rp);
-			return;
-		}
-		snprintf(detail, sizeof(detail), "image %s added: %s %s, %" PRIu64 " bytes, %s", id,
-			 model, version, size, real);
-		r = write_with_history(rq,
-				       store_run(rq->c->store, ST_IMAGES_INSERT, "sssissi", id,
-						 model, version, (int64_t)size, sha, real, rq->now),
-				       NULL, "image.add", detail) == 0
-			    ? 1
-			    : -1;
-	}
-	if (r < 0) {
-		reply_internal(rp);
-		return;
-	}
-	image_object(reply_json(rp, 200), id, model, version, (int64_t)size, sha, recommended);
+	(void)image_catalog_add(rq, rp, model, version, real, 0, sha, size, id);
 }
 
 int catalog_read(struct request *rq, struct reply *rp)

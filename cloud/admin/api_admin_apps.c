@@ -16,10 +16,12 @@
 #include "../../lib/log.h"
 #include "../domain/apps.h"
 #include "../domain/jobs.h"
+#include "../domain/upload_rules.h"
 #include "../http/access.h"
 #include "../http/api.h"
+#include "catalog_add.h"
 
-#define APP_PACKAGE_MAX ((uint64_t)1 << 31) /* 2 GiB: far above any ACAP package */
+#define APP_PACKAGE_MAX UPLOAD_APP_MAX /* 2 GiB: far above any ACAP package */
 
 /* Copies src to dst (created, mode 0644) and fsyncs it; -1 with errno. */
 static int copy_file(const char *src, const char *dst, uint64_t max)
@@ -120,62 +122,48 @@ static int read_package(struct reply *rp, const char *tmp, const char *given,
 	return 0;
 }
 
-/* POST /admin/v1/apps {"path"}: copies the .eap into the data directory, reads its
- * manifest and adds it; the same package again answers the existing row. */
-void admin_app_upload(struct request *rq, struct reply *rp)
+int app_catalog_add(struct request *rq, struct reply *rp, const char *tmp, const char *given,
+		    const char *sha, uint64_t size, char id[DB_ID_LEN])
 {
-	char given[PATH_MAX], dir[PATH_MAX], tmp[PATH_MAX + 32], final[PATH_MAX + 96];
-	char sha[CRYPTO_SHA256_HEX_LEN], id[DB_ID_LEN], old_sha[CRYPTO_SHA256_HEX_LEN] = "";
+	char dir[PATH_MAX], final[PATH_MAX + 96], old_sha[CRYPTO_SHA256_HEX_LEN] = "";
 	char ranges[APP_RANGES_MAX], params[APP_PARAMS_MAX];
 	struct eap_manifest m;
-	uint64_t size = 0;
 	struct store *db = rq->c->store;
 
-	if (req_string(rq, rp, "path", given, sizeof(given)) != 0 ||
-	    authorize(rq, rp, NULL, NULL, NEED_MANAGE) != 0)
-		return;
-	snprintf(dir, sizeof(dir), "%s/apps", rq->c->data_dir);
-	if (db_new_id(id) != 0 || fs_mkdirs(dir, 0755) != 0) {
-		reply_internal(rp);
-		return;
-	}
-	snprintf(tmp, sizeof(tmp), "%s/.upload-%s", dir, id);
-	if (copy_file(given, tmp, APP_PACKAGE_MAX) != 0) {
-		reply_error(rp, 400, "bad_request", "cannot read package file %s: %s", given,
-			    strerror(errno));
-		goto out;
-	}
-	/* what the catalog keeps is the copy: hash and read it, not the caller's file */
-	if (crypto_sha256_file(tmp, sha, &size) != 0 || size == 0) {
-		reply_error(rp, 400, "bad_package", "package file %s is empty or unreadable",
-			    given);
-		goto out;
+	if (size == 0) {
+		reply_error(rp, 400, "bad_package", "package file %s is empty", given);
+		return -1;
 	}
 	if (read_package(rp, tmp, given, &m) != 0)
-		goto out;
+		return -1;
 	if (app_ranges_text(&m, ranges, sizeof(ranges)) != 0 ||
 	    app_params_text(&m, params, sizeof(params)) != 0) {
 		reply_error(rp, 400, "bad_package", "package %s: manifest fields too long", given);
-		goto out;
+		return -1;
 	}
 	struct store_rows *st = store_query(db, ST_APP_PACKAGES_BY_NAME_VERSION_ARCH, "sss",
 					    m.app_name, m.version, m.architecture);
 	int r = st ? store_next(st) : DB_ERROR;
-	if (r == 1 && (store_str(st, 0, id, sizeof(id)) != 0 ||
+	if (r == 1 && (store_str(st, 0, id, DB_ID_LEN) != 0 ||
 		       store_str(st, 1, old_sha, sizeof(old_sha)) != 0))
 		r = DB_ERROR;
 	store_done(st);
 	if (r == 1 && strcmp(old_sha, sha) != 0) {
 		reply_error(rp, 409, "conflict", "%s %s for %s is in the catalog with other content",
 			    m.app_name, m.version, m.architecture);
-		goto out;
+		return -1;
+	}
+	if (r < 0) {
+		reply_internal(rp);
+		return -1;
 	}
 	if (r == 0) {
+		snprintf(dir, sizeof(dir), "%s/apps", rq->c->data_dir);
 		snprintf(final, sizeof(final), "%s/%s.eap", dir, sha);
-		if (rename(tmp, final) != 0 || fs_fsync_dir_of(final) != 0 ||
-		    store_begin(db) != 0) {
+		if (db_new_id(id) != 0 || fs_mkdirs(dir, 0755) != 0 || rename(tmp, final) != 0 ||
+		    fs_fsync_dir_of(final) != 0 || store_begin(db) != 0) {
 			reply_internal(rp);
-			goto out;
+			return -1;
 		}
 		char artifact[DB_ID_LEN], label[EAP_FIELD_MAX * 2 + 2];
 		snprintf(label, sizeof(label), "%s/%s", m.app_name, m.architecture);
@@ -192,16 +180,39 @@ void admin_app_upload(struct request *rq, struct reply *rp)
 		    store_commit(db) != 0) {
 			store_rollback(db);
 			reply_internal(rp);
-			goto out;
+			return -1;
 		}
 		log_info("application package %s added: %s %s for %s", id, m.app_name, m.version,
 			 m.architecture);
-	} else if (r < 0) {
-		reply_internal(rp);
-		goto out;
 	}
-	(void)reply_package(rq, rp, id);
-out:
+	return reply_package(rq, rp, id);
+}
+
+/* POST /admin/v1/apps {"path"}: copies the .eap into the data directory (what the
+ * catalog keeps is the copy: it is hashed and read, not the caller's file) and adds it;
+ * the same package again answers the existing row. */
+void admin_app_upload(struct request *rq, struct reply *rp)
+{
+	char given[PATH_MAX], dir[PATH_MAX], tmp[PATH_MAX + 32];
+	char sha[CRYPTO_SHA256_HEX_LEN], id[DB_ID_LEN];
+	uint64_t size = 0;
+
+	if (req_string(rq, rp, "path", given, sizeof(given)) != 0 ||
+	    authorize(rq, rp, NULL, NULL, NEED_MANAGE) != 0)
+		return;
+	snprintf(dir, sizeof(dir), "%s/apps", rq->c->data_dir);
+	if (db_new_id(id) != 0 || fs_mkdirs(dir, 0755) != 0) {
+		reply_internal(rp);
+		return;
+	}
+	snprintf(tmp, sizeof(tmp), "%s/.upload-%s", dir, id);
+	if (copy_file(given, tmp, APP_PACKAGE_MAX) != 0)
+		reply_error(rp, 400, "bad_request", "cannot read package file %s: %s", given,
+			    strerror(errno));
+	else if (crypto_sha256_file(tmp, sha, &size) != 0)
+		reply_error(rp, 400, "bad_package", "package file %s is unreadable", given);
+	else
+		(void)app_catalog_add(rq, rp, tmp, given, sha, size, id);
 	(void)unlink(tmp); /* gone already when it was kept */
 }
 

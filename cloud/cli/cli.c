@@ -29,7 +29,8 @@ static const char usage_text[] =
 	"  token list [--folder ID] | token revoke TOKEN_ID|TOKEN\n"
 	"  device list | device find SERIAL | device show ID | device remove ID\n"
 	"  device move ID FOLDER_ID\n"
-	"  image add MODEL VERSION PATH | image list [--model M] | image recommend ID\n"
+	"  image add MODEL VERSION FILE [--server-path] | image list [--model M]\n"
+	"  image recommend ID\n"
 	"  task create DEVICE_ID IMAGE_ID [--allow-downgrade] [--override-app-check]\n"
 	"             [--expires-in S] [WINDOW]\n"
 	"  task show ID | task list | task cancel ID | task wait ID STATE TIMEOUT_S\n"
@@ -44,7 +45,8 @@ static const char usage_text[] =
 	"  license revoke ID | license events [--license ID] [--serial S] [--app A] [--org ID]\n"
 	"  license offline --org ID SYSTEM_FILE  (prints the license file for it)\n"
 	"  device apps ID\n"
-	"  app upload FILE.eap | app list [--app NAME] | app show ID | app recommend ID\n"
+	"  app upload FILE.eap [--server-path] | app list [--app NAME] | app show ID\n"
+	"  app recommend ID   (FILE is streamed in chunks; --server-path: the server reads it)\n"
 	"  app task ACTION PACKAGE_ID --devices ID,ID.. | --folder ID | --running APP\n"
 	"             [--param NAME=VALUE].. [--expires-in S] [WINDOW]   (ACTION: install remove start stop restart\n"
 	"             set_params; PACKAGE_ID names the app, and for install what to install)\n"
@@ -182,6 +184,10 @@ static int parse_args(struct cli *c, int argc, char **argv)
 			if (i + 1 == argc || c->nparams == (int)(sizeof(c->params) / sizeof(c->params[0])))
 				return -1;
 			c->params[c->nparams++] = argv[++i];
+			continue;
+		}
+		if (strcmp(a, "--server-path") == 0) {
+			c->server_path = 1;
 			continue;
 		}
 		if (strcmp(a, "--override-app-check") == 0) {

@@ -134,14 +134,22 @@ int cmd_device_remove(struct cli *c)
 	return cli_call_print(c, "DELETE", path, NULL, "id");
 }
 
+/* image add MODEL VERSION FILE: streamed (cli_upload.c), or with --server-path a file
+ * the server reads and records where it is. */
 int cmd_image_add(struct cli *c)
 {
 	struct cli_body bd;
 	struct json_writer *w = cli_body_begin(&bd);
 	jw_kv_string(w, "model", c->pos[2]);
 	jw_kv_string(w, "version", c->pos[3]);
-	cli_kv_file(w, "path", c->pos[4]);
-	return cli_body_send(c, &bd, "/admin/v1/images", "id");
+	if (c->server_path) {
+		cli_kv_file(w, "path", c->pos[4]);
+		return cli_body_send(c, &bd, "/admin/v1/images", "id");
+	}
+	jw_object_end(w);
+	int rc = jw_finish(w) == 0 ? cli_upload_file(c, c->pos[4], "image", &bd.b) : 1;
+	buf_free(&bd.b);
+	return rc;
 }
 
 int cmd_image_list(struct cli *c)

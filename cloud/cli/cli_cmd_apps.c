@@ -1,10 +1,12 @@
-/* cli_cmd_apps: the admin commands of the application catalog. `app upload` prints the
+/* cli_cmd_apps: the admin commands of the application catalog. `app upload` streams the
+ * package (cli_upload.c; --server-path: the server reads the file itself) and prints the
  * package id; the listings print the reply (JSON). */
 #include "cli_int.h"
 
-
 int cmd_app_upload(struct cli *c)
 {
+	if (!c->server_path)
+		return cli_upload_file(c, c->pos[2], "app", NULL);
 	struct cli_body bd;
 	cli_kv_file(cli_body_begin(&bd), "path", c->pos[2]);
 	return cli_body_send(c, &bd, "/admin/v1/apps", "id");

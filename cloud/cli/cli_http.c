@@ -49,37 +49,48 @@ static void print_error(const struct buf *body, long status)
 	fprintf(stderr, "camcloud: server answered HTTP %ld\n", status);
 }
 
-/* One admin request. 0 on 2xx (reply body in out), else prints why and returns -1. */
-int cli_call(struct cli *c, const char *method, const char *path, const struct buf *body,
-		struct buf *out)
+static int header_add(struct curl_slist **h, const char *line)
+{
+	struct curl_slist *n = curl_slist_append(*h, line);
+	if (!n)
+		return -1;
+	*h = n;
+	return 0;
+}
+
+int cli_call_raw(struct cli *c, const struct cli_raw *rq, struct buf *out, long *status)
 {
 	char url[CLOUD_URL_MAX + REQ_PATH_MAX], auth[BEARER_MAX + 32], err[CURL_ERROR_SIZE] = "";
-	struct curl_slist *h = NULL, *h2;
-	long status = 0;
+	char type[96];
+	struct curl_slist *h = NULL;
+	int ok;
 
-	snprintf(url, sizeof(url), "%s%s", c->url, path);
+	*status = 0;
+	snprintf(url, sizeof(url), "%s%s", c->url, rq->path);
 	if (c->cookie[0]) /* a session: the cookie and the CSRF token it needs */
 		snprintf(auth, sizeof(auth), "Cookie: " SESSION_COOKIE "=%s", c->cookie);
 	else
 		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", c->token);
-	h2 = curl_slist_append(h, auth);
+	ok = header_add(&h, auth) == 0;
 	memset(auth, 0, sizeof(auth));
-	if (h2 && c->cookie[0]) {
+	if (ok && c->cookie[0]) {
 		snprintf(auth, sizeof(auth), "X-CSRF-Token: %s", c->csrf);
-		h = curl_slist_append(h2, auth);
-		h2 = h ? h : h2;
+		ok = header_add(&h, auth) == 0;
 		memset(auth, 0, sizeof(auth));
 	}
-	h = h2 ? curl_slist_append(h2, "Content-Type: application/json") : NULL;
-	if (!h) {
-		curl_slist_free_all(h2);
+	snprintf(type, sizeof(type), "Content-Type: %s",
+		 rq->content_type ? rq->content_type : "application/json");
+	ok = ok && header_add(&h, type) == 0 && (!rq->header || header_add(&h, rq->header) == 0) &&
+	     header_add(&h, "Expect:") == 0; /* no 100-continue round trip */
+	if (!ok) {
+		curl_slist_free_all(h);
 		fprintf(stderr, "camcloud: out of memory\n");
 		return -1;
 	}
 	buf_reset(out);
 	curl_easy_reset(c->curl);
 	curl_easy_setopt(c->curl, CURLOPT_URL, url);
-	curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, method);
+	curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, rq->method);
 	curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, out);
@@ -94,18 +105,36 @@ int cli_call(struct cli *c, const char *method, const char *path, const struct b
 #if LIBCURL_VERSION_NUM >= 0x075500 /* older libcurl (a floor sysroot): any scheme it has */
 	curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
 #endif
-	if (body) {
-		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, buf_str(body));
-		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE, (long)body->len);
+	if (rq->data) {
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, rq->data);
+		curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)rq->len);
 	}
 	CURLcode rc = curl_easy_perform(c->curl);
-	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, status);
 	curl_slist_free_all(h);
 	if (rc != CURLE_OK) {
-		fprintf(stderr, "camcloud: %s %s: %s\n", method, url,
+		*status = 0;
+		fprintf(stderr, "camcloud: %s %s: %s\n", rq->method, url,
 			err[0] ? err : curl_easy_strerror(rc));
 		return -1;
 	}
+	return 0;
+}
+
+void cli_print_error(const struct buf *body, long status)
+{
+	print_error(body, status);
+}
+
+/* One admin request. 0 on 2xx (reply body in out), else prints why and returns -1. */
+int cli_call(struct cli *c, const char *method, const char *path, const struct buf *body,
+	     struct buf *out)
+{
+	struct cli_raw rq = {method, path, body ? buf_str(body) : NULL, body ? body->len : 0,
+			     NULL, NULL};
+	long status = 0;
+	if (cli_call_raw(c, &rq, out, &status) != 0)
+		return -1;
 	if (status < 200 || status > 299) {
 		print_error(out, status);
 		return -1;

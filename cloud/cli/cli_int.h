@@ -38,6 +38,7 @@ struct cli {
 	const char *types, *public_key, *ahead;
 	int allow_downgrade, allow_move, dry_run, risk_understood;
 	int override_app_check; /* an OS upgrade that would strand an installed app */
+	int server_path;        /* app upload, image add: a file the server reads itself */
 	char url[CLOUD_URL_MAX];
 	char token[BEARER_MAX];
 	CURL *curl;
@@ -49,6 +50,20 @@ int cli_usage(const char *why);
 /* One admin request. 0 on 2xx (reply body in out), else prints why and returns -1. */
 int cli_call(struct cli *c, const char *method, const char *path, const struct buf *body,
 	     struct buf *out);
+/* A request of any body: data (len bytes; NULL: none) of content_type (NULL: JSON),
+ * with one more header line ("Name: value") when header is set. */
+struct cli_raw {
+	const char *method, *path;
+	const void *data;
+	size_t len;
+	const char *content_type, *header;
+};
+/* 0 when the server answered (its status in *status, whatever it is; the body in out),
+ * -1 when no answer came (printed: the connection failed or dropped; *status 0). */
+int cli_call_raw(struct cli *c, const struct cli_raw *rq, struct buf *out, long *status);
+/* Prints the error of a reply (its message, else the status) to stderr. */
+void cli_print_error(const struct buf *body, long status);
+
 /* Reads key (a string, dotted paths allowed) of the JSON reply in body. */
 int cli_reply_get(const struct buf *body, const char *key, char *out, size_t outsz);
 /* Calls and prints one string field of the reply (key NULL: the whole reply).
@@ -131,6 +146,12 @@ int cmd_app_list(struct cli *c);
 int cmd_app_show(struct cli *c);
 int cmd_app_recommend(struct cli *c);
 int cmd_app_task(struct cli *c);
+/* cli_upload.c: sends the local file path through the upload API (kind "app" or
+ * "image"; finish_body: the JSON of the finish request, NULL for none), in chunks,
+ * resuming where the server stands after a dropped connection; prints the id of what
+ * the catalog made of it. Returns the exit code. */
+int cli_upload_file(struct cli *c, const char *path, const char *kind,
+		    const struct buf *finish_body);
 /* Creates a job (POST /admin/v1/jobs) for the targets and options of the command line:
  * an OS upgrade of image, or app_action on the app of package; prints the job id and
  * each skipped device. Returns the exit code. */

@@ -40,6 +40,7 @@ static const struct refusal refusals[] = {
 	{"line_too_long", 414, "too_large", "request line over 4096 bytes"},
 	{"head_too_large", 431, "too_large", "request head over 16384 bytes"},
 	{"body_too_large", 413, "too_large", "body over 65536 bytes"},
+	{"chunk_too_large", 413, "too_large", "upload chunk over 1048576 bytes (chunk_max)"},
 	{"head_timeout", 408, "timeout", "request head not complete in time"},
 	{"busy", 503, "busy", "too many connections from this address"},
 };
@@ -333,10 +334,31 @@ static int has_token(const char *v, size_t n, const char *want)
 	return 0;
 }
 
+/* NULL when a body of len bytes fits the route of request line s: the limit of
+ * lim->body_max_of for its method and path (the query left off), else lim->body_max. */
+static const char *check_body_len(const struct gate_limits *lim, const char *s, uint64_t len)
+{
+	char method[16], path[GATE_PATH_MAX];
+	if (len <= lim->body_max)
+		return NULL;
+	const char *sp1 = strchr(s, ' '), *target = sp1 + 1;
+	size_t mlen = (size_t)(sp1 - s), plen = strcspn(target, " ?");
+	if (!lim->body_max_of || mlen >= sizeof(method) || plen >= sizeof(path))
+		return "body_too_large";
+	memcpy(method, s, mlen);
+	method[mlen] = '\0';
+	memcpy(path, target, plen);
+	path[plen] = '\0';
+	size_t max = lim->body_max_of(method, path);
+	if (len <= max)
+		return NULL;
+	return max > lim->body_max ? "chunk_too_large" : "body_too_large";
+}
+
 /* Checks a complete head (n bytes, ending in CRLF CRLF), finds its body length and
  * whether the client wants the connection closed after the reply. */
-static const char *check_head(const char *h, size_t n, size_t body_max, uint64_t *body_len,
-			      int *close_after)
+static const char *check_head(const char *h, size_t n, const struct gate_limits *lim,
+			      uint64_t *body_len, int *close_after)
 {
 	int lengths = 0, encodings = 0, close = 0, keep_alive = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -390,7 +412,7 @@ static const char *check_head(const char *h, size_t n, size_t body_max, uint64_t
 	if (encodings)
 		return lengths ? "ambiguous_length" : "transfer_encoding";
 	*close_after = close || (memcmp(h + (eol_first(h) - 8), "HTTP/1.0", 8) == 0 && !keep_alive);
-	return *body_len > body_max ? "body_too_large" : NULL;
+	return check_body_len(lim, h, *body_len);
 }
 
 /* The head as evhttp gets it when the gate closes the connection itself: HTTP/1.1
@@ -468,7 +490,7 @@ static enum bufferevent_filter_result gate_input(struct evbuffer *src, struct ev
 		evbuffer_copyout(src, head, n);
 		head[n] = '\0';
 		const char *why = memchr(head, '\0', n) ? "malformed"
-			: check_head(head, n, c->g->lim.body_max, &body, &close_after);
+			: check_head(head, n, &c->g->lim, &body, &close_after);
 		if (why) {
 			refuse_into(c, dst, why);
 			continue;

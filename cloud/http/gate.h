@@ -17,6 +17,7 @@
 #define GATE_LINE_MAX 4096            /* request line, CRLF included */
 #define GATE_HEAD_MAX (16 * 1024)     /* request line and headers */
 #define GATE_HEADER "X-Camcloud-Gate" /* the marker; refused when a client sends it */
+#define GATE_PATH_MAX 256             /* a longer path gets body_max, whatever its route */
 
 struct gate_limits {
 	int header_timeout_s; /* request line and headers must arrive within this */
@@ -25,6 +26,9 @@ struct gate_limits {
 	int max_conns;        /* open connections in all; beyond it the oldest that has
 			       * not finished a request makes room */
 	size_t body_max;      /* largest Content-Length */
+	/* The routes allowed more (an upload's chunks): the largest Content-Length for a
+	 * method and path, asked only of a request over body_max; NULL: none is. */
+	size_t (*body_max_of)(const char *method, const char *path);
 };
 
 struct gate;

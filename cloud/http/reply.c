@@ -77,14 +77,12 @@ void reply_no_content(struct reply *rp)
 	rp->status = 204;
 }
 
-void reply_error(struct reply *rp, int status, const char *code, const char *fmt, ...)
+/* The error body, with one more number beside "error" when key is set. */
+static void error_body(struct reply *rp, int status, const char *code, const char *key,
+		       int64_t value, const char *fmt, va_list ap)
 {
 	char msg[512];
-	va_list ap;
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-
 	struct json_writer *w = reply_json(rp, status);
 	jw_object_begin(w);
 	jw_key(w, "error");
@@ -92,7 +90,26 @@ void reply_error(struct reply *rp, int status, const char *code, const char *fmt
 	jw_kv_string(w, "code", code);
 	jw_kv_string(w, "message", msg);
 	jw_object_end(w);
+	if (key)
+		jw_kv_int(w, key, value);
 	jw_object_end(w);
+}
+
+void reply_error(struct reply *rp, int status, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	error_body(rp, status, code, NULL, 0, fmt, ap);
+	va_end(ap);
+}
+
+void reply_error_with(struct reply *rp, int status, const char *code, const char *key,
+		      int64_t value, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	error_body(rp, status, code, key, value, fmt, ap);
+	va_end(ap);
 }
 
 void reply_internal(struct reply *rp)

@@ -46,6 +46,9 @@ void reply_empty_object(struct reply *rp);
 void reply_no_content(struct reply *rp);
 void reply_error(struct reply *rp, int status, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* The same with one number beside "error" that a client acts on ({"error":..,"offset":N}). */
+void reply_error_with(struct reply *rp, int status, const char *code, const char *key,
+		      int64_t value, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 /* 500 internal; the cause has been logged where it happened. */
 void reply_internal(struct reply *rp);
 /* 400 bad_request naming the field. */

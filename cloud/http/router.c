@@ -15,7 +15,9 @@
 #include "console.h"
 #include "gate.h"
 #include "session.h"
+#include "../admin/uploads.h"
 #include "../domain/policy.h"
+#include "../domain/upload_rules.h"
 
 #define JSON_BODY_TOKENS 1024
 
@@ -84,6 +86,11 @@ static const struct route routes[] = {
 	{"GET", "/admin/v1/apps", AUTH_ADMIN, admin_app_list},
 	{"GET", "/admin/v1/apps/*", AUTH_ADMIN, admin_app_show},
 	{"POST", "/admin/v1/apps/*/recommend", AUTH_ADMIN, admin_app_recommend},
+	{"POST", "/admin/v1/uploads", AUTH_ADMIN, admin_upload_create},
+	{"PUT", "/admin/v1/uploads/*", AUTH_ADMIN, admin_upload_chunk}, /* see raw_bodies */
+	{"GET", "/admin/v1/uploads/*", AUTH_ADMIN, admin_upload_show},
+	{"DELETE", "/admin/v1/uploads/*", AUTH_ADMIN, admin_upload_cancel},
+	{"POST", "/admin/v1/uploads/*/finish", AUTH_ADMIN, admin_upload_finish},
 	{"POST", "/admin/v1/products", AUTH_ADMIN, admin_product_register},
 	{"GET", "/admin/v1/products", AUTH_ADMIN, admin_product_list},
 	{"GET", "/admin/v1/products/*", AUTH_ADMIN, admin_product_show},
@@ -107,6 +114,15 @@ static const struct route routes[] = {
 	{"POST", "/admin/v1/orgs/*/members/*/role", AUTH_ADMIN, member_set_role},
 	{"DELETE", "/admin/v1/orgs/*/members/*", AUTH_ADMIN, member_remove},
 	{"POST", "/admin/v1/orgs/*/members/*/grants", AUTH_ADMIN, member_grants},
+};
+
+/* The routes whose handler reads the body itself, and how large it may be (the gate
+ * enforces it); every other route's body is JSON of at most CLOUD_BODY_MAX. */
+static const struct {
+	const char *method, *pattern;
+	size_t max;
+} raw_bodies[] = {
+	{"PUT", "/admin/v1/uploads/*", UPLOAD_CHUNK_MAX},
 };
 
 /* ---- request parsing ---- */
@@ -157,6 +173,23 @@ static int route_match(const char *pattern, const char *path, char arg[DB_ID_LEN
 			return 0;
 	}
 	return *pattern == '\0' && *path == '\0';
+}
+
+/* The limit of a route in raw_bodies, or 0. */
+static size_t raw_body_max(const char *method, const char *path)
+{
+	char arg[DB_ID_LEN], arg2[DB_ID_LEN];
+	for (size_t i = 0; i < sizeof(raw_bodies) / sizeof(raw_bodies[0]); i++)
+		if (strcmp(raw_bodies[i].method, method) == 0 &&
+		    route_match(raw_bodies[i].pattern, path, arg, arg2))
+			return raw_bodies[i].max;
+	return 0;
+}
+
+size_t router_body_max(const char *method, const char *path)
+{
+	size_t max = raw_body_max(method, path);
+	return max ? max : CLOUD_BODY_MAX;
 }
 
 static const char *method_name(enum evhttp_cmd_type t)
@@ -301,7 +334,7 @@ static void route(struct request *rq, struct reply *rp)
 		(void)session_authenticate(rq, rp);
 	else if (hit->auth == AUTH_DEVICE)
 		auth_device(rq, rp);
-	if (rp->status != 0 || read_body(rq, rp) != 0)
+	if (rp->status != 0 || (!raw_body_max(rq->method, rq->path) && read_body(rq, rp) != 0))
 		return;
 	reply_internal(rp); /* what a handler that forgot to reply answers */
 	hit->fn(rq, rp);

@@ -48,6 +48,10 @@ typedef void (*handler_fn)(struct request *rq, struct reply *rp);
 /* evhttp's generic callback; arg is the struct cloud. */
 void router_dispatch(struct evhttp_request *ev, void *arg);
 
+/* The largest body a request to path (no query) with method may carry: CLOUD_BODY_MAX
+ * but for the routes that read their body themselves (an upload's chunk). The gate asks. */
+size_t router_body_max(const char *method, const char *path);
+
 /* Extracts the token of "Authorization: Bearer <token>"; -1 when absent or malformed. */
 int bearer_parse(const char *header, char *out, size_t outsz);
 

@@ -27,6 +27,8 @@
 #include "../device/longpoll.h"
 #include "../device/peers.h"
 #include "../device/wake.h"
+#include "../admin/uploads.h"
+#include "../domain/upload_rules.h"
 #include "router.h"
 
 #define ADMIN_TOKEN_BYTES 32
@@ -314,6 +316,7 @@ int cloud_open(struct cloud *c, const struct serve_options *opt)
 		.per_source = or_default(opt->per_source, 128),
 		.max_conns = conns_max(),
 		.body_max = CLOUD_BODY_MAX,
+		.body_max_of = router_body_max, /* an upload's chunks: UPLOAD_CHUNK_MAX */
 	};
 	c->base = event_base_new();
 	c->http = c->base ? evhttp_new(c->base) : NULL;
@@ -325,9 +328,13 @@ int cloud_open(struct cloud *c, const struct serve_options *opt)
 	}
 	if (peers_open(c) != 0)
 		return -1;
+	if (!(c->uploads = uploads_new(c))) {
+		log_error("server: out of memory");
+		return -1;
+	}
 	/* The gate enforces the limits first and answers in JSON; evhttp's own limits
 	 * (HTML answers) sit at or above them and so never trigger. */
-	evhttp_set_max_body_size(c->http, CLOUD_BODY_MAX);
+	evhttp_set_max_body_size(c->http, UPLOAD_CHUNK_MAX);
 	evhttp_set_max_headers_size(c->http, 2 * GATE_HEAD_MAX);
 	evhttp_set_allowed_methods(c->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
 				   EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
@@ -368,6 +375,8 @@ void cloud_close(struct cloud *c)
 	c->mailer = NULL;
 	peers_free(c->peers);
 	wake_free(c->wake);
+	uploads_free(c->uploads);
+	c->uploads = NULL;
 	longpoll_free(c->lp); /* before evhttp_free, see longpoll.h */
 	if (c->gate)
 		gate_watch_listener(c->gate, NULL); /* evhttp_free frees it before the connections */

@@ -59,6 +59,7 @@ struct cloud {
 	struct wake *wake;      /* sliced wake-ups of whole jobs (wake.h), made on first use */
 	struct mailer *mailer;  /* outgoing mail (mail/mailer.h); NULL without --smtp-url */
 	struct peers *peers;    /* wake-ups from other instances (peers.h) */
+	struct uploads *uploads; /* this instance's side of streamed uploads (uploads.h) */
 	uint8_t admin_sha[32];  /* SHA-256 of the admin token; the token itself is not kept */
 	char data_dir[PATH_MAX];
 	char base_url[CLOUD_URL_MAX];

@@ -298,6 +298,19 @@ static const struct migration_step steps[] = {
 	"CREATE UNIQUE INDEX folders_sibling_name ON folders(org_id, COALESCE(parent_id, ''),"
 	" lower(name)) WHERE deleted = 0;",
 	 NULL, NULL},
+	/* 13: streamed uploads of packages and images (admin API, uploads): the upload's
+	 * state lives here so that any instance sharing the data directory takes its next
+	 * chunk */
+	{13,
+	"CREATE TABLE uploads ("
+	" id TEXT PRIMARY KEY, owner TEXT NOT NULL, kind TEXT NOT NULL,"
+	" name TEXT NOT NULL DEFAULT '', size BIGINT NOT NULL, sha256 TEXT NOT NULL,"
+	" received BIGINT NOT NULL DEFAULT 0, state TEXT NOT NULL DEFAULT 'open',"
+	" result_id TEXT NOT NULL DEFAULT '', created_at BIGINT NOT NULL,"
+	" expires_at BIGINT NOT NULL);"
+	"CREATE INDEX uploads_owner ON uploads(owner, state);"
+	"CREATE INDEX uploads_expiry ON uploads(expires_at);",
+	 NULL, NULL},
 	/* 14: fleet speed. Every task poll fails the overdue app tasks of its device
 	 * (app_tasks_overdue); that query names the device through "? IS NULL OR", which no
 	 * index on device_id serves, so it read every task: with this index it reads only

@@ -11,7 +11,7 @@ MATRIX_VENDOR_PUB) and the catalog rows an .eap package (MATRIX_EAP) in the envi
 The state between the steps is a JSON file. Principals: owner, admin, operator and viewer
 of org A (operator and viewer granted its folder Lobby), a personal API token of the admin
 capped to viewer, and no credentials; org B belongs to someone else."""
-import base64, itertools, json, os, re, subprocess, sys, urllib.error, urllib.request
+import base64, hashlib, itertools, json, os, re, subprocess, sys, urllib.error, urllib.request
 
 PRINCIPALS = ["owner", "admin", "operator", "viewer", "token", "none"]
 TARGETS = ["in", "out", "other"]
@@ -19,12 +19,17 @@ PW = "matrix password 1"
 counter = itertools.count()
 
 
-def call(st, who, method, path, body=None):
+def call(st, who, method, path, body=None, headers=None):
     """(status, parsed JSON or None) of one request as principal who."""
     req = urllib.request.Request(st["url"] + path, method=method)
     if body is not None:
-        req.data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
+        if isinstance(body, bytes):
+            req.data = body
+        else:
+            req.data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
         req.add_header("Content-Type", "application/json")
+    for k, v in (headers or {}).items():
+        req.add_header(k, v)
     if who == "boot":
         req.add_header("Authorization", "Bearer " + st["admin_token"])
     elif who == "token":
@@ -127,9 +132,27 @@ def setup(url, admin_token, path, image_path):
                  {"org_id": o["ORG"], "key": mint(app_id, extension=1000)})
             products[o["ORG"]] = (pid, app_id)
         o["PRODUCT"], o["APPID"] = products[o["ORG"]]
+        # an upload of the target's owner, all sent, and one to cancel
+        eap = open(os.environ["MATRIX_EAP"], "rb").read()
+        o["UPLOAD"], o["UPLOADX"] = upload(st, o["owner"], eap), upload(st, o["owner"], eap, False)
     json.dump(st, open(path, "w"))
     for t in TARGETS:
         print(t, st["t"][t]["enroll"])
+
+
+def upload(st, who, data, send=True):
+    """An upload of data (an app package) as who, all of it sent (not finished) when send."""
+    sha = hashlib.sha256(data).hexdigest()
+    status, j = call(st, who, "POST", "/admin/v1/uploads",
+                     {"kind": "app", "size": len(data), "sha256": sha})
+    if status != 201:
+        sys.exit("setup: upload as %s: %s %s" % (who, status, j))
+    if send:
+        status, _ = call(st, who, "PUT", "/admin/v1/uploads/" + j["id"], data,
+                         {"Content-Range": "bytes 0-%d/%d" % (len(data) - 1, len(data))})
+        if status != 200:
+            sys.exit("setup: upload chunk as %s: %s" % (who, status))
+    return j["id"]
 
 
 def mint(app_id, extension=1):

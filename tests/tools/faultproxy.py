@@ -194,6 +194,7 @@ def make_handler(upstream, rules, log_path):
         do_GET = forward
         do_POST = forward
         do_DELETE = forward
+        do_PUT = forward
 
     return Handler
 

@@ -22,12 +22,16 @@ export function setApiToken(t) {
 }
 
 // bearer: an explicit token for this one call (the first owner's sign-up).
-export async function call(method, path, body, bearer) {
-  const headers = { Accept: "application/json" };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+// The credentials a request carries: the bearer token, else (changing something) the CSRF token.
+export function authHeaders(method, bearer) {
   const token = bearer || apiToken();
-  if (token) headers.Authorization = `Bearer ${token}`;
-  else if (method !== "GET" && csrf) headers["X-CSRF-Token"] = csrf;
+  if (token) return { Authorization: `Bearer ${token}` };
+  return method !== "GET" && csrf ? { "X-CSRF-Token": csrf } : {};
+}
+
+export async function call(method, path, body, bearer) {
+  const headers = { Accept: "application/json", ...authHeaders(method, bearer) };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
   const r = await fetch(`/admin/v1${path}`, {
     method, headers, credentials: "same-origin", cache: "no-store",
     body: body === undefined ? undefined : JSON.stringify(body),

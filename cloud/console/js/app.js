@@ -14,6 +14,7 @@ const routes = [
   [/^\/invite\/([^/]+)$/, pages.invite, { public: true, keys: ["token"] }],
   [/^\/account$/, pages.account, {}],
   [/^\/orgs$/, pages.orgs, {}],
+  [/^\/upload$/, pages.upload, {}],
   [/^\/org\/([0-9a-f]+)\/devices$/, pages.devices, { org: true }],
   [/^\/org\/([0-9a-f]+)\/device\/([0-9a-f]+)$/, pages.device, { org: true, keys: ["org", "device"] }],
   [/^\/org\/([0-9a-f]+)\/tasks$/, pages.tasks, { org: true }],
@@ -95,6 +96,7 @@ function drawHeader(ctx) {
     const name = me.user?.email || "API token";
     who.append(
       h("a", { href: "#/orgs" }, "Organizations"),
+      h("a", { href: "#/upload", id: "upload-link" }, "Upload"),
       h("a", { href: "#/account" }, name),
       h("button", { type: "button", onclick: signOut }, "Sign out"));
   }

@@ -8,3 +8,4 @@ export { tokens } from "./tokens.js";
 export { users } from "./users.js";
 export { settings } from "./settings.js";
 export { history } from "./history.js";
+export { upload } from "./upload.js";
