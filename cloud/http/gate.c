@@ -64,6 +64,7 @@ struct gate_conn {
 	struct source *src;
 	int closing;
 	int close_after; /* close once the current reply is out (see on_sent) */
+	int counted; /* against its source (see source_counted_over) */
 };
 
 struct gate {
@@ -440,6 +441,18 @@ static void request_passed(struct gate_conn *c)
 	list_append(c);
 }
 
+/* Counts the connection against its source address, once: from the start timer or
+ * from its first bytes, whichever comes first (bytes read in the accept's own turn
+ * replace the start timer with the head timer). 1 when the source is over its limit. */
+static int source_counted_over(struct gate_conn *c)
+{
+	if (c->counted)
+		return 0;
+	c->counted = 1;
+	c->src = source_of(c->g, bufferevent_getfd(c->filter));
+	return c->src && ++c->src->count > c->g->lim.per_source;
+}
+
 /* Moves what evhttp may see from src to dst. */
 static enum bufferevent_filter_result gate_input(struct evbuffer *src, struct evbuffer *dst,
 						 ev_ssize_t limit, enum bufferevent_flush_mode mode,
@@ -447,6 +460,8 @@ static enum bufferevent_filter_result gate_input(struct evbuffer *src, struct ev
 {
 	struct gate_conn *c = arg;
 	char head[GATE_HEAD_MAX + 1];
+	if (source_counted_over(c))
+		refuse_into(c, dst, "busy");
 	for (;;) {
 		size_t have = evbuffer_get_length(src);
 		if (c->state == GATE_REFUSED || c->closing) {
@@ -517,13 +532,11 @@ static enum bufferevent_filter_result gate_input(struct evbuffer *src, struct ev
 static void on_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct gate_conn *c = arg;
-	struct gate *g = c->g;
 	enum gate_timer kind = c->timer_kind;
 	c->timer_kind = TIMER_NONE;
 	switch (kind) {
 	case TIMER_START: /* evhttp has set the socket by now */
-		c->src = source_of(g, bufferevent_getfd(c->filter));
-		if (c->src && ++c->src->count > g->lim.per_source)
+		if (source_counted_over(c))
 			refuse_now(c, "busy");
 		break;
 	case TIMER_HEAD:

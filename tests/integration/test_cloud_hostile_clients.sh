@@ -33,6 +33,10 @@ check idle_connections_closed test "$(field "$out" idle_closed)" -gt 0
 burst=$(python3 "$TOOL" --port "$PORT" --burst 74 --burst-from 127.0.0.250)
 echo "burst: $burst"
 check per_source_limit_answers_busy test "$(field "$burst" busy)" = 10
+# the same when each connection's first bytes come with its accept
+burst=$(python3 "$TOOL" --port "$PORT" --burst 74 --burst-from 127.0.0.251 --burst-head)
+echo "burst with heads: $burst"
+check per_source_limit_counts_a_head_sent_at_once test "$(field "$burst" busy)" = 10
 check still_serving curl -sf -o /dev/null -H "Authorization: Bearer $(head -n1 "$CLOUD_DATA/admin.token")" \
 	"$CLOUD_URL/admin/v1/orgs"
 finish

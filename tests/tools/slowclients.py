@@ -44,12 +44,17 @@ class Conn:
         self.sock, self.kind, self.opened, self.sent = sock, kind, opened, 0
 
 
-def open_conn(port, source, kind, sel, now):
+def open_conn(port, source, kind, sel, now, first=b""):
+    """A connection from source; with first, those bytes are sent as soon as it is
+    connected (they reach camcloud with, not after, its accept)."""
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.setblocking(False)
+    s.settimeout(2) if first else s.setblocking(False)
     try:
         s.bind((source, 0))
         err = s.connect_ex(("127.0.0.1", port))
+        if first and err == 0:
+            s.sendall(first)
+            s.setblocking(False)
     except OSError:
         s.close()
         return None
@@ -95,7 +100,9 @@ def answers(sel, timeout):
 def burst(args):
     sel = selectors.DefaultSelector()
     now = time.monotonic()
-    conns = [open_conn(args.port, loopback(args.burst_from), "idle", sel, now)
+    # --burst-head: each sends the start of a head at once (kept open: no blank line)
+    first = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n" if args.burst_head else b""
+    conns = [open_conn(args.port, loopback(args.burst_from), "idle", sel, now, first)
              for _ in range(min(args.burst, MAX_CONNS))]
     busy, deadline = 0, time.monotonic() + 2
     while time.monotonic() < deadline:
@@ -193,6 +200,7 @@ def main():
     ap.add_argument("--token", default="", help="bearer token for the normal client")
     ap.add_argument("--burst", type=int, default=0)
     ap.add_argument("--burst-from", default="127.0.0.250")
+    ap.add_argument("--burst-head", action="store_true")
     args = ap.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
