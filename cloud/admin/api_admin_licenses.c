@@ -263,7 +263,9 @@ void admin_license_import(struct request *rq, struct reply *rp)
 			store_rollback(rq->c->store);
 			db_ids_free(&ids);
 			reply_error(rp, 400, "bad_request", "key_files[%d]: %s", i,
-				    device_license_refusal(rc ? rc : DL_BAD_KEY_FILE));
+				    rc == DB_ERROR ? device_license_refusal(rc) :
+				    "not a key file whose serial and application can be read; "
+				    "preload it naming its serial and application");
 			return;
 		}
 		rc = grant_one(rq, org, k.serial, k.app_id, kind, keyfile_expiry(&k), key, &ids);

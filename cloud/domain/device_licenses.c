@@ -37,26 +37,49 @@ static int kind_known(const char *kind)
 			!strcmp(kind, LICENSE_KIND_CLOUD));
 }
 
-int device_license_key_ids(const char *b64, struct keyfile_ids *out)
+/* The bytes of a key file in base64 (malloc'd into *raw): their count, or
+ * DL_BAD_KEY_FILE (empty, too large, not base64) or DB_ERROR. */
+static int key_bytes(const char *b64, uint8_t **raw)
 {
 	size_t len = b64 ? strlen(b64) : 0;
+	*raw = NULL;
 	if (len == 0 || len > DL_KEY_FILE_B64_MAX)
 		return DL_BAD_KEY_FILE;
-	uint8_t *raw = malloc(KEYFILE_MAX_BYTES);
-	if (!raw)
+	if (!(*raw = malloc(KEYFILE_MAX_BYTES)))
 		return DB_ERROR;
-	int n = base64_decode(b64, len, raw, KEYFILE_MAX_BYTES);
-	int rc = n > 0 && keyfile_read(raw, (size_t)n, out) == 0 ? 0 : DL_BAD_KEY_FILE;
+	int n = base64_decode(b64, len, *raw, KEYFILE_MAX_BYTES);
+	return n > 0 ? n : DL_BAD_KEY_FILE;
+}
+
+int device_license_key_ids(const char *b64, struct keyfile_ids *out)
+{
+	uint8_t *raw;
+	int n = key_bytes(b64, &raw);
+	int rc = n < 0 ? n : keyfile_read(raw, (size_t)n, out) == 0 ? 0 : DL_BAD_KEY_FILE;
 	free(raw);
 	return rc;
 }
 
-/* The key file must be one, and name exactly this serial and application. Its trust is
- * the camera's business; we only refuse what cannot work. */
+int device_license_key_opaque(const char *b64)
+{
+	uint8_t *raw;
+	int n = key_bytes(b64, &raw), i = 0;
+	while (i < n && (raw[i] == ' ' || raw[i] == '\t' || raw[i] == '\r' || raw[i] == '\n'))
+		i++;
+	int rc = n < 0 ? n : i < n && raw[i] == '<' ? 0 : DL_BAD_KEY_FILE;
+	free(raw);
+	return rc;
+}
+
+/* A key file we can read must name exactly this serial and application; one of
+ * another shape is taken opaque, for the serial and application the admin named.
+ * Its trust is the camera's business; we only refuse what cannot work. */
 static int key_file_check(const char *b64, const char *serial, const char *app_id, int64_t now)
 {
 	struct keyfile_ids k;
 	int rc = device_license_key_ids(b64, &k);
+	if (rc == DL_BAD_KEY_FILE)
+		return device_license_key_opaque(b64);
 	if (rc != 0)
 		return rc;
 	if (strcmp(k.serial, serial) != 0 || strcmp(k.app_id, app_id) != 0)

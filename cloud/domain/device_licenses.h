@@ -57,6 +57,12 @@ device_license_grant(struct store *s, int64_t now, const char *org_id, const cha
 struct keyfile_ids;
 int device_license_key_ids(const char *b64, struct keyfile_ids *out);
 
+/* A key file this cloud cannot read (its shape is the vendor's, not documented) is
+ * still taken as an opaque XML document when the admin names its serial and
+ * application: 0 when b64 decodes to at most KEYFILE_MAX_BYTES whose first non-blank
+ * byte is '<', DL_BAD_KEY_FILE otherwise. The camera judges it (license.cgi). */
+int device_license_key_opaque(const char *b64);
+
 /* Words for a DL_* refusal (for a 400 reply or a CLI line). */
 const char *device_license_refusal(int rc);
 

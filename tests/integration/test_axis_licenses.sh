@@ -99,6 +99,19 @@ L=$(cc license preload --org "$ORG" --serial "$SERIAL" --app 9999 --key-file "$W
 check not_installed_fails cc license wait "$L" failed 30
 check not_installed_reason grep -q "Error 24 (application not installed)" <(license_reason "$L")
 
+# A key file of another XML shape than the one camcloud reads is taken opaque when the
+# admin names its serial and application, reaches the camera byte for byte, and the
+# camera judges it (camsim reads only the documented shape: Error 21). In bulk, where
+# nothing names the hardware, it is refused.
+printf '<?xml version="1.0"?>\n<AxisLicense><Device>%s</Device><App>4713</App></AxisLicense>\n' \
+	"$SERIAL" >"$WORK/other-shape.xml"
+L=$(cc license preload --org "$ORG" --serial "$SERIAL" --app 4713 --key-file "$WORK/other-shape.xml")
+check other_shape_key_file_taken_opaque test -n "$L"
+check other_shape_key_file_judged_by_the_camera cc license wait "$L" failed 30
+check other_shape_reason grep -q "Error 21 (invalid license key file)" <(license_reason "$L")
+mkdir -p "$WORK/other-keys" && cp "$WORK/other-shape.xml" "$WORK/other-keys/"
+check other_shape_bulk_import_refused not cc license import --org "$ORG" "$WORK/other-keys"
+
 # list.cgi must confirm: a key the camera accepts but then reports Invalid is not active.
 key_file "$WORK/people2.xml" "$SERIAL" 4712
 camsim_faults cam "list.cgi invalid 2" # the application id lookup, then the check
