@@ -8,3 +8,5 @@ export { tokens } from "./tokens.js";
 export { users } from "./users.js";
 export { settings } from "./settings.js";
 export { history } from "./history.js";
+export { licenses } from "./licenses.js";
+export { apps } from "./apps.js";
