@@ -71,6 +71,7 @@ export async function fleetAppTasks(page, shot) {
   await check("folder_task_skips_other_architecture", async () => {
     await page.getByRole("link", { name: "Devices" }).click();
     await page.locator("nav.tree button", { hasText: "Lobby" }).click();
+    await expectText(page.locator("#devices-h"), /Lobby$/); // the folder's own draw, not the first one
     const card = page.locator("#app-task-devices");
     await card.getByLabel("Application task for").selectOption("folder");
     await card.getByLabel("Application action").selectOption("install");

@@ -25,7 +25,7 @@ export async function licensesBeforeEnrollment(page, shot) {
   });
   await step("product_registered", async () => {
     await page.getByLabel("Product name").fill("Plates");
-    await page.getByLabel("Application id").fill(process.env.LICENSED_APP_ID);
+    await page.getByLabel("Application id", { exact: true }).fill(process.env.LICENSED_APP_ID);
     await page.getByLabel("The vendor's key-signing public key (PEM)").fill(handoff("vendor.pub"));
     await page.getByRole("button", { name: "Register product" }).click();
     await expectText(product(page).locator("h2"), "Plates");
@@ -37,6 +37,16 @@ export async function licensesBeforeEnrollment(page, shot) {
     await page.getByRole("button", { name: "Import key files" }).click();
     await expectText(page.locator("#hardware-licenses td[data-label=Serial]"), `${SERIAL()} (not enrolled)`);
     await expectText(page.locator("#hardware-licenses td[data-label='Key file']"), "vendor key file");
+  });
+  await check("license_preloaded_by_serial", async () => {
+    await page.getByLabel("Serial of the hardware").fill("ACCC8E00FFFF");
+    await page.getByLabel("Application id of the license").fill(process.env.LICENSED_APP_ID);
+    await page.getByLabel(/^Valid through/).fill("2031-06-30");
+    await page.getByRole("button", { name: "Preload license" }).click();
+    const row = page.locator("#hardware-licenses tr", { hasText: "ACCC8E00FFFF" });
+    await expectText(row.locator("td[data-label=Serial]"), "ACCC8E00FFFF (not enrolled)");
+    await expectText(row.locator("td[data-label=Expires]"), "2031-06-30 23:59:59 UTC");
+    await expectText(row.locator("td[data-label='Key file']"), "camcloud token");
   });
   await shot(page, "licenses-preloaded");
 }

@@ -183,6 +183,22 @@ function importForm(ctx, redraw) {
     });
 }
 
+// A license recorded against a serial without a key file (camcloud's own token on the device).
+function preloadForm(ctx, redraw) {
+  const serial = field("Serial of the hardware", { name: "preload-serial", required: true, maxlength: 32 });
+  const app = field("Application id of the license", { name: "preload-app", required: true, maxlength: 64 });
+  const kind = field("License kind", { tag: "select", name: "preload-kind", options: [option("tied", "tied to hardware"), option("extension", "extension")] });
+  const until = field("Valid through (UTC day, optional)", { type: "date", name: "preload-until" });
+  return form("Preload a license", [serial.wrap, app.wrap, kind.wrap, until.wrap], "Preload license", async (el) => {
+    const body = { org_id: ctx.org.id, serial: serial.input.value.trim(), app: app.input.value.trim(), kind: kind.input.value };
+    if (until.input.value) body.license_exp = Date.parse(`${until.input.value}T23:59:59Z`) / 1000;
+    await api.licensePreload(body);
+    announce(`A ${body.kind} license of ${body.app} is recorded for ${body.serial}.`);
+    el.reset();
+    await redraw();
+  });
+}
+
 export async function licenses(main, ctx) {
   const box = h("div", { id: "products" });
   const hw = h("div", { id: "hardware-licenses" });
@@ -203,7 +219,7 @@ export async function licenses(main, ctx) {
       h("section", { "aria-labelledby": "register-h" }, h("h2", { id: "register-h" }, "Register a product"), registerForm(ctx, draw)));
   parts.push(h("section", { "aria-labelledby": "hw-h" }, h("h2", { id: "hw-h" }, "Licenses on hardware"),
     h("p", { class: "muted" }, "Preloaded and imported licenses follow the serial: they activate when that camera enrolls and stay with it when it is enrolled again."),
-    hw, ctx.can("manage") ? importForm(ctx, draw) : null));
+    hw, ctx.can("manage") ? [importForm(ctx, draw), preloadForm(ctx, draw)] : null));
   clear(main, parts);
   await draw();
 }
