@@ -112,6 +112,7 @@ async function viewerCannotUpgrade(page, orgId, devicePage) {
     await v.locator("nav.tree button", { hasText: "Lobby" }).click();
     await expectText(v.locator("td[data-label='Model']"), env("MODEL"));
     assert(!(await v.locator("#upgrade-selection, #upgrade-folder").count()), "upgrade controls shown to a viewer");
+    assert(!(await v.locator("#app-task-devices").count()), "application task shown to a viewer");
     assert(!(await v.getByRole("link", { name: "Enrollment" }).count()), "enrollment shown to a viewer");
     await shot(v, "phone-viewer-devices");
     await v.locator("td[data-label='Serial'] a").first().click();
