@@ -317,6 +317,7 @@ try {
   await check("upgrade_a_folder_skips_what_is_current", async () => {
     await page.getByRole("link", { name: "Devices" }).click();
     await page.locator("nav.tree button", { hasText: "Lobby" }).click();
+    await expectText(page.locator("#devices-h"), /Lobby$/); // the folder's own draw, not the first one
     await expectText(page.locator("td[data-label='AXIS OS']"), env("NEXT_VERSION"), 30000);
     const form = page.locator("#upgrade-folder");
     await form.getByLabel("AXIS OS version").selectOption({ label: `${env("MODEL")} ${env("NEXT_VERSION")}` });

@@ -64,7 +64,14 @@ export async function deviceAppTasks(page, devicePage, shot) {
     await expectText(scope.locator("fieldset.params"), /Sensitivity/);
     await runTask(page, scope, "set_params", `${APP} 1.1.0 (aarch64) recommended`, { Sensitivity: "9" });
   });
+  await shot(page, "tasks-app-set-params");
+  await onDevice();
+  await page.locator("#device-apps tr", { hasText: APP }).waitFor();
   await shot(page, "device-apps");
+  await check("device_task_leads_to_its_job", async () => {
+    await page.locator("#tasks td[data-label=Target] a").first().click();
+    await expectText(page.locator("#job-detail h2"), new RegExp(`set_params ${APP} 1\\.1\\.0`));
+  });
 }
 
 export async function fleetAppTasks(page, shot) {

@@ -50,7 +50,8 @@ export async function device(main, ctx) {
     appTask,
     section("tasks", "Tasks", tasks.length
       ? table("Tasks of this device", ["Target", "State", "Reason", "Updated"],
-        tasks.map((t) => [t.target_version, pill(t.state), t.reason || "", when(t.updated_at)]))
+        tasks.map((t) => [t.job_id ? h("a", { href: `#/org/${ctx.org.id}/tasks?job=${t.job_id}`, "aria-label": `Job of the task to ${t.target_version}` }, t.target_version) : t.target_version,
+          pill(t.state), t.reason || "", when(t.updated_at)]))
       : h("p", { class: "muted" }, "No tasks yet.")),
     section("license-events", "License events", eventsBox));
   await Promise.all([drawLicenses(), drawApps()]);
