@@ -58,6 +58,21 @@ done:
 	return rc;
 }
 
+/* key: ["A", "B"] from the "A,B" a column stores. */
+static void kv_comma_list(struct json_writer *w, const char *key, const char *list)
+{
+	jw_key(w, key);
+	jw_array_begin(w);
+	for (const char *p = list; p && *p;) {
+		size_t n = strcspn(p, ",");
+		char item[EAP_FIELD_MAX * 2 + 2];
+		snprintf(item, sizeof(item), "%.*s", (int)n, p);
+		jw_string(w, item);
+		p += n + (p[n] == ',');
+	}
+	jw_array_end(w);
+}
+
 static void package_object(struct json_writer *w, struct store_rows *st)
 {
 	jw_object_begin(w);
@@ -67,20 +82,12 @@ static void package_object(struct json_writer *w, struct store_rows *st)
 	jw_kv_string(w, "architecture", store_text(st, 3));
 	jw_kv_string(w, "schema_version", store_text(st, 4));
 	jw_kv_string(w, "vendor_id", store_text(st, 5));
-	jw_key(w, "compatible_os_versions");
-	jw_array_begin(w);
-	for (const char *p = store_text(st, 6); p && *p;) {
-		size_t n = strcspn(p, ",");
-		char range[EAP_FIELD_MAX * 2 + 2];
-		snprintf(range, sizeof(range), "%.*s", (int)n, p);
-		jw_string(w, range);
-		p += n + (p[n] == ',');
-	}
-	jw_array_end(w);
+	kv_comma_list(w, "compatible_os_versions", store_text(st, 6));
 	jw_kv_int(w, "size", store_int(st, 7));
 	jw_kv_string(w, "sha256", store_text(st, 8));
 	jw_kv_bool(w, "recommended", (int)store_int(st, 9));
 	jw_kv_int(w, "created_at", store_int(st, 10));
+	kv_comma_list(w, "params", store_text(st, 11)); /* the names its manifest declares */
 	jw_object_end(w);
 }
 

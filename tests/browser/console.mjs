@@ -3,14 +3,17 @@
 // PASS/FAIL line per check and keeps a screenshot of every page in ARTIFACTS.
 // env: CONSOLE_URL, ADMIN_TOKEN, HANDOFF (a directory shared with the script: the
 // enrollment token goes out as HANDOFF/token), MODEL, TARGET_VERSION and NEXT_VERSION (the
-// images there are), ARTIFACTS, MAIL_DIR
-// (the SMTP sink's mails)
+// images there are), ARTIFACTS, MAIL_DIR (the SMTP sink's mails), SERIAL (the camera's),
+// LICENSED_APP_ID (the application id of the product the camera runs; HANDOFF has the
+// vendor's public key, its license keys and the camera's vendor key file)
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   env, check, step, Stopped, assert, failed, launch, newUser, shooter, expectText, readQr, totp,
   unlabelledControls,
 } from "./console_lib.mjs";
+import { licensesBeforeEnrollment, deviceLicenses, subscription, viewerLicenses, revokeAndExtension } from "./console_licenses.mjs";
+import { catalog, deviceAppTasks, fleetAppTasks, viewerApps } from "./console_apps.mjs";
 
 const base = env("CONSOLE_URL");
 const shot = shooter(env("ARTIFACTS"));
@@ -79,7 +82,7 @@ async function accountsFirstOwner(page) {
 // The owner invites a viewer for the folder; the mail's link, opened by a new browser
 // user, leads to sign-up with that address and joining. The viewer sees the devices but
 // no upgrade control, and the API refuses an upgrade (403).
-async function viewerCannotUpgrade(page, orgId) {
+async function viewerCannotUpgrade(page, orgId, devicePage) {
   await step("invite_viewer", async () => {
     await page.getByRole("link", { name: "Users" }).click();
     await page.getByLabel("E-mail address to invite").fill(VIEWER.email);
@@ -109,6 +112,7 @@ async function viewerCannotUpgrade(page, orgId) {
     await v.locator("nav.tree button", { hasText: "Lobby" }).click();
     await expectText(v.locator("td[data-label='Model']"), env("MODEL"));
     assert(!(await v.locator("#upgrade-selection, #upgrade-folder").count()), "upgrade controls shown to a viewer");
+    assert(!(await v.locator("#app-task-devices").count()), "application task shown to a viewer");
     assert(!(await v.getByRole("link", { name: "Enrollment" }).count()), "enrollment shown to a viewer");
     await shot(v, "phone-viewer-devices");
     await v.locator("td[data-label='Serial'] a").first().click();
@@ -130,6 +134,9 @@ async function viewerCannotUpgrade(page, orgId) {
     }, deviceId);
     assert(status === 403, `the API answered ${status}`);
   });
+  await viewerLicenses(v, base, orgId, devicePage);
+  await viewerApps(v, base, orgId);
+  await shot(v, "phone-viewer-apps");
   pageErrors.push(...v.errors);
   await viewer.context.close();
 }
@@ -153,6 +160,9 @@ async function apiTokenSignIn(page, orgId) {
     await expectText(r.locator("h1"), "Devices");
     await r.locator("nav.tree").waitFor();
     assert(!(await r.locator("#upgrade-selection").count()), "upgrade controls shown to a viewer token");
+    await r.getByRole("link", { name: "Licenses" }).click();
+    await expectText(r.locator("section[data-product=Plates] h2"), "Plates");
+    assert(!(await r.getByRole("button", { name: "Redeem", exact: true }).count()), "redeem shown to a viewer token");
     pageErrors.push(...r.errors);
     await robot.context.close();
   });
@@ -207,6 +217,10 @@ try {
     await expectText(page.locator('nav.tree button[aria-current="true"]'), /^Lobby \(0\)$/);
   });
 
+  await licensesBeforeEnrollment(page, shot);
+  await page.getByRole("link", { name: "Devices" }).click();
+  await page.locator("nav.tree").waitFor();
+
   await check("folder_delete_shows_preview_then_deletes", async () => {
     await page.getByLabel("New subfolder name").fill("Spare");
     await page.getByRole("button", { name: "Add folder" }).click();
@@ -256,7 +270,8 @@ try {
     }
     await expectText(page.locator("td[data-label='State']"), "online");
     await expectText(page.locator("td[data-label='AXIS OS']"), /^\d+\.\d+/);
-    await expectText(page.locator("td[data-label='Licenses']"), "none");
+    // the preloaded license, delivered when the camera enrolled (active: the device page)
+    await expectText(page.locator("td[data-label='Licenses']"), new RegExp(`^${env("LICENSED_APP_ID")}: (pending|active)$`));
   });
   await shot(page, "devices");
 
@@ -266,9 +281,11 @@ try {
     await expectText(page.locator("#device-facts"), /Last contact/);
   });
   await shot(page, "device");
-
   const devicePage = page.url();
-  await viewerCannotUpgrade(page, orgId);
+  await deviceLicenses(page, shot);
+  await subscription(page, shot);
+
+  await viewerCannotUpgrade(page, orgId, devicePage);
   await apiTokenSignIn(page, orgId);
   await page.goto(devicePage);
   await expectText(page.locator("h1"), new RegExp(env("MODEL")));
@@ -300,6 +317,7 @@ try {
   await check("upgrade_a_folder_skips_what_is_current", async () => {
     await page.getByRole("link", { name: "Devices" }).click();
     await page.locator("nav.tree button", { hasText: "Lobby" }).click();
+    await expectText(page.locator("#devices-h"), /Lobby$/); // the folder's own draw, not the first one
     await expectText(page.locator("td[data-label='AXIS OS']"), env("NEXT_VERSION"), 30000);
     const form = page.locator("#upgrade-folder");
     await form.getByLabel("AXIS OS version").selectOption({ label: `${env("MODEL")} ${env("NEXT_VERSION")}` });
@@ -308,6 +326,11 @@ try {
     await expectText(page.locator("#job-detail"), /Skipped/);
   });
   await shot(page, "tasks-folder-job");
+
+  await catalog(page, shot);
+  await deviceAppTasks(page, devicePage, shot);
+  await fleetAppTasks(page, shot);
+  await revokeAndExtension(page, devicePage, shot);
 
   await step("settings_page", async () => {
     await page.getByRole("link", { name: "Settings" }).click();
@@ -323,6 +346,13 @@ try {
   await shot(page, "settings");
   await step("history_page", async () => {
     await page.getByRole("link", { name: "History" }).click();
+    await expectText(page.locator("#history-rows"), /org\.update/);
+    // the licenses and applications done in the console, with who did them
+    await page.getByLabel(/^Kind/).fill("license");
+    await page.getByRole("button", { name: "Filter" }).click();
+    await expectText(page.locator("#history-rows"), /owner@example\.com\s*license\.revoke/);
+    await page.getByLabel(/^Kind/).fill("device.enroll");
+    await page.getByRole("button", { name: "Filter" }).click();
     await expectText(page.locator("#history-rows"), /device\.enroll/);
   });
   await shot(page, "history");
@@ -330,7 +360,7 @@ try {
   // A phone-sized screen: every page still usable, no sideways scrolling.
   await check("phone_layout", async () => {
     await page.setViewportSize({ width: 390, height: 844 });
-    for (const section of ["devices", "tasks", "tokens", "history", "settings"]) {
+    for (const section of ["devices", "tasks", "tokens", "history", "settings", "licenses", "apps"]) {
       await page.goto(`${base}/console/#/org/${orgId}/${section}`);
       await page.locator("h1").waitFor();
       await page.waitForTimeout(300);
@@ -342,7 +372,7 @@ try {
 
   await check("every_control_labelled", async () => {
     await page.setViewportSize({ width: 1200, height: 900 });
-    for (const section of ["devices", "tasks", "tokens", "users", "settings", "history"]) {
+    for (const section of ["devices", "tasks", "tokens", "users", "settings", "history", "licenses", "apps"]) {
       await page.goto(`${base}/console/#/org/${orgId}/${section}`);
       await page.locator("h1").waitFor();
       await page.waitForTimeout(300);

@@ -33,6 +33,8 @@ A2ARM=$(cc app upload "$WORK/a2arm.eap")
 check same_package_same_id [ "$(cc app upload "$WORK/a1.eap")" = "$A1" ]
 check manifest_fields [ "$(cc app show "$A2" | jget '(j["app"], j["version"], j["architecture"], j["schema_version"], j["compatible_os_versions"])')" = "('analytics', '1.1.0', 'aarch64', '2.0.0', ['12.10-14'])" ]
 check vendor_id_kept [ -n "$(cc app show "$A2" | jget 'j["vendor_id"]')" ]
+check declared_params_listed [ "$(cc app show "$A1" | jget 'j["params"]')" = "['Sensitivity']" ]
+check no_params_listed [ "$(cc app show "$A2" | jget 'j["params"]')" = "[]" ]
 check sha256_of_file [ "$(cc app show "$A1" | jget 'j["sha256"]')" = "$(sha256sum "$WORK/a1.eap" | cut -d' ' -f1)" ]
 check several_versions [ "$(cc app list --app analytics | jget 'len(j["packages"])')" = 3 ]
 check kept_in_data_dir test -f "$CLOUD_DATA/apps/$(cc app show "$A1" | jget 'j["sha256"]').eap"

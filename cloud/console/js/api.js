@@ -67,7 +67,6 @@ export const api = {
   signOut: () => post("/signout"),
   mfaBegin: (password) => post("/me/mfa/enroll", { password }),
   mfaConfirm: (code) => post("/me/mfa/confirm", { code }),
-  apiTokens: () => get("/me/api-tokens"),
 
   orgs: () => get("/orgs"),
   org: (id) => get(`/orgs/${id}`),
@@ -82,7 +81,24 @@ export const api = {
 
   devices: (orgId) => get(`/devices${q({ org_id: orgId })}`),
   device: (id) => get(`/devices/${id}`),
-  licenses: (orgId) => get(`/licenses${q({ org_id: orgId })}`),
+  licenses: (orgId, filters = {}) => get(`/licenses${q({ org_id: orgId, ...filters })}`),
+  licenseRevoke: (id) => post(`/licenses/${id}/revoke`),
+  licensePreload: (fields) => post("/licenses/preload", fields),
+  licenseImport: (orgId, keyFiles, kind) => post("/licenses/import", { org_id: orgId, key_files: keyFiles, ...(kind ? { kind } : {}) }),
+  // filters: serial (per device) or app (per product)
+  licenseEvents: (orgId, filters) => get(`/license-events${q({ org_id: orgId, ...filters })}`),
+  deviceApps: (id) => get(`/devices/${id}/apps`),
+
+  products: (orgId) => get(`/products${q({ org_id: orgId })}`),
+  productRegister: (fields) => post("/products", fields),
+  keyRedeem: (orgId, key) => post("/license-keys/redeem", { org_id: orgId, key }),
+  subscriptionStart: (productId) => post(`/products/${productId}/subscription`),
+  // dry_run: the verdict (allowed, why, shortfall, ...) without allocating anything
+  allocate: (productId, count, ahead, dryRun) => post(`/products/${productId}/allocations`, { count, ahead, dry_run: dryRun }),
+  extensionAllocate: (productId, serial, keyFile) => post(`/products/${productId}/extension-allocations`, { serial, ...(keyFile ? { key_file: keyFile } : {}) }),
+
+  packages: () => get("/apps"),
+  packageRecommend: (id) => post(`/apps/${id}/recommend`),
   images: (model) => get(`/images${q({ model })}`),
 
   jobs: (orgId) => get(`/jobs${q({ org_id: orgId })}`),

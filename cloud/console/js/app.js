@@ -22,10 +22,13 @@ const routes = [
   [/^\/org\/([0-9a-f]+)\/users$/, pages.users, { org: true }],
   [/^\/org\/([0-9a-f]+)\/settings$/, pages.settings, { org: true }],
   [/^\/org\/([0-9a-f]+)\/history$/, pages.history, { org: true }],
+  [/^\/org\/([0-9a-f]+)\/licenses$/, pages.licenses, { org: true }],
+  [/^\/org\/([0-9a-f]+)\/apps$/, pages.apps, { org: true }],
 ];
 
 const SECTIONS = [
-  ["devices", "Devices", "read"], ["tasks", "Tasks", "read"], ["tokens", "Enrollment", "manage"],
+  ["devices", "Devices", "read"], ["tasks", "Tasks", "read"],
+  ["licenses", "Licenses", "read"], ["apps", "Applications", "read"], ["tokens", "Enrollment", "manage"],
   ["users", "Users", "read"], ["settings", "Settings", "read"], ["history", "History", "read"],
 ];
 
@@ -50,21 +53,12 @@ export async function refreshSession() {
     me = { principal: "bootstrap" }; // a cloud without accounts: the admin token
   }
   if (me.principal !== "bootstrap" && Array.isArray(me.memberships)) {
+    // an API token's memberships name the role it acts with (capped), as the API counts it
     orgList = me.memberships.map((m) => ({ id: m.org_id, name: m.org_name, role: m.role }));
-    if (me.principal === "api_token") await capToTokenRole();
   } else { // the bootstrap token: every organization
     const { orgs } = await api.orgs();
     orgList = orgs.map((o) => ({ id: o.id, name: o.name, role: "owner" }));
   }
-}
-
-// An API token acts with the lower of its own role and its user's (docs/admin-api.md §5);
-// /me names the user's, the token list the token's.
-async function capToTokenRole() {
-  const { tokens } = await api.apiTokens();
-  const mine = tokens.find((t) => t.id === me.token_id);
-  for (const o of orgList)
-    if (mine && RANK[mine.role] < RANK[o.role]) o.role = mine.role;
 }
 
 export function signedIn() { return me !== null; }

@@ -1,9 +1,11 @@
 // devices: the folder tree beside the devices of the chosen folder (its subfolders' too),
-// with a selection to upgrade, or the whole folder; new folders for managers.
+// with a selection to upgrade or give an application task, or the whole folder; new
+// folders for managers.
 import { api } from "../api.js";
-import { h, clear, field, table } from "../dom.js";
+import { h, clear, field, option, table } from "../dom.js";
 import { form } from "./form.js";
 import { loadFleet, deviceFacts, DEVICE_COLUMNS, upgradeForm } from "./fleet.js";
+import { appTaskForm } from "./apptask.js";
 
 function subtree(folders, rootId) {
   const ids = new Set([rootId]);
@@ -49,6 +51,8 @@ export async function devices(main, ctx) {
     const parts = [h("h2", { id: "devices-h" }, folder ? `Devices in ${folder.path || folder.name}` : "Devices"),
       shown.length ? table(`${shown.length} device(s)`, cols, rows) : h("p", { class: "muted" }, "No devices in this folder.")];
     if (ctx.can("operate") && shown.length) {
+      const appTargetField = field("Application task for", { tag: "select", name: "app-target",
+        options: [option("selection", "the selected devices"), option("folder", "every device in this folder and its subfolders")] });
       const models = new Set(shown.map((d) => d.model));
       const chosen = () => {
         const ids2 = [...boxes].filter(([, b]) => b.checked).map(([id]) => id);
@@ -58,6 +62,9 @@ export async function devices(main, ctx) {
         await upgradeForm(ctx, "Upgrade selected", models, chosen)));
       parts.push(h("div", { class: "card", id: "upgrade-folder" }, h("h3", {}, "Upgrade every device in this folder"),
         await upgradeForm(ctx, "Upgrade folder", models, () => ({ folder_id: selected }))));
+      parts.push(h("div", { class: "card", id: "app-task-devices" }, h("h3", {}, "Application task"),
+        appTargetField.wrap, appTaskForm(ctx, "Start application task", (await api.packages()).packages,
+          () => (appTargetField.input.value === "folder" ? { folder_id: selected } : chosen()))));
     }
     clear(list, parts);
     clear(side, h("h2", { id: "folders-h" }, "Folders"), tree(folders, selected, (id) => { selected = id; draw(); }),

@@ -21,3 +21,11 @@ export function form(label, children, submitText, action, opts = {}) {
   });
   return el;
 }
+
+// The bytes of a chosen file as base64 (key files travel so in the admin API).
+export async function fileBase64(file) {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  let bin = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(bin);
+}

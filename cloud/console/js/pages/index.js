@@ -9,3 +9,5 @@ export { users } from "./users.js";
 export { settings } from "./settings.js";
 export { history } from "./history.js";
 export { upload } from "./upload.js";
+export { licenses } from "./licenses.js";
+export { apps } from "./apps.js";

@@ -1,5 +1,6 @@
-// tasks: the upgrade jobs and, for the chosen one, each device's task, redrawn every two
-// seconds while anything is unfinished (a plain poll of the admin API).
+// tasks: the jobs (AXIS OS upgrades and application tasks) and, for the chosen one, each
+// device's task and the devices skipped with why, redrawn every two seconds while
+// anything is unfinished (a plain poll of the admin API).
 import { api } from "../api.js";
 import { h, clear, pill, when, table, announce } from "../dom.js";
 
@@ -11,6 +12,11 @@ function progress(t) {
   return h("progress", { max: 100, value: t.progress, "aria-label": `${t.serial} progress` }, `${t.progress}%`);
 }
 
+// An application job's action and package (model is "app/architecture"), or the image.
+const what = (j) => (j.app_action
+  ? `${j.app_action} ${j.model.split("/")[0]} ${j.target_version} (${j.model.split("/")[1] || ""})`
+  : `${j.model || ""} ${j.target_version || ""}`.trim());
+
 export async function tasks(main, ctx) {
   const jobsBox = h("div", {});
   const detail = h("div", { id: "job-detail", "aria-live": "polite" });
@@ -21,11 +27,11 @@ export async function tasks(main, ctx) {
     jobs.sort((a, b) => b.created_at - a.created_at);
     if (!chosen && jobs[0]) chosen = jobs[0].id;
     clear(jobsBox, jobs.length
-      ? table("Upgrade jobs, newest first", ["Job", "Target", "Version", "Done", "Started"],
+      ? table("Jobs, newest first", ["Job", "Target", "Task", "Done", "Started"],
         jobs.map((j) => [
           h("a", { href: `#/org/${ctx.org.id}/tasks?job=${j.id}`, "aria-current": j.id === chosen ? "true" : undefined }, j.id.slice(0, 8)),
-          j.kind, `${j.model || ""} ${j.target_version || ""}`.trim(), `${j.done}/${j.total}`, when(j.created_at)]))
-      : h("p", { class: "muted" }, "No upgrades started yet."));
+          j.kind, what(j), `${j.done}/${j.total}`, when(j.created_at)]))
+      : h("p", { class: "muted" }, "No jobs started yet."));
   };
 
   let last = "";
@@ -36,9 +42,9 @@ export async function tasks(main, ctx) {
       progress(t), t.reason || "", t.os_version || "", when(t.updated_at)]);
     const skipped = j.skipped || [];
     const canCancel = ctx.can("operate") && (j.tasks || []).some((t) => t.state === "pending" || t.state === "scheduled");
-    clear(detail, h("h2", {}, `Job ${j.id.slice(0, 8)}: ${j.model || ""} to ${j.target_version || "?"}`),
+    clear(detail, h("h2", {}, `Job ${j.id.slice(0, 8)}: ${j.app_action ? what(j) : `${j.model || ""} to ${j.target_version || "?"}`}`),
       table("Tasks of this job", ["Serial", "Folder", "State", "Progress", "Reason", "AXIS OS", "Updated"], rows),
-      skipped.length ? [h("h3", {}, "Skipped"), h("ul", {}, skipped.map((s) => h("li", {}, `${s.serial}: ${s.reason}`)))] : null,
+      skipped.length ? [h("h3", {}, "Skipped"), h("ul", { id: "skipped" }, skipped.map((s) => h("li", {}, `${s.serial}: ${s.reason}`)))] : null,
       canCancel ? h("button", { type: "button", class: "secondary", onclick: async () => { await api.jobCancel(j.id); drawJob(); } }, "Cancel what has not started") : null);
     const states = (j.tasks || []).map((t) => t.state).join(",");
     if (states !== last && last) announce(`Tasks: ${states}`);
