@@ -348,11 +348,14 @@ void agent_step(struct agent *a)
 		report_start(a);
 		return;
 	}
-	if (now >= a->next_license_check) {
+	if (now >= a->next_license_check && !a->license_busy) {
 		license_fetch_start(a);
 		return;
 	}
-	int64_t wake = earliest(earliest(a->next_report, a->next_license_check), a->access_expires);
+	/* a license call on the camera wakes us when it ends */
+	int64_t wake = earliest(a->license_busy ? INT64_MAX : a->next_license_check,
+				a->access_expires);
+	wake = earliest(wake, a->next_report);
 	wake = earliest(wake, license_exp_next);
 	if (tasks_active(a)) {
 		if (tasks_advance(a))
@@ -579,23 +582,61 @@ int agent_init_core(struct agent *a)
 }
 
 /* The agent's own app as the camera lists it: after a self-update the package's version
- * is what the cloud checks the camera's apps against (one bounded call, at start only). */
+ * is what the cloud checks the camera's apps against. */
 static void own_app_version(struct agent *a)
 {
-	char reason[PLATFORM_REASON_MAX];
-	struct platform_app_list *list = calloc(1, sizeof(*list));
-	snprintf(a->agent_version, sizeof(a->agent_version), "%s", CAMAGENT_VERSION);
-	if (list && a->plat.ops->apps_list &&
-	    a->plat.ops->apps_list(a->plat.priv, list, reason, sizeof(reason)) == 0)
-		for (int i = 0; i < list->count; i++)
-			if (strcmp(list->apps[i].name, a->cfg.axis_app_name) == 0 &&
-			    list->apps[i].version[0])
-				snprintf(a->agent_version, sizeof(a->agent_version), "%s",
-					 list->apps[i].version);
-	free(list);
-	if (strcmp(a->agent_version, CAMAGENT_VERSION) != 0)
+	const struct platform_app *own = NULL;
+	for (int i = 0; a->apps_known && i < a->apps->count && !own; i++)
+		if (strcmp(a->apps->apps[i].name, a->cfg.axis_app_name) == 0 &&
+		    a->apps->apps[i].version[0])
+			own = &a->apps->apps[i];
+	snprintf(a->agent_version, sizeof(a->agent_version), "%s",
+		 own ? own->version : CAMAGENT_VERSION);
+	if (own && strcmp(own->version, CAMAGENT_VERSION) != 0)
 		log_info("the camera lists %s %s (built as %s)", a->cfg.axis_app_name,
 			 a->agent_version, CAMAGENT_VERSION);
+}
+
+static void on_apps_listed(void *arg, int rc, const char *reason,
+			   const struct platform_app_list *list)
+{
+	struct agent *a = arg;
+	a->apps_listing = 0;
+	if (rc < 0) {
+		log_warn("the camera's applications are not known now: %s", reason);
+		if (!a->apps_known && a->step_timer)
+			agent_wake(a); /* a report waiting for the first list goes without */
+		return;
+	}
+	if (a->apps_known && !memcmp(a->apps, list, sizeof(*list)))
+		return;
+	*a->apps = *list;
+	a->apps_known = 1;
+	own_app_version(a);
+	a->next_report = 0; /* the inventory changed: a held poll gives way to the report */
+	if (a->step_timer)
+		agent_wake_now(a);
+}
+
+void agent_list_apps(struct agent *a)
+{
+	char reason[PLATFORM_REASON_MAX];
+	if (a->apps_listing || !a->plat.ops || !a->plat.ops->apps_list)
+		return;
+	if (!a->apps && !(a->apps = calloc(1, sizeof(*a->apps))))
+		return;
+	if (a->plat.ops->apps_list(a->plat.priv, on_apps_listed, a, reason, sizeof(reason)) != 0) {
+		log_warn("cannot list the camera's applications: %s", reason);
+		return;
+	}
+	a->apps_listing = 1;
+}
+
+void agent_settle(struct agent *a)
+{
+	while ((a->apps_listing || a->license_busy) && !a->exit_code)
+		if (event_base_loop(a->base, EVLOOP_ONCE) != 0)
+			break;
 }
 
 static int open_platform(struct agent *a, char *reason, size_t reasonsz)
@@ -613,7 +654,7 @@ static int open_platform(struct agent *a, char *reason, size_t reasonsz)
 		};
 		opened = platform_axis_open(&a->plat, &ac, reason, reasonsz);
 	} else {
-		opened = platform_sim_open(&a->plat, a->cfg.sim_dir, reason, reasonsz);
+		opened = platform_sim_open(&a->plat, a->cfg.sim_dir, a->base, reason, reasonsz);
 	}
 	if (!opened && a->plat.ops->identity(a->plat.priv, &a->ident, reason, reasonsz)) {
 		platform_close(&a->plat);
@@ -624,6 +665,7 @@ static int open_platform(struct agent *a, char *reason, size_t reasonsz)
 	log_info("camera %s (%s, %s) running AXIS OS %s", a->ident.serial, a->ident.model,
 		 a->ident.arch, a->ident.os_version);
 	own_app_version(a);
+	agent_list_apps(a); /* the report waits for it: start_on_camera */
 	return 0;
 }
 
@@ -762,6 +804,8 @@ void agent_free(struct agent *a)
 		transport_cancel(&a->net, a->control);
 	if (a->plat.ops)
 		platform_close(&a->plat); /* first: its transfers run on the client below */
+	free(a->apps);
+	a->apps = NULL;
 	if (a->http)
 		http_client_free(a->http); /* cancels the control request without callbacks */
 	a->http = NULL;

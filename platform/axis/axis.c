@@ -11,6 +11,7 @@
 #include "../../lib/url.h"
 #include "axparameter.h"
 #include "glib_loop.h"
+#include "op.h"
 
 static void axis_close(void *priv)
 {
@@ -19,6 +20,7 @@ static void axis_close(void *priv)
 	if (!ax)
 		return;
 	axis_fw_close(ax);
+	axis_ops_drop_all(ax);
 	axis_forget_credentials(ax);
 	axparameter_close(ax->params);
 	glib_loop_free(ax->glib);
@@ -107,6 +109,7 @@ int platform_axis_open(struct platform *out, const struct platform_axis_config *
 							   : cfg->auto_rollback_min;
 	ax->timeout_s = cfg->timeout_s > 0 ? cfg->timeout_s : 30;
 	ax->net = cfg->net && cfg->net->start ? cfg->net : NULL;
+	ax->base = cfg->base;
 	if (axis_wait_ready(ax, reason, reasonsz) != 0 ||
 	    axis_fetch_credentials(ax, reason, reasonsz) != 0 ||
 	    axis_fw_open(ax, reason, reasonsz) != 0) {

@@ -9,6 +9,7 @@
  *   license.c   license keys over applications/license.cgi and list.cgi
  *   applist.c   the Application API's reply formats: "OK"/"Error: n" text, list.cgi XML
  *   apps.c      applications: upload.cgi, control.cgi, config.cgi, confirmed by list.cgi
+ *   op.c        one asynchronous operation: a chain of VAPIX requests, one completion
  *   params.c    the ACAP's parameters over axparameter, else param.cgi
  *   axparameter.c  the axparameter library, loaded at run time
  *   glib_loop.c GLib's main context inside the libevent loop (axparameter's callbacks)
@@ -47,6 +48,10 @@ struct axis {
 	char outcome_why[PLATFORM_REASON_MAX]; /* for ROLLED_BACK and PENDING */
 	const struct platform_net *net;   /* the agent's multi; NULL: uploads block */
 	struct fw_upload *upload;         /* the image upload in flight, or NULL */
+	struct event_base *base;          /* the agent's loop (timers between list.cgi polls) */
+	struct axis_op *ops;              /* the asynchronous operations in flight (op.h) */
+	struct platform_identity ident;   /* the last identity read, for package checks */
+	int have_ident;
 	struct glib_loop *glib;           /* NULL without axparameter */
 	struct axparameter *params;       /* NULL: settings through param.cgi */
 };
@@ -78,15 +83,24 @@ int axis_post_form(struct axis *ax, const char *path, const char *form, struct b
 int axis_post_multipart(struct axis *ax, const char *path, const struct axis_part *parts,
 			int nparts, long timeout_s, struct buf *reply, char *reason,
 			size_t reasonsz);
-/* The same on the agent's multi (ax->net, not NULL): 0 when started, then done(arg, rc,
- * reason) once on the loop, with the body in reply (rc 0: HTTP 200). parts, their data and
- * reply must live until then. axis_call_free stops a call in flight (done not called) and
- * frees one that ended; call it after done at the latest. */
+/* One request on the agent's multi (ax->net, not NULL): 0 when started, then done(arg, rc,
+ * reason) once on the loop, with the body in reply (rc 0: HTTP 200; a 401 refetches the
+ * credentials and retries once). path and body are copied; parts, their data and reply
+ * must live until done. axis_call_free stops a call in flight (done not called) and frees
+ * one that ended; call it after done at the latest. */
+struct vapix_request {
+	const char *path;
+	const char *body;            /* JSON or form body, or NULL with parts */
+	const char *content_type;
+	const struct axis_part *parts;
+	int nparts;
+	long timeout_s;              /* 0: the platform's timeout_s */
+};
 struct axis_call;
 typedef void (*axis_call_done_fn)(void *arg, int rc, const char *reason);
-int axis_post_multipart_start(struct axis *ax, const char *path, const struct axis_part *parts,
-			      int nparts, long timeout_s, struct buf *reply, axis_call_done_fn done,
-			      void *arg, struct axis_call **out, char *reason, size_t reasonsz);
+int vapix_start(struct axis *ax, const struct vapix_request *rq, struct buf *reply,
+		axis_call_done_fn done, void *arg, struct axis_call **out, char *reason,
+		size_t reasonsz);
 void axis_call_free(struct axis_call *c);
 
 /* JSON API replies (basicdeviceinfo.cgi, firmwaremanagement.cgi): errors arrive as HTTP 200
@@ -126,11 +140,9 @@ int axis_wait_ready(struct axis *ax, char *reason, size_t reasonsz);
 
 /* license.c */
 int axis_license_install(void *priv, const char *app, const void *key, size_t keylen,
-			 char *reason, size_t reasonsz);
-int axis_license_remove(void *priv, const char *app, char *reason, size_t reasonsz);
-/* The License attribute of app in applications/list.cgi ("Valid", "Missing", ...). */
-int axis_license_state(struct axis *ax, const char *app, char *state, size_t statesz,
-		       char *reason, size_t reasonsz);
+			 platform_done_fn done, void *arg, char *reason, size_t reasonsz);
+int axis_license_remove(void *priv, const char *app, platform_done_fn done, void *arg,
+			char *reason, size_t reasonsz);
 
 /* params.c */
 /* The app parameters the agent reads, by their manifest names. */
@@ -146,7 +158,7 @@ int axis_read_settings(void *priv, struct platform_settings *out, char *reason,
 /* param.cgi action=update of root.<app>.<name> (either group-name case), read back when
  * the type allows (a password is not readable). */
 int axis_app_set_param(void *priv, const char *app, const char *name, const char *value,
-		       char *reason, size_t reasonsz);
+		       platform_done_fn done, void *arg, char *reason, size_t reasonsz);
 
 /* applist.c */
 /* Used in a URL query and as a file name: [A-Za-z0-9][A-Za-z0-9._-]*. */
@@ -155,20 +167,23 @@ int axis_app_name_ok(const char *app);
  * (may be NULL) set; anything else -1 "unexpected reply". */
 int axis_text_reply(const char *what, const struct buf *reply, const struct axis_code *codes,
 		    int *code, char *reason, size_t reasonsz);
-/* Every application list.cgi shows; _parse reads a reply already fetched. */
+/* Every application a list.cgi reply shows. */
 int axis_apps_parse(const char *xml, size_t len, struct platform_app_list *out, char *reason,
 		    size_t reasonsz);
-int axis_apps_read(struct axis *ax, struct platform_app_list *out, char *reason,
-		   size_t reasonsz);
 const struct platform_app *axis_apps_find(const struct platform_app_list *l, const char *app);
 
 /* apps.c */
-int axis_apps_list(void *priv, struct platform_app_list *out, char *reason, size_t reasonsz);
-int axis_app_install(void *priv, const struct platform_package *pkg, struct platform_app *out,
+int axis_apps_list(void *priv, platform_list_done_fn done, void *arg, char *reason,
+		   size_t reasonsz);
+int axis_app_install(void *priv, const struct platform_package *pkg, platform_app_done_fn done,
+		     void *arg, char *reason, size_t reasonsz);
+int axis_app_remove(void *priv, const char *app, platform_done_fn done, void *arg, char *reason,
+		    size_t reasonsz);
+int axis_app_start(void *priv, const char *app, platform_done_fn done, void *arg, char *reason,
+		   size_t reasonsz);
+int axis_app_stop(void *priv, const char *app, platform_done_fn done, void *arg, char *reason,
+		  size_t reasonsz);
+int axis_app_restart(void *priv, const char *app, platform_done_fn done, void *arg,
 		     char *reason, size_t reasonsz);
-int axis_app_remove(void *priv, const char *app, char *reason, size_t reasonsz);
-int axis_app_start(void *priv, const char *app, char *reason, size_t reasonsz);
-int axis_app_stop(void *priv, const char *app, char *reason, size_t reasonsz);
-int axis_app_restart(void *priv, const char *app, char *reason, size_t reasonsz);
 
 #endif

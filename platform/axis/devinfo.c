@@ -75,6 +75,8 @@ int axis_identity(void *priv, struct platform_identity *out, char *reason, size_
 		}
 	}
 	*out = id;
+	ax->ident = id;
+	ax->have_ident = 1;
 	rc = 0;
 done:
 	json_free(&doc);

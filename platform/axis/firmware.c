@@ -363,9 +363,11 @@ int axis_install(void *priv, const struct platform_image *img, platform_done_fn 
 	log_info("axis: uploading AXIS OS image to the camera (autoCommit never, autoRollback %s)",
 		 rollback);
 	if (ax->net && done) {
-		if (axis_post_multipart_start(ax, FW_PATH, u->parts, 2, AXIS_UPLOAD_TIMEOUT_S,
-					      &u->reply, on_upload_done, u, &u->call, reason,
-					      reasonsz) != 0)
+		const struct vapix_request rq = { .path = FW_PATH, .parts = u->parts, .nparts = 2,
+						  .timeout_s = AXIS_UPLOAD_TIMEOUT_S };
+
+		if (vapix_start(ax, &rq, &u->reply, on_upload_done, u, &u->call, reason,
+				reasonsz) != 0)
 			goto out; /* nothing was sent */
 		ax->upload = u;
 		return PLATFORM_IN_PROGRESS;

@@ -354,9 +354,7 @@ static void license_key(char *out, size_t outsz, const char *app_id, const char 
 
 static int lic_install(struct fixture *f, const char *app, const char *key)
 {
-	f->reason[0] = '\0';
-	return f->p.ops->license_install(f->p.priv, app, key, strlen(key), f->reason,
-					 sizeof(f->reason));
+	return OP(f, license_install, app, key, strlen(key));
 }
 
 static void test_licenses(void **state)
@@ -370,11 +368,9 @@ static void test_licenses(void **state)
 	license_key(key, sizeof(key), "4711", SERIAL, later);
 	assert_int_equal(lic_install(f, "camagent-analytics", key), 0);
 	wait_field(f, "licenses", "{\"camagent-analytics\":\"installed\"}");
-	assert_int_equal(f->p.ops->license_remove(f->p.priv, "camagent-analytics", f->reason,
-						  sizeof(f->reason)), 0);
+	assert_int_equal(OP(f, license_remove, "camagent-analytics"), 0);
 	wait_field(f, "licenses", "{\"camagent-analytics\":\"missing\"}");
-	assert_int_equal(f->p.ops->license_remove(f->p.priv, "camagent-analytics", f->reason,
-						  sizeof(f->reason)), -1);
+	assert_int_equal(OP(f, license_remove, "camagent-analytics"), -1);
 	expect_reason(f, "Error 23");
 
 	license_key(key, sizeof(key), "4711", "ACCC8EFFFFFF", later);
