@@ -764,7 +764,9 @@ int tasks_advance(struct agent *a)
 			return 0; /* its completion wakes us */
 		if (t->app_action[0]) {
 			app_install_step(a);
-			return 1;
+			if (t->install_running)
+				return 0; /* goes on on the camera: polls and reports meanwhile */
+			break;
 		}
 		if (!install(a))
 			return 0;
