@@ -18,6 +18,7 @@
 #include "api.h"
 #include "download.h"
 #include "enroll.h"
+#include "last_camera.h"
 #include "local_api.h"
 #include "report.h"
 #include "status.h"
@@ -317,6 +318,21 @@ static int64_t earliest(int64_t x, int64_t y)
 	return x < y ? x : y;
 }
 
+/* While the camera is not ready: an enrolled agent that knows its camera from before keeps
+ * reporting what it knows (the last identity, camera_not_ready) at its heartbeat; tasks,
+ * licenses and enrollment wait for the camera. */
+static void report_while_waiting(struct agent *a, int64_t now)
+{
+	if (a->st.enroll != ENROLL_ENROLLED || !a->ident.serial[0])
+		return; /* on_camera_timer starts the sequencer once the camera answers */
+	if (!a->access_token[0] || now >= a->access_expires)
+		auth_start(a);
+	else if (now >= a->next_report)
+		report_start(a);
+	else
+		schedule(a, (double)(earliest(a->next_report, a->access_expires) - now));
+}
+
 /* Looks at the state and starts the one thing that should happen next. */
 void agent_step(struct agent *a)
 {
@@ -324,6 +340,10 @@ void agent_step(struct agent *a)
 	if (a->control)
 		return; /* its completion calls us again */
 	int64_t now = agent_now(a);
+	if (!a->plat.ops) {
+		report_while_waiting(a, now);
+		return;
+	}
 	/* Expiry is the device's own rule: enforced enrolled or not (offline systems). */
 	int64_t license_exp_next = license_expire_due(a);
 
@@ -563,8 +583,11 @@ static int load_state_files(struct agent *a)
 	return 0;
 }
 
-int agent_init_core(struct agent *a)
+/* The state and the sequencer's timer: enough to talk to the cloud. Once only. */
+static int init_state(struct agent *a)
 {
+	if (a->step_timer)
+		return AGENT_EXIT_OK; /* loaded while the camera was not ready */
 	if (fs_mkdirs(a->cfg.state_dir, 0700)) {
 		log_error("cannot create state dir %s: %s", a->cfg.state_dir, strerror(errno));
 		return AGENT_EXIT_STATE;
@@ -577,6 +600,14 @@ int agent_init_core(struct agent *a)
 		log_error("cannot set up the sequencer's timer");
 		return AGENT_EXIT_STATE;
 	}
+	return AGENT_EXIT_OK;
+}
+
+int agent_init_core(struct agent *a)
+{
+	int rc = init_state(a);
+	if (rc != AGENT_EXIT_OK)
+		return rc;
 	tasks_resume(a);
 	return AGENT_EXIT_OK;
 }
@@ -665,6 +696,7 @@ static int open_platform(struct agent *a, char *reason, size_t reasonsz)
 	log_info("camera %s (%s, %s) running AXIS OS %s", a->ident.serial, a->ident.model,
 		 a->ident.arch, a->ident.os_version);
 	own_app_version(a);
+	last_camera_save(a); /* told to the cloud should the camera not be ready next time */
 	agent_list_apps(a); /* the report waits for it: start_on_camera */
 	return 0;
 }
@@ -719,7 +751,8 @@ static void on_camera_timer(evutil_socket_t fd, short what, void *arg)
 		agent_stop(a, rc);
 		return;
 	}
-	schedule(a, 0);
+	a->next_report = 0; /* the cloud hears at once that the camera is back */
+	agent_wake_now(a);
 }
 
 int agent_init(struct agent *a, const struct agent_config *cfg, const char *config_path,
@@ -774,7 +807,12 @@ int agent_init(struct agent *a, const struct agent_config *cfg, const char *conf
 		return AGENT_EXIT_STATE;
 	}
 	if (open_platform(a, reason, sizeof(reason))) {
-		wait_for_camera(a, reason); /* agent_run then runs the loop without a sequencer */
+		/* agent_run then runs the sequencer for the cloud alone (report_while_waiting) */
+		if (init_state(a) != AGENT_EXIT_OK)
+			return AGENT_EXIT_STATE;
+		if (last_camera_load(a) != 0)
+			log_info("no camera known from before: nothing to report until it answers");
+		wait_for_camera(a, reason);
 	} else {
 		int rc = start_on_camera(a);
 		if (rc != AGENT_EXIT_OK)

@@ -122,6 +122,8 @@ void report_start(struct agent *a)
 	jw_kv_string(&w, "agent_version", a->agent_version);
 	jw_kv_int(&w, "uptime", agent_now(a) - a->started_at);
 	jw_kv_int(&w, "free_bytes", (int64_t)free_bytes);
+	if (a->camera_not_ready[0]) /* the fields above are what the camera said last time */
+		jw_kv_string(&w, "camera_not_ready", a->camera_not_ready);
 	write_licenses(&w, &a->licenses);
 	report_write_apps(&w, a);
 	jw_object_end(&w);
