@@ -690,6 +690,17 @@ static int reboot(struct agent *a)
 	return 1;
 }
 
+static void on_committed(void *arg, int rc, const char *reason)
+{
+	struct agent *a = arg;
+	a->task.install_running = 0;
+	if (rc < 0)
+		task_set_state(a, TASK_FAILED, "commit: %s", reason);
+	else
+		task_set_state(a, TASK_SUCCEEDED, NULL);
+	agent_wake_now(a);
+}
+
 /* The cloud acknowledged verifying_version, so it is reachable: commit or fail. */
 static void confirm_version(struct agent *a)
 {
@@ -700,11 +711,11 @@ static void confirm_version(struct agent *a)
 			       a->ident.os_version, t->target_version);
 		return;
 	}
-	if (a->plat.ops->commit(a->plat.priv, reason, sizeof(reason))) {
+	if (a->plat.ops->commit(a->plat.priv, on_committed, a, reason, sizeof(reason))) {
 		task_set_state(a, TASK_FAILED, "commit: %s", reason);
 		return;
 	}
-	task_set_state(a, TASK_SUCCEEDED, NULL);
+	t->install_running = 1; /* on_committed moves it on */
 }
 
 /* Moves verifying/waiting_window on when the window allows; 0 while waiting. */
@@ -776,10 +787,14 @@ int tasks_advance(struct agent *a)
 			return 0; /* confirming from the camera's list after a restart */
 		return t->app_action[0] ? app_restart_wait(a) : reboot(a);
 	case TASK_VERIFYING_VERSION:
+		if (t->install_running)
+			return 0; /* the commit goes on on the camera */
 		if (t->app_action[0]) /* confirmed from the camera's list on the way here */
 			task_set_state(a, TASK_SUCCEEDED, NULL);
 		else
 			confirm_version(a);
+		if (t->install_running)
+			return 0;
 		break;
 	case TASK_NONE:
 	case TASK_SUCCEEDED:

@@ -123,10 +123,13 @@ struct platform_ops {
 	int (*reboot)(void *priv, char *reason, size_t reasonsz);
 	/* why: for ROLLED_BACK and PENDING, what happened, in words for the cloud. */
 	enum platform_boot_outcome (*boot_outcome)(void *priv, char *why, size_t whysz);
-	/* Makes the running image permanent (after the agent confirmed it works). */
-	int (*commit)(void *priv, char *reason, size_t reasonsz);
-	/* Returns to the previous image (reboots on success). */
-	int (*rollback)(void *priv, char *reason, size_t reasonsz);
+	/* Makes the running image permanent (after the agent confirmed it works). On the loop
+	 * as the license and application operations below. */
+	int (*commit)(void *priv, platform_done_fn done, void *arg, char *reason,
+		      size_t reasonsz);
+	/* Returns to the previous image (reboots on success); on the loop as commit. */
+	int (*rollback)(void *priv, platform_done_fn done, void *arg, char *reason,
+			size_t reasonsz);
 	/* The license and application operations below run on the agent's loop, on both
 	 * backends alike: 0 when started, then done brings the result once, later (never
 	 * before the call returned); -1 with reason when nothing was started (done is not

@@ -122,8 +122,8 @@ int axis_install(void *priv, const struct platform_image *img, platform_done_fn 
 void axis_fw_close(struct axis *ax); /* stops an upload in flight */
 int axis_reboot(void *priv, char *reason, size_t reasonsz);
 enum platform_boot_outcome axis_boot_outcome(void *priv, char *why, size_t whysz);
-int axis_commit(void *priv, char *reason, size_t reasonsz);
-int axis_rollback(void *priv, char *reason, size_t reasonsz);
+int axis_commit(void *priv, platform_done_fn done, void *arg, char *reason, size_t reasonsz);
+int axis_rollback(void *priv, platform_done_fn done, void *arg, char *reason, size_t reasonsz);
 
 /* devinfo.c */
 int axis_identity(void *priv, struct platform_identity *out, char *reason, size_t reasonsz);

@@ -17,7 +17,7 @@
  *                                             timer fired before the cloud was reached
  *   active != target, never seen running   -> ROLLED_BACK: the new image never came up
  * and without a pending upgrade -> NORMAL. */
-#include "axis.h"
+#include "op.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -29,7 +29,6 @@
 #include "../../lib/json.h"
 #include "../../lib/jsonfile.h"
 #include "../../lib/log.h"
-#include "../image_reader.h"
 
 #define PENDING_FILE "axis-upgrade.json"
 #define PENDING_MAX 1024
@@ -127,14 +126,20 @@ static void pending_clear(const struct axis *ax)
 		log_warn("cannot delete %s: %s", path, strerror(errno));
 }
 
+/* The request body of a firmwaremanagement.cgi method without parameters. */
+static void fw_body(char *out, size_t outsz, const char *method)
+{
+	snprintf(out, outsz,
+		 "{\"apiVersion\":\"1.0\",\"context\":\"camagent\",\"method\":\"%s\"}", method);
+}
+
 /* Calls a JSON method of firmwaremanagement.cgi; *data_tok is "data" in doc on success. */
 static int fw_call(struct axis *ax, const char *method, struct buf *reply, struct json_doc *doc,
 		   int *data_tok, char *reason, size_t reasonsz)
 {
 	char body[160], what[64];
 
-	snprintf(body, sizeof(body),
-		 "{\"apiVersion\":\"1.0\",\"context\":\"camagent\",\"method\":\"%s\"}", method);
+	fw_body(body, sizeof(body), method);
 	snprintf(what, sizeof(what), "firmwaremanagement.cgi %s", method);
 	if (axis_post_json(ax, FW_PATH, body, reply, reason, reasonsz) != 0)
 		return -1;
@@ -398,35 +403,59 @@ enum platform_boot_outcome axis_boot_outcome(void *priv, char *why, size_t whysz
 }
 
 /* commit and rollback: one method call whose success ends the pending upgrade and
- * settles what the last boot means. */
-static int fw_settle(struct axis *ax, const char *method, enum platform_boot_outcome outcome,
-		     const char *done, char *reason, size_t reasonsz)
+ * settles what the last boot means (op->result). */
+static void on_settled(struct axis_op *op, int rc, const char *reason)
 {
-	struct buf reply;
 	struct json_doc doc = { 0 };
-	int data, rc;
+	char what[64], why[PLATFORM_REASON_MAX];
+	int data;
 
-	buf_init(&reply, AXIS_REPLY_MAX);
-	rc = fw_call(ax, method, &reply, &doc, &data, reason, reasonsz);
-	if (rc == 0) {
-		json_free(&doc);
-		pending_clear(ax);
-		ax->outcome = outcome;
-		log_info("axis: %s", done);
+	snprintf(what, sizeof(what), "firmwaremanagement.cgi %s", op->action);
+	if (rc == 0 &&
+	    axis_json_reply(what, &op->reply, &doc, 64, fw_codes, &data, why, sizeof(why)) != 0) {
+		rc = -1;
+		reason = why;
 	}
-	buf_free(&reply);
-	return rc;
+	json_free(&doc);
+	if (rc == 0) {
+		pending_clear(op->ax);
+		op->ax->outcome = (enum platform_boot_outcome)op->result;
+		log_info("axis: %s", op->result == PLATFORM_BOOT_NORMAL
+					     ? "AXIS OS committed"
+					     : "rollback requested; the camera reboots into the "
+					       "previous AXIS OS");
+	}
+	axis_op_finish(op, rc, reason, NULL);
 }
 
-int axis_commit(void *priv, char *reason, size_t reasonsz)
+static int fw_settle(struct axis *ax, const char *method, enum platform_boot_outcome outcome,
+		     platform_done_fn done, void *arg, char *reason, size_t reasonsz)
 {
-	return fw_settle(priv, "commit", PLATFORM_BOOT_NORMAL, "AXIS OS committed", reason,
-			 reasonsz);
+	struct axis_op *op = axis_op_new(ax, arg, reason, reasonsz);
+	char body[160];
+
+	if (!op)
+		return -1;
+	op->done = done;
+	op->result = (int)outcome;
+	snprintf(op->action, sizeof(op->action), "%s", method);
+	fw_body(body, sizeof(body), method);
+	const struct vapix_request rq = { .path = FW_PATH, .body = body,
+					  .content_type = "application/json" };
+	if (axis_op_request(op, &rq, on_settled, reason, reasonsz) != 0) {
+		axis_op_drop(op);
+		return -1;
+	}
+	return 0;
 }
 
-int axis_rollback(void *priv, char *reason, size_t reasonsz)
+int axis_commit(void *priv, platform_done_fn done, void *arg, char *reason, size_t reasonsz)
 {
-	return fw_settle(priv, "rollback", PLATFORM_BOOT_ROLLED_BACK,
-			 "rollback requested; the camera reboots into the previous AXIS OS", reason,
+	return fw_settle(priv, "commit", PLATFORM_BOOT_NORMAL, done, arg, reason, reasonsz);
+}
+
+int axis_rollback(void *priv, platform_done_fn done, void *arg, char *reason, size_t reasonsz)
+{
+	return fw_settle(priv, "rollback", PLATFORM_BOOT_ROLLED_BACK, done, arg, reason,
 			 reasonsz);
 }

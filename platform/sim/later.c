@@ -115,6 +115,17 @@ void sim_later_drop_all(struct sim_later **head)
 	} while (0)
 #define R l->reason, sizeof(l->reason)
 
+int sim_op_commit(void *priv, platform_done_fn done, void *arg, char *reason, size_t reasonsz)
+{
+	LATER_DONE(sim_commit(priv, R));
+}
+
+int sim_op_rollback(void *priv, platform_done_fn done, void *arg, char *reason,
+		    size_t reasonsz)
+{
+	LATER_DONE(sim_rollback(priv, R));
+}
+
 int sim_op_license_install(void *priv, const char *app, const void *key, size_t keylen,
 			   platform_done_fn done, void *arg, char *reason, size_t reasonsz)
 {

@@ -592,7 +592,7 @@ static enum platform_boot_outcome sim_boot_outcome(void *priv, char *why, size_t
 	return s->boot.outcome;
 }
 
-static int sim_commit(void *priv, char *reason, size_t reasonsz)
+int sim_commit(void *priv, char *reason, size_t reasonsz)
 {
 	struct sim *s = priv;
 	struct sim_boot next = s->boot;
@@ -603,7 +603,7 @@ static int sim_commit(void *priv, char *reason, size_t reasonsz)
 	return boot_commit_state(s, &next, reason, reasonsz);
 }
 
-static int sim_rollback(void *priv, char *reason, size_t reasonsz)
+int sim_rollback(void *priv, char *reason, size_t reasonsz)
 {
 	struct sim *s = priv;
 	struct sim_boot next = s->boot;
@@ -702,8 +702,8 @@ static const struct platform_ops sim_ops = {
 	.install = sim_install,
 	.reboot = sim_reboot,
 	.boot_outcome = sim_boot_outcome,
-	.commit = sim_commit,
-	.rollback = sim_rollback,
+	.commit = sim_op_commit,
+	.rollback = sim_op_rollback,
 	.license_install = sim_op_license_install,
 	.license_remove = sim_op_license_remove,
 	.read_settings = NULL, /* the sim takes everything from the agent config */

@@ -22,6 +22,8 @@ void sim_later_drop_all(struct sim_later **head);
 int sim_license_install(void *priv, const char *app, const void *key, size_t keylen,
 			char *reason, size_t reasonsz);
 int sim_license_remove(void *priv, const char *app, char *reason, size_t reasonsz);
+int sim_commit(void *priv, char *reason, size_t reasonsz);
+int sim_rollback(void *priv, char *reason, size_t reasonsz);
 int sim_identity(void *priv, struct platform_identity *out, char *reason, size_t reasonsz);
 
 int sim_apps_list(void *priv, struct platform_app_list *out, char *reason, size_t reasonsz);
@@ -35,6 +37,9 @@ int sim_app_set_param(void *priv, const char *app, const char *name, const char 
 		      char *reason, size_t reasonsz);
 
 /* The same as platform_ops entries, answered on the loop (later.c). */
+int sim_op_commit(void *priv, platform_done_fn done, void *arg, char *reason, size_t reasonsz);
+int sim_op_rollback(void *priv, platform_done_fn done, void *arg, char *reason,
+		    size_t reasonsz);
 int sim_op_license_install(void *priv, const char *app, const void *key, size_t keylen,
 			   platform_done_fn done, void *arg, char *reason, size_t reasonsz);
 int sim_op_license_remove(void *priv, const char *app, platform_done_fn done, void *arg,

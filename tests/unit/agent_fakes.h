@@ -234,19 +234,9 @@ static enum platform_boot_outcome fx_boot_outcome(void *priv, char *why, size_t 
 	return f->boot;
 }
 
-static int fx_commit(void *priv, char *reason, size_t rsz)
-{
-	((struct fx *)priv)->commits++;
-	return 0;
-}
 
-static int fx_rollback(void *priv, char *reason, size_t rsz)
-{
-	return 0;
-}
-
-/* License calls answer on the agent's loop, as a camera's do (fx_run_until turns it). */
-static void fx_license_answer(evutil_socket_t fd, short what, void *arg)
+/* License calls and commits answer on a loop, as a camera's do (fx_run_until turns it). */
+static void fx_camera_answer(evutil_socket_t fd, short what, void *arg)
 {
 	struct fx *f = arg;
 	platform_done_fn done = f->license_done;
@@ -256,14 +246,14 @@ static void fx_license_answer(evutil_socket_t fd, short what, void *arg)
 	done(f->license_arg, 0, NULL);
 }
 
-static int fx_license_call(struct fx *f, int *count, platform_done_fn done, void *arg)
+static int fx_camera_call(struct fx *f, int *count, platform_done_fn done, void *arg)
 {
 	const struct timeval now = { 0, 0 };
 	assert_null(f->license_done); /* one at a time */
 	(*count)++;
 	f->license_done = done;
 	f->license_arg = arg;
-	assert_int_equal(event_base_once(f->answers, -1, EV_TIMEOUT, fx_license_answer, f, &now), 0);
+	assert_int_equal(event_base_once(f->answers, -1, EV_TIMEOUT, fx_camera_answer, f, &now), 0);
 	return 0;
 }
 
@@ -271,14 +261,27 @@ static int fx_license_install(void *priv, const char *app, const void *key, size
 			      platform_done_fn done, void *arg, char *reason, size_t rsz)
 {
 	struct fx *f = priv;
-	return fx_license_call(f, &f->licenses_installed, done, arg);
+	return fx_camera_call(f, &f->licenses_installed, done, arg);
 }
 
 static int fx_license_remove(void *priv, const char *app, platform_done_fn done, void *arg,
 			     char *reason, size_t rsz)
 {
 	struct fx *f = priv;
-	return fx_license_call(f, &f->licenses_removed, done, arg);
+	return fx_camera_call(f, &f->licenses_removed, done, arg);
+}
+
+static int fx_commit(void *priv, platform_done_fn done, void *arg, char *reason, size_t rsz)
+{
+	struct fx *f = priv;
+	return fx_camera_call(f, &f->commits, done, arg);
+}
+
+static int fx_rollback(void *priv, platform_done_fn done, void *arg, char *reason, size_t rsz)
+{
+	struct fx *f = priv;
+	int rollbacks = 0;
+	return fx_camera_call(f, &rollbacks, done, arg);
 }
 
 static void fx_close(void *priv)

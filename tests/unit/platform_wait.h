@@ -87,8 +87,15 @@ static inline int pw_wait(struct platform_wait *w, int started, char *reason, si
 		 (f)->p.ops->op((f)->p.priv, __VA_ARGS__, done, pw_start(&(f)->w), (f)->reason, \
 				sizeof((f)->reason)),                                      \
 		 (f)->reason, sizeof((f)->reason)))
-/* An operation answered with rc and reason: app_start, license_remove, ... */
+/* An operation answered with rc and reason: app_start, license_remove, ...; OP0 for one
+ * without arguments of its own (commit, rollback). */
 #define OP(f, op, ...) PW_CALL(f, op, pw_done, __VA_ARGS__)
+#define OP0(f, op)                                                                         \
+	((f)->reason[0] = '\0',                                                            \
+	 pw_wait(&(f)->w,                                                                  \
+		 (f)->p.ops->op((f)->p.priv, pw_done, pw_start(&(f)->w), (f)->reason,        \
+				sizeof((f)->reason)),                                      \
+		 (f)->reason, sizeof((f)->reason)))
 /* apps_list into *out (on success). */
 #define LIST_APPS(f, out)                                                                  \
 	((f)->reason[0] = '\0',                                                            \

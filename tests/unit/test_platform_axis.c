@@ -142,7 +142,7 @@ static void test_upgrade_commit(void **state)
 	assert_int_equal(outcome(f), PLATFORM_BOOT_UPGRADED);
 	wait_field(f, "committed", "false");
 	wait_field(f, "rollback_armed", "true");
-	assert_int_equal(f->p.ops->commit(f->p.priv, f->reason, sizeof(f->reason)), 0);
+	assert_int_equal(OP0(f, commit), 0);
 	wait_field(f, "committed", "true");
 	wait_field(f, "rollback_armed", "false");
 	snprintf(path, sizeof(path), "%s/axis-upgrade.json", f->state);
@@ -205,13 +205,13 @@ static void test_rollback(void **state)
 
 	camsim_start(f, NULL);
 	must_open(f);
-	assert_int_equal(f->p.ops->rollback(f->p.priv, f->reason, sizeof(f->reason)), -1);
+	assert_int_equal(OP0(f, rollback), -1);
 	expect_reason(f, "error 404 (no previous firmware");
 	assert_int_equal(install(f, image(f, "12.0.1", "ok")), 0);
 	wait_field(f, "active", "12.0.1");
 	wait_field(f, "rebooting", "false");
 	must_open(f);
-	assert_int_equal(f->p.ops->rollback(f->p.priv, f->reason, sizeof(f->reason)), 0);
+	assert_int_equal(OP0(f, rollback), 0);
 	wait_field(f, "active", OLD_OS);
 	wait_field(f, "rollbacks", "1");
 }

@@ -236,7 +236,7 @@ static void test_commit(void **state)
 
 	sim_open(f);
 	upgrade(f);
-	assert_int_equal(f->p.ops->commit(f->p.priv, f->reason, sizeof(f->reason)), 0);
+	assert_int_equal(OP0(f, commit), 0);
 	assert_int_equal(outcome(f), PLATFORM_BOOT_NORMAL);
 	check_boot_json_has(f, "\"committed\":true");
 	reboot(f);
@@ -254,7 +254,7 @@ static void test_reboot_without_commit_rolls_back(void **state)
 	assert_int_equal(outcome(f), PLATFORM_BOOT_ROLLED_BACK);
 	check_version(f, OLD_OS);
 	check_boot_json_has(f, "uncommitted image rolled back on reboot");
-	assert_int_equal(f->p.ops->commit(f->p.priv, f->reason, sizeof(f->reason)), 0);
+	assert_int_equal(OP0(f, commit), 0);
 	assert_int_equal(outcome(f), PLATFORM_BOOT_NORMAL);
 }
 
@@ -381,7 +381,7 @@ static void test_install_while_uncommitted_refused(void **state)
 	upgrade(f);
 	assert_int_equal(install(f, make_image(f, "n2.img", MODEL, "12.0", "ok", 10)), -1);
 	assert_non_null(strstr(f->reason, "not committed"));
-	assert_int_equal(f->p.ops->commit(f->p.priv, f->reason, sizeof(f->reason)), 0);
+	assert_int_equal(OP0(f, commit), 0);
 	assert_int_equal(install(f, make_image(f, "n2.img", MODEL, "12.0", "ok", 10)), 0);
 	reboot(f);
 	assert_int_equal(outcome(f), PLATFORM_BOOT_UPGRADED);
@@ -393,14 +393,14 @@ static void test_explicit_rollback(void **state)
 	struct fixture *f = *state;
 
 	sim_open(f);
-	assert_int_equal(f->p.ops->rollback(f->p.priv, f->reason, sizeof(f->reason)), -1);
+	assert_int_equal(OP0(f, rollback), -1);
 	assert_non_null(strstr(f->reason, "no previous image"));
 	upgrade(f);
-	assert_int_equal(f->p.ops->rollback(f->p.priv, f->reason, sizeof(f->reason)), 0);
+	assert_int_equal(OP0(f, rollback), 0);
 	sim_open(f); /* the reboot rollback asked for */
 	assert_int_equal(outcome(f), PLATFORM_BOOT_ROLLED_BACK);
 	check_version(f, OLD_OS);
-	assert_int_equal(f->p.ops->commit(f->p.priv, f->reason, sizeof(f->reason)), 0);
+	assert_int_equal(OP0(f, commit), 0);
 	assert_int_equal(outcome(f), PLATFORM_BOOT_NORMAL);
 }
 
