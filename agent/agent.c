@@ -323,8 +323,8 @@ static int64_t earliest(int64_t x, int64_t y)
  * licenses and enrollment wait for the camera. */
 static void report_while_waiting(struct agent *a, int64_t now)
 {
-	if (a->st.enroll != ENROLL_ENROLLED || !a->ident.serial[0])
-		return; /* on_camera_timer starts the sequencer once the camera answers */
+	if (!a->camera_not_ready[0] || a->st.enroll != ENROLL_ENROLLED || !a->ident.serial[0])
+		return; /* on_platform_started starts the sequencer once the camera answers */
 	if (!a->access_token[0] || now >= a->access_expires)
 		auth_start(a);
 	else if (now >= a->next_report)
@@ -340,7 +340,7 @@ void agent_step(struct agent *a)
 	if (a->control)
 		return; /* its completion calls us again */
 	int64_t now = agent_now(a);
-	if (!a->plat.ops) {
+	if (!a->camera_up) {
 		report_while_waiting(a, now);
 		return;
 	}
@@ -416,7 +416,7 @@ static void apply_device_settings(struct agent *a)
 	    !local_api_saved_token(a->cfg.state_dir, a->cfg.enrollment_token,
 				   sizeof(a->cfg.enrollment_token)))
 		log_info("using the enrollment token given in the settings page");
-	if (!a->plat.ops || !a->plat.ops->read_settings)
+	if (!a->camera_up || !a->plat.ops->read_settings)
 		return; /* or the camera is not ready yet: start_on_camera comes back here */
 	struct platform_settings ps;
 	struct agent_config defaults;
@@ -665,7 +665,8 @@ void agent_list_apps(struct agent *a)
 
 void agent_settle(struct agent *a)
 {
-	while ((a->apps_listing || a->license_busy) && !a->exit_code)
+	while ((a->apps_listing || a->license_busy || (a->plat.ops && !a->camera_up)) &&
+	       !a->exit_code)
 		if (event_base_loop(a->base, EVLOOP_ONCE) != 0)
 			break;
 }
@@ -687,18 +688,7 @@ static int open_platform(struct agent *a, char *reason, size_t reasonsz)
 	} else {
 		opened = platform_sim_open(&a->plat, a->cfg.sim_dir, a->base, reason, reasonsz);
 	}
-	if (!opened && a->plat.ops->identity(a->plat.priv, &a->ident, reason, reasonsz)) {
-		platform_close(&a->plat);
-		opened = -1;
-	}
-	if (opened)
-		return -1;
-	log_info("camera %s (%s, %s) running AXIS OS %s", a->ident.serial, a->ident.model,
-		 a->ident.arch, a->ident.os_version);
-	own_app_version(a);
-	last_camera_save(a); /* told to the cloud should the camera not be ready next time */
-	agent_list_apps(a); /* the report waits for it: start_on_camera */
-	return 0;
+	return opened ? -1 : 0;
 }
 
 /* What follows once the camera answered: its settings, the state, resuming a task. */
@@ -734,25 +724,72 @@ static void wait_for_camera(struct agent *a, const char *why)
 	status_write(a);
 }
 
-static void on_camera_timer(evutil_socket_t fd, short what, void *arg)
+static void camera_not_up(struct agent *a, const char *why)
+{
+	if (!a->ident.serial[0] && last_camera_load(a) != 0)
+		log_info("no camera known from before: nothing to report until it answers");
+	wait_for_camera(a, why);
+	if (a->step_timer)
+		agent_wake(a); /* report_while_waiting has a reason to tell now */
+}
+
+/* The platform's start answered (at once for a backend without one): on a camera that is
+ * up the sequencer starts as after a normal start; otherwise it is asked again later. */
+static void on_platform_started(void *arg, int rc, const char *reason)
 {
 	struct agent *a = arg;
-	char reason[PLATFORM_REASON_MAX];
-	(void)fd;
-	(void)what;
-	if (open_platform(a, reason, sizeof(reason))) {
-		wait_for_camera(a, reason);
+	char why[PLATFORM_REASON_MAX];
+	if (rc == 0 && a->plat.ops->identity(a->plat.priv, &a->ident, why, sizeof(why)) != 0) {
+		rc = -1;
+		reason = why;
+	}
+	if (rc != 0) {
+		snprintf(why, sizeof(why), "%s", reason); /* reason may live in the platform */
+		platform_close(&a->plat);
+		camera_not_up(a, why);
 		return;
 	}
-	log_info("the camera is ready after %d attempts", a->camera_failures + 1);
+	log_info("camera %s (%s, %s) running AXIS OS %s", a->ident.serial, a->ident.model,
+		 a->ident.arch, a->ident.os_version);
+	if (a->camera_failures)
+		log_info("the camera is ready after %d attempts", a->camera_failures + 1);
 	a->camera_not_ready[0] = '\0';
-	int rc = start_on_camera(a);
+	a->camera_up = 1;
+	own_app_version(a);
+	last_camera_save(a); /* told to the cloud should the camera not be ready next time */
+	agent_list_apps(a);  /* the report waits for it */
+	rc = start_on_camera(a);
 	if (rc != AGENT_EXIT_OK) {
 		agent_stop(a, rc);
 		return;
 	}
-	a->next_report = 0; /* the cloud hears at once that the camera is back */
+	a->next_report = 0; /* the cloud hears at once what the camera is */
 	agent_wake_now(a);
+}
+
+/* Opens the platform and starts it; on_platform_started says what came of it. */
+static void camera_attempt(struct agent *a)
+{
+	char reason[PLATFORM_REASON_MAX];
+	if (open_platform(a, reason, sizeof(reason)) != 0) {
+		camera_not_up(a, reason);
+		return;
+	}
+	if (!a->plat.ops->start) {
+		on_platform_started(a, 0, NULL);
+		return;
+	}
+	if (a->plat.ops->start(a->plat.priv, on_platform_started, a, reason, sizeof(reason))) {
+		platform_close(&a->plat);
+		camera_not_up(a, reason);
+	}
+}
+
+static void on_camera_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	camera_attempt(arg);
 }
 
 int agent_init(struct agent *a, const struct agent_config *cfg, const char *config_path,
@@ -800,24 +837,18 @@ int agent_init(struct agent *a, const struct agent_config *cfg, const char *conf
 		log_error("cannot set up timers and signals");
 		return AGENT_EXIT_STATE;
 	}
-	char reason[PLATFORM_REASON_MAX];
 	a->camera_timer = evtimer_new(a->base, on_camera_timer, a);
 	if (!a->camera_timer) {
 		log_error("cannot set up the camera's retry timer");
 		return AGENT_EXIT_STATE;
 	}
-	if (open_platform(a, reason, sizeof(reason))) {
-		/* agent_run then runs the sequencer for the cloud alone (report_while_waiting) */
-		if (init_state(a) != AGENT_EXIT_OK)
-			return AGENT_EXIT_STATE;
-		if (last_camera_load(a) != 0)
-			log_info("no camera known from before: nothing to report until it answers");
-		wait_for_camera(a, reason);
-	} else {
-		int rc = start_on_camera(a);
-		if (rc != AGENT_EXIT_OK)
-			return rc;
-	}
+	/* the state first: until the camera is up the sequencer talks to the cloud alone
+	 * (report_while_waiting) */
+	if (init_state(a) != AGENT_EXIT_OK)
+		return AGENT_EXIT_STATE;
+	camera_attempt(a);
+	if (a->exit_code)
+		return a->exit_code;
 	local_api_start(a);
 	return AGENT_EXIT_OK;
 }

@@ -78,6 +78,7 @@ struct agent {
 	struct event *step_timer;      /* NULL until the camera answered (agent_init_core) */
 	struct event *camera_timer;    /* asks a camera that is not ready again */
 	int camera_failures;           /* attempts that found it not ready */
+	int camera_up;                 /* the platform answered its start: tasks may run */
 	char camera_not_ready[PLATFORM_REASON_MAX]; /* why, "" once it is ready */
 	int64_t step_at;               /* when the sequencer runs next (clock seconds) */
 	struct event *sig_term, *sig_int, *sig_hup;

@@ -108,6 +108,13 @@ struct platform_package {
 
 struct platform_ops {
 	const char *name;
+	/* Optional (NULL: the backend is ready once open): what the backend learns from the
+	 * device before the other operations may be used (a camera: ready, its account, what
+	 * the last boot did, its identity). On the loop as the license operations below; a
+	 * device not ready answers -1 with why (close the platform, open it again later). */
+	int (*start)(void *priv, platform_done_fn done, void *arg, char *reason,
+		     size_t reasonsz);
+	/* The device's identity (a camera: as read at start). */
 	int (*identity)(void *priv, struct platform_identity *out, char *reason, size_t reasonsz);
 	/* Writes the image into the inactive slot and arms it for the next boot. The
 	 * backend hashes exactly the bytes it writes (platform/image_reader.h) and arms
@@ -186,8 +193,8 @@ int platform_sim_create(const char *dir, const char *serial, const char *model,
 			const char *hardware_id, const char *arch, const char *os_version,
 			char *reason, size_t reasonsz);
 
-/* The real camera over local VAPIX (platform/axis/). Credentials come from D-Bus at
- * open and stay in memory only. */
+/* The real camera over local VAPIX (platform/axis/). Open asks nothing of the camera;
+ * start does, on the loop. Credentials come from D-Bus at start and stay in memory only. */
 struct platform_axis_config {
 	const char *vapix_url;    /* NULL: "http://127.0.0.12" (the service-account host) */
 	const char *app_name;     /* NULL: "camagent"; the ACAP's appName */
@@ -195,8 +202,8 @@ struct platform_axis_config {
 	const char *dbus_address; /* NULL: the system bus; tests pass a private bus */
 	int auto_rollback_min;    /* upgrade's autoRollback in minutes; 0: "never"; <0: 10 */
 	int timeout_s;            /* per VAPIX call except the upload; 0: 30 */
-	/* The agent's curl multi: the image upload runs there (install returns
-	 * PLATFORM_IN_PROGRESS); NULL: it blocks (tools and tests without a loop). */
+	/* The agent's curl multi: every request but the few still blocking runs there (the
+	 * image upload: install returns PLATFORM_IN_PROGRESS); required by start. */
 	const struct platform_net *net;
 	/* The agent's loop: with it, settings come through axparameter where the camera has
 	 * it (its callbacks run on this loop); NULL: param.cgi only. */

@@ -222,9 +222,8 @@ int axis_app_install(void *priv, const struct platform_package *pkg, platform_ap
 
 	if (!m)
 		return axis_fail(reason, reasonsz, "out of memory");
-	if (ax->have_ident)
-		id = ax->ident; /* as read at start: the OS changes only across a reboot */
-	if ((!ax->have_ident && axis_identity(ax, &id, reason, reasonsz) != 0) ||
+	/* the identity as read at start: the OS changes only across a reboot */
+	if (axis_identity(ax, &id, reason, reasonsz) != 0 ||
 	    platform_package_check(pkg, &id, m, reason, reasonsz) != 0 ||
 	    !(op = axis_op_new(ax, arg, reason, reasonsz)))
 		goto fail;

@@ -30,6 +30,7 @@ static void axis_close(void *priv)
 
 static const struct platform_ops axis_ops = {
 	.name = "axis",
+	.start = axis_start,
 	.identity = axis_identity,
 	.install = axis_install,
 	.reboot = axis_reboot,
@@ -110,12 +111,7 @@ int platform_axis_open(struct platform *out, const struct platform_axis_config *
 	ax->timeout_s = cfg->timeout_s > 0 ? cfg->timeout_s : 30;
 	ax->net = cfg->net && cfg->net->start ? cfg->net : NULL;
 	ax->base = cfg->base;
-	if (axis_wait_ready(ax, reason, reasonsz) != 0 ||
-	    axis_fetch_credentials(ax, reason, reasonsz) != 0 ||
-	    axis_fw_open(ax, reason, reasonsz) != 0) {
-		axis_close(ax);
-		return -1;
-	}
+	/* nothing asked of the camera yet: axis_start (start.c) does, on the loop */
 	open_parameters(ax, cfg->base);
 	log_info("axis: VAPIX at %s, app %s", ax->base_url, ax->app);
 	out->ops = &axis_ops;

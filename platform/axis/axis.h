@@ -4,6 +4,7 @@
  *               the agent's curl multi)
  *   dbus.c      service-account credentials from D-Bus (gio)
  *   devinfo.c   identity from basicdeviceinfo.cgi
+ *   start.c     what the backend learns before the rest: ready, account, last boot, identity
  *   systemready.c  the camera's boot identity from systemready.cgi
  *   firmware.c  upgrade / status / commit / rollback over firmwaremanagement.cgi
  *   license.c   license keys over applications/license.cgi and list.cgi
@@ -115,8 +116,14 @@ int axis_json_reply(const char *what, const struct buf *reply, struct json_doc *
 /* Copies s into out for a log line or reason: printable ASCII only, cut at outsz. */
 void axis_printable(char *out, size_t outsz, const char *s, size_t len);
 
-/* firmware.c */
-int axis_fw_open(struct axis *ax, char *reason, size_t reasonsz); /* decides ax->outcome */
+/* firmware.c. At start (start.c): axis_fw_pending says whether an upgrade is pending (1,
+ * 0, or -1 on a damaged record; ax->outcome is NORMAL until decided); then, with the reply
+ * to the status request (axis_fw_status_body) and the camera's bootid ("" unknown),
+ * axis_fw_decide sets ax->outcome. */
+int axis_fw_pending(struct axis *ax, char *reason, size_t reasonsz);
+void axis_fw_status_body(char *out, size_t outsz);
+int axis_fw_decide(struct axis *ax, const struct buf *status_reply, const char *boot_id,
+		   char *reason, size_t reasonsz);
 int axis_install(void *priv, const struct platform_image *img, platform_done_fn done, void *arg,
 		 char *reason, size_t reasonsz);
 void axis_fw_close(struct axis *ax); /* stops an upload in flight */
@@ -125,18 +132,27 @@ enum platform_boot_outcome axis_boot_outcome(void *priv, char *why, size_t whysz
 int axis_commit(void *priv, platform_done_fn done, void *arg, char *reason, size_t reasonsz);
 int axis_rollback(void *priv, platform_done_fn done, void *arg, char *reason, size_t reasonsz);
 
-/* devinfo.c */
+/* devinfo.c: the identity read at start (start.c: axis_identity_parse of the reply to
+ * axis_identity_body, into ax->ident). */
+extern const char axis_identity_body[];
+int axis_identity_parse(struct axis *ax, const struct buf *reply, char *reason,
+			size_t reasonsz);
 int axis_identity(void *priv, struct platform_identity *out, char *reason, size_t reasonsz);
 /* devinfo.c: a string field of a VAPIX JSON reply fit for a platform field: non-empty,
  * printable, shorter than outsz; -1 (out "") otherwise. */
 int axis_json_field(const struct json_doc *doc, int obj, const char *key, char *out,
 		    size_t outsz);
-/* systemready.c: the camera's bootid (new at every boot) into out. */
+/* systemready.c: the camera's bootid (new at every boot) into out, asked and waited for
+ * (before an image upload); _parse reads a reply to axis_systemready_body: 0 with the
+ * bootid and *ready, -1 with reason. */
 #define AXIS_BOOT_ID_MAX 64
 int axis_boot_id(struct axis *ax, char *out, size_t outsz, char *reason, size_t reasonsz);
-/* -1 with reason when the camera says it is not ready (systemready "no"); 0 when it is,
- * or when systemready.cgi gives no answer (logged: the calls that follow will tell). */
-int axis_wait_ready(struct axis *ax, char *reason, size_t reasonsz);
+extern const char axis_systemready_body[];
+int axis_systemready_parse(const struct buf *reply, char *out, size_t outsz, int *ready,
+			   char *reason, size_t reasonsz);
+
+/* start.c: the platform's start operation (platform.h). */
+int axis_start(void *priv, platform_done_fn done, void *arg, char *reason, size_t reasonsz);
 
 /* license.c */
 int axis_license_install(void *priv, const char *app, const void *key, size_t keylen,

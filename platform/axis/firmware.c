@@ -133,32 +133,19 @@ static void fw_body(char *out, size_t outsz, const char *method)
 		 "{\"apiVersion\":\"1.0\",\"context\":\"camagent\",\"method\":\"%s\"}", method);
 }
 
-/* Calls a JSON method of firmwaremanagement.cgi; *data_tok is "data" in doc on success. */
-static int fw_call(struct axis *ax, const char *method, struct buf *reply, struct json_doc *doc,
-		   int *data_tok, char *reason, size_t reasonsz)
-{
-	char body[160], what[64];
-
-	fw_body(body, sizeof(body), method);
-	snprintf(what, sizeof(what), "firmwaremanagement.cgi %s", method);
-	if (axis_post_json(ax, FW_PATH, body, reply, reason, reasonsz) != 0)
-		return -1;
-	return axis_json_reply(what, reply, doc, 64, fw_codes, data_tok, reason, reasonsz);
-}
-
 /* status: isCommited is the documented spelling, isCommitted what some clients read:
  * accept both [FW]. Absent (no inactive firmware) means committed. */
-static int fw_status(struct axis *ax, struct fw_status *st, char *reason, size_t reasonsz)
+static int fw_status_parse(const struct buf *reply, struct fw_status *st, char *reason,
+			   size_t reasonsz)
 {
-	struct buf reply;
 	struct json_doc doc = { 0 };
 	int data, tok, rc = -1;
 
 	memset(st, 0, sizeof(*st));
 	st->committed = 1;
-	buf_init(&reply, AXIS_REPLY_MAX);
-	if (fw_call(ax, "status", &reply, &doc, &data, reason, reasonsz) != 0)
-		goto out;
+	if (axis_json_reply("firmwaremanagement.cgi status", reply, &doc, 64, fw_codes, &data,
+			    reason, reasonsz) != 0)
+		return -1;
 	if (json_get_string(&doc, data, "activeFirmwareVersion", st->active,
 			    sizeof(st->active)) != 0 || !st->active[0]) {
 		axis_fail(reason, reasonsz,
@@ -177,7 +164,21 @@ static int fw_status(struct axis *ax, struct fw_status *st, char *reason, size_t
 	rc = 0;
 done:
 	json_free(&doc);
-out:
+	return rc;
+}
+
+/* The same, asked and waited for (before an image upload). */
+static int fw_status(struct axis *ax, struct fw_status *st, char *reason, size_t reasonsz)
+{
+	struct buf reply;
+	char body[160];
+	int rc;
+
+	fw_body(body, sizeof(body), "status");
+	buf_init(&reply, AXIS_REPLY_MAX);
+	rc = axis_post_json(ax, FW_PATH, body, &reply, reason, reasonsz);
+	if (rc == 0)
+		rc = fw_status_parse(&reply, st, reason, reasonsz);
 	buf_free(&reply);
 	return rc;
 }
@@ -217,21 +218,33 @@ static const char *outcome_name(enum platform_boot_outcome o)
 						  : "already committed";
 }
 
-int axis_fw_open(struct axis *ax, char *reason, size_t reasonsz)
+int axis_fw_pending(struct axis *ax, char *reason, size_t reasonsz)
 {
 	struct pending p;
-	struct fw_status st;
-	char boot_id[AXIS_BOOT_ID_MAX], why[PLATFORM_REASON_MAX];
-	int have = pending_load(ax, &p, reason, reasonsz);
 
 	ax->outcome = PLATFORM_BOOT_NORMAL;
 	ax->outcome_why[0] = '\0';
-	if (have <= 0)
-		return have;
-	if (fw_status(ax, &st, reason, reasonsz) != 0)
+	return pending_load(ax, &p, reason, reasonsz);
+}
+
+void axis_fw_status_body(char *out, size_t outsz)
+{
+	fw_body(out, outsz, "status");
+}
+
+int axis_fw_decide(struct axis *ax, const struct buf *status_reply, const char *boot_id,
+		   char *reason, size_t reasonsz)
+{
+	struct pending p;
+	struct fw_status st;
+	char why[PLATFORM_REASON_MAX];
+
+	if (pending_load(ax, &p, reason, reasonsz) <= 0 ||
+	    fw_status_parse(status_reply, &st, reason, reasonsz) != 0)
 		return -1;
-	if (axis_boot_id(ax, boot_id, sizeof(boot_id), why, sizeof(why)) != 0)
-		log_warn("axis: %s; deciding from the firmware status alone", why);
+	if (!boot_id[0])
+		log_warn("axis: no bootid from systemready.cgi; deciding from the firmware status "
+			 "alone");
 	ax->outcome = decide(ax, &p, &st, boot_id);
 	if (ax->outcome == PLATFORM_BOOT_UPGRADED && !p.came_up) {
 		p.came_up = 1; /* so a later rollback reads as "came up, cloud not reached" */

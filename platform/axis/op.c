@@ -47,15 +47,18 @@ struct axis_op *axis_op_for_app(struct axis *ax, const char *app, platform_done_
 	return op;
 }
 
-void axis_op_drop(struct axis_op *op)
+static void op_unlink(struct axis_op *op)
 {
-	if (!op)
-		return;
 	for (struct axis_op **p = &op->ax->ops; *p; p = &(*p)->next)
 		if (*p == op) {
 			*p = op->next;
 			break;
 		}
+}
+
+/* Frees op, already unlinked; touches the platform only for a request in flight. */
+static void op_free(struct axis_op *op)
+{
 	axis_call_free(op->call);
 	if (op->pause)
 		event_free(op->pause);
@@ -74,6 +77,14 @@ void axis_op_drop(struct axis_op *op)
 	free(op);
 }
 
+void axis_op_drop(struct axis_op *op)
+{
+	if (!op)
+		return;
+	op_unlink(op);
+	op_free(op);
+}
+
 void axis_ops_drop_all(struct axis *ax)
 {
 	while (ax->ops)
@@ -84,13 +95,16 @@ void axis_op_finish(struct axis_op *op, int rc, const char *reason, const struct
 {
 	const char *why = rc < 0 ? (reason ? reason : "failed") : NULL;
 
+	/* out of the platform's list first: the caller may close the platform in its
+	 * completion (a camera not ready), which must not free op under us */
+	op_unlink(op);
 	if (op->done)
 		op->done(op->arg, rc, why);
 	else if (op->app_done)
 		op->app_done(op->arg, rc, why, rc < 0 ? NULL : app);
 	else
 		op->list_done(op->arg, rc, why, rc < 0 ? NULL : &op->list);
-	axis_op_drop(op);
+	op_free(op);
 }
 
 static void on_reply(void *arg, int rc, const char *reason)

@@ -35,7 +35,7 @@ struct axis_op {
 	char app[AXIS_APP_MAX];
 	char version[PLATFORM_FIELD_MAX]; /* the version to confirm, "" any */
 	char action[24];               /* the CGI action: "uploadlicensekey" */
-	char name[AXIS_APP_MAX], group[AXIS_APP_MAX];
+	char name[AXIS_APP_MAX], group[AXIS_APP_MAX]; /* name: the bootid too, at start */
 	char *value;                   /* a parameter's value (zeroed and freed with the op) */
 	enum axis_want want;
 	int tries;                     /* list.cgi polls left */

@@ -314,6 +314,7 @@ static FX_UNUSED void fx_boot(struct fx *f, int keep_dir)
 	a->clock = (struct agent_clock){ &fx_clock_ops, f };
 	a->plat = (struct platform){ &fx_platform_ops, f };
 	assert_int_equal(fx_identity(f, &a->ident, NULL, 0), 0);
+	a->camera_up = 1; /* as once the platform answered its start */
 	a->base = event_base_new();
 	assert_non_null(a->base);
 	assert_int_equal(agent_init_core(a), AGENT_EXIT_OK);

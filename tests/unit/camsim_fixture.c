@@ -251,7 +251,12 @@ int axis_open(struct fixture *f)
 
 	platform_close(&f->p);
 	f->reason[0] = '\0';
-	return platform_axis_open(&f->p, &cfg, f->reason, sizeof(f->reason));
+	if (platform_axis_open(&f->p, &cfg, f->reason, sizeof(f->reason)) != 0)
+		return -1;
+	if (OP0(f, start) == 0)
+		return 0;
+	platform_close(&f->p); /* as the agent does with a camera not ready */
+	return -1;
 }
 
 void must_open(struct fixture *f)

@@ -104,23 +104,30 @@ static void test_refused_configs(void **state)
 		assert_non_null(strstr(reason, "vapix_url"));
 		assert_null(p.ops);
 	}
-	/* no D-Bus service: a precise reason, nothing opened */
+	/* no D-Bus service: open asks nothing of the camera; its start fails precisely */
 	camsim_start(f, NULL);
 	cfg.vapix_url = f->url;
 	cfg.dbus_address = "unix:path=/nonexistent/bus";
-	assert_int_equal(platform_axis_open(&p, &cfg, reason, sizeof(reason)), -1);
+	cfg.net = &f->net;
+	cfg.base = f->w.base;
+	assert_int_equal(platform_axis_open(&p, &cfg, reason, sizeof(reason)), 0);
+	assert_int_equal(pw_wait(&f->w, p.ops->start(p.priv, pw_done, pw_start(&f->w), reason,
+						     sizeof(reason)),
+				 reason, sizeof(reason)),
+			 -1);
 	assert_non_null(strstr(reason, "D-Bus: cannot connect"));
+	platform_close(&p);
 }
 
 static void test_no_camera(void **state)
 {
 	struct fixture *f = *state;
-	struct platform_identity id;
+	struct platform_app_list l;
 
 	camsim_start(f, NULL);
 	must_open(f);
 	camsim_stop(f);
-	assert_int_equal(f->p.ops->identity(f->p.priv, &id, f->reason, sizeof(f->reason)), -1);
+	assert_int_equal(LIST_APPS(f, &l), -1);
 	expect_reason(f, "cannot reach the camera");
 }
 
@@ -128,6 +135,7 @@ static void test_upgrade_commit(void **state)
 {
 	struct fixture *f = *state;
 	struct platform_identity id;
+	struct platform_app_list l;
 	char path[300];
 
 	camsim_start(f, NULL);
@@ -136,9 +144,10 @@ static void test_upgrade_commit(void **state)
 	wait_field(f, "active", "12.0.1");
 	wait_field(f, "rebooting", "false");
 	/* the service account changed with the reboot: the open platform fetches it again */
+	assert_int_equal(LIST_APPS(f, &l), 0);
+	must_open(f); /* the agent's restart */
 	assert_int_equal(f->p.ops->identity(f->p.priv, &id, f->reason, sizeof(f->reason)), 0);
 	assert_string_equal(id.os_version, "12.0.1");
-	must_open(f); /* the agent's restart */
 	assert_int_equal(outcome(f), PLATFORM_BOOT_UPGRADED);
 	wait_field(f, "committed", "false");
 	wait_field(f, "rollback_armed", "true");
@@ -324,15 +333,14 @@ static void test_malformed_replies(void **state)
 
 	camsim_start(f, NULL);
 	f->timeout_s = 1;
-	must_open(f);
 	snprintf(faults, sizeof(faults), "%s/faults", f->dir);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		write_text(faults, cases[i].rule);
-		f->reason[0] = '\0';
-		assert_int_equal(f->p.ops->identity(f->p.priv, &id, f->reason, sizeof(f->reason)), -1);
+		assert_int_equal(axis_open(f), -1); /* the start reads the identity */
 		expect_reason(f, cases[i].words);
 	}
 	write_text(faults, "");
+	must_open(f);
 	assert_int_equal(f->p.ops->identity(f->p.priv, &id, f->reason, sizeof(f->reason)), 0);
 }
 
