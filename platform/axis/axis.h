@@ -53,14 +53,20 @@ struct axis {
 	struct axis_op *ops;              /* the asynchronous operations in flight (op.h) */
 	struct platform_identity ident;   /* the last identity read, for package checks */
 	int have_ident;
-	struct glib_loop *glib;           /* NULL without axparameter */
+	struct glib_loop *glib;           /* GLib's context on the loop; NULL without a loop */
+	struct axis_cred_fetch *cred_fetch; /* the account's fetch in flight, or NULL */
 	struct axparameter *params;       /* NULL: settings through param.cgi */
 };
 
 #define axis_fail platform_fail /* platform/platform.c */
 
-/* dbus.c: fills ax->user/password from GetCredentials(app). */
+/* dbus.c: fills ax->user/password from GetCredentials(app), waiting for it; _start does
+ * it on the loop (GLib's context runs there: ax->glib), done(arg, rc, reason) then comes
+ * once unless dropped first (the platform closes, or the call waiting for it ends). */
 int axis_fetch_credentials(struct axis *ax, char *reason, size_t reasonsz);
+int axis_fetch_credentials_start(struct axis *ax, platform_done_fn done, void *arg,
+				 char *reason, size_t reasonsz);
+void axis_fetch_credentials_drop(struct axis *ax);
 void axis_forget_credentials(struct axis *ax);
 
 /* vapix.c. Every call: POST to base_url + path, basic auth, bounded time and reply size.

@@ -1,6 +1,6 @@
 /* start: what the axis backend learns from the camera before anything else, on the loop
  * (one axis_op): systemready.cgi (is it ready, which boot is this), the service account
- * from D-Bus, the firmware status when an upgrade is pending (what the last boot did with
+ * from D-Bus (asynchronous gio through GLib's context on the loop), the firmware status when an upgrade is pending (what the last boot did with
  * it), and the identity from basicdeviceinfo.cgi. A camera not ready, an account missing
  * or a reply the camera cannot explain ends it with the reason; the agent asks again. */
 #include "op.h"
@@ -54,15 +54,18 @@ static void on_fw_status(struct axis_op *op, int rc, const char *reason)
 	ask_identity(op);
 }
 
-/* Ready (or silent): the account, then a pending upgrade's outcome, then the identity. */
-static void after_ready(struct axis_op *op)
+/* With the account: a pending upgrade's outcome, then the identity. */
+static void on_credentials(void *arg, int rc, const char *reason)
 {
+	struct axis_op *op = arg;
 	char why[PLATFORM_REASON_MAX], body[160];
 	int pending;
 
-	/* UNCHANGED: still a blocking D-Bus call, bounded by AXIS_DBUS_TIMEOUT_MS */
-	if (axis_fetch_credentials(op->ax, why, sizeof(why)) != 0 ||
-	    (pending = axis_fw_pending(op->ax, why, sizeof(why))) < 0) {
+	if (rc != 0) {
+		axis_op_finish(op, -1, reason, NULL);
+		return;
+	}
+	if ((pending = axis_fw_pending(op->ax, why, sizeof(why))) < 0) {
 		axis_op_finish(op, -1, why, NULL);
 		return;
 	}
@@ -72,6 +75,20 @@ static void after_ready(struct axis_op *op)
 	}
 	axis_fw_status_body(body, sizeof(body));
 	json_request(op, FW_PATH, body, on_fw_status);
+}
+
+/* Ready (or silent): the account, on the loop where GLib's context runs there. */
+static void after_ready(struct axis_op *op)
+{
+	char why[PLATFORM_REASON_MAX];
+
+	if (axis_fetch_credentials_start(op->ax, on_credentials, op, why, sizeof(why)) == 0)
+		return;
+	if (!op->ax->glib && axis_fetch_credentials(op->ax, why, sizeof(why)) == 0) {
+		on_credentials(op, 0, NULL); /* no GLib context on the loop: waited for */
+		return;
+	}
+	axis_op_finish(op, -1, why, NULL);
 }
 
 static void on_systemready(struct axis_op *op, int rc, const char *reason)

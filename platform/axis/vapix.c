@@ -228,6 +228,7 @@ struct axis_call {
 	struct handle hd;
 	void *transfer;
 	int retried;
+	int refetching;              /* waiting for the account after a 401 */
 	axis_call_done_fn done;
 	void *arg;
 };
@@ -246,24 +247,43 @@ static int call_run(struct axis_call *c, char *reason, size_t reasonsz)
 	return 0;
 }
 
+/* The account fetched again after a 401 (on the loop): the one retry. */
+static void on_refetched(void *arg, int rc, const char *reason)
+{
+	struct axis_call *c = arg;
+	char why[PLATFORM_REASON_MAX];
+
+	c->refetching = 0;
+	if (rc == 0 && call_run(c, why, sizeof(why)) == 0)
+		return;
+	c->done(c->arg, -1, rc == 0 ? why : reason); /* may free c: no use after */
+}
+
 static void on_call_transfer_done(CURL *easy, CURLcode result, void *arg)
 {
 	struct axis_call *c = arg;
 	char reason[PLATFORM_REASON_MAX] = "";
 	long status = attempt_status(c->ax, &c->rq, &c->hd, result, reason, sizeof(reason));
-	int again = c->retried ? 0 : refetch_on_401(c->ax, &c->rq, status, reason, sizeof(reason));
-	int rc;
+	int again = 0, rc;
 
 	(void)easy;
 	handle_free(&c->hd);
 	c->transfer = NULL;
-	if (again > 0) {
+	if (status == 401 && !c->retried) {
+		/* Service accounts vanish on a camera reboot [VAPIXACC]: fetch it again, once */
+		log_info("VAPIX %s: 401; fetching the service account again", c->rq.path);
 		c->retried = 1;
-		if (call_run(c, reason, sizeof(reason)) == 0)
+		if (axis_fetch_credentials_start(c->ax, on_refetched, c, reason, sizeof(reason)) == 0) {
+			c->refetching = 1;
 			return;
+		}
+		/* no GLib context on the loop: waited for */
+		again = axis_fetch_credentials(c->ax, reason, sizeof(reason)) == 0 ? 1 : -1;
 	}
-	rc = again < 0 ? -1 : final_status(&c->rq, status, reason, sizeof(reason));
-	c->done(c->arg, rc, reason); /* may free c through axis_call_cancel: no use after */
+	if (again > 0 && call_run(c, reason, sizeof(reason)) == 0)
+		return;
+	rc = again != 0 ? -1 : final_status(&c->rq, status, reason, sizeof(reason));
+	c->done(c->arg, rc, reason); /* may free c through axis_call_free: no use after */
 }
 
 int vapix_start(struct axis *ax, const struct vapix_request *rq, struct buf *reply,
@@ -308,6 +328,8 @@ void axis_call_free(struct axis_call *c)
 		return;
 	if (c->transfer)
 		c->ax->net->cancel(c->ax->net->priv, c->transfer);
+	if (c->refetching)
+		axis_fetch_credentials_drop(c->ax);
 	handle_free(&c->hd);
 	free(c->path);
 	free(c->body);
