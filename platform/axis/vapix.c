@@ -277,8 +277,12 @@ static void on_call_transfer_done(CURL *easy, CURLcode result, void *arg)
 			c->refetching = 1;
 			return;
 		}
-		/* no GLib context on the loop: waited for */
-		again = axis_fetch_credentials(c->ax, reason, sizeof(reason)) == 0 ? 1 : -1;
+		/* no GLib context on the loop: waited for; a fetch under way for another
+		 * request: this one ends with the 401 rather than wait */
+		if (!c->ax->glib)
+			again = axis_fetch_credentials(c->ax, reason, sizeof(reason)) == 0 ? 1 : -1;
+		else
+			log_warn("VAPIX %s: %s", c->rq.path, reason);
 	}
 	if (again > 0 && call_run(c, reason, sizeof(reason)) == 0)
 		return;
