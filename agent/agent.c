@@ -18,6 +18,7 @@
 #include "api.h"
 #include "download.h"
 #include "enroll.h"
+#include "last_camera.h"
 #include "local_api.h"
 #include "report.h"
 #include "status.h"
@@ -317,6 +318,21 @@ static int64_t earliest(int64_t x, int64_t y)
 	return x < y ? x : y;
 }
 
+/* While the camera is not ready: an enrolled agent that knows its camera from before keeps
+ * reporting what it knows (the last identity, camera_not_ready) at its heartbeat; tasks,
+ * licenses and enrollment wait for the camera. */
+static void report_while_waiting(struct agent *a, int64_t now)
+{
+	if (!a->camera_not_ready[0] || a->st.enroll != ENROLL_ENROLLED || !a->ident.serial[0])
+		return; /* on_platform_started starts the sequencer once the camera answers */
+	if (!a->access_token[0] || now >= a->access_expires)
+		auth_start(a);
+	else if (now >= a->next_report)
+		report_start(a);
+	else
+		schedule(a, (double)(earliest(a->next_report, a->access_expires) - now));
+}
+
 /* Looks at the state and starts the one thing that should happen next. */
 void agent_step(struct agent *a)
 {
@@ -324,6 +340,10 @@ void agent_step(struct agent *a)
 	if (a->control)
 		return; /* its completion calls us again */
 	int64_t now = agent_now(a);
+	if (!a->camera_up) {
+		report_while_waiting(a, now);
+		return;
+	}
 	/* Expiry is the device's own rule: enforced enrolled or not (offline systems). */
 	int64_t license_exp_next = license_expire_due(a);
 
@@ -348,11 +368,14 @@ void agent_step(struct agent *a)
 		report_start(a);
 		return;
 	}
-	if (now >= a->next_license_check) {
+	if (now >= a->next_license_check && !a->license_busy) {
 		license_fetch_start(a);
 		return;
 	}
-	int64_t wake = earliest(earliest(a->next_report, a->next_license_check), a->access_expires);
+	/* a license call on the camera wakes us when it ends */
+	int64_t wake = earliest(a->license_busy ? INT64_MAX : a->next_license_check,
+				a->access_expires);
+	wake = earliest(wake, a->next_report);
 	wake = earliest(wake, license_exp_next);
 	if (tasks_active(a)) {
 		if (tasks_advance(a))
@@ -393,7 +416,7 @@ static void apply_device_settings(struct agent *a)
 	    !local_api_saved_token(a->cfg.state_dir, a->cfg.enrollment_token,
 				   sizeof(a->cfg.enrollment_token)))
 		log_info("using the enrollment token given in the settings page");
-	if (!a->plat.ops || !a->plat.ops->read_settings)
+	if (!a->camera_up || !a->plat.ops->read_settings)
 		return; /* or the camera is not ready yet: start_on_camera comes back here */
 	struct platform_settings ps;
 	struct agent_config defaults;
@@ -560,8 +583,11 @@ static int load_state_files(struct agent *a)
 	return 0;
 }
 
-int agent_init_core(struct agent *a)
+/* The state and the sequencer's timer: enough to talk to the cloud. Once only. */
+static int init_state(struct agent *a)
 {
+	if (a->step_timer)
+		return AGENT_EXIT_OK; /* loaded while the camera was not ready */
 	if (fs_mkdirs(a->cfg.state_dir, 0700)) {
 		log_error("cannot create state dir %s: %s", a->cfg.state_dir, strerror(errno));
 		return AGENT_EXIT_STATE;
@@ -574,28 +600,75 @@ int agent_init_core(struct agent *a)
 		log_error("cannot set up the sequencer's timer");
 		return AGENT_EXIT_STATE;
 	}
+	return AGENT_EXIT_OK;
+}
+
+int agent_init_core(struct agent *a)
+{
+	int rc = init_state(a);
+	if (rc != AGENT_EXIT_OK)
+		return rc;
 	tasks_resume(a);
 	return AGENT_EXIT_OK;
 }
 
 /* The agent's own app as the camera lists it: after a self-update the package's version
- * is what the cloud checks the camera's apps against (one bounded call, at start only). */
+ * is what the cloud checks the camera's apps against. */
 static void own_app_version(struct agent *a)
 {
-	char reason[PLATFORM_REASON_MAX];
-	struct platform_app_list *list = calloc(1, sizeof(*list));
-	snprintf(a->agent_version, sizeof(a->agent_version), "%s", CAMAGENT_VERSION);
-	if (list && a->plat.ops->apps_list &&
-	    a->plat.ops->apps_list(a->plat.priv, list, reason, sizeof(reason)) == 0)
-		for (int i = 0; i < list->count; i++)
-			if (strcmp(list->apps[i].name, a->cfg.axis_app_name) == 0 &&
-			    list->apps[i].version[0])
-				snprintf(a->agent_version, sizeof(a->agent_version), "%s",
-					 list->apps[i].version);
-	free(list);
-	if (strcmp(a->agent_version, CAMAGENT_VERSION) != 0)
+	const struct platform_app *own = NULL;
+	for (int i = 0; a->apps_known && i < a->apps->count && !own; i++)
+		if (strcmp(a->apps->apps[i].name, a->cfg.axis_app_name) == 0 &&
+		    a->apps->apps[i].version[0])
+			own = &a->apps->apps[i];
+	snprintf(a->agent_version, sizeof(a->agent_version), "%s",
+		 own ? own->version : CAMAGENT_VERSION);
+	if (own && strcmp(own->version, CAMAGENT_VERSION) != 0)
 		log_info("the camera lists %s %s (built as %s)", a->cfg.axis_app_name,
 			 a->agent_version, CAMAGENT_VERSION);
+}
+
+static void on_apps_listed(void *arg, int rc, const char *reason,
+			   const struct platform_app_list *list)
+{
+	struct agent *a = arg;
+	a->apps_listing = 0;
+	if (rc < 0) {
+		log_warn("the camera's applications are not known now: %s", reason);
+		if (!a->apps_known && a->step_timer)
+			agent_wake(a); /* a report waiting for the first list goes without */
+		return;
+	}
+	if (a->apps_known && !memcmp(a->apps, list, sizeof(*list)))
+		return;
+	*a->apps = *list;
+	a->apps_known = 1;
+	own_app_version(a);
+	a->next_report = 0; /* the inventory changed: a held poll gives way to the report */
+	if (a->step_timer)
+		agent_wake_now(a);
+}
+
+void agent_list_apps(struct agent *a)
+{
+	char reason[PLATFORM_REASON_MAX];
+	if (a->apps_listing || !a->plat.ops || !a->plat.ops->apps_list)
+		return;
+	if (!a->apps && !(a->apps = calloc(1, sizeof(*a->apps))))
+		return;
+	if (a->plat.ops->apps_list(a->plat.priv, on_apps_listed, a, reason, sizeof(reason)) != 0) {
+		log_warn("cannot list the camera's applications: %s", reason);
+		return;
+	}
+	a->apps_listing = 1;
+}
+
+void agent_settle(struct agent *a)
+{
+	while ((a->apps_listing || a->license_busy || (a->plat.ops && !a->camera_up)) &&
+	       !a->exit_code)
+		if (event_base_loop(a->base, EVLOOP_ONCE) != 0)
+			break;
 }
 
 static int open_platform(struct agent *a, char *reason, size_t reasonsz)
@@ -613,18 +686,9 @@ static int open_platform(struct agent *a, char *reason, size_t reasonsz)
 		};
 		opened = platform_axis_open(&a->plat, &ac, reason, reasonsz);
 	} else {
-		opened = platform_sim_open(&a->plat, a->cfg.sim_dir, reason, reasonsz);
+		opened = platform_sim_open(&a->plat, a->cfg.sim_dir, a->base, reason, reasonsz);
 	}
-	if (!opened && a->plat.ops->identity(a->plat.priv, &a->ident, reason, reasonsz)) {
-		platform_close(&a->plat);
-		opened = -1;
-	}
-	if (opened)
-		return -1;
-	log_info("camera %s (%s, %s) running AXIS OS %s", a->ident.serial, a->ident.model,
-		 a->ident.arch, a->ident.os_version);
-	own_app_version(a);
-	return 0;
+	return opened ? -1 : 0;
 }
 
 /* What follows once the camera answered: its settings, the state, resuming a task. */
@@ -660,24 +724,72 @@ static void wait_for_camera(struct agent *a, const char *why)
 	status_write(a);
 }
 
-static void on_camera_timer(evutil_socket_t fd, short what, void *arg)
+static void camera_not_up(struct agent *a, const char *why)
+{
+	if (!a->ident.serial[0] && last_camera_load(a) != 0)
+		log_info("no camera known from before: nothing to report until it answers");
+	wait_for_camera(a, why);
+	if (a->step_timer)
+		agent_wake(a); /* report_while_waiting has a reason to tell now */
+}
+
+/* The platform's start answered (at once for a backend without one): on a camera that is
+ * up the sequencer starts as after a normal start; otherwise it is asked again later. */
+static void on_platform_started(void *arg, int rc, const char *reason)
 {
 	struct agent *a = arg;
-	char reason[PLATFORM_REASON_MAX];
-	(void)fd;
-	(void)what;
-	if (open_platform(a, reason, sizeof(reason))) {
-		wait_for_camera(a, reason);
+	char why[PLATFORM_REASON_MAX];
+	if (rc == 0 && a->plat.ops->identity(a->plat.priv, &a->ident, why, sizeof(why)) != 0) {
+		rc = -1;
+		reason = why;
+	}
+	if (rc != 0) {
+		snprintf(why, sizeof(why), "%s", reason); /* reason may live in the platform */
+		platform_close(&a->plat);
+		camera_not_up(a, why);
 		return;
 	}
-	log_info("the camera is ready after %d attempts", a->camera_failures + 1);
+	log_info("camera %s (%s, %s) running AXIS OS %s", a->ident.serial, a->ident.model,
+		 a->ident.arch, a->ident.os_version);
+	if (a->camera_failures)
+		log_info("the camera is ready after %d attempts", a->camera_failures + 1);
 	a->camera_not_ready[0] = '\0';
-	int rc = start_on_camera(a);
+	a->camera_up = 1;
+	own_app_version(a);
+	last_camera_save(a); /* told to the cloud should the camera not be ready next time */
+	agent_list_apps(a);  /* the report waits for it */
+	rc = start_on_camera(a);
 	if (rc != AGENT_EXIT_OK) {
 		agent_stop(a, rc);
 		return;
 	}
-	schedule(a, 0);
+	a->next_report = 0; /* the cloud hears at once what the camera is */
+	agent_wake_now(a);
+}
+
+/* Opens the platform and starts it; on_platform_started says what came of it. */
+static void camera_attempt(struct agent *a)
+{
+	char reason[PLATFORM_REASON_MAX];
+	if (open_platform(a, reason, sizeof(reason)) != 0) {
+		camera_not_up(a, reason);
+		return;
+	}
+	if (!a->plat.ops->start) {
+		on_platform_started(a, 0, NULL);
+		return;
+	}
+	if (a->plat.ops->start(a->plat.priv, on_platform_started, a, reason, sizeof(reason))) {
+		platform_close(&a->plat);
+		camera_not_up(a, reason);
+	}
+}
+
+static void on_camera_timer(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	camera_attempt(arg);
 }
 
 int agent_init(struct agent *a, const struct agent_config *cfg, const char *config_path,
@@ -725,19 +837,18 @@ int agent_init(struct agent *a, const struct agent_config *cfg, const char *conf
 		log_error("cannot set up timers and signals");
 		return AGENT_EXIT_STATE;
 	}
-	char reason[PLATFORM_REASON_MAX];
 	a->camera_timer = evtimer_new(a->base, on_camera_timer, a);
 	if (!a->camera_timer) {
 		log_error("cannot set up the camera's retry timer");
 		return AGENT_EXIT_STATE;
 	}
-	if (open_platform(a, reason, sizeof(reason))) {
-		wait_for_camera(a, reason); /* agent_run then runs the loop without a sequencer */
-	} else {
-		int rc = start_on_camera(a);
-		if (rc != AGENT_EXIT_OK)
-			return rc;
-	}
+	/* the state first: until the camera is up the sequencer talks to the cloud alone
+	 * (report_while_waiting) */
+	if (init_state(a) != AGENT_EXIT_OK)
+		return AGENT_EXIT_STATE;
+	camera_attempt(a);
+	if (a->exit_code)
+		return a->exit_code;
 	local_api_start(a);
 	return AGENT_EXIT_OK;
 }
@@ -762,6 +873,8 @@ void agent_free(struct agent *a)
 		transport_cancel(&a->net, a->control);
 	if (a->plat.ops)
 		platform_close(&a->plat); /* first: its transfers run on the client below */
+	free(a->apps);
+	a->apps = NULL;
 	if (a->http)
 		http_client_free(a->http); /* cancels the control request without callbacks */
 	a->http = NULL;

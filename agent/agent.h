@@ -55,6 +55,8 @@ enum agent_failure {
 	FAIL_CLASSES
 };
 
+struct app_step;
+
 struct agent {
 	struct event_base *base;
 	struct agent_config cfg;
@@ -76,6 +78,7 @@ struct agent {
 	struct event *step_timer;      /* NULL until the camera answered (agent_init_core) */
 	struct event *camera_timer;    /* asks a camera that is not ready again */
 	int camera_failures;           /* attempts that found it not ready */
+	int camera_up;                 /* the platform answered its start: tasks may run */
 	char camera_not_ready[PLATFORM_REASON_MAX]; /* why, "" once it is ready */
 	int64_t step_at;               /* when the sequencer runs next (clock seconds) */
 	struct event *sig_term, *sig_int, *sig_hup;
@@ -111,6 +114,13 @@ struct agent {
 
 	struct task_run task;
 	struct license_set licenses;
+	void (*app_acted)(struct agent *a, const struct app_step *step); /* app_task.c */
+	int app_param;                 /* set_params: the next parameter to set */
+	int license_busy;              /* a license install or removal goes on on the camera */
+	/* The camera's applications as last listed (for the report); refreshed on the loop. */
+	struct platform_app_list *apps;
+	int apps_known;                /* apps holds a list */
+	int apps_listing;              /* a refresh is in flight */
 
 	int exit_code;
 	/* Test hook (env CAMAGENT_TEST_CRASH_AFTER=<task state>): die by SIGKILL right
@@ -118,6 +128,13 @@ struct agent {
 	const char *crash_after;
 };
 
+
+/* Asks the camera for its applications again (the last list stays in a->apps until the
+ * answer); a changed list makes the report due. Nothing when one is in flight already. */
+void agent_list_apps(struct agent *a);
+/* For one-shot commands without the sequencer: runs the loop until the camera answered
+ * every call the agent made (applications listed, license calls done). */
+void agent_settle(struct agent *a);
 
 /* A control request as a module hands it to the sequencer. */
 struct agent_call {

@@ -24,10 +24,15 @@ struct app_step {
 	char reason[TASK_REASON_MAX]; /* with TASK_FAILED */
 };
 
-/* The installing step: package_path is the verified download (install only). */
-void app_task_act(struct agent *a, const char *package_path, struct app_step *out);
+/* The result comes to done on the loop, later; every action of a task goes there. */
+typedef void (*app_step_fn)(struct agent *a, const struct app_step *step);
+/* The installing step: package_path is the verified download (install only). 0 when it
+ * goes on on the camera (done brings the step); -1 when it could not start (out says). */
+int app_task_act(struct agent *a, const char *package_path, app_step_fn done,
+		 struct app_step *out);
 /* After the agent's own app was replaced or restarted: TASK_VERIFYING_VERSION when the
- * camera lists the app at the task's version (install) and running, else TASK_FAILED. */
-void app_task_after_restart(struct agent *a, struct app_step *out);
+ * camera lists the app at the task's version (install) and running, else TASK_FAILED;
+ * started and answered as app_task_act. */
+int app_task_after_restart(struct agent *a, app_step_fn done, struct app_step *out);
 
 #endif

@@ -1,6 +1,6 @@
-/* http: libcurl's multi interface on the agent's libevent loop, shaped like curl's
- * docs/examples/multi-event.c. Curl tells us which sockets to watch and when to wake
- * it; we run the transfers, drain finished ones and call each request's done callback. */
+/* http: the agent's HTTP client on libcurl's multi interface, run by the agent's libevent
+ * loop through lib/curl_loop.c: requests with the URL policy, pacing, resumable sinks and
+ * bounded bodies; each request's done callback when its transfer ended. */
 #include "http.h"
 
 #include <ctype.h>
@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "../lib/curl_loop.h"
 #include "../lib/log.h"
 #include "../lib/url.h"
 
@@ -24,14 +25,6 @@
 #define TCP_KEEPIDLE_S 20L
 #define TCP_KEEPINTVL_S 10L
 #define URL_LOG_MAX 200
-
-/* One socket curl asked us to watch; attached to curl's socket with curl_multi_assign. */
-struct http_sock {
-	struct http_client *c;
-	curl_socket_t fd;
-	struct event *ev;
-	struct http_sock *prev, *next;
-};
 
 struct http_request {
 	struct http_client *c;
@@ -56,14 +49,13 @@ struct http_request {
 
 struct http_client {
 	struct event_base *base;
-	CURLM *multi;
-	struct event *timer;
+	struct curl_loop *loop;
+	CURLM *multi;                  /* the loop's */
 	char *ca_file;
 	int allow_insecure_http;
 	long connect_timeout_s;
 	long low_speed_time_s;
 	struct http_request *requests; /* pending (added to multi) requests */
-	struct http_sock *socks;       /* every socket we watch */
 };
 
 /* ---- URL policy (lib/url.c) ---- */
@@ -81,134 +73,6 @@ static void log_refused_url(const char *url, const char *why)
 	if (n > URL_LOG_MAX)
 		n = URL_LOG_MAX;
 	log_warn("http: refusing request to '%.*s': %s", (int)n, url ? url : "", why);
-}
-
-/* ---- sockets and timer (curl -> libevent) ---- */
-
-static void check_multi_info(struct http_client *c);
-
-/* Lets curl act on fd (or on its timeout), then completes whatever finished.
- * No "nothing running: delete the timer" afterwards as in multi-event.c: a done
- * callback may just have started a request that needs that timer. */
-static void socket_action(struct http_client *c, curl_socket_t fd, int flags)
-{
-	int running = 0;
-	CURLMcode rc = curl_multi_socket_action(c->multi, fd, flags, &running);
-
-	if (rc != CURLM_OK)
-		log_error("http: curl_multi_socket_action: %s", curl_multi_strerror(rc));
-	check_multi_info(c);
-}
-
-static void on_socket_event(evutil_socket_t fd, short what, void *arg)
-{
-	struct http_sock *s = arg;
-	int flags = 0;
-
-	if (what & EV_READ)
-		flags |= CURL_CSELECT_IN;
-	if (what & EV_WRITE)
-		flags |= CURL_CSELECT_OUT;
-	socket_action(s->c, fd, flags); /* s may be freed in there */
-}
-
-static void on_timer(evutil_socket_t fd, short what, void *arg)
-{
-	socket_action(arg, CURL_SOCKET_TIMEOUT, 0);
-}
-
-static int timer_cb(CURLM *multi, long timeout_ms, void *userp)
-{
-	struct http_client *c = userp;
-	struct timeval tv;
-
-	if (timeout_ms < 0)
-		return evtimer_del(c->timer) == 0 ? 0 : -1;
-	tv.tv_sec = timeout_ms / 1000;
-	tv.tv_usec = (timeout_ms % 1000) * 1000;
-	return evtimer_add(c->timer, &tv) == 0 ? 0 : -1;
-}
-
-static struct http_sock *sock_new(struct http_client *c, curl_socket_t fd)
-{
-	struct http_sock *s = calloc(1, sizeof(*s));
-
-	if (!s)
-		return NULL;
-	s->c = c;
-	s->fd = fd;
-	s->ev = event_new(c->base, fd, EV_READ, on_socket_event, s);
-	if (!s->ev) {
-		free(s);
-		return NULL;
-	}
-	s->next = c->socks;
-	if (c->socks)
-		c->socks->prev = s;
-	c->socks = s;
-	return s;
-}
-
-static void sock_free(struct http_sock *s)
-{
-	struct http_client *c = s->c;
-
-	if (s->prev)
-		s->prev->next = s->next;
-	else
-		c->socks = s->next;
-	if (s->next)
-		s->next->prev = s->prev;
-	event_free(s->ev);
-	free(s);
-}
-
-static int sock_watch(struct http_sock *s, int action)
-{
-	short events = EV_PERSIST;
-
-	if (action != CURL_POLL_IN)
-		events |= EV_WRITE;
-	if (action != CURL_POLL_OUT)
-		events |= EV_READ;
-	event_del(s->ev);
-	if (event_assign(s->ev, s->c->base, s->fd, events, on_socket_event, s) != 0)
-		return -1;
-	return event_add(s->ev, NULL) == 0 ? 0 : -1;
-}
-
-static int socket_cb(CURL *easy, curl_socket_t fd, int action, void *userp, void *socketp)
-{
-	struct http_client *c = userp;
-	struct http_sock *s = socketp;
-
-	switch (action) {
-	case CURL_POLL_IN:
-	case CURL_POLL_OUT:
-	case CURL_POLL_INOUT:
-		if (!s) {
-			s = sock_new(c, fd);
-			if (!s) {
-				log_error("http: out of memory watching a socket");
-				return -1;
-			}
-			curl_multi_assign(c->multi, fd, s);
-		}
-		if (sock_watch(s, action) != 0) {
-			log_error("http: cannot watch socket %d", (int)fd);
-			return -1;
-		}
-		break;
-	case CURL_POLL_REMOVE:
-		if (s) {
-			curl_multi_assign(c->multi, fd, NULL);
-			sock_free(s);
-		}
-		break;
-	default:
-		break;
-	}
-	return 0;
 }
 
 /* ---- request lifecycle ---- */
@@ -290,26 +154,18 @@ static void request_finish(struct http_request *r, CURLcode code)
 	request_free(r);
 }
 
-static void check_multi_info(struct http_client *c)
+/* A transfer ended (lib/curl_loop.c). */
+static void on_transfer_ended(CURL *easy, CURLcode code, void *arg)
 {
-	CURLMsg *msg;
-	int left;
+	struct http_client *c = arg;
+	char *priv = NULL;
 
-	while ((msg = curl_multi_info_read(c->multi, &left)) != NULL) {
-		CURL *easy = msg->easy_handle;
-		CURLcode code = msg->data.result;
-		char *priv = NULL;
-
-		if (msg->msg != CURLMSG_DONE)
-			continue;
-		/* msg is invalid from here on: the calls below may change the queue. */
-		if (curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv) != CURLE_OK || !priv) {
-			log_error("http: finished transfer without a request");
-			curl_multi_remove_handle(c->multi, easy);
-			continue;
-		}
-		request_finish((struct http_request *)priv, code);
+	if (curl_easy_getinfo(easy, CURLINFO_PRIVATE, &priv) != CURLE_OK || !priv) {
+		log_error("http: finished transfer without a request");
+		curl_multi_remove_handle(c->multi, easy);
+		return;
 	}
+	request_finish((struct http_request *)priv, code);
 }
 
 /* ---- curl callbacks of a request ---- */
@@ -320,7 +176,7 @@ static void on_unpause(evutil_socket_t fd, short what, void *arg)
 {
 	struct http_request *r = arg;
 	curl_easy_pause(r->easy, CURLPAUSE_CONT); /* may deliver the held data at once */
-	socket_action(r->c, CURL_SOCKET_TIMEOUT, 0);
+	curl_loop_kick(r->c->loop);
 }
 
 /* 0 to go on, 1 when this chunk must wait (transfer paused, timer armed). */
@@ -692,15 +548,9 @@ int http_client_new(struct http_client **out, struct event_base *base,
 							       : DEFAULT_LOW_SPEED_TIME_S;
 	if (cfg && cfg->ca_file && !(c->ca_file = strdup(cfg->ca_file)))
 		goto fail;
-	c->timer = evtimer_new(base, on_timer, c);
-	c->multi = curl_multi_init();
-	if (!c->timer || !c->multi)
+	if (curl_loop_new(&c->loop, base, on_transfer_ended, c) != 0)
 		goto fail;
-	if (curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, socket_cb) != CURLM_OK ||
-	    curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, c) != CURLM_OK ||
-	    curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, timer_cb) != CURLM_OK ||
-	    curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, c) != CURLM_OK)
-		goto fail;
+	c->multi = curl_loop_multi(c->loop);
 	*out = c;
 	return 0;
 fail:
@@ -718,12 +568,7 @@ void http_client_free(struct http_client *c)
 		return;
 	while (c->requests)
 		http_cancel(c->requests);
-	if (c->multi)
-		curl_multi_cleanup(c->multi); /* may still report sockets removed */
-	while (c->socks)
-		sock_free(c->socks);
-	if (c->timer)
-		event_free(c->timer);
+	curl_loop_free(c->loop);
 	free(c->ca_file);
 	free(c);
 	curl_global_cleanup();

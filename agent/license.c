@@ -89,6 +89,8 @@ int license_store_save(const char *state_dir, const struct license_set *set)
 	jw_array_begin(&w);
 	for (int i = 0; i < set->count; i++) {
 		const struct license_entry *e = &set->items[i];
+		if (!strcmp(e->state, "installing"))
+			continue; /* a restart fetches it again */
 		jw_object_begin(&w);
 		jw_kv_string(&w, "license_id", e->license_id);
 		jw_kv_string(&w, "app", e->app);
@@ -184,27 +186,68 @@ static int all_digits(const char *s)
 }
 
 /* The installed application a license is for: app is its name, or the application id
- * a vendor key file names (then the device's list says which application has it; one
- * it does not list goes to the camera as it is, which answers "not installed"). */
-static int package_of(struct agent *a, const char *app, char *out, size_t outsz, char *reason,
-		      size_t reasonsz)
+ * a vendor key file names (then the camera's last list says which application has it;
+ * one it does not list goes to the camera as it is, which answers "not installed"). */
+static void package_of(struct agent *a, const char *app, char *out, size_t outsz)
 {
 	snprintf(out, outsz, "%s", app);
-	if (!all_digits(app) || !a->plat.ops->apps_list)
-		return 0;
-	struct platform_app_list *list = malloc(sizeof(*list));
-	if (!list) {
-		snprintf(reason, reasonsz, "out of memory");
-		return -1;
-	}
-	int rc = a->plat.ops->apps_list(a->plat.priv, list, reason, reasonsz);
-	for (int i = 0; rc == 0 && i < list->count; i++)
-		if (!strcmp(list->apps[i].app_id, app)) {
-			snprintf(out, outsz, "%s", list->apps[i].name);
-			break;
+	if (!all_digits(app))
+		return;
+	for (int i = 0; a->apps_known && i < a->apps->count; i++)
+		if (!strcmp(a->apps->apps[i].app_id, app)) {
+			snprintf(out, outsz, "%s", a->apps->apps[i].name);
+			return;
 		}
-	free(list);
-	return rc;
+}
+
+/* ---- the one license call on the camera at a time ---- */
+
+/* What the entry becomes when the call succeeds. */
+struct license_call_end {
+	char license_id[LICENSE_FIELD_MAX];
+	char state[16];
+	char reason[64];
+};
+static struct license_call_end call_end;
+
+static void on_camera_done(void *arg, int rc, const char *reason)
+{
+	struct agent *a = arg;
+	struct license_entry *e = find(&a->licenses, call_end.license_id);
+	a->license_busy = 0;
+	if (e && rc < 0) {
+		log_error("license %s for %s: %s", e->license_id, e->app, reason);
+		set_state(e, "failed", reason);
+	} else if (e) {
+		set_state(e, call_end.state, call_end.reason[0] ? call_end.reason : NULL);
+	}
+	save(a);
+	a->next_report = 0;
+	status_write(a);
+	if (a->step_timer)
+		agent_wake_now(a); /* a held poll gives way to the report of the change */
+}
+
+/* Starts the platform's install (key) or removal (key NULL) for e; e becomes state (with
+ * why) once the camera confirmed, "failed" otherwise. */
+static int camera_call(struct agent *a, struct license_entry *e, const void *key, size_t keylen,
+		       const char *state, const char *why)
+{
+	char reason[PLATFORM_REASON_MAX];
+	int rc = key ? a->plat.ops->license_install(a->plat.priv, e->package, key, keylen,
+						     on_camera_done, a, reason, sizeof(reason))
+		     : a->plat.ops->license_remove(a->plat.priv, e->package, on_camera_done, a,
+						    reason, sizeof(reason));
+	if (rc != 0) {
+		log_error("license %s for %s: %s", e->license_id, e->app, reason);
+		set_state(e, "failed", reason);
+		return 1;
+	}
+	snprintf(call_end.license_id, sizeof(call_end.license_id), "%s", e->license_id);
+	snprintf(call_end.state, sizeof(call_end.state), "%s", state);
+	snprintf(call_end.reason, sizeof(call_end.reason), "%s", why ? why : "");
+	a->license_busy = 1;
+	return 0;
 }
 
 static int token_path(struct agent *a, const char *app, char *out, size_t outsz)
@@ -228,20 +271,24 @@ static int keep_token(struct agent *a, const char *app, const char *env, size_t 
 	return 0;
 }
 
-/* Takes a license off the device: the platform removes the key file, or the token goes. */
-static int take_off(struct agent *a, const struct license_entry *e, char *reason,
-		    size_t reasonsz)
+/* Takes a license off the device and marks it state (why): the token goes at once, a key
+ * file through the camera (on_camera_done marks it then). 1 when e changed now. */
+static int take_off(struct agent *a, struct license_entry *e, const char *state,
+		     const char *why)
 {
 	if (!strcmp(e->kind, "cloud")) {
 		char path[sizeof(((struct agent_config *)0)->state_dir) + 2 * LICENSE_FIELD_MAX];
 		if (token_path(a, e->app, path, sizeof(path)) == 0 && unlink(path) != 0 &&
 		    errno != ENOENT) {
-			snprintf(reason, reasonsz, "cannot remove %s: %s", path, strerror(errno));
-			return -1;
+			char reason[PLATFORM_REASON_MAX];
+			snprintf(reason, sizeof(reason), "cannot remove %s: %s", path, strerror(errno));
+			set_state(e, "failed", reason);
+			return 1;
 		}
-		return 0;
+		set_state(e, state, why);
+		return 1;
 	}
-	return a->plat.ops->license_remove(a->plat.priv, e->package, reason, reasonsz);
+	return camera_call(a, e, NULL, 0, state, why);
 }
 
 /* Installs one verified license payload; fills e with the outcome. */
@@ -262,16 +309,13 @@ static void install_one(struct agent *a, const char *env, size_t envlen, const c
 		set_state(e, "failed", "license expired");
 		return;
 	}
-	int rc;
-	if (!strcmp(f.kind, "cloud")) {
-		rc = keep_token(a, f.app, env, envlen, reason, sizeof(reason));
-	} else {
-		rc = package_of(a, f.app, e->package, sizeof(e->package), reason, sizeof(reason));
-		if (rc == 0)
-			rc = a->plat.ops->license_install(a->plat.priv, e->package, f.key, f.keylen,
-							  reason, sizeof(reason));
+	if (strcmp(f.kind, "cloud")) {
+		package_of(a, f.app, e->package, sizeof(e->package));
+		set_state(e, "installing", NULL); /* not kept: a restart fetches it again */
+		(void)camera_call(a, e, f.key, f.keylen, "active", NULL);
+		return;
 	}
-	if (rc != 0) {
+	if (keep_token(a, f.app, env, envlen, reason, sizeof(reason)) != 0) {
 		log_error("license %s for %s refused: %s", e->license_id, e->app, reason);
 		set_state(e, "failed", reason);
 		return;
@@ -305,6 +349,11 @@ int license_take_envelope(struct agent *a, const char *env, size_t len,
 	rc = 0;
 	if (find(&a->licenses, e.license_id))
 		goto out; /* handled before */
+	if (a->license_busy) {
+		a->next_license_check = 0; /* the camera is busy with one: fetch again after it */
+		rc = 1;
+		goto out;
+	}
 	if (a->licenses.count >= LICENSE_MAX) {
 		log_error("license %s: more than %d licenses; ignoring", e.license_id, LICENSE_MAX);
 		goto out;
@@ -323,8 +372,7 @@ out:
 static void revoke_one(struct agent *a, const char *id, const char *app)
 {
 	struct license_entry *e = find(&a->licenses, id);
-	char reason[PLATFORM_REASON_MAX] = "";
-	if (e && !strcmp(e->state, "removed") )
+	if (e && (!strcmp(e->state, "removed") || !strcmp(e->state, "installing")))
 		return;
 	if (!e) { /* never installed here: nothing to take off, but the cloud must hear it */
 		if (a->licenses.count >= LICENSE_MAX)
@@ -334,9 +382,15 @@ static void revoke_one(struct agent *a, const char *id, const char *app)
 		snprintf(e->license_id, sizeof(e->license_id), "%s", id);
 		snprintf(e->app, sizeof(e->app), "%s", app);
 		snprintf(e->kind, sizeof(e->kind), "tied");
-	} else if (!strcmp(e->state, "active") && take_off(a, e, reason, sizeof(reason)) != 0) {
-		log_error("license %s: cannot remove the revoked key: %s", id, reason);
-		set_state(e, "failed", reason);
+	} else if (!strcmp(e->state, "active")) {
+		if (a->license_busy) {
+			a->next_license_check = 0; /* after the call in flight */
+			return;
+		}
+		if (take_off(a, e, "removed", "revoked")) {
+			save(a);
+			a->next_report = 0;
+		}
 		return;
 	}
 	set_state(e, "removed", "revoked");
@@ -403,21 +457,13 @@ int64_t license_expire_due(struct agent *a)
 	int changed = 0;
 	for (int i = 0; i < a->licenses.count; i++) {
 		struct license_entry *e = &a->licenses.items[i];
-		char reason[PLATFORM_REASON_MAX] = "";
 		if (strcmp(e->state, "active") || !e->license_exp)
 			continue;
-		if (e->license_exp > now) {
+		if (e->license_exp > now || a->license_busy) {
 			next = e->license_exp < next ? e->license_exp : next;
 			continue;
 		}
-		if (take_off(a, e, reason, sizeof(reason)) != 0) {
-			log_error("license %s expired but cannot be removed: %s", e->license_id,
-				  reason);
-			set_state(e, "failed", reason);
-		} else {
-			set_state(e, "expired", "license expired");
-		}
-		changed = 1;
+		changed |= take_off(a, e, "expired", "license expired");
 	}
 	if (changed) {
 		save(a);
@@ -432,7 +478,7 @@ static void mark_first_unreported(struct agent *a, const struct api_result *refu
 {
 	for (int i = 0; i < a->licenses.count; i++) {
 		struct license_entry *e = &a->licenses.items[i];
-		if (e->reported)
+		if (e->reported || !strcmp(e->state, "installing"))
 			continue;
 		if (refused)
 			log_error("license %s: status report refused: %s", e->license_id, refused->message);
@@ -463,7 +509,7 @@ int license_report_pending(struct agent *a)
 
 	for (int i = 0; i < a->licenses.count; i++) {
 		struct license_entry *e = &a->licenses.items[i];
-		if (e->reported)
+		if (e->reported || !strcmp(e->state, "installing"))
 			continue;
 		buf_init(&body, 2048);
 		jw_init(&w, &body);

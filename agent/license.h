@@ -52,8 +52,10 @@ int license_payload_read(const char *payload, size_t len, struct license_payload
 			 char *why, size_t whysz);
 
 /* Verifies one envelope against want (type license, this device and serial) and
- * installs it unless handled before. 0 when it was taken (installed or refused with a
- * reason), -1 when the envelope itself was refused (logged). */
+ * installs it unless handled before. 0 when it was taken (installed, its install started
+ * on the camera, or refused with a reason), 1 when the camera is busy with another
+ * license call (take it again after it: the next fetch does), -1 when the envelope itself
+ * was refused (logged). */
 struct envelope_binding;
 int license_take_envelope(struct agent *a, const char *env, size_t len,
 			  const struct envelope_binding *want);

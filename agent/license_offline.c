@@ -42,6 +42,7 @@ int license_export_system_file(struct agent *a, const char *out_path)
 	jw_kv_string(&w, "os_version", a->ident.os_version);
 	jw_kv_string(&w, "agent_version", CAMAGENT_VERSION);
 	jw_kv_string(&w, "public_key", pem);
+	agent_settle(a); /* the camera's list of applications */
 	report_write_apps(&w, a);
 	jw_object_end(&w);
 	if (jw_finish(&w) || envelope_seal(a->key, payload.data, payload.len, &env) ||
@@ -121,8 +122,14 @@ int license_import_file(struct agent *a, const char *path)
 	for (int i = 0; i < n; i++) {
 		size_t len;
 		const char *env = json_tok_raw(&d, json_array_at(&d, arr, i), &len);
-		taken += license_take_envelope(a, env, len, &want) == 0;
+		int rc_one = license_take_envelope(a, env, len, &want);
+		if (rc_one == 1) { /* the camera was busy with the one before */
+			agent_settle(a);
+			rc_one = license_take_envelope(a, env, len, &want);
+		}
+		taken += rc_one == 0;
 	}
+	agent_settle(a);
 	a->cloud_key = pinned;
 	if (cloud != pinned)
 		crypto_key_free(cloud);

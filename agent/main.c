@@ -147,6 +147,13 @@ static int license_command(int argc, char **argv)
 	log_init("camagent", cfg.log_level, 0);
 	struct agent a;
 	int rc = agent_init(&a, &cfg, cli.config_path, cli.overrides, cli.noverrides);
+	if (rc == AGENT_EXIT_OK) {
+		agent_settle(&a); /* the camera's answer to its start */
+		if (!a.camera_up) {
+			fprintf(stderr, "camagent: the camera is not ready: %s\n", a.camera_not_ready);
+			rc = AGENT_EXIT_PLATFORM;
+		}
+	}
 	if (rc == AGENT_EXIT_OK)
 		rc = !strcmp(argv[2], "import") ? license_import_file(&a, argv[3])
 						: license_export_system_file(&a, argv[3]);

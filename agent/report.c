@@ -65,6 +65,8 @@ static void write_licenses(struct json_writer *w, const struct license_set *set)
 	jw_array_begin(w);
 	for (int i = 0; i < set->count; i++) {
 		const struct license_entry *e = &set->items[i];
+		if (!strcmp(e->state, "installing"))
+			continue; /* the camera has not answered yet */
 		jw_object_begin(w);
 		jw_kv_string(w, "app", e->app);
 		jw_kv_string(w, "state", e->state);
@@ -76,15 +78,9 @@ static void write_licenses(struct json_writer *w, const struct license_set *set)
 
 void report_write_apps(struct json_writer *w, struct agent *a)
 {
-	struct platform_app_list *list;
-	char reason[PLATFORM_REASON_MAX];
-	if (!a->plat.ops->apps_list || !(list = malloc(sizeof(*list))))
+	const struct platform_app_list *list = a->apps;
+	if (!a->apps_known)
 		return;
-	if (a->plat.ops->apps_list(a->plat.priv, list, reason, sizeof(reason)) != 0) {
-		log_warn("report: no application list: %s", reason);
-		free(list);
-		return;
-	}
 	jw_key(w, "apps");
 	jw_array_begin(w);
 	for (int i = 0; i < list->count; i++) {
@@ -102,7 +98,6 @@ void report_write_apps(struct json_writer *w, struct agent *a)
 		jw_object_end(w);
 	}
 	jw_array_end(w);
-	free(list);
 }
 
 void report_start(struct agent *a)
@@ -112,6 +107,9 @@ void report_start(struct agent *a)
 	struct json_writer w;
 	uint64_t free_bytes = 0;
 
+	if (a->apps_listing && !a->apps_known)
+		return; /* the first list of the camera's apps is on its way: it wakes us */
+	agent_list_apps(a); /* for the next report; a change makes that one due at once */
 	if (fs_free_bytes(a->cfg.state_dir, &free_bytes))
 		free_bytes = 0;
 	buf_init(&body, REPORT_MAX);
@@ -124,6 +122,8 @@ void report_start(struct agent *a)
 	jw_kv_string(&w, "agent_version", a->agent_version);
 	jw_kv_int(&w, "uptime", agent_now(a) - a->started_at);
 	jw_kv_int(&w, "free_bytes", (int64_t)free_bytes);
+	if (a->camera_not_ready[0]) /* the fields above are what the camera said last time */
+		jw_kv_string(&w, "camera_not_ready", a->camera_not_ready);
 	write_licenses(&w, &a->licenses);
 	report_write_apps(&w, a);
 	jw_object_end(&w);

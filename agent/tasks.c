@@ -594,8 +594,36 @@ static int install(struct agent *a)
 	return 1;
 }
 
-/* An application task's action. The own app's replacement persists rebooting first: the
- * camera may restart this process before the call even returns. */
+/* An application task's action ends here, on the loop, while polls and reports went on. */
+static void app_step_done(struct agent *a, const struct app_step *step)
+{
+	struct task_run *t = &a->task;
+	t->install_running = 0;
+	if (step->next == TASK_FAILED) {
+		if (!task_set_state(a, TASK_FAILED, "%s", step->reason))
+			remove_download(a);
+	} else if (step->next == TASK_SUCCEEDED) {
+		if (!task_set_state(a, TASK_SUCCEEDED, NULL))
+			remove_download(a);
+	} else {
+		t->reboot_deadline = agent_now(a) + APP_RESTART_WAIT_S;
+		t->retry_at = t->reboot_deadline;
+		if (task_set_state(a, TASK_REBOOTING, NULL))
+			goto out;
+		remove_download(a);
+		log_info("task %s: %s %s done; the camera restarts the agent", t->task_id,
+			 t->app_action, t->app_name);
+		if (step->exit_now) {
+			agent_stop(a, AGENT_EXIT_REBOOT);
+			return;
+		}
+	}
+out:
+	agent_list_apps(a); /* the report's inventory follows */
+	agent_wake_now(a);
+}
+
+/* An application task's action, started on the camera (app_step_done ends it). */
 static void app_install_step(struct agent *a)
 {
 	struct task_run *t = &a->task;
@@ -605,26 +633,13 @@ static void app_install_step(struct agent *a)
 		task_set_state(a, TASK_FAILED, "download path too long");
 		return;
 	}
-	app_task_act(a, path, &step);
-	if (step.next == TASK_FAILED) {
-		if (!task_set_state(a, TASK_FAILED, "%s", step.reason))
-			remove_download(a);
+	if (app_task_act(a, path, app_step_done, &step) != 0) {
+		app_step_done(a, &step);
 		return;
 	}
-	if (step.next == TASK_SUCCEEDED) {
-		if (!task_set_state(a, TASK_SUCCEEDED, NULL))
-			remove_download(a);
-		return;
-	}
-	t->reboot_deadline = agent_now(a) + APP_RESTART_WAIT_S;
-	t->retry_at = t->reboot_deadline;
-	if (task_set_state(a, TASK_REBOOTING, NULL))
-		return;
-	remove_download(a);
-	log_info("task %s: %s %s done; the camera restarts the agent", t->task_id, t->app_action,
-		 t->app_name);
-	if (step.exit_now)
-		agent_stop(a, AGENT_EXIT_REBOOT);
+	log_info("task %s: %s %s goes on on the camera; the agent goes on meanwhile", t->task_id,
+		 t->app_action, t->app_name);
+	t->install_running = 1;
 }
 
 /* Rebooting in an application task: the camera is to restart this process. */
@@ -675,6 +690,17 @@ static int reboot(struct agent *a)
 	return 1;
 }
 
+static void on_committed(void *arg, int rc, const char *reason)
+{
+	struct agent *a = arg;
+	a->task.install_running = 0;
+	if (rc < 0)
+		task_set_state(a, TASK_FAILED, "commit: %s", reason);
+	else
+		task_set_state(a, TASK_SUCCEEDED, NULL);
+	agent_wake_now(a);
+}
+
 /* The cloud acknowledged verifying_version, so it is reachable: commit or fail. */
 static void confirm_version(struct agent *a)
 {
@@ -685,11 +711,11 @@ static void confirm_version(struct agent *a)
 			       a->ident.os_version, t->target_version);
 		return;
 	}
-	if (a->plat.ops->commit(a->plat.priv, reason, sizeof(reason))) {
+	if (a->plat.ops->commit(a->plat.priv, on_committed, a, reason, sizeof(reason))) {
 		task_set_state(a, TASK_FAILED, "commit: %s", reason);
 		return;
 	}
-	task_set_state(a, TASK_SUCCEEDED, NULL);
+	t->install_running = 1; /* on_committed moves it on */
 }
 
 /* Moves verifying/waiting_window on when the window allows; 0 while waiting. */
@@ -745,18 +771,30 @@ int tasks_advance(struct agent *a)
 		break;
 	}
 	case TASK_INSTALLING:
-		if (t->app_action[0])
-			app_install_step(a);
-		else if (t->install_running || !install(a))
+		if (t->install_running)
 			return 0; /* its completion wakes us */
+		if (t->app_action[0]) {
+			app_install_step(a);
+			if (t->install_running)
+				return 0; /* goes on on the camera: polls and reports meanwhile */
+			break;
+		}
+		if (!install(a))
+			return 0;
 		break;
 	case TASK_REBOOTING:
+		if (t->install_running)
+			return 0; /* confirming from the camera's list after a restart */
 		return t->app_action[0] ? app_restart_wait(a) : reboot(a);
 	case TASK_VERIFYING_VERSION:
+		if (t->install_running)
+			return 0; /* the commit goes on on the camera */
 		if (t->app_action[0]) /* confirmed from the camera's list on the way here */
 			task_set_state(a, TASK_SUCCEEDED, NULL);
 		else
 			confirm_version(a);
+		if (t->install_running)
+			return 0;
 		break;
 	case TASK_NONE:
 	case TASK_SUCCEEDED:
@@ -772,6 +810,13 @@ int tasks_advance(struct agent *a)
 /* An application task after a restart: the own app's replacement is confirmed from the
  * camera's list; a package that sat on disk is hashed again; an action without one is
  * repeated from verifying (each is harmless to repeat, and the platform confirms it). */
+static void app_confirmed(struct agent *a, const struct app_step *step)
+{
+	a->task.install_running = 0;
+	(void)task_set_state(a, step->next, step->next == TASK_FAILED ? "%s" : NULL, step->reason);
+	agent_wake_now(a);
+}
+
 static void app_resume(struct agent *a)
 {
 	struct task_run *t = &a->task;
@@ -784,9 +829,10 @@ static void app_resume(struct agent *a)
 								       : TASK_DOWNLOADING, NULL);
 		break;
 	case TASK_REBOOTING:
-		app_task_after_restart(a, &step);
-		(void)task_set_state(a, step.next, step.next == TASK_FAILED ? "%s" : NULL,
-				     step.reason);
+		if (app_task_after_restart(a, app_confirmed, &step) == 0)
+			t->install_running = 1; /* app_confirmed moves it on */
+		else
+			(void)task_set_state(a, step.next, "%s", step.reason);
 		break;
 	default:
 		break;

@@ -17,9 +17,9 @@ struct event_base;
 /* An operation that goes on on the agent's loop: its done callback brings the result. */
 #define PLATFORM_IN_PROGRESS 2
 
-/* The result of an operation that returned PLATFORM_IN_PROGRESS: rc 0 or -1, reason
- * for -1 (valid during the call only). Called exactly once, on the loop, unless the
- * platform is closed first (then never). */
+/* The result of an operation that goes on on the loop: rc 0, -1, or an operation's own
+ * code (PLATFORM_APP_*), reason for -1 (valid during the call only). Called exactly once,
+ * on the loop, unless the platform is closed first (then never). */
 typedef void (*platform_done_fn)(void *arg, int rc, const char *reason);
 
 /* The agent's one curl multi on its loop, lent to a backend, so the backend's requests
@@ -88,6 +88,12 @@ struct platform_app_list {
 	struct platform_app apps[PLATFORM_APPS_MAX];
 	int count;
 };
+/* The results that carry data: app is the app as listed afterwards (install), list what
+ * the device lists; both NULL unless rc >= 0, valid during the call only. */
+typedef void (*platform_app_done_fn)(void *arg, int rc, const char *reason,
+				     const struct platform_app *app);
+typedef void (*platform_list_done_fn)(void *arg, int rc, const char *reason,
+				      const struct platform_app_list *list);
 /* A package to install, with what the task says it is. The backend checks size and
  * SHA-256 of the file right before handing it over, reads its manifest and refuses a
  * package for another app or version, or one the device would not run (architecture,
@@ -102,6 +108,13 @@ struct platform_package {
 
 struct platform_ops {
 	const char *name;
+	/* Optional (NULL: the backend is ready once open): what the backend learns from the
+	 * device before the other operations may be used (a camera: ready, its account, what
+	 * the last boot did, its identity). On the loop as the license operations below; a
+	 * device not ready answers -1 with why (close the platform, open it again later). */
+	int (*start)(void *priv, platform_done_fn done, void *arg, char *reason,
+		     size_t reasonsz);
+	/* The device's identity (a camera: as read at start). */
 	int (*identity)(void *priv, struct platform_identity *out, char *reason, size_t reasonsz);
 	/* Writes the image into the inactive slot and arms it for the next boot. The
 	 * backend hashes exactly the bytes it writes (platform/image_reader.h) and arms
@@ -117,14 +130,22 @@ struct platform_ops {
 	int (*reboot)(void *priv, char *reason, size_t reasonsz);
 	/* why: for ROLLED_BACK and PENDING, what happened, in words for the cloud. */
 	enum platform_boot_outcome (*boot_outcome)(void *priv, char *why, size_t whysz);
-	/* Makes the running image permanent (after the agent confirmed it works). */
-	int (*commit)(void *priv, char *reason, size_t reasonsz);
-	/* Returns to the previous image (reboots on success). */
-	int (*rollback)(void *priv, char *reason, size_t reasonsz);
-	/* Installs a tied-to-hardware license key file for app. */
+	/* Makes the running image permanent (after the agent confirmed it works). On the loop
+	 * as the license and application operations below. */
+	int (*commit)(void *priv, platform_done_fn done, void *arg, char *reason,
+		      size_t reasonsz);
+	/* Returns to the previous image (reboots on success); on the loop as commit. */
+	int (*rollback)(void *priv, platform_done_fn done, void *arg, char *reason,
+			size_t reasonsz);
+	/* The license and application operations below run on the agent's loop, on both
+	 * backends alike: 0 when started, then done brings the result once, later (never
+	 * before the call returned); -1 with reason when nothing was started (done is not
+	 * called). */
+	/* Installs a tied-to-hardware license key file for app (key is copied). */
 	int (*license_install)(void *priv, const char *app, const void *key, size_t keylen,
-			       char *reason, size_t reasonsz);
-	int (*license_remove)(void *priv, const char *app, char *reason, size_t reasonsz);
+			       platform_done_fn done, void *arg, char *reason, size_t reasonsz);
+	int (*license_remove)(void *priv, const char *app, platform_done_fn done, void *arg,
+			      char *reason, size_t reasonsz);
 	/* Optional (NULL when the backend has none): the camera-side settings. */
 	int (*read_settings)(void *priv, struct platform_settings *out, char *reason,
 			     size_t reasonsz);
@@ -133,24 +154,29 @@ struct platform_ops {
 	int (*watch_settings)(void *priv, void (*changed)(void *arg), void *arg, char *reason,
 			      size_t reasonsz);
 	void (*close)(void *priv);
-	/* Optional (NULL when the backend has none): applications. Each confirms its result
-	 * from the device's own list (version, running state) before it returns 0. */
-	int (*apps_list)(void *priv, struct platform_app_list *out, char *reason,
+	/* Optional (NULL when the backend has none): applications, asynchronous as the
+	 * licenses above. Each confirms its result from the device's own list (version,
+	 * running state) before done says 0. */
+	int (*apps_list)(void *priv, platform_list_done_fn done, void *arg, char *reason,
 			 size_t reasonsz);
-	/* Installs or upgrades; out: the app as listed afterwards. A fresh install is
-	 * stopped, an upgrade keeps the running state. For the agent's own app:
+	/* Installs or upgrades; done's app: the app as listed afterwards. A fresh install is
+	 * stopped, an upgrade keeps the running state. For the agent's own app, rc
 	 * PLATFORM_APP_RESTARTS_AGENT or PLATFORM_APP_AGENT_EXIT (then persist and go). */
-	int (*app_install)(void *priv, const struct platform_package *pkg, struct platform_app *out,
+	int (*app_install)(void *priv, const struct platform_package *pkg,
+			   platform_app_done_fn done, void *arg, char *reason, size_t reasonsz);
+	int (*app_remove)(void *priv, const char *app, platform_done_fn done, void *arg,
+			  char *reason, size_t reasonsz);
+	int (*app_start)(void *priv, const char *app, platform_done_fn done, void *arg,
+			 char *reason, size_t reasonsz);
+	int (*app_stop)(void *priv, const char *app, platform_done_fn done, void *arg,
+			char *reason, size_t reasonsz);
+	/* For the agent's own app: rc PLATFORM_APP_RESTARTS_AGENT or PLATFORM_APP_AGENT_EXIT
+	 * as for an install (done may never come when the restart is quicker). */
+	int (*app_restart)(void *priv, const char *app, platform_done_fn done, void *arg,
 			   char *reason, size_t reasonsz);
-	int (*app_remove)(void *priv, const char *app, char *reason, size_t reasonsz);
-	int (*app_start)(void *priv, const char *app, char *reason, size_t reasonsz);
-	int (*app_stop)(void *priv, const char *app, char *reason, size_t reasonsz);
-	/* For the agent's own app: PLATFORM_APP_RESTARTS_AGENT or PLATFORM_APP_AGENT_EXIT as
-	 * for an install (the call may not return before the restart). */
-	int (*app_restart)(void *priv, const char *app, char *reason, size_t reasonsz);
 	/* Sets one of app's parameters (a name its manifest's paramConfig declares). */
 	int (*app_set_param)(void *priv, const char *app, const char *name, const char *value,
-			     char *reason, size_t reasonsz);
+			     platform_done_fn done, void *arg, char *reason, size_t reasonsz);
 };
 
 struct platform {
@@ -158,15 +184,17 @@ struct platform {
 	void *priv;
 };
 
-/* Each backend's constructor. The sim keeps its camera in dir (see platform/sim/sim.c). */
-int platform_sim_open(struct platform *out, const char *dir, char *reason, size_t reasonsz);
+/* Each backend's constructor. The sim keeps its camera in dir (see platform/sim/sim.c);
+ * its asynchronous operations complete through base, as a camera's would. */
+int platform_sim_open(struct platform *out, const char *dir, struct event_base *base,
+		      char *reason, size_t reasonsz);
 /* Creates a new simulated camera in dir (fails if one already exists there). */
 int platform_sim_create(const char *dir, const char *serial, const char *model,
 			const char *hardware_id, const char *arch, const char *os_version,
 			char *reason, size_t reasonsz);
 
-/* The real camera over local VAPIX (platform/axis/). Credentials come from D-Bus at
- * open and stay in memory only. */
+/* The real camera over local VAPIX (platform/axis/). Open asks nothing of the camera;
+ * start does, on the loop. Credentials come from D-Bus at start and stay in memory only. */
 struct platform_axis_config {
 	const char *vapix_url;    /* NULL: "http://127.0.0.12" (the service-account host) */
 	const char *app_name;     /* NULL: "camagent"; the ACAP's appName */
@@ -174,8 +202,8 @@ struct platform_axis_config {
 	const char *dbus_address; /* NULL: the system bus; tests pass a private bus */
 	int auto_rollback_min;    /* upgrade's autoRollback in minutes; 0: "never"; <0: 10 */
 	int timeout_s;            /* per VAPIX call except the upload; 0: 30 */
-	/* The agent's curl multi: the image upload runs there (install returns
-	 * PLATFORM_IN_PROGRESS); NULL: it blocks (tools and tests without a loop). */
+	/* The agent's curl multi: every request but the few still blocking runs there (the
+	 * image upload: install returns PLATFORM_IN_PROGRESS); required by start. */
 	const struct platform_net *net;
 	/* The agent's loop: with it, settings come through axparameter where the camera has
 	 * it (its callbacks run on this loop); NULL: param.cgi only. */

@@ -62,6 +62,9 @@ static int report_fields(struct request *rq, struct reply *rp, char *os, char *a
 	for (size_t i = 0; i < sizeof(optional_text) / sizeof(optional_text[0]); i++)
 		if (req_string_opt(rq, rp, optional_text[i], text, sizeof(text)) != 0)
 			return -1;
+	char why[FIELD_REASON]; /* kept with the report as it came (last_report) */
+	if (req_string_opt(rq, rp, "camera_not_ready", why, sizeof(why)) != 0)
+		return -1;
 	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
 		n = 0;
 		if (req_int_opt(rq, rp, counts[i], &n) != 0)

@@ -1,4 +1,5 @@
-/* mailer: SMTP through libcurl's multi interface on libevent (see mailer.h).
+/* mailer: SMTP through libcurl's multi interface on libevent (lib/curl_loop.c; see
+ * mailer.h).
  *
  * A mail is WAITING (in the queue, or for its retry timer), then IN_FLIGHT (an easy
  * handle on the multi), then done: sent, retried (back to WAITING after the backoff)
@@ -15,6 +16,7 @@
 
 #include "../../lib/buf.h"
 #include "../../lib/crypto.h"
+#include "../../lib/curl_loop.h"
 #include "../../lib/log.h"
 
 #define MAILER_PARALLEL 4
@@ -39,8 +41,8 @@ TAILQ_HEAD(mail_list, mail);
 
 struct mailer {
 	struct event_base *base;
-	CURLM *multi;
-	struct event *timer;
+	struct curl_loop *loop;
+	CURLM *multi;            /* the loop's */
 	struct mail_list ready;  /* waiting for a transfer slot, oldest first */
 	struct mail_list parked; /* waiting for their retry timer */
 	struct mail_list flying;
@@ -239,87 +241,27 @@ static void transfer_failed(struct mail *ml, const char *why)
 	TAILQ_INSERT_TAIL(&m->parked, ml, link);
 }
 
-/* Collects finished transfers (after every socket_action). */
-static void drain(struct mailer *m)
+/* A transfer ended (lib/curl_loop.c): sent, or retried later, or given up. */
+static void on_transfer_ended(CURL *easy, CURLcode rc, void *arg)
 {
-	CURLMsg *msg;
-	int left;
-	while ((msg = curl_multi_info_read(m->multi, &left))) {
-		if (msg->msg != CURLMSG_DONE)
-			continue;
-		struct mail *ml = NULL;
-		CURLcode rc = msg->data.result;
-		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&ml);
-		char why[CURL_ERROR_SIZE + 64];
-		long smtp = 0; /* the relay's last reply code says more than curl's text */
-		curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &smtp);
-		snprintf(why, sizeof(why), smtp >= 400 ? "%s (SMTP %ld)" : "%s",
-			 ml->err[0] ? ml->err : curl_easy_strerror(rc), smtp);
-		curl_multi_remove_handle(m->multi, ml->easy);
-		curl_easy_cleanup(ml->easy);
-		ml->easy = NULL;
-		m->in_flight--;
-		TAILQ_REMOVE(&m->flying, ml, link);
-		if (rc == CURLE_OK)
-			report(ml, 1, "");
-		else
-			transfer_failed(ml, why);
-	}
+	struct mailer *m = arg;
+	struct mail *ml = NULL;
+	char why[CURL_ERROR_SIZE + 64];
+	long smtp = 0; /* the relay's last reply code says more than curl's text */
+	curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&ml);
+	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &smtp);
+	snprintf(why, sizeof(why), smtp >= 400 ? "%s (SMTP %ld)" : "%s",
+		 ml->err[0] ? ml->err : curl_easy_strerror(rc), smtp);
+	curl_multi_remove_handle(m->multi, ml->easy);
+	curl_easy_cleanup(ml->easy);
+	ml->easy = NULL;
+	m->in_flight--;
+	TAILQ_REMOVE(&m->flying, ml, link);
+	if (rc == CURLE_OK)
+		report(ml, 1, "");
+	else
+		transfer_failed(ml, why);
 	pump(m);
-}
-
-/* ---- curl multi on libevent ---- */
-
-static void on_socket(evutil_socket_t fd, short what, void *arg)
-{
-	struct mailer *m = arg;
-	int running, flags = (what & EV_READ ? CURL_CSELECT_IN : 0) |
-			     (what & EV_WRITE ? CURL_CSELECT_OUT : 0);
-	curl_multi_socket_action(m->multi, fd, flags, &running);
-	drain(m);
-}
-
-static void on_timer(evutil_socket_t fd, short what, void *arg)
-{
-	struct mailer *m = arg;
-	int running;
-	(void)fd;
-	(void)what;
-	curl_multi_socket_action(m->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	drain(m);
-}
-
-static int socket_cb(CURL *e, curl_socket_t s, int what, void *arg, void *sockp)
-{
-	struct mailer *m = arg;
-	struct event *ev = sockp;
-	(void)e;
-	if (ev)
-		event_free(ev);
-	ev = NULL;
-	if (what != CURL_POLL_REMOVE) {
-		short kind = (short)((what & CURL_POLL_IN ? EV_READ : 0) |
-				     (what & CURL_POLL_OUT ? EV_WRITE : 0) | EV_PERSIST);
-		ev = event_new(m->base, s, kind, on_socket, m);
-		if (!ev || event_add(ev, NULL) != 0) {
-			log_error("mail: cannot watch a socket");
-			if (ev)
-				event_free(ev);
-			ev = NULL;
-		}
-	}
-	curl_multi_assign(m->multi, s, ev);
-	return 0;
-}
-
-static int timer_cb(CURLM *multi, long ms, void *arg)
-{
-	struct mailer *m = arg;
-	(void)multi;
-	if (ms < 0)
-		return evtimer_del(m->timer);
-	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
-	return evtimer_add(m->timer, &tv);
 }
 
 /* ---- the interface ---- */
@@ -353,17 +295,12 @@ int mailer_new(struct event_base *base, const struct mailer_config *cfg, struct 
 	strcpy(m->url, cfg->smtp_url);
 	strcpy(m->from_addr, cfg->from);
 	snprintf(m->from, sizeof(m->from), "<%s>", cfg->from);
-	m->multi = curl_multi_init();
-	m->timer = evtimer_new(base, on_timer, m);
-	if (!m->multi || !m->timer ||
-	    curl_multi_setopt(m->multi, CURLMOPT_SOCKETFUNCTION, socket_cb) != CURLM_OK ||
-	    curl_multi_setopt(m->multi, CURLMOPT_SOCKETDATA, m) != CURLM_OK ||
-	    curl_multi_setopt(m->multi, CURLMOPT_TIMERFUNCTION, timer_cb) != CURLM_OK ||
-	    curl_multi_setopt(m->multi, CURLMOPT_TIMERDATA, m) != CURLM_OK) {
+	if (curl_loop_new(&m->loop, base, on_transfer_ended, m) != 0) {
 		log_error("mail: cannot set up libcurl");
 		mailer_free(m);
 		return -1;
 	}
+	m->multi = curl_loop_multi(m->loop);
 	*out = m;
 	return 0;
 }
@@ -379,10 +316,7 @@ void mailer_free(struct mailer *m)
 			TAILQ_REMOVE(lists[i], ml, link);
 			mail_free(ml); /* removes its handle: curl closes the socket events */
 		}
-	if (m->multi)
-		curl_multi_cleanup(m->multi);
-	if (m->timer)
-		event_free(m->timer);
+	curl_loop_free(m->loop);
 	free(m);
 }
 

@@ -151,21 +151,6 @@ int axis_apps_parse(const char *xml, size_t len, struct platform_app_list *out, 
 	return 0;
 }
 
-int axis_apps_read(struct axis *ax, struct platform_app_list *out, char *reason,
-		   size_t reasonsz)
-{
-	struct buf reply;
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	buf_init(&reply, AXIS_REPLY_MAX);
-	rc = axis_post_form(ax, "/axis-cgi/applications/list.cgi", "", &reply, reason, reasonsz);
-	if (rc == 0)
-		rc = axis_apps_parse(buf_str(&reply), reply.len, out, reason, reasonsz);
-	buf_free(&reply);
-	return rc;
-}
-
 const struct platform_app *axis_apps_find(const struct platform_app_list *l, const char *app)
 {
 	for (int i = 0; i < l->count; i++)

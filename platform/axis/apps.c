@@ -5,17 +5,16 @@
  *             package refused by policy from a bad signature
  * Replies are "OK" or "Error: <n>", every documented code mapped to a reason below. Nothing
  * is assumed from an "OK": the result is confirmed from list.cgi (version, Status), polled
- * briefly since the camera may take a moment to start an app. Before an upload the
+ * briefly on a timer since the camera may take a moment to start an app. Every call runs
+ * on the agent's multi (op.h): the loop goes on during an upload. Before an upload the
  * package is checked (platform/package.h): size and SHA-256 hashed right before the upload
  * (there is no checking reader yet, so the file is read twice: hashed, then sent), its
  * manifest against the task and against this camera's architecture and AXIS OS. */
-#include "axis.h"
-#include "../image_reader.h"
+#include "op.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "../../lib/log.h"
 #include "../package.h"
@@ -51,208 +50,290 @@ static const struct axis_code control_codes[] = {
 	{ 0, NULL },
 };
 
-enum want { WANT_STOPPED, WANT_RUNNING, WANT_ANY, WANT_ABSENT };
+/* ---- confirming from list.cgi ---- */
 
-static void pause_ms(int ms)
+static void confirm_poll(struct axis_op *op, int rc, const char *reason);
+
+/* Whether op->list shows op->app as wanted; fills a (NULL: absent). */
+static int listed_as_wanted(struct axis_op *op, const struct platform_app **a)
 {
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
+	*a = axis_apps_find(&op->list, op->app);
+	if (op->want == WANT_ABSENT)
+		return !*a;
+	return *a && (!op->version[0] || !strcmp((*a)->version, op->version)) &&
+	       (op->want == WANT_ANY || (*a)->running == (op->want == WANT_RUNNING));
 }
 
-/* Polls list.cgi (tries times) until app shows version (NULL: any) and the wanted state. */
-static int confirm(struct axis *ax, const char *what, const char *app, const char *version,
-		   enum want want, struct platform_app *out, char *reason, size_t reasonsz,
-		   int tries)
+static void confirm_listed(struct axis_op *op, int rc, const char *reason)
 {
-	struct platform_app_list *list = malloc(sizeof(*list));
-	const struct platform_app *a = NULL;
-	int rc = -1;
+	const struct platform_app *a;
+	char why[PLATFORM_REASON_MAX];
 
-	if (!list)
-		return axis_fail(reason, reasonsz, "out of memory");
-	for (int i = 0; i < tries; i++) {
-		if (i)
-			pause_ms(CONFIRM_PAUSE_MS);
-		if (axis_apps_read(ax, list, reason, reasonsz) != 0)
-			goto out;
-		a = axis_apps_find(list, app);
-		if (want == WANT_ABSENT ? !a
-					: a && (!version || !strcmp(a->version, version)) &&
-						  (want == WANT_ANY || a->running == (want == WANT_RUNNING))) {
-			if (out && a)
-				*out = *a;
-			rc = 0;
-			goto out;
-		}
+	if (rc != 0) {
+		axis_op_finish(op, -1, reason, NULL);
+		return;
 	}
-	if (want == WANT_ABSENT)
-		axis_fail(reason, reasonsz, "%s: the camera said OK but list.cgi still shows %s",
-			  what, app);
+	if (listed_as_wanted(op, &a)) {
+		if (a)
+			log_info("axis: %s: list.cgi shows %s %s %s", op->what, a->name, a->version,
+				 a->status);
+		axis_op_finish(op, op->result, NULL, a);
+		return;
+	}
+	if (--op->tries > 0) {
+		axis_op_pause(op, CONFIRM_PAUSE_MS, confirm_poll);
+		return;
+	}
+	if (op->want == WANT_ABSENT)
+		snprintf(why, sizeof(why), "%s: the camera said OK but list.cgi still shows %s",
+			 op->what, op->app);
 	else if (!a)
-		axis_fail(reason, reasonsz, "%s: the camera said OK but list.cgi has no %s", what,
-			  app);
-	else if (version && strcmp(a->version, version))
-		axis_fail(reason, reasonsz, "%s: the camera said OK but list.cgi shows %s %s, not %s",
-			  what, app, a->version, version);
+		snprintf(why, sizeof(why), "%s: the camera said OK but list.cgi has no %s",
+			 op->what, op->app);
+	else if (op->version[0] && strcmp(a->version, op->version))
+		snprintf(why, sizeof(why), "%s: the camera said OK but list.cgi shows %s %s, not %s",
+			 op->what, op->app, a->version, op->version);
 	else
-		axis_fail(reason, reasonsz, "%s: the camera said OK but list.cgi shows %s %s", what,
-			  app, a->status[0] ? a->status : "without a Status");
-out:
-	free(list);
-	return rc;
+		snprintf(why, sizeof(why), "%s: the camera said OK but list.cgi shows %s %s",
+			 op->what, op->app, a->status[0] ? a->status : "without a Status");
+	axis_op_finish(op, -1, why, NULL);
 }
 
-int axis_apps_list(void *priv, struct platform_app_list *out, char *reason, size_t reasonsz)
+static void confirm_poll(struct axis_op *op, int rc, const char *reason)
 {
-	return axis_apps_read(priv, out, reason, reasonsz);
+	(void)rc;
+	(void)reason;
+	axis_op_list(op, confirm_listed);
 }
 
-/* config.cgi get AllowUnsigned: 1 true, 0 false, -1 unknown. The reply form is not in the
- * documentation read: value="true|false" in XML, Name=value or a bare word all count. */
-static int allow_unsigned(struct axis *ax)
+/* Polls list.cgi (CONFIRM_TRIES times, CONFIRM_PAUSE_MS apart) until op->app shows
+ * op->version ("" any) and op->want; then ends the operation with result. */
+static void confirm(struct axis_op *op, enum axis_want want, int result)
 {
-	struct buf reply;
-	char reason[64];
-	const char *s;
-	int v = -1;
+	op->want = want;
+	op->result = result;
+	op->tries = CONFIRM_TRIES;
+	axis_op_list(op, confirm_listed);
+}
 
-	buf_init(&reply, AXIS_REPLY_MAX);
-	if (axis_post_form(ax, CONFIG_PATH, "action=get&name=AllowUnsigned", &reply, reason,
-			   sizeof(reason)) == 0) {
-		s = buf_str(&reply);
-		if (strstr(s, "result=\"error\"") || strstr(s, "Error"))
-			v = -1;
-		else if (strstr(s, "\"true\"") || strstr(s, "=true") || !strncmp(s, "true", 4))
-			v = 1;
-		else if (strstr(s, "\"false\"") || strstr(s, "=false") || !strncmp(s, "false", 5))
-			v = 0;
+static void list_done(struct axis_op *op, int rc, const char *reason)
+{
+	axis_op_finish(op, rc, reason, NULL);
+}
+
+int axis_apps_list(void *priv, platform_list_done_fn done, void *arg, char *reason,
+		   size_t reasonsz)
+{
+	struct axis_op *op = axis_op_new(priv, arg, reason, reasonsz);
+
+	if (!op)
+		return -1;
+	op->list_done = done;
+	if (axis_op_list_request(op, list_done, reason, reasonsz) != 0) {
+		axis_op_drop(op);
+		return -1;
 	}
-	buf_free(&reply);
-	return v;
+	return 0;
 }
 
-int axis_app_install(void *priv, const struct platform_package *pkg, struct platform_app *out,
-		     char *reason, size_t reasonsz)
+/* ---- install ---- */
+
+/* config.cgi get AllowUnsigned after an upload refused for its signature: the reason says
+ * when the camera takes only signed packages. The reply form is not in the documentation
+ * read: value="true|false" in XML, Name=value or a bare word all count as false. */
+static void on_allow_unsigned(struct axis_op *op, int rc, const char *reason)
+{
+	const char *s = buf_str(&op->reply);
+	char why[PLATFORM_REASON_MAX];
+
+	(void)reason;
+	snprintf(why, sizeof(why), "%s", op->value ? op->value : "upload.cgi refused");
+	if (rc == 0 && !strstr(s, "result=\"error\"") && !strstr(s, "Error") &&
+	    (strstr(s, "\"false\"") || strstr(s, "=false") || !strncmp(s, "false", 5))) {
+		size_t n = strlen(why);
+
+		snprintf(why + n, sizeof(why) - n,
+			 "; the camera's AllowUnsigned is false: it installs only validly signed "
+			 "packages");
+	}
+	axis_op_finish(op, -1, why, NULL);
+}
+
+static void on_uploaded(struct axis_op *op, int rc, const char *reason)
+{
+	char why[PLATFORM_REASON_MAX];
+
+	if (rc != 0) {
+		axis_op_finish(op, -1, op->image.failure[0] ? op->image.failure : reason, NULL);
+		return;
+	}
+	if (axis_text_reply("upload.cgi", &op->reply, upload_codes, &op->code, why,
+			    sizeof(why)) != 0) {
+		const struct vapix_request rq = {
+			.path = CONFIG_PATH, .body = "action=get&name=AllowUnsigned",
+			.content_type = "application/x-www-form-urlencoded" };
+
+		if (op->code != 2 || !(op->value = strdup(why))) {
+			axis_op_finish(op, -1, why, NULL);
+			return;
+		}
+		axis_op_next(op, &rq, on_allow_unsigned);
+		return;
+	}
+	image_reader_close(&op->image);
+	confirm(op, op->want, op->result);
+}
+
+static int upload(struct axis_op *op, char *reason, size_t reasonsz)
+{
+	const struct vapix_request rq = { .path = UPLOAD_PATH, .parts = &op->part, .nparts = 1,
+					  .timeout_s = AXIS_UPLOAD_TIMEOUT_S };
+
+	log_info("axis: uploading %s %s (%s)", op->app, op->version, op->part.filename);
+	return axis_op_request(op, &rq, on_uploaded, reason, reasonsz);
+}
+
+/* An upgrade keeps a running app running (the agent's own is being restarted). */
+static void on_listed_before(struct axis_op *op, int rc, const char *reason)
+{
+	const struct platform_app *a = axis_apps_find(&op->list, op->app);
+
+	if (rc != 0) {
+		axis_op_finish(op, -1, reason, NULL);
+		return;
+	}
+	char why[PLATFORM_REASON_MAX];
+
+	if (a && a->running)
+		op->want = WANT_RUNNING;
+	if (upload(op, why, sizeof(why)) != 0)
+		axis_op_finish(op, -1, why, NULL);
+}
+
+int axis_app_install(void *priv, const struct platform_package *pkg, platform_app_done_fn done,
+		     void *arg, char *reason, size_t reasonsz)
 {
 	struct axis *ax = priv;
 	struct platform_identity id;
 	struct eap_manifest *m = calloc(1, sizeof(*m));
-	struct buf reply;
+	struct axis_op *op = NULL;
 	const char *base;
-	enum want want = WANT_ANY;
-	char scratch[PLATFORM_REASON_MAX];
-	struct image_reader image = { .fd = -1 };
-	int code, own, rc = -1;
+	int own;
 
-	buf_init(&reply, AXIS_REPLY_MAX);
-	if (!m) {
-		axis_fail(reason, reasonsz, "out of memory");
-		goto out;
-	}
+	if (!m)
+		return axis_fail(reason, reasonsz, "out of memory");
+	/* the identity as read at start: the OS changes only across a reboot */
 	if (axis_identity(ax, &id, reason, reasonsz) != 0 ||
-	    platform_package_check(pkg, &id, m, reason, reasonsz) != 0)
-		goto out;
+	    platform_package_check(pkg, &id, m, reason, reasonsz) != 0 ||
+	    !(op = axis_op_new(ax, arg, reason, reasonsz)))
+		goto fail;
+	op->app_done = done;
 	own = strcmp(m->app_name, ax->app) == 0;
-	/* an upgrade keeps a running app running (the agent's own is being restarted) */
-	if (!own && confirm(ax, "list.cgi", m->app_name, NULL, WANT_RUNNING, NULL, scratch,
-			    sizeof(scratch), 1) == 0)
-		want = WANT_RUNNING;
+	snprintf(op->app, sizeof(op->app), "%s", m->app_name);
+	snprintf(op->version, sizeof(op->version), "%s", m->version);
+	snprintf(op->what, sizeof(op->what), "upload.cgi");
+	op->want = WANT_ANY;
+	op->result = own ? PLATFORM_APP_RESTARTS_AGENT : 0;
 	/* the bytes uploaded are hashed on the way: checked against the task once more */
 	const struct platform_image img = { .path = pkg->path, .size = pkg->size,
 					    .sha256 = pkg->sha256_hex };
-	if (image_reader_open(&image, &img, reason, reasonsz) != 0)
-		goto out;
+	if (image_reader_open(&op->image, &img, reason, reasonsz) != 0)
+		goto fail;
 	base = strrchr(pkg->path, '/') ? strrchr(pkg->path, '/') + 1 : pkg->path;
-	const struct axis_part part = { .name = "packfil", .filename = base,
-					.type = "application/octet-stream", .image = &image };
-	log_info("axis: uploading %s %s (%s)", m->app_name, m->version, base);
-	if (axis_post_multipart(ax, UPLOAD_PATH, &part, 1, AXIS_UPLOAD_TIMEOUT_S, &reply, reason,
-				reasonsz) != 0) {
-		if (image.failure[0])
-			snprintf(reason, reasonsz, "%s", image.failure);
-		goto out;
-	}
-	if (axis_text_reply("upload.cgi", &reply, upload_codes, &code, reason, reasonsz) != 0) {
-		int au = code == 2 ? allow_unsigned(ax) : -1;
-		size_t n = strlen(reason);
-
-		if (au == 0 && n < reasonsz)
-			snprintf(reason + n, reasonsz - n,
-				 "; the camera's AllowUnsigned is false: it installs only validly "
-				 "signed packages");
-		goto out;
-	}
-	if (confirm(ax, "upload.cgi", m->app_name, m->version, want, out, reason, reasonsz,
-		    CONFIRM_TRIES) != 0)
-		goto out;
-	log_info("axis: %s %s installed (%s)", m->app_name, m->version, out->status);
-	rc = own ? PLATFORM_APP_RESTARTS_AGENT : 0;
-out:
-	image_reader_close(&image);
-	buf_free(&reply);
+	op->part = (struct axis_part){ .name = "packfil", .filename = NULL,
+				       .type = "application/octet-stream", .image = &op->image };
+	snprintf(op->name, sizeof(op->name), "%s", base);
+	op->part.filename = op->name;
 	free(m);
-	return rc;
+	m = NULL;
+	if (own ? upload(op, reason, reasonsz) != 0
+		: axis_op_list_request(op, on_listed_before, reason, reasonsz) != 0)
+		goto fail;
+	return 0;
+fail:
+	axis_op_drop(op);
+	free(m);
+	return -1;
 }
 
-static int control(struct axis *ax, const char *action, const char *app, int *code,
-		   char *reason, size_t reasonsz)
-{
-	char form[AXIS_APP_MAX + 48], what[48];
-	struct buf reply;
-	int rc;
+/* ---- control ---- */
 
-	if (!axis_app_name_ok(app))
-		return axis_fail(reason, reasonsz, "invalid application name");
-	snprintf(form, sizeof(form), "action=%s&package=%s", action, app);
-	snprintf(what, sizeof(what), "control.cgi %s", action);
-	buf_init(&reply, AXIS_REPLY_MAX);
-	rc = axis_post_form(ax, CONTROL_PATH, form, &reply, reason, reasonsz) != 0 ||
-			     axis_text_reply(what, &reply, control_codes, code, reason, reasonsz) != 0
-		     ? -1
-		     : 0;
-	buf_free(&reply);
-	return rc;
+static void on_control(struct axis_op *op, int rc, const char *reason);
+
+static int control_request(struct axis_op *op, const char *action, char *reason,
+			   size_t reasonsz)
+{
+	char form[AXIS_APP_MAX + 48];
+	const struct vapix_request rq = { .path = CONTROL_PATH, .body = form,
+					  .content_type = "application/x-www-form-urlencoded" };
+
+	snprintf(op->action, sizeof(op->action), "%s", action);
+	snprintf(op->what, sizeof(op->what), "control.cgi %s", action);
+	snprintf(form, sizeof(form), "action=%s&package=%s", action, op->app);
+	return axis_op_request(op, &rq, on_control, reason, reasonsz);
 }
 
-/* control.cgi action, then list.cgi must show the wanted state. */
-static int control_confirmed(struct axis *ax, const char *action, const char *app,
-			     enum want want, char *reason, size_t reasonsz)
+/* control.cgi's answer: confirmed from list.cgi in the state the action leads to. */
+static void on_control(struct axis_op *op, int rc, const char *reason)
 {
-	char what[48];
+	char why[PLATFORM_REASON_MAX];
 
-	if (control(ax, action, app, NULL, reason, reasonsz) != 0)
+	if (rc != 0) {
+		axis_op_finish(op, -1, reason, NULL);
+		return;
+	}
+	if (axis_text_reply(op->what, &op->reply, control_codes, &op->code, why, sizeof(why))) {
+		/* Whether restart starts a stopped app is UNCONFIRMED: on "not running" start it. */
+		if (!strcmp(op->action, "restart") && op->code == 7 &&
+		    control_request(op, "start", why, sizeof(why)) == 0)
+			return;
+		axis_op_finish(op, -1, why, NULL);
+		return;
+	}
+	if (op->result && !strcmp(op->app, op->ax->app)) { /* a restart of the agent's own app */
+		axis_op_finish(op, PLATFORM_APP_RESTARTS_AGENT, NULL, NULL);
+		return;
+	}
+	snprintf(op->what, sizeof(op->what), "control.cgi %s", op->result ? "restart" : op->action);
+	confirm(op, op->want, 0);
+}
+
+static int control(struct axis *ax, const char *action, const char *app, enum axis_want want,
+		   platform_done_fn done, void *arg, char *reason, size_t reasonsz)
+{
+	struct axis_op *op = axis_op_for_app(ax, app, done, arg, reason, reasonsz);
+
+	if (!op)
 		return -1;
-	snprintf(what, sizeof(what), "control.cgi %s", action);
-	return confirm(ax, what, app, NULL, want, NULL, reason, reasonsz, CONFIRM_TRIES);
-}
-
-int axis_app_start(void *priv, const char *app, char *reason, size_t reasonsz)
-{
-	return control_confirmed(priv, "start", app, WANT_RUNNING, reason, reasonsz);
-}
-
-int axis_app_stop(void *priv, const char *app, char *reason, size_t reasonsz)
-{
-	return control_confirmed(priv, "stop", app, WANT_STOPPED, reason, reasonsz);
-}
-
-int axis_app_restart(void *priv, const char *app, char *reason, size_t reasonsz)
-{
-	struct axis *ax = priv;
-	int code = 0;
-
-	/* Whether restart starts a stopped app is UNCONFIRMED: on "not running" start it. */
-	if (control(ax, "restart", app, &code, reason, reasonsz) != 0 &&
-	    (code != 7 || control(ax, "start", app, NULL, reason, reasonsz) != 0))
+	op->want = want;
+	op->result = !strcmp(action, "restart"); /* names the confirmation after the action asked */
+	if (control_request(op, action, reason, reasonsz) != 0) {
+		axis_op_drop(op);
 		return -1;
-	if (strcmp(app, ax->app) == 0)
-		return PLATFORM_APP_RESTARTS_AGENT;
-	return confirm(ax, "control.cgi restart", app, NULL, WANT_RUNNING, NULL, reason, reasonsz,
-		       CONFIRM_TRIES);
+	}
+	return 0;
 }
 
-int axis_app_remove(void *priv, const char *app, char *reason, size_t reasonsz)
+int axis_app_start(void *priv, const char *app, platform_done_fn done, void *arg, char *reason,
+		   size_t reasonsz)
 {
-	return control_confirmed(priv, "remove", app, WANT_ABSENT, reason, reasonsz);
+	return control(priv, "start", app, WANT_RUNNING, done, arg, reason, reasonsz);
+}
+
+int axis_app_stop(void *priv, const char *app, platform_done_fn done, void *arg, char *reason,
+		  size_t reasonsz)
+{
+	return control(priv, "stop", app, WANT_STOPPED, done, arg, reason, reasonsz);
+}
+
+int axis_app_restart(void *priv, const char *app, platform_done_fn done, void *arg,
+		     char *reason, size_t reasonsz)
+{
+	return control(priv, "restart", app, WANT_RUNNING, done, arg, reason, reasonsz);
+}
+
+int axis_app_remove(void *priv, const char *app, platform_done_fn done, void *arg, char *reason,
+		    size_t reasonsz)
+{
+	return control(priv, "remove", app, WANT_ABSENT, done, arg, reason, reasonsz);
 }

@@ -11,6 +11,7 @@
 #include "../../lib/url.h"
 #include "axparameter.h"
 #include "glib_loop.h"
+#include "op.h"
 
 static void axis_close(void *priv)
 {
@@ -19,6 +20,8 @@ static void axis_close(void *priv)
 	if (!ax)
 		return;
 	axis_fw_close(ax);
+	axis_fetch_credentials_drop(ax);
+	axis_ops_drop_all(ax);
 	axis_forget_credentials(ax);
 	axparameter_close(ax->params);
 	glib_loop_free(ax->glib);
@@ -28,6 +31,7 @@ static void axis_close(void *priv)
 
 static const struct platform_ops axis_ops = {
 	.name = "axis",
+	.start = axis_start,
 	.identity = axis_identity,
 	.install = axis_install,
 	.reboot = axis_reboot,
@@ -48,8 +52,8 @@ static const struct platform_ops axis_ops = {
 	.app_set_param = axis_app_set_param,
 };
 
-/* Settings through axparameter where the camera has the library, with GLib's context
- * run by the agent's loop for its callbacks; otherwise (or without a loop) param.cgi. */
+/* GLib's context run by the agent's loop (the D-Bus account, axparameter's callbacks);
+ * settings through axparameter where the camera has the library, else param.cgi. */
 static void open_parameters(struct axis *ax, struct event_base *base)
 {
 	char why[PLATFORM_REASON_MAX];
@@ -58,7 +62,8 @@ static void open_parameters(struct axis *ax, struct event_base *base)
 	if (!base)
 		return;
 	if (glib_loop_start(&ax->glib, base, why, sizeof(why)) != 0) {
-		log_warn("axis: settings through param.cgi only: %s", why);
+		log_warn("axis: D-Bus calls block and settings come through param.cgi only: %s",
+			 why);
 		return;
 	}
 	rc = axparameter_open(&ax->params, ax->app, base, why, sizeof(why));
@@ -69,8 +74,6 @@ static void open_parameters(struct axis *ax, struct event_base *base)
 	}
 	if (rc < 0)
 		log_warn("axis: settings through param.cgi only: %s", why);
-	glib_loop_free(ax->glib);
-	ax->glib = NULL;
 }
 
 int platform_axis_open(struct platform *out, const struct platform_axis_config *cfg,
@@ -107,12 +110,8 @@ int platform_axis_open(struct platform *out, const struct platform_axis_config *
 							   : cfg->auto_rollback_min;
 	ax->timeout_s = cfg->timeout_s > 0 ? cfg->timeout_s : 30;
 	ax->net = cfg->net && cfg->net->start ? cfg->net : NULL;
-	if (axis_wait_ready(ax, reason, reasonsz) != 0 ||
-	    axis_fetch_credentials(ax, reason, reasonsz) != 0 ||
-	    axis_fw_open(ax, reason, reasonsz) != 0) {
-		axis_close(ax);
-		return -1;
-	}
+	ax->base = cfg->base;
+	/* nothing asked of the camera yet: axis_start (start.c) does, on the loop */
 	open_parameters(ax, cfg->base);
 	log_info("axis: VAPIX at %s, app %s", ax->base_url, ax->app);
 	out->ops = &axis_ops;

@@ -4,11 +4,13 @@
  *               the agent's curl multi)
  *   dbus.c      service-account credentials from D-Bus (gio)
  *   devinfo.c   identity from basicdeviceinfo.cgi
+ *   start.c     what the backend learns before the rest: ready, account, last boot, identity
  *   systemready.c  the camera's boot identity from systemready.cgi
  *   firmware.c  upgrade / status / commit / rollback over firmwaremanagement.cgi
  *   license.c   license keys over applications/license.cgi and list.cgi
  *   applist.c   the Application API's reply formats: "OK"/"Error: n" text, list.cgi XML
  *   apps.c      applications: upload.cgi, control.cgi, config.cgi, confirmed by list.cgi
+ *   op.c        one asynchronous operation: a chain of VAPIX requests, one completion
  *   params.c    the ACAP's parameters over axparameter, else param.cgi
  *   axparameter.c  the axparameter library, loaded at run time
  *   glib_loop.c GLib's main context inside the libevent loop (axparameter's callbacks)
@@ -47,14 +49,24 @@ struct axis {
 	char outcome_why[PLATFORM_REASON_MAX]; /* for ROLLED_BACK and PENDING */
 	const struct platform_net *net;   /* the agent's multi; NULL: uploads block */
 	struct fw_upload *upload;         /* the image upload in flight, or NULL */
-	struct glib_loop *glib;           /* NULL without axparameter */
+	struct event_base *base;          /* the agent's loop (timers between list.cgi polls) */
+	struct axis_op *ops;              /* the asynchronous operations in flight (op.h) */
+	struct platform_identity ident;   /* the last identity read, for package checks */
+	int have_ident;
+	struct glib_loop *glib;           /* GLib's context on the loop; NULL without a loop */
+	struct axis_cred_fetch *cred_fetch; /* the account's fetch in flight, or NULL */
 	struct axparameter *params;       /* NULL: settings through param.cgi */
 };
 
 #define axis_fail platform_fail /* platform/platform.c */
 
-/* dbus.c: fills ax->user/password from GetCredentials(app). */
+/* dbus.c: fills ax->user/password from GetCredentials(app), waiting for it; _start does
+ * it on the loop (GLib's context runs there: ax->glib), done(arg, rc, reason) then comes
+ * once unless dropped first (the platform closes, or the call waiting for it ends). */
 int axis_fetch_credentials(struct axis *ax, char *reason, size_t reasonsz);
+int axis_fetch_credentials_start(struct axis *ax, platform_done_fn done, void *arg,
+				 char *reason, size_t reasonsz);
+void axis_fetch_credentials_drop(struct axis *ax);
 void axis_forget_credentials(struct axis *ax);
 
 /* vapix.c. Every call: POST to base_url + path, basic auth, bounded time and reply size.
@@ -78,15 +90,24 @@ int axis_post_form(struct axis *ax, const char *path, const char *form, struct b
 int axis_post_multipart(struct axis *ax, const char *path, const struct axis_part *parts,
 			int nparts, long timeout_s, struct buf *reply, char *reason,
 			size_t reasonsz);
-/* The same on the agent's multi (ax->net, not NULL): 0 when started, then done(arg, rc,
- * reason) once on the loop, with the body in reply (rc 0: HTTP 200). parts, their data and
- * reply must live until then. axis_call_free stops a call in flight (done not called) and
- * frees one that ended; call it after done at the latest. */
+/* One request on the agent's multi (ax->net, not NULL): 0 when started, then done(arg, rc,
+ * reason) once on the loop, with the body in reply (rc 0: HTTP 200; a 401 refetches the
+ * credentials and retries once). path and body are copied; parts, their data and reply
+ * must live until done. axis_call_free stops a call in flight (done not called) and frees
+ * one that ended; call it after done at the latest. */
+struct vapix_request {
+	const char *path;
+	const char *body;            /* JSON or form body, or NULL with parts */
+	const char *content_type;
+	const struct axis_part *parts;
+	int nparts;
+	long timeout_s;              /* 0: the platform's timeout_s */
+};
 struct axis_call;
 typedef void (*axis_call_done_fn)(void *arg, int rc, const char *reason);
-int axis_post_multipart_start(struct axis *ax, const char *path, const struct axis_part *parts,
-			      int nparts, long timeout_s, struct buf *reply, axis_call_done_fn done,
-			      void *arg, struct axis_call **out, char *reason, size_t reasonsz);
+int vapix_start(struct axis *ax, const struct vapix_request *rq, struct buf *reply,
+		axis_call_done_fn done, void *arg, struct axis_call **out, char *reason,
+		size_t reasonsz);
 void axis_call_free(struct axis_call *c);
 
 /* JSON API replies (basicdeviceinfo.cgi, firmwaremanagement.cgi): errors arrive as HTTP 200
@@ -101,36 +122,49 @@ int axis_json_reply(const char *what, const struct buf *reply, struct json_doc *
 /* Copies s into out for a log line or reason: printable ASCII only, cut at outsz. */
 void axis_printable(char *out, size_t outsz, const char *s, size_t len);
 
-/* firmware.c */
-int axis_fw_open(struct axis *ax, char *reason, size_t reasonsz); /* decides ax->outcome */
+/* firmware.c. At start (start.c): axis_fw_pending says whether an upgrade is pending (1,
+ * 0, or -1 on a damaged record; ax->outcome is NORMAL until decided); then, with the reply
+ * to the status request (axis_fw_status_body) and the camera's bootid ("" unknown),
+ * axis_fw_decide sets ax->outcome. */
+int axis_fw_pending(struct axis *ax, char *reason, size_t reasonsz);
+void axis_fw_status_body(char *out, size_t outsz);
+int axis_fw_decide(struct axis *ax, const struct buf *status_reply, const char *boot_id,
+		   char *reason, size_t reasonsz);
 int axis_install(void *priv, const struct platform_image *img, platform_done_fn done, void *arg,
 		 char *reason, size_t reasonsz);
 void axis_fw_close(struct axis *ax); /* stops an upload in flight */
 int axis_reboot(void *priv, char *reason, size_t reasonsz);
 enum platform_boot_outcome axis_boot_outcome(void *priv, char *why, size_t whysz);
-int axis_commit(void *priv, char *reason, size_t reasonsz);
-int axis_rollback(void *priv, char *reason, size_t reasonsz);
+int axis_commit(void *priv, platform_done_fn done, void *arg, char *reason, size_t reasonsz);
+int axis_rollback(void *priv, platform_done_fn done, void *arg, char *reason, size_t reasonsz);
 
-/* devinfo.c */
+/* devinfo.c: the identity read at start (start.c: axis_identity_parse of the reply to
+ * axis_identity_body, into ax->ident). */
+extern const char axis_identity_body[];
+int axis_identity_parse(struct axis *ax, const struct buf *reply, char *reason,
+			size_t reasonsz);
 int axis_identity(void *priv, struct platform_identity *out, char *reason, size_t reasonsz);
 /* devinfo.c: a string field of a VAPIX JSON reply fit for a platform field: non-empty,
  * printable, shorter than outsz; -1 (out "") otherwise. */
 int axis_json_field(const struct json_doc *doc, int obj, const char *key, char *out,
 		    size_t outsz);
-/* systemready.c: the camera's bootid (new at every boot) into out. */
+/* systemready.c: the camera's bootid (new at every boot) into out, asked and waited for
+ * (before an image upload); _parse reads a reply to axis_systemready_body: 0 with the
+ * bootid and *ready, -1 with reason. */
 #define AXIS_BOOT_ID_MAX 64
 int axis_boot_id(struct axis *ax, char *out, size_t outsz, char *reason, size_t reasonsz);
-/* -1 with reason when the camera says it is not ready (systemready "no"); 0 when it is,
- * or when systemready.cgi gives no answer (logged: the calls that follow will tell). */
-int axis_wait_ready(struct axis *ax, char *reason, size_t reasonsz);
+extern const char axis_systemready_body[];
+int axis_systemready_parse(const struct buf *reply, char *out, size_t outsz, int *ready,
+			   char *reason, size_t reasonsz);
+
+/* start.c: the platform's start operation (platform.h). */
+int axis_start(void *priv, platform_done_fn done, void *arg, char *reason, size_t reasonsz);
 
 /* license.c */
 int axis_license_install(void *priv, const char *app, const void *key, size_t keylen,
-			 char *reason, size_t reasonsz);
-int axis_license_remove(void *priv, const char *app, char *reason, size_t reasonsz);
-/* The License attribute of app in applications/list.cgi ("Valid", "Missing", ...). */
-int axis_license_state(struct axis *ax, const char *app, char *state, size_t statesz,
-		       char *reason, size_t reasonsz);
+			 platform_done_fn done, void *arg, char *reason, size_t reasonsz);
+int axis_license_remove(void *priv, const char *app, platform_done_fn done, void *arg,
+			char *reason, size_t reasonsz);
 
 /* params.c */
 /* The app parameters the agent reads, by their manifest names. */
@@ -146,7 +180,7 @@ int axis_read_settings(void *priv, struct platform_settings *out, char *reason,
 /* param.cgi action=update of root.<app>.<name> (either group-name case), read back when
  * the type allows (a password is not readable). */
 int axis_app_set_param(void *priv, const char *app, const char *name, const char *value,
-		       char *reason, size_t reasonsz);
+		       platform_done_fn done, void *arg, char *reason, size_t reasonsz);
 
 /* applist.c */
 /* Used in a URL query and as a file name: [A-Za-z0-9][A-Za-z0-9._-]*. */
@@ -155,20 +189,23 @@ int axis_app_name_ok(const char *app);
  * (may be NULL) set; anything else -1 "unexpected reply". */
 int axis_text_reply(const char *what, const struct buf *reply, const struct axis_code *codes,
 		    int *code, char *reason, size_t reasonsz);
-/* Every application list.cgi shows; _parse reads a reply already fetched. */
+/* Every application a list.cgi reply shows. */
 int axis_apps_parse(const char *xml, size_t len, struct platform_app_list *out, char *reason,
 		    size_t reasonsz);
-int axis_apps_read(struct axis *ax, struct platform_app_list *out, char *reason,
-		   size_t reasonsz);
 const struct platform_app *axis_apps_find(const struct platform_app_list *l, const char *app);
 
 /* apps.c */
-int axis_apps_list(void *priv, struct platform_app_list *out, char *reason, size_t reasonsz);
-int axis_app_install(void *priv, const struct platform_package *pkg, struct platform_app *out,
+int axis_apps_list(void *priv, platform_list_done_fn done, void *arg, char *reason,
+		   size_t reasonsz);
+int axis_app_install(void *priv, const struct platform_package *pkg, platform_app_done_fn done,
+		     void *arg, char *reason, size_t reasonsz);
+int axis_app_remove(void *priv, const char *app, platform_done_fn done, void *arg, char *reason,
+		    size_t reasonsz);
+int axis_app_start(void *priv, const char *app, platform_done_fn done, void *arg, char *reason,
+		   size_t reasonsz);
+int axis_app_stop(void *priv, const char *app, platform_done_fn done, void *arg, char *reason,
+		  size_t reasonsz);
+int axis_app_restart(void *priv, const char *app, platform_done_fn done, void *arg,
 		     char *reason, size_t reasonsz);
-int axis_app_remove(void *priv, const char *app, char *reason, size_t reasonsz);
-int axis_app_start(void *priv, const char *app, char *reason, size_t reasonsz);
-int axis_app_stop(void *priv, const char *app, char *reason, size_t reasonsz);
-int axis_app_restart(void *priv, const char *app, char *reason, size_t reasonsz);
 
 #endif

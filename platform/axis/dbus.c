@@ -2,13 +2,15 @@
  * object /com/axis/HTTPConf1/VAPIXServiceAccounts1, interface
  * com.axis.HTTPConf1.VAPIXServiceAccounts1, on the system bus; the reply "(s)" is
  * "user:password" [VAPIXACC][EX-VAPIX]. Fetched at every start (accounts are gone after a
- * reboot), kept in memory only, never written or logged. */
+ * reboot), kept in memory only, never written or logged. On the loop where GLib's context
+ * runs inside it (axis_fetch_credentials_start, glib_loop.c); blocking otherwise. */
 #include "axis.h"
 
 #include <string.h>
 #include <gio/gio.h>
 
 #include "../../lib/log.h"
+#include "glib_loop.h"
 
 #define BUS_NAME "com.axis.HTTPConf1"
 #define OBJECT_PATH "/com/axis/HTTPConf1/VAPIXServiceAccounts1"
@@ -95,4 +97,117 @@ int axis_fetch_credentials(struct axis *ax, char *reason, size_t reasonsz)
 	if (rc == 0)
 		log_info("VAPIX service account fetched over D-Bus");
 	return rc;
+}
+
+/* ---- the same on the loop ---- */
+
+struct axis_cred_fetch {
+	struct axis *ax;        /* NULL once dropped: the answer goes nowhere */
+	int private_bus;        /* a connection of our own, to close */
+	GCancellable *cancel;
+	GDBusConnection *conn;
+	platform_done_fn done;
+	void *arg;
+};
+
+static void fetch_end(struct axis_cred_fetch *f, int rc, const char *reason)
+{
+	if (f->conn) {
+		if (f->private_bus)
+			g_dbus_connection_close(f->conn, NULL, NULL, NULL);
+		g_object_unref(f->conn);
+	}
+	g_object_unref(f->cancel);
+	if (f->ax) {
+		f->ax->cred_fetch = NULL;
+		if (rc == 0)
+			log_info("VAPIX service account fetched over D-Bus");
+		f->done(f->arg, rc, reason);
+	}
+	g_free(f);
+}
+
+static void on_called(GObject *src, GAsyncResult *res, gpointer data)
+{
+	struct axis_cred_fetch *f = data;
+	char reason[PLATFORM_REASON_MAX] = "";
+	GError *err = NULL;
+	GVariant *v = g_dbus_connection_call_finish(G_DBUS_CONNECTION(src), res, &err);
+	const char *s = NULL;
+	int rc = -1;
+
+	if (!f->ax)
+		; /* dropped */
+	else if (!v)
+		axis_fail(reason, sizeof(reason), "D-Bus: %s.GetCredentials(\"%s\") failed: %s",
+			  INTERFACE, f->ax->app, err ? err->message : "unknown error");
+	else {
+		g_variant_get(v, "(&s)", &s);
+		rc = split_credentials(f->ax, s, reason, sizeof(reason));
+	}
+	if (v)
+		g_variant_unref(v);
+	g_clear_error(&err);
+	fetch_end(f, rc, reason);
+}
+
+static void on_connected(GObject *src, GAsyncResult *res, gpointer data)
+{
+	struct axis_cred_fetch *f = data;
+	char reason[PLATFORM_REASON_MAX];
+	GError *err = NULL;
+
+	(void)src;
+	f->conn = f->private_bus ? g_dbus_connection_new_for_address_finish(res, &err)
+				 : g_bus_get_finish(res, &err);
+	if (!f->conn || !f->ax) {
+		axis_fail(reason, sizeof(reason), "D-Bus: cannot connect to the %s: %s",
+			  f->private_bus ? "given bus" : "system bus",
+			  err ? err->message : "unknown error");
+		g_clear_error(&err);
+		fetch_end(f, -1, reason);
+		return;
+	}
+	g_dbus_connection_call(f->conn, BUS_NAME, OBJECT_PATH, INTERFACE, "GetCredentials",
+			       g_variant_new("(s)", f->ax->app), G_VARIANT_TYPE("(s)"),
+			       G_DBUS_CALL_FLAGS_NONE, AXIS_DBUS_TIMEOUT_MS, f->cancel, on_called, f);
+}
+
+int axis_fetch_credentials_start(struct axis *ax, platform_done_fn done, void *arg,
+				 char *reason, size_t reasonsz)
+{
+	struct axis_cred_fetch *f;
+
+	if (!ax->glib)
+		return axis_fail(reason, reasonsz, "D-Bus: no GLib context on the loop");
+	if (ax->cred_fetch)
+		return axis_fail(reason, reasonsz, "D-Bus: a fetch of the account is under way");
+	axis_forget_credentials(ax);
+	f = g_new0(struct axis_cred_fetch, 1);
+	f->ax = ax;
+	f->private_bus = ax->dbus_address[0] != '\0';
+	f->cancel = g_cancellable_new();
+	f->done = done;
+	f->arg = arg;
+	if (f->private_bus)
+		g_dbus_connection_new_for_address(ax->dbus_address,
+						  G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+							  G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+						  NULL, f->cancel, on_connected, f);
+	else
+		g_bus_get(G_BUS_TYPE_SYSTEM, f->cancel, on_connected, f);
+	ax->cred_fetch = f;
+	glib_loop_refresh(ax->glib); /* sources added from this thread */
+	return 0;
+}
+
+void axis_fetch_credentials_drop(struct axis *ax)
+{
+	struct axis_cred_fetch *f = ax->cred_fetch;
+
+	if (!f)
+		return;
+	ax->cred_fetch = NULL;
+	f->ax = NULL; /* its callbacks free it, if the context runs them again */
+	g_cancellable_cancel(f->cancel);
 }

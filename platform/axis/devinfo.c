@@ -32,7 +32,21 @@ int axis_json_field(const struct json_doc *doc, int obj, const char *key, char *
 	return 0;
 }
 
+const char axis_identity_body[] =
+	"{\"apiVersion\":\"1.3\",\"context\":\"camagent\",\"method\":\"getAllProperties\"}";
+
 int axis_identity(void *priv, struct platform_identity *out, char *reason, size_t reasonsz)
+{
+	const struct axis *ax = priv;
+
+	if (!ax->have_ident)
+		return axis_fail(reason, reasonsz, "the camera has not told its identity yet");
+	*out = ax->ident;
+	return 0;
+}
+
+int axis_identity_parse(struct axis *ax, const struct buf *reply, char *reason,
+			size_t reasonsz)
 {
 	static const struct {
 		const char *key;
@@ -44,21 +58,14 @@ int axis_identity(void *priv, struct platform_identity *out, char *reason, size_
 		{ "Architecture", offsetof(struct platform_identity, arch) },
 		{ "Version", offsetof(struct platform_identity, os_version) },
 	};
-	struct axis *ax = priv;
 	struct platform_identity id;
-	struct buf reply;
 	struct json_doc doc = { 0 };
 	int data, list, rc = -1;
 
 	memset(&id, 0, sizeof(id));
-	buf_init(&reply, AXIS_REPLY_MAX);
-	if (axis_post_json(ax, "/axis-cgi/basicdeviceinfo.cgi",
-			   "{\"apiVersion\":\"1.3\",\"context\":\"camagent\","
-			   "\"method\":\"getAllProperties\"}",
-			   &reply, reason, reasonsz) != 0 ||
-	    axis_json_reply("basicdeviceinfo.cgi getAllProperties", &reply, &doc, 256, bdi_codes,
+	if (axis_json_reply("basicdeviceinfo.cgi getAllProperties", reply, &doc, 256, bdi_codes,
 			    &data, reason, reasonsz) != 0)
-		goto out;
+		return -1;
 	list = json_find(&doc, data, "propertyList");
 	if (list < 0 || json_type_of(&doc, list) != JSON_OBJECT) {
 		axis_fail(reason, reasonsz, "basicdeviceinfo.cgi: reply has no data.propertyList");
@@ -74,11 +81,10 @@ int axis_identity(void *priv, struct platform_identity *out, char *reason, size_
 			goto done;
 		}
 	}
-	*out = id;
+	ax->ident = id;
+	ax->have_ident = 1;
 	rc = 0;
 done:
 	json_free(&doc);
-out:
-	buf_free(&reply);
 	return rc;
 }

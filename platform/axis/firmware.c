@@ -17,7 +17,7 @@
  *                                             timer fired before the cloud was reached
  *   active != target, never seen running   -> ROLLED_BACK: the new image never came up
  * and without a pending upgrade -> NORMAL. */
-#include "axis.h"
+#include "op.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -29,7 +29,6 @@
 #include "../../lib/json.h"
 #include "../../lib/jsonfile.h"
 #include "../../lib/log.h"
-#include "../image_reader.h"
 
 #define PENDING_FILE "axis-upgrade.json"
 #define PENDING_MAX 1024
@@ -127,33 +126,26 @@ static void pending_clear(const struct axis *ax)
 		log_warn("cannot delete %s: %s", path, strerror(errno));
 }
 
-/* Calls a JSON method of firmwaremanagement.cgi; *data_tok is "data" in doc on success. */
-static int fw_call(struct axis *ax, const char *method, struct buf *reply, struct json_doc *doc,
-		   int *data_tok, char *reason, size_t reasonsz)
+/* The request body of a firmwaremanagement.cgi method without parameters. */
+static void fw_body(char *out, size_t outsz, const char *method)
 {
-	char body[160], what[64];
-
-	snprintf(body, sizeof(body),
+	snprintf(out, outsz,
 		 "{\"apiVersion\":\"1.0\",\"context\":\"camagent\",\"method\":\"%s\"}", method);
-	snprintf(what, sizeof(what), "firmwaremanagement.cgi %s", method);
-	if (axis_post_json(ax, FW_PATH, body, reply, reason, reasonsz) != 0)
-		return -1;
-	return axis_json_reply(what, reply, doc, 64, fw_codes, data_tok, reason, reasonsz);
 }
 
 /* status: isCommited is the documented spelling, isCommitted what some clients read:
  * accept both [FW]. Absent (no inactive firmware) means committed. */
-static int fw_status(struct axis *ax, struct fw_status *st, char *reason, size_t reasonsz)
+static int fw_status_parse(const struct buf *reply, struct fw_status *st, char *reason,
+			   size_t reasonsz)
 {
-	struct buf reply;
 	struct json_doc doc = { 0 };
 	int data, tok, rc = -1;
 
 	memset(st, 0, sizeof(*st));
 	st->committed = 1;
-	buf_init(&reply, AXIS_REPLY_MAX);
-	if (fw_call(ax, "status", &reply, &doc, &data, reason, reasonsz) != 0)
-		goto out;
+	if (axis_json_reply("firmwaremanagement.cgi status", reply, &doc, 64, fw_codes, &data,
+			    reason, reasonsz) != 0)
+		return -1;
 	if (json_get_string(&doc, data, "activeFirmwareVersion", st->active,
 			    sizeof(st->active)) != 0 || !st->active[0]) {
 		axis_fail(reason, reasonsz,
@@ -172,7 +164,21 @@ static int fw_status(struct axis *ax, struct fw_status *st, char *reason, size_t
 	rc = 0;
 done:
 	json_free(&doc);
-out:
+	return rc;
+}
+
+/* The same, asked and waited for (before an image upload). */
+static int fw_status(struct axis *ax, struct fw_status *st, char *reason, size_t reasonsz)
+{
+	struct buf reply;
+	char body[160];
+	int rc;
+
+	fw_body(body, sizeof(body), "status");
+	buf_init(&reply, AXIS_REPLY_MAX);
+	rc = axis_post_json(ax, FW_PATH, body, &reply, reason, reasonsz);
+	if (rc == 0)
+		rc = fw_status_parse(&reply, st, reason, reasonsz);
 	buf_free(&reply);
 	return rc;
 }
@@ -212,21 +218,33 @@ static const char *outcome_name(enum platform_boot_outcome o)
 						  : "already committed";
 }
 
-int axis_fw_open(struct axis *ax, char *reason, size_t reasonsz)
+int axis_fw_pending(struct axis *ax, char *reason, size_t reasonsz)
 {
 	struct pending p;
-	struct fw_status st;
-	char boot_id[AXIS_BOOT_ID_MAX], why[PLATFORM_REASON_MAX];
-	int have = pending_load(ax, &p, reason, reasonsz);
 
 	ax->outcome = PLATFORM_BOOT_NORMAL;
 	ax->outcome_why[0] = '\0';
-	if (have <= 0)
-		return have;
-	if (fw_status(ax, &st, reason, reasonsz) != 0)
+	return pending_load(ax, &p, reason, reasonsz);
+}
+
+void axis_fw_status_body(char *out, size_t outsz)
+{
+	fw_body(out, outsz, "status");
+}
+
+int axis_fw_decide(struct axis *ax, const struct buf *status_reply, const char *boot_id,
+		   char *reason, size_t reasonsz)
+{
+	struct pending p;
+	struct fw_status st;
+	char why[PLATFORM_REASON_MAX];
+
+	if (pending_load(ax, &p, reason, reasonsz) <= 0 ||
+	    fw_status_parse(status_reply, &st, reason, reasonsz) != 0)
 		return -1;
-	if (axis_boot_id(ax, boot_id, sizeof(boot_id), why, sizeof(why)) != 0)
-		log_warn("axis: %s; deciding from the firmware status alone", why);
+	if (!boot_id[0])
+		log_warn("axis: no bootid from systemready.cgi; deciding from the firmware status "
+			 "alone");
 	ax->outcome = decide(ax, &p, &st, boot_id);
 	if (ax->outcome == PLATFORM_BOOT_UPGRADED && !p.came_up) {
 		p.came_up = 1; /* so a later rollback reads as "came up, cloud not reached" */
@@ -363,9 +381,11 @@ int axis_install(void *priv, const struct platform_image *img, platform_done_fn 
 	log_info("axis: uploading AXIS OS image to the camera (autoCommit never, autoRollback %s)",
 		 rollback);
 	if (ax->net && done) {
-		if (axis_post_multipart_start(ax, FW_PATH, u->parts, 2, AXIS_UPLOAD_TIMEOUT_S,
-					      &u->reply, on_upload_done, u, &u->call, reason,
-					      reasonsz) != 0)
+		const struct vapix_request rq = { .path = FW_PATH, .parts = u->parts, .nparts = 2,
+						  .timeout_s = AXIS_UPLOAD_TIMEOUT_S };
+
+		if (vapix_start(ax, &rq, &u->reply, on_upload_done, u, &u->call, reason,
+				reasonsz) != 0)
 			goto out; /* nothing was sent */
 		ax->upload = u;
 		return PLATFORM_IN_PROGRESS;
@@ -396,35 +416,59 @@ enum platform_boot_outcome axis_boot_outcome(void *priv, char *why, size_t whysz
 }
 
 /* commit and rollback: one method call whose success ends the pending upgrade and
- * settles what the last boot means. */
-static int fw_settle(struct axis *ax, const char *method, enum platform_boot_outcome outcome,
-		     const char *done, char *reason, size_t reasonsz)
+ * settles what the last boot means (op->result). */
+static void on_settled(struct axis_op *op, int rc, const char *reason)
 {
-	struct buf reply;
 	struct json_doc doc = { 0 };
-	int data, rc;
+	char what[64], why[PLATFORM_REASON_MAX];
+	int data;
 
-	buf_init(&reply, AXIS_REPLY_MAX);
-	rc = fw_call(ax, method, &reply, &doc, &data, reason, reasonsz);
-	if (rc == 0) {
-		json_free(&doc);
-		pending_clear(ax);
-		ax->outcome = outcome;
-		log_info("axis: %s", done);
+	snprintf(what, sizeof(what), "firmwaremanagement.cgi %s", op->action);
+	if (rc == 0 &&
+	    axis_json_reply(what, &op->reply, &doc, 64, fw_codes, &data, why, sizeof(why)) != 0) {
+		rc = -1;
+		reason = why;
 	}
-	buf_free(&reply);
-	return rc;
+	json_free(&doc);
+	if (rc == 0) {
+		pending_clear(op->ax);
+		op->ax->outcome = (enum platform_boot_outcome)op->result;
+		log_info("axis: %s", op->result == PLATFORM_BOOT_NORMAL
+					     ? "AXIS OS committed"
+					     : "rollback requested; the camera reboots into the "
+					       "previous AXIS OS");
+	}
+	axis_op_finish(op, rc, reason, NULL);
 }
 
-int axis_commit(void *priv, char *reason, size_t reasonsz)
+static int fw_settle(struct axis *ax, const char *method, enum platform_boot_outcome outcome,
+		     platform_done_fn done, void *arg, char *reason, size_t reasonsz)
 {
-	return fw_settle(priv, "commit", PLATFORM_BOOT_NORMAL, "AXIS OS committed", reason,
-			 reasonsz);
+	struct axis_op *op = axis_op_new(ax, arg, reason, reasonsz);
+	char body[160];
+
+	if (!op)
+		return -1;
+	op->done = done;
+	op->result = (int)outcome;
+	snprintf(op->action, sizeof(op->action), "%s", method);
+	fw_body(body, sizeof(body), method);
+	const struct vapix_request rq = { .path = FW_PATH, .body = body,
+					  .content_type = "application/json" };
+	if (axis_op_request(op, &rq, on_settled, reason, reasonsz) != 0) {
+		axis_op_drop(op);
+		return -1;
+	}
+	return 0;
 }
 
-int axis_rollback(void *priv, char *reason, size_t reasonsz)
+int axis_commit(void *priv, platform_done_fn done, void *arg, char *reason, size_t reasonsz)
 {
-	return fw_settle(priv, "rollback", PLATFORM_BOOT_ROLLED_BACK,
-			 "rollback requested; the camera reboots into the previous AXIS OS", reason,
+	return fw_settle(priv, "commit", PLATFORM_BOOT_NORMAL, done, arg, reason, reasonsz);
+}
+
+int axis_rollback(void *priv, platform_done_fn done, void *arg, char *reason, size_t reasonsz)
+{
+	return fw_settle(priv, "rollback", PLATFORM_BOOT_ROLLED_BACK, done, arg, reason,
 			 reasonsz);
 }

@@ -6,7 +6,7 @@
  * password is not readable through param.cgi [AXP-H]: it is simply absent then. Where the
  * camera has the axparameter library (axparameter.c), the settings come from it instead,
  * password included, and changes are told through its callbacks. */
-#include "axis.h"
+#include "op.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -209,65 +209,112 @@ static int form_encode(char *out, size_t outsz, const char *s)
 	return 0;
 }
 
-/* 1 when the camera said "# Error", 0 on "OK", -1 otherwise. */
-static int update_group(struct axis *ax, const char *group, const char *name, const char *enc,
-			char *reason, size_t reasonsz)
+/* ---- setting an app's parameter (asynchronous, op.h) ---- */
+
+#define PARAM_PATH "/axis-cgi/param.cgi"
+#define PARAM_FORM_MAX (3 * 1024 + 2 * AXIS_APP_MAX + 32)
+
+static void on_updated(struct axis_op *op, int rc, const char *reason);
+
+/* action=update of root.<op->group>.<op->name>. */
+static int update_request(struct axis_op *op, char *reason, size_t reasonsz)
 {
-	struct buf reply;
-	char form[3 * 1024 + 2 * AXIS_APP_MAX + 32];
+	char enc[3 * 1024 + 1], form[PARAM_FORM_MAX];
+	const struct vapix_request rq = { .path = PARAM_PATH, .body = form,
+					  .content_type = "application/x-www-form-urlencoded" };
 	int rc;
 
-	snprintf(form, sizeof(form), "action=update&root.%s.%s=%s", group, name, enc);
-	buf_init(&reply, AXIS_REPLY_MAX);
-	rc = axis_post_form(ax, "/axis-cgi/param.cgi", form, &reply, reason, reasonsz);
-	if (rc == 0)
-		rc = !strncmp(buf_str(&reply), "# Error", 7) ? 1
-		     : !strncmp(buf_str(&reply), "OK", 2)   ? 0
-							  : axis_fail(reason, reasonsz,
-								      "param.cgi update: unexpected reply");
-	buf_free(&reply);
+	if (form_encode(enc, sizeof(enc), op->value) != 0)
+		return axis_fail(reason, reasonsz, "param.cgi: the value of %s is too long",
+				 op->name);
+	snprintf(form, sizeof(form), "action=update&root.%s.%s=%s", op->group, op->name, enc);
+	rc = axis_op_request(op, &rq, on_updated, reason, reasonsz);
+	explicit_bzero(enc, sizeof(enc));
+	explicit_bzero(form, sizeof(form));
 	return rc;
 }
 
-int axis_app_set_param(void *priv, const char *app, const char *name, const char *value,
-		       char *reason, size_t reasonsz)
+/* Read back where readable (a password parameter is absent from lists). */
+static void on_read_back(struct axis_op *op, int rc, const char *reason)
 {
-	struct axis *ax = priv;
-	char group[AXIS_APP_MAX], enc[3 * 1024 + 1], want[AXIS_APP_MAX * 2 + 8];
-	struct buf reply;
-	int rc;
+	const char *text = buf_str(&op->reply);
+	const char *eq = strchr(text, '=');
+	size_t n = eq ? strcspn(eq + 1, "\r\n") : 0;
+	char why[PLATFORM_REASON_MAX];
 
-	if (!axis_app_name_ok(app) || !axis_app_name_ok(name))
-		return axis_fail(reason, reasonsz, "invalid application or parameter name");
-	if (form_encode(enc, sizeof(enc), value) != 0)
-		return axis_fail(reason, reasonsz, "param.cgi: the value of %s is too long", name);
-	snprintf(group, sizeof(group), "%s", app);
-	rc = update_group(ax, group, name, enc, reason, reasonsz);
-	if (rc == 1) { /* the group's case is UNCONFIRMED: try the capitalized form */
-		group[0] = (char)toupper((unsigned char)group[0]);
-		rc = strcmp(group, app) ? update_group(ax, group, name, enc, reason, reasonsz) : 1;
+	if (rc != 0) {
+		axis_op_finish(op, -1, reason, NULL);
+		return;
 	}
-	if (rc == 1)
-		return axis_fail(reason, reasonsz, "param.cgi: %s has no parameter %s", app, name);
-	if (rc != 0)
+	if (strlen(text) != op->reply.len) {
+		axis_op_finish(op, -1, "param.cgi: reply contains NUL bytes", NULL);
+		return;
+	}
+	if (op->reply.len && strncmp(text, "# Error", 7) &&
+	    (!eq || n != strlen(op->value) || memcmp(eq + 1, op->value, n) != 0)) {
+		snprintf(why, sizeof(why),
+			 "param.cgi: %s.%s reads back differently after the update", op->app,
+			 op->name);
+		axis_op_finish(op, -1, why, NULL);
+		return;
+	}
+	log_info("axis: parameter %s of %s set", op->name, op->app);
+	axis_op_finish(op, 0, NULL, NULL);
+}
+
+static void on_updated(struct axis_op *op, int rc, const char *reason)
+{
+	char why[PLATFORM_REASON_MAX], form[AXIS_APP_MAX * 2 + 40];
+	const char *text = buf_str(&op->reply);
+
+	if (rc != 0) {
+		axis_op_finish(op, -1, reason, NULL);
+		return;
+	}
+	if (!strncmp(text, "# Error", 7)) {
+		/* the group's case is UNCONFIRMED: try the capitalized form */
+		char cap = (char)toupper((unsigned char)op->group[0]);
+
+		if (cap != op->group[0]) {
+			op->group[0] = cap;
+			if (update_request(op, why, sizeof(why)) != 0)
+				axis_op_finish(op, -1, why, NULL);
+			return;
+		}
+		snprintf(why, sizeof(why), "param.cgi: %s has no parameter %s", op->app, op->name);
+		axis_op_finish(op, -1, why, NULL);
+		return;
+	}
+	if (strncmp(text, "OK", 2) != 0) {
+		axis_op_finish(op, -1, "param.cgi update: unexpected reply", NULL);
+		return;
+	}
+	snprintf(form, sizeof(form), "action=list&group=root.%s.%s", op->group, op->name);
+	const struct vapix_request rq = { .path = PARAM_PATH, .body = form,
+					  .content_type = "application/x-www-form-urlencoded" };
+	axis_op_next(op, &rq, on_read_back);
+}
+
+int axis_app_set_param(void *priv, const char *app, const char *name, const char *value,
+		       platform_done_fn done, void *arg, char *reason, size_t reasonsz)
+{
+	struct axis_op *op;
+
+	if (!axis_app_name_ok(name))
+		return axis_fail(reason, reasonsz, "invalid parameter name");
+	op = axis_op_for_app(priv, app, done, arg, reason, reasonsz);
+	if (!op)
 		return -1;
-	/* read it back where readable (a password parameter is absent from lists) */
-	snprintf(want, sizeof(want), "%s.%s", group, name);
-	buf_init(&reply, AXIS_REPLY_MAX);
-	rc = list_group(ax, want, &reply, reason, reasonsz);
-	if (rc == 0 && reply.len) {
-		const char *eq = strchr(buf_str(&reply), '=');
-		size_t n = eq ? strcspn(eq + 1, "\r\n") : 0;
-
-		if (!eq || n != strlen(value) || memcmp(eq + 1, value, n) != 0)
-			rc = axis_fail(reason, reasonsz,
-				       "param.cgi: %s.%s reads back differently after the update",
-				       app, name);
+	snprintf(op->group, sizeof(op->group), "%s", app);
+	snprintf(op->name, sizeof(op->name), "%s", name);
+	op->value = strdup(value);
+	if (!op->value) {
+		axis_op_drop(op);
+		return axis_fail(reason, reasonsz, "out of memory");
 	}
-	if (reply.data)
-		explicit_bzero(reply.data, reply.alloc);
-	buf_free(&reply);
-	if (rc == 0)
-		log_info("axis: parameter %s of %s set", name, app);
-	return rc < 0 ? -1 : 0;
+	if (update_request(op, reason, reasonsz) != 0) {
+		axis_op_drop(op);
+		return -1;
+	}
+	return 0;
 }

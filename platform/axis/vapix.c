@@ -1,7 +1,7 @@
-/* vapix: HTTP to the camera's local VAPIX host with libcurl. The image upload, which may
- * take minutes, runs on the agent's curl multi (axis_post_multipart_start) so the loop
- * goes on; the short calls still block, each bounded in time (connect 5 s, whole call
- * timeout_s) and reply size. Basic auth with the D-Bus service account, as the Axis example
+/* vapix: HTTP to the camera's local VAPIX host with libcurl. A request runs on the
+ * agent's curl multi (vapix_start) so the loop goes on; the calls not yet moved there
+ * block (axis_post_*). Each is bounded in time (connect 5 s, whole call timeout_s) and
+ * reply size. Basic auth with the D-Bus service account, as the Axis example
  * does [EX-VAPIX vapix_example.c: CURLAUTH_BASIC against http://127.0.0.12]. */
 #include "axis.h"
 
@@ -28,14 +28,6 @@ void axis_printable(char *out, size_t outsz, const char *s, size_t len)
 		out[o] = '\0';
 }
 
-struct request {
-	const char *path;
-	const char *body;            /* JSON or form body, or NULL with parts */
-	const char *content_type;
-	const struct axis_part *parts;
-	int nparts;
-	long timeout_s;
-};
 
 static size_t on_body(char *p, size_t size, size_t n, void *arg)
 {
@@ -70,7 +62,7 @@ static int add_image(curl_mimepart *part, struct image_reader *r)
 		       : -1;
 }
 
-static int add_parts(CURL *h, curl_mime *mime, const struct request *rq)
+static int add_parts(CURL *h, curl_mime *mime, const struct vapix_request *rq)
 {
 	for (int i = 0; i < rq->nparts; i++) {
 		const struct axis_part *p = &rq->parts[i];
@@ -107,7 +99,7 @@ static void handle_free(struct handle *hd)
 }
 
 /* Sets up one attempt of rq into hd; 0, or -1 with reason (hd freed). */
-static int prepare(struct axis *ax, const struct request *rq, struct buf *reply,
+static int prepare(struct axis *ax, const struct vapix_request *rq, struct buf *reply,
 		   struct handle *hd, char *reason, size_t reasonsz)
 {
 	char url[AXIS_URL_MAX + 512];
@@ -155,7 +147,7 @@ static int prepare(struct axis *ax, const struct request *rq, struct buf *reply,
 }
 
 /* The HTTP status (>0) of an ended attempt, or -1 with reason for a transport error. */
-static long attempt_status(struct axis *ax, const struct request *rq, struct handle *hd,
+static long attempt_status(struct axis *ax, const struct vapix_request *rq, struct handle *hd,
 			   CURLcode rc, char *reason, size_t reasonsz)
 {
 	long status = -1;
@@ -175,7 +167,7 @@ static long attempt_status(struct axis *ax, const struct request *rq, struct han
 }
 
 /* One blocking attempt (no loop lent to the platform, or a short call). */
-static long attempt(struct axis *ax, const struct request *rq, struct buf *reply, char *reason,
+static long attempt(struct axis *ax, const struct vapix_request *rq, struct buf *reply, char *reason,
 		    size_t reasonsz)
 {
 	struct handle hd;
@@ -190,7 +182,7 @@ static long attempt(struct axis *ax, const struct request *rq, struct buf *reply
 
 /* Service accounts vanish on a camera reboot [VAPIXACC]: 1 when fetched again (retry
  * once), 0 when status needs no retry, -1 when the fetch failed. */
-static int refetch_on_401(struct axis *ax, const struct request *rq, long status,
+static int refetch_on_401(struct axis *ax, const struct vapix_request *rq, long status,
 			  char *reason, size_t reasonsz)
 {
 	if (status != 401)
@@ -200,7 +192,7 @@ static int refetch_on_401(struct axis *ax, const struct request *rq, long status
 }
 
 /* 0 for HTTP 200, else -1 with reason. */
-static int final_status(const struct request *rq, long status, char *reason, size_t reasonsz)
+static int final_status(const struct vapix_request *rq, long status, char *reason, size_t reasonsz)
 {
 	if (status < 0)
 		return -1;
@@ -213,7 +205,7 @@ static int final_status(const struct request *rq, long status, char *reason, siz
 	return 0;
 }
 
-static int request(struct axis *ax, const struct request *rq, struct buf *reply, char *reason,
+static int request(struct axis *ax, const struct vapix_request *rq, struct buf *reply, char *reason,
 		   size_t reasonsz)
 {
 	long status = attempt(ax, rq, reply, reason, reasonsz);
@@ -230,11 +222,13 @@ static int request(struct axis *ax, const struct request *rq, struct buf *reply,
 
 struct axis_call {
 	struct axis *ax;
-	struct request rq;
+	struct vapix_request rq;
+	char *path, *body;           /* the call's own copies of rq's strings */
 	struct buf *reply;
 	struct handle hd;
 	void *transfer;
 	int retried;
+	int refetching;              /* waiting for the account after a 401 */
 	axis_call_done_fn done;
 	void *arg;
 };
@@ -253,44 +247,79 @@ static int call_run(struct axis_call *c, char *reason, size_t reasonsz)
 	return 0;
 }
 
+/* The account fetched again after a 401 (on the loop): the one retry. */
+static void on_refetched(void *arg, int rc, const char *reason)
+{
+	struct axis_call *c = arg;
+	char why[PLATFORM_REASON_MAX];
+
+	c->refetching = 0;
+	if (rc == 0 && call_run(c, why, sizeof(why)) == 0)
+		return;
+	c->done(c->arg, -1, rc == 0 ? why : reason); /* may free c: no use after */
+}
+
 static void on_call_transfer_done(CURL *easy, CURLcode result, void *arg)
 {
 	struct axis_call *c = arg;
 	char reason[PLATFORM_REASON_MAX] = "";
 	long status = attempt_status(c->ax, &c->rq, &c->hd, result, reason, sizeof(reason));
-	int again = c->retried ? 0 : refetch_on_401(c->ax, &c->rq, status, reason, sizeof(reason));
-	int rc;
+	int again = 0, rc;
 
 	(void)easy;
 	handle_free(&c->hd);
 	c->transfer = NULL;
-	if (again > 0) {
+	if (status == 401 && !c->retried) {
+		/* Service accounts vanish on a camera reboot [VAPIXACC]: fetch it again, once */
+		log_info("VAPIX %s: 401; fetching the service account again", c->rq.path);
 		c->retried = 1;
-		if (call_run(c, reason, sizeof(reason)) == 0)
+		if (axis_fetch_credentials_start(c->ax, on_refetched, c, reason, sizeof(reason)) == 0) {
+			c->refetching = 1;
 			return;
+		}
+		/* no GLib context on the loop: waited for; a fetch under way for another
+		 * request: this one ends with the 401 rather than wait */
+		if (!c->ax->glib)
+			again = axis_fetch_credentials(c->ax, reason, sizeof(reason)) == 0 ? 1 : -1;
+		else
+			log_warn("VAPIX %s: %s", c->rq.path, reason);
 	}
-	rc = again < 0 ? -1 : final_status(&c->rq, status, reason, sizeof(reason));
-	c->done(c->arg, rc, reason); /* may free c through axis_call_cancel: no use after */
+	if (again > 0 && call_run(c, reason, sizeof(reason)) == 0)
+		return;
+	rc = again != 0 ? -1 : final_status(&c->rq, status, reason, sizeof(reason));
+	c->done(c->arg, rc, reason); /* may free c through axis_call_free: no use after */
 }
 
-int axis_post_multipart_start(struct axis *ax, const char *path, const struct axis_part *parts,
-			      int nparts, long timeout_s, struct buf *reply, axis_call_done_fn done,
-			      void *arg, struct axis_call **out, char *reason, size_t reasonsz)
+int vapix_start(struct axis *ax, const struct vapix_request *rq, struct buf *reply,
+		axis_call_done_fn done, void *arg, struct axis_call **out, char *reason,
+		size_t reasonsz)
 {
 	struct axis_call *c;
 
 	*out = NULL;
+	if (!ax->net)
+		return axis_fail(reason, reasonsz, "VAPIX %s: no loop to run the request on",
+				 rq->path);
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return axis_fail(reason, reasonsz, "out of memory");
 	c->ax = ax;
-	c->rq = (struct request){ .path = path, .parts = parts, .nparts = nparts,
-				  .timeout_s = timeout_s > 0 ? timeout_s : ax->timeout_s };
+	c->rq = *rq;
+	c->path = strdup(rq->path);
+	c->body = rq->body ? strdup(rq->body) : NULL;
+	if (!c->path || (rq->body && !c->body)) {
+		axis_call_free(c);
+		return axis_fail(reason, reasonsz, "out of memory");
+	}
+	c->rq.path = c->path;
+	c->rq.body = c->body;
+	if (c->rq.timeout_s <= 0)
+		c->rq.timeout_s = ax->timeout_s;
 	c->reply = reply;
 	c->done = done;
 	c->arg = arg;
 	if (call_run(c, reason, reasonsz) != 0) {
-		free(c);
+		axis_call_free(c);
 		return -1;
 	}
 	*out = c;
@@ -303,14 +332,18 @@ void axis_call_free(struct axis_call *c)
 		return;
 	if (c->transfer)
 		c->ax->net->cancel(c->ax->net->priv, c->transfer);
+	if (c->refetching)
+		axis_fetch_credentials_drop(c->ax);
 	handle_free(&c->hd);
+	free(c->path);
+	free(c->body);
 	free(c);
 }
 
 int axis_post_json(struct axis *ax, const char *path, const char *json, struct buf *reply,
 		   char *reason, size_t reasonsz)
 {
-	struct request rq = { .path = path, .body = json, .content_type = "application/json",
+	struct vapix_request rq = { .path = path, .body = json, .content_type = "application/json",
 			      .timeout_s = ax->timeout_s };
 
 	return request(ax, &rq, reply, reason, reasonsz);
@@ -319,7 +352,7 @@ int axis_post_json(struct axis *ax, const char *path, const char *json, struct b
 int axis_post_form(struct axis *ax, const char *path, const char *form, struct buf *reply,
 		   char *reason, size_t reasonsz)
 {
-	struct request rq = { .path = path, .body = form,
+	struct vapix_request rq = { .path = path, .body = form,
 			      .content_type = "application/x-www-form-urlencoded",
 			      .timeout_s = ax->timeout_s };
 
@@ -330,7 +363,7 @@ int axis_post_multipart(struct axis *ax, const char *path, const struct axis_par
 			int nparts, long timeout_s, struct buf *reply, char *reason,
 			size_t reasonsz)
 {
-	struct request rq = { .path = path, .parts = parts, .nparts = nparts,
+	struct vapix_request rq = { .path = path, .parts = parts, .nparts = nparts,
 			      .timeout_s = timeout_s > 0 ? timeout_s : ax->timeout_s };
 
 	return request(ax, &rq, reply, reason, reasonsz);

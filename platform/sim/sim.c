@@ -72,6 +72,8 @@ struct sim {
 	char dir[PATH_MAX];
 	struct sim_camera cam;
 	struct sim_boot boot;
+	struct event_base *base;  /* the asynchronous operations answer on it */
+	struct sim_later *later;  /* their results not delivered yet */
 };
 
 static const char *const outcome_names[] = { "normal", "upgraded", "rolled_back" };
@@ -590,7 +592,7 @@ static enum platform_boot_outcome sim_boot_outcome(void *priv, char *why, size_t
 	return s->boot.outcome;
 }
 
-static int sim_commit(void *priv, char *reason, size_t reasonsz)
+int sim_commit(void *priv, char *reason, size_t reasonsz)
 {
 	struct sim *s = priv;
 	struct sim_boot next = s->boot;
@@ -601,7 +603,7 @@ static int sim_commit(void *priv, char *reason, size_t reasonsz)
 	return boot_commit_state(s, &next, reason, reasonsz);
 }
 
-static int sim_rollback(void *priv, char *reason, size_t reasonsz)
+int sim_rollback(void *priv, char *reason, size_t reasonsz)
 {
 	struct sim *s = priv;
 	struct sim_boot next = s->boot;
@@ -629,7 +631,7 @@ static int license_path(const struct sim *s, const char *app, char *out, size_t 
 	return sim_path(out, outsz, s->dir, rel);
 }
 
-static int sim_license_install(void *priv, const char *app, const void *key, size_t keylen,
+int sim_license_install(void *priv, const char *app, const void *key, size_t keylen,
 			       char *reason, size_t reasonsz)
 {
 	struct sim *s = priv;
@@ -658,7 +660,7 @@ static int sim_license_install(void *priv, const char *app, const void *key, siz
 	return 0;
 }
 
-static int sim_license_remove(void *priv, const char *app, char *reason, size_t reasonsz)
+int sim_license_remove(void *priv, const char *app, char *reason, size_t reasonsz)
 {
 	struct sim *s = priv;
 	char path[PATH_MAX];
@@ -676,9 +678,22 @@ static int sim_license_remove(void *priv, const char *app, char *reason, size_t 
 	return 0;
 }
 
+struct event_base *sim_base(void *priv)
+{
+	return ((struct sim *)priv)->base;
+}
+
+struct sim_later **sim_later_head(void *priv)
+{
+	return &((struct sim *)priv)->later;
+}
+
 static void sim_close(void *priv)
 {
-	free(priv);
+	struct sim *s = priv;
+
+	sim_later_drop_all(&s->later);
+	free(s);
 }
 
 static const struct platform_ops sim_ops = {
@@ -687,24 +702,25 @@ static const struct platform_ops sim_ops = {
 	.install = sim_install,
 	.reboot = sim_reboot,
 	.boot_outcome = sim_boot_outcome,
-	.commit = sim_commit,
-	.rollback = sim_rollback,
-	.license_install = sim_license_install,
-	.license_remove = sim_license_remove,
+	.commit = sim_op_commit,
+	.rollback = sim_op_rollback,
+	.license_install = sim_op_license_install,
+	.license_remove = sim_op_license_remove,
 	.read_settings = NULL, /* the sim takes everything from the agent config */
 	.close = sim_close,
-	.apps_list = sim_apps_list,
-	.app_install = sim_app_install,
-	.app_remove = sim_app_remove,
-	.app_start = sim_app_start,
-	.app_stop = sim_app_stop,
-	.app_restart = sim_app_restart,
-	.app_set_param = sim_app_set_param,
+	.apps_list = sim_op_apps_list,
+	.app_install = sim_op_app_install,
+	.app_remove = sim_op_app_remove,
+	.app_start = sim_op_app_start,
+	.app_stop = sim_op_app_stop,
+	.app_restart = sim_op_app_restart,
+	.app_set_param = sim_op_app_set_param,
 };
 
 /* ---- open and create ---- */
 
-int platform_sim_open(struct platform *out, const char *dir, char *reason, size_t reasonsz)
+int platform_sim_open(struct platform *out, const char *dir, struct event_base *base,
+		      char *reason, size_t reasonsz)
 {
 	struct sim *s;
 
@@ -716,6 +732,7 @@ int platform_sim_open(struct platform *out, const char *dir, char *reason, size_
 	if (!s)
 		return fail(reason, reasonsz, "out of memory");
 	snprintf(s->dir, sizeof(s->dir), "%s", dir);
+	s->base = base;
 	if (camera_load(dir, &s->cam, reason, reasonsz) != 0 ||
 	    boot_load(dir, &s->boot, reason, reasonsz) != 0 ||
 	    (s->boot.reboot_requested && boot_run(s, reason, reasonsz) != 0)) {

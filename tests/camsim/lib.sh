@@ -72,3 +72,20 @@ no_secret_in() {
 	shift
 	[ -n "$secret" ] && ! grep -rqF -- "$secret" "$@"
 }
+
+# loop_answers_during SECONDS SERIAL API_PORT NAME: while a slow camera call goes on for
+# about SECONDS from now, the agent's local API answers every second within 500 ms, its
+# heartbeat reaches the cloud and its task long poll goes on (checks NAME_local_api,
+# NAME_heartbeat, NAME_task_polls). The agent runs with heartbeat_s=1 and a short poll.
+loop_answers_during() {
+	local secs=$1 serial=$2 port=$3 name=$4 started polls slow=0
+	started=$(date +%s)
+	polls=$(grep -c "tasks/next" "$WORK/cloud.log")
+	for _ in $(seq $((secs - 3))); do
+		curl -sf -m 0.5 "http://127.0.0.1:$port/api/status" >/dev/null || slow=$((slow + 1))
+		sleep 1
+	done
+	check "${name}_local_api" test "$slow" = 0
+	check "${name}_heartbeat" test "$(device_field "$serial" last_seen)" -ge $((started + 2))
+	check "${name}_task_polls" test "$(grep -c "tasks/next" "$WORK/cloud.log")" -gt "$polls"
+}

@@ -3,7 +3,10 @@
 # still starting (camsim --not-ready: systemready "no", every CGI 503, no service account
 # on D-Bus), then basicdeviceinfo.cgi answering 503, 401 and garbage. Each time the agent
 # stays up, says why in its log and on its local API, asks again with a bounded backoff
-# and enrolls once the camera answers.
+# and enrolls once the camera answers. An enrolled agent restarted while its camera is not
+# ready (basicdeviceinfo.cgi 503, 401, garbage; VAPIX unreachable) keeps reporting what it
+# knows to the cloud (the last identity and version, with camera_not_ready saying why) and
+# on its local API, and reports the camera back once it answers.
 set -u
 . "$(dirname "$0")/../lib.sh"
 . "$ROOT/tests/camsim/lib.sh"
@@ -53,5 +56,53 @@ for fault in "http=503" "http=401" "garbage"; do
 	check "stays_up_on_${fault/=/_}" not grep -q "the agent exited" "$WORK/cam$n.log"
 	camsim_stop
 done
+# --- an enrolled agent restarted while its camera is not ready
+last_report() { # DEVICE EXPR: a Python expression on r, the device's last report
+	cc device show "$1" | python3 -c '
+import json, sys
+r = json.load(sys.stdin).get("last_report") or {}
+sys.exit(0 if eval(sys.argv[1]) else 1)' "$2"
+}
+reports_not_ready() { # DEVICE WORDS
+	last_report "$1" '"'"$2"'" in r.get("camera_not_ready", "") and r.get("os_version") == "11.11.73" and r.get("serial") == "'"$SERIAL"'"'
+}
+reports_ready() { last_report "$1" '"camera_not_ready" not in r and r.get("os_version") == "11.11.73"'; }
+SERIAL=ACCC8E00B201
+PORT=$(free_port)
+AGENT_OPTS=(--set local_api_port="$PORT" --set long_poll_s=2 --set heartbeat_s=1)
+camsim_start known "$SERIAL" "$MODEL" 11.11.73 -- --token "$(cc token create "$FOLDER")" \
+	"${AGENT_OPTS[@]}" || { echo "FAIL camsim_start"; finish; }
+check known_enrolled wait_for 20 device_has "$SERIAL" os_version 11.11.73
+KNOWN=$(cc device find "$SERIAL")
+camsim_stop
+for cause in "http=503:HTTP 503" "http=401:refused the service account (HTTP 401)" \
+	"garbage:reply is not a JSON object"; do
+	fault=${cause%%:*} words=${cause#*:}
+	printf 'basicdeviceinfo.cgi %s *\n' "$fault" >"$WORK/known/faults"
+	camsim_start known "$SERIAL" "$MODEL" 11.11.73 -- "${AGENT_OPTS[@]}" ||
+		{ echo "FAIL camsim_start"; finish; }
+	check "reports_not_ready_${fault/=/_}" wait_for 30 reports_not_ready "$KNOWN" "$words"
+	check "api_not_ready_${fault/=/_}" api_says_not_ready "$PORT" "$words"
+	camsim_faults known ""
+	check "reports_ready_again_${fault/=/_}" wait_for 60 reports_ready "$KNOWN"
+	camsim_stop
+done
+# VAPIX unreachable: the agent alone, its VAPIX URL a closed port (a camsim without an
+# agent of its own hands out the service account on D-Bus)
+"$CAMSIM" --dir "$WORK/bus" --listen 127.0.0.12:0 --url-file "$WORK/bus.url" \
+	--dbus-address "$DBUS_ADDR" --serial ACCC8E00B2FF --model "$MODEL" --version 11.11.73 \
+	-- sleep 600 >>"$WORK/bus.log" 2>&1 &
+BUS_PID=$!
+PIDS+=("$BUS_PID")
+"$CAMAGENT" --state-dir "$WORK/known/agent" --set platform=axis \
+	--set vapix_url="http://127.0.0.12:$(free_port)" --set "axis_dbus_address=$DBUS_ADDR" \
+	--allow-insecure-http "${AGENT_OPTS[@]}" >>"$WORK/alone.log" 2>&1 &
+ALONE_PID=$!
+PIDS+=("$ALONE_PID")
+check reports_not_ready_unreachable wait_for 30 reports_not_ready "$KNOWN" "cannot reach the camera"
+check api_not_ready_unreachable api_says_not_ready "$PORT" "cannot reach the camera"
+check alone_stays_up kill -0 "$ALONE_PID"
+kill -TERM "$ALONE_PID" "$BUS_PID" 2>/dev/null
+wait "$ALONE_PID" "$BUS_PID" 2>/dev/null
 cloud_stop
 finish

@@ -54,7 +54,7 @@ camsim_faults cam "license.cgi:uploadlicensekey garbage"
 L=$(cc license preload --org "$ORG" --serial "$SERIAL" --app 4711 --key-file "$WORK/analytics.xml")
 check license_garbage_fails cc license wait "$L" failed 30
 check license_garbage_reason grep -q 'uploadlicensekey: unexpected reply' <(license_reason "$L")
-camsim_faults cam "list.cgi truncate"
+camsim_faults cam "list.cgi truncate *" # the check after the upload and the inventory's refreshes
 L=$(cc license preload --org "$ORG" --serial "$SERIAL" --app 4711 --key-file "$WORK/analytics.xml")
 check list_truncated_fails cc license wait "$L" failed 30
 check list_truncated_reason grep -q "list.cgi: malformed <application> element\|list.cgi: reply is not" <(license_reason "$L")

@@ -114,11 +114,12 @@ check other_shape_bulk_import_refused not cc license import --org "$ORG" "$WORK/
 
 # list.cgi must confirm: a key the camera accepts but then reports Invalid is not active.
 key_file "$WORK/people2.xml" "$SERIAL" 4712
-camsim_faults cam "list.cgi invalid 2" # the application id lookup, then the check
+# every list.cgi while it is on: the check after the upload, and the inventory's refreshes
+camsim_faults cam "list.cgi invalid *"
 L=$(cc license preload --org "$ORG" --serial "$SERIAL" --app 4712 --key-file "$WORK/people2.xml")
 check unconfirmed_fails cc license wait "$L" failed 30
 check unconfirmed_reason grep -q 'list.cgi reports License="Invalid" for camagent-people' <(license_reason "$L")
-camsim_faults cam "list.cgi error=1"
+camsim_faults cam "list.cgi error=1 *"
 L=$(cc license preload --org "$ORG" --serial "$SERIAL" --app 4712 --key-file "$WORK/people2.xml")
 check list_error_fails cc license wait "$L" failed 30
 check list_error_reason grep -q "list.cgi: the camera answered with an error" <(license_reason "$L")

@@ -64,6 +64,10 @@ struct fx {
 	platform_done_fn install_done;
 	void *install_arg;
 	int reboot_rc;
+	platform_done_fn license_done; /* the license call answered next ... */
+	void *license_arg;
+	struct event_base *answers;    /* ... on this loop, which fx_run_until turns (the
+					* agent's own loop stays the test's: its timers do not run) */
 	enum platform_boot_outcome boot;
 	char boot_why[PLATFORM_REASON_MAX]; /* what boot_outcome says with it */
 	char os_version[PLATFORM_FIELD_MAX];
@@ -230,28 +234,54 @@ static enum platform_boot_outcome fx_boot_outcome(void *priv, char *why, size_t 
 	return f->boot;
 }
 
-static int fx_commit(void *priv, char *reason, size_t rsz)
+
+/* License calls and commits answer on a loop, as a camera's do (fx_run_until turns it). */
+static void fx_camera_answer(evutil_socket_t fd, short what, void *arg)
 {
-	((struct fx *)priv)->commits++;
-	return 0;
+	struct fx *f = arg;
+	platform_done_fn done = f->license_done;
+	(void)fd;
+	(void)what;
+	f->license_done = NULL;
+	done(f->license_arg, 0, NULL);
 }
 
-static int fx_rollback(void *priv, char *reason, size_t rsz)
+static int fx_camera_call(struct fx *f, int *count, platform_done_fn done, void *arg)
 {
+	const struct timeval now = { 0, 0 };
+	assert_null(f->license_done); /* one at a time */
+	(*count)++;
+	f->license_done = done;
+	f->license_arg = arg;
+	assert_int_equal(event_base_once(f->answers, -1, EV_TIMEOUT, fx_camera_answer, f, &now), 0);
 	return 0;
 }
 
 static int fx_license_install(void *priv, const char *app, const void *key, size_t keylen,
-			      char *reason, size_t rsz)
+			      platform_done_fn done, void *arg, char *reason, size_t rsz)
 {
-	((struct fx *)priv)->licenses_installed++;
-	return 0;
+	struct fx *f = priv;
+	return fx_camera_call(f, &f->licenses_installed, done, arg);
 }
 
-static int fx_license_remove(void *priv, const char *app, char *reason, size_t rsz)
+static int fx_license_remove(void *priv, const char *app, platform_done_fn done, void *arg,
+			     char *reason, size_t rsz)
 {
-	((struct fx *)priv)->licenses_removed++;
-	return 0;
+	struct fx *f = priv;
+	return fx_camera_call(f, &f->licenses_removed, done, arg);
+}
+
+static int fx_commit(void *priv, platform_done_fn done, void *arg, char *reason, size_t rsz)
+{
+	struct fx *f = priv;
+	return fx_camera_call(f, &f->commits, done, arg);
+}
+
+static int fx_rollback(void *priv, platform_done_fn done, void *arg, char *reason, size_t rsz)
+{
+	struct fx *f = priv;
+	int rollbacks = 0;
+	return fx_camera_call(f, &rollbacks, done, arg);
 }
 
 static void fx_close(void *priv)
@@ -284,6 +314,7 @@ static FX_UNUSED void fx_boot(struct fx *f, int keep_dir)
 	a->clock = (struct agent_clock){ &fx_clock_ops, f };
 	a->plat = (struct platform){ &fx_platform_ops, f };
 	assert_int_equal(fx_identity(f, &a->ident, NULL, 0), 0);
+	a->camera_up = 1; /* as once the platform answered its start */
 	a->base = event_base_new();
 	assert_non_null(a->base);
 	assert_int_equal(agent_init_core(a), AGENT_EXIT_OK);
@@ -298,6 +329,8 @@ static FX_UNUSED struct fx *fx_new(void)
 	f->now = 1800000000; /* 2027-01-15 08:00 UTC */
 	snprintf(f->os_version, sizeof(f->os_version), "11.11.73");
 	assert_int_equal(crypto_key_generate(&f->cloud), 0);
+	f->answers = event_base_new();
+	assert_non_null(f->answers);
 	fx_boot(f, 0);
 	return f;
 }
@@ -333,6 +366,7 @@ static FX_UNUSED void fx_free(struct fx *f)
 	char cmd[128];
 	fx_stop(f);
 	crypto_key_free(f->cloud);
+	event_base_free(f->answers);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
 	assert_int_equal(system(cmd), 0);
 	free(f);
@@ -345,6 +379,7 @@ static FX_UNUSED struct fx_req *fx_run_until(struct fx *f, int64_t until)
 {
 	struct agent *a = &f->a;
 	for (int guard = 0; guard < 10000; guard++) {
+		event_base_loop(f->answers, EVLOOP_NONBLOCK); /* the platform's answers */
 		if (a->control)
 			return fx_pending(f, NULL);
 		if (a->step_at > until || a->step_at == INT64_MAX)

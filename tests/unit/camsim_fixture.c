@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "../../lib/buf.h"
+#include "../../lib/curl_loop.h"
 #include "../../lib/fsutil.h"
 #include "../../lib/json.h"
 #include "camsim_fixture.h"
@@ -192,16 +193,70 @@ void wait_field(struct fixture *f, const char *key, const char *want)
 
 /* ---- the platform ---- */
 
+/* The platform's transfers on the fixture's curl loop, as the agent lends its multi. */
+struct lent_transfer {
+	struct fixture *f;
+	CURL *easy;
+	platform_transfer_done_fn done;
+	void *arg;
+};
+
+static void on_transfer_ended(CURL *easy, CURLcode result, void *arg)
+{
+	struct fixture *f = arg;
+	struct lent_transfer *t = NULL;
+
+	curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&t);
+	curl_multi_remove_handle(curl_loop_multi(f->loop), easy);
+	if (!t)
+		return;
+	platform_transfer_done_fn done = t->done;
+	void *done_arg = t->arg;
+	free(t);
+	done(easy, result, done_arg);
+}
+
+static void *lend_start(void *priv, CURL *easy, platform_transfer_done_fn done, void *arg)
+{
+	struct fixture *f = priv;
+	struct lent_transfer *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	*t = (struct lent_transfer){ f, easy, done, arg };
+	if (curl_easy_setopt(easy, CURLOPT_PRIVATE, (char *)t) != CURLE_OK ||
+	    curl_multi_add_handle(curl_loop_multi(f->loop), easy) != CURLM_OK) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+static void lend_cancel(void *priv, void *transfer)
+{
+	struct fixture *f = priv;
+	struct lent_transfer *t = transfer;
+
+	curl_multi_remove_handle(curl_loop_multi(f->loop), t->easy);
+	free(t);
+}
+
 int axis_open(struct fixture *f)
 {
 	struct platform_axis_config cfg = {
 		.vapix_url = f->url, .app_name = "camagent", .state_dir = f->state,
 		.dbus_address = bus_address, .auto_rollback_min = 1, .timeout_s = f->timeout_s,
+		.net = &f->net, .base = f->w.base,
 	};
 
 	platform_close(&f->p);
 	f->reason[0] = '\0';
-	return platform_axis_open(&f->p, &cfg, f->reason, sizeof(f->reason));
+	if (platform_axis_open(&f->p, &cfg, f->reason, sizeof(f->reason)) != 0)
+		return -1;
+	if (OP0(f, start) == 0)
+		return 0;
+	platform_close(&f->p); /* as the agent does with a camera not ready */
+	return -1;
 }
 
 void must_open(struct fixture *f)
@@ -221,7 +276,12 @@ int setup(void **state)
 	struct fixture *f = calloc(1, sizeof(*f));
 
 	*state = f;
-	return f ? 0 : -1;
+	if (!f || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
+	    !(f->w.base = event_base_new()) ||
+	    curl_loop_new(&f->loop, f->w.base, on_transfer_ended, f) != 0)
+		return -1;
+	f->net = (struct platform_net){ lend_start, lend_cancel, f };
+	return 0;
 }
 
 int teardown(void **state)
@@ -230,6 +290,10 @@ int teardown(void **state)
 
 	platform_close(&f->p);
 	camsim_stop(f);
+	curl_loop_free(f->loop);
+	if (f->w.base)
+		event_base_free(f->w.base);
+	curl_global_cleanup();
 	free(f);
 	return 0;
 }

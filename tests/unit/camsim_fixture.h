@@ -8,6 +8,9 @@
 #include <sys/types.h>
 
 #include "../../platform/platform.h"
+#include "platform_wait.h"
+
+struct curl_loop;
 
 #define SERIAL "ACCC8E0A0001"
 #define MODEL "P3265-LVE"
@@ -21,6 +24,10 @@ struct fixture {
 	struct platform p;
 	char reason[PLATFORM_REASON_MAX];
 	int timeout_s;
+	/* the agent's loop and curl multi, as the platform borrows them */
+	struct platform_wait w;    /* w.base: the loop */
+	struct curl_loop *loop;
+	struct platform_net net;
 };
 
 extern char bus_address[512];
@@ -43,7 +50,8 @@ void wait_field(struct fixture *f, const char *key, const char *want);
 int axis_open(struct fixture *f);
 void must_open(struct fixture *f);
 void expect_reason(struct fixture *f, const char *needle);
-/* per-test setup/teardown: a zeroed fixture; closes the platform and stops camsim */
+/* per-test setup/teardown: a zeroed fixture with its loop and curl multi; closes the
+ * platform and stops camsim */
 int setup(void **state);
 int teardown(void **state);
 

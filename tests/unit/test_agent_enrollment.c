@@ -258,8 +258,10 @@ static void test_license_is_deactivated_at_its_expiry(void **state)
 	assert_int_equal(f->licenses_removed, 0);
 	f->now += 601;
 	fx_answer(r, 204, "");
-	r = fx_next(f);
+	r = fx_next(f); /* the removal goes on on the camera; the poll meanwhile */
 	assert_int_equal(f->licenses_removed, 1);
+	assert_non_null(strstr(r->url, "/device/v1/tasks"));
+	r = fx_next(f); /* the camera answered: the held poll gives way to the report */
 	assert_non_null(strstr(r->url, "/device/v1/licenses/abcdefabcdefabcdefabcdefabcdef03/status"));
 	assert_non_null(strstr(r->body, "\"expired\""));
 	fx_free(f);

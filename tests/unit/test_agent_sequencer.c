@@ -51,6 +51,35 @@ static void test_idle_agent_holds_one_poll_per_period(void **state)
 	fx_free(f);
 }
 
+/* A camera that is not ready (its platform not up): the enrolled agent authenticates and
+ * reports at its heartbeat what it knew of the camera, with the reason, and asks the
+ * cloud for nothing else. */
+static void test_camera_not_ready_reports_what_it_knows(void **state)
+{
+	struct fx *f = fx_new();
+	fx_enroll(f);
+	f->a.camera_up = 0;
+	snprintf(f->a.camera_not_ready, sizeof(f->a.camera_not_ready),
+		 "VAPIX /axis-cgi/basicdeviceinfo.cgi: HTTP 503");
+	f->a.next_report = 0;
+	fx_authenticate(f);
+	int64_t sent = 0;
+	for (int i = 0; i < 3; i++) {
+		struct fx_req *r = fx_next(f);
+		assert_non_null(r);
+		assert_non_null(strstr(r->url, "/device/v1/report"));
+		if (i)
+			assert_int_equal(f->now, sent + f->a.cfg.heartbeat_s); /* nothing between */
+		assert_non_null(strstr(r->body, "\"camera_not_ready\":\"VAPIX /axis-cgi/basicdeviceinfo.cgi: HTTP 503\""));
+		assert_non_null(strstr(r->body, "\"os_version\":\"11.11.73\""));
+		assert_null(strstr(r->body, "\"apps\""));
+		sent = f->now;
+		fx_answer(r, 200, "{\"heartbeat\":300}");
+	}
+	assert_int_equal(f->started, 4); /* one auth, three reports, no poll */
+	fx_free(f);
+}
+
 /* A cloud that answers every poll at once: each class must end in a backoff. */
 static void expect_bounded(long status, const char *body)
 {
@@ -220,6 +249,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_idle_agent_holds_one_poll_per_period),
+		cmocka_unit_test(test_camera_not_ready_reports_what_it_knows),
 		cmocka_unit_test(test_poll_answered_204_at_once_backs_off),
 		cmocka_unit_test(test_poll_answered_empty_object_at_once_backs_off),
 		cmocka_unit_test(test_poll_answered_null_task_at_once_backs_off),

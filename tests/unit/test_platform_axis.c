@@ -104,23 +104,30 @@ static void test_refused_configs(void **state)
 		assert_non_null(strstr(reason, "vapix_url"));
 		assert_null(p.ops);
 	}
-	/* no D-Bus service: a precise reason, nothing opened */
+	/* no D-Bus service: open asks nothing of the camera; its start fails precisely */
 	camsim_start(f, NULL);
 	cfg.vapix_url = f->url;
 	cfg.dbus_address = "unix:path=/nonexistent/bus";
-	assert_int_equal(platform_axis_open(&p, &cfg, reason, sizeof(reason)), -1);
+	cfg.net = &f->net;
+	cfg.base = f->w.base;
+	assert_int_equal(platform_axis_open(&p, &cfg, reason, sizeof(reason)), 0);
+	assert_int_equal(pw_wait(&f->w, p.ops->start(p.priv, pw_done, pw_start(&f->w), reason,
+						     sizeof(reason)),
+				 reason, sizeof(reason)),
+			 -1);
 	assert_non_null(strstr(reason, "D-Bus: cannot connect"));
+	platform_close(&p);
 }
 
 static void test_no_camera(void **state)
 {
 	struct fixture *f = *state;
-	struct platform_identity id;
+	struct platform_app_list l;
 
 	camsim_start(f, NULL);
 	must_open(f);
 	camsim_stop(f);
-	assert_int_equal(f->p.ops->identity(f->p.priv, &id, f->reason, sizeof(f->reason)), -1);
+	assert_int_equal(LIST_APPS(f, &l), -1);
 	expect_reason(f, "cannot reach the camera");
 }
 
@@ -128,6 +135,7 @@ static void test_upgrade_commit(void **state)
 {
 	struct fixture *f = *state;
 	struct platform_identity id;
+	struct platform_app_list l;
 	char path[300];
 
 	camsim_start(f, NULL);
@@ -136,13 +144,14 @@ static void test_upgrade_commit(void **state)
 	wait_field(f, "active", "12.0.1");
 	wait_field(f, "rebooting", "false");
 	/* the service account changed with the reboot: the open platform fetches it again */
+	assert_int_equal(LIST_APPS(f, &l), 0);
+	must_open(f); /* the agent's restart */
 	assert_int_equal(f->p.ops->identity(f->p.priv, &id, f->reason, sizeof(f->reason)), 0);
 	assert_string_equal(id.os_version, "12.0.1");
-	must_open(f); /* the agent's restart */
 	assert_int_equal(outcome(f), PLATFORM_BOOT_UPGRADED);
 	wait_field(f, "committed", "false");
 	wait_field(f, "rollback_armed", "true");
-	assert_int_equal(f->p.ops->commit(f->p.priv, f->reason, sizeof(f->reason)), 0);
+	assert_int_equal(OP0(f, commit), 0);
 	wait_field(f, "committed", "true");
 	wait_field(f, "rollback_armed", "false");
 	snprintf(path, sizeof(path), "%s/axis-upgrade.json", f->state);
@@ -205,13 +214,13 @@ static void test_rollback(void **state)
 
 	camsim_start(f, NULL);
 	must_open(f);
-	assert_int_equal(f->p.ops->rollback(f->p.priv, f->reason, sizeof(f->reason)), -1);
+	assert_int_equal(OP0(f, rollback), -1);
 	expect_reason(f, "error 404 (no previous firmware");
 	assert_int_equal(install(f, image(f, "12.0.1", "ok")), 0);
 	wait_field(f, "active", "12.0.1");
 	wait_field(f, "rebooting", "false");
 	must_open(f);
-	assert_int_equal(f->p.ops->rollback(f->p.priv, f->reason, sizeof(f->reason)), 0);
+	assert_int_equal(OP0(f, rollback), 0);
 	wait_field(f, "active", OLD_OS);
 	wait_field(f, "rollbacks", "1");
 }
@@ -324,15 +333,14 @@ static void test_malformed_replies(void **state)
 
 	camsim_start(f, NULL);
 	f->timeout_s = 1;
-	must_open(f);
 	snprintf(faults, sizeof(faults), "%s/faults", f->dir);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		write_text(faults, cases[i].rule);
-		f->reason[0] = '\0';
-		assert_int_equal(f->p.ops->identity(f->p.priv, &id, f->reason, sizeof(f->reason)), -1);
+		assert_int_equal(axis_open(f), -1); /* the start reads the identity */
 		expect_reason(f, cases[i].words);
 	}
 	write_text(faults, "");
+	must_open(f);
 	assert_int_equal(f->p.ops->identity(f->p.priv, &id, f->reason, sizeof(f->reason)), 0);
 }
 
@@ -354,9 +362,7 @@ static void license_key(char *out, size_t outsz, const char *app_id, const char 
 
 static int lic_install(struct fixture *f, const char *app, const char *key)
 {
-	f->reason[0] = '\0';
-	return f->p.ops->license_install(f->p.priv, app, key, strlen(key), f->reason,
-					 sizeof(f->reason));
+	return OP(f, license_install, app, key, strlen(key));
 }
 
 static void test_licenses(void **state)
@@ -370,11 +376,9 @@ static void test_licenses(void **state)
 	license_key(key, sizeof(key), "4711", SERIAL, later);
 	assert_int_equal(lic_install(f, "camagent-analytics", key), 0);
 	wait_field(f, "licenses", "{\"camagent-analytics\":\"installed\"}");
-	assert_int_equal(f->p.ops->license_remove(f->p.priv, "camagent-analytics", f->reason,
-						  sizeof(f->reason)), 0);
+	assert_int_equal(OP(f, license_remove, "camagent-analytics"), 0);
 	wait_field(f, "licenses", "{\"camagent-analytics\":\"missing\"}");
-	assert_int_equal(f->p.ops->license_remove(f->p.priv, "camagent-analytics", f->reason,
-						  sizeof(f->reason)), -1);
+	assert_int_equal(OP(f, license_remove, "camagent-analytics"), -1);
 	expect_reason(f, "Error 23");
 
 	license_key(key, sizeof(key), "4711", "ACCC8EFFFFFF", later);

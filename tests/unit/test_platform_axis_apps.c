@@ -32,15 +32,12 @@ static struct test_pkg *make_pkg(struct fixture *f, const char *name, const char
 
 static int install(struct fixture *f, struct test_pkg *k, struct platform_app *out)
 {
-	struct platform_app dummy;
+	int rc = PW_CALL(f, app_install, pw_app_done, &k->p);
 
-	f->reason[0] = '\0';
-	return f->p.ops->app_install(f->p.priv, &k->p, out ? out : &dummy, f->reason,
-				     sizeof(f->reason));
+	if (rc >= 0 && out)
+		*out = f->w.app;
+	return rc;
 }
-
-#define OP(f, op, ...) ((f)->reason[0] = '\0', \
-			(f)->p.ops->op((f)->p.priv, __VA_ARGS__, (f)->reason, sizeof((f)->reason)))
 
 static void start_on(struct fixture *f, const char *os, const char *const *more)
 {
@@ -58,7 +55,7 @@ static const struct platform_app *listed(struct fixture *f, const char *app)
 {
 	static struct platform_app_list l;
 
-	assert_int_equal(OP(f, apps_list, &l), 0);
+	assert_int_equal(LIST_APPS(f, &l), 0);
 	for (int i = 0; i < l.count; i++)
 		if (!strcmp(l.apps[i].name, app))
 			return &l.apps[i];
