@@ -69,7 +69,7 @@ static int app_load(const void *priv, const char *app, struct sim_app *s)
 	(void)json_get_string(&d, 0, "vendor", s->a.vendor, sizeof(s->a.vendor));
 	(void)json_get_string(&d, 0, "app_id", s->a.app_id, sizeof(s->a.app_id));
 	snprintf(s->a.status, sizeof(s->a.status), "%s", s->a.running ? "Running" : "Stopped");
-	snprintf(s->a.license, sizeof(s->a.license), "None");
+	sim_license_state(priv, s->a.name, s->a.license, s->a.license_expires);
 	params = json_find(&d, 0, "params");
 	/* an object's tokens alternate key, value */
 	for (int t = params + 1; params >= 0 && s->nparams < EAP_PARAMS && t < d.count &&

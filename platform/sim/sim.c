@@ -631,6 +631,25 @@ static int license_path(const struct sim *s, const char *app, char *out, size_t 
 	return sim_path(out, outsz, s->dir, rel);
 }
 
+void sim_license_state(const void *priv, const char *app, char license[16], char expires[16])
+{
+	char path[PATH_MAX];
+	struct buf key;
+	struct keyfile_ids lic;
+
+	snprintf(license, 16, "None");
+	expires[0] = '\0';
+	buf_init(&key, SIM_KEY_MAX);
+	if (license_path(priv, app, path, sizeof(path)) == 0 &&
+	    fs_read_file(path, &key, SIM_KEY_MAX) == 0 &&
+	    keyfile_read(key.data, key.len, &lic) == 0) {
+		int64_t exp = keyfile_expiry(&lic);
+		snprintf(license, 16, "%s", exp != 0 && exp <= (int64_t)time(NULL) ? "Invalid" : "Valid");
+		snprintf(expires, 16, "%s", lic.expiration_date);
+	}
+	buf_free(&key);
+}
+
 int sim_license_install(void *priv, const char *app, const void *key, size_t keylen,
 			       char *reason, size_t reasonsz)
 {

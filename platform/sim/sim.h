@@ -22,6 +22,9 @@ void sim_later_drop_all(struct sim_later **head);
 int sim_license_install(void *priv, const char *app, const void *key, size_t keylen,
 			char *reason, size_t reasonsz);
 int sim_license_remove(void *priv, const char *app, char *reason, size_t reasonsz);
+/* The license state list.cgi shows for app: "Valid" with the key's expiration date,
+ * "Invalid" when it has expired, "None" when no key is installed. */
+void sim_license_state(const void *priv, const char *app, char license[16], char expires[16]);
 int sim_commit(void *priv, char *reason, size_t reasonsz);
 int sim_rollback(void *priv, char *reason, size_t reasonsz);
 int sim_identity(void *priv, struct platform_identity *out, char *reason, size_t reasonsz);

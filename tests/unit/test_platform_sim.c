@@ -570,6 +570,33 @@ static void test_apps_install_control_remove(void **state)
 	assert_non_null(strstr(f->reason, "application not found"));
 }
 
+/* The application list shows the license state of the key installed for each app, as
+ * list.cgi does: None without one, Valid with its date, Invalid once it has expired. */
+static void test_apps_list_shows_license_state(void **state)
+{
+	struct fixture *f = *state;
+	struct platform_app_list l;
+
+	sim_open(f);
+	assert_int_equal(app_install(f, test_pkg_make(f->tmp, "vmd", "1.0.0", "aarch64", "--schema 1"),
+				     NULL), 0);
+	assert_int_equal(LIST_APPS(f, &l), 0);
+	assert_string_equal(l.apps[0].license, "None");
+	assert_string_equal(l.apps[0].license_expires, "");
+	assert_int_equal(lic_install(f, "vmd", license_text(SERIAL, "2099-12-31")), 0);
+	assert_int_equal(LIST_APPS(f, &l), 0);
+	assert_string_equal(l.apps[0].license, "Valid");
+	assert_string_equal(l.apps[0].license_expires, "2099-12-31");
+	/* a key past its date (written as the camera holds it: install refuses such a key) */
+	write_file(fpath(f, "licenses/vmd.key"), license_text(SERIAL, "2001-01-01"),
+		   strlen(license_text(SERIAL, "2001-01-01")));
+	assert_int_equal(LIST_APPS(f, &l), 0);
+	assert_string_equal(l.apps[0].license, "Invalid");
+	assert_int_equal(OP(f, license_remove, "vmd"), 0);
+	assert_int_equal(LIST_APPS(f, &l), 0);
+	assert_string_equal(l.apps[0].license, "None");
+}
+
 static void test_apps_own_app_and_refusals(void **state)
 {
 	struct fixture *f = *state;
@@ -625,6 +652,7 @@ int main(void)
 		T(test_corrupt_files),
 		T(test_corrupt_active_slot),
 		T(test_apps_install_control_remove),
+		T(test_apps_list_shows_license_state),
 		T(test_apps_own_app_and_refusals),
 		cmocka_unit_test(test_close_is_null_safe),
 	};
