@@ -18,6 +18,9 @@ export async function device(main, ctx) {
     ["Agent", d.agent_version], ["Architecture", d.arch], ["Hardware id", d.hardware_id],
     ["Key fingerprint", d.key_fp], ["Enrolled", when(d.created_at)],
   ];
+  // The agent is up but its camera does not answer: what it reports is from before.
+  const notReady = d.last_report && d.last_report.camera_not_ready;
+  if (notReady) facts.unshift(["Camera", h("span", { id: "camera-not-ready" }, pill("not ready", "warn"), " ", notReady)]);
   const licBox = h("div", { id: "device-licenses" });
   const eventsBox = h("div", { id: "device-license-events" });
   const appsBox = h("div", { id: "device-apps" });
