@@ -32,6 +32,7 @@
 #include "../../cloud/http/gate.h"
 #include "../../cloud/http/server.h"
 #include "../../cloud/device/wake.h"
+#include "../../cloud/domain/jobs.h"
 #include "../../lib/crypto.h"
 #include "../../lib/envelope.h"
 #include "../../lib/fsutil.h"
@@ -2221,11 +2222,12 @@ static void test_ambiguous_or_oversized_http_refused_with_json(void **state)
 	buf_free(&b);
 }
 
-/* A job for more devices than one wake-up slice: every held poll is answered, each
- * with its own task, over several turns of the loop, and nothing stays queued. */
+/* A job for more devices than one wake-up slice and one slice of task inserts: every
+ * held poll is answered, each with its own task, over several turns of the loop, and
+ * nothing stays queued. */
 static void test_big_folder_job_wakes_in_slices(void **state)
 {
-	enum { N = 2 * WAKE_SLICE + 1 };
+	enum { N = (2 * WAKE_SLICE > TASK_SLICE ? 2 * WAKE_SLICE : TASK_SLICE) + 1 };
 	if (getenv("CAMAGENT_QEMU_USER"))
 		skip(); /* 401 enrollments and signatures emulated take minutes; the slicing is
 			 * the same on every architecture and runs natively */
