@@ -268,8 +268,25 @@ static void job_fields(struct json_writer *w, struct store_rows *st)
 	jw_kv_string(w, "app_action", store_text(st, 16)); /* "" for an OS upgrade */
 }
 
-/* One job with its tasks and skips (create's reply and job show). */
-static void job_reply(struct request *rq, struct reply *rp, const char *job)
+/* "skipped_reasons": [{"reason","count"}], the most frequent first */
+static int job_skip_reasons(struct request *rq, struct json_writer *w, const char *job)
+{
+	static const struct json_col cols[] = {{"reason", COL_TEXT}, {"count", COL_INT}};
+	struct store_rows *st = store_query(rq->c->store, ST_JOB_SKIP_REASONS, "s", job);
+	jw_key(w, "skipped_reasons");
+	return db_write_rows(w, st, cols, JSON_COLS(cols));
+}
+
+/* The counts a new job's reply carries in place of its rows (job show lists them). */
+struct job_counts {
+	int tasks, skipped;
+};
+
+/* One job: with its tasks and skips (job show, counts NULL), or for create's reply
+ * with how many devices it targeted, how many tasks it made and why it skipped the
+ * rest (a folder job's reply stays small however large the fleet). */
+static void job_reply(struct request *rq, struct reply *rp, const char *job,
+		      const struct job_counts *counts)
 {
 	struct store_rows *st = store_query(rq->c->store, ST_JOBS_BY_ID, "s", job);
 	int r = st ? store_next(st) : DB_ERROR;
@@ -277,8 +294,14 @@ static void job_reply(struct request *rq, struct reply *rp, const char *job)
 		struct json_writer *w = reply_json(rp, 200);
 		jw_object_begin(w);
 		job_fields(w, st);
-		if (job_tasks(rq, w, job) < 0 || job_skips(rq, w, job) < 0)
+		if (counts) {
+			jw_kv_int(w, "targeted", counts->tasks + counts->skipped);
+			jw_kv_int(w, "tasks_created", counts->tasks);
+			if (job_skip_reasons(rq, w, job) < 0)
+				r = DB_ERROR;
+		} else if (job_tasks(rq, w, job) < 0 || job_skips(rq, w, job) < 0) {
 			r = DB_ERROR;
+		}
 		jw_object_end(w);
 	}
 	store_done(st);
@@ -350,7 +373,7 @@ void admin_job_create(struct request *rq, struct reply *rp)
 	}
 	/* Every affected device's held poll gets its task now, not at its next poll. */
 	job_wake(rq->c, db, id, &woken, rq->ev); /* in slices, after this reply */
-	job_reply(rq, rp, id);
+	job_reply(rq, rp, id, &(struct job_counts){tasks, skipped});
 out:
 	db_ids_free(&ids);
 	db_ids_free(&woken);
@@ -430,7 +453,7 @@ void admin_job_show(struct request *rq, struct reply *rp)
 	if (tasks_expire(rq->c->store, NULL, rq->now) < 0)
 		reply_internal(rp);
 	else
-		job_reply(rq, rp, rq->arg);
+		job_reply(rq, rp, rq->arg, NULL);
 }
 
 /* POST /admin/v1/jobs/<id>/cancel: its tasks that have not started installing. */

@@ -45,16 +45,22 @@ int cmd_image_recommend(struct cli *c)
 	return cli_call_print(c, "POST", path, NULL, "id");
 }
 
-/* "ID,ID,..." as a JSON array of strings. */
-/* Prints the job id; tells about each device the job left out. */
-static int print_created(const struct buf *out)
+/* Tells about each device job id left out: create's reply only counts them, job show
+ * lists them. */
+static int print_skips(struct cli *c, const char *id)
 {
+	char path[REQ_PATH_MAX], serial[FIELD_SHORT], dev[DB_ID_LEN], reason[FIELD_REASON];
 	struct json_doc d;
-	char id[DB_ID_LEN], serial[FIELD_SHORT], dev[DB_ID_LEN], reason[FIELD_REASON];
-	if (json_parse(&d, buf_str(out), out->len, CLI_JSON_TOKENS) != 0 ||
-	    json_get_string(&d, 0, "id", id, sizeof(id)) < 0) {
-		fprintf(stderr, "camcloud: the server's reply has no job id\n");
+	struct buf out;
+	int rc = 1;
+	if (cli_id_path(path, sizeof(path), "jobs", id, "") != 0)
 		return 1;
+	buf_init(&out, CLI_REPLY_MAX);
+	if (cli_call(c, "GET", path, NULL, &out) != 0)
+		goto out;
+	if (json_parse(&d, buf_str(&out), out.len, CLI_JSON_TOKENS) != 0) {
+		fprintf(stderr, "camcloud: the server's reply to job show is no JSON\n");
+		goto out;
 	}
 	int arr = json_find(&d, 0, "skipped");
 	for (int i = 0; i < json_array_len(&d, arr); i++) {
@@ -68,6 +74,28 @@ static int print_created(const struct buf *out)
 		fprintf(stderr, "camcloud: skipped %s (%s): %s\n", serial, dev, reason);
 	}
 	json_free(&d);
+	rc = 0;
+out:
+	buf_free(&out);
+	return rc;
+}
+
+/* Prints the job id; tells about each device the job left out. */
+static int print_created(struct cli *c, const struct buf *out)
+{
+	struct json_doc d;
+	char id[DB_ID_LEN];
+	int64_t skipped = 0;
+	if (json_parse(&d, buf_str(out), out->len, CLI_JSON_TOKENS) != 0 ||
+	    json_get_string(&d, 0, "id", id, sizeof(id)) < 0) {
+		fprintf(stderr, "camcloud: the server's reply has no job id\n");
+		return 1;
+	}
+	if (json_get_int64(&d, 0, "skipped_count", &skipped) < 0)
+		skipped = 0;
+	json_free(&d);
+	if (skipped > 0 && print_skips(c, id) != 0)
+		return 1;
 	printf("%s\n", id);
 	return 0;
 }
@@ -137,7 +165,7 @@ int cli_job_send(struct cli *c, const char *image, const char *app_action, const
 	if (rc == 0) {
 		struct buf out;
 		buf_init(&out, CLI_REPLY_MAX);
-		rc = cli_call(c, "POST", "/admin/v1/jobs", &bd.b, &out) == 0 ? print_created(&out) : 1;
+		rc = cli_call(c, "POST", "/admin/v1/jobs", &bd.b, &out) == 0 ? print_created(c, &out) : 1;
 		buf_free(&out);
 	}
 	buf_free(&bd.b);

@@ -117,27 +117,63 @@ static void target_text(const struct job_spec *spec, char *out, size_t outsz)
 		snprintf(out, outsz, "selected devices");
 }
 
+#define TASK_SLICE_ROW (2 * (DB_ID_LEN - 1))
+
 /* A job's work on the database: the folder and model targets read every candidate
- * in one query (the store keeps each statement prepared). */
+ * in one query (the store keeps each statement prepared), and the tasks go in by
+ * slices of TASK_SLICE rows. */
 struct job_fill {
 	struct cloud *c;
 	const char *job_id;
 	const struct job_spec *spec;
 	int64_t now;
 	int tasks, skipped;
+	int sliced;                                   /* tasks waiting in slice */
+	char slice[TASK_SLICE * TASK_SLICE_ROW + 1]; /* task id, device id, ... */
 };
+
+/* Inserts the tasks waiting in the slice, one statement for all of them. */
+static int task_slice_flush(struct job_fill *jf)
+{
+	const struct task_window *w = &jf->spec->window;
+	const struct job_app *app = jf->spec->app;
+	if (jf->sliced == 0)
+		return 0;
+	/* one seq each, as one insert at a time would take them: base, base + 1, ... */
+	int64_t seq = cloud_next_seq(jf->c);
+	for (int i = 1; i < jf->sliced; i++)
+		cloud_next_seq(jf->c);
+	int n = store_run(jf->c->store, ST_TASKS_INSERT_SLICE, "sisbiiissiissssss", jf->slice,
+			  (int64_t)jf->sliced, jf->spec->image_id, jf->spec->allow_downgrade,
+			  jf->now, jf->spec->expires_at, seq, jf->job_id, window_text(w), w->start,
+			  w->end, w->from, w->to, app ? TASK_KIND_APP : TASK_KIND_OS,
+			  app ? app->action : "", app ? app->name : "", app ? app->params : "");
+	if (n != jf->sliced)
+		return -1;
+	jf->tasks += n;
+	jf->sliced = 0;
+	jf->slice[0] = '\0';
+	return 0;
+}
+
+/* A pending task for device_id, into the slice (written when it is full). */
+static int task_slice_add(struct job_fill *jf, const char *device_id)
+{
+	char task_id[DB_ID_LEN];
+	if (strlen(device_id) != DB_ID_LEN - 1 || db_new_id(task_id) != 0)
+		return -1;
+	char *row = jf->slice + (size_t)jf->sliced * TASK_SLICE_ROW;
+	memcpy(row, task_id, DB_ID_LEN - 1);
+	memcpy(row + DB_ID_LEN - 1, device_id, DB_ID_LEN);
+	return ++jf->sliced == TASK_SLICE ? task_slice_flush(jf) : 0;
+}
 
 /* The task (reason "") or the skip row (reason set) for one device. */
 static int task_or_skip(struct job_fill *jf, const char *device_id, const char *serial,
 			const char *reason)
 {
-	char task_id[DB_ID_LEN];
-	if (!reason[0]) {
-		if (job_task_insert(jf->c, jf->job_id, jf->spec, device_id, jf->now, task_id) != 0)
-			return -1;
-		jf->tasks++;
-		return 0;
-	}
+	if (!reason[0])
+		return task_slice_add(jf, device_id);
 	if (store_run(jf->c->store, ST_JOB_SKIP_INSERT, "ssss", jf->job_id, device_id, serial,
 		      reason) != 1)
 		return -1;
@@ -266,7 +302,7 @@ static int job_fill(struct job_fill *jf, const struct db_ids *devices)
 	rc = 0;
 out:
 	store_done(cand);
-	return rc;
+	return rc == 0 ? task_slice_flush(jf) : rc;
 }
 
 int job_create_tx(struct cloud *c, const struct job_spec *spec, const struct db_ids *devices,
@@ -274,20 +310,28 @@ int job_create_tx(struct cloud *c, const struct job_spec *spec, const struct db_
 {
 	char what[2 * EAP_FIELD_MAX + 2 * FIELD_SHORT + 24];
 	char target[FIELD_NAME + 32];
-	struct job_fill jf = {.c = c, .job_id = id, .spec = spec, .now = now};
-
-	if (job_insert(c, spec, now, id) != 0 || job_fill(&jf, devices) != 0)
+	struct job_fill *jf = calloc(1, sizeof(*jf)); /* its slice is 32 kB */
+	if (!jf)
 		return -1;
+	jf->c = c;
+	jf->job_id = id;
+	jf->spec = spec;
+	jf->now = now;
+	if (job_insert(c, spec, now, id) != 0 || job_fill(jf, devices) != 0) {
+		free(jf);
+		return -1;
+	}
 	target_text(spec, target, sizeof(target));
 	if (spec->app)
 		snprintf(what, sizeof(what), "%s %s %s", spec->app->action, spec->app->name,
 			 spec->app->version);
 	else
 		snprintf(what, sizeof(what), "%s %s", spec->model, spec->version);
-	log_info("job %s created: %s for %s, %d tasks, %d skipped", id, what, target, jf.tasks,
-		 jf.skipped);
-	*tasks = jf.tasks;
-	*skipped = jf.skipped;
+	log_info("job %s created: %s for %s, %d tasks, %d skipped", id, what, target, jf->tasks,
+		 jf->skipped);
+	*tasks = jf->tasks;
+	*skipped = jf->skipped;
+	free(jf);
 	return 0;
 }
 

@@ -16,6 +16,9 @@
 #define JOB_DEVICES_MAX 1000 /* ids in one device_ids selection */
 #define TASK_TTL_DEFAULT 86400
 #define TASK_TTL_MAX (366 * 86400)
+/* Tasks a job writes in one statement: that statement's argument (64 hex digits a
+ * task) stays at 32 kB. */
+#define TASK_SLICE 500
 
 /* Job kinds (jobs.kind) and what jobs.target then holds. */
 #define JOB_KIND_DEVICE "device"           /* a device id (task create) */

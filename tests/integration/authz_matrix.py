@@ -270,7 +270,9 @@ def lists(path):
 
     def job_devices(who, body):
         """The devices a job took in: a task each, or a skip (a task for the image is open)."""
-        j = must(st, who, "POST", "/admin/v1/jobs", body)
+        made = must(st, who, "POST", "/admin/v1/jobs", body)
+        assert "tasks" not in made and made["targeted"] == made["tasks_created"] + made["skipped_count"]
+        j = must(st, who, "GET", "/admin/v1/jobs/%s" % made["id"])
         return sorted(set(t["device_id"] for t in j["tasks"] + j["skipped"]))
 
     must(st, "owner", "POST", "/admin/v1/images/%s/recommend" % st["image"])

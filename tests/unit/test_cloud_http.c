@@ -32,6 +32,7 @@
 #include "../../cloud/http/gate.h"
 #include "../../cloud/http/server.h"
 #include "../../cloud/device/wake.h"
+#include "../../cloud/domain/jobs.h"
 #include "../../lib/crypto.h"
 #include "../../lib/envelope.h"
 #include "../../lib/fsutil.h"
@@ -922,6 +923,33 @@ static int64_t int_of(struct json_doc *d, int obj, const char *key)
 	return v;
 }
 
+/* Creates a job from body and leaves its job show in show and d (the caller frees
+ * both): create's reply carries only counts (checked against the rows job show
+ * lists), never the rows themselves. */
+static void job_create_shown(struct t *t, const char *body, struct resp *show, struct json_doc *d)
+{
+	char uri[160], job[DB_ID_LEN];
+	struct resp r;
+	struct json_doc c;
+	assert_int_equal(admin_post(t, "/admin/v1/jobs", body, &r), 200);
+	parse(&r, &c);
+	assert_true(json_get_string(&c, 0, "id", job, sizeof(job)) >= 0);
+	assert_true(json_find(&c, 0, "tasks") < 0 && json_find(&c, 0, "skipped") < 0);
+	int64_t made = int_of(&c, 0, "tasks_created"), skipped = int_of(&c, 0, "skipped_count");
+	assert_int_equal(int_of(&c, 0, "targeted"), made + skipped);
+	int64_t by_reason = 0;
+	for (int i = 0; i < json_array_len(&c, json_find(&c, 0, "skipped_reasons")); i++)
+		by_reason += int_of(&c, elem(&c, "skipped_reasons", i), "count");
+	assert_int_equal(by_reason, skipped);
+	json_free(&c);
+	resp_free(&r);
+	snprintf(uri, sizeof(uri), "/admin/v1/jobs/%s", job);
+	assert_int_equal(admin_get(t, uri, show), 200);
+	parse(show, d);
+	assert_int_equal(json_array_len(d, json_find(d, 0, "tasks")), made);
+	assert_int_equal(json_array_len(d, json_find(d, 0, "skipped")), skipped);
+}
+
 /* A held long poll of a device: the connection to free once it is answered. */
 static struct evhttp_connection *poll_hold_for(struct t *t, const char *access,
 					       struct resp *held, int wait_s)
@@ -1429,8 +1457,7 @@ static void test_folder_job_wakes_every_poll(void **state)
 
 	time_t t0 = time(NULL);
 	snprintf(body, sizeof(body), "{\"image_id\":\"%s\",\"folder_id\":\"%s\"}", t->image, site);
-	assert_int_equal(admin_post(t, "/admin/v1/jobs", body, &r), 200);
-	parse(&r, &d);
+	job_create_shown(t, body, &r, &d);
 	assert_true(json_get_string(&d, 0, "id", job, sizeof(job)) >= 0);
 	want_str(&d, 0, "kind", "folder");
 	want_str(&d, 0, "target_version", "12.0.1");
@@ -1495,8 +1522,7 @@ static void test_folder_job_wakes_every_poll(void **state)
 	resp_free(&r);
 
 	/* the same job again: only the device whose task failed gets a new one */
-	assert_int_equal(admin_post(t, "/admin/v1/jobs", body, &r), 200);
-	parse(&r, &d);
+	job_create_shown(t, body, &r, &d);
 	assert_int_equal(json_array_len(&d, json_find(&d, 0, "tasks")), 1);
 	want_str(&d, elem(&d, "tasks", 0), "serial", "S-P2");
 	assert_int_equal(json_array_len(&d, json_find(&d, 0, "skipped")), 3); /* by serial */
@@ -1509,8 +1535,7 @@ static void test_folder_job_wakes_every_poll(void **state)
 	/* a selection, with an unknown device and a duplicate */
 	snprintf(body, sizeof(body), "{\"image_id\":\"%s\",\"device_ids\":[\"%s\",\"%s\","
 		 "\"0123456789abcdef0123456789abcdef\",\"%s\"]}", img_m, m.id, p[0].id, m.id);
-	assert_int_equal(admin_post(t, "/admin/v1/jobs", body, &r), 200);
-	parse(&r, &d);
+	job_create_shown(t, body, &r, &d);
 	want_str(&d, 0, "kind", "devices");
 	assert_int_equal(json_array_len(&d, json_find(&d, 0, "tasks")), 1);
 	want_str(&d, elem(&d, "tasks", 0), "device_id", m.id);
@@ -1576,8 +1601,7 @@ static void test_recommended_job(void **state)
 	resp_free(&r);
 
 	/* only the outdated ones: the fixture's camera (11.11.73) and S-OLD */
-	assert_int_equal(admin_post(t, "/admin/v1/jobs", body, &r), 200);
-	parse(&r, &d);
+	job_create_shown(t, body, &r, &d);
 	want_str(&d, 0, "kind", "recommended");
 	want_str(&d, 0, "target", MODEL);
 	want_str(&d, 0, "image_id", t->image);
@@ -1596,8 +1620,7 @@ static void test_recommended_job(void **state)
 	/* with downgrades allowed the newer one goes back too */
 	snprintf(body, sizeof(body), "{\"recommended_model\":\"%s\",\"allow_downgrade\":true,"
 		 "\"image_id\":\"%s\"}", MODEL, t->image);
-	assert_int_equal(admin_post(t, "/admin/v1/jobs", body, &r), 200);
-	parse(&r, &d);
+	job_create_shown(t, body, &r, &d);
 	assert_int_equal(json_array_len(&d, json_find(&d, 0, "tasks")), 1);
 	want_str(&d, elem(&d, "tasks", 0), "device_id", newer.id);
 	json_free(&d);
@@ -2200,11 +2223,12 @@ static void test_ambiguous_or_oversized_http_refused_with_json(void **state)
 	buf_free(&b);
 }
 
-/* A job for more devices than one wake-up slice: every held poll is answered, each
- * with its own task, over several turns of the loop, and nothing stays queued. */
+/* A job for more devices than one wake-up slice and one slice of task inserts: every
+ * held poll is answered, each with its own task, over several turns of the loop, and
+ * nothing stays queued. */
 static void test_big_folder_job_wakes_in_slices(void **state)
 {
-	enum { N = 2 * WAKE_SLICE + 1 };
+	enum { N = (2 * WAKE_SLICE > TASK_SLICE ? 2 * WAKE_SLICE : TASK_SLICE) + 1 };
 	if (getenv("CAMAGENT_QEMU_USER"))
 		skip(); /* 401 enrollments and signatures emulated take minutes; the slicing is
 			 * the same on every architecture and runs natively */
@@ -2228,8 +2252,7 @@ static void test_big_folder_job_wakes_in_slices(void **state)
 		conns[i] = poll_hold_for(t, d[i].access, &held[i], 300);
 	}
 	snprintf(body, sizeof(body), "{\"image_id\":\"%s\",\"folder_id\":\"%s\"}", t->image, site);
-	assert_int_equal(admin_post(t, "/admin/v1/jobs", body, &r), 200);
-	parse(&r, &doc);
+	job_create_shown(t, body, &r, &doc);
 	assert_int_equal(json_array_len(&doc, json_find(&doc, 0, "tasks")), N);
 	json_free(&doc);
 	resp_free(&r);
