@@ -50,7 +50,6 @@ check refused_insert_names_the_sibling grep -q "a folder named 'site' already ex
 # --- a store with twins from before the index: the migration keeps them all, renamed
 cloud_stop
 cloud_sql "DROP INDEX folders_sibling_name"
-cloud_sql "DROP INDEX tasks_app_rebooting" # version 14's, rewound below with the rest
 folder_insert b0000000000000000000000000000001 Twin 0
 sleep 1
 folder_insert b0000000000000000000000000000002 twin 0
