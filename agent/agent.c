@@ -637,21 +637,25 @@ static void on_apps_listed(void *arg, int rc, const char *reason,
 		log_warn("the camera's applications are not known now: %s", reason);
 		if (!a->apps_known && a->step_timer)
 			agent_wake(a); /* a report waiting for the first list goes without */
-		return;
+	} else if (!a->apps_known || memcmp(a->apps, list, sizeof(*list))) {
+		*a->apps = *list;
+		a->apps_known = 1;
+		own_app_version(a);
+		a->next_report = 0; /* the inventory changed: a held poll gives way to the report */
+		if (a->step_timer)
+			agent_wake_now(a);
 	}
-	if (a->apps_known && !memcmp(a->apps, list, sizeof(*list)))
-		return;
-	*a->apps = *list;
-	a->apps_known = 1;
-	own_app_version(a);
-	a->next_report = 0; /* the inventory changed: a held poll gives way to the report */
-	if (a->step_timer)
-		agent_wake_now(a);
+	if (a->apps_relist) { /* this list may predate what asked for one: ask again */
+		a->apps_relist = 0;
+		agent_list_apps(a);
+	}
 }
 
 void agent_list_apps(struct agent *a)
 {
 	char reason[PLATFORM_REASON_MAX];
+	if (a->apps_listing)
+		a->apps_relist = 1;
 	if (a->apps_listing || !a->plat.ops || !a->plat.ops->apps_list)
 		return;
 	if (!a->apps && !(a->apps = calloc(1, sizeof(*a->apps))))

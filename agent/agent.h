@@ -121,6 +121,7 @@ struct agent {
 	struct platform_app_list *apps;
 	int apps_known;                /* apps holds a list */
 	int apps_listing;              /* a refresh is in flight */
+	int apps_relist;               /* asked for while one was: it may be from before */
 
 	int exit_code;
 	/* Test hook (env CAMAGENT_TEST_CRASH_AFTER=<task state>): die by SIGKILL right
