@@ -165,7 +165,12 @@ void longpoll_wake(struct longpoll *lp, const char *device_id)
 	struct reply rp;
 	reply_init(&rp);
 	lp->answer(lp->c, device_id, cloud_now(lp->c), &rp);
-	answer_held(h, &rp);
+	/* Nothing to say after all (a wake for a change that needs no answer): the poll
+	 * stays held. Answering 204 before its wait would look, to the device, like a
+	 * cloud answering at once with nothing, which it backs off from, missing the
+	 * wake that matters next. */
+	if (rp.status != 204)
+		answer_held(h, &rp);
 	reply_free(&rp);
 }
 

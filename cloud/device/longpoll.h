@@ -27,7 +27,8 @@ void longpoll_free(struct longpoll *lp);
  * connection goes away. -1 when it could not (nothing taken over). */
 int longpoll_hold(struct longpoll *lp, struct evhttp_request *ev, const char *device_id,
 		  int wait_s, const struct timeval *start);
-/* Answers the held request of device_id, if any, through the answer callback. */
+/* Answers the held request of device_id, if any, through the answer callback; when
+ * that has nothing to say (204) the request stays held until its wait ends. */
 void longpoll_wake(struct longpoll *lp, const char *device_id);
 size_t longpoll_count(const struct longpoll *lp);
 
