@@ -92,6 +92,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fx_cur = f;
 	f->now = 1800000000;
 	f->cloud = cloud_key;
+	if (!(f->answers = event_base_new())) /* the fake camera answers on it */
+		abort();
 	snprintf(f->os_version, sizeof(f->os_version), "11.11.73");
 	snprintf(f->dir, sizeof(f->dir), "%s", fuzz_fresh_dir("agent"));
 	char key[PATH_MAX + 16];
@@ -120,6 +122,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort(); /* requests without time passing: a busy loop */
 	}
 	fx_stop(f);
+	event_base_free(f->answers);
 	free(f);
 	fx_cur = NULL;
 	return 0;
