@@ -22,6 +22,7 @@
 #include "../domain/upload_rules.h"
 #include "../http/access.h"
 #include "../http/api.h"
+#include "audit_commit.h"
 #include "catalog_add.h"
 
 #define DIGESTS_MAX 64          /* uploads hashed in order at once; others hash at finish */
@@ -328,16 +329,14 @@ void admin_upload_create(struct request *rq, struct reply *rp)
 	if (!name[0])
 		snprintf(name, sizeof(name), "upload %s", id);
 	int64_t expires = upload_expires_at(rq->now);
-	if (store_begin(db) != 0 ||
-	    store_run(db, ST_UPLOAD_INSERT, "ssssisii", id, owner_of(rq), kind_text, name, size,
-		      sha, rq->now, expires) != 1 ||
-	    audit(rq, &(struct audit_scope){0}, "upload.start",
-		  "upload %s started: %s %s, %" PRId64 " bytes, sha256 %s", id, kind_text, name,
-		  size, sha) != 0 ||
-	    store_commit(db) != 0) {
-		store_rollback(db);
+	if (audit_commit(rq, rp,
+			 store_begin(db) == 0 &&
+				 store_run(db, ST_UPLOAD_INSERT, "ssssisii", id, owner_of(rq),
+					   kind_text, name, size, sha, rq->now, expires) == 1,
+			 &(struct audit_scope){0}, "upload.start",
+			 "upload %s started: %s %s, %" PRId64 " bytes, sha256 %s", id, kind_text,
+			 name, size, sha) != 0) {
 		(void)unlink(part);
-		reply_internal(rp);
 		return;
 	}
 	struct json_writer *w = reply_json(rp, 201);
@@ -578,15 +577,14 @@ void admin_upload_finish(struct request *rq, struct reply *rp)
 		return;
 	}
 	(void)unlink(part); /* moved into the catalog, or the catalog had it already */
-	if (store_begin(db) != 0 ||
-	    store_run(db, ST_UPLOAD_SET_STATE, "ssss", "finished", result, rq->arg, "finishing") !=
-		    1 ||
-	    audit(rq, &(struct audit_scope){0}, "upload.finish", "upload %s finished: %s %s as %s",
-		  rq->arg, upload_kind_name(u.kind), u.name, result) != 0 ||
-	    store_commit(db) != 0) {
-		store_rollback(db);
-		reply_internal(rp); /* the catalog has it; the upload row expires */
-	}
+	/* on a 500 the catalog has it all the same; the upload row expires */
+	(void)audit_commit(rq, rp,
+			   store_begin(db) == 0 &&
+				   store_run(db, ST_UPLOAD_SET_STATE, "ssss", "finished", result,
+					     rq->arg, "finishing") == 1,
+			   &(struct audit_scope){0}, "upload.finish",
+			   "upload %s finished: %s %s as %s", rq->arg, upload_kind_name(u.kind),
+			   u.name, result);
 }
 
 void admin_upload_cancel(struct request *rq, struct reply *rp)
@@ -599,14 +597,11 @@ void admin_upload_cancel(struct request *rq, struct reply *rp)
 		reply_error(rp, 409, "not_open", "another request is finishing the upload");
 		return;
 	}
-	if (store_begin(db) != 0 || store_run(db, ST_UPLOAD_DELETE, "s", rq->arg) != 1 ||
-	    audit(rq, &(struct audit_scope){0}, "upload.cancel", "upload %s cancelled: %s %s",
-		  rq->arg, upload_kind_name(u.kind), u.name) != 0 ||
-	    store_commit(db) != 0) {
-		store_rollback(db);
-		reply_internal(rp);
+	if (audit_commit(rq, rp,
+			 store_begin(db) == 0 && store_run(db, ST_UPLOAD_DELETE, "s", rq->arg) == 1,
+			 &(struct audit_scope){0}, "upload.cancel", "upload %s cancelled: %s %s",
+			 rq->arg, upload_kind_name(u.kind), u.name) != 0)
 		return;
-	}
 	(void)upload_remove(rq->c, rq->arg); /* the file and digest */
 	snprintf(u.state, sizeof(u.state), "cancelled");
 	upload_object(reply_json(rp, 200), rq->arg, &u);
