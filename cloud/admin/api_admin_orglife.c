@@ -27,7 +27,10 @@ static int taken(struct store_rows *st, struct reply *rp, const char *what, cons
 	return r;
 }
 
-int org_name_taken(struct request *rq, struct reply *rp, const char *name, const char *except)
+/* 0 when no live organization of the caller's other than except ("" for none) is named
+ * name, else 1 after a 409 saying so; -1 after a 500. */
+static int org_name_taken(struct request *rq, struct reply *rp, const char *name,
+			  const char *except)
 {
 	const char *user = rq->who.user_id[0] ? rq->who.user_id : NULL; /* bootstrap: all */
 	return taken(store_query(rq->c->store, ST_ORGLIFE_ORG_NAME_TAKEN, "sss", name, except, user),
@@ -43,6 +46,29 @@ int folder_name_taken(struct request *rq, struct reply *rp, const char *org, con
 				 parent && parent[0] ? parent : NULL),
 		     rp, "a folder named", name, "at this level");
 }
+/* Opens the transaction of an organization's creation or rename with the names' lock
+ * held and name free for the caller: 0, or -1 after its reply (409 or 500) with the
+ * transaction rolled back. The lock makes "look, then write" one step across instances. */
+static int begin_with_name_free(struct request *rq, struct reply *rp, const char *name,
+				const char *except)
+{
+	struct store *db = rq->c->store;
+	if (store_begin(db) != 0) {
+		reply_internal(rp);
+		return -1;
+	}
+	if (store_run(db, ST_ORGLIFE_ORG_NAMES_LOCK, "") != 1) {
+		store_rollback(db);
+		reply_internal(rp);
+		return -1;
+	}
+	if (org_name_taken(rq, rp, name, except) != 0) {
+		store_rollback(db);
+		return -1;
+	}
+	return 0;
+}
+
 /* POST /admin/v1/orgs {"name"}: the organization, its default top folder, and its
  * creator (a user) as its owner. */
 void admin_org_create(struct request *rq, struct reply *rp)
@@ -50,9 +76,9 @@ void admin_org_create(struct request *rq, struct reply *rp)
 	struct store *db = rq->c->store;
 	char name[FIELD_NAME], id[DB_ID_LEN], folder[DB_ID_LEN];
 	if (req_string(rq, rp, "name", name, sizeof(name)) != 0 ||
-	    authorize(rq, rp, NULL, NULL, NEED_READ) != 0 || org_name_taken(rq, rp, name, "") != 0)
+	    authorize(rq, rp, NULL, NULL, NEED_READ) != 0 || begin_with_name_free(rq, rp, name, "") != 0)
 		return;
-	if (db_new_id(id) != 0 || db_new_id(folder) != 0 || store_begin(db) != 0 ||
+	if (db_new_id(id) != 0 || db_new_id(folder) != 0 ||
 	    store_run(db, ST_ORGS_INSERT, "ssi", id, name, rq->now) != 1 ||
 	    (rq->who.kind == PRINCIPAL_USER && /* its creator is its owner */
 	     store_run(db, ST_MEMBERSHIPS_INSERT, "sssi", id, rq->who.user_id, "owner",
@@ -74,7 +100,7 @@ void admin_org_create(struct request *rq, struct reply *rp)
 	jw_object_end(w);
 	return;
 fail:
-	store_rollback(db); /* nothing to undo when it failed before the transaction */
+	store_rollback(db);
 	reply_internal(rp);
 }
 
@@ -144,11 +170,10 @@ void admin_org_settings(struct request *rq, struct reply *rp)
 		reply_bad_field(rp, "name");
 		return;
 	}
-	if (org_name_taken(rq, rp, name, rq->arg) != 0)
+	if (begin_with_name_free(rq, rp, name, rq->arg) != 0)
 		return;
 	if (audit_commit(rq, rp,
-			 store_begin(db) == 0 &&
-				 store_run(db, ST_ORGLIFE_ORG_SET_NAME_NOTES, "sss", name, notes,
+			 store_run(db, ST_ORGLIFE_ORG_SET_NAME_NOTES, "sss", name, notes,
 					   rq->arg) == 1 &&
 				 store_run(db, ST_ORGS_SET_REQUIRE_MFA, "bs",
 					   (int)counts[ORG_REQUIRE_MFA], rq->arg) == 1,

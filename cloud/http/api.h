@@ -79,10 +79,8 @@ void admin_org_create(struct request *rq, struct reply *rp);
 void admin_org_show(struct request *rq, struct reply *rp);
 void admin_org_settings(struct request *rq, struct reply *rp);
 void admin_org_archive(struct request *rq, struct reply *rp);
-/* 0 when no live organization other than except ("" for none) is named name, else 1
- * after a 409 saying so; -1 after a 500. */
-int org_name_taken(struct request *rq, struct reply *rp, const char *name, const char *except);
-/* The same for a live sibling folder under parent (NULL or "": a top folder) of org. */
+/* 0 when no live sibling folder under parent (NULL or "": a top folder) of org is named
+ * name, else 1 after a 409 saying so; -1 after a 500. */
 int folder_name_taken(struct request *rq, struct reply *rp, const char *org, const char *parent,
 		      const char *name);
 

@@ -319,6 +319,13 @@ static const struct migration_step steps[] = {
 	"CREATE INDEX tasks_app_rebooting ON tasks(updated_at)"
 	" WHERE task_kind = 'app' AND state = 'rebooting';",
 	 NULL, NULL},
+	/* 18: organization names are unique per caller, which no index can say (the caller's
+	 * organizations are those they are a member of). Creations and renames take this one
+	 * row's lock before they look, so two instances cannot both find a name free. */
+	{18,
+	"CREATE TABLE name_locks (scope TEXT PRIMARY KEY);"
+	"INSERT INTO name_locks (scope) VALUES ('orgs');",
+	 NULL, NULL},
 };
 
 #define N_STEPS (sizeof(steps) / sizeof(steps[0]))

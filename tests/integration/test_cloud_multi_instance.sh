@@ -76,6 +76,26 @@ cc_on() { local i=$1; shift; "$CAMCLOUD" --url "${INSTANCE_URL[$i]}" --admin-tok
 check balancer_up wait_for 10 cc org list
 
 ORG=$(cc org create "Multi Org")
+
+# --- one name asked of every instance at once: one organization, the others refused.
+# Names are unique for the caller, which no index can say; without the names' lock two
+# instances could both find the name free.
+race_round() { # N: each instance creates "Race N" at the same moment
+	local i pids=()
+	for i in $(seq $N); do
+		cc_on "$i" org create "Race $1" >"$WORK/race$1.$i" 2>&1 &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+}
+for r in $(seq 20); do race_round "$r"; done
+race_names() { cc org list | python3 -c '
+import collections, json, sys
+print(" ".join(str(n) for _, n in sorted(collections.Counter(
+    o["name"] for o in json.load(sys.stdin)["orgs"] if o["name"].startswith("Race ")).items())))'
+}
+check race_one_org_per_name test "$(race_names)" = "$(printf '1 %.0s' $(seq 20) | sed 's/ $//')"
+check race_others_refused test "$(cat "$WORK"/race*.[1-9] | grep -c "already exists among your organizations")" = $((20 * (N - 1)))
 FOLDER=$(cc_on 2 folder create "$ORG" "Site")
 camera_create cam "$SERIAL" "$MODEL" 11.11.73
 agent_start cam --token "$(cc_on 3 token create "$FOLDER")" --set long_poll_s=30 --log-level debug

@@ -59,6 +59,7 @@ folder_insert b0000000000000000000000000000004 Twin 1
 # (a new migration that makes something adds it here)
 cloud_sql "DROP TABLE uploads"
 cloud_sql "DROP INDEX tasks_app_rebooting"
+cloud_sql "DROP TABLE name_locks"
 if [ -n "${CLOUD_PG_CONN:-}" ]; then
 	cloud_sql "DELETE FROM schema_version WHERE version >= 12"
 else
