@@ -628,6 +628,24 @@ static void own_app_version(struct agent *a)
 			 a->agent_version, CAMAGENT_VERSION);
 }
 
+/* Field by field and only the first count apps: what lies past a string's end or past
+ * count is whatever the platform left there, and is no change of the inventory. */
+static int app_lists_equal(const struct platform_app_list *x, const struct platform_app_list *y)
+{
+	if (x->count != y->count)
+		return 0;
+	for (int i = 0; i < x->count; i++) {
+		const struct platform_app *p = &x->apps[i], *q = &y->apps[i];
+		if (strcmp(p->name, q->name) || strcmp(p->nice_name, q->nice_name) ||
+		    strcmp(p->vendor, q->vendor) || strcmp(p->version, q->version) ||
+		    strcmp(p->app_id, q->app_id) || strcmp(p->status, q->status) ||
+		    p->running != q->running || strcmp(p->license, q->license) ||
+		    strcmp(p->license_expires, q->license_expires))
+			return 0;
+	}
+	return 1;
+}
+
 static void on_apps_listed(void *arg, int rc, const char *reason,
 			   const struct platform_app_list *list)
 {
@@ -637,7 +655,7 @@ static void on_apps_listed(void *arg, int rc, const char *reason,
 		log_warn("the camera's applications are not known now: %s", reason);
 		if (!a->apps_known && a->step_timer)
 			agent_wake(a); /* a report waiting for the first list goes without */
-	} else if (!a->apps_known || memcmp(a->apps, list, sizeof(*list))) {
+	} else if (!a->apps_known || !app_lists_equal(a->apps, list)) {
 		*a->apps = *list;
 		a->apps_known = 1;
 		own_app_version(a);
