@@ -72,16 +72,11 @@ trap 'rm -rf "$FUZZ_TMPDIR"' EXIT
 
 targets="$*"
 [ -n "$targets" ] || targets=$(cd tests/fuzz && ls fuzz_*.c | sed 's/\.c$//')
-passed=0
-failed=0
-for t in $targets; do
-	if ! build "$t" >"$OUT/$t.build.log" 2>&1; then
-		echo "FAIL $t (build)"
-		tail -n 20 "$OUT/$t.build.log"
-		failed=$((failed + 1))
-		continue
-	fi
-	corpus="$OUT/corpus-$t"
+
+# fuzz_one target: runs a built target for SECONDS_EACH; its verdict line (and what a
+# failure found) goes to $OUT/<target>.verdict.
+fuzz_one() {
+	local t=$1 corpus="$OUT/corpus-$1"
 	mkdir -p "$corpus"
 	cp "tests/fuzz/corpus/$t/"* "$corpus/" 2>/dev/null
 	# The working directory is build/fuzz so crash-* files land there, not in the tree.
@@ -90,10 +85,42 @@ for t in $targets; do
 		-max_len=4096 -timeout=10 \
 		-rss_limit_mb=1024 "$corpus") >"$OUT/$t.log" 2>&1; then
 		echo "PASS $t ($(sed -n 's/.*Done \([0-9]*\) runs.*/\1/p' "$OUT/$t.log") runs in ${SECONDS_EACH} s)"
-		passed=$((passed + 1))
 	else
 		echo "FAIL $t (see $OUT/$t.log)"
 		grep -m1 -A25 'ERROR\|runtime error\|deadly signal' "$OUT/$t.log"
+	fi >"$OUT/$t.verdict"
+}
+
+# Built one after another (they share objects), then run FUZZ_JOBS at a time (default:
+# one per core): each run is one process on one core for its whole time.
+built=()
+passed=0
+failed=0
+for t in $targets; do
+	if build "$t" >"$OUT/$t.build.log" 2>&1; then
+		built+=("$t")
+	else
+		echo "FAIL $t (build)"
+		tail -n 20 "$OUT/$t.build.log"
+		failed=$((failed + 1))
+	fi
+done
+jobs_max=${FUZZ_JOBS:-$(nproc)}
+running=0
+for t in "${built[@]+"${built[@]}"}"; do
+	if [ "$running" -ge "$jobs_max" ]; then
+		wait -n
+		running=$((running - 1))
+	fi
+	fuzz_one "$t" &
+	running=$((running + 1))
+done
+wait
+for t in "${built[@]+"${built[@]}"}"; do
+	cat "$OUT/$t.verdict"
+	if grep -q '^PASS ' "$OUT/$t.verdict"; then
+		passed=$((passed + 1))
+	else
 		failed=$((failed + 1))
 	fi
 done
