@@ -81,6 +81,8 @@ double agent_backoff_s(const struct agent *a, int failures)
 }
 
 #define FAILURE_LOG_INTERVAL_S 60
+/* Hints in a row that lead to nothing before they count as early answers. */
+#define HINTS_IDLE_FREE 2
 
 static const char *const failure_names[FAIL_CLASSES] = {
 	"transport", "unauthorized", "refused", "malformed reply", "local", "early poll reply",
@@ -208,7 +210,7 @@ static void finish_call(struct agent *a, const struct agent_call_state *c, enum 
 	switch (o) {
 	case CALL_DONE:
 		if (c->held)
-			a->early_polls = 0;
+			a->early_polls = a->idle_hints = 0;
 		if (!(c->flags & CALL_KEEPS_BACKOFF)) {
 			a->failures = 0;
 			a->auth_retried = 0;
@@ -222,6 +224,15 @@ static void finish_call(struct agent *a, const struct agent_call_state *c, enum 
 	case CALL_NEXT:
 		schedule(a, 0);
 		break;
+	case CALL_HINT:
+		/* A hint is news, however early it comes, and is acted on at once: a license
+		 * fetch that finds something to do sets idle_hints back. Hints that lead to
+		 * nothing, over and over, are a cloud answering at once: the backoff below. */
+		if (++a->idle_hints <= HINTS_IDLE_FREE) {
+			schedule(a, 0);
+			break;
+		}
+		/* fall through */
 	case CALL_EARLY:
 		/* One early answer is an event (a hint); more in a row are a cloud that does
 		 * not hold the poll: back off. */

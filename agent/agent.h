@@ -40,6 +40,7 @@ enum call_outcome {
 	CALL_MALFORMED, /* a 2xx whose body is unusable: a failure, backed off */
 	CALL_BACKOFF,   /* the module wants a pause before anything else: backed off */
 	CALL_EARLY,     /* a long poll answered before its wait with nothing to do */
+	CALL_HINT,      /* a long poll answered before its wait with a hint (check licenses) */
 	CALL_ENVELOPE,  /* a signed payload that does not verify: nothing of it used */
 };
 
@@ -100,6 +101,7 @@ struct agent {
 	int64_t access_expires;        /* unix seconds; 0: none */
 	int auth_retried;              /* re-authenticated once in this backoff step already */
 	int early_polls;               /* consecutive polls answered early with nothing to do */
+	int idle_hints;                /* hints in a row that led to nothing (see CALL_HINT) */
 	struct agent_log_limit {       /* one line per failure class per interval */
 		int64_t logged_at;
 		int suppressed;

@@ -368,15 +368,16 @@ out:
 	return rc;
 }
 
-/* The cloud revoked a license: take it off (once) and report it removed. */
-static void revoke_one(struct agent *a, const char *id, const char *app)
+/* The cloud revoked a license: take it off (once) and report it removed. 1 when that
+ * is news (something done or to be done), 0 when it was handled before. */
+static int revoke_one(struct agent *a, const char *id, const char *app)
 {
 	struct license_entry *e = find(&a->licenses, id);
 	if (e && (!strcmp(e->state, "removed") || !strcmp(e->state, "installing")))
-		return;
+		return 0;
 	if (!e) { /* never installed here: nothing to take off, but the cloud must hear it */
 		if (a->licenses.count >= LICENSE_MAX)
-			return;
+			return 0;
 		e = &a->licenses.items[a->licenses.count++];
 		memset(e, 0, sizeof(*e));
 		snprintf(e->license_id, sizeof(e->license_id), "%s", id);
@@ -385,17 +386,18 @@ static void revoke_one(struct agent *a, const char *id, const char *app)
 	} else if (!strcmp(e->state, "active")) {
 		if (a->license_busy) {
 			a->next_license_check = 0; /* after the call in flight */
-			return;
+			return 1;
 		}
 		if (take_off(a, e, "removed", "revoked")) {
 			save(a);
 			a->next_report = 0;
 		}
-		return;
+		return 1;
 	}
 	set_state(e, "removed", "revoked");
 	save(a);
 	a->next_report = 0;
+	return 1;
 }
 
 static enum call_outcome on_fetch_refused(struct agent *a, const struct api_result *r)
@@ -419,10 +421,11 @@ static enum call_outcome on_fetched(struct agent *a, const struct http_response 
 		.type = "license", .device_id = a->st.device_id, .serial = a->ident.serial,
 		.now = agent_now(a), .max_skew = ENVELOPE_SKEW_S,
 	};
+	int before = a->licenses.count, news = 0;
 	for (int i = 0; i < json_array_len(&doc, arr); i++) {
 		size_t len;
 		const char *env = json_tok_raw(&doc, json_array_at(&doc, arr, i), &len);
-		(void)license_take_envelope(a, env, len, &want);
+		news |= license_take_envelope(a, env, len, &want) == 1; /* to take after */
 	}
 	int rev = json_find(&doc, 0, "revoked");
 	for (int i = 0; rev >= 0 && i < json_array_len(&doc, rev); i++) {
@@ -430,8 +433,10 @@ static enum call_outcome on_fetched(struct agent *a, const struct http_response 
 		int o = json_array_at(&doc, rev, i);
 		if (json_get_string(&doc, o, "license_id", id, sizeof(id)) == 0 && proto_is_id(id) &&
 		    json_get_string(&doc, o, "app", app, sizeof(app)) == 0)
-			revoke_one(a, id, app);
+			news |= revoke_one(a, id, app);
 	}
+	if (news || a->licenses.count != before)
+		a->idle_hints = 0; /* the hint that led here was news */
 	json_free(&doc);
 	status_write(a);
 	return CALL_DONE;

@@ -259,11 +259,14 @@ static enum call_outcome on_poll_refused(struct agent *a, const struct api_resul
 	return CALL_BACKOFF;
 }
 
-/* A reply that came before its wait was up and brought nothing to act on. */
-static enum call_outcome nothing(struct agent *a)
+/* A reply that came before its wait was up and brought no task to act on (a hint at
+ * most: hinted). */
+static enum call_outcome nothing(struct agent *a, int hinted)
 {
 	if (agent_now(a) - a->poll_started_at + 1 >= a->poll_wait)
 		return CALL_DONE; /* held for its whole wait: the normal idle case */
+	if (hinted)
+		return CALL_HINT;
 	/* Early: while a task waits, it may mean the task changed (cancelled): say
 	 * our state again, the reply tells. */
 	if (a->task.state == TASK_WAITING_WINDOW)
@@ -275,18 +278,18 @@ static enum call_outcome on_poll(struct agent *a, const struct http_response *re
 {
 	struct json_doc doc = { 0 };
 	if (resp->status == 204)
-		return nothing(a);
+		return nothing(a, 0);
 	if (json_parse(&doc, buf_str(&resp->body), resp->body.len, 256) ||
 	    json_type_of(&doc, 0) != JSON_OBJECT) {
 		json_free(&doc);
 		return CALL_MALFORMED;
 	}
-	int hint = json_find(&doc, 0, "check");
+	int hint = json_find(&doc, 0, "check"), hinted = 0;
 	for (int i = 0; i < json_array_len(&doc, hint); i++) {
 		char what[32];
 		if (!json_tok_string(&doc, json_array_at(&doc, hint, i), what, sizeof(what)) &&
 		    !strcmp(what, "licenses"))
-			a->next_license_check = 0;
+			a->next_license_check = 0, hinted = 1;
 	}
 	int task = json_find(&doc, 0, "task");
 	if (task >= 0 && json_type_of(&doc, task) != JSON_OBJECT && !json_tok_is_null(&doc, task)) {
@@ -296,7 +299,7 @@ static enum call_outcome on_poll(struct agent *a, const struct http_response *re
 	if (task < 0 || json_tok_is_null(&doc, task) || tasks_active(a)) {
 		/* No task, or one while ours is still running: it waits its turn. */
 		json_free(&doc);
-		return nothing(a);
+		return nothing(a, hinted);
 	}
 	size_t len;
 	const char *env = json_tok_raw(&doc, task, &len);

@@ -24,6 +24,8 @@ static int count_requests(struct fx *f, int seconds, long poll_status, const cha
 			fx_answer(r, 200, "{\"access_token\":\"tok-1\",\"expires_in\":3600}");
 		} else if (strstr(r->url, "/tasks/next")) {
 			fx_answer(r, poll_status, poll_body);
+		} else if (strstr(r->url, "/device/v1/licenses")) {
+			fx_answer(r, 200, "{\"licenses\":[]}"); /* nothing new, whatever the hint said */
 		} else {
 			fail_msg("unexpected request %s", r->url);
 		}
@@ -80,8 +82,9 @@ static void test_camera_not_ready_reports_what_it_knows(void **state)
 	fx_free(f);
 }
 
-/* A cloud that answers every poll at once: each class must end in a backoff. */
-static void expect_bounded(long status, const char *body)
+/* A cloud that answers every poll at once: each class must end in a backoff. Each poll
+ * may bring per_poll requests (a hint: the poll and the license fetch). */
+static void expect_bounded_each(long status, const char *body, int per_poll)
 {
 	struct fx *f = fx_new();
 	int auths;
@@ -89,9 +92,14 @@ static void expect_bounded(long status, const char *body)
 	int n = count_requests(f, 600, status, body, &auths);
 	/* Backoff 1, 2, 4 ... 300 s (jittered to at least half): a dozen in 10 minutes. */
 	assert_true(n >= 3);
-	assert_true(n <= 16);
+	assert_true(n <= 16 * per_poll);
 	assert_int_equal(auths, 1);
 	fx_free(f);
+}
+
+static void expect_bounded(long status, const char *body)
+{
+	expect_bounded_each(status, body, 1);
 }
 
 static void test_poll_answered_204_at_once_backs_off(void **state)
@@ -107,6 +115,13 @@ static void test_poll_answered_empty_object_at_once_backs_off(void **state)
 static void test_poll_answered_null_task_at_once_backs_off(void **state)
 {
 	expect_bounded(200, "{\"task\":null}");
+}
+
+/* A hint is acted on at once, but a cloud whose every poll answer is a hint that leads
+ * to nothing is a cloud answering at once: bounded like the others. */
+static void test_poll_answered_idle_hint_at_once_backs_off(void **state)
+{
+	expect_bounded_each(200, "{\"task\":null,\"check\":[\"licenses\"]}", 2);
 }
 
 static void test_poll_answered_numeric_task_backs_off(void **state)
@@ -245,6 +260,32 @@ static void test_license_hint_fetches_licenses_at_once(void **state)
 	fx_free(f);
 }
 
+/* Hints that each bring news are each acted on at once, however many in a row: a
+ * revocation of a license never installed here is news (the cloud must hear it). */
+static void test_license_hints_with_news_are_each_acted_on_at_once(void **state)
+{
+	struct fx *f = fx_new();
+	fx_enroll(f);
+	fx_authenticate(f);
+	int64_t t0 = f->now;
+	for (int round = 0; round < 5; round++) {
+		struct fx_req *r = fx_next(f);
+		while (!strstr(r->url, "/tasks/next")) { /* the reports of the round before */
+			fx_answer(r, 200, "{\"heartbeat\":300}");
+			r = fx_next(f);
+		}
+		assert_int_equal(f->now, t0); /* no backoff between */
+		fx_answer(r, 200, "{\"task\":null,\"check\":[\"licenses\"]}");
+		r = fx_next(f);
+		assert_non_null(strstr(r->url, "/device/v1/licenses"));
+		char body[160];
+		snprintf(body, sizeof(body), "{\"licenses\":[],\"revoked\":[{\"license_id\":"
+			 "\"%032d\",\"app\":\"4711\"}]}", round + 1);
+		fx_answer(r, 200, body);
+	}
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -253,6 +294,7 @@ int main(void)
 		cmocka_unit_test(test_poll_answered_204_at_once_backs_off),
 		cmocka_unit_test(test_poll_answered_empty_object_at_once_backs_off),
 		cmocka_unit_test(test_poll_answered_null_task_at_once_backs_off),
+		cmocka_unit_test(test_poll_answered_idle_hint_at_once_backs_off),
 		cmocka_unit_test(test_poll_answered_numeric_task_backs_off),
 		cmocka_unit_test(test_poll_answered_string_task_backs_off),
 		cmocka_unit_test(test_poll_answered_non_json_backs_off),
@@ -269,6 +311,7 @@ int main(void)
 		cmocka_unit_test(test_auth_reply_without_token_is_refused),
 		cmocka_unit_test(test_transport_that_cannot_start_backs_off),
 		cmocka_unit_test(test_license_hint_fetches_licenses_at_once),
+		cmocka_unit_test(test_license_hints_with_news_are_each_acted_on_at_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
