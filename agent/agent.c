@@ -28,6 +28,12 @@ int64_t agent_now(const struct agent *a)
 	return a->clock.ops->now(a->clock.priv);
 }
 
+int64_t agent_elapsed_s(const struct agent *a)
+{
+	const struct clock_ops *c = a->clock.ops;
+	return c->elapsed ? c->elapsed(a->clock.priv) : c->now(a->clock.priv);
+}
+
 void agent_set_error(struct agent *a, const char *fmt, ...)
 {
 	va_list ap;

@@ -96,7 +96,7 @@ struct agent {
 	} call;
 	int in_backoff;                /* a backoff is running: wake-ups wait for its end */
 	int poll_wait;                 /* the task poll in flight: its wait (s) ... */
-	int64_t poll_started_at;       /* ... and when it started; set by tasks.c */
+	int64_t poll_started_at;       /* ... and when it started (agent_elapsed_s); tasks.c */
 	char access_token[ACCESS_TOKEN_MAX];
 	int64_t access_expires;        /* unix seconds; 0: none */
 	int auth_retried;              /* re-authenticated once in this backoff step already */
@@ -191,5 +191,7 @@ void agent_set_error(struct agent *a, const char *fmt, ...) __attribute__((forma
 /* Full URL of an API path under the enrolled (or enrolling) cloud URL. */
 int agent_url(const struct agent *a, const char *base, const char *path, char *out, size_t outsz);
 int64_t agent_now(const struct agent *a);
+/* A reading of the clock for durations (see clock_ops.elapsed): differences only. */
+int64_t agent_elapsed_s(const struct agent *a);
 
 #endif

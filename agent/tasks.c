@@ -263,7 +263,7 @@ static enum call_outcome on_poll_refused(struct agent *a, const struct api_resul
  * most: hinted). */
 static enum call_outcome nothing(struct agent *a, int hinted)
 {
-	if (agent_now(a) - a->poll_started_at + 1 >= a->poll_wait)
+	if (agent_elapsed_s(a) - a->poll_started_at + 1 >= a->poll_wait)
 		return CALL_DONE; /* held for its whole wait: the normal idle case */
 	if (hinted)
 		return CALL_HINT;
@@ -330,7 +330,7 @@ void tasks_poll_start(struct agent *a, int wait_s)
 	};
 	log_debug("polling for tasks (wait %d s)", wait_s);
 	a->poll_wait = wait_s;
-	a->poll_started_at = agent_now(a);
+	a->poll_started_at = agent_elapsed_s(a);
 	agent_call(a, &call);
 }
 

@@ -60,9 +60,18 @@ static int system_local_minute(void *priv, int64_t t)
 	return window_local_minute(t);
 }
 
+static int64_t monotonic_s(void *priv)
+{
+	(void)priv;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec;
+}
+
 static const struct clock_ops system_clock_ops = {
 	.now = system_now,
 	.local_minute = system_local_minute,
+	.elapsed = monotonic_s,
 };
 
 void clock_system(struct agent_clock *out)
@@ -72,7 +81,7 @@ void clock_system(struct agent_clock *out)
 }
 
 /* The test clock: the time in a file (the cloud's --test-clock file), the system's
- * time zone. */
+ * time zone; durations are real ones (the file's time stands still between moves). */
 static int64_t file_now(void *priv)
 {
 	return fs_clock_file_read(priv, (int64_t)time(NULL));
@@ -81,6 +90,7 @@ static int64_t file_now(void *priv)
 static const struct clock_ops file_clock_ops = {
 	.now = file_now,
 	.local_minute = system_local_minute,
+	.elapsed = monotonic_s,
 };
 
 void clock_file(struct agent_clock *out, const char *path)

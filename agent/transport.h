@@ -42,6 +42,9 @@ static inline void transport_cancel(const struct transport *t, struct http_reque
 struct clock_ops {
 	int64_t (*now)(void *priv);                  /* unix seconds */
 	int (*local_minute)(void *priv, int64_t t);  /* device-local minute of the day, 0..1439 */
+	/* Seconds of a clock that only moves forward, for how long something took (a held
+	 * poll), whatever the time of day does; NULL: now's. */
+	int64_t (*elapsed)(void *priv);
 };
 
 struct agent_clock {
