@@ -46,24 +46,67 @@ for t in "$@"; do
 	count_cmocka "$t" "$out" "$rc"
 done
 
+# Integration scripts run CHECK_JOBS at a time (default: one per core): most of their
+# time is spent waiting on timers, not computing. A script whose checks bound how long
+# something takes, or that loads the machine (a browser), says so in a line of its own,
+#     # check: alone
+# and runs after the others with nothing beside it. Output and counts keep file order.
 run_scripts() { # LABEL SCRIPT...: runs integration scripts, counting PASS / FAIL lines
-	local label=$1 s rc p f
+	local label=$1 s dir jobs=${CHECK_JOBS:-$(nproc)} running=0
 	shift
+	local shared=() alone=()
 	for s in "$@"; do
 		[ -e "$s" ] || continue
-		echo "--- $(basename "$s")$label"
-		bash "$s" >"$out" 2>&1
-		rc=$?
-		cat "$out"
-		p=$(grep -c '^PASS ' "$out")
-		f=$(grep -c '^FAIL ' "$out")
-		if [ $rc != 0 ] && [ "$f" = 0 ]; then
+		if grep -q '^# check: alone' "$s"; then alone+=("$s"); else shared+=("$s"); fi
+	done
+	dir=$(mktemp -d)
+	local queue=("${shared[@]+"${shared[@]}"}" "${alone[@]+"${alone[@]}"}") next=0 i=0
+	for s in "${shared[@]+"${shared[@]}"}"; do
+		if [ "$running" -ge "$jobs" ]; then
+			wait -n
+			running=$((running - 1))
+			report_done "$label" "$dir"
+		fi
+		run_one "$s" "$dir/$i" &
+		running=$((running + 1))
+		i=$((i + 1))
+	done
+	wait
+	report_done "$label" "$dir"
+	for s in "${alone[@]+"${alone[@]}"}"; do
+		run_one "$s" "$dir/$i"
+		i=$((i + 1))
+		report_done "$label" "$dir"
+	done
+	rm -rf "$dir"
+}
+
+run_one() { # SCRIPT OUT: its output in OUT.out, exit code in OUT.rc, seconds in OUT.s
+	local t0=$SECONDS
+	bash "$1" >"$2.out" 2>&1
+	echo $? >"$2.rc.part"
+	echo $((SECONDS - t0)) >"$2.s"
+	mv "$2.rc.part" "$2.rc"
+}
+
+# Reports, in queue order, the scripts that have ended and every one before them has.
+report_done() { # LABEL DIR (queue, next: the caller's)
+	local label=$1 dir=$2 s rc p f
+	while [ "$next" -lt "${#queue[@]}" ] && [ -e "$dir/$next.rc" ]; do
+		s=${queue[$next]}
+		rc=$(cat "$dir/$next.rc")
+		echo "--- $(basename "$s")$label ($(cat "$dir/$next.s") s)"
+		cat "$dir/$next.out"
+		p=$(grep -c '^PASS ' "$dir/$next.out")
+		f=$(grep -c '^FAIL ' "$dir/$next.out")
+		if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
 			f=1 # died before reporting its failure
 			echo "FAIL $(basename "$s") exited $rc"
 		fi
 		passed=$((passed + p))
 		failed=$((failed + f))
 		[ "$f" = 0 ] || failures+=("$(basename "$s")$label")
+		next=$((next + 1))
 	done
 }
 

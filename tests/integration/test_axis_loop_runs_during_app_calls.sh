@@ -4,6 +4,7 @@
 # list (list.cgi) each answered seconds late (camsim's delay fault) leave the settings
 # page's API, the heartbeat and the task long poll answering, and each call still ends
 # with the camera's answer.
+# check: alone (it bounds how late the local API answers)
 set -u
 . "$(dirname "$0")/../lib.sh"
 . "$ROOT/tests/camsim/lib.sh"

@@ -3,6 +3,7 @@
 # through the agent's one curl multi, so a camera that answers the upload late (camsim's
 # delay fault on firmwaremanagement.cgi upgrade, the minutes of a real camera scaled down
 # to seconds) does not stop the settings page's API, the heartbeat or the task long poll.
+# check: alone (it bounds how late the local API answers)
 set -u
 . "$(dirname "$0")/../lib.sh"
 . "$ROOT/tests/camsim/lib.sh"

@@ -4,6 +4,7 @@
 # playwright-core (npm) sees the camera unenrolled, refuses a damaged token, takes a real
 # one and shows the camera enrolled with its organization and folder. Screenshots go to
 # build/<arch>/artifacts/. The token reaches the agent only through the page.
+# check: alone (a browser)
 set -u
 . "$(dirname "$0")/../lib.sh"
 . "$ROOT/tests/camsim/lib.sh"

@@ -8,6 +8,7 @@
 # (its own CPU time over the run: no spinning at the limit), slow heads and idle
 # connections are closed by their timeouts, and one address gets no more than its
 # share of connections (503 busy).
+# check: alone (it bounds a normal client's p95 under attack)
 set -u
 . "$(dirname "$0")/../lib.sh"
 SLOW=${SLOW:-1100}

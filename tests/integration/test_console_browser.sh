@@ -5,6 +5,7 @@
 # upgraded from it; the licenses and applications views with a product whose vendor keys
 # tools/camvendor mints, a vendor key file for the camera, and .eap packages in the catalog.
 # tests/browser/console.mjs has the steps; screenshots go to build/<arch>/artifacts/console/.
+# check: alone (a browser, and its steps wait with timeouts)
 set -u
 . "$(dirname "$0")/../lib.sh"
 

@@ -3,6 +3,7 @@
 # streams a package and a multi-chunk image into the catalog through the upload API with a
 # progress bar; a viewer is refused. The catalog is then checked from the CLI: the bytes
 # it keeps are the files'.
+# check: alone (a browser)
 set -u
 . "$(dirname "$0")/../lib.sh"
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Upgrade tasks under faults, end to end: the agent talks to camcloud through a
 # fault-injecting proxy. Each case names what it proves.
+# check: alone (it measures the download rate limit)
 set -u
 . "$(dirname "$0")/../lib.sh"
 MODEL=P3265-LVE
