@@ -79,6 +79,11 @@ struct agent {
 	struct event *camera_timer;    /* asks a camera that is not ready again */
 	int camera_failures;           /* attempts that found it not ready */
 	int camera_up;                 /* the platform answered its start: tasks may run */
+	/* The camera's settings being read (on the loop): what waits for them; a read asked
+	 * for meanwhile comes after it, then settings_reread_then. */
+	void (*settings_then)(struct agent *a);
+	int settings_reread;
+	void (*settings_reread_then)(struct agent *a);
 	char camera_not_ready[PLATFORM_REASON_MAX]; /* why, "" once it is ready */
 	int64_t step_at;               /* when the sequencer runs next (clock seconds) */
 	struct event *sig_term, *sig_int, *sig_hup;

@@ -186,10 +186,10 @@ static void on_uploaded(struct axis_op *op, int rc, const char *reason)
 
 static int upload(struct axis_op *op, char *reason, size_t reasonsz)
 {
-	const struct vapix_request rq = { .path = UPLOAD_PATH, .parts = &op->part, .nparts = 1,
+	const struct vapix_request rq = { .path = UPLOAD_PATH, .parts = op->parts, .nparts = 1,
 					  .timeout_s = AXIS_UPLOAD_TIMEOUT_S };
 
-	log_info("axis: uploading %s %s (%s)", op->app, op->version, op->part.filename);
+	log_info("axis: uploading %s %s (%s)", op->app, op->version, op->parts[0].filename);
 	return axis_op_request(op, &rq, on_uploaded, reason, reasonsz);
 }
 
@@ -240,10 +240,10 @@ int axis_app_install(void *priv, const struct platform_package *pkg, platform_ap
 	if (image_reader_open(&op->image, &img, reason, reasonsz) != 0)
 		goto fail;
 	base = strrchr(pkg->path, '/') ? strrchr(pkg->path, '/') + 1 : pkg->path;
-	op->part = (struct axis_part){ .name = "packfil", .filename = NULL,
+	op->parts[0] = (struct axis_part){ .name = "packfil", .filename = NULL,
 				       .type = "application/octet-stream", .image = &op->image };
 	snprintf(op->name, sizeof(op->name), "%s", base);
-	op->part.filename = op->name;
+	op->parts[0].filename = op->name;
 	free(m);
 	m = NULL;
 	if (own ? upload(op, reason, reasonsz) != 0

@@ -102,6 +102,8 @@ void axis_op_finish(struct axis_op *op, int rc, const char *reason, const struct
 		op->done(op->arg, rc, why);
 	else if (op->app_done)
 		op->app_done(op->arg, rc, why, rc < 0 ? NULL : app);
+	else if (op->settings_done)
+		op->settings_done(op->arg, rc, why, rc < 0 ? NULL : op->data);
 	else
 		op->list_done(op->arg, rc, why, rc < 0 ? NULL : &op->list);
 	op_free(op);
@@ -129,6 +131,14 @@ void axis_op_next(struct axis_op *op, const struct vapix_request *rq, axis_op_st
 
 	if (axis_op_request(op, rq, step, reason, sizeof(reason)) != 0)
 		axis_op_finish(op, -1, reason, NULL);
+}
+
+void axis_op_json(struct axis_op *op, const char *path, const char *body, axis_op_step_fn step)
+{
+	const struct vapix_request rq = { .path = path, .body = body,
+					  .content_type = "application/json" };
+
+	axis_op_next(op, &rq, step);
 }
 
 static void on_list(struct axis_op *op, int rc, const char *reason)
@@ -170,7 +180,8 @@ static void on_pause(evutil_socket_t fd, short what, void *arg)
 	op->step(op, 0, NULL);
 }
 
-void axis_op_pause(struct axis_op *op, int ms, axis_op_step_fn step)
+int axis_op_pause_request(struct axis_op *op, int ms, axis_op_step_fn step, char *reason,
+			  size_t reasonsz)
 {
 	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
 
@@ -178,5 +189,14 @@ void axis_op_pause(struct axis_op *op, int ms, axis_op_step_fn step)
 	if (!op->pause)
 		op->pause = evtimer_new(op->ax->base, on_pause, op);
 	if (!op->pause || evtimer_add(op->pause, &tv) != 0)
-		axis_op_finish(op, -1, "cannot arm a timer", NULL);
+		return axis_fail(reason, reasonsz, "cannot arm a timer");
+	return 0;
+}
+
+void axis_op_pause(struct axis_op *op, int ms, axis_op_step_fn step)
+{
+	char reason[PLATFORM_REASON_MAX];
+
+	if (axis_op_pause_request(op, ms, step, reason, sizeof(reason)) != 0)
+		axis_op_finish(op, -1, reason, NULL);
 }

@@ -48,8 +48,13 @@ static int install_verified_as(struct fixture *f, const char *path, const char *
 {
 	struct platform_image img = { .path = path, .size = size, .sha256 = sha256 };
 
+	int rc;
+
 	f->reason[0] = '\0';
-	return f->p.ops->install(f->p.priv, &img, NULL, NULL, f->reason, sizeof(f->reason));
+	rc = f->p.ops->install(f->p.priv, &img, pw_done, pw_start(&f->w), f->reason,
+			       sizeof(f->reason));
+	assert_true(rc == PLATFORM_IN_PROGRESS || rc == -1); /* every step on the loop */
+	return pw_wait(&f->w, rc == PLATFORM_IN_PROGRESS ? 0 : rc, f->reason, sizeof(f->reason));
 }
 
 /* Installs the file as it is now: what the agent verified is what it should find. */
@@ -428,13 +433,13 @@ static void test_settings(void **state)
 	write_params(f, "string");
 	must_open(f);
 	assert_non_null(f->p.ops->read_settings);
-	assert_int_equal(f->p.ops->read_settings(f->p.priv, &s, f->reason, sizeof(f->reason)), 0);
+	assert_int_equal(READ_SETTINGS(f, &s), 0);
 	assert_string_equal(s.cloud_url, "https://cloud.example.com");
 	assert_string_equal(s.enrollment_token, "cam1.secret-token");
 	assert_int_equal(s.long_poll_s, 45);
 	/* a password parameter is not readable through param.cgi */
 	write_params(f, "password:maxlen=1024");
-	assert_int_equal(f->p.ops->read_settings(f->p.priv, &s, f->reason, sizeof(f->reason)), 0);
+	assert_int_equal(READ_SETTINGS(f, &s), 0);
 	assert_string_equal(s.enrollment_token, "");
 	assert_string_equal(s.cloud_url, "https://cloud.example.com");
 	camsim_stop(f);
@@ -444,7 +449,7 @@ static void test_settings(void **state)
 	camsim_start(f, capital);
 	write_params(f, "string");
 	must_open(f);
-	assert_int_equal(f->p.ops->read_settings(f->p.priv, &s, f->reason, sizeof(f->reason)), 0);
+	assert_int_equal(READ_SETTINGS(f, &s), 0);
 	assert_string_equal(s.enrollment_token, "cam1.secret-token");
 	assert_int_equal(s.long_poll_s, 45);
 }
@@ -458,19 +463,19 @@ static void test_settings_refused(void **state)
 
 	camsim_start(f, other);
 	must_open(f);
-	assert_int_equal(f->p.ops->read_settings(f->p.priv, &s, f->reason, sizeof(f->reason)), -1);
+	assert_int_equal(READ_SETTINGS(f, &s), -1);
 	expect_reason(f, "no parameter group root.camagent");
 	camsim_stop(f);
 	camsim_start(f, NULL);
 	must_open(f);
 	snprintf(path, sizeof(path), "%s/param.conf", f->dir);
 	write_text(path, "LongPollSeconds=\"9999\" type=\"int\"\n");
-	assert_int_equal(f->p.ops->read_settings(f->p.priv, &s, f->reason, sizeof(f->reason)), -1);
+	assert_int_equal(READ_SETTINGS(f, &s), -1);
 	expect_reason(f, "LongPollSeconds must be 1..300");
 	write_text(path, "");
 	snprintf(path, sizeof(path), "%s/faults", f->dir);
 	write_text(path, "param.cgi garbage");
-	assert_int_equal(f->p.ops->read_settings(f->p.priv, &s, f->reason, sizeof(f->reason)), -1);
+	assert_int_equal(READ_SETTINGS(f, &s), -1);
 	expect_reason(f, "not \"root.Group.Param=value\" lines");
 }
 
