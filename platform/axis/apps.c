@@ -7,9 +7,9 @@
  * is assumed from an "OK": the result is confirmed from list.cgi (version, Status), polled
  * briefly on a timer since the camera may take a moment to start an app. Every call runs
  * on the agent's multi (op.h): the loop goes on during an upload. Before an upload the
- * package is checked (platform/package.h): size and SHA-256 hashed right before the upload
- * (there is no checking reader yet, so the file is read twice: hashed, then sent), its
- * manifest against the task and against this camera's architecture and AXIS OS. */
+ * package is checked (platform/package.h): size and SHA-256 hashed on the loop, a chunk a
+ * turn (platform/file_check.h), then its manifest against the task and against this
+ * camera's architecture and AXIS OS; the upload hashes the bytes it sends once more. */
 #include "op.h"
 
 #include <stdio.h>
@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "../../lib/log.h"
+#include "../file_check.h"
 #include "../package.h"
 
 #define UPLOAD_PATH "/axis-cgi/applications/upload.cgi"
@@ -210,50 +211,79 @@ static void on_listed_before(struct axis_op *op, int rc, const char *reason)
 		axis_op_finish(op, -1, why, NULL);
 }
 
+/* The package matched its size and SHA-256 (hashed on the loop, file_check.h): its
+ * manifest, then the upload (the list first for another app: an upgrade keeps it running). */
+static void on_package_checked(void *arg, int rc, const char *reason)
+{
+	struct axis_op *op = arg;
+	struct platform_identity id;
+	struct eap_manifest *m;
+	char why[PLATFORM_REASON_MAX];
+	int own;
+
+	if (rc != 0) {
+		snprintf(why, sizeof(why), "package: %s", reason);
+		axis_op_finish(op, -1, why, NULL);
+		return;
+	}
+	m = calloc(1, sizeof(*m));
+	/* the identity as read at start: the OS changes only across a reboot */
+	if (!m || axis_identity(op->ax, &id, why, sizeof(why)) != 0 ||
+	    platform_package_manifest_check(op->data, op->app[0] ? op->app : NULL,
+					    op->version[0] ? op->version : NULL, &id, m, why,
+					    sizeof(why)) != 0) {
+		if (!m)
+			snprintf(why, sizeof(why), "out of memory");
+		free(m);
+		axis_op_finish(op, -1, why, NULL);
+		return;
+	}
+	own = strcmp(m->app_name, op->ax->app) == 0;
+	snprintf(op->app, sizeof(op->app), "%s", m->app_name);
+	snprintf(op->version, sizeof(op->version), "%s", m->version);
+	free(m);
+	op->result = own ? PLATFORM_APP_RESTARTS_AGENT : 0;
+	if (own ? upload(op, why, sizeof(why)) != 0
+		: axis_op_list_request(op, on_listed_before, why, sizeof(why)) != 0)
+		axis_op_finish(op, -1, why, NULL);
+}
+
 int axis_app_install(void *priv, const struct platform_package *pkg, platform_app_done_fn done,
 		     void *arg, char *reason, size_t reasonsz)
 {
 	struct axis *ax = priv;
-	struct platform_identity id;
-	struct eap_manifest *m = calloc(1, sizeof(*m));
-	struct axis_op *op = NULL;
+	struct axis_op *op;
 	const char *base;
-	int own;
 
-	if (!m)
-		return axis_fail(reason, reasonsz, "out of memory");
-	/* the identity as read at start: the OS changes only across a reboot */
-	if (axis_identity(ax, &id, reason, reasonsz) != 0 ||
-	    platform_package_check(pkg, &id, m, reason, reasonsz) != 0 ||
-	    !(op = axis_op_new(ax, arg, reason, reasonsz)))
-		goto fail;
+	if (!pkg || !pkg->path || !pkg->sha256_hex)
+		return axis_fail(reason, reasonsz, "package: no file or no SHA-256 given");
+	if (!(op = axis_op_new(ax, arg, reason, reasonsz)))
+		return -1;
 	op->app_done = done;
-	own = strcmp(m->app_name, ax->app) == 0;
-	snprintf(op->app, sizeof(op->app), "%s", m->app_name);
-	snprintf(op->version, sizeof(op->version), "%s", m->version);
+	snprintf(op->app, sizeof(op->app), "%s", pkg->app_name ? pkg->app_name : "");
+	snprintf(op->version, sizeof(op->version), "%s", pkg->version ? pkg->version : "");
 	snprintf(op->what, sizeof(op->what), "upload.cgi");
 	op->want = WANT_ANY;
-	op->result = own ? PLATFORM_APP_RESTARTS_AGENT : 0;
-	/* the bytes uploaded are hashed on the way: checked against the task once more */
+	op->data = strdup(pkg->path);
+	op->len = op->data ? strlen(pkg->path) + 1 : 0;
+	/* hashed on the loop before the manifest is trusted, then once more on the way up */
 	const struct platform_image img = { .path = pkg->path, .size = pkg->size,
 					    .sha256 = pkg->sha256_hex };
-	if (image_reader_open(&op->image, &img, reason, reasonsz) != 0)
-		goto fail;
-	base = strrchr(pkg->path, '/') ? strrchr(pkg->path, '/') + 1 : pkg->path;
-	op->parts[0] = (struct axis_part){ .name = "packfil", .filename = NULL,
-				       .type = "application/octet-stream", .image = &op->image };
-	snprintf(op->name, sizeof(op->name), "%s", base);
-	op->parts[0].filename = op->name;
-	free(m);
-	m = NULL;
-	if (own ? upload(op, reason, reasonsz) != 0
-		: axis_op_list_request(op, on_listed_before, reason, reasonsz) != 0)
-		goto fail;
-	return 0;
-fail:
+	char why[PLATFORM_REASON_MAX];
+	if (!op->data)
+		snprintf(why, sizeof(why), "out of memory");
+	else if (image_reader_open(&op->image, &img, why, sizeof(why)) == 0 &&
+		 file_check_start(ax->base, &op->image, on_package_checked, op, &op->check, why,
+				  sizeof(why)) == 0)
+		goto started;
 	axis_op_drop(op);
-	free(m);
-	return -1;
+	return axis_fail(reason, reasonsz, "package: %s", why);
+started:
+	base = strrchr(pkg->path, '/') ? strrchr(pkg->path, '/') + 1 : pkg->path;
+	snprintf(op->name, sizeof(op->name), "%s", base);
+	op->parts[0] = (struct axis_part){ .name = "packfil", .filename = op->name,
+					   .type = "application/octet-stream", .image = &op->image };
+	return 0;
 }
 
 /* ---- control ---- */

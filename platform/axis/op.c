@@ -6,6 +6,8 @@
 #include <string.h>
 #include <event2/event.h>
 
+#include "../file_check.h"
+
 #define LIST_PATH "/axis-cgi/applications/list.cgi"
 
 struct axis_op *axis_op_new(struct axis *ax, void *arg, char *reason, size_t reasonsz)
@@ -62,6 +64,7 @@ static void op_free(struct axis_op *op)
 	axis_call_free(op->call);
 	if (op->pause)
 		event_free(op->pause);
+	file_check_free(op->check);
 	image_reader_close(&op->image);
 	if (op->value) {
 		explicit_bzero(op->value, strlen(op->value));

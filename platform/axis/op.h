@@ -10,6 +10,7 @@
 #include "../image_reader.h"
 
 struct event;
+struct file_check;
 struct axis_op;
 /* A step: rc 0 when the request it waited for got HTTP 200 (body in op->reply), else -1
  * with reason. */
@@ -44,6 +45,7 @@ struct axis_op {
 	int code;                      /* "Error: n" of the last text reply, 0 none */
 	struct platform_app_list list; /* the last list.cgi */
 	struct image_reader image;     /* an uploaded file, checked on the way */
+	struct file_check *check;      /* the file hashed before its upload, in flight */
 	struct axis_part parts[2];     /* an upload's parts (the image's: json, file) */
 	void *data;                    /* the op's own data: an uploaded key, an upgrade's
 					* record (zeroed and freed with the op) */
