@@ -42,6 +42,15 @@ int platform_package_manifest_check(const char *path, const char *app_name,
 		snprintf(reason, reasonsz, "package: %s", why);
 		return -1;
 	}
+	return platform_package_accepts(m, has_exe, app_name, version, id, reason, reasonsz);
+}
+
+int platform_package_accepts(const struct eap_manifest *m, int has_exe, const char *app_name,
+			     const char *version, const struct platform_identity *id,
+			     char *reason, size_t reasonsz)
+{
+	char why[PLATFORM_REASON_MAX];
+
 	if (!has_exe) {
 		snprintf(reason, reasonsz, "package: no executable %s in it", m->app_name);
 		return -1;

@@ -8,8 +8,9 @@
  * briefly on a timer since the camera may take a moment to start an app. Every call runs
  * on the agent's multi (op.h): the loop goes on during an upload. Before an upload the
  * package is checked (platform/package.h): size and SHA-256 hashed on the loop, a chunk a
- * turn (platform/file_check.h), then its manifest against the task and against this
- * camera's architecture and AXIS OS; the upload hashes the bytes it sends once more. */
+ * turn (platform/file_check.h), then its manifest read a piece a turn and checked against
+ * the task and against this camera's architecture and AXIS OS; the upload hashes the bytes
+ * it sends once more. */
 #include "op.h"
 
 #include <stdio.h>
@@ -25,6 +26,7 @@
 #define CONFIG_PATH "/axis-cgi/applications/config.cgi"
 #define CONFIRM_TRIES 20
 #define CONFIRM_PAUSE_MS 100
+#define PACKAGE_READ_PER_TURN (1024 * 1024) /* of the archive, unpacked: a few ms */
 
 static const struct axis_code upload_codes[] = {
 	{ 1, "invalid package" },
@@ -211,31 +213,37 @@ static void on_listed_before(struct axis_op *op, int rc, const char *reason)
 		axis_op_finish(op, -1, why, NULL);
 }
 
-/* The package matched its size and SHA-256 (hashed on the loop, file_check.h): its
- * manifest, then the upload (the list first for another app: an upgrade keeps it running). */
-static void on_package_checked(void *arg, int rc, const char *reason)
+/* The manifest read, a piece a turn: its rules, then the upload (the list first for
+ * another app: an upgrade keeps it running). */
+static void manifest_turn(struct axis_op *op, int rc, const char *reason)
 {
-	struct axis_op *op = arg;
 	struct platform_identity id;
-	struct eap_manifest *m;
-	char why[PLATFORM_REASON_MAX];
-	int own;
+	struct eap_manifest *m = NULL;
+	char why[PLATFORM_REASON_MAX], msg[PLATFORM_REASON_MAX];
+	int has_exe = 0, own;
 
-	if (rc != 0) {
-		snprintf(why, sizeof(why), "package: %s", reason);
-		axis_op_finish(op, -1, why, NULL);
+	(void)reason;
+	rc = eap_manifest_read_step(op->manifest, PACKAGE_READ_PER_TURN, why, sizeof(why));
+	if (rc == 1) {
+		axis_op_pause(op, 0, manifest_turn);
 		return;
 	}
-	m = calloc(1, sizeof(*m));
-	/* the identity as read at start: the OS changes only across a reboot */
-	if (!m || axis_identity(op->ax, &id, why, sizeof(why)) != 0 ||
-	    platform_package_manifest_check(op->data, op->app[0] ? op->app : NULL,
-					    op->version[0] ? op->version : NULL, &id, m, why,
-					    sizeof(why)) != 0) {
-		if (!m)
-			snprintf(why, sizeof(why), "out of memory");
+	if (rc != 0 || !(m = calloc(1, sizeof(*m))) ||
+	    eap_manifest_read_end(op->manifest, m, &has_exe, why, sizeof(why)) != 0) {
+		snprintf(msg, sizeof(msg), "package: %s", m || rc ? why : "out of memory");
 		free(m);
-		axis_op_finish(op, -1, why, NULL);
+		axis_op_finish(op, -1, msg, NULL);
+		return;
+	}
+	eap_manifest_read_free(op->manifest);
+	op->manifest = NULL;
+	/* the identity as read at start: the OS changes only across a reboot */
+	if (axis_identity(op->ax, &id, msg, sizeof(msg)) != 0 ||
+	    platform_package_accepts(m, has_exe, op->app[0] ? op->app : NULL,
+				     op->version[0] ? op->version : NULL, &id, msg,
+				     sizeof(msg)) != 0) {
+		free(m);
+		axis_op_finish(op, -1, msg, NULL);
 		return;
 	}
 	own = strcmp(m->app_name, op->ax->app) == 0;
@@ -243,9 +251,31 @@ static void on_package_checked(void *arg, int rc, const char *reason)
 	snprintf(op->version, sizeof(op->version), "%s", m->version);
 	free(m);
 	op->result = own ? PLATFORM_APP_RESTARTS_AGENT : 0;
-	if (own ? upload(op, why, sizeof(why)) != 0
-		: axis_op_list_request(op, on_listed_before, why, sizeof(why)) != 0)
-		axis_op_finish(op, -1, why, NULL);
+	if (own ? upload(op, msg, sizeof(msg)) != 0
+		: axis_op_list_request(op, on_listed_before, msg, sizeof(msg)) != 0)
+		axis_op_finish(op, -1, msg, NULL);
+}
+
+/* The package matched its size and SHA-256 (hashed on the loop, file_check.h): its
+ * manifest next, before anything of it is trusted. */
+static void on_package_checked(void *arg, int rc, const char *reason)
+{
+	struct axis_op *op = arg;
+	char why[PLATFORM_REASON_MAX], msg[PLATFORM_REASON_MAX];
+
+	file_check_free(op->check);
+	op->check = NULL;
+	if (rc != 0) {
+		snprintf(msg, sizeof(msg), "package: %s", reason);
+		axis_op_finish(op, -1, msg, NULL);
+		return;
+	}
+	if (eap_manifest_read_start(&op->manifest, op->data, why, sizeof(why)) != 0) {
+		snprintf(msg, sizeof(msg), "package: %s", why);
+		axis_op_finish(op, -1, msg, NULL);
+		return;
+	}
+	manifest_turn(op, 0, NULL);
 }
 
 int axis_app_install(void *priv, const struct platform_package *pkg, platform_app_done_fn done,

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <event2/event.h>
 
+#include "../../lib/eap.h"
 #include "../file_check.h"
 
 #define LIST_PATH "/axis-cgi/applications/list.cgi"
@@ -65,6 +66,7 @@ static void op_free(struct axis_op *op)
 	if (op->pause)
 		event_free(op->pause);
 	file_check_free(op->check);
+	eap_manifest_read_free(op->manifest);
 	image_reader_close(&op->image);
 	if (op->value) {
 		explicit_bzero(op->value, strlen(op->value));

@@ -11,6 +11,7 @@
 
 struct event;
 struct file_check;
+struct eap_manifest_read;
 struct axis_op;
 /* A step: rc 0 when the request it waited for got HTTP 200 (body in op->reply), else -1
  * with reason. */
@@ -46,6 +47,7 @@ struct axis_op {
 	struct platform_app_list list; /* the last list.cgi */
 	struct image_reader image;     /* an uploaded file, checked on the way */
 	struct file_check *check;      /* the file hashed before its upload, in flight */
+	struct eap_manifest_read *manifest; /* a package's manifest being read */
 	struct axis_part parts[2];     /* an upload's parts (the image's: json, file) */
 	void *data;                    /* the op's own data: an uploaded key, an upgrade's
 					* record (zeroed and freed with the op) */
