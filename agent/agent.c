@@ -20,6 +20,7 @@
 #include "enroll.h"
 #include "last_camera.h"
 #include "local_api.h"
+#include "loop_watch.h"
 #include "report.h"
 #include "status.h"
 
@@ -884,6 +885,7 @@ int agent_init(struct agent *a, const struct agent_config *cfg, const char *conf
 	}
 	transport_http(&a->net, a->http);
 	transport_platform_net(&a->plat_net, a->http);
+	a->loop_watch = loop_watch_start(a->base); /* a test hook; NULL in normal runs */
 
 	a->sig_term = evsignal_new(a->base, SIGTERM, on_signal, a);
 	a->sig_int = evsignal_new(a->base, SIGINT, on_signal, a);
@@ -921,6 +923,7 @@ int agent_run(struct agent *a)
 void agent_free(struct agent *a)
 {
 	local_api_stop(a);
+	loop_watch_free(a->loop_watch);
 	if (a->task.dl) {
 		download_cancel(a->task.dl);
 		a->task.dl = NULL;

@@ -57,6 +57,8 @@ enum agent_failure {
 
 struct app_step;
 
+struct loop_watch;
+
 struct agent {
 	struct event_base *base;
 	struct agent_config cfg;
@@ -132,6 +134,7 @@ struct agent {
 	/* Test hook (env CAMAGENT_TEST_CRASH_AFTER=<task state>): die by SIGKILL right
 	 * after that state is persisted, as a power cut would. NULL in normal runs. */
 	const char *crash_after;
+	struct loop_watch *loop_watch; /* test hook (env CAMAGENT_TEST_LOOP_WATCH), else NULL */
 };
 
 
