@@ -17,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -122,6 +124,50 @@ static void test_refused_configs(void **state)
 			 -1);
 	assert_non_null(strstr(reason, "D-Bus: cannot connect"));
 	platform_close(&p);
+}
+
+/* Closed while the D-Bus account fetch waits for a bus that never answers (a socket that
+ * takes the connection and says nothing): the close cancels the fetch and sees it handed
+ * back at once, so nothing of it is left (LeakSanitizer and valgrind check at exit). */
+static void test_close_during_account_fetch(void **state)
+{
+	struct fixture *f = *state;
+	struct platform p;
+	char reason[PLATFORM_REASON_MAX], address[160];
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct platform_axis_config cfg = { .state_dir = f->state, .dbus_address = address };
+	struct timespec t0, t1;
+	int mute = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	camsim_start(f, NULL);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/mute.bus", f->dir);
+	assert_true(mute >= 0);
+	unlink(sa.sun_path);
+	assert_int_equal(bind(mute, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(mute, 4), 0);
+	snprintf(address, sizeof(address), "unix:path=%s", sa.sun_path);
+	cfg.vapix_url = f->url;
+	cfg.net = &f->net;
+	cfg.base = f->w.base;
+	assert_int_equal(platform_axis_open(&p, &cfg, reason, sizeof(reason)), 0);
+	assert_int_equal(p.ops->start(p.priv, pw_done, pw_start(&f->w), reason, sizeof(reason)),
+			 0);
+	f->w.returned = 1;
+	/* systemready answered, the account asked for: the bus takes it and stays silent */
+	for (int i = 0; i < 50; i++) {
+		struct timeval tick = { 0, 20 * 1000 };
+
+		event_base_loopexit(f->w.base, &tick);
+		event_base_dispatch(f->w.base);
+	}
+	assert_int_equal(f->w.done, 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	platform_close(&p);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_int_equal(f->w.done, 0); /* closing drops the completion */
+	/* handed back at once, not left until the D-Bus timeout */
+	assert_true((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 < 2000);
+	close(mute);
 }
 
 static void test_no_camera(void **state)
@@ -485,6 +531,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_identity),
 		T(test_refused_configs),
+		T(test_close_during_account_fetch),
 		T(test_no_camera),
 		T(test_upgrade_commit),
 		T(test_upgrade_other_spelling),
