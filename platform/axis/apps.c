@@ -300,20 +300,20 @@ int axis_app_install(void *priv, const struct platform_package *pkg, platform_ap
 	const struct platform_image img = { .path = pkg->path, .size = pkg->size,
 					    .sha256 = pkg->sha256_hex };
 	char why[PLATFORM_REASON_MAX];
-	if (!op->data)
+	if (!op->data) {
 		snprintf(why, sizeof(why), "out of memory");
-	else if (image_reader_open(&op->image, &img, why, sizeof(why)) == 0 &&
-		 file_check_start(ax->base, &op->image, on_package_checked, op, &op->check, why,
-				  sizeof(why)) == 0)
-		goto started;
+	} else if (image_reader_open(&op->image, &img, why, sizeof(why)) == 0 &&
+		   file_check_start(ax->base, &op->image, on_package_checked, op, &op->check, why,
+				    sizeof(why)) == 0) {
+		base = strrchr(pkg->path, '/') ? strrchr(pkg->path, '/') + 1 : pkg->path;
+		snprintf(op->name, sizeof(op->name), "%s", base);
+		op->parts[0] = (struct axis_part){ .name = "packfil", .filename = op->name,
+						   .type = "application/octet-stream",
+						   .image = &op->image };
+		return 0;
+	}
 	axis_op_drop(op);
 	return axis_fail(reason, reasonsz, "package: %s", why);
-started:
-	base = strrchr(pkg->path, '/') ? strrchr(pkg->path, '/') + 1 : pkg->path;
-	snprintf(op->name, sizeof(op->name), "%s", base);
-	op->parts[0] = (struct axis_part){ .name = "packfil", .filename = op->name,
-					   .type = "application/octet-stream", .image = &op->image };
-	return 0;
 }
 
 /* ---- control ---- */
