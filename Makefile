@@ -133,7 +133,8 @@ $(call obj,$(CONSOLE_C)): CFLAGS += -I.
 
 # The VAPIX camera simulator the axis platform is tested against (tests/camsim/).
 $(BUILD)/obj/platform/axis/%.o $(BUILD)/obj/tests/camsim/%.o \
-$(BUILD)/obj/tests/unit/test_platform_glib_loop.o: CFLAGS += $(GIO_CFLAGS)
+$(BUILD)/obj/tests/unit/test_platform_glib_loop.o $(BUILD)/obj/tests/unit/test_platform_axis.o: \
+	CFLAGS += $(GIO_CFLAGS)
 $(BUILD)/camsim: $(CAMSIM_OBJ) $(LIB_OBJ) | $(AXPARAMETER_STANDIN)
 	$(CC) $(LDFLAGS) $^ $(LIBS) -o $@
 

@@ -20,6 +20,7 @@
 #include "enroll.h"
 #include "last_camera.h"
 #include "local_api.h"
+#include "loop_watch.h"
 #include "report.h"
 #include "status.h"
 
@@ -424,34 +425,74 @@ static void on_step_timer(evutil_socket_t fd, short what, void *arg)
 
 /* Where the enrollment token and cloud URL come from when the config has none: the
  * token an installer pasted in the settings page earlier, then the camera's own app
- * settings. Camera settings fill only what the config leaves at its default. Used at
- * start and after SIGHUP rebuilt the configuration. */
-static void apply_device_settings(struct agent *a)
+ * settings. Camera settings fill only what the config leaves at its default. */
+static void apply_saved_token(struct agent *a)
 {
-	char reason[PLATFORM_REASON_MAX];
 	if (!a->cfg.enrollment_token[0] &&
 	    !local_api_saved_token(a->cfg.state_dir, a->cfg.enrollment_token,
 				   sizeof(a->cfg.enrollment_token)))
 		log_info("using the enrollment token given in the settings page");
-	if (!a->camera_up || !a->plat.ops->read_settings)
-		return; /* or the camera is not ready yet: start_on_camera comes back here */
-	struct platform_settings ps;
+}
+
+static void apply_camera_settings(struct agent *a, const struct platform_settings *ps)
+{
 	struct agent_config defaults;
 	config_defaults(&defaults);
-	if (a->plat.ops->read_settings(a->plat.priv, &ps, reason, sizeof(reason))) {
-		log_warn("camera settings not read: %s", reason);
-		return;
-	}
-	if (!a->cfg.enrollment_token[0] && ps.enrollment_token[0]) {
+	if (!a->cfg.enrollment_token[0] && ps->enrollment_token[0]) {
 		snprintf(a->cfg.enrollment_token, sizeof(a->cfg.enrollment_token), "%s",
-			 ps.enrollment_token);
+			 ps->enrollment_token);
 		log_info("using the enrollment token from the camera's app settings");
 	}
-	if (!a->cfg.cloud_url[0] && ps.cloud_url[0])
-		snprintf(a->cfg.cloud_url, sizeof(a->cfg.cloud_url), "%s", ps.cloud_url);
-	if (a->cfg.long_poll_s == defaults.long_poll_s && ps.long_poll_s > 0)
-		a->cfg.long_poll_s = ps.long_poll_s;
-	explicit_bzero(&ps, sizeof(ps));
+	if (!a->cfg.cloud_url[0] && ps->cloud_url[0])
+		snprintf(a->cfg.cloud_url, sizeof(a->cfg.cloud_url), "%s", ps->cloud_url);
+	if (a->cfg.long_poll_s == defaults.long_poll_s && ps->long_poll_s > 0)
+		a->cfg.long_poll_s = ps->long_poll_s;
+}
+
+static void read_camera_settings(struct agent *a, void (*then)(struct agent *a));
+
+/* The camera's settings arrived (or could not be read): into the configuration, then
+ * what waited for them; a read asked for meanwhile is made again, since this one may
+ * predate what changed. */
+static void on_camera_settings(void *arg, int rc, const char *reason,
+			       const struct platform_settings *ps)
+{
+	struct agent *a = arg;
+	void (*then)(struct agent *a) = a->settings_then;
+	a->settings_then = NULL;
+	if (rc != 0)
+		log_warn("camera settings not read: %s", reason);
+	else
+		apply_camera_settings(a, ps);
+	then(a);
+	if (a->settings_reread && !a->exit_code) {
+		a->settings_reread = 0;
+		read_camera_settings(a, a->settings_reread_then);
+	}
+}
+
+/* Reads the camera's settings on the loop, then then(a): at once when the camera has
+ * none to read. */
+static void read_camera_settings(struct agent *a, void (*then)(struct agent *a))
+{
+	char reason[PLATFORM_REASON_MAX];
+	apply_saved_token(a);
+	if (a->settings_then) { /* a read is in flight: one more after it */
+		a->settings_reread = 1;
+		a->settings_reread_then = then;
+		return;
+	}
+	if (!a->plat.ops || !a->plat.ops->read_settings) {
+		then(a);
+		return;
+	}
+	a->settings_then = then;
+	if (a->plat.ops->read_settings(a->plat.priv, on_camera_settings, a, reason,
+				       sizeof(reason)) != 0) {
+		a->settings_then = NULL;
+		log_warn("camera settings not read: %s", reason);
+		then(a);
+	}
 }
 
 /* An explicitly set cloud URL (config or camera setting) that differs from the one
@@ -470,6 +511,17 @@ static void follow_cloud_url(struct agent *a)
 	forget_access_token(a); /* authenticate at the new address */
 }
 
+/* The rebuilt configuration with the camera's settings: goes on with it. */
+static void after_reload(struct agent *a)
+{
+	follow_cloud_url(a);
+	log_set_level(a->cfg.log_level);
+	a->failures = 0;
+	a->in_backoff = 0;
+	if (a->step_timer)
+		agent_wake(a);
+}
+
 /* Builds the configuration again (file, command line, camera settings) and goes on
  * with it. The state dir and platform are fixed for the life of the process. */
 static void reload_configuration(struct agent *a, const char *why)
@@ -486,14 +538,15 @@ static void reload_configuration(struct agent *a, const char *why)
 	memcpy(fresh.sim_dir, a->cfg.sim_dir, sizeof(fresh.sim_dir));
 	memcpy(fresh.platform, a->cfg.platform, sizeof(fresh.platform));
 	a->cfg = fresh;
-	apply_device_settings(a);
-	follow_cloud_url(a);
 	log_set_level(a->cfg.log_level);
 	log_info("%s: configuration reloaded%s%s", why, a->config_path[0] ? " from " : "",
 		 a->config_path);
-	a->failures = 0;
-	a->in_backoff = 0;
-	agent_wake(a);
+	if (!a->camera_up) {
+		apply_saved_token(a); /* the camera's settings are read once it answers */
+		after_reload(a);
+		return;
+	}
+	read_camera_settings(a, after_reload);
 }
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
@@ -730,16 +783,27 @@ static int open_platform(struct agent *a, char *reason, size_t reasonsz)
 	return opened ? -1 : 0;
 }
 
-/* What follows once the camera answered: its settings, the state, resuming a task. */
-static int start_on_camera(struct agent *a)
+/* What follows once the camera answered and its settings are read: the state, resuming
+ * a task, the sequencer. */
+static void camera_ready(struct agent *a)
 {
 	char reason[PLATFORM_REASON_MAX];
-	apply_device_settings(a);
+	a->camera_not_ready[0] = '\0';
+	a->camera_up = 1;
+	own_app_version(a);
+	last_camera_save(a); /* told to the cloud should the camera not be ready next time */
+	agent_list_apps(a);  /* the report waits for it */
 	if (a->plat.ops->watch_settings &&
 	    a->plat.ops->watch_settings(a->plat.priv, on_settings_changed, a, reason,
 					sizeof(reason)) < 0)
 		log_warn("camera settings changes will not be seen until SIGHUP: %s", reason);
-	return agent_init_core(a);
+	int rc = agent_init_core(a);
+	if (rc != AGENT_EXIT_OK) {
+		agent_stop(a, rc);
+		return;
+	}
+	a->next_report = 0; /* the cloud hears at once what the camera is */
+	agent_wake_now(a);
 }
 
 /* A camera that is not ready yet (web server not up after a boot, VAPIX 401 or 503,
@@ -792,18 +856,7 @@ static void on_platform_started(void *arg, int rc, const char *reason)
 		 a->ident.arch, a->ident.os_version);
 	if (a->camera_failures)
 		log_info("the camera is ready after %d attempts", a->camera_failures + 1);
-	a->camera_not_ready[0] = '\0';
-	a->camera_up = 1;
-	own_app_version(a);
-	last_camera_save(a); /* told to the cloud should the camera not be ready next time */
-	agent_list_apps(a);  /* the report waits for it */
-	rc = start_on_camera(a);
-	if (rc != AGENT_EXIT_OK) {
-		agent_stop(a, rc);
-		return;
-	}
-	a->next_report = 0; /* the cloud hears at once what the camera is */
-	agent_wake_now(a);
+	read_camera_settings(a, camera_ready); /* on the loop: a slow camera stops nothing */
 }
 
 /* Opens the platform and starts it; on_platform_started says what came of it. */
@@ -867,6 +920,7 @@ int agent_init(struct agent *a, const struct agent_config *cfg, const char *conf
 	}
 	transport_http(&a->net, a->http);
 	transport_platform_net(&a->plat_net, a->http);
+	a->loop_watch = loop_watch_start(a->base); /* a test hook; NULL in normal runs */
 
 	a->sig_term = evsignal_new(a->base, SIGTERM, on_signal, a);
 	a->sig_int = evsignal_new(a->base, SIGINT, on_signal, a);
@@ -904,6 +958,7 @@ int agent_run(struct agent *a)
 void agent_free(struct agent *a)
 {
 	local_api_stop(a);
+	loop_watch_free(a->loop_watch);
 	if (a->task.dl) {
 		download_cancel(a->task.dl);
 		a->task.dl = NULL;

@@ -58,6 +58,8 @@ enum agent_failure {
 
 struct app_step;
 
+struct loop_watch;
+
 struct agent {
 	struct event_base *base;
 	struct agent_config cfg;
@@ -80,6 +82,11 @@ struct agent {
 	struct event *camera_timer;    /* asks a camera that is not ready again */
 	int camera_failures;           /* attempts that found it not ready */
 	int camera_up;                 /* the platform answered its start: tasks may run */
+	/* The camera's settings being read (on the loop): what waits for them; a read asked
+	 * for meanwhile comes after it, then settings_reread_then. */
+	void (*settings_then)(struct agent *a);
+	int settings_reread;
+	void (*settings_reread_then)(struct agent *a);
 	char camera_not_ready[PLATFORM_REASON_MAX]; /* why, "" once it is ready */
 	int64_t step_at;               /* when the sequencer runs next (clock seconds) */
 	struct event *sig_term, *sig_int, *sig_hup;
@@ -129,6 +136,7 @@ struct agent {
 	/* Test hook (env CAMAGENT_TEST_CRASH_AFTER=<task state>): die by SIGKILL right
 	 * after that state is persisted, as a power cut would. NULL in normal runs. */
 	const char *crash_after;
+	struct loop_watch *loop_watch; /* test hook (env CAMAGENT_TEST_LOOP_WATCH), else NULL */
 };
 
 

@@ -79,27 +79,38 @@ static int header_ok(const unsigned char *h)
 	return octal(h + 148, 8, &want) == 0 && want == sum;
 }
 
-/* Reads the entry's contents (or skips them) up to the block boundary. */
-static int read_data(gzFile gz, uint64_t len, struct buf *into)
+static uint64_t padded(uint64_t len)
+{
+	return (len + BLOCK - 1) / BLOCK * BLOCK;
+}
+
+/* Reads up to n bytes of an entry (padding included) whose first done bytes were read
+ * before; keeps what falls inside its len bytes of contents in into (NULL: skipped). */
+static int read_data_part(gzFile gz, uint64_t len, uint64_t done, uint64_t n, struct buf *into)
 {
 	char chunk[16 * 1024];
-	uint64_t left = (len + BLOCK - 1) / BLOCK * BLOCK;
 
-	while (left > 0) {
-		size_t n = left < sizeof(chunk) ? (size_t)left : sizeof(chunk);
-		uint64_t done = ((len + BLOCK - 1) / BLOCK * BLOCK) - left;
+	while (n > 0) {
+		size_t step = n < sizeof(chunk) ? (size_t)n : sizeof(chunk);
 
-		if (read_full(gz, chunk, n) != 0)
+		if (read_full(gz, chunk, step) != 0)
 			return -1;
 		if (into && done < len) {
-			size_t take = len - done < n ? (size_t)(len - done) : n;
+			size_t take = len - done < step ? (size_t)(len - done) : step;
 
 			if (buf_append(into, chunk, take) != 0)
 				return -1;
 		}
-		left -= n;
+		done += step;
+		n -= step;
 	}
 	return 0;
+}
+
+/* Reads the entry's contents (or skips them) up to the block boundary. */
+static int read_data(gzFile gz, uint64_t len, struct buf *into)
+{
+	return read_data_part(gz, len, 0, padded(len), into);
 }
 
 /* The "path" record of pax extended header text, if any. */
@@ -125,84 +136,150 @@ static void pax_path(const char *text, size_t len, char *out, size_t outsz)
 	}
 }
 
+struct eap_scanner {
+	gzFile gz;
+	size_t max_data;
+	eap_entry_fn on_entry;
+	void *arg;
+	struct buf data;
+	char name[NAME_MAX_LEN], next_name[NAME_MAX_LEN];
+	int entries;
+	int skipping;                             /* a large entry being read past: */
+	uint64_t skip_len, skip_done, skip_total; /* its size, bytes read, to read */
+};
+
+int eap_scanner_open(struct eap_scanner **out, const char *path, size_t max_data,
+		     eap_entry_fn on_entry, void *arg, char *why, size_t whysz)
+{
+	struct eap_scanner *s = calloc(1, sizeof(*s));
+
+	*out = NULL;
+	if (!s)
+		return fail(why, whysz, "out of memory");
+	s->gz = gzopen(path, "rb");
+	if (!s->gz) {
+		fail(why, whysz, "cannot open %s: %s", path, strerror(errno));
+		free(s);
+		return -1;
+	}
+	s->max_data = max_data;
+	s->on_entry = on_entry;
+	s->arg = arg;
+	buf_init(&s->data, max_data + 1);
+	*out = s;
+	return 0;
+}
+
+void eap_scanner_close(struct eap_scanner *s)
+{
+	if (!s)
+		return;
+	buf_free(&s->data);
+	gzclose(s->gz);
+	free(s);
+}
+
+/* The next header and what belongs to it (a small entry's contents and on_entry):
+ * EAP_SCAN_MORE, 0 at the archive's end, on_entry's non-zero, or -1 with why. A large
+ * entry's contents are left to eap_scanner_step. */
+static int scan_header(struct eap_scanner *s, uint64_t *used, char *why, size_t whysz)
+{
+	unsigned char h[BLOCK];
+	uint64_t len;
+	char type;
+	int zero = 1;
+
+	if (read_full(s->gz, h, BLOCK) != 0)
+		return fail(why, whysz, "not a tar archive (%s)",
+			    s->entries ? "truncated" : "unreadable");
+	*used += BLOCK;
+	for (int i = 0; i < BLOCK && zero; i++)
+		zero = h[i] == 0;
+	if (zero)
+		return s->entries ? 0 : fail(why, whysz, "empty archive");
+	if (!header_ok(h) || octal(h + 124, 12, &len) != 0)
+		return fail(why, whysz, "not a tar archive (bad header after %d entries)",
+			    s->entries);
+	type = (char)h[156];
+	if (type == 'L' || type == 'x' || type == 'g') {
+		/* GNU long name / pax header: the next entry's name comes from here */
+		buf_reset(&s->data);
+		if (len > NAME_MAX_LEN * 4 || read_data(s->gz, len, &s->data) != 0)
+			return fail(why, whysz, "bad extended header");
+		*used += padded(len);
+		if (type == 'L')
+			snprintf(s->next_name, sizeof(s->next_name), "%s", buf_str(&s->data));
+		else if (type == 'x')
+			pax_path(buf_str(&s->data), s->data.len, s->next_name, sizeof(s->next_name));
+		return EAP_SCAN_MORE;
+	}
+	if (s->next_name[0]) {
+		snprintf(s->name, sizeof(s->name), "%s", s->next_name);
+		s->next_name[0] = '\0';
+	} else if (!memcmp(h + 257, "ustar", 5) && h[345]) {
+		snprintf(s->name, sizeof(s->name), "%.155s/%.100s", (const char *)h + 345,
+			 (const char *)h + 0);
+	} else {
+		snprintf(s->name, sizeof(s->name), "%.100s", (const char *)h);
+	}
+	while (!strncmp(s->name, "./", 2))
+		memmove(s->name, s->name + 2, strlen(s->name + 2) + 1);
+	s->entries++;
+	if ((type == '0' || type == '\0') && len <= s->max_data) {
+		buf_reset(&s->data);
+		if (read_data(s->gz, len, &s->data) != 0 || buf_append(&s->data, "", 0) != 0)
+			return fail(why, whysz, "truncated archive (in %s)", s->name);
+		*used += padded(len);
+		int rc = s->on_entry(s->arg, s->name, s->data.data ? s->data.data : "", len);
+		return rc ? rc : EAP_SCAN_MORE;
+	}
+	s->skipping = 1; /* on_entry once its contents are read past */
+	s->skip_len = len;
+	s->skip_done = 0;
+	s->skip_total = (type == '0' || type == '\0') ? padded(len) : 0;
+	return EAP_SCAN_MORE;
+}
+
+int eap_scanner_step(struct eap_scanner *s, uint64_t budget, char *why, size_t whysz)
+{
+	uint64_t used = 0;
+	int rc = EAP_SCAN_MORE;
+
+	while (rc == EAP_SCAN_MORE && used < budget) {
+		if (!s->skipping) {
+			rc = scan_header(s, &used, why, whysz);
+			continue;
+		}
+		uint64_t n = s->skip_total - s->skip_done;
+
+		if (n > budget - used)
+			n = budget - used;
+		if (read_data_part(s->gz, 0, s->skip_done, n, NULL) != 0)
+			return fail(why, whysz, "truncated archive (in %s)", s->name);
+		s->skip_done += n;
+		used += n;
+		if (s->skip_done < s->skip_total)
+			break;
+		s->skipping = 0;
+		rc = s->on_entry(s->arg, s->name, NULL, s->skip_len);
+		if (rc == 0)
+			rc = EAP_SCAN_MORE;
+	}
+	return rc;
+}
+
 int eap_scan(const char *path, size_t max_data, eap_entry_fn on_entry, void *arg, char *why,
 	     size_t whysz)
 {
-	unsigned char h[BLOCK];
-	char name[NAME_MAX_LEN], next_name[NAME_MAX_LEN] = "";
-	struct buf data;
-	gzFile gz = gzopen(path, "rb");
-	int rc = -1, entries = 0;
+	struct eap_scanner *s;
+	int rc;
 
-	if (!gz)
-		return fail(why, whysz, "cannot open %s: %s", path, strerror(errno));
-	buf_init(&data, max_data + 1);
-	for (;;) {
-		uint64_t len;
-		char type;
-		int zero = 1;
-
-		if (read_full(gz, h, BLOCK) != 0) {
-			fail(why, whysz, "not a tar archive (%s)", entries ? "truncated" : "unreadable");
-			goto out;
-		}
-		for (int i = 0; i < BLOCK && zero; i++)
-			zero = h[i] == 0;
-		if (zero) {
-			rc = entries ? 0 : fail(why, whysz, "empty archive");
-			goto out;
-		}
-		if (!header_ok(h) || octal(h + 124, 12, &len) != 0) {
-			fail(why, whysz, "not a tar archive (bad header after %d entries)", entries);
-			goto out;
-		}
-		type = (char)h[156];
-		if (type == 'L' || type == 'x' || type == 'g') {
-			/* GNU long name / pax header: the next entry's name comes from here */
-			buf_reset(&data);
-			if (len > NAME_MAX_LEN * 4 || read_data(gz, len, &data) != 0) {
-				fail(why, whysz, "bad extended header");
-				goto out;
-			}
-			if (type == 'L')
-				snprintf(next_name, sizeof(next_name), "%s", buf_str(&data));
-			else if (type == 'x')
-				pax_path(buf_str(&data), data.len, next_name, sizeof(next_name));
-			continue;
-		}
-		if (next_name[0]) {
-			snprintf(name, sizeof(name), "%s", next_name);
-			next_name[0] = '\0';
-		} else if (!memcmp(h + 257, "ustar", 5) && h[345]) {
-			snprintf(name, sizeof(name), "%.155s/%.100s", (const char *)h + 345,
-				 (const char *)h + 0);
-		} else {
-			snprintf(name, sizeof(name), "%.100s", (const char *)h);
-		}
-		while (!strncmp(name, "./", 2))
-			memmove(name, name + 2, strlen(name + 2) + 1);
-		entries++;
-		if ((type == '0' || type == '\0') && len <= max_data) {
-			buf_reset(&data);
-			if (read_data(gz, len, &data) != 0 || buf_append(&data, "", 0) != 0) {
-				fail(why, whysz, "truncated archive (in %s)", name);
-				goto out;
-			}
-			rc = on_entry(arg, name, data.data ? data.data : "", len);
-		} else {
-			if (read_data(gz, (type == '0' || type == '\0') ? len : 0, NULL) != 0) {
-				fail(why, whysz, "truncated archive (in %s)", name);
-				goto out;
-			}
-			rc = on_entry(arg, name, NULL, len);
-		}
-		if (rc != 0)
-			goto out;
-		rc = -1;
-	}
-out:
-	buf_free(&data);
-	gzclose(gz);
+	if (eap_scanner_open(&s, path, max_data, on_entry, arg, why, whysz) != 0)
+		return -1;
+	do
+		rc = eap_scanner_step(s, UINT64_MAX, why, whysz);
+	while (rc == EAP_SCAN_MORE);
+	eap_scanner_close(s);
 	return rc;
 }
 
@@ -398,30 +475,82 @@ static int on_manifest_entry(void *arg, const char *name, const char *data, uint
 	return 0;
 }
 
-int eap_read_manifest(const char *path, struct eap_manifest *m, int *has_exe, char *why,
-		      size_t whysz)
-{
-	struct manifest_scan *s = calloc(1, sizeof(*s));
-	int rc = -1;
+struct eap_manifest_read {
+	struct manifest_scan scan;
+	struct eap_scanner *scanner;
+};
 
-	if (!s)
+int eap_manifest_read_start(struct eap_manifest_read **out, const char *path, char *why,
+			    size_t whysz)
+{
+	struct eap_manifest_read *r = calloc(1, sizeof(*r));
+
+	*out = NULL;
+	if (!r)
 		return fail(why, whysz, "out of memory");
-	buf_init(&s->json, EAP_MANIFEST_MAX);
+	buf_init(&r->scan.json, EAP_MANIFEST_MAX);
 	/* Entries of more than the manifest's cap are skipped unread: executables, libraries. */
-	int r = eap_scan(path, EAP_MANIFEST_MAX, on_manifest_entry, s, why, whysz);
-	if (r == 2)
-		fail(why, whysz, "manifest.json is larger than %d bytes", EAP_MANIFEST_MAX);
-	else if (r == 0 && !s->found)
-		fail(why, whysz, "the package has no manifest.json");
-	else if (r == 0 && eap_manifest_parse(s->json.data, s->json.len, m, why, whysz) == 0)
-		rc = 0;
-	if (rc == 0 && has_exe) {
+	if (eap_scanner_open(&r->scanner, path, EAP_MANIFEST_MAX, on_manifest_entry, &r->scan,
+			     why, whysz) != 0) {
+		eap_manifest_read_free(r);
+		return -1;
+	}
+	*out = r;
+	return 0;
+}
+
+int eap_manifest_read_step(struct eap_manifest_read *r, uint64_t budget, char *why,
+			   size_t whysz)
+{
+	int rc = eap_scanner_step(r->scanner, budget, why, whysz);
+
+	if (rc == EAP_SCAN_MORE)
+		return 1;
+	if (rc == 2)
+		return fail(why, whysz, "manifest.json is larger than %d bytes", EAP_MANIFEST_MAX);
+	return rc == 0 ? 0 : -1;
+}
+
+int eap_manifest_read_end(struct eap_manifest_read *r, struct eap_manifest *m, int *has_exe,
+			  char *why, size_t whysz)
+{
+	const struct manifest_scan *s = &r->scan;
+
+	if (!s->found)
+		return fail(why, whysz, "the package has no manifest.json");
+	if (eap_manifest_parse(s->json.data, s->json.len, m, why, whysz) != 0)
+		return -1;
+	if (has_exe) {
 		*has_exe = 0;
 		for (int i = 0; i < s->nnames; i++)
 			*has_exe |= !strcmp(s->names[i], m->app_name);
 	}
-	buf_free(&s->json);
-	free(s);
+	return 0;
+}
+
+void eap_manifest_read_free(struct eap_manifest_read *r)
+{
+	if (!r)
+		return;
+	eap_scanner_close(r->scanner);
+	buf_free(&r->scan.json);
+	free(r);
+}
+
+int eap_read_manifest(const char *path, struct eap_manifest *m, int *has_exe, char *why,
+		      size_t whysz)
+{
+	struct eap_manifest_read *r;
+	int rc;
+
+	if (eap_manifest_read_start(&r, path, why, whysz) != 0)
+		return -1;
+	do
+		rc = eap_manifest_read_step(r, UINT64_MAX, why, whysz);
+	while (rc == 1);
+	if (rc == 0)
+		rc = eap_manifest_read_end(r, m, has_exe, why, whysz);
+	eap_manifest_read_free(r);
 	return rc;
 }
 

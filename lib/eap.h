@@ -62,6 +62,20 @@ __attribute__((warn_unused_result)) int eap_scan(const char *path, size_t max_da
 						  eap_entry_fn on_entry, void *arg, char *why,
 						  size_t whysz);
 
+/* The same scan a piece at a time, for a caller that must not hold its loop for a whole
+ * package: open, then step until it returns something other than EAP_SCAN_MORE (what
+ * eap_scan would have returned), then close. Each step reads about budget bytes of the
+ * archive (an entry's header and small contents always whole). on_entry must not return
+ * EAP_SCAN_MORE. */
+#define EAP_SCAN_MORE 1000
+struct eap_scanner;
+__attribute__((warn_unused_result)) int eap_scanner_open(struct eap_scanner **out,
+							 const char *path, size_t max_data,
+							 eap_entry_fn on_entry, void *arg,
+							 char *why, size_t whysz);
+int eap_scanner_step(struct eap_scanner *s, uint64_t budget, char *why, size_t whysz);
+void eap_scanner_close(struct eap_scanner *s); /* NULL is fine */
+
 /* An appName usable in a URL query and as a file name: [A-Za-z0-9][A-Za-z0-9._-]*, shorter
  * than EAP_FIELD_MAX. */
 int eap_app_name_ok(const char *name);
@@ -84,6 +98,22 @@ __attribute__((warn_unused_result)) int eap_manifest_parse(const char *json, siz
 __attribute__((warn_unused_result)) int eap_read_manifest(const char *path,
 							   struct eap_manifest *m, int *has_exe,
 							   char *why, size_t whysz);
+
+/* The same a piece at a time (as eap_scanner_step): start, step until it returns 0 (the
+ * whole package read) or -1 with why, then end for the manifest and *has_exe (-1 with why),
+ * then free (NULL is fine). */
+struct eap_manifest_read;
+__attribute__((warn_unused_result)) int eap_manifest_read_start(struct eap_manifest_read **out,
+								const char *path, char *why,
+								size_t whysz);
+/* 1: more to read; 0: all read; -1 with why. */
+int eap_manifest_read_step(struct eap_manifest_read *r, uint64_t budget, char *why,
+			   size_t whysz);
+__attribute__((warn_unused_result)) int eap_manifest_read_end(struct eap_manifest_read *r,
+							      struct eap_manifest *m,
+							      int *has_exe, char *why,
+							      size_t whysz);
+void eap_manifest_read_free(struct eap_manifest_read *r);
 
 /* Whether a camera of architecture arch running AXIS OS os installs the package: 0, or -1
  * with why. Checks the architecture, the manifest schema the OS accepts (1.x from the

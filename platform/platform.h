@@ -51,6 +51,9 @@ struct platform_settings {
 	char enrollment_token[PLATFORM_SETTING_TOKEN_MAX];
 	int long_poll_s;
 };
+/* settings: what was read, NULL unless rc is 0; valid during the call only. */
+typedef void (*platform_settings_done_fn)(void *arg, int rc, const char *reason,
+					  const struct platform_settings *settings);
 
 /* What the last boot did with a pending upgrade. */
 enum platform_boot_outcome {
@@ -146,8 +149,10 @@ struct platform_ops {
 			       platform_done_fn done, void *arg, char *reason, size_t reasonsz);
 	int (*license_remove)(void *priv, const char *app, platform_done_fn done, void *arg,
 			      char *reason, size_t reasonsz);
-	/* Optional (NULL when the backend has none): the camera-side settings. */
-	int (*read_settings)(void *priv, struct platform_settings *out, char *reason,
+	/* Optional (NULL when the backend has none): the camera-side settings, on the loop as
+	 * the license operations: done's settings (rc 0 only) may hold the enrollment token:
+	 * the backend zeroes them after the call. */
+	int (*read_settings)(void *priv, platform_settings_done_fn done, void *arg, char *reason,
 			     size_t reasonsz);
 	/* Optional: calls changed(arg) on the agent's loop whenever the camera-side settings
 	 * change. 0: watching; 1: this camera cannot tell (read them again on SIGHUP). */
@@ -202,8 +207,8 @@ struct platform_axis_config {
 	const char *dbus_address; /* NULL: the system bus; tests pass a private bus */
 	int auto_rollback_min;    /* upgrade's autoRollback in minutes; 0: "never"; <0: 10 */
 	int timeout_s;            /* per VAPIX call except the upload; 0: 30 */
-	/* The agent's curl multi: every request but the few still blocking runs there (the
-	 * image upload: install returns PLATFORM_IN_PROGRESS); required by start. */
+	/* The agent's curl multi: every request runs there (the image upload: install returns
+	 * PLATFORM_IN_PROGRESS); required by start and every operation. */
 	const struct platform_net *net;
 	/* The agent's loop: with it, settings come through axparameter where the camera has
 	 * it (its callbacks run on this loop); NULL: param.cgi only. */

@@ -7,9 +7,10 @@
  * is assumed from an "OK": the result is confirmed from list.cgi (version, Status), polled
  * briefly on a timer since the camera may take a moment to start an app. Every call runs
  * on the agent's multi (op.h): the loop goes on during an upload. Before an upload the
- * package is checked (platform/package.h): size and SHA-256 hashed right before the upload
- * (there is no checking reader yet, so the file is read twice: hashed, then sent), its
- * manifest against the task and against this camera's architecture and AXIS OS. */
+ * package is checked (platform/package.h): size and SHA-256 hashed on the loop, a chunk a
+ * turn (platform/file_check.h), then its manifest read a piece a turn and checked against
+ * the task and against this camera's architecture and AXIS OS; the upload hashes the bytes
+ * it sends once more. */
 #include "op.h"
 
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include <string.h>
 
 #include "../../lib/log.h"
+#include "../file_check.h"
 #include "../package.h"
 
 #define UPLOAD_PATH "/axis-cgi/applications/upload.cgi"
@@ -24,6 +26,7 @@
 #define CONFIG_PATH "/axis-cgi/applications/config.cgi"
 #define CONFIRM_TRIES 20
 #define CONFIRM_PAUSE_MS 100
+#define PACKAGE_READ_PER_TURN (1024 * 1024) /* of the archive, unpacked: a few ms */
 
 static const struct axis_code upload_codes[] = {
 	{ 1, "invalid package" },
@@ -186,10 +189,10 @@ static void on_uploaded(struct axis_op *op, int rc, const char *reason)
 
 static int upload(struct axis_op *op, char *reason, size_t reasonsz)
 {
-	const struct vapix_request rq = { .path = UPLOAD_PATH, .parts = &op->part, .nparts = 1,
+	const struct vapix_request rq = { .path = UPLOAD_PATH, .parts = op->parts, .nparts = 1,
 					  .timeout_s = AXIS_UPLOAD_TIMEOUT_S };
 
-	log_info("axis: uploading %s %s (%s)", op->app, op->version, op->part.filename);
+	log_info("axis: uploading %s %s (%s)", op->app, op->version, op->parts[0].filename);
 	return axis_op_request(op, &rq, on_uploaded, reason, reasonsz);
 }
 
@@ -210,50 +213,107 @@ static void on_listed_before(struct axis_op *op, int rc, const char *reason)
 		axis_op_finish(op, -1, why, NULL);
 }
 
+/* The manifest read, a piece a turn: its rules, then the upload (the list first for
+ * another app: an upgrade keeps it running). */
+static void manifest_turn(struct axis_op *op, int rc, const char *reason)
+{
+	struct platform_identity id;
+	struct eap_manifest *m = NULL;
+	char why[PLATFORM_REASON_MAX], msg[PLATFORM_REASON_MAX];
+	int has_exe = 0, own;
+
+	(void)reason;
+	rc = eap_manifest_read_step(op->manifest, PACKAGE_READ_PER_TURN, why, sizeof(why));
+	if (rc == 1) {
+		axis_op_pause(op, 0, manifest_turn);
+		return;
+	}
+	if (rc != 0 || !(m = calloc(1, sizeof(*m))) ||
+	    eap_manifest_read_end(op->manifest, m, &has_exe, why, sizeof(why)) != 0) {
+		snprintf(msg, sizeof(msg), "package: %s", m || rc ? why : "out of memory");
+		free(m);
+		axis_op_finish(op, -1, msg, NULL);
+		return;
+	}
+	eap_manifest_read_free(op->manifest);
+	op->manifest = NULL;
+	/* the identity as read at start: the OS changes only across a reboot */
+	if (axis_identity(op->ax, &id, msg, sizeof(msg)) != 0 ||
+	    platform_package_accepts(m, has_exe, op->app[0] ? op->app : NULL,
+				     op->version[0] ? op->version : NULL, &id, msg,
+				     sizeof(msg)) != 0) {
+		free(m);
+		axis_op_finish(op, -1, msg, NULL);
+		return;
+	}
+	own = strcmp(m->app_name, op->ax->app) == 0;
+	snprintf(op->app, sizeof(op->app), "%s", m->app_name);
+	snprintf(op->version, sizeof(op->version), "%s", m->version);
+	free(m);
+	op->result = own ? PLATFORM_APP_RESTARTS_AGENT : 0;
+	if (own ? upload(op, msg, sizeof(msg)) != 0
+		: axis_op_list_request(op, on_listed_before, msg, sizeof(msg)) != 0)
+		axis_op_finish(op, -1, msg, NULL);
+}
+
+/* The package matched its size and SHA-256 (hashed on the loop, file_check.h): its
+ * manifest next, before anything of it is trusted. */
+static void on_package_checked(void *arg, int rc, const char *reason)
+{
+	struct axis_op *op = arg;
+	char why[PLATFORM_REASON_MAX], msg[PLATFORM_REASON_MAX];
+
+	file_check_free(op->check);
+	op->check = NULL;
+	if (rc != 0) {
+		snprintf(msg, sizeof(msg), "package: %s", reason);
+		axis_op_finish(op, -1, msg, NULL);
+		return;
+	}
+	if (eap_manifest_read_start(&op->manifest, op->data, why, sizeof(why)) != 0) {
+		snprintf(msg, sizeof(msg), "package: %s", why);
+		axis_op_finish(op, -1, msg, NULL);
+		return;
+	}
+	manifest_turn(op, 0, NULL);
+}
+
 int axis_app_install(void *priv, const struct platform_package *pkg, platform_app_done_fn done,
 		     void *arg, char *reason, size_t reasonsz)
 {
 	struct axis *ax = priv;
-	struct platform_identity id;
-	struct eap_manifest *m = calloc(1, sizeof(*m));
-	struct axis_op *op = NULL;
+	struct axis_op *op;
 	const char *base;
-	int own;
 
-	if (!m)
-		return axis_fail(reason, reasonsz, "out of memory");
-	/* the identity as read at start: the OS changes only across a reboot */
-	if (axis_identity(ax, &id, reason, reasonsz) != 0 ||
-	    platform_package_check(pkg, &id, m, reason, reasonsz) != 0 ||
-	    !(op = axis_op_new(ax, arg, reason, reasonsz)))
-		goto fail;
+	if (!pkg || !pkg->path || !pkg->sha256_hex)
+		return axis_fail(reason, reasonsz, "package: no file or no SHA-256 given");
+	if (!(op = axis_op_new(ax, arg, reason, reasonsz)))
+		return -1;
 	op->app_done = done;
-	own = strcmp(m->app_name, ax->app) == 0;
-	snprintf(op->app, sizeof(op->app), "%s", m->app_name);
-	snprintf(op->version, sizeof(op->version), "%s", m->version);
+	snprintf(op->app, sizeof(op->app), "%s", pkg->app_name ? pkg->app_name : "");
+	snprintf(op->version, sizeof(op->version), "%s", pkg->version ? pkg->version : "");
 	snprintf(op->what, sizeof(op->what), "upload.cgi");
 	op->want = WANT_ANY;
-	op->result = own ? PLATFORM_APP_RESTARTS_AGENT : 0;
-	/* the bytes uploaded are hashed on the way: checked against the task once more */
+	op->data = strdup(pkg->path);
+	op->len = op->data ? strlen(pkg->path) + 1 : 0;
+	/* hashed on the loop before the manifest is trusted, then once more on the way up */
 	const struct platform_image img = { .path = pkg->path, .size = pkg->size,
 					    .sha256 = pkg->sha256_hex };
-	if (image_reader_open(&op->image, &img, reason, reasonsz) != 0)
-		goto fail;
-	base = strrchr(pkg->path, '/') ? strrchr(pkg->path, '/') + 1 : pkg->path;
-	op->part = (struct axis_part){ .name = "packfil", .filename = NULL,
-				       .type = "application/octet-stream", .image = &op->image };
-	snprintf(op->name, sizeof(op->name), "%s", base);
-	op->part.filename = op->name;
-	free(m);
-	m = NULL;
-	if (own ? upload(op, reason, reasonsz) != 0
-		: axis_op_list_request(op, on_listed_before, reason, reasonsz) != 0)
-		goto fail;
-	return 0;
-fail:
+	char why[PLATFORM_REASON_MAX];
+	if (!op->data) {
+		snprintf(why, sizeof(why), "out of memory");
+	} else if (image_reader_open(&op->image, &img, why, sizeof(why)) == 0 &&
+		   file_check_start(ax->base, &op->image, on_package_checked, op, &op->check, why,
+				    sizeof(why)) == 0) {
+		base = strrchr(pkg->path, '/') ? strrchr(pkg->path, '/') + 1 : pkg->path;
+		snprintf(op->name, sizeof(op->name), "%s", base);
+		op->parts[0] = (struct axis_part){ .name = "packfil", .filename = op->name,
+						   .type = "application/octet-stream",
+						   .image = &op->image };
+		return 0;
+	}
 	axis_op_drop(op);
-	free(m);
-	return -1;
+	return axis_fail(reason, reasonsz, "package: %s", why);
 }
 
 /* ---- control ---- */

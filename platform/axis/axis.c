@@ -19,7 +19,6 @@ static void axis_close(void *priv)
 
 	if (!ax)
 		return;
-	axis_fw_close(ax);
 	axis_fetch_credentials_drop(ax);
 	axis_ops_drop_all(ax);
 	axis_forget_credentials(ax);
@@ -62,7 +61,7 @@ static void open_parameters(struct axis *ax, struct event_base *base)
 	if (!base)
 		return;
 	if (glib_loop_start(&ax->glib, base, why, sizeof(why)) != 0) {
-		log_warn("axis: D-Bus calls block and settings come through param.cgi only: %s",
+		log_warn("axis: no GLib context on the loop: the D-Bus account cannot be fetched: %s",
 			 why);
 		return;
 	}

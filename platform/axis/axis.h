@@ -1,7 +1,7 @@
 /* axis: internals shared by the files of the real-camera backend. Each file has one job:
  *   axis.c      open/close, the ops table
- *   vapix.c     HTTP to the camera's local VAPIX host (basic auth, bounded; the upload on
- *               the agent's curl multi)
+ *   vapix.c     HTTP to the camera's local VAPIX host (basic auth, bounded, on the
+ *               agent's curl multi)
  *   dbus.c      service-account credentials from D-Bus (gio)
  *   devinfo.c   identity from basicdeviceinfo.cgi
  *   start.c     what the backend learns before the rest: ready, account, last boot, identity
@@ -47,8 +47,7 @@ struct axis {
 	char password[AXIS_CRED_MAX];
 	enum platform_boot_outcome outcome; /* decided once at open */
 	char outcome_why[PLATFORM_REASON_MAX]; /* for ROLLED_BACK and PENDING */
-	const struct platform_net *net;   /* the agent's multi; NULL: uploads block */
-	struct fw_upload *upload;         /* the image upload in flight, or NULL */
+	const struct platform_net *net;   /* the agent's multi; NULL: no request can run */
 	struct event_base *base;          /* the agent's loop (timers between list.cgi polls) */
 	struct axis_op *ops;              /* the asynchronous operations in flight (op.h) */
 	struct platform_identity ident;   /* the last identity read, for package checks */
@@ -60,18 +59,16 @@ struct axis {
 
 #define axis_fail platform_fail /* platform/platform.c */
 
-/* dbus.c: fills ax->user/password from GetCredentials(app), waiting for it; _start does
- * it on the loop (GLib's context runs there: ax->glib), done(arg, rc, reason) then comes
- * once unless dropped first (the platform closes, or the call waiting for it ends). */
-int axis_fetch_credentials(struct axis *ax, char *reason, size_t reasonsz);
+/* dbus.c: fills ax->user/password from GetCredentials(app) on the loop (GLib's context
+ * runs there: ax->glib); done(arg, rc, reason) then comes once unless dropped first (the
+ * platform closes, or the call waiting for it ends). */
 int axis_fetch_credentials_start(struct axis *ax, platform_done_fn done, void *arg,
 				 char *reason, size_t reasonsz);
 void axis_fetch_credentials_drop(struct axis *ax);
 void axis_forget_credentials(struct axis *ax);
 
-/* vapix.c. Every call: POST to base_url + path, basic auth, bounded time and reply size.
- * A 401 refetches the credentials once and retries (they are gone after a camera reboot).
- * On success (HTTP 200) the reply body is in reply (capped at AXIS_REPLY_MAX). */
+/* vapix.c. Every call: POST to base_url + path, basic auth, bounded time and reply size
+ * (AXIS_REPLY_MAX). */
 struct image_reader;
 struct axis_part {
 	const char *name;
@@ -83,13 +80,6 @@ struct axis_part {
 	 * last byte when the bytes differ from what was verified (reason in ->failure). */
 	struct image_reader *image;
 };
-int axis_post_json(struct axis *ax, const char *path, const char *json, struct buf *reply,
-		   char *reason, size_t reasonsz);
-int axis_post_form(struct axis *ax, const char *path, const char *form, struct buf *reply,
-		   char *reason, size_t reasonsz);
-int axis_post_multipart(struct axis *ax, const char *path, const struct axis_part *parts,
-			int nparts, long timeout_s, struct buf *reply, char *reason,
-			size_t reasonsz);
 /* One request on the agent's multi (ax->net, not NULL): 0 when started, then done(arg, rc,
  * reason) once on the loop, with the body in reply (rc 0: HTTP 200; a 401 refetches the
  * credentials and retries once). path and body are copied; parts, their data and reply
@@ -132,7 +122,6 @@ int axis_fw_decide(struct axis *ax, const struct buf *status_reply, const char *
 		   char *reason, size_t reasonsz);
 int axis_install(void *priv, const struct platform_image *img, platform_done_fn done, void *arg,
 		 char *reason, size_t reasonsz);
-void axis_fw_close(struct axis *ax); /* stops an upload in flight */
 int axis_reboot(void *priv, char *reason, size_t reasonsz);
 enum platform_boot_outcome axis_boot_outcome(void *priv, char *why, size_t whysz);
 int axis_commit(void *priv, platform_done_fn done, void *arg, char *reason, size_t reasonsz);
@@ -148,11 +137,10 @@ int axis_identity(void *priv, struct platform_identity *out, char *reason, size_
  * printable, shorter than outsz; -1 (out "") otherwise. */
 int axis_json_field(const struct json_doc *doc, int obj, const char *key, char *out,
 		    size_t outsz);
-/* systemready.c: the camera's bootid (new at every boot) into out, asked and waited for
- * (before an image upload); _parse reads a reply to axis_systemready_body: 0 with the
- * bootid and *ready, -1 with reason. */
+/* systemready.c: _parse reads a reply to axis_systemready_body (asked at start and before
+ * an image upload): 0 with the camera's bootid (new at every boot) and *ready, -1 with
+ * reason. */
 #define AXIS_BOOT_ID_MAX 64
-int axis_boot_id(struct axis *ax, char *out, size_t outsz, char *reason, size_t reasonsz);
 extern const char axis_systemready_body[];
 int axis_systemready_parse(const struct buf *reply, char *out, size_t outsz, int *ready,
 			   char *reason, size_t reasonsz);
@@ -175,7 +163,7 @@ int axis_watch_settings(void *priv, void (*changed)(void *arg), void *arg, char 
  * compared without case) from a param.cgi list reply into out; -1 with reason when malformed. */
 int axis_params_parse(const char *app, const struct buf *reply, struct platform_settings *out,
 		      char *reason, size_t reasonsz);
-int axis_read_settings(void *priv, struct platform_settings *out, char *reason,
+int axis_read_settings(void *priv, platform_settings_done_fn done, void *arg, char *reason,
 		       size_t reasonsz);
 /* param.cgi action=update of root.<app>.<name> (either group-name case), read back when
  * the type allows (a password is not readable). */

@@ -2,8 +2,13 @@
  * object /com/axis/HTTPConf1/VAPIXServiceAccounts1, interface
  * com.axis.HTTPConf1.VAPIXServiceAccounts1, on the system bus; the reply "(s)" is
  * "user:password" [VAPIXACC][EX-VAPIX]. Fetched at every start (accounts are gone after a
- * reboot), kept in memory only, never written or logged. On the loop where GLib's context
- * runs inside it (axis_fetch_credentials_start, glib_loop.c); blocking otherwise. */
+ * reboot), kept in memory only, never written or logged. Asynchronous gio calls, answered
+ * by GLib's context, which runs inside the agent's loop (glib_loop.c).
+ *
+ * Ownership: a fetch's record belongs to its GLib callbacks, which free it; dropping it
+ * (the platform closes) only cancels it, then runs GLib's context until the cancelled
+ * callback came, so the record is freed by the time the platform is gone and not left to a
+ * context nobody runs any more. */
 #include "axis.h"
 
 #include <string.h>
@@ -22,37 +27,7 @@ void axis_forget_credentials(struct axis *ax)
 	explicit_bzero(ax->password, sizeof(ax->password));
 }
 
-static GDBusConnection *connect_bus(const struct axis *ax, char *reason, size_t reasonsz)
-{
-	GError *err = NULL;
-	GDBusConnection *c;
-
-	if (ax->dbus_address[0])
-		c = g_dbus_connection_new_for_address_sync(
-			ax->dbus_address,
-			G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-				G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-			NULL, NULL, &err);
-	else
-		c = g_bus_get_sync(G_BUS_TYPE_SYSTEM, NULL, &err);
-	if (!c) {
-		axis_fail(reason, reasonsz, "D-Bus: cannot connect to the %s: %s",
-			  ax->dbus_address[0] ? "given bus" : "system bus",
-			  err ? err->message : "unknown error");
-		g_clear_error(&err);
-	}
-	return c;
-}
-
 /* Splits "user:password" (the password may contain ':'). */
-/* A private connection is ours to close; the shared system bus connection is not. */
-static void disconnect_bus(const struct axis *ax, GDBusConnection *c)
-{
-	if (ax->dbus_address[0])
-		(void)g_dbus_connection_close_sync(c, NULL, NULL);
-	g_object_unref(c);
-}
-
 static int split_credentials(struct axis *ax, const char *s, char *reason, size_t reasonsz)
 {
 	const char *colon = strchr(s, ':');
@@ -68,41 +43,9 @@ static int split_credentials(struct axis *ax, const char *s, char *reason, size_
 	return 0;
 }
 
-int axis_fetch_credentials(struct axis *ax, char *reason, size_t reasonsz)
-{
-	GError *err = NULL;
-	GDBusConnection *c;
-	GVariant *v;
-	const char *s = NULL;
-	int rc;
-
-	axis_forget_credentials(ax);
-	c = connect_bus(ax, reason, reasonsz);
-	if (!c)
-		return -1;
-	v = g_dbus_connection_call_sync(c, BUS_NAME, OBJECT_PATH, INTERFACE, "GetCredentials",
-					g_variant_new("(s)", ax->app), G_VARIANT_TYPE("(s)"),
-					G_DBUS_CALL_FLAGS_NONE, AXIS_DBUS_TIMEOUT_MS, NULL, &err);
-	if (!v) {
-		axis_fail(reason, reasonsz, "D-Bus: %s.GetCredentials(\"%s\") failed: %s", INTERFACE,
-			  ax->app, err ? err->message : "unknown error");
-		g_clear_error(&err);
-		disconnect_bus(ax, c);
-		return -1;
-	}
-	g_variant_get(v, "(&s)", &s);
-	rc = split_credentials(ax, s, reason, reasonsz);
-	g_variant_unref(v);
-	disconnect_bus(ax, c);
-	if (rc == 0)
-		log_info("VAPIX service account fetched over D-Bus");
-	return rc;
-}
-
-/* ---- the same on the loop ---- */
-
 struct axis_cred_fetch {
 	struct axis *ax;        /* NULL once dropped: the answer goes nowhere */
+	int *ended;             /* dropped: set to 1 when the record is freed */
 	int private_bus;        /* a connection of our own, to close */
 	GCancellable *cancel;
 	GDBusConnection *conn;
@@ -124,6 +67,8 @@ static void fetch_end(struct axis_cred_fetch *f, int rc, const char *reason)
 			log_info("VAPIX service account fetched over D-Bus");
 		f->done(f->arg, rc, reason);
 	}
+	if (f->ended)
+		*f->ended = 1;
 	g_free(f);
 }
 
@@ -204,10 +149,15 @@ int axis_fetch_credentials_start(struct axis *ax, platform_done_fn done, void *a
 void axis_fetch_credentials_drop(struct axis *ax)
 {
 	struct axis_cred_fetch *f = ax->cred_fetch;
+	int ended = 0;
 
 	if (!f)
 		return;
 	ax->cred_fetch = NULL;
-	f->ax = NULL; /* its callbacks free it, if the context runs them again */
+	f->ax = NULL;
+	f->ended = &ended;
 	g_cancellable_cancel(f->cancel);
+	if (glib_loop_run_until(ax->glib, &ended, AXIS_DBUS_TIMEOUT_MS) != 0)
+		log_warn("D-Bus: a cancelled account fetch did not end within %d ms",
+			 AXIS_DBUS_TIMEOUT_MS);
 }

@@ -33,6 +33,7 @@
 #define PENDING_FILE "axis-upgrade.json"
 #define PENDING_MAX 1024
 #define FW_PATH "/axis-cgi/firmwaremanagement.cgi"
+#define SYSTEMREADY_PATH "/axis-cgi/systemready.cgi"
 
 static const struct axis_code fw_codes[] = {
 	{ 400, "the camera could not parse the request" },
@@ -167,22 +168,6 @@ done:
 	return rc;
 }
 
-/* The same, asked and waited for (before an image upload). */
-static int fw_status(struct axis *ax, struct fw_status *st, char *reason, size_t reasonsz)
-{
-	struct buf reply;
-	char body[160];
-	int rc;
-
-	fw_body(body, sizeof(body), "status");
-	buf_init(&reply, AXIS_REPLY_MAX);
-	rc = axis_post_json(ax, FW_PATH, body, &reply, reason, reasonsz);
-	if (rc == 0)
-		rc = fw_status_parse(&reply, st, reason, reasonsz);
-	buf_free(&reply);
-	return rc;
-}
-
 /* What the last boot did with the pending upgrade p (see the top of this file). */
 static enum platform_boot_outcome decide(struct axis *ax, struct pending *p,
 					 const struct fw_status *st, const char *boot_id)
@@ -257,145 +242,158 @@ int axis_fw_decide(struct axis *ax, const struct buf *status_reply, const char *
 	return 0;
 }
 
-/* An image upload: what must live until the camera answers. */
-struct fw_upload {
-	struct axis *ax;
-	struct image_reader image;
-	struct pending p;
-	char json[256];
-	struct axis_part parts[2];
-	struct buf reply;
-	struct axis_call *call;
-	platform_done_fn done;
-	void *arg;
-};
+/* ---- the image upload: one axis_op, firmware status -> systemready -> upload ---- */
 
-static void upload_free(struct fw_upload *u)
-{
-	if (!u)
-		return;
-	axis_call_free(u->call);
-	buf_free(&u->reply);
-	image_reader_close(&u->image);
-	free(u);
-}
+#define UPGRADE_WHAT "firmwaremanagement.cgi upgrade"
 
-void axis_fw_close(struct axis *ax)
+static int upload_in_flight(const struct axis *ax)
 {
-	upload_free(ax->upload); /* the agent stops: its done is not called */
-	ax->upload = NULL;
+	for (const struct axis_op *op = ax->ops; op; op = op->next)
+		if (!strcmp(op->what, UPGRADE_WHAT))
+			return 1;
+	return 0;
 }
 
 /* What the camera's answer to the upload means: 0 when it took the image. */
-static int upload_result(struct fw_upload *u, int rc, char *reason, size_t reasonsz)
+static int upload_result(struct axis_op *op, int rc, char *reason, size_t reasonsz)
 {
-	struct axis *ax = u->ax;
+	struct pending *p = op->data;
 	struct json_doc doc = { 0 };
 	int data;
 
 	if (rc != 0) {
-		if (u->image.failure[0]) {
+		if (op->image.failure[0]) {
 			/* cut before its last byte: the camera cannot have taken it */
-			snprintf(reason, reasonsz, "%s", u->image.failure);
-			pending_clear(ax);
+			snprintf(reason, reasonsz, "%s", op->image.failure);
+			pending_clear(op->ax);
 		}
 		return -1; /* otherwise unknown whether the camera took it: keep the record */
 	}
-	if (axis_json_reply("firmwaremanagement.cgi upgrade", &u->reply, &doc, 64, fw_codes, &data,
-			    reason, reasonsz) != 0) {
-		pending_clear(ax); /* refused: nothing is pending */
+	if (axis_json_reply(UPGRADE_WHAT, &op->reply, &doc, 64, fw_codes, &data, reason,
+			    reasonsz) != 0) {
+		pending_clear(op->ax); /* refused: nothing is pending */
 		return -1;
 	}
 	rc = -1;
-	if (json_get_string(&doc, data, "firmwareVersion", u->p.target, sizeof(u->p.target)) != 0 ||
-	    !u->p.target[0])
-		axis_fail(reason, reasonsz,
-			  "firmwaremanagement.cgi upgrade: reply has no data.firmwareVersion");
-	else if (pending_store(ax, &u->p, reason, reasonsz) == 0)
+	if (json_get_string(&doc, data, "firmwareVersion", p->target, sizeof(p->target)) != 0 ||
+	    !p->target[0])
+		axis_fail(reason, reasonsz, UPGRADE_WHAT ": reply has no data.firmwareVersion");
+	else if (pending_store(op->ax, p, reason, reasonsz) == 0)
 		rc = 0;
 	json_free(&doc);
 	if (rc == 0)
-		log_info("axis: the camera accepted AXIS OS %s and reboots into it", u->p.target);
+		log_info("axis: the camera accepted AXIS OS %s and reboots into it", p->target);
 	return rc;
 }
 
-static void on_upload_done(void *arg, int rc, const char *why)
+static void on_uploaded(struct axis_op *op, int rc, const char *why)
 {
-	struct fw_upload *u = arg;
-	platform_done_fn done = u->done;
-	void *done_arg = u->arg;
 	char reason[PLATFORM_REASON_MAX];
 
-	snprintf(reason, sizeof(reason), "%s", why);
-	rc = upload_result(u, rc, reason, sizeof(reason));
-	u->ax->upload = NULL;
-	upload_free(u);
-	done(done_arg, rc, reason);
+	snprintf(reason, sizeof(reason), "%s", why ? why : "");
+	rc = upload_result(op, rc, reason, sizeof(reason));
+	axis_op_finish(op, rc, reason, NULL);
 }
 
-/* Records the upgrade in the state dir, then uploads: on the agent's multi when the
- * platform has it (PLATFORM_IN_PROGRESS, on_upload_done ends it), else blocking. */
+/* With the bootid (or without, when the camera cannot say): the record, then the upload. */
+static void on_boot_id(struct axis_op *op, int rc, const char *reason)
+{
+	struct pending *p = op->data;
+	char why[PLATFORM_REASON_MAX], rollback[16];
+	int ready = 0;
+
+	if (rc == 0)
+		rc = axis_systemready_parse(&op->reply, p->boot_id, sizeof(p->boot_id), &ready, why,
+					    sizeof(why));
+	else
+		snprintf(why, sizeof(why), "%s", reason);
+	if (rc != 0 || !ready) {
+		p->boot_id[0] = '\0';
+		log_warn("axis: %s; a restart before the reboot will read as a rollback", why);
+	}
+	/* Before the upload: the camera may reboot any moment after accepting it. */
+	if (pending_store(op->ax, p, why, sizeof(why)) != 0) {
+		axis_op_finish(op, -1, why, NULL);
+		return;
+	}
+	if (op->ax->auto_rollback_min > 0)
+		snprintf(rollback, sizeof(rollback), "%d", op->ax->auto_rollback_min);
+	else
+		snprintf(rollback, sizeof(rollback), "never");
+	if (asprintf(&op->value,
+		     "{\"apiVersion\":\"1.0\",\"context\":\"camagent\",\"method\":\"upgrade\","
+		     "\"params\":{\"autoCommit\":\"never\",\"autoRollback\":\"%s\"}}",
+		     rollback) < 0) {
+		op->value = NULL;
+		pending_clear(op->ax);
+		axis_op_finish(op, -1, "out of memory", NULL);
+		return;
+	}
+	op->parts[0] = (struct axis_part){ .name = "json", .type = "application/json",
+					   .data = op->value, .len = strlen(op->value) };
+	op->parts[1] = (struct axis_part){ .name = "file", .filename = "axis-os.bin",
+					   .type = "application/octet-stream", .image = &op->image };
+	log_info("axis: uploading AXIS OS image to the camera (autoCommit never, autoRollback %s)",
+		 rollback);
+	const struct vapix_request rq = { .path = FW_PATH, .parts = op->parts, .nparts = 2,
+					  .timeout_s = AXIS_UPLOAD_TIMEOUT_S };
+	axis_op_next(op, &rq, on_uploaded);
+}
+
+/* The version the upgrade starts from, then the camera's boot. */
+static void on_status_before_upload(struct axis_op *op, int rc, const char *reason)
+{
+	struct pending *p = op->data;
+	struct fw_status st;
+	char why[PLATFORM_REASON_MAX];
+
+	if (rc == 0 && fw_status_parse(&op->reply, &st, why, sizeof(why)) != 0) {
+		rc = -1;
+		reason = why;
+	}
+	if (rc != 0) {
+		axis_op_finish(op, -1, reason, NULL);
+		return;
+	}
+	memcpy(p->from, st.active, sizeof(p->from));
+	axis_op_json(op, SYSTEMREADY_PATH, axis_systemready_body, on_boot_id);
+}
+
+/* Every step on the agent's multi: PLATFORM_IN_PROGRESS, the op ends in on_uploaded. */
 int axis_install(void *priv, const struct platform_image *img, platform_done_fn done, void *arg,
 		 char *reason, size_t reasonsz)
 {
 	struct axis *ax = priv;
-	struct fw_status st;
-	struct fw_upload *u;
-	char rollback[16], why[PLATFORM_REASON_MAX];
-	int rc = -1;
+	struct axis_op *op;
+	char body[160];
 
-	if (ax->upload)
+	if (!done)
+		return axis_fail(reason, reasonsz, "an image upload needs a completion");
+	if (upload_in_flight(ax))
 		return axis_fail(reason, reasonsz, "an image upload is in progress already");
-	u = calloc(1, sizeof(*u));
-	if (!u)
+	op = axis_op_new(ax, arg, reason, reasonsz);
+	if (!op)
+		return -1;
+	op->done = done;
+	snprintf(op->what, sizeof(op->what), "%s", UPGRADE_WHAT);
+	op->len = sizeof(struct pending);
+	op->data = calloc(1, op->len);
+	if (!op->data) {
+		axis_op_drop(op);
 		return axis_fail(reason, reasonsz, "out of memory");
-	u->ax = ax;
-	u->done = done;
-	u->arg = arg;
-	buf_init(&u->reply, AXIS_REPLY_MAX);
-	if (image_reader_open(&u->image, img, reason, reasonsz) != 0) {
-		buf_free(&u->reply);
-		free(u);
+	}
+	if (image_reader_open(&op->image, img, reason, reasonsz) != 0) {
+		axis_op_drop(op);
 		return -1;
 	}
-	if (fw_status(ax, &st, reason, reasonsz) != 0)
-		goto out;
-	memcpy(u->p.from, st.active, sizeof(u->p.from));
-	if (axis_boot_id(ax, u->p.boot_id, sizeof(u->p.boot_id), why, sizeof(why)) != 0)
-		log_warn("axis: %s; a restart before the reboot will read as a rollback", why);
-	/* Before the upload: the camera may reboot any moment after accepting it. */
-	if (pending_store(ax, &u->p, reason, reasonsz) != 0)
-		goto out;
-	if (ax->auto_rollback_min > 0)
-		snprintf(rollback, sizeof(rollback), "%d", ax->auto_rollback_min);
-	else
-		snprintf(rollback, sizeof(rollback), "never");
-	snprintf(u->json, sizeof(u->json),
-		 "{\"apiVersion\":\"1.0\",\"context\":\"camagent\",\"method\":\"upgrade\","
-		 "\"params\":{\"autoCommit\":\"never\",\"autoRollback\":\"%s\"}}",
-		 rollback);
-	u->parts[0] = (struct axis_part){ .name = "json", .type = "application/json",
-					  .data = u->json, .len = strlen(u->json) };
-	u->parts[1] = (struct axis_part){ .name = "file", .filename = "axis-os.bin",
-					  .type = "application/octet-stream", .image = &u->image };
-	log_info("axis: uploading AXIS OS image to the camera (autoCommit never, autoRollback %s)",
-		 rollback);
-	if (ax->net && done) {
-		const struct vapix_request rq = { .path = FW_PATH, .parts = u->parts, .nparts = 2,
-						  .timeout_s = AXIS_UPLOAD_TIMEOUT_S };
-
-		if (vapix_start(ax, &rq, &u->reply, on_upload_done, u, &u->call, reason,
-				reasonsz) != 0)
-			goto out; /* nothing was sent */
-		ax->upload = u;
-		return PLATFORM_IN_PROGRESS;
+	fw_body(body, sizeof(body), "status");
+	const struct vapix_request rq = { .path = FW_PATH, .body = body,
+					  .content_type = "application/json" };
+	if (axis_op_request(op, &rq, on_status_before_upload, reason, reasonsz) != 0) {
+		axis_op_drop(op);
+		return -1;
 	}
-	rc = axis_post_multipart(ax, FW_PATH, u->parts, 2, AXIS_UPLOAD_TIMEOUT_S, &u->reply, reason,
-				 reasonsz);
-	rc = upload_result(u, rc, reason, reasonsz);
-out:
-	upload_free(u);
-	return rc;
+	return PLATFORM_IN_PROGRESS;
 }
 
 int axis_reboot(void *priv, char *reason, size_t reasonsz)

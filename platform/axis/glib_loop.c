@@ -117,6 +117,27 @@ void glib_loop_refresh(struct glib_loop *l)
 	g_main_context_wakeup(l->ctx); /* its wakeup descriptor is one of those watched */
 }
 
+static gboolean on_deadline(gpointer data)
+{
+	*(int *)data = 1;
+	return G_SOURCE_REMOVE;
+}
+
+int glib_loop_run_until(struct glib_loop *l, const int *flag, int timeout_ms)
+{
+	int late = 0;
+	GSource *deadline = g_timeout_source_new((guint)timeout_ms);
+
+	g_source_set_callback(deadline, on_deadline, &late, NULL);
+	g_source_attach(deadline, l->ctx);
+	while (!*flag && !late)
+		g_main_context_iteration(l->ctx, TRUE);
+	g_source_destroy(deadline);
+	g_source_unref(deadline);
+	arm(l); /* what GLib waits for now */
+	return *flag ? 0 : -1;
+}
+
 void glib_loop_free(struct glib_loop *l)
 {
 	if (!l)

@@ -17,6 +17,10 @@ int glib_loop_start(struct glib_loop **out, struct event_base *base, char *reaso
 /* After adding GLib sources from this thread: GLib wakes a waiting context by itself
  * only for sources added from other threads (its workers), so say so to be rearmed. */
 void glib_loop_refresh(struct glib_loop *l);
+/* Runs GLib's context (waiting in it, the libevent loop stands still) until *flag is set
+ * or timeout_ms passed: for a close that must see a cancelled call handed back, so that
+ * nothing is left to a context nobody runs afterwards. 0 when *flag was set, else -1. */
+int glib_loop_run_until(struct glib_loop *l, const int *flag, int timeout_ms);
 void glib_loop_free(struct glib_loop *l); /* NULL is fine */
 
 #endif

@@ -94,12 +94,12 @@ static int license_call(struct axis *ax, const char *action, const char *app, co
 		}
 		memcpy(op->data, key, keylen);
 		op->len = keylen;
-		op->part = (struct axis_part){ .name = "licenseKey", .filename = op->name,
+		op->parts[0] = (struct axis_part){ .name = "licenseKey", .filename = op->name,
 					       .type = "application/octet-stream", .data = op->data,
 					       .len = keylen };
 	}
 	const struct vapix_request rq = {
-		.path = path, .parts = key ? &op->part : NULL, .nparts = key ? 1 : 0,
+		.path = path, .parts = key ? op->parts : NULL, .nparts = key ? 1 : 0,
 		.body = key ? NULL : "", .content_type = "application/x-www-form-urlencoded" };
 	rc = axis_op_request(op, &rq, on_license_reply, reason, reasonsz);
 	if (rc != 0)

@@ -6,6 +6,9 @@
 #include <string.h>
 #include <event2/event.h>
 
+#include "../../lib/eap.h"
+#include "../file_check.h"
+
 #define LIST_PATH "/axis-cgi/applications/list.cgi"
 
 struct axis_op *axis_op_new(struct axis *ax, void *arg, char *reason, size_t reasonsz)
@@ -62,6 +65,8 @@ static void op_free(struct axis_op *op)
 	axis_call_free(op->call);
 	if (op->pause)
 		event_free(op->pause);
+	file_check_free(op->check);
+	eap_manifest_read_free(op->manifest);
 	image_reader_close(&op->image);
 	if (op->value) {
 		explicit_bzero(op->value, strlen(op->value));
@@ -102,6 +107,8 @@ void axis_op_finish(struct axis_op *op, int rc, const char *reason, const struct
 		op->done(op->arg, rc, why);
 	else if (op->app_done)
 		op->app_done(op->arg, rc, why, rc < 0 ? NULL : app);
+	else if (op->settings_done)
+		op->settings_done(op->arg, rc, why, rc < 0 ? NULL : op->data);
 	else
 		op->list_done(op->arg, rc, why, rc < 0 ? NULL : &op->list);
 	op_free(op);
@@ -129,6 +136,14 @@ void axis_op_next(struct axis_op *op, const struct vapix_request *rq, axis_op_st
 
 	if (axis_op_request(op, rq, step, reason, sizeof(reason)) != 0)
 		axis_op_finish(op, -1, reason, NULL);
+}
+
+void axis_op_json(struct axis_op *op, const char *path, const char *body, axis_op_step_fn step)
+{
+	const struct vapix_request rq = { .path = path, .body = body,
+					  .content_type = "application/json" };
+
+	axis_op_next(op, &rq, step);
 }
 
 static void on_list(struct axis_op *op, int rc, const char *reason)
@@ -170,7 +185,8 @@ static void on_pause(evutil_socket_t fd, short what, void *arg)
 	op->step(op, 0, NULL);
 }
 
-void axis_op_pause(struct axis_op *op, int ms, axis_op_step_fn step)
+int axis_op_pause_request(struct axis_op *op, int ms, axis_op_step_fn step, char *reason,
+			  size_t reasonsz)
 {
 	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
 
@@ -178,5 +194,14 @@ void axis_op_pause(struct axis_op *op, int ms, axis_op_step_fn step)
 	if (!op->pause)
 		op->pause = evtimer_new(op->ax->base, on_pause, op);
 	if (!op->pause || evtimer_add(op->pause, &tv) != 0)
-		axis_op_finish(op, -1, "cannot arm a timer", NULL);
+		return axis_fail(reason, reasonsz, "cannot arm a timer");
+	return 0;
+}
+
+void axis_op_pause(struct axis_op *op, int ms, axis_op_step_fn step)
+{
+	char reason[PLATFORM_REASON_MAX];
+
+	if (axis_op_pause_request(op, ms, step, reason, sizeof(reason)) != 0)
+		axis_op_finish(op, -1, reason, NULL);
 }

@@ -108,20 +108,6 @@ int axis_params_parse(const char *app, const struct buf *reply, struct platform_
 	return 0;
 }
 
-/* 1 when the camera said "# Error" (no such group), 0 with the list in reply, -1 otherwise. */
-static int list_group(struct axis *ax, const char *group, struct buf *reply, char *reason,
-		      size_t reasonsz)
-{
-	char form[AXIS_APP_MAX + 32];
-
-	snprintf(form, sizeof(form), "action=list&group=root.%s", group);
-	if (axis_post_form(ax, "/axis-cgi/param.cgi", form, reply, reason, reasonsz) != 0)
-		return -1;
-	if (strlen(buf_str(reply)) != reply->len)
-		return axis_fail(reason, reasonsz, "param.cgi: reply contains NUL bytes");
-	return strncmp(buf_str(reply), "# Error", 7) == 0 ? 1 : 0;
-}
-
 const char *const axis_setting_names[] = { "CloudUrl", "EnrollmentToken", "LongPollSeconds",
 					   NULL };
 
@@ -156,34 +142,94 @@ int axis_watch_settings(void *priv, void (*changed)(void *arg), void *arg, char 
 	return axparameter_watch(ax->params, axis_setting_names, changed, arg, reason, reasonsz);
 }
 
-int axis_read_settings(void *priv, struct platform_settings *out, char *reason,
+/* ---- reading the settings (asynchronous, op.h; the settings in op->data) ---- */
+
+#define PARAM_PATH "/axis-cgi/param.cgi"
+
+static void settings_finish(struct axis_op *op, int rc, const char *reason)
+{
+	if (rc != 0)
+		explicit_bzero(op->data, op->len);
+	axis_op_finish(op, rc, reason, NULL);
+}
+
+static void on_axparameter_turn(struct axis_op *op, int rc, const char *reason)
+{
+	char why[PLATFORM_REASON_MAX];
+
+	(void)rc;
+	(void)reason;
+	rc = read_through_axparameter(op->ax, op->data, why, sizeof(why));
+	settings_finish(op, rc, why);
+}
+
+static void on_group_listed(struct axis_op *op, int rc, const char *reason);
+
+/* action=list of root.<op->group>. */
+static int list_request(struct axis_op *op, char *reason, size_t reasonsz)
+{
+	char form[AXIS_APP_MAX + 32];
+	const struct vapix_request rq = { .path = PARAM_PATH, .body = form,
+					  .content_type = "application/x-www-form-urlencoded" };
+
+	snprintf(form, sizeof(form), "action=list&group=root.%s", op->group);
+	return axis_op_request(op, &rq, on_group_listed, reason, reasonsz);
+}
+
+static void on_group_listed(struct axis_op *op, int rc, const char *reason)
+{
+	char why[PLATFORM_REASON_MAX];
+	char cap = (char)toupper((unsigned char)op->group[0]);
+
+	if (rc != 0) {
+		settings_finish(op, -1, reason);
+		return;
+	}
+	if (strlen(buf_str(&op->reply)) != op->reply.len) {
+		settings_finish(op, -1, "param.cgi: reply contains NUL bytes");
+		return;
+	}
+	if (strncmp(buf_str(&op->reply), "# Error", 7) == 0) {
+		/* no such group: the group's case is UNCONFIRMED, try the capitalized form */
+		if (cap == op->group[0]) {
+			snprintf(why, sizeof(why), "param.cgi: no parameter group root.%s", op->app);
+			settings_finish(op, -1, why);
+			return;
+		}
+		op->group[0] = cap;
+		if (list_request(op, why, sizeof(why)) != 0)
+			settings_finish(op, -1, why);
+		return;
+	}
+	rc = axis_params_parse(op->ax->app, &op->reply, op->data, why, sizeof(why));
+	settings_finish(op, rc, why);
+}
+
+/* Through axparameter (read on the next loop turn, so done never comes inside the call),
+ * else param.cgi (the exact appName, then the capitalized form). */
+int axis_read_settings(void *priv, platform_settings_done_fn done, void *arg, char *reason,
 		       size_t reasonsz)
 {
 	struct axis *ax = priv;
-	char group[AXIS_APP_MAX];
-	struct buf reply;
-	int rc;
+	struct axis_op *op = axis_op_new(ax, arg, reason, reasonsz);
 
-	memset(out, 0, sizeof(*out));
-	if (ax->params)
-		return read_through_axparameter(ax, out, reason, reasonsz);
-	buf_init(&reply, AXIS_REPLY_MAX);
-	rc = list_group(ax, ax->app, &reply, reason, reasonsz);
-	if (rc == 1) {
-		snprintf(group, sizeof(group), "%s", ax->app);
-		group[0] = (char)toupper((unsigned char)group[0]);
-		rc = strcmp(group, ax->app) ? list_group(ax, group, &reply, reason, reasonsz) : 1;
+	if (!op)
+		return -1;
+	op->settings_done = done;
+	op->len = sizeof(struct platform_settings);
+	op->data = calloc(1, op->len);
+	if (!op->data) {
+		axis_op_drop(op);
+		return axis_fail(reason, reasonsz, "out of memory");
 	}
-	if (rc == 1)
-		rc = axis_fail(reason, reasonsz, "param.cgi: no parameter group root.%s", ax->app);
-	if (rc == 0)
-		rc = axis_params_parse(ax->app, &reply, out, reason, reasonsz);
-	if (reply.data)
-		explicit_bzero(reply.data, reply.alloc); /* may hold the enrollment token */
-	buf_free(&reply);
-	if (rc != 0)
-		explicit_bzero(out, sizeof(*out));
-	return rc;
+	snprintf(op->app, sizeof(op->app), "%s", ax->app);
+	snprintf(op->group, sizeof(op->group), "%s", ax->app);
+	if (ax->params ? axis_op_pause_request(op, 0, on_axparameter_turn, reason, reasonsz) != 0
+		       : list_request(op, reason, reasonsz) != 0) {
+		axis_op_drop(op);
+		return -1;
+	}
+	return 0;
 }
 
 /* application/x-www-form-urlencoded: unreserved characters kept, the rest %XX. */
@@ -210,8 +256,6 @@ static int form_encode(char *out, size_t outsz, const char *s)
 }
 
 /* ---- setting an app's parameter (asynchronous, op.h) ---- */
-
-#define PARAM_PATH "/axis-cgi/param.cgi"
 #define PARAM_FORM_MAX (3 * 1024 + 2 * AXIS_APP_MAX + 32)
 
 static void on_updated(struct axis_op *op, int rc, const char *reason);

@@ -14,15 +14,6 @@
 #define FW_PATH "/axis-cgi/firmwaremanagement.cgi"
 #define BDI_PATH "/axis-cgi/basicdeviceinfo.cgi"
 
-static void json_request(struct axis_op *op, const char *path, const char *body,
-			 axis_op_step_fn step)
-{
-	const struct vapix_request rq = { .path = path, .body = body,
-					  .content_type = "application/json" };
-
-	axis_op_next(op, &rq, step);
-}
-
 static void on_identity(struct axis_op *op, int rc, const char *reason)
 {
 	char why[PLATFORM_REASON_MAX];
@@ -36,7 +27,7 @@ static void on_identity(struct axis_op *op, int rc, const char *reason)
 
 static void ask_identity(struct axis_op *op)
 {
-	json_request(op, BDI_PATH, axis_identity_body, on_identity);
+	axis_op_json(op, BDI_PATH, axis_identity_body, on_identity);
 }
 
 static void on_fw_status(struct axis_op *op, int rc, const char *reason)
@@ -74,7 +65,7 @@ static void on_credentials(void *arg, int rc, const char *reason)
 		return;
 	}
 	axis_fw_status_body(body, sizeof(body));
-	json_request(op, FW_PATH, body, on_fw_status);
+	axis_op_json(op, FW_PATH, body, on_fw_status);
 }
 
 /* Ready (or silent): the account, on the loop where GLib's context runs there. */
@@ -82,13 +73,8 @@ static void after_ready(struct axis_op *op)
 {
 	char why[PLATFORM_REASON_MAX];
 
-	if (axis_fetch_credentials_start(op->ax, on_credentials, op, why, sizeof(why)) == 0)
-		return;
-	if (!op->ax->glib && axis_fetch_credentials(op->ax, why, sizeof(why)) == 0) {
-		on_credentials(op, 0, NULL); /* no GLib context on the loop: waited for */
-		return;
-	}
-	axis_op_finish(op, -1, why, NULL);
+	if (axis_fetch_credentials_start(op->ax, on_credentials, op, why, sizeof(why)) != 0)
+		axis_op_finish(op, -1, why, NULL);
 }
 
 static void on_systemready(struct axis_op *op, int rc, const char *reason)

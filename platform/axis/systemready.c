@@ -48,18 +48,3 @@ int axis_systemready_parse(const struct buf *reply, char *out, size_t outsz, int
 	json_free(&doc);
 	return rc;
 }
-
-int axis_boot_id(struct axis *ax, char *out, size_t outsz, char *reason, size_t reasonsz)
-{
-	struct buf reply;
-	int ready = 0, rc;
-
-	out[0] = '\0';
-	buf_init(&reply, AXIS_REPLY_MAX);
-	rc = axis_post_json(ax, "/axis-cgi/systemready.cgi", axis_systemready_body, &reply,
-			    reason, reasonsz);
-	if (rc == 0)
-		rc = axis_systemready_parse(&reply, out, outsz, &ready, reason, reasonsz);
-	buf_free(&reply);
-	return rc != 0 || !ready ? -1 : 0;
-}

@@ -1,7 +1,6 @@
-/* vapix: HTTP to the camera's local VAPIX host with libcurl. A request runs on the
- * agent's curl multi (vapix_start) so the loop goes on; the calls not yet moved there
- * block (axis_post_*). Each is bounded in time (connect 5 s, whole call timeout_s) and
- * reply size. Basic auth with the D-Bus service account, as the Axis example
+/* vapix: HTTP to the camera's local VAPIX host with libcurl. Every request runs on the
+ * agent's curl multi (vapix_start), so the loop goes on; each is bounded in time (connect
+ * 5 s, whole call timeout_s) and reply size. Basic auth with the D-Bus service account, as the Axis example
  * does [EX-VAPIX vapix_example.c: CURLAUTH_BASIC against http://127.0.0.12]. */
 #include "axis.h"
 
@@ -166,31 +165,6 @@ static long attempt_status(struct axis *ax, const struct vapix_request *rq, stru
 	return status;
 }
 
-/* One blocking attempt (no loop lent to the platform, or a short call). */
-static long attempt(struct axis *ax, const struct vapix_request *rq, struct buf *reply, char *reason,
-		    size_t reasonsz)
-{
-	struct handle hd;
-	long status;
-
-	if (prepare(ax, rq, reply, &hd, reason, reasonsz) != 0)
-		return -1;
-	status = attempt_status(ax, rq, &hd, curl_easy_perform(hd.h), reason, reasonsz);
-	handle_free(&hd);
-	return status;
-}
-
-/* Service accounts vanish on a camera reboot [VAPIXACC]: 1 when fetched again (retry
- * once), 0 when status needs no retry, -1 when the fetch failed. */
-static int refetch_on_401(struct axis *ax, const struct vapix_request *rq, long status,
-			  char *reason, size_t reasonsz)
-{
-	if (status != 401)
-		return 0;
-	log_info("VAPIX %s: 401; fetching the service account again", rq->path);
-	return axis_fetch_credentials(ax, reason, reasonsz) == 0 ? 1 : -1;
-}
-
 /* 0 for HTTP 200, else -1 with reason. */
 static int final_status(const struct vapix_request *rq, long status, char *reason, size_t reasonsz)
 {
@@ -203,19 +177,6 @@ static int final_status(const struct vapix_request *rq, long status, char *reaso
 	if (status != 200)
 		return axis_fail(reason, reasonsz, "VAPIX %s: HTTP %ld", rq->path, status);
 	return 0;
-}
-
-static int request(struct axis *ax, const struct vapix_request *rq, struct buf *reply, char *reason,
-		   size_t reasonsz)
-{
-	long status = attempt(ax, rq, reply, reason, reasonsz);
-	int again = refetch_on_401(ax, rq, status, reason, reasonsz);
-
-	if (again < 0)
-		return -1;
-	if (again)
-		status = attempt(ax, rq, reply, reason, reasonsz);
-	return final_status(rq, status, reason, reasonsz);
 }
 
 /* ---- a request on the agent's multi ---- */
@@ -264,7 +225,7 @@ static void on_call_transfer_done(CURL *easy, CURLcode result, void *arg)
 	struct axis_call *c = arg;
 	char reason[PLATFORM_REASON_MAX] = "";
 	long status = attempt_status(c->ax, &c->rq, &c->hd, result, reason, sizeof(reason));
-	int again = 0, rc;
+	int rc;
 
 	(void)easy;
 	handle_free(&c->hd);
@@ -277,16 +238,10 @@ static void on_call_transfer_done(CURL *easy, CURLcode result, void *arg)
 			c->refetching = 1;
 			return;
 		}
-		/* no GLib context on the loop: waited for; a fetch under way for another
-		 * request: this one ends with the 401 rather than wait */
-		if (!c->ax->glib)
-			again = axis_fetch_credentials(c->ax, reason, sizeof(reason)) == 0 ? 1 : -1;
-		else
-			log_warn("VAPIX %s: %s", c->rq.path, reason);
+		/* a fetch under way for another request: this one ends with the 401 */
+		log_warn("VAPIX %s: %s", c->rq.path, reason);
 	}
-	if (again > 0 && call_run(c, reason, sizeof(reason)) == 0)
-		return;
-	rc = again != 0 ? -1 : final_status(&c->rq, status, reason, sizeof(reason));
+	rc = final_status(&c->rq, status, reason, sizeof(reason));
 	c->done(c->arg, rc, reason); /* may free c through axis_call_free: no use after */
 }
 
@@ -338,35 +293,6 @@ void axis_call_free(struct axis_call *c)
 	free(c->path);
 	free(c->body);
 	free(c);
-}
-
-int axis_post_json(struct axis *ax, const char *path, const char *json, struct buf *reply,
-		   char *reason, size_t reasonsz)
-{
-	struct vapix_request rq = { .path = path, .body = json, .content_type = "application/json",
-			      .timeout_s = ax->timeout_s };
-
-	return request(ax, &rq, reply, reason, reasonsz);
-}
-
-int axis_post_form(struct axis *ax, const char *path, const char *form, struct buf *reply,
-		   char *reason, size_t reasonsz)
-{
-	struct vapix_request rq = { .path = path, .body = form,
-			      .content_type = "application/x-www-form-urlencoded",
-			      .timeout_s = ax->timeout_s };
-
-	return request(ax, &rq, reply, reason, reasonsz);
-}
-
-int axis_post_multipart(struct axis *ax, const char *path, const struct axis_part *parts,
-			int nparts, long timeout_s, struct buf *reply, char *reason,
-			size_t reasonsz)
-{
-	struct vapix_request rq = { .path = path, .parts = parts, .nparts = nparts,
-			      .timeout_s = timeout_s > 0 ? timeout_s : ax->timeout_s };
-
-	return request(ax, &rq, reply, reason, reasonsz);
 }
 
 static const char *code_meaning(const struct axis_code *codes, int64_t code)

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The agent's loop keeps running while the camera answers the Application API slowly: an
-# app package upload (upload.cgi), a license key upload (license.cgi) and the application
-# list (list.cgi) each answered seconds late (camsim's delay fault) leave the settings
-# page's API, the heartbeat and the task long poll answering, and each call still ends
-# with the camera's answer.
+# app package upload (upload.cgi), a license key upload (license.cgi), the application
+# list (list.cgi) and the app's settings read again on SIGHUP (param.cgi) each answered
+# seconds late (camsim's delay fault) leave the settings page's API, the heartbeat and the
+# task long poll answering, and each call still ends with the camera's answer. A package of
+# 64 MiB is hashed and its manifest read a piece a loop turn: no turn holds the loop for
+# more than LOOP_LIMIT_MS of CPU (the agent's loop watch, CAMAGENT_TEST_LOOP_WATCH).
 # check: alone (it bounds how late the local API answers)
 set -u
 . "$(dirname "$0")/../lib.sh"
@@ -12,6 +14,8 @@ set -u
 SERIAL=ACCC8E00A0A7
 MODEL=P3265-LVE
 SLOW_S=8
+LOOP_LIMIT_MS=40
+export CAMAGENT_TEST_LOOP_WATCH=$LOOP_LIMIT_MS
 MKEAP="bash $ROOT/tests/tools/mkeap.sh"
 API_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 jget() { python3 -c 'import json, sys; j = json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
@@ -55,6 +59,28 @@ check list_started wait_for 30 hit_more list.cgi "$hits"
 loop_answers_during "$SLOW_S" "$SERIAL" "$API_PORT" during_list
 camsim_faults cam ""
 check inventory_follows wait_for 30 licensed
+
+# The app's settings read again on SIGHUP, answered slowly (this camera has no axparameter).
+camsim_faults cam "param.cgi:list delay=$SLOW_S *"
+kill -HUP "$(camsim_state cam agent_pid)"
+check settings_read_started wait_for 10 grep -q "fault: param.cgi:list" "$WORK/cam.log"
+loop_answers_during "$SLOW_S" "$SERIAL" "$API_PORT" during_settings_read
+camsim_faults cam ""
+check settings_read_ends wait_for 30 grep -q "SIGHUP: configuration reloaded" "$WORK/cam.log"
+
+# A large package: hashed and read a piece a loop turn before it goes up (its download is
+# not looked at: over loopback curl hands over megabytes in one turn).
+$MKEAP "$WORK/big.eap" analytics 1.2.0 aarch64 --signed --payload-mb 64
+from=$(wc -l <"$WORK/cam.log")
+JOB=$(cc app task install "$(cc app upload "$WORK/big.eap")" --devices "$DEV")
+check big_download_done wait_for 120 grep -q "uploading analytics 1.2.0" "$WORK/cam.log"
+check big_installed wait_for 60 task_is "$JOB" succeeded
+check loop_watch_on grep -q "loop: watching for turns" "$WORK/cam.log"
+# from the downloaded package's end on: the checks before the upload and the upload
+held=$(tail -n +$((from + 1)) "$WORK/cam.log" | sed -n '/download complete/,$p' |
+	grep "loop: held" | head -3)
+[ -n "$held" ] && echo "long turns: $held"
+check big_checked_in_short_turns test -z "$held"
 check no_crash not grep -Eq "exited with|AddressSanitizer|runtime error" "$WORK/cam.log"
 camsim_stop
 cloud_stop

@@ -10,10 +10,11 @@
 #   --license axis|custom  copyProtection.method
 #   --param NAME=DEFAULT   a paramConfig entry of type string (repeatable)
 #   --no-manifest        leave manifest.json out; --raw-manifest TEXT: that text instead
+#   --payload-mb N       add lib/payload.bin, N MiB of random bytes (a large package)
 set -eu
 out=$1 name=$2 version=$3 arch=$4
 shift 4
-schema=2 os=12.10-13 sig="" user="" license="" params="" no_manifest=0 raw=""
+schema=2 os=12.10-13 sig="" user="" license="" params="" no_manifest=0 raw="" payload_mb=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--schema) schema=$2; shift ;;
@@ -25,6 +26,7 @@ while [ $# -gt 0 ]; do
 	--param) params="$params${params:+,}{\"name\":\"${2%%=*}\",\"default\":\"${2#*=}\",\"type\":\"string\"}"; shift ;;
 	--no-manifest) no_manifest=1 ;;
 	--raw-manifest) raw=$2; shift ;;
+	--payload-mb) payload_mb=$2; shift ;;
 	*) echo "mkeap.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -66,4 +68,9 @@ good) echo "sha256=$(cat "$stage/manifest.json" 2>/dev/null | sha256sum | cut -d
 bad) echo "sha256=$(printf 'other' | sha256sum | cut -d' ' -f1)" >"$stage/SIGNATURE.camsim" ;;
 esac
 [ -n "$sig" ] && files="$files SIGNATURE.camsim"
+if [ "$payload_mb" -gt 0 ]; then
+	mkdir "$stage/lib"
+	head -c $((payload_mb * 1024 * 1024)) /dev/urandom >"$stage/lib/payload.bin"
+	files="$files lib/payload.bin"
+fi
 tar -C "$stage" --owner=0 --group=0 --numeric-owner --sort=name --mtime=@0 -czf "$out" $files

@@ -18,6 +18,7 @@ struct platform_wait {
 	char reason[PLATFORM_REASON_MAX];
 	struct platform_app app;
 	struct platform_app_list list;
+	struct platform_settings settings;
 };
 
 static void pw_answer(struct platform_wait *w, int rc, const char *reason)
@@ -52,6 +53,15 @@ static __attribute__((unused)) void pw_list_done(void *arg, int rc, const char *
 	pw_answer(w, rc, reason);
 	if (rc >= 0)
 		w->list = *list;
+}
+
+static __attribute__((unused)) void pw_settings_done(void *arg, int rc, const char *reason,
+						     const struct platform_settings *settings)
+{
+	struct platform_wait *w = arg;
+	pw_answer(w, rc, reason);
+	if (rc >= 0)
+		w->settings = *settings;
 }
 
 /* Readies w for one call. */
@@ -105,6 +115,23 @@ static inline int pw_wait(struct platform_wait *w, int started, char *reason, si
 						    (f)->reason, sizeof((f)->reason)),     \
 			      (f)->reason, sizeof((f)->reason)),                           \
 		      (out)))
+/* read_settings into *out (on success). */
+#define READ_SETTINGS(f, out)                                                              \
+	((f)->reason[0] = '\0',                                                            \
+	 pw_settings_into(&(f)->w,                                                         \
+			  pw_wait(&(f)->w,                                                 \
+				  (f)->p.ops->read_settings((f)->p.priv, pw_settings_done,   \
+							    pw_start(&(f)->w), (f)->reason, \
+							    sizeof((f)->reason)),            \
+				  (f)->reason, sizeof((f)->reason)),                       \
+			  (out)))
+static inline int pw_settings_into(const struct platform_wait *w, int rc,
+				   struct platform_settings *out)
+{
+	if (rc >= 0)
+		*out = w->settings;
+	return rc;
+}
 static inline int pw_list_into(const struct platform_wait *w, int rc,
 			       struct platform_app_list *out)
 {

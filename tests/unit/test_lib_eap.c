@@ -186,6 +186,41 @@ static void packages_read_in_every_tar_form(void **state)
 	assert_int_equal(eap_read_manifest("/nonexistent.eap", &m, NULL, why, sizeof(why)), -1);
 }
 
+/* Read a piece at a time: the same manifest, in as many steps as the budget asks, every
+ * step bounded; a package cut inside its large entry fails on the step that reaches it. */
+static void packages_read_a_piece_at_a_time(void **state)
+{
+	char cmd[2048], path[128];
+	struct eap_manifest_read *r;
+	struct eap_manifest m;
+	int has_exe, rc, steps = 0;
+
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/big && printf '%%s' '%s' >%s/big/manifest.json"
+		 " && head -c 3000000 /dev/urandom >%s/big/app && tar -C %s/big -czf %s/b.eap"
+		 " manifest.json app", dir, V2, dir, dir, dir, dir);
+	run(cmd);
+	snprintf(path, sizeof(path), "%s/b.eap", dir);
+	assert_int_equal(eap_manifest_read_start(&r, path, why, sizeof(why)), 0);
+	while ((rc = eap_manifest_read_step(r, 64 * 1024, why, sizeof(why))) == 1)
+		steps++;
+	assert_int_equal(rc, 0);
+	assert_true(steps >= 3000000 / (64 * 1024)); /* the large entry in pieces */
+	assert_int_equal(eap_manifest_read_end(r, &m, &has_exe, why, sizeof(why)), 0);
+	assert_string_equal(m.app_name, "app");
+	assert_true(has_exe);
+	eap_manifest_read_free(r);
+	/* cut in the middle of the executable */
+	snprintf(cmd, sizeof(cmd), "tar -C %s/big -cf %s/b.tar manifest.json app && head -c "
+		 "1500000 %s/b.tar >%s/b.eap", dir, dir, dir, dir);
+	run(cmd);
+	assert_int_equal(eap_manifest_read_start(&r, path, why, sizeof(why)), 0);
+	while ((rc = eap_manifest_read_step(r, 64 * 1024, why, sizeof(why))) == 1)
+		;
+	assert_int_equal(rc, -1);
+	assert_non_null(strstr(why, "truncated archive (in app)"));
+	eap_manifest_read_free(r);
+}
+
 static int make_dir(void **state)
 {
 	snprintf(dir, sizeof(dir), "/tmp/test_lib_eap.XXXXXX");
@@ -208,6 +243,7 @@ int main(void)
 		cmocka_unit_test(schema_and_architecture_rules),
 		cmocka_unit_test(users_and_groups),
 		cmocka_unit_test(packages_read_in_every_tar_form),
+		cmocka_unit_test(packages_read_a_piece_at_a_time),
 	};
 
 	return cmocka_run_group_tests(tests, make_dir, remove_dir);

@@ -17,10 +17,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <glib.h>
 
 #include "../../lib/buf.h"
 #include "../../lib/crypto.h"
@@ -48,8 +52,13 @@ static int install_verified_as(struct fixture *f, const char *path, const char *
 {
 	struct platform_image img = { .path = path, .size = size, .sha256 = sha256 };
 
+	int rc;
+
 	f->reason[0] = '\0';
-	return f->p.ops->install(f->p.priv, &img, NULL, NULL, f->reason, sizeof(f->reason));
+	rc = f->p.ops->install(f->p.priv, &img, pw_done, pw_start(&f->w), f->reason,
+			       sizeof(f->reason));
+	assert_true(rc == PLATFORM_IN_PROGRESS || rc == -1); /* every step on the loop */
+	return pw_wait(&f->w, rc == PLATFORM_IN_PROGRESS ? 0 : rc, f->reason, sizeof(f->reason));
 }
 
 /* Installs the file as it is now: what the agent verified is what it should find. */
@@ -117,6 +126,54 @@ static void test_refused_configs(void **state)
 			 -1);
 	assert_non_null(strstr(reason, "D-Bus: cannot connect"));
 	platform_close(&p);
+}
+
+/* Closed while the D-Bus account fetch waits for a bus that never answers (a socket that
+ * takes the connection and says nothing): the close cancels the fetch and sees it handed
+ * back at once, so nothing of it is left (LeakSanitizer and valgrind check at exit). */
+static void test_close_during_account_fetch(void **state)
+{
+	struct fixture *f = *state;
+	struct platform p;
+	char reason[PLATFORM_REASON_MAX], address[160];
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct platform_axis_config cfg = { .state_dir = f->state, .dbus_address = address };
+	struct timespec t0, t1;
+	int mute = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	camsim_start(f, NULL);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/mute.bus", f->dir);
+	assert_true(mute >= 0);
+	unlink(sa.sun_path);
+	assert_int_equal(bind(mute, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(mute, 4), 0);
+	snprintf(address, sizeof(address), "unix:path=%s", sa.sun_path);
+	cfg.vapix_url = f->url;
+	cfg.net = &f->net;
+	cfg.base = f->w.base;
+	assert_int_equal(platform_axis_open(&p, &cfg, reason, sizeof(reason)), 0);
+	assert_int_equal(p.ops->start(p.priv, pw_done, pw_start(&f->w), reason, sizeof(reason)),
+			 0);
+	f->w.returned = 1;
+	/* systemready answered, the account asked for: the bus takes it and stays silent */
+	for (int i = 0; i < 50; i++) {
+		struct timeval tick = { 0, 20 * 1000 };
+
+		event_base_loopexit(f->w.base, &tick);
+		event_base_dispatch(f->w.base);
+	}
+	assert_int_equal(f->w.done, 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	platform_close(&p);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	assert_int_equal(f->w.done, 0); /* closing drops the completion */
+	/* nothing of the fetch is left for GLib to hand back later, to a context that no
+	 * longer runs (its worker would have posted it by now) */
+	usleep(200 * 1000);
+	assert_false(g_main_context_pending(NULL));
+	/* handed back at once, not left until the D-Bus timeout */
+	assert_true((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 < 2000);
+	close(mute);
 }
 
 static void test_no_camera(void **state)
@@ -428,13 +485,13 @@ static void test_settings(void **state)
 	write_params(f, "string");
 	must_open(f);
 	assert_non_null(f->p.ops->read_settings);
-	assert_int_equal(f->p.ops->read_settings(f->p.priv, &s, f->reason, sizeof(f->reason)), 0);
+	assert_int_equal(READ_SETTINGS(f, &s), 0);
 	assert_string_equal(s.cloud_url, "https://cloud.example.com");
 	assert_string_equal(s.enrollment_token, "cam1.secret-token");
 	assert_int_equal(s.long_poll_s, 45);
 	/* a password parameter is not readable through param.cgi */
 	write_params(f, "password:maxlen=1024");
-	assert_int_equal(f->p.ops->read_settings(f->p.priv, &s, f->reason, sizeof(f->reason)), 0);
+	assert_int_equal(READ_SETTINGS(f, &s), 0);
 	assert_string_equal(s.enrollment_token, "");
 	assert_string_equal(s.cloud_url, "https://cloud.example.com");
 	camsim_stop(f);
@@ -444,7 +501,7 @@ static void test_settings(void **state)
 	camsim_start(f, capital);
 	write_params(f, "string");
 	must_open(f);
-	assert_int_equal(f->p.ops->read_settings(f->p.priv, &s, f->reason, sizeof(f->reason)), 0);
+	assert_int_equal(READ_SETTINGS(f, &s), 0);
 	assert_string_equal(s.enrollment_token, "cam1.secret-token");
 	assert_int_equal(s.long_poll_s, 45);
 }
@@ -458,19 +515,19 @@ static void test_settings_refused(void **state)
 
 	camsim_start(f, other);
 	must_open(f);
-	assert_int_equal(f->p.ops->read_settings(f->p.priv, &s, f->reason, sizeof(f->reason)), -1);
+	assert_int_equal(READ_SETTINGS(f, &s), -1);
 	expect_reason(f, "no parameter group root.camagent");
 	camsim_stop(f);
 	camsim_start(f, NULL);
 	must_open(f);
 	snprintf(path, sizeof(path), "%s/param.conf", f->dir);
 	write_text(path, "LongPollSeconds=\"9999\" type=\"int\"\n");
-	assert_int_equal(f->p.ops->read_settings(f->p.priv, &s, f->reason, sizeof(f->reason)), -1);
+	assert_int_equal(READ_SETTINGS(f, &s), -1);
 	expect_reason(f, "LongPollSeconds must be 1..300");
 	write_text(path, "");
 	snprintf(path, sizeof(path), "%s/faults", f->dir);
 	write_text(path, "param.cgi garbage");
-	assert_int_equal(f->p.ops->read_settings(f->p.priv, &s, f->reason, sizeof(f->reason)), -1);
+	assert_int_equal(READ_SETTINGS(f, &s), -1);
 	expect_reason(f, "not \"root.Group.Param=value\" lines");
 }
 
@@ -480,6 +537,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_identity),
 		T(test_refused_configs),
+		T(test_close_during_account_fetch),
 		T(test_no_camera),
 		T(test_upgrade_commit),
 		T(test_upgrade_other_spelling),

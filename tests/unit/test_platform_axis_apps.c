@@ -219,11 +219,11 @@ static void test_package_must_match_task(void **state)
 	k = make_pkg(f, "analytics", "1.0.0", "armv7hf", "--signed");
 	k->p.size++;
 	assert_int_equal(install(f, k, NULL), -1);
-	expect_reason(f, "not the one the task names");
+	expect_reason(f, "package: image changed after verification");
 	k->p.size--;
 	k->sha[0] = k->sha[0] == 'a' ? 'b' : 'a';
 	assert_int_equal(install(f, k, NULL), -1);
-	expect_reason(f, "SHA-256 differs");
+	expect_reason(f, "package: image changed after verification: SHA-256");
 	k = make_pkg(f, "analytics", "1.0.0", "armv7hf", "--signed");
 	k->p.version = "1.0.1";
 	assert_int_equal(install(f, k, NULL), -1);
