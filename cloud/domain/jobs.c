@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../lib/buf.h"
+#include "../../lib/json.h"
 #include "../../lib/log.h"
 #include "apps.h"
 
@@ -100,7 +102,34 @@ static void target_text(const struct job_spec *spec, char *out, size_t outsz)
 		snprintf(out, outsz, "selected devices");
 }
 
-#define TASK_SLICE_ROW (2 * (DB_ID_LEN - 1))
+/* The rows of one slice statement: the keys of a JSON object (its values are 0), which
+ * both stores read in one pass (json_each) where cutting one long text by position
+ * reads it from its start for every row. */
+struct row_slice {
+	struct buf b;
+	struct json_writer w;
+	int n;
+};
+#define SLICE_BYTES_MAX (TASK_SLICE * (FIELD_REASON * 6 + 64)) /* escaped, at worst */
+
+/* Adds a row (key) to rs, opening its object with the first. */
+static void slice_add(struct row_slice *rs, const char *key)
+{
+	if (rs->n++ == 0) {
+		buf_reset(&rs->b);
+		jw_init(&rs->w, &rs->b);
+		jw_object_begin(&rs->w);
+	}
+	jw_key(&rs->w, key);
+	jw_int(&rs->w, 0);
+}
+
+/* Closes rs's object for its statement: 0, or -1 when it did not fit. */
+static int slice_close(struct row_slice *rs)
+{
+	jw_object_end(&rs->w);
+	return jw_finish(&rs->w);
+}
 
 /* One candidate device while its rows of the candidate query (CANDIDATE_SELECT) come
  * in: its columns, the verdict of the rules that need no inventory, and what its
@@ -108,8 +137,7 @@ static void target_text(const struct job_spec *spec, char *out, size_t outsz)
 #define CAND_AGENT_COL 7  /* the agent's app in a candidate row */
 #define CAND_OTHER_COL 14 /* another app */
 struct cand {
-	char id[DB_ID_LEN], serial[FIELD_SHORT], model[FIELD_SHORT], os[FIELD_SHORT];
-	char arch[FIELD_SHORT];
+	char id[DB_ID_LEN], model[FIELD_SHORT], os[FIELD_SHORT], arch[FIELD_SHORT];
 	struct job_candidate d;
 	enum job_skip why;         /* an OS job's verdict before the app check */
 	int checking;              /* an OS job: its apps go to run */
@@ -127,60 +155,81 @@ struct job_fill {
 	const struct job_spec *spec;
 	int64_t now;
 	int tasks, skipped;
-	int sliced;                                   /* tasks waiting in slice */
-	char slice[TASK_SLICE * TASK_SLICE_ROW + 1]; /* task id, device id, ... */
+	struct row_slice tasks_slice, skips_slice;    /* rows not yet written */
 	struct app_strand strand;                     /* the device being checked */
 	struct app_fix_memo memo;                     /* the catalog's fix found last */
 	struct cand cur;                              /* the device being read */
 };
 
-/* Inserts the tasks waiting in the slice, one statement for all of them. */
+/* Inserts the tasks waiting in their slice, one statement for all of them. */
 static int task_slice_flush(struct job_fill *jf)
 {
 	const struct task_window *w = &jf->spec->window;
 	const struct job_app *app = jf->spec->app;
-	if (jf->sliced == 0)
+	struct row_slice *rs = &jf->tasks_slice;
+	if (rs->n == 0)
 		return 0;
 	/* one seq each, as one insert at a time would take them: base, base + 1, ... */
 	int64_t seq = cloud_next_seq(jf->c);
-	for (int i = 1; i < jf->sliced; i++)
+	for (int i = 1; i < rs->n; i++)
 		cloud_next_seq(jf->c);
-	int n = store_run(jf->c->store, ST_TASKS_INSERT_SLICE, "sisbiiissiissssss", jf->slice,
-			  (int64_t)jf->sliced, jf->spec->image_id, jf->spec->allow_downgrade,
-			  jf->now, jf->spec->expires_at, seq, jf->job_id, window_text(w), w->start,
-			  w->end, w->from, w->to, app ? TASK_KIND_APP : TASK_KIND_OS,
-			  app ? app->action : "", app ? app->name : "", app ? app->params : "");
-	if (n != jf->sliced)
+	if (slice_close(rs) != 0 ||
+	    store_run(jf->c->store, ST_TASKS_INSERT_SLICE, "jsbiiissiissssss", buf_str(&rs->b),
+		      jf->spec->image_id, jf->spec->allow_downgrade, jf->now, jf->spec->expires_at,
+		      seq, jf->job_id, window_text(w), w->start, w->end, w->from, w->to,
+		      app ? TASK_KIND_APP : TASK_KIND_OS, app ? app->action : "",
+		      app ? app->name : "", app ? app->params : "") != rs->n)
 		return -1;
-	jf->tasks += n;
-	jf->sliced = 0;
-	jf->slice[0] = '\0';
+	jf->tasks += rs->n;
+	rs->n = 0;
 	return 0;
 }
 
-/* A pending task for device_id, into the slice (written when it is full). */
+/* A pending task for device_id into its slice (written when it is full): the key is
+ * the task id, the device id and the task's place in the slice. */
 static int task_slice_add(struct job_fill *jf, const char *device_id)
 {
-	char task_id[DB_ID_LEN];
-	if (strlen(device_id) != DB_ID_LEN - 1 || db_new_id(task_id) != 0)
+	char key[2 * DB_ID_LEN + 8];
+	if (strlen(device_id) != DB_ID_LEN - 1 || db_new_id(key) != 0)
 		return -1;
-	char *row = jf->slice + (size_t)jf->sliced * TASK_SLICE_ROW;
-	memcpy(row, task_id, DB_ID_LEN - 1);
-	memcpy(row + DB_ID_LEN - 1, device_id, DB_ID_LEN);
-	return ++jf->sliced == TASK_SLICE ? task_slice_flush(jf) : 0;
+	snprintf(key + DB_ID_LEN - 1, sizeof(key) - (DB_ID_LEN - 1), "%s%d", device_id,
+		 jf->tasks_slice.n);
+	slice_add(&jf->tasks_slice, key);
+	return jf->tasks_slice.n == TASK_SLICE ? task_slice_flush(jf) : 0;
+}
+
+/* Inserts the skip rows waiting in their slice, one statement for all of them. */
+static int skip_slice_flush(struct job_fill *jf)
+{
+	struct row_slice *rs = &jf->skips_slice;
+	if (rs->n == 0)
+		return 0;
+	if (slice_close(rs) != 0 ||
+	    store_run(jf->c->store, ST_JOB_SKIPS_INSERT_SLICE, "sj", jf->job_id,
+		      buf_str(&rs->b)) != rs->n)
+		return -1;
+	jf->skipped += rs->n;
+	rs->n = 0;
+	return 0;
+}
+
+/* A skip row of device_id into its slice (written when it is full): the key is the
+ * row's place in the slice (three digits, so that the keys sort as the rows go), the
+ * device id and the reason. */
+static int skip_slice_add(struct job_fill *jf, const char *device_id, const char *reason)
+{
+	char key[4 + DB_ID_LEN + FIELD_REASON];
+	if (strlen(device_id) != DB_ID_LEN - 1)
+		return -1;
+	snprintf(key, sizeof(key), "%03d%s%s", jf->skips_slice.n, device_id, reason);
+	slice_add(&jf->skips_slice, key);
+	return jf->skips_slice.n == TASK_SLICE ? skip_slice_flush(jf) : 0;
 }
 
 /* The task (reason "") or the skip row (reason set) for one device. */
-static int task_or_skip(struct job_fill *jf, const char *device_id, const char *serial,
-			const char *reason)
+static int task_or_skip(struct job_fill *jf, const char *device_id, const char *reason)
 {
-	if (!reason[0])
-		return task_slice_add(jf, device_id);
-	if (store_run(jf->c->store, ST_JOB_SKIP_INSERT, "ssss", jf->job_id, device_id, serial,
-		      reason) != 1)
-		return -1;
-	jf->skipped++;
-	return 0;
+	return reason[0] ? skip_slice_add(jf, device_id, reason) : task_slice_add(jf, device_id);
 }
 
 /* An app of the row at col (the agent's, or another) into what cd is checked for. */
@@ -203,7 +252,6 @@ static int cand_start(struct job_fill *jf, struct cand *cd, struct store_rows *r
 	const struct job_spec *spec = jf->spec;
 	memset(cd, 0, sizeof(*cd));
 	if (store_str(rows, 0, cd->id, sizeof(cd->id)) != 0 ||
-	    store_str(rows, 1, cd->serial, sizeof(cd->serial)) != 0 ||
 	    store_str(rows, 2, cd->model, sizeof(cd->model)) != 0 ||
 	    store_str(rows, 3, cd->os, sizeof(cd->os)) != 0 ||
 	    store_str(rows, 6, cd->arch, sizeof(cd->arch)) != 0)
@@ -265,7 +313,7 @@ static int cand_finish(struct job_fill *jf, struct cand *cd)
 		if (r == 1)
 			snprintf(reason, sizeof(reason), "%s", jf->strand.reason);
 	}
-	return task_or_skip(jf, cd->id, cd->serial, reason);
+	return task_or_skip(jf, cd->id, reason);
 }
 
 /* Every device of cand (a job candidate query, a device's rows together) gets a task
@@ -330,7 +378,7 @@ static int job_fill(struct job_fill *jf, const struct db_ids *devices)
 	rc = 0;
 out:
 	store_done(cand);
-	return rc == 0 ? task_slice_flush(jf) : rc;
+	return rc == 0 && task_slice_flush(jf) == 0 ? skip_slice_flush(jf) : -1;
 }
 
 int job_create_tx(struct cloud *c, const struct job_spec *spec, const struct db_ids *devices,
@@ -338,14 +386,19 @@ int job_create_tx(struct cloud *c, const struct job_spec *spec, const struct db_
 {
 	char what[2 * EAP_FIELD_MAX + 2 * FIELD_SHORT + 24];
 	char target[FIELD_NAME + 32];
-	struct job_fill *jf = calloc(1, sizeof(*jf)); /* its slice is 32 kB */
+	struct job_fill *jf = calloc(1, sizeof(*jf));
 	if (!jf)
 		return -1;
 	jf->c = c;
 	jf->job_id = id;
 	jf->spec = spec;
 	jf->now = now;
-	if (job_insert(c, spec, now, id) != 0 || job_fill(jf, devices) != 0) {
+	buf_init(&jf->tasks_slice.b, SLICE_BYTES_MAX);
+	buf_init(&jf->skips_slice.b, SLICE_BYTES_MAX);
+	int rc = job_insert(c, spec, now, id) != 0 || job_fill(jf, devices) != 0 ? -1 : 0;
+	buf_free(&jf->tasks_slice.b);
+	buf_free(&jf->skips_slice.b);
+	if (rc != 0) {
 		free(jf);
 		return -1;
 	}

@@ -87,7 +87,6 @@
 	" WHERE d.removed = 0 AND d.model = ?3 AND" DEVICE_VISIBLE("?4", "?5")              \
 	CANDIDATE_ORDER
 #define DEVICE_CANDIDATE CANDIDATE_SELECT " WHERE d.id = ?3 ORDER BY o.name"
-#define SKIP_INSERT "INSERT INTO job_skips (job_id, device_id, serial, reason) VALUES (?, ?, ?, ?)"
 /* The five window columns, in this order, of both tasks and jobs. */
 #define WINDOW_COLS "window_kind, window_start, window_end, window_from, window_to"
 #define TASK_INSERT                                                                      \
