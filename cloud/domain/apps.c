@@ -179,7 +179,9 @@ void app_strand_begin(struct app_strand_run *s, struct store *db, const char *ta
 		      struct app_strand *out, struct app_fix_memo *memo)
 {
 	*s = (struct app_strand_run){.db = db, .target_os = target_os, .out = out, .memo = memo};
-	memset(out, 0, sizeof(*out));
+	/* what a reader of out looks at, not its 17 kB: a job begins once a device */
+	out->reason[0] = out->fix_id[0] = '\0';
+	out->nunknown = 0;
 }
 
 int app_strand_add(struct app_strand_run *s, const struct app_installed *app)
