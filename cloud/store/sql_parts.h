@@ -61,11 +61,14 @@
  *     package's app_name (NULL: not in the catalog), schema_version, architecture,
  *     os_ranges, 13 whether the inventory lists the agent,
  *   14 another app: name, version, then its package's four columns as the agent's.
- * CANDIDATE_ORDER keeps a device's rows together, its apps by name. */
+ * CANDIDATE_ORDER keeps a device's rows together, its apps by name. The task check
+ * reads the device's tasks by tasks_device only: "+ 0" keeps the expiry index of open
+ * tasks out, which PostgreSQL otherwise ANDed in for every device while a job's tasks
+ * just cancelled were still in it (dead entries until vacuum: 3.4 s at 10,000). */
 #define CANDIDATE_SELECT                                                                 \
 	"SELECT d.id, d.serial, d.model, d.os_version, d.removed, EXISTS (SELECT 1 FROM tasks t" \
 	" WHERE t.device_id = d.id AND t.image_id = ?1 AND t.state NOT IN " NOT_FINAL          \
-	" AND t.expires_at > ?2), d.arch, " AGENT_APP ", COALESCE(aa.version, d.agent_version)," \
+	" AND t.expires_at + 0 > ?2), d.arch, " AGENT_APP ", COALESCE(aa.version, d.agent_version)," \
 	" pa.app_name, pa.schema_version, pa.architecture, pa.os_ranges,"                     \
 	" CASE WHEN aa.name IS NULL THEN 0 ELSE 1 END, o.name, o.version, po.app_name,"       \
 	" po.schema_version, po.architecture, po.os_ranges FROM devices d"                   \
