@@ -65,24 +65,33 @@ int app_manifest_of_row(const char *schema_version, const char *arch, const char
 	return m->schema_major ? 0 : -1;
 }
 
+int app_installed_read(struct store_rows *st, int col, const char *device_arch,
+		       struct app_installed *app)
+{
+	*app = (struct app_installed){
+		.name = store_text(st, col),
+		.version = store_text(st, col + 1),
+		.device_arch = device_arch,
+		.in_catalog = !store_is_null(st, col + 2),
+	};
+	if (!app->name || !app->version) /* no such app, or a device that never said its
+					   * agent's version */
+		return 0;
+	if (app->in_catalog && app_manifest_of_row(store_text(st, col + 3), store_text(st, col + 4),
+						   store_text(st, col + 5), &app->m) != 0)
+		app->in_catalog = 0; /* a row not ours: as good as unknown */
+	return 1;
+}
+
 /* Each row of st (name, version, then INSTALLED_PACKAGE_COLUMNS) to fn. */
 static int installed_rows(struct store_rows *st, int (*fn)(void *, const struct app_installed *),
 			  void *arg)
 {
 	int r, rc = 0;
 	while (rc == 0 && st && (r = store_next(st)) == 1) {
-		struct app_installed app = {
-			.name = store_text(st, 0),
-			.version = store_text(st, 1),
-			.device_arch = store_text(st, 6),
-			.in_catalog = !store_is_null(st, 2),
-		};
-		if (!app.version) /* a device that never said its agent's version */
-			continue;
-		if (app.in_catalog && app_manifest_of_row(store_text(st, 3), store_text(st, 4),
-							  store_text(st, 5), &app.m) != 0)
-			app.in_catalog = 0; /* a row not ours: as good as unknown */
-		rc = fn(arg, &app);
+		struct app_installed app;
+		if (app_installed_read(st, 0, store_text(st, 6), &app))
+			rc = fn(arg, &app);
 	}
 	return !st || (rc == 0 && r < 0) ? -1 : rc;
 }
@@ -125,16 +134,31 @@ static int app_fix_for(struct store *db, const char *app, const char *arch, cons
 	return r;
 }
 
-struct strand {
-	struct store *db;
-	const char *target_os;
-	struct app_strand *out;
-	size_t unknown_len;
-	int stranded, error;
-};
+/* app_fix_for, or the memo's answer when it was the last one looked up. */
+static int app_fix_memoized(struct app_strand_run *s, const struct app_installed *app,
+			    char fix_id[DB_ID_LEN], char *version, size_t versionsz)
+{
+	struct app_fix_memo *mo = s->memo;
+	if (mo && mo->valid && strcmp(mo->app, app->name) == 0 &&
+	    strcmp(mo->arch, app->device_arch) == 0) {
+		memcpy(fix_id, mo->fix_id, DB_ID_LEN);
+		snprintf(version, versionsz, "%s", mo->version);
+		return 0;
+	}
+	if (app_fix_for(s->db, app->name, app->device_arch, s->target_os, fix_id, version,
+			versionsz) != 0)
+		return -1;
+	if (mo) {
+		mo->valid = store_copy_text(app->name, mo->app, sizeof(mo->app)) == 0 &&
+			    store_copy_text(app->device_arch, mo->arch, sizeof(mo->arch)) == 0 &&
+			    store_copy_text(version, mo->version, sizeof(mo->version)) == 0;
+		memcpy(mo->fix_id, fix_id, DB_ID_LEN);
+	}
+	return 0;
+}
 
 /* "; AXIS OS range unknown (not in the catalog): a 1.0, b 2.0" after the reason. */
-static void note_unknown(struct strand *s)
+static void note_unknown(struct app_strand_run *s)
 {
 	struct app_strand *o = s->out;
 	char note[sizeof(o->reason)]; /* apart from o: the names come from o too */
@@ -151,9 +175,17 @@ static void note_unknown(struct strand *s)
 		snprintf(o->reason + len, sizeof(o->reason) - len, "%s", note);
 }
 
-static int strand_one(void *arg, const struct app_installed *app)
+void app_strand_begin(struct app_strand_run *s, struct store *db, const char *target_os,
+		      struct app_strand *out, struct app_fix_memo *memo)
 {
-	struct strand *s = arg;
+	*s = (struct app_strand_run){.db = db, .target_os = target_os, .out = out, .memo = memo};
+	/* what a reader of out looks at, not its 17 kB: a job begins once a device */
+	out->reason[0] = out->fix_id[0] = '\0';
+	out->nunknown = 0;
+}
+
+int app_strand_add(struct app_strand_run *s, const struct app_installed *app)
+{
 	struct app_strand *o = s->out;
 	char why[EAP_TEXT_MAX], fix_version[EAP_FIELD_MAX] = "";
 	if (!app->in_catalog) {
@@ -164,12 +196,11 @@ static int strand_one(void *arg, const struct app_installed *app)
 		}
 		return 0;
 	}
-	if (s->stranded || eap_compatible(&app->m, app->device_arch, s->target_os, why,
-					  sizeof(why)) == 0)
-		return 0; /* the first app that would not run is the reason */
+	if (s->error || s->stranded ||
+	    eap_compatible(&app->m, app->device_arch, s->target_os, why, sizeof(why)) == 0)
+		return s->error; /* the first app that would not run is the reason */
 	s->stranded = 1;
-	if (app_fix_for(s->db, app->name, app->device_arch, s->target_os, o->fix_id,
-			fix_version, sizeof(fix_version)) != 0) {
+	if (app_fix_memoized(s, app, o->fix_id, fix_version, sizeof(fix_version)) != 0) {
 		s->error = 1;
 		return 1;
 	}
@@ -186,17 +217,28 @@ static int strand_one(void *arg, const struct app_installed *app)
 	return 0;
 }
 
+int app_strand_end(struct app_strand_run *s)
+{
+	if (s->error)
+		return -1;
+	if (s->stranded)
+		note_unknown(s);
+	return s->stranded;
+}
+
+static int strand_one(void *arg, const struct app_installed *app)
+{
+	return app_strand_add(arg, app);
+}
+
 int app_strand_check(struct store *db, const char *device_id, const char *target_os,
 		     struct app_strand *out)
 {
-	struct strand s = {.db = db, .target_os = target_os, .out = out};
-	memset(out, 0, sizeof(*out));
-	int r = apps_installed_on(db, device_id, strand_one, &s);
-	if (r < 0 || s.error)
+	struct app_strand_run s;
+	app_strand_begin(&s, db, target_os, out, NULL);
+	if (apps_installed_on(db, device_id, strand_one, &s) < 0)
 		return -1;
-	if (s.stranded)
-		note_unknown(&s);
-	return s.stranded;
+	return app_strand_end(&s);
 }
 
 int app_tasks_overdue(struct store *db, const char *device_id, int64_t now)

@@ -57,6 +57,35 @@ struct app_strand {
 int app_strand_check(struct store *db, const char *device_id, const char *target_os,
 		     struct app_strand *out);
 
+/* The same check fed app by app, for a caller that read the installed apps itself (a job
+ * reads those of all its devices in its one candidate query): begin, add each app in the
+ * order apps_installed_on gives them (the agent's own first, then by name), end (which
+ * answers as app_strand_check). memo (NULL: none) keeps the catalog's fix found last, so
+ * that a job whose devices share an app and an architecture looks it up once. */
+struct app_fix_memo {
+	char app[EAP_FIELD_MAX], arch[EAP_FIELD_MAX], version[EAP_FIELD_MAX];
+	char fix_id[DB_ID_LEN];
+	int valid;
+};
+struct app_strand_run {
+	struct store *db;
+	const char *target_os;
+	struct app_strand *out;
+	struct app_fix_memo *memo;
+	int stranded, error;
+};
+void app_strand_begin(struct app_strand_run *s, struct store *db, const char *target_os,
+		      struct app_strand *out, struct app_fix_memo *memo);
+/* 0 to go on, 1 after a store error (end then answers -1). */
+int app_strand_add(struct app_strand_run *s, const struct app_installed *app);
+int app_strand_end(struct app_strand_run *s);
+/* An installed app from the columns at col of a row: its name, version, then the
+ * catalog package's app_name (NULL: not in the catalog), schema_version, architecture
+ * and os_ranges; device_arch is the device's. 1, or 0 when the columns name no app (or
+ * one without a version). Text of the row: valid until the next store_next. */
+int app_installed_read(struct store_rows *st, int col, const char *device_arch,
+		       struct app_installed *app);
+
 /* The agent's own app replaced (task state rebooting): the new agent must say more within
  * this long, or the task fails with APP_OVERDUE_REASON. Longer than the agent's own wait
  * for the camera's restart (agent/app_task.h), so a slow camera is told apart. */

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../lib/buf.h"
+#include "../../lib/json.h"
 #include "../../lib/log.h"
 #include "apps.h"
 
@@ -59,23 +61,6 @@ int job_task_insert(struct cloud *c, const char *job_id, const struct job_spec *
 		       : -1;
 }
 
-/* Reads a job candidate row (ST_JOB_CANDIDATE_*) into d (pointing into model and os) and serial. */
-static int candidate_read(struct store_rows *st, struct job_candidate *d, char *model, char *os,
-			  char *serial)
-{
-	memset(d, 0, sizeof(*d));
-	d->found = 1;
-	d->model = model;
-	d->os_version = os;
-	d->removed = (int)store_int(st, 4);
-	d->open_task_same_image = (int)store_int(st, 5);
-	return store_str(st, 1, serial, FIELD_SHORT) != 0 ||
-			       store_str(st, 2, model, FIELD_SHORT) != 0 ||
-			       store_str(st, 3, os, FIELD_SHORT) != 0
-		       ? -1
-		       : 0;
-}
-
 static void skip_text(enum job_skip why, const struct job_candidate *d,
 		      const struct job_spec *spec, char *out, size_t outsz)
 {
@@ -117,154 +102,245 @@ static void target_text(const struct job_spec *spec, char *out, size_t outsz)
 		snprintf(out, outsz, "selected devices");
 }
 
-#define TASK_SLICE_ROW (2 * (DB_ID_LEN - 1))
+/* The rows of one slice statement: the keys of a JSON object (its values are 0), which
+ * both stores read in one pass (json_each) where cutting one long text by position
+ * reads it from its start for every row. */
+struct row_slice {
+	struct buf b;
+	struct json_writer w;
+	int n;
+};
+#define SLICE_BYTES_MAX (TASK_SLICE * (FIELD_REASON * 6 + 64)) /* escaped, at worst */
 
-/* A job's work on the database: the folder and model targets read every candidate
- * in one query (the store keeps each statement prepared), and the tasks go in by
- * slices of TASK_SLICE rows. */
+/* Adds a row (key) to rs, opening its object with the first. */
+static void slice_add(struct row_slice *rs, const char *key)
+{
+	if (rs->n++ == 0) {
+		buf_reset(&rs->b);
+		jw_init(&rs->w, &rs->b);
+		jw_object_begin(&rs->w);
+	}
+	jw_key(&rs->w, key);
+	jw_int(&rs->w, 0);
+}
+
+/* Closes rs's object for its statement: 0, or -1 when it did not fit. */
+static int slice_close(struct row_slice *rs)
+{
+	jw_object_end(&rs->w);
+	return jw_finish(&rs->w);
+}
+
+/* One candidate device while its rows of the candidate query (CANDIDATE_SELECT) come
+ * in: its columns, the verdict of the rules that need no inventory, and what its
+ * inventory has told so far. */
+#define CAND_AGENT_COL 7  /* the agent's app in a candidate row */
+#define CAND_OTHER_COL 14 /* another app */
+struct cand {
+	char id[DB_ID_LEN], model[FIELD_SHORT], os[FIELD_SHORT], arch[FIELD_SHORT];
+	struct job_candidate d;
+	enum job_skip why;         /* an OS job's verdict before the app check */
+	int checking;              /* an OS job: its apps go to run */
+	int listed;                /* an app job: the inventory lists the job's app */
+	struct app_strand_run run;
+};
+
+/* A job's work on the database: the folder, model and running-app targets read every
+ * candidate with what the checks need of its inventory in one query (a selection one
+ * query a device), the rules are applied here, and the tasks go in by slices of
+ * TASK_SLICE rows. */
 struct job_fill {
 	struct cloud *c;
 	const char *job_id;
 	const struct job_spec *spec;
 	int64_t now;
 	int tasks, skipped;
-	int sliced;                                   /* tasks waiting in slice */
-	char slice[TASK_SLICE * TASK_SLICE_ROW + 1]; /* task id, device id, ... */
+	struct row_slice tasks_slice, skips_slice;    /* rows not yet written */
+	struct app_strand strand;                     /* the device being checked */
+	struct app_fix_memo memo;                     /* the catalog's fix found last */
+	struct cand cur;                              /* the device being read */
 };
 
-/* Inserts the tasks waiting in the slice, one statement for all of them. */
+/* Inserts the tasks waiting in their slice, one statement for all of them. */
 static int task_slice_flush(struct job_fill *jf)
 {
 	const struct task_window *w = &jf->spec->window;
 	const struct job_app *app = jf->spec->app;
-	if (jf->sliced == 0)
+	struct row_slice *rs = &jf->tasks_slice;
+	if (rs->n == 0)
 		return 0;
 	/* one seq each, as one insert at a time would take them: base, base + 1, ... */
 	int64_t seq = cloud_next_seq(jf->c);
-	for (int i = 1; i < jf->sliced; i++)
+	for (int i = 1; i < rs->n; i++)
 		cloud_next_seq(jf->c);
-	int n = store_run(jf->c->store, ST_TASKS_INSERT_SLICE, "sisbiiissiissssss", jf->slice,
-			  (int64_t)jf->sliced, jf->spec->image_id, jf->spec->allow_downgrade,
-			  jf->now, jf->spec->expires_at, seq, jf->job_id, window_text(w), w->start,
-			  w->end, w->from, w->to, app ? TASK_KIND_APP : TASK_KIND_OS,
-			  app ? app->action : "", app ? app->name : "", app ? app->params : "");
-	if (n != jf->sliced)
+	if (slice_close(rs) != 0 ||
+	    store_run(jf->c->store, ST_TASKS_INSERT_SLICE, "jsbiiissiissssss", buf_str(&rs->b),
+		      jf->spec->image_id, jf->spec->allow_downgrade, jf->now, jf->spec->expires_at,
+		      seq, jf->job_id, window_text(w), w->start, w->end, w->from, w->to,
+		      app ? TASK_KIND_APP : TASK_KIND_OS, app ? app->action : "",
+		      app ? app->name : "", app ? app->params : "") != rs->n)
 		return -1;
-	jf->tasks += n;
-	jf->sliced = 0;
-	jf->slice[0] = '\0';
+	jf->tasks += rs->n;
+	rs->n = 0;
 	return 0;
 }
 
-/* A pending task for device_id, into the slice (written when it is full). */
+/* A pending task for device_id into its slice (written when it is full): the key is
+ * the task id, the device id and the task's place in the slice. */
 static int task_slice_add(struct job_fill *jf, const char *device_id)
 {
-	char task_id[DB_ID_LEN];
-	if (strlen(device_id) != DB_ID_LEN - 1 || db_new_id(task_id) != 0)
+	char key[2 * DB_ID_LEN + 8];
+	if (strlen(device_id) != DB_ID_LEN - 1 || db_new_id(key) != 0)
 		return -1;
-	char *row = jf->slice + (size_t)jf->sliced * TASK_SLICE_ROW;
-	memcpy(row, task_id, DB_ID_LEN - 1);
-	memcpy(row + DB_ID_LEN - 1, device_id, DB_ID_LEN);
-	return ++jf->sliced == TASK_SLICE ? task_slice_flush(jf) : 0;
+	snprintf(key + DB_ID_LEN - 1, sizeof(key) - (DB_ID_LEN - 1), "%s%d", device_id,
+		 jf->tasks_slice.n);
+	slice_add(&jf->tasks_slice, key);
+	return jf->tasks_slice.n == TASK_SLICE ? task_slice_flush(jf) : 0;
+}
+
+/* Inserts the skip rows waiting in their slice, one statement for all of them. */
+static int skip_slice_flush(struct job_fill *jf)
+{
+	struct row_slice *rs = &jf->skips_slice;
+	if (rs->n == 0)
+		return 0;
+	if (slice_close(rs) != 0 ||
+	    store_run(jf->c->store, ST_JOB_SKIPS_INSERT_SLICE, "sj", jf->job_id,
+		      buf_str(&rs->b)) != rs->n)
+		return -1;
+	jf->skipped += rs->n;
+	rs->n = 0;
+	return 0;
+}
+
+/* A skip row of device_id into its slice (written when it is full): the key is the
+ * row's place in the slice (three digits, so that the keys sort as the rows go), the
+ * device id and the reason. */
+static int skip_slice_add(struct job_fill *jf, const char *device_id, const char *reason)
+{
+	char key[4 + DB_ID_LEN + FIELD_REASON];
+	if (strlen(device_id) != DB_ID_LEN - 1)
+		return -1;
+	snprintf(key, sizeof(key), "%03d%s%s", jf->skips_slice.n, device_id, reason);
+	slice_add(&jf->skips_slice, key);
+	return jf->skips_slice.n == TASK_SLICE ? skip_slice_flush(jf) : 0;
 }
 
 /* The task (reason "") or the skip row (reason set) for one device. */
-static int task_or_skip(struct job_fill *jf, const char *device_id, const char *serial,
-			const char *reason)
+static int task_or_skip(struct job_fill *jf, const char *device_id, const char *reason)
 {
-	if (!reason[0])
-		return task_slice_add(jf, device_id);
-	if (store_run(jf->c->store, ST_JOB_SKIP_INSERT, "ssss", jf->job_id, device_id, serial,
-		      reason) != 1)
+	return reason[0] ? skip_slice_add(jf, device_id, reason) : task_slice_add(jf, device_id);
+}
+
+/* An app of the row at col (the agent's, or another) into what cd is checked for. */
+static void cand_app(struct job_fill *jf, struct cand *cd, struct store_rows *rows, int col)
+{
+	struct app_installed app;
+	const struct job_app *japp = jf->spec->app;
+	if (!app_installed_read(rows, col, cd->arch, &app))
+		return;
+	if (cd->checking)
+		(void)app_strand_add(&cd->run, &app); /* an error shows at app_strand_end */
+	if (japp && strcmp(app.name, japp->name) == 0 &&
+	    (col != CAND_AGENT_COL || store_int(rows, CAND_AGENT_COL + 6)))
+		cd->listed = 1;
+}
+
+/* Starts cd at the first row of a device. */
+static int cand_start(struct job_fill *jf, struct cand *cd, struct store_rows *rows)
+{
+	const struct job_spec *spec = jf->spec;
+	memset(cd, 0, sizeof(*cd));
+	if (store_str(rows, 0, cd->id, sizeof(cd->id)) != 0 ||
+	    store_str(rows, 2, cd->model, sizeof(cd->model)) != 0 ||
+	    store_str(rows, 3, cd->os, sizeof(cd->os)) != 0 ||
+	    store_str(rows, 6, cd->arch, sizeof(cd->arch)) != 0)
 		return -1;
-	jf->skipped++;
+	cd->d = (struct job_candidate){.found = 1, .model = cd->model, .os_version = cd->os,
+				       .removed = (int)store_int(rows, 4),
+				       .open_task_same_image = (int)store_int(rows, 5)};
+	if (!spec->app) {
+		cd->why = job_skip_decide(&cd->d, spec->model, spec->version,
+					  spec->allow_downgrade);
+		cd->checking = cd->why == JOB_ELIGIBLE && !spec->override_app_check;
+		if (cd->checking)
+			app_strand_begin(&cd->run, jf->c->store, spec->version, &jf->strand,
+					 &jf->memo);
+	}
+	cand_app(jf, cd, rows, CAND_AGENT_COL);
 	return 0;
 }
 
-/* Whether the device's inventory lists app: 1, 0, or DB_ERROR. */
-static int app_in_inventory(struct store *db, const char *device_id, const char *app)
+/* Why an application job leaves cd out ("" when it does not): an unknown or removed
+ * device, one busy with this package already, for install a camera the package would
+ * not run on (architecture, AXIS OS range, manifest schema), for any other action a
+ * camera whose inventory does not list the app. */
+static void app_reason(const struct job_app *app, const struct cand *cd, char *reason,
+		       size_t reasonsz)
 {
-	struct store_rows *st = store_query(db, ST_APP_IN_INVENTORY, "ss", device_id, app);
-	int r = st ? store_next(st) : DB_ERROR;
-	store_done(st);
-	return r;
-}
-
-/* An application task for one device, or why not: an unknown or removed device, one
- * busy with this package already, for install a camera the package would not run on
- * (architecture, AXIS OS range, manifest schema), for any other action a camera whose
- * inventory does not list the app. */
-static int fill_one_app(struct job_fill *jf, const char *device_id, const struct job_candidate *d,
-			const char *serial)
-{
-	char reason[FIELD_REASON] = "", why[EAP_TEXT_MAX];
-	const struct job_app *app = jf->spec->app;
-	int r = 1;
-	if (!d->found) {
-		snprintf(reason, sizeof(reason), "no such device");
-	} else if (d->removed) {
-		snprintf(reason, sizeof(reason), "device was removed");
-	} else if (d->open_task_same_image) {
-		snprintf(reason, sizeof(reason), "already has an unfinished task for %s %s",
-			 app->name, app->version);
-	} else if (strcmp(app->action, "install") == 0) {
-		struct store_rows *st = store_query(jf->c->store, ST_APP_DEVICE_ARCH_OS, "s", device_id);
-		r = st ? store_next(st) : DB_ERROR;
-		if (r == 1 && eap_compatible(&app->m, store_text(st, 0), store_text(st, 1), why,
-					     sizeof(why)) != 0)
-			snprintf(reason, sizeof(reason), "%s %s would not run there: %s", app->name,
+	char why[EAP_TEXT_MAX];
+	reason[0] = '\0';
+	if (!cd->d.found)
+		snprintf(reason, reasonsz, "no such device");
+	else if (cd->d.removed)
+		snprintf(reason, reasonsz, "device was removed");
+	else if (cd->d.open_task_same_image)
+		snprintf(reason, reasonsz, "already has an unfinished task for %s %s", app->name,
+			 app->version);
+	else if (strcmp(app->action, "install") == 0) {
+		if (eap_compatible(&app->m, cd->arch, cd->os, why, sizeof(why)) != 0)
+			snprintf(reason, reasonsz, "%s %s would not run there: %s", app->name,
 				 app->version, why);
-		store_done(st);
-	} else if ((r = app_in_inventory(jf->c->store, device_id, app->name)) == 0) {
-		snprintf(reason, sizeof(reason), JOB_APP_NOT_INSTALLED " (%s is not in the camera's"
+	} else if (!cd->listed) {
+		snprintf(reason, reasonsz, JOB_APP_NOT_INSTALLED " (%s is not in the camera's"
 			 " inventory)", app->name);
 	}
-	return r < 0 ? -1 : task_or_skip(jf, device_id, serial, reason);
 }
 
-/* A task or a skip row for one device (d->found 0: an id that is no device). */
-static int fill_one(struct job_fill *jf, const char *device_id, const struct job_candidate *d,
-		    const char *serial)
+/* The task or the skip row of cd, once all its rows are in. */
+static int cand_finish(struct job_fill *jf, struct cand *cd)
 {
 	char reason[FIELD_REASON] = "";
 	const struct job_spec *spec = jf->spec;
-	if (spec->app)
-		return fill_one_app(jf, device_id, d, serial);
-	enum job_skip why = job_skip_decide(d, spec->model, spec->version, spec->allow_downgrade);
-	if (why != JOB_ELIGIBLE) {
-		skip_text(why, d, spec, reason, sizeof(reason));
-	} else if (!spec->override_app_check) {
-		struct app_strand *st = malloc(sizeof(*st));
-		int r = st ? app_strand_check(jf->c->store, device_id, spec->version, st) : -1;
-		if (r == 1)
-			snprintf(reason, sizeof(reason), "%s", st->reason);
-		free(st);
+	if (spec->app) {
+		app_reason(spec->app, cd, reason, sizeof(reason));
+	} else if (cd->why != JOB_ELIGIBLE) {
+		skip_text(cd->why, &cd->d, spec, reason, sizeof(reason));
+	} else if (cd->checking) {
+		int r = app_strand_end(&cd->run);
 		if (r < 0)
 			return -1;
+		if (r == 1)
+			snprintf(reason, sizeof(reason), "%s", jf->strand.reason);
 	}
-	return task_or_skip(jf, device_id, serial, reason);
+	return task_or_skip(jf, cd->id, reason);
 }
 
-/* Every row of cand (a job candidate query) gets a task or a skip row. */
+/* Every device of cand (a job candidate query, a device's rows together) gets a task
+ * or a skip row; single: the query of the one selected id, which may be no device. */
 static int fill_rows(struct job_fill *jf, struct store_rows *cand, int single, const char *id)
 {
-	char model[FIELD_SHORT], os[FIELD_SHORT], serial[FIELD_SHORT], dev[DB_ID_LEN];
-	struct job_candidate d;
-	int r, rows = 0;
+	struct cand *cd = &jf->cur;
+	int r, open = 0;
 	while ((r = store_next(cand)) == 1) {
-		rows++;
-		if (candidate_read(cand, &d, model, os, serial) != 0 ||
-		    store_str(cand, 0, dev, sizeof(dev)) != 0 || fill_one(jf, dev, &d, serial) != 0)
-			return -1;
+		const char *dev = store_text(cand, 0);
+		if (!open || !dev || strcmp(dev, cd->id) != 0) {
+			if ((open && cand_finish(jf, cd) != 0) || cand_start(jf, cd, cand) != 0)
+				return -1;
+			open = 1;
+		}
+		cand_app(jf, cd, cand, CAND_OTHER_COL);
 	}
 	if (r < 0)
 		return -1;
-	if (single && rows == 0) { /* a selected id that is no device */
-		memset(&d, 0, sizeof(d));
-		d.model = d.os_version = "";
-		return fill_one(jf, id, &d, "");
-	}
-	return 0;
+	if (open)
+		return cand_finish(jf, cd);
+	if (!single)
+		return 0;
+	memset(cd, 0, sizeof(*cd)); /* a selected id that is no device */
+	cd->d.model = cd->d.os_version = "";
+	cd->why = JOB_SKIP_UNKNOWN;
+	return store_copy_text(id, cd->id, sizeof(cd->id)) != 0 ? -1 : cand_finish(jf, cd);
 }
 
 static int job_fill(struct job_fill *jf, const struct db_ids *devices)
@@ -302,7 +378,7 @@ static int job_fill(struct job_fill *jf, const struct db_ids *devices)
 	rc = 0;
 out:
 	store_done(cand);
-	return rc == 0 ? task_slice_flush(jf) : rc;
+	return rc == 0 && task_slice_flush(jf) == 0 ? skip_slice_flush(jf) : -1;
 }
 
 int job_create_tx(struct cloud *c, const struct job_spec *spec, const struct db_ids *devices,
@@ -310,14 +386,19 @@ int job_create_tx(struct cloud *c, const struct job_spec *spec, const struct db_
 {
 	char what[2 * EAP_FIELD_MAX + 2 * FIELD_SHORT + 24];
 	char target[FIELD_NAME + 32];
-	struct job_fill *jf = calloc(1, sizeof(*jf)); /* its slice is 32 kB */
+	struct job_fill *jf = calloc(1, sizeof(*jf));
 	if (!jf)
 		return -1;
 	jf->c = c;
 	jf->job_id = id;
 	jf->spec = spec;
 	jf->now = now;
-	if (job_insert(c, spec, now, id) != 0 || job_fill(jf, devices) != 0) {
+	buf_init(&jf->tasks_slice.b, SLICE_BYTES_MAX);
+	buf_init(&jf->skips_slice.b, SLICE_BYTES_MAX);
+	int rc = job_insert(c, spec, now, id) != 0 || job_fill(jf, devices) != 0 ? -1 : 0;
+	buf_free(&jf->tasks_slice.b);
+	buf_free(&jf->skips_slice.b);
+	if (rc != 0) {
 		free(jf);
 		return -1;
 	}

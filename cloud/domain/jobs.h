@@ -16,8 +16,8 @@
 #define JOB_DEVICES_MAX 1000 /* ids in one device_ids selection */
 #define TASK_TTL_DEFAULT 86400
 #define TASK_TTL_MAX (366 * 86400)
-/* Tasks a job writes in one statement: that statement's argument (64 hex digits a
- * task) stays at 32 kB. */
+/* Tasks (and skip rows) a job writes in one statement: that statement's argument, a
+ * JSON object of a key a row, stays at about 40 kB for tasks. */
 #define TASK_SLICE 500
 
 /* Job kinds (jobs.kind) and what jobs.target then holds. */

@@ -51,22 +51,45 @@
 	" FROM licenses l JOIN devices d ON d.org_id = l.org_id AND d.serial = l.serial"      \
 	" WHERE d.id = ?1"
 #define NOT_FINAL "('succeeded', 'failed', 'cancelled')"
+/* The agent's own appName (APP_AGENT_NAME of cloud/domain/apps.h), as SQL text. */
+#define AGENT_APP "'camagent'"
+/* A job's candidates (?1 the image, ?2 now), each with what its upgrade check needs: one
+ * row per app of its inventory other than the agent (one row with NULLs when none),
+ * the device's columns and its agent's package repeated on each:
+ *   0 id, serial, model, os_version, removed, an unfinished task for ?1, arch,
+ *   7 the agent: name, version (the inventory's, else agent_version), its catalog
+ *     package's app_name (NULL: not in the catalog), schema_version, architecture,
+ *     os_ranges, 13 whether the inventory lists the agent,
+ *   14 another app: name, version, then its package's four columns as the agent's.
+ * CANDIDATE_ORDER keeps a device's rows together, its apps by name. The task check
+ * reads the device's tasks by tasks_device only: "+ 0" keeps the expiry index of open
+ * tasks out, which PostgreSQL otherwise ANDed in for every device while a job's tasks
+ * just cancelled were still in it (dead entries until vacuum: 3.4 s at 10,000). */
 #define CANDIDATE_SELECT                                                                 \
 	"SELECT d.id, d.serial, d.model, d.os_version, d.removed, EXISTS (SELECT 1 FROM tasks t" \
 	" WHERE t.device_id = d.id AND t.image_id = ?1 AND t.state NOT IN " NOT_FINAL          \
-	" AND t.expires_at > ?2) FROM devices d"
+	" AND t.expires_at + 0 > ?2), d.arch, " AGENT_APP ", COALESCE(aa.version, d.agent_version)," \
+	" pa.app_name, pa.schema_version, pa.architecture, pa.os_ranges,"                     \
+	" CASE WHEN aa.name IS NULL THEN 0 ELSE 1 END, o.name, o.version, po.app_name,"       \
+	" po.schema_version, po.architecture, po.os_ranges FROM devices d"                   \
+	" LEFT JOIN device_apps aa ON aa.device_id = d.id AND aa.name = " AGENT_APP            \
+	" LEFT JOIN app_packages pa ON pa.app_name = " AGENT_APP                               \
+	" AND pa.version = COALESCE(aa.version, d.agent_version) AND pa.architecture = d.arch" \
+	" LEFT JOIN device_apps o ON o.device_id = d.id AND o.name <> " AGENT_APP              \
+	" LEFT JOIN app_packages po ON po.app_name = o.name AND po.version = o.version"       \
+	" AND po.architecture = d.arch"
+#define CANDIDATE_ORDER " ORDER BY d.serial, d.id, o.name"
 #define FOLDER_CANDIDATES                                                                \
 	"WITH RECURSIVE sub(id) AS (SELECT id FROM folders WHERE id = ?3 AND deleted = 0"   \
 	" UNION ALL SELECT f.id FROM folders f JOIN sub ON f.parent_id = sub.id"             \
 	" WHERE f.deleted = 0) " CANDIDATE_SELECT                                            \
-	" WHERE d.removed = 0 AND d.folder_id IN (SELECT id FROM sub) ORDER BY d.serial"
+	" WHERE d.removed = 0 AND d.folder_id IN (SELECT id FROM sub)" CANDIDATE_ORDER
 /* ?4 the organization, ?5 the user whose grants bound it (NULL: all its folders) */
 #define MODEL_CANDIDATES                                                                 \
 	"WITH RECURSIVE " VISIBLE_PART("?4", "?5") " " CANDIDATE_SELECT                    \
 	" WHERE d.removed = 0 AND d.model = ?3 AND" DEVICE_VISIBLE("?4", "?5")              \
-	" ORDER BY d.serial"
-#define DEVICE_CANDIDATE CANDIDATE_SELECT " WHERE d.id = ?3"
-#define SKIP_INSERT "INSERT INTO job_skips (job_id, device_id, serial, reason) VALUES (?, ?, ?, ?)"
+	CANDIDATE_ORDER
+#define DEVICE_CANDIDATE CANDIDATE_SELECT " WHERE d.id = ?3 ORDER BY o.name"
 /* The five window columns, in this order, of both tasks and jobs. */
 #define WINDOW_COLS "window_kind, window_start, window_end, window_from, window_to"
 #define TASK_INSERT                                                                      \

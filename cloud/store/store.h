@@ -34,7 +34,8 @@ struct store_rows {
 typedef void (*store_signal_fn)(void *arg, const char *payload);
 
 /* Arguments are described by types, one char each:
- *   's' const char * (NULL binds NULL)   'i' int64_t   'b' int (0/1) */
+ *   's' const char * (NULL binds NULL)   'i' int64_t   'b' int (0/1)
+ *   'j' const char *, JSON text (a json parameter where the dialect types it) */
 struct store_ops {
 	/* Runs a statement to completion: rows changed (>= 0), DB_ERROR or DB_CONSTRAINT. */
 	int (*run)(void *impl, enum store_stmt id, const char *types, va_list ap);

@@ -24,7 +24,8 @@
 
 #define PG_PARAMS_MAX 32
 #define PG_SQL_MAX 4096
-/* Type oids of pg_type: text, int8, int4. */
+/* Type oids of pg_type: text, int8, int4, json. */
+#define OID_JSON 114
 #define OID_TEXT 25
 #define OID_INT8 20
 #define OID_INT4 23
@@ -111,7 +112,10 @@ static int prepare(struct pg_store *s, enum store_stmt id, const char *types)
 		return -1;
 	}
 	for (int i = 0; i < n; i++)
-		oids[i] = types[i] == 'i' ? OID_INT8 : types[i] == 'b' ? OID_INT4 : OID_TEXT;
+		oids[i] = types[i] == 'i'   ? OID_INT8
+			  : types[i] == 'b' ? OID_INT4
+			  : types[i] == 'j' ? OID_JSON
+					    : OID_TEXT;
 	snprintf(name, sizeof(name), "s%d", (int)id);
 	PGresult *res = PQprepare(s->conn, name, sql, n, oids);
 	int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
@@ -139,6 +143,7 @@ static PGresult *execute(struct pg_store *s, enum store_stmt id, const char *typ
 	for (int i = 0; i < n; i++) {
 		switch (types[i]) {
 		case 's':
+		case 'j':
 			values[i] = va_arg(ap, const char *);
 			break;
 		case 'i':

@@ -131,7 +131,8 @@ static int bind_v(sqlite3_stmt *st, const char *types, va_list ap)
 	int rc = SQLITE_OK;
 	for (int i = 1; types[i - 1] && rc == SQLITE_OK; i++) {
 		switch (types[i - 1]) {
-		case 's': {
+		case 's':
+		case 'j': {
 			const char *s = va_arg(ap, const char *);
 			rc = s ? sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT)
 			       : sqlite3_bind_null(st, i);
