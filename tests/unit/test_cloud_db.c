@@ -228,7 +228,8 @@ static void test_newer_schema_refused(void **state)
 	char pragma[64];
 	assert_int_equal(db_open(f->path, &db), 0);
 	snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", db_latest_version() + 1);
-	assert_int_equal(db_exec(db, pragma, ""), 0);
+	/* rows changed: a pragma reports the last insert's (a migration's) */
+	assert_true(db_exec(db, pragma, "") >= 0);
 	db_close(db);
 	assert_int_equal(db_open(f->path, &db), -1);
 	assert_null(db);
