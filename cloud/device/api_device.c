@@ -15,6 +15,7 @@
 #include "../domain/jobs.h"
 #include "longpoll.h"
 #include "report_apps.h"
+#include "task_answers.h"
 #include "../domain/device_licenses.h"
 #include "../domain/payload.h"
 #include "../domain/policy.h"
@@ -134,145 +135,29 @@ void api_report(struct request *rq, struct reply *rp)
 	jw_object_end(w);
 }
 
-/* Builds {"task": <envelope>} from a task row (see task_pending's SELECT). */
-static int task_reply(struct cloud *c, struct store_rows *st, const char *device_id, int64_t now,
-		      struct reply *rp)
-{
-	char task_id[DB_ID_LEN], image_id[DB_ID_LEN], model[FIELD_SHORT], version[FIELD_SHORT];
-	char sha[CRYPTO_SHA256_HEX_LEN], serial[FIELD_SHORT];
-	struct buf payload, env;
-	int rc = -1;
-
-	if (store_str(st, 0, task_id, sizeof(task_id)) ||
-	    store_str(st, 3, image_id, sizeof(image_id)) ||
-	    store_str(st, 4, model, sizeof(model)) || store_str(st, 5, version, sizeof(version)) ||
-	    store_str(st, 7, sha, sizeof(sha)) || store_str(st, 8, serial, sizeof(serial)))
-		return -1;
-	struct task_window win;
-	job_window_read(st, 9, &win);
-	struct task_payload t = {
-		.device_id = device_id,
-		.serial = serial,
-		.iat = now,
-		.exp = store_int(st, 2),
-		.task_id = task_id,
-		.model = model,
-		.target_version = version,
-		.allow_downgrade = (int)store_int(st, 1),
-		.artifact_id = image_id,
-		.size = store_int(st, 6),
-		.sha256 = sha,
-		.window = &win,
-	};
-	const char *kind = store_text(st, 14);
-	if (kind && strcmp(kind, TASK_KIND_APP) == 0) {
-		t.app_action = store_text(st, 15);
-		t.app_name = store_text(st, 16);
-		t.app_params = store_text(st, 17);
-	}
-	buf_init(&payload, ENVELOPE_MAX_BYTES);
-	buf_init(&env, ENVELOPE_MAX_BYTES * 2);
-	if (payload_task(&t, &payload) == 0 &&
-	    signer_seal(&c->signer, payload.data, payload.len, &env) == 0) {
-		struct json_writer *w = reply_json(rp, 200);
-		jw_object_begin(w);
-		jw_key(w, "task");
-		jw_raw(w, env.data, env.len);
-		jw_object_end(w);
-		rc = 0;
-	}
-	buf_free(&payload);
-	buf_free(&env);
-	return rc;
-}
-
-/* The oldest task the device has not reported a state for, unless it is busy with
- * one it has: one task at a time, and a task that was handed out and acknowledged
- * is not handed out again (§6). 1 when rp holds it, 0 for none, DB_ERROR. */
-static int task_pending(struct cloud *c, const char *device_id, int64_t now, struct reply *rp)
-{
-	struct store_rows *st =
-		store_query(c->store, ST_TASK_PENDING_OF_DEVICE, "si", device_id, now);
-	int r = st ? store_next(st) : DB_ERROR;
-	if (r == 1 && task_reply(c, st, device_id, now, rp) != 0)
-		r = DB_ERROR;
-	store_done(st);
-	return r;
-}
-
-/* {"task": null, "cancelled": [ids]} for the tasks an admin cancelled after the
- * device had started them, told once: 1 when there were any, 0, DB_ERROR. */
-static int cancel_notice(struct cloud *c, const char *device_id, struct reply *rp)
-{
-	struct db_ids ids = {0};
-	int r = store_collect_ids(c->store, &ids, ST_TASK_CANCEL_NOTICES_OF_DEVICE, "s",
-				  device_id);
-	if (r > 0 && store_run(c->store, ST_TASK_CANCEL_NOTICES_CLEAR_OF_DEVICE, "s", device_id) < 0)
-		r = DB_ERROR;
-	if (r > 0) {
-		struct json_writer *w = reply_json(rp, 200);
-		jw_object_begin(w);
-		jw_key(w, "task");
-		jw_null(w);
-		jw_key(w, "cancelled");
-		jw_array_begin(w);
-		for (size_t i = 0; i < ids.n; i++)
-			jw_string(w, ids.id[i]);
-		jw_array_end(w);
-		jw_object_end(w);
-		r = 1;
-	}
-	db_ids_free(&ids);
-	return r;
-}
-
-/* One hint per newly issued license: 1 when there was one (and it is now spent). */
-static int license_hint(struct cloud *c, const char *device_id, struct reply *rp)
-{
-	int r = store_run(c->store, ST_LICENSES_HINT_SENT_PENDING, "s", device_id);
-	if (r <= 0)
-		return r;
-	struct json_writer *w = reply_json(rp, 200);
-	jw_object_begin(w);
-	jw_key(w, "task");
-	jw_null(w);
-	jw_key(w, "check");
-	jw_array_begin(w);
-	jw_string(w, "licenses");
-	jw_array_end(w);
-	jw_object_end(w);
-	return 1;
-}
-
 int api_task_answer(struct cloud *c, const char *device_id, int64_t now, struct reply *rp)
 {
-	int r = tasks_expire(c->store, device_id, now) < 0 ? DB_ERROR : 0;
-	if (r == 0)
-		r = cancel_notice(c, device_id, rp);
-	if (r == 0)
-		r = task_pending(c, device_id, now, rp);
-	if (r == 0)
-		r = license_hint(c, device_id, rp);
-	if (r < 0) {
+	char id[1][DB_ID_LEN];
+	int outcome;
+	if (store_copy_text(device_id, id[0], sizeof(id[0])) != 0) {
 		reply_internal(rp);
 		return -1;
 	}
-	return r;
+	task_answers(c, id, 1, TASK_ANSWERS_LIVE, now, rp, &outcome);
+	return outcome;
 }
 
-void api_task_wake_answer(struct cloud *c, const char *device_id, int64_t now, struct reply *rp)
+void api_task_wake_answer(struct cloud *c, char (*ids)[DB_ID_LEN], size_t n, int64_t now,
+			  struct reply *rp)
 {
-	struct store_rows *st =
-		store_query(c->store, ST_DEVICE_REMOVED_FLAG, "s", device_id);
-	int r = st ? store_next(st) : DB_ERROR;
-	int removed = r == 1 && store_int(st, 0);
-	store_done(st);
-	if (r < 0)
-		reply_internal(rp);
-	else if (removed)
-		reply_error(rp, 410, "device_removed", "device was removed by an admin");
-	else if (api_task_answer(c, device_id, now, rp) == 0)
-		reply_no_content(rp);
+	int outcome[TASK_ANSWERS_MAX];
+	for (size_t at = 0; at < n; at += TASK_ANSWERS_MAX) {
+		size_t k = n - at < TASK_ANSWERS_MAX ? n - at : TASK_ANSWERS_MAX;
+		task_answers(c, ids + at, k, TASK_ANSWERS_CHECK_REMOVED, now, rp + at, outcome);
+		for (size_t i = 0; i < k; i++)
+			if (outcome[i] == 0)
+				reply_no_content(&rp[at + i]);
+	}
 }
 
 void api_task_next(struct request *rq, struct reply *rp)

@@ -25,6 +25,7 @@ struct held {
 	struct evhttp_connection *conn;
 	struct event *timer;
 	struct timeval start;
+	int in_batch; /* in the batch being answered (a slice may name a device twice) */
 	char device_id[DB_ID_LEN];
 };
 
@@ -33,6 +34,10 @@ struct longpoll {
 	longpoll_answer_fn answer;
 	size_t count;
 	struct held *bucket[LP_BUCKETS];
+	/* the devices being woken: held, their ids, their answers */
+	struct held *batch[LONGPOLL_BATCH];
+	char batch_id[LONGPOLL_BATCH][DB_ID_LEN];
+	struct reply batch_rp[LONGPOLL_BATCH];
 };
 
 static unsigned bucket_of(const char *device_id)
@@ -155,23 +160,57 @@ int longpoll_hold(struct longpoll *lp, struct evhttp_request *ev, const char *de
 	return 0;
 }
 
-void longpoll_wake(struct longpoll *lp, const char *device_id)
+static struct held *held_of(struct longpoll *lp, const char *device_id)
 {
 	struct held *h = lp->bucket[bucket_of(device_id)];
 	for (; h && strcmp(h->device_id, device_id) != 0; h = h->next)
 		;
-	if (!h)
-		return;
-	struct reply rp;
-	reply_init(&rp);
-	lp->answer(lp->c, device_id, cloud_now(lp->c), &rp);
-	/* Nothing to say after all (a wake for a change that needs no answer): the poll
-	 * stays held. Answering 204 before its wait would look, to the device, like a
-	 * cloud answering at once with nothing, which it backs off from, missing the
-	 * wake that matters next. */
-	if (rp.status != 204)
-		answer_held(h, &rp);
-	reply_free(&rp);
+	return h;
+}
+
+/* Answers the k held requests of lp->batch. Nothing to say after all (a wake for a
+ * change that needs no answer): the poll stays held. Answering 204 before its wait
+ * would look, to the device, like a cloud answering at once with nothing, which it
+ * backs off from, missing the wake that matters next. */
+static void answer_batch(struct longpoll *lp, size_t k)
+{
+	lp->answer(lp->c, lp->batch_id, k, cloud_now(lp->c), lp->batch_rp);
+	for (size_t j = 0; j < k; j++) {
+		struct held *h = lp->batch[j];
+		h->in_batch = 0;
+		if (lp->batch_rp[j].status != 204)
+			answer_held(h, &lp->batch_rp[j]);
+		reply_free(&lp->batch_rp[j]);
+	}
+}
+
+void longpoll_wake_some(struct longpoll *lp, char (*ids)[DB_ID_LEN], size_t n)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct held *h = held_of(lp, ids[i]);
+		if (!h || h->in_batch)
+			continue;
+		h->in_batch = 1;
+		lp->batch[k] = h;
+		strcpy(lp->batch_id[k], h->device_id);
+		reply_init(&lp->batch_rp[k]);
+		if (++k == LONGPOLL_BATCH) {
+			answer_batch(lp, k);
+			k = 0;
+		}
+	}
+	if (k > 0)
+		answer_batch(lp, k);
+}
+
+void longpoll_wake(struct longpoll *lp, const char *device_id)
+{
+	char id[1][DB_ID_LEN];
+	if (strlen(device_id) < sizeof(id[0])) {
+		strcpy(id[0], device_id);
+		longpoll_wake_some(lp, id, 1);
+	}
 }
 
 size_t longpoll_count(const struct longpoll *lp)

@@ -14,9 +14,11 @@
 
 struct longpoll;
 
-/* Builds the answer for a device when it is woken; must fill rp exactly once. */
-typedef void (*longpoll_answer_fn)(struct cloud *c, const char *device_id, int64_t now,
-				   struct reply *rp);
+/* Builds the answers of n woken devices ids (not changed) at once, rp[i] for ids[i]:
+ * must fill each exactly once, 204 for nothing to say. n is at most LONGPOLL_BATCH. */
+#define LONGPOLL_BATCH 256
+typedef void (*longpoll_answer_fn)(struct cloud *c, char (*ids)[DB_ID_LEN], size_t n,
+				   int64_t now, struct reply *rp);
 
 struct longpoll *longpoll_new(struct cloud *c, longpoll_answer_fn answer);
 /* Forgets every held request without replying. Call before evhttp_free, which
@@ -30,6 +32,10 @@ int longpoll_hold(struct longpoll *lp, struct evhttp_request *ev, const char *de
 /* Answers the held request of device_id, if any, through the answer callback; when
  * that has nothing to say (204) the request stays held until its wait ends. */
 void longpoll_wake(struct longpoll *lp, const char *device_id);
+/* The same for each of the n devices ids that holds a request here (the others are
+ * passed over, asking the store nothing): their answers are built LONGPOLL_BATCH at a
+ * time, by one call of the answer callback each. */
+void longpoll_wake_some(struct longpoll *lp, char (*ids)[DB_ID_LEN], size_t n);
 size_t longpoll_count(const struct longpoll *lp);
 
 #endif

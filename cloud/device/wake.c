@@ -42,16 +42,17 @@ static struct wake *wake_get(struct cloud *c)
 	return w;
 }
 
-/* Wakes up to limit queued devices; empties the queue once all are woken. The slice
- * runs in one transaction: its few hundred lookups share one lock instead of taking
- * and dropping it per statement. An answer that fails is a 500 for that device
- * alone; a failed commit loses only "license hint sent" marks (sent again later). */
+/* Wakes up to limit queued devices; empties the queue once all are woken. The slice's
+ * answers are built together (longpoll_wake_some: a few statements for the whole
+ * slice) in one transaction. A store error is a 500 for the devices of that batch; a
+ * failed commit loses only "told" marks (license hints, cancel notices: told again). */
 static void wake_some(struct wake *w, size_t limit)
 {
 	struct store *db = w->c->store;
+	size_t k = w->queue.n - w->next < limit ? w->queue.n - w->next : limit;
 	int tx = store_begin(db) == 0;
-	for (size_t k = 0; k < limit && w->next < w->queue.n; k++, w->next++)
-		longpoll_wake(w->c->lp, w->queue.id[w->next]);
+	longpoll_wake_some(w->c->lp, &w->queue.id[w->next], k);
+	w->next += k;
 	if (tx && store_commit(db) != 0)
 		store_rollback(db);
 	if (w->next == w->queue.n)
@@ -90,8 +91,8 @@ void wake_devices(struct cloud *c, const struct db_ids *ids, struct evhttp_reque
 		continue_later(w);
 	if (i < ids->n)
 		log_error("wake: cannot queue %zu devices; waking them at once", ids->n - i);
-	for (; i < ids->n; i++)
-		longpoll_wake(c->lp, ids->id[i]);
+	if (i < ids->n)
+		longpoll_wake_some(c->lp, &ids->id[i], ids->n - i);
 }
 
 void device_wake(struct cloud *c, struct store *db, const char *device_id)

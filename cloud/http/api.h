@@ -35,8 +35,11 @@ int api_task_answer(struct cloud *c, const char *device_id, int64_t now, struct 
  * ttl seconds. */
 int license_envelope(struct cloud *c, struct store_rows *st, const char *device_id,
 		     int64_t now, int64_t ttl, struct json_writer *w);
-/* longpoll_answer_fn: 410 for a removed device, else api_task_answer, else 204. */
-void api_task_wake_answer(struct cloud *c, const char *device_id, int64_t now, struct reply *rp);
+/* longpoll_answer_fn: for each of the n devices ids, 410 when removed, else what
+ * api_task_answer has, else 204; a slice's answers take a few statements in all
+ * (task_answers.h). */
+void api_task_wake_answer(struct cloud *c, char (*ids)[DB_ID_LEN], size_t n, int64_t now,
+			  struct reply *rp);
 
 /* api_admin.c: folders, tokens, devices, images */
 void admin_folder_create(struct request *rq, struct reply *rp);

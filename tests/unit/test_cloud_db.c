@@ -221,6 +221,40 @@ static void test_task_poll_queries_search_an_index(void **state)
 	db_close(db);
 }
 
+/* A wake-up's answers read and change the rows of a whole slice of devices at once
+ * (task_answers.c): each must find them through an index, never by reading a table
+ * (only the slice's own list, ids, is scanned). */
+static void test_slice_answer_queries_search_an_index(void **state)
+{
+	static const enum store_stmt per_slice[] = {
+		ST_DEVICES_REMOVED_OF_LIST, ST_TASK_CANCEL_NOTICES_OF_LIST,
+		ST_TASK_CANCEL_NOTICES_CLEAR_OF_LIST, ST_TASK_PENDING_OF_LIST,
+		ST_LICENSES_HINT_SENT_OF_LIST};
+	static const char *const scanned[] = {"SCAN ids", "SCAN CONSTANT ROW"};
+	struct fixture *f = *state;
+	sqlite3 *db;
+	char sql[4096];
+	assert_int_equal(db_open(f->path, &db), 0);
+	for (size_t i = 0; i < sizeof(per_slice) / sizeof(per_slice[0]); i++) {
+		snprintf(sql, sizeof(sql), "EXPLAIN QUERY PLAN %s", store_sql(per_slice[i]));
+		sqlite3_stmt *st = NULL;
+		assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+		int searches = 0;
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *detail = (const char *)sqlite3_column_text(st, 3);
+			int ok = strncmp(detail, "SCAN ", 5) != 0;
+			for (size_t k = 0; !ok && k < sizeof(scanned) / sizeof(scanned[0]); k++)
+				ok = strcmp(detail, scanned[k]) == 0;
+			if (!ok)
+				fail_msg("%s reads a table as: %s", store_stmt_name(per_slice[i]), detail);
+			searches += strncmp(detail, "SEARCH ", 7) == 0;
+		}
+		sqlite3_finalize(st);
+		assert_true(searches > 0);
+	}
+	db_close(db);
+}
+
 static void test_newer_schema_refused(void **state)
 {
 	struct fixture *f = *state;
@@ -323,6 +357,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_migration_3_makes_jobs_of_tasks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_id_lists, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_slice_answer_queries_search_an_index, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_task_poll_queries_search_an_index, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_helpers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_serial_unique_among_live_devices, setup, teardown),

@@ -29,6 +29,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 
+#include "../../cloud/http/api.h"
 #include "../../cloud/http/gate.h"
 #include "../../cloud/http/server.h"
 #include "../../cloud/device/wake.h"
@@ -2790,6 +2791,151 @@ static void test_offline_system_file(void **state)
 	crypto_key_free(other);
 }
 
+/* ---- a slice's answers ---- */
+
+enum { MIX = 7 };
+
+/* What one answer says, with a task's envelope replaced by its payload (signatures
+ * differ from one signing to the next): "status body". */
+static void answer_text(struct t *t, struct reply *rp, char *out, size_t outsz)
+{
+	struct json_doc d;
+	struct buf payload;
+	size_t len;
+	const char *body = buf_str(&rp->body);
+	buf_init(&payload, ENVELOPE_MAX_BYTES);
+	if (rp->status == 200 && json_parse(&d, body, rp->body.len, 1 << 12) == 0) {
+		int task = json_find(&d, 0, "task");
+		if (task >= 0 && !json_tok_is_null(&d, task)) {
+			const char *env = json_tok_raw(&d, task, &len);
+			assert_int_equal(envelope_open(t->c.signer.key, env, len, &payload),
+					 ENVELOPE_OK);
+			body = buf_str(&payload);
+		}
+		json_free(&d);
+	}
+	snprintf(out, outsz, "%d %s", rp->status, body);
+	buf_free(&payload);
+}
+
+/* The answers of the devices ids[from, from + n) as one slice (n > 1) or one (n = 1),
+ * into text[from..]; in a transaction rolled back, so each call starts from the same
+ * state. */
+static void slice_answers(struct t *t, char (*ids)[DB_ID_LEN], size_t from, size_t n,
+			  int64_t now, char (*text)[2048])
+{
+	struct reply rp[MIX];
+	for (size_t i = 0; i < n; i++)
+		reply_init(&rp[i]);
+	assert_int_equal(store_begin(t->c.store), 0);
+	api_task_wake_answer(&t->c, ids + from, n, now, rp);
+	store_rollback(t->c.store);
+	for (size_t i = 0; i < n; i++) {
+		answer_text(t, &rp[i], text[from + i], sizeof(text[0]));
+		reply_free(&rp[i]);
+	}
+}
+
+/* A slice of devices woken together is answered exactly as each one alone: removed
+ * (410), a cancel notice, busy with an earlier task (nothing), a license hint, nothing,
+ * a pending task, and one whose poll is not held here (never asked about). */
+static void test_slice_answers_as_each_alone(void **state)
+{
+	struct t *t = *state;
+	struct dev d[MIX];
+	struct resp r, held[MIX];
+	struct evhttp_connection *conn[MIX] = {0};
+	char ids[MIX][DB_ID_LEN], site[DB_ID_LEN], serial[32], body[256], task[4][DB_ID_LEN];
+	char key[1024], uri[128];
+	static char together[MIX][2048], alone[MIX][2048];
+
+	new_folder(t, t->org, NULL, "Mix", site);
+	for (int i = 0; i < MIX; i++) {
+		snprintf(serial, sizeof(serial), "ACCC8E00F00%d", i);
+		dev_enroll(t, &d[i], site, serial, MODEL, "11.11.73");
+		strcpy(ids[i], d[i].id);
+	}
+	/* 1: a task it started, then cancelled */
+	snprintf(body, sizeof(body), "{\"device_id\":\"%s\",\"image_id\":\"%s\"}", d[1].id, t->image);
+	admin_post_id(t, "/admin/v1/tasks", body, task[0]);
+	report_ok(t, d[1].access, task[0], "{\"state\":\"downloading\"}");
+	snprintf(uri, sizeof(uri), "/admin/v1/tasks/%s/cancel", task[0]);
+	assert_int_equal(admin_post(t, uri, NULL, &r), 200);
+	resp_free(&r);
+	/* 2: busy with one task, another waiting behind it */
+	snprintf(body, sizeof(body), "{\"device_id\":\"%s\",\"image_id\":\"%s\"}", d[2].id, t->image);
+	admin_post_id(t, "/admin/v1/tasks", body, task[1]);
+	report_ok(t, d[2].access, task[1], "{\"state\":\"downloading\"}");
+	snprintf(body, sizeof(body), "{\"device_id\":\"%s\",\"image_id\":\"%s\","
+		 "\"allow_downgrade\":true}", d[2].id, t->image);
+	admin_post_id(t, "/admin/v1/tasks", body, task[2]);
+	/* 3, 4 and 6: a license issued to their serials; 4 has heard of it */
+	for (int i = 3; i < MIX; i += 1 + (i == 4)) {
+		snprintf(serial, sizeof(serial), "ACCC8E00F00%d", i);
+		key_file_b64(serial, "4711", key, sizeof(key));
+		preload(t, serial, "4711", key, "", &r);
+		assert_int_equal(r.status, 200);
+		resp_free(&r);
+	}
+	expect_hint(t, d[4].access);
+	/* 5: a pending task */
+	snprintf(body, sizeof(body), "{\"device_id\":\"%s\",\"image_id\":\"%s\"}", d[5].id, t->image);
+	admin_post_id(t, "/admin/v1/tasks", body, task[3]);
+	/* 0: removed */
+	snprintf(uri, sizeof(uri), "/admin/v1/devices/%s", d[0].id);
+	assert_int_equal(call(t, EVHTTP_REQ_DELETE, uri, t->admin, NULL, NULL, NULL, &r), 200);
+	resp_free(&r);
+
+	int64_t now = cloud_now(&t->c);
+	slice_answers(t, ids, 0, MIX, now, together);
+	for (size_t i = 0; i < MIX; i++)
+		slice_answers(t, ids, i, 1, now, alone);
+	for (int i = 0; i < MIX; i++)
+		if (strcmp(together[i], alone[i]) != 0)
+			fail_msg("device %d: in a slice '%s', alone '%s'", i, together[i], alone[i]);
+	assert_int_equal(atoi(together[0]), 410);
+	snprintf(body, sizeof(body), "200 {\"task\":null,\"cancelled\":[\"%s\"]}", task[0]);
+	assert_string_equal(together[1], body);
+	assert_string_equal(together[2], "204 ");
+	assert_string_equal(together[3], "200 {\"task\":null,\"check\":[\"licenses\"]}");
+	assert_string_equal(together[4], "204 ");
+	assert_non_null(strstr(together[5], task[3]));
+	assert_non_null(strstr(together[6], "licenses"));
+
+	/* woken for real: only the polls held here are asked about. 2 stays held, 4 hears
+	 * of its license again (marked unheard in the store, with no wake of its own); the
+	 * others, not holding a poll, still have their answers for their next poll. */
+	for (int i = 2; i <= 4; i += 2)
+		conn[i] = poll_hold(t, d[i].access, &held[i]);
+	assert_int_equal(store_run(t->c.store, ST_LICENSES_RECHECK_OF_SERIAL, "ss", t->org,
+				   "ACCC8E00F004"), 1);
+	struct db_ids all = {0};
+	for (int i = 0; i < MIX; i++)
+		assert_int_equal(db_ids_add(&all, ids[i]), 0);
+	wake_devices(&t->c, &all, NULL);
+	db_ids_free(&all);
+	run_until(t, &held[4]);
+	assert_string_equal(buf_str(&held[4].body), "{\"task\":null,\"check\":[\"licenses\"]}\n");
+	for (int i = 0; i < 20; i++)
+		event_base_loop(t->c.base, EVLOOP_NONBLOCK);
+	assert_false(held[2].done);
+	assert_int_equal(wake_pending(t->c.wake), 0);
+	for (int i = 1; i < MIX; i += 2) {
+		assert_int_equal(call(t, EVHTTP_REQ_GET, "/device/v1/tasks/next?wait=0", d[i].access,
+				      NULL, NULL, NULL, &r), 200);
+		assert_non_null(strstr(buf_str(&r.body), i == 1 ? task[0] : i == 5 ? "payload"
+									    : "licenses"));
+		resp_free(&r);
+	}
+	for (int i = 0; i < MIX; i++) {
+		if (conn[i])
+			evhttp_connection_free(conn[i]);
+		if (i == 2 || i == 4)
+			resp_free(&held[i]);
+		dev_free(&d[i]);
+	}
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN); /* the 413 test writes to a socket the server closes */
@@ -2829,6 +2975,7 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_big_folder_job_wakes_in_slices, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_job_applies_every_skip_rule, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_slice_answers_as_each_alone, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
