@@ -127,11 +127,17 @@ static void refuse_token(struct reply *rp, enum token_verdict v, const struct to
 	}
 }
 
+/* The names of an enrolled device's organization and folder, for the reply. */
+struct enroll_names {
+	char org[256], folder[256]; /* room for any stored name */
+};
+
 /* The token and the live device with the serial, as enroll_tx needs them. */
 struct enroll_lookup {
 	char token_id[DB_ID_LEN], folder_id[DB_ID_LEN], org_id[DB_ID_LEN];
 	char dev_fp[CRYPTO_SHA256_HEX_LEN], dev_folder[DB_ID_LEN], dev_org[DB_ID_LEN];
-	char dev_token[DB_ID_LEN], dev_folder_name[FIELD_NAME];
+	char dev_token[DB_ID_LEN];
+	struct enroll_names token_names, dev_names;
 	struct token_facts tf;
 	int allow_move, exists, org_archived;
 };
@@ -153,6 +159,9 @@ static int enroll_lookup(struct store *db, const struct enroll_req *e, struct en
 		l->allow_move = (int)store_int(st, 6);
 		store_str(st, 7, l->org_id, sizeof(l->org_id));
 		l->org_archived = (int)store_int(st, 8);
+		if (store_str(st, 9, l->token_names.org, sizeof(l->token_names.org)) != 0 ||
+		    store_str(st, 10, l->token_names.folder, sizeof(l->token_names.folder)) != 0)
+			r = DB_ERROR;
 	}
 	store_done(st);
 	if (r < 0)
@@ -166,7 +175,9 @@ static int enroll_lookup(struct store *db, const struct enroll_req *e, struct en
 		store_str(st, 2, l->dev_folder, sizeof(l->dev_folder));
 		store_str(st, 3, l->dev_org, sizeof(l->dev_org));
 		store_str(st, 4, l->dev_token, sizeof(l->dev_token));
-		store_str(st, 5, l->dev_folder_name, sizeof(l->dev_folder_name));
+		if (store_str(st, 5, l->dev_names.folder, sizeof(l->dev_names.folder)) != 0 ||
+		    store_str(st, 6, l->dev_names.org, sizeof(l->dev_names.org)) != 0)
+			r = DB_ERROR;
 	}
 	store_done(st);
 	return r < 0 ? -1 : 0;
@@ -215,10 +226,11 @@ static int enroll_move(struct request *rq, const struct enroll_req *e,
 }
 
 /* Looks the token and the serial up and creates (or moves) the device when allowed,
- * in the caller's transaction. 0: device_id is set and rp untouched; otherwise rp
- * holds why: 1 a refusal (what it wrote stays), -1 an internal error. */
+ * in the caller's transaction. 0: device_id and the names of its organization and
+ * folder are set, rp untouched; otherwise rp holds why: 1 a refusal (what it wrote
+ * stays), -1 an internal error. */
 static int enroll_tx(struct request *rq, struct reply *rp, const struct enroll_req *e,
-		     char device_id[DB_ID_LEN])
+		     char device_id[DB_ID_LEN], struct enroll_names *names)
 {
 	struct store *db = rq->c->store;
 	struct enroll_lookup l;
@@ -260,15 +272,17 @@ static int enroll_tx(struct request *rq, struct reply *rp, const struct enroll_r
 	case ENROLL_CONFLICT_FOLDER:
 		refuse_conflict(rq, rp, e->serial, device_id, &l,
 				"device %s is already enrolled in folder '%s'; this token does not"
-				" allow moving it", e->serial, l.dev_folder_name);
+				" allow moving it", e->serial, l.dev_names.folder);
 		return 1;
 	case ENROLL_RETRY:
 		log_info("enroll: %s enrolled again with the same key (retry): %s", e->serial,
 			 device_id);
+		*names = l.dev_names;
 		return 0;
 	case ENROLL_MOVE:
 		if (enroll_move(rq, e, &l, device_id) != 0)
 			goto fail;
+		*names = l.token_names;
 		return 0;
 	case ENROLL_NEW:
 		break;
@@ -287,6 +301,7 @@ static int enroll_tx(struct request *rq, struct reply *rp, const struct enroll_r
 		  device_id) != 0)
 		goto fail;
 	log_info("enroll: %s (%s) enrolled as %s", e->serial, e->model, device_id);
+	*names = l.token_names;
 	return 0;
 fail:
 	reply_internal(rp);
@@ -299,27 +314,19 @@ fail:
 static int enroll_work(struct request *rq, struct reply *rp, void *arg)
 {
 	const struct enroll_req *e = arg;
-	char device_id[DB_ID_LEN], org[256], folder[256];
+	char device_id[DB_ID_LEN];
+	struct enroll_names names;
 	int r = nonce_fresh(rq, rp, e->nonce);
 	if (r == 0)
-		r = enroll_tx(rq, rp, e, device_id);
+		r = enroll_tx(rq, rp, e, device_id, &names);
 	if (r != 0)
 		return r;
-	struct store_rows *st =
-		store_query(rq->c->store, ST_DEVICE_FOR_ENROLL_REPLY, "s", device_id);
-	if (!st || store_next(st) != 1 || store_str(st, 0, org, sizeof(org)) != 0 ||
-	    store_str(st, 1, folder, sizeof(folder)) != 0) {
-		store_done(st);
-		reply_internal(rp);
-		return -1;
-	}
-	store_done(st);
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);
 	jw_kv_string(w, "device_id", device_id);
 	jw_kv_string(w, "serial", e->serial);
-	jw_kv_string(w, "org", org);
-	jw_kv_string(w, "folder", folder);
+	jw_kv_string(w, "org", names.org);
+	jw_kv_string(w, "folder", names.folder);
 	jw_kv_string(w, "cloud_public_key", rq->c->signer.pem);
 	jw_object_end(w);
 	rp->sign = 1;
