@@ -1,6 +1,9 @@
 /* api_enroll: the two signed device requests, POST /device/v1/enroll (§2) and
  * POST /device/v1/auth (§3). Both verify X-Camagent-Signature over the exact body
- * bytes; enroll with the key in the body, auth with the device's stored key. */
+ * bytes; enroll with the key in the body, auth with the device's stored key. The
+ * checks that need no store (signature, nonce format, clock window) are made at
+ * once; the store part (the nonce's single use, the token's rules, the rows) then
+ * runs in the group commit of signed_group.h, and the reply leaves after its commit. */
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,12 +12,14 @@
 #include "../../lib/log.h"
 #include "../http/api.h"
 #include "../domain/policy.h"
+#include "signed_group.h"
 
 struct enroll_req {
-	char secret[FIELD_SHORT], serial[FIELD_SHORT], model[FIELD_SHORT], hardware_id[FIELD_NAME];
+	char secret_sha[CRYPTO_SHA256_HEX_LEN], serial[FIELD_SHORT], model[FIELD_SHORT], hardware_id[FIELD_NAME];
 	char arch[FIELD_SHORT], os_version[FIELD_SHORT], agent_version[FIELD_SHORT],
 		nonce[FIELD_SHORT];
 	char pem[CRYPTO_PUBKEY_PEM_MAX];
+	char key_fp[CRYPTO_SHA256_HEX_LEN];
 	int64_t ts;
 };
 
@@ -42,27 +47,30 @@ static int verify_body(struct request *rq, struct reply *rp, const struct crypto
 }
 
 /* The replay protection of both signed requests (§2, §3), after the signature has
- * verified: the nonce is 32 hex digits, ts is within the clock window, and the nonce
- * was not seen in the last POLICY_NONCE_TTL s (which covers the whole window, so a
- * captured body cannot be sent again while its ts would still pass). 0 when fresh;
- * otherwise rp holds why: 1 a refusal, -1 an internal error. */
-static int signed_fresh(struct request *rq, struct reply *rp, int64_t ts, const char *nonce)
+ * verified: the nonce is 32 hex digits and ts is within the clock window (here), and
+ * the nonce was not seen in the last POLICY_NONCE_TTL s (nonce_fresh, in the group's
+ * transaction, which swept the older ones): the TTL covers the whole window, so a
+ * captured body cannot be sent again while its ts would still pass. 0 when it may
+ * go on; otherwise rp holds the refusal. */
+static int signed_in_window(struct request *rq, struct reply *rp, int64_t ts, const char *nonce)
 {
-	struct store *db = rq->c->store;
 	if (!is_hex_id(nonce)) {
 		reply_bad_field(rp, "nonce");
-		return 1;
+		return -1;
 	}
 	if (!ts_within(ts, rq->now, POLICY_TS_WINDOW)) {
 		reply_error(rp, 401, "clock_skew", "ts %" PRId64 " is more than %d s off the server"
 			    " clock (%" PRId64 ")", ts, POLICY_TS_WINDOW, rq->now);
-		return 1;
-	}
-	if (store_run(db, ST_AUTH_NONCES_DELETE, "i", rq->now - POLICY_NONCE_TTL) < 0) {
-		reply_internal(rp);
 		return -1;
 	}
-	int r = store_run(db, ST_AUTH_NONCES_INSERT, "si", nonce, rq->now);
+	return 0;
+}
+
+/* Uses the nonce up: 0 when fresh; otherwise rp holds why: 1 replayed, -1 an
+ * internal error. */
+static int nonce_fresh(struct request *rq, struct reply *rp, const char *nonce)
+{
+	int r = store_run(rq->c->store, ST_AUTH_NONCES_INSERT, "si", nonce, rq->now);
 	if (r == 1)
 		return 0;
 	if (r != DB_CONSTRAINT) {
@@ -73,11 +81,17 @@ static int signed_fresh(struct request *rq, struct reply *rp, int64_t ts, const 
 	return 1;
 }
 
+/* The body's fields; the token's secret is kept as its SHA-256 only (the lookup's
+ * key), the secret itself wiped at once. */
 static int enroll_fields(struct request *rq, struct reply *rp, struct enroll_req *e)
 {
+	char secret[FIELD_SHORT];
 	int t = json_find(&rq->json, 0, "public_key");
-	if (req_string(rq, rp, "token_secret", e->secret, sizeof(e->secret)) ||
-	    req_string(rq, rp, "serial", e->serial, sizeof(e->serial)) ||
+	int r = req_string(rq, rp, "token_secret", secret, sizeof(secret));
+	if (r == 0)
+		crypto_sha256_hex(secret, strlen(secret), e->secret_sha);
+	memset(secret, 0, sizeof(secret));
+	if (r || req_string(rq, rp, "serial", e->serial, sizeof(e->serial)) ||
 	    req_string(rq, rp, "model", e->model, sizeof(e->model)) ||
 	    req_string(rq, rp, "hardware_id", e->hardware_id, sizeof(e->hardware_id)) ||
 	    req_string(rq, rp, "arch", e->arch, sizeof(e->arch)) ||
@@ -113,11 +127,17 @@ static void refuse_token(struct reply *rp, enum token_verdict v, const struct to
 	}
 }
 
+/* The names of an enrolled device's organization and folder, for the reply. */
+struct enroll_names {
+	char org[256], folder[256]; /* room for any stored name */
+};
+
 /* The token and the live device with the serial, as enroll_tx needs them. */
 struct enroll_lookup {
 	char token_id[DB_ID_LEN], folder_id[DB_ID_LEN], org_id[DB_ID_LEN];
 	char dev_fp[CRYPTO_SHA256_HEX_LEN], dev_folder[DB_ID_LEN], dev_org[DB_ID_LEN];
-	char dev_token[DB_ID_LEN], dev_folder_name[FIELD_NAME];
+	char dev_token[DB_ID_LEN];
+	struct enroll_names token_names, dev_names;
 	struct token_facts tf;
 	int allow_move, exists, org_archived;
 };
@@ -125,10 +145,8 @@ struct enroll_lookup {
 static int enroll_lookup(struct store *db, const struct enroll_req *e, struct enroll_lookup *l,
 			 char device_id[DB_ID_LEN])
 {
-	char sha[CRYPTO_SHA256_HEX_LEN];
-	crypto_sha256_hex(e->secret, strlen(e->secret), sha);
 	struct store_rows *st =
-		store_query(db, ST_ENROLLMENT_TOKEN_FOR_ENROLL, "s", sha);
+		store_query(db, ST_ENROLLMENT_TOKEN_FOR_ENROLL, "s", e->secret_sha);
 	int r = st ? store_next(st) : DB_ERROR;
 	if (r == 1) {
 		l->tf.found = 1;
@@ -141,6 +159,9 @@ static int enroll_lookup(struct store *db, const struct enroll_req *e, struct en
 		l->allow_move = (int)store_int(st, 6);
 		store_str(st, 7, l->org_id, sizeof(l->org_id));
 		l->org_archived = (int)store_int(st, 8);
+		if (store_str(st, 9, l->token_names.org, sizeof(l->token_names.org)) != 0 ||
+		    store_str(st, 10, l->token_names.folder, sizeof(l->token_names.folder)) != 0)
+			r = DB_ERROR;
 	}
 	store_done(st);
 	if (r < 0)
@@ -154,7 +175,9 @@ static int enroll_lookup(struct store *db, const struct enroll_req *e, struct en
 		store_str(st, 2, l->dev_folder, sizeof(l->dev_folder));
 		store_str(st, 3, l->dev_org, sizeof(l->dev_org));
 		store_str(st, 4, l->dev_token, sizeof(l->dev_token));
-		store_str(st, 5, l->dev_folder_name, sizeof(l->dev_folder_name));
+		if (store_str(st, 5, l->dev_names.folder, sizeof(l->dev_names.folder)) != 0 ||
+		    store_str(st, 6, l->dev_names.org, sizeof(l->dev_names.org)) != 0)
+			r = DB_ERROR;
 	}
 	store_done(st);
 	return r < 0 ? -1 : 0;
@@ -203,10 +226,11 @@ static int enroll_move(struct request *rq, const struct enroll_req *e,
 }
 
 /* Looks the token and the serial up and creates (or moves) the device when allowed,
- * in the caller's transaction. 0: device_id is set and rp untouched; otherwise rp
- * holds why: 1 a refusal (what it wrote stays), -1 an internal error. */
+ * in the caller's transaction. 0: device_id and the names of its organization and
+ * folder are set, rp untouched; otherwise rp holds why: 1 a refusal (what it wrote
+ * stays), -1 an internal error. */
 static int enroll_tx(struct request *rq, struct reply *rp, const struct enroll_req *e,
-		     const char *key_fp, char device_id[DB_ID_LEN])
+		     char device_id[DB_ID_LEN], struct enroll_names *names)
 {
 	struct store *db = rq->c->store;
 	struct enroll_lookup l;
@@ -218,7 +242,7 @@ static int enroll_tx(struct request *rq, struct reply *rp, const struct enroll_r
 		.verdict = token_check(&l.tf, rq->now),
 		.allow_move = l.allow_move,
 		.device_exists = l.exists,
-		.same_key = strcmp(l.dev_fp, key_fp) == 0,
+		.same_key = strcmp(l.dev_fp, e->key_fp) == 0,
 		.same_enrollment = l.token_id[0] && strcmp(l.dev_token, l.token_id) == 0,
 		.same_folder = strcmp(l.dev_folder, l.folder_id) == 0,
 		.same_org = strcmp(l.dev_org, l.org_id) == 0,
@@ -248,15 +272,17 @@ static int enroll_tx(struct request *rq, struct reply *rp, const struct enroll_r
 	case ENROLL_CONFLICT_FOLDER:
 		refuse_conflict(rq, rp, e->serial, device_id, &l,
 				"device %s is already enrolled in folder '%s'; this token does not"
-				" allow moving it", e->serial, l.dev_folder_name);
+				" allow moving it", e->serial, l.dev_names.folder);
 		return 1;
 	case ENROLL_RETRY:
 		log_info("enroll: %s enrolled again with the same key (retry): %s", e->serial,
 			 device_id);
+		*names = l.dev_names;
 		return 0;
 	case ENROLL_MOVE:
 		if (enroll_move(rq, e, &l, device_id) != 0)
 			goto fail;
+		*names = l.token_names;
 		return 0;
 	case ENROLL_NEW:
 		break;
@@ -264,7 +290,7 @@ static int enroll_tx(struct request *rq, struct reply *rp, const struct enroll_r
 	if (db_new_id(device_id) != 0)
 		goto fail;
 	if (store_run(db, ST_DEVICES_INSERT_FROM_SELECT, "sssssssssiiss", device_id, e->serial,
-		      e->model, e->hardware_id, e->arch, e->pem, key_fp, e->os_version,
+		      e->model, e->hardware_id, e->arch, e->pem, e->key_fp, e->os_version,
 		      e->agent_version, rq->now, rq->now, l.token_id, l.folder_id) != 1 ||
 	    store_run(db, ST_ENROLLMENT_TOKENS_SET_USES, "s", l.token_id) != 1 ||
 	    /* licenses follow the serial: preloaded ones, or those of an earlier enrollment,
@@ -275,68 +301,55 @@ static int enroll_tx(struct request *rq, struct reply *rp, const struct enroll_r
 		  device_id) != 0)
 		goto fail;
 	log_info("enroll: %s (%s) enrolled as %s", e->serial, e->model, device_id);
+	*names = l.token_names;
 	return 0;
 fail:
 	reply_internal(rp);
 	return -1;
 }
 
+/* The store part of an enrollment, in the group's transaction: the nonce, the
+ * device and its history row, and the reply (sent after the commit). A refusal keeps
+ * what it wrote (the nonce, the refused attempt's row); an internal error none. */
+static int enroll_work(struct request *rq, struct reply *rp, void *arg)
+{
+	const struct enroll_req *e = arg;
+	char device_id[DB_ID_LEN];
+	struct enroll_names names;
+	int r = nonce_fresh(rq, rp, e->nonce);
+	if (r == 0)
+		r = enroll_tx(rq, rp, e, device_id, &names);
+	if (r != 0)
+		return r;
+	struct json_writer *w = reply_json(rp, 200);
+	jw_object_begin(w);
+	jw_kv_string(w, "device_id", device_id);
+	jw_kv_string(w, "serial", e->serial);
+	jw_kv_string(w, "org", names.org);
+	jw_kv_string(w, "folder", names.folder);
+	jw_kv_string(w, "cloud_public_key", rq->c->signer.pem);
+	jw_object_end(w);
+	rp->sign = 1;
+	return 0;
+}
+
 void api_enroll(struct request *rq, struct reply *rp)
 {
 	struct enroll_req e;
-	char sig[CRYPTO_SIG_B64_MAX], fp[CRYPTO_SHA256_HEX_LEN], device_id[DB_ID_LEN];
-	char org[256] = "", folder[256] = "";
+	char sig[CRYPTO_SIG_B64_MAX];
 	struct crypto_key *key = NULL;
 
 	memset(&e, 0, sizeof(e));
 	if (signature_header(rq, rp, sig, sizeof(sig)) != 0 || enroll_fields(rq, rp, &e) != 0)
 		goto out;
-	if (crypto_key_from_public_pem(&key, e.pem) != 0 || crypto_key_fingerprint(key, fp) != 0) {
+	if (crypto_key_from_public_pem(&key, e.pem) != 0 ||
+	    crypto_key_fingerprint(key, e.key_fp) != 0) {
 		reply_error(rp, 400, "bad_request", "public_key is not an EC P-256 public key");
 		goto out;
 	}
-	if (verify_body(rq, rp, key, sig) != 0)
-		goto out;
-	if (store_begin(rq->c->store) != 0) {
-		reply_internal(rp);
-		goto out;
-	}
-	/* One commit for the nonce, the device and its history row. A refusal keeps
-	 * what it wrote (the nonce, the refused attempt's row); an internal error none. */
-	int r = signed_fresh(rq, rp, e.ts, e.nonce);
-	if (r == 0)
-		r = enroll_tx(rq, rp, &e, fp, device_id);
-	if (r < 0) {
-		store_rollback(rq->c->store);
-		goto out;
-	}
-	if (store_commit(rq->c->store) != 0) {
-		reply_internal(rp);
-		goto out;
-	}
-	if (r != 0)
-		goto out;
-
-	struct store_rows *st =
-		store_query(rq->c->store, ST_DEVICE_FOR_ENROLL_REPLY, "s", device_id);
-	if (!st || store_next(st) != 1 || store_str(st, 0, org, sizeof(org)) != 0 ||
-	    store_str(st, 1, folder, sizeof(folder)) != 0) {
-		store_done(st);
-		reply_internal(rp);
-		goto out;
-	}
-	store_done(st);
-	struct json_writer *w = reply_json(rp, 200);
-	jw_object_begin(w);
-	jw_kv_string(w, "device_id", device_id);
-	jw_kv_string(w, "serial", e.serial);
-	jw_kv_string(w, "org", org);
-	jw_kv_string(w, "folder", folder);
-	jw_kv_string(w, "cloud_public_key", rq->c->signer.pem);
-	jw_object_end(w);
-	rp->sign = 1;
+	if (verify_body(rq, rp, key, sig) == 0 && signed_in_window(rq, rp, e.ts, e.nonce) == 0)
+		(void)signed_group_add(rq, rp, enroll_work, &e, sizeof(e));
 out:
-	memset(e.secret, 0, sizeof(e.secret));
 	crypto_key_free(key);
 }
 
@@ -364,61 +377,71 @@ static int load_device_key(struct request *rq, struct reply *rp, const char *dev
 	return r == 1 ? 0 : -1;
 }
 
+/* What an auth's store part needs: the device, its nonce and the new token. */
+struct auth_req {
+	char device_id[DB_ID_LEN], nonce[FIELD_SHORT];
+	char token[65], sha[CRYPTO_SHA256_HEX_LEN];
+};
+
+/* The store part of an auth, in the group's transaction: the nonce, the token and
+ * last_seen; a replay keeps nothing new but its nonce check. */
+static int auth_work(struct request *rq, struct reply *rp, void *arg)
+{
+	const struct auth_req *a = arg;
+	struct store *db = rq->c->store;
+	int r = nonce_fresh(rq, rp, a->nonce);
+	if (r != 0)
+		return r;
+	if (store_run(db, ST_ACCESS_TOKENS_DELETE, "i", rq->now) < 0 ||
+	    store_run(db, ST_ACCESS_TOKENS_INSERT, "ssi", a->sha, a->device_id,
+		      rq->now + POLICY_ACCESS_TTL) != 1 ||
+	    store_run(db, ST_DEVICES_SET_LAST_SEEN, "is", rq->now, a->device_id) < 0) {
+		reply_internal(rp);
+		return -1;
+	}
+	struct json_writer *w = reply_json(rp, 200);
+	jw_object_begin(w);
+	jw_kv_string(w, "access_token", a->token);
+	jw_kv_int(w, "expires_in", POLICY_ACCESS_TTL);
+	jw_object_end(w);
+	return 0;
+}
+
 void api_auth(struct request *rq, struct reply *rp)
 {
-	char sig[CRYPTO_SIG_B64_MAX], device_id[DB_ID_LEN], nonce[FIELD_SHORT];
-	char token[65], sha[CRYPTO_SHA256_HEX_LEN];
+	char sig[CRYPTO_SIG_B64_MAX];
+	struct auth_req a;
 	struct crypto_key *key = NULL;
 	int removed = 0;
 	int64_t ts;
 
+	memset(&a, 0, sizeof(a));
 	if (signature_header(rq, rp, sig, sizeof(sig)) != 0 ||
-	    req_string(rq, rp, "device_id", device_id, sizeof(device_id)) != 0 ||
-	    req_string(rq, rp, "nonce", nonce, sizeof(nonce)) != 0 ||
+	    req_string(rq, rp, "device_id", a.device_id, sizeof(a.device_id)) != 0 ||
+	    req_string(rq, rp, "nonce", a.nonce, sizeof(a.nonce)) != 0 ||
 	    req_int(rq, rp, "ts", &ts) != 0)
 		goto out;
-	if (!is_hex_id(device_id)) {
+	if (!is_hex_id(a.device_id)) {
 		reply_bad_field(rp, "device_id");
 		goto out;
 	}
-	if (load_device_key(rq, rp, device_id, &key, &removed) != 0 ||
+	if (load_device_key(rq, rp, a.device_id, &key, &removed) != 0 ||
 	    verify_body(rq, rp, key, sig) != 0)
 		goto out;
 	if (removed) {
 		reply_error(rp, 410, "device_removed", "device was removed by an admin");
 		goto out;
 	}
-	if (crypto_random_hex(token, 32) != 0) {
+	if (signed_in_window(rq, rp, ts, a.nonce) != 0)
+		goto out;
+	if (crypto_random_hex(a.token, 32) != 0) {
 		log_error("auth: no randomness for an access token");
 		reply_internal(rp);
 		goto out;
 	}
-	crypto_sha256_hex(token, strlen(token), sha);
-	/* the nonce, the token and last_seen in one commit; a replay keeps nothing new */
-	struct store *db = rq->c->store;
-	if (store_begin(db) != 0) {
-		reply_internal(rp);
-		goto out;
-	}
-	if (signed_fresh(rq, rp, ts, nonce) != 0) {
-		store_rollback(db);
-		goto out;
-	}
-	if (store_run(db, ST_ACCESS_TOKENS_DELETE, "i", rq->now) < 0 ||
-	    store_run(db, ST_ACCESS_TOKENS_INSERT, "ssi", sha, device_id,
-		      rq->now + POLICY_ACCESS_TTL) != 1 ||
-	    store_run(db, ST_DEVICES_SET_LAST_SEEN, "is", rq->now, device_id) < 0 ||
-	    store_commit(db) != 0) {
-		store_rollback(db);
-		reply_internal(rp);
-		goto out;
-	}
-	struct json_writer *w = reply_json(rp, 200);
-	jw_object_begin(w);
-	jw_kv_string(w, "access_token", token);
-	jw_kv_int(w, "expires_in", POLICY_ACCESS_TTL);
-	jw_object_end(w);
+	crypto_sha256_hex(a.token, strlen(a.token), a.sha);
+	(void)signed_group_add(rq, rp, auth_work, &a, sizeof(a));
 out:
-	memset(token, 0, sizeof(token));
+	memset(&a, 0, sizeof(a));
 	crypto_key_free(key);
 }

@@ -1,13 +1,15 @@
-/* ecdsa_openssl: sign and verify with libcrypto (see ecdsa.h). Signing
- * keeps one EVP_PKEY_CTX, initialised once, and signs the SHA-256 of each message
- * with it: re-initialising a digest-sign context per message (a provider fetch
- * each time) cost as much as the signature. The key is never copied out. */
+/* ecdsa_openssl: sign and verify with libcrypto (see ecdsa.h). Both keep one
+ * EVP_PKEY_CTX per key, initialised once, and sign or verify the SHA-256 of each
+ * message with it: re-initialising a digest context per message (a provider fetch
+ * each time) cost as much as the signature. A device's public key is a copy of one
+ * P-256 parameter key made once with the point set in it: building the curve's group
+ * from its name for every key (EVP_PKEY_fromdata) cost about as much as the
+ * verification. The key is never copied out. */
 #include "ecdsa.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/sha.h>
@@ -18,8 +20,8 @@
 
 struct ecdsa_key {
 	EVP_PKEY *pkey;
-	EVP_PKEY_CTX *sign; /* made at the first signature */
-	EVP_MD_CTX *md;     /* for verifying */
+	EVP_PKEY_CTX *sign;   /* made at the first signature */
+	EVP_PKEY_CTX *verify; /* made at the first verification */
 };
 
 static int is_p256(EVP_PKEY *pkey)
@@ -34,7 +36,7 @@ static int is_p256(EVP_PKEY *pkey)
 static struct ecdsa_key *key_wrap(EVP_PKEY *pkey)
 {
 	struct ecdsa_key *k = NULL;
-	if (pkey && is_p256(pkey) && (k = calloc(1, sizeof(*k))) && (k->md = EVP_MD_CTX_new())) {
+	if (pkey && is_p256(pkey) && (k = calloc(1, sizeof(*k)))) {
 		k->pkey = pkey;
 		return k;
 	}
@@ -53,19 +55,31 @@ struct ecdsa_key *ecdsa_key_load_private(const char *path)
 	return key_wrap(pkey);
 }
 
+/* The P-256 parameters as a key without a point, made once for the process (never
+ * freed: it holds no secret). NULL when libcrypto cannot make it. */
+static EVP_PKEY *p256_params(void)
+{
+	static EVP_PKEY *params;
+	if (params)
+		return params;
+	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+	if (ctx && EVP_PKEY_paramgen_init(ctx) == 1 &&
+	    EVP_PKEY_CTX_set_group_name(ctx, "prime256v1") == 1 &&
+	    EVP_PKEY_paramgen(ctx, &params) != 1)
+		params = NULL;
+	EVP_PKEY_CTX_free(ctx);
+	return params;
+}
+
 struct ecdsa_key *ecdsa_key_from_public_point(const unsigned char *point, size_t len)
 {
-	OSSL_PARAM params[] = {
-		OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0),
-		OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, (void *)point, len),
-		OSSL_PARAM_construct_end(),
-	};
-	EVP_PKEY *pkey = NULL;
-	EVP_PKEY_CTX *ctx = point ? EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL) : NULL;
-	if (!ctx || EVP_PKEY_fromdata_init(ctx) != 1 ||
-	    EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1)
+	EVP_PKEY *params = p256_params();
+	EVP_PKEY *pkey = point && params ? EVP_PKEY_dup(params) : NULL;
+	/* set1_encoded_public_key refuses a point that is not on the curve */
+	if (pkey && EVP_PKEY_set1_encoded_public_key(pkey, point, len) != 1) {
+		EVP_PKEY_free(pkey);
 		pkey = NULL;
-	EVP_PKEY_CTX_free(ctx);
+	}
 	return key_wrap(pkey);
 }
 
@@ -73,10 +87,24 @@ void ecdsa_key_free(struct ecdsa_key *key)
 {
 	if (!key)
 		return;
-	EVP_MD_CTX_free(key->md);
+	EVP_PKEY_CTX_free(key->verify);
 	EVP_PKEY_CTX_free(key->sign);
 	EVP_PKEY_free(key->pkey); /* clears the private scalar */
 	free(key);
+}
+
+/* The key's context for sign (1) or verify (0), made and initialised on first use. */
+static EVP_PKEY_CTX *key_ctx(struct ecdsa_key *key, int sign)
+{
+	EVP_PKEY_CTX **ctx = sign ? &key->sign : &key->verify;
+	if (*ctx)
+		return *ctx;
+	*ctx = EVP_PKEY_CTX_new(key->pkey, NULL);
+	if (!*ctx || (sign ? EVP_PKEY_sign_init(*ctx) : EVP_PKEY_verify_init(*ctx)) != 1) {
+		EVP_PKEY_CTX_free(*ctx);
+		*ctx = NULL;
+	}
+	return *ctx;
 }
 
 int ecdsa_sign(struct ecdsa_key *key, const void *msg, size_t len, char *sig_b64,
@@ -84,28 +112,22 @@ int ecdsa_sign(struct ecdsa_key *key, const void *msg, size_t len, char *sig_b64
 {
 	unsigned char sig[SIG_DER_MAX], hash[SHA256_DIGEST_LENGTH];
 	size_t sig_len = sizeof(sig);
-	if (!key)
+	EVP_PKEY_CTX *ctx = key ? key_ctx(key, 1) : NULL;
+	if (!ctx)
 		return -1;
-	if (!key->sign) {
-		key->sign = EVP_PKEY_CTX_new(key->pkey, NULL);
-		if (!key->sign || EVP_PKEY_sign_init(key->sign) != 1) {
-			EVP_PKEY_CTX_free(key->sign);
-			key->sign = NULL;
-			return -1;
-		}
-	}
 	SHA256(msg, len, hash);
-	if (EVP_PKEY_sign(key->sign, sig, &sig_len, hash, sizeof(hash)) != 1)
+	if (EVP_PKEY_sign(ctx, sig, &sig_len, hash, sizeof(hash)) != 1)
 		return -1;
 	return base64_encode(sig, sig_len, sig_b64, sig_b64sz) < 0 ? -1 : 0;
 }
 
 int ecdsa_verify(struct ecdsa_key *key, const void *msg, size_t len, const char *sig_b64)
 {
-	uint8_t sig[SIG_DER_MAX];
+	uint8_t sig[SIG_DER_MAX], hash[SHA256_DIGEST_LENGTH];
 	int n = sig_b64 ? base64_decode(sig_b64, strlen(sig_b64), sig, sizeof(sig)) : -1;
-	if (!key || n <= 0 || EVP_MD_CTX_reset(key->md) != 1 ||
-	    EVP_DigestVerifyInit(key->md, NULL, EVP_sha256(), NULL, key->pkey) != 1)
+	EVP_PKEY_CTX *ctx = key && n > 0 ? key_ctx(key, 0) : NULL;
+	if (!ctx)
 		return -1;
-	return EVP_DigestVerify(key->md, sig, (size_t)n, msg, len) == 1 ? 0 : -1;
+	SHA256(msg, len, hash);
+	return EVP_PKEY_verify(ctx, sig, (size_t)n, hash, sizeof(hash)) == 1 ? 0 : -1;
 }

@@ -26,6 +26,7 @@
 #include "gate.h"
 #include "../device/longpoll.h"
 #include "../device/peers.h"
+#include "../device/signed_group.h"
 #include "../device/wake.h"
 #include "../admin/uploads.h"
 #include "../domain/upload_rules.h"
@@ -377,6 +378,8 @@ void cloud_close(struct cloud *c)
 	wake_free(c->wake);
 	uploads_free(c->uploads);
 	c->uploads = NULL;
+	signed_group_free(c->signed_group); /* before evhttp_free, like the long polls */
+	c->signed_group = NULL;
 	longpoll_free(c->lp); /* before evhttp_free, see longpoll.h */
 	if (c->gate)
 		gate_watch_listener(c->gate, NULL); /* evhttp_free frees it before the connections */

@@ -60,6 +60,7 @@ struct cloud {
 	struct mailer *mailer;  /* outgoing mail (mail/mailer.h); NULL without --smtp-url */
 	struct peers *peers;    /* wake-ups from other instances (peers.h) */
 	struct uploads *uploads; /* this instance's side of streamed uploads (uploads.h) */
+	struct signed_group *signed_group; /* enroll and auth commits (signed_group.h) */
 	uint8_t admin_sha[32];  /* SHA-256 of the admin token; the token itself is not kept */
 	char data_dir[PATH_MAX];
 	char base_url[CLOUD_URL_MAX];

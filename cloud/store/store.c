@@ -110,6 +110,24 @@ int store_in_transaction(struct store *s)
 	return s->ops->in_transaction(s->impl);
 }
 
+int store_savepoint(struct store *s, enum store_savepoint op)
+{
+	return s->ops->savepoint(s->impl, op);
+}
+
+const char *store_savepoint_sql(enum store_savepoint op)
+{
+	switch (op) {
+	case STORE_SAVEPOINT_SET:
+		return "SAVEPOINT one_item";
+	case STORE_SAVEPOINT_RELEASE:
+		return "RELEASE SAVEPOINT one_item";
+	case STORE_SAVEPOINT_UNDO:
+		break;
+	}
+	return "ROLLBACK TO SAVEPOINT one_item; RELEASE SAVEPOINT one_item";
+}
+
 int store_notify(struct store *s, const char *payload)
 {
 	return s->ops->notify ? s->ops->notify(s->impl, payload) : 0;

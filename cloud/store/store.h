@@ -33,6 +33,11 @@ struct store_rows {
 /* A signal from another instance sharing the store (store_notify's payload). */
 typedef void (*store_signal_fn)(void *arg, const char *payload);
 
+/* A savepoint in the current transaction, for work that shares one commit with
+ * other work (a group commit): SET one, then RELEASE it (keep what was done since) or
+ * UNDO (roll back to it and release it: only that work is undone). Not nested. */
+enum store_savepoint { STORE_SAVEPOINT_SET, STORE_SAVEPOINT_RELEASE, STORE_SAVEPOINT_UNDO };
+
 /* Arguments are described by types, one char each:
  *   's' const char * (NULL binds NULL)   'i' int64_t   'b' int (0/1)
  *   'j' const char *, JSON text (a json parameter where the dialect types it) */
@@ -53,6 +58,8 @@ struct store_ops {
 	int (*commit)(void *impl);
 	void (*rollback)(void *impl);
 	int (*in_transaction)(void *impl);
+	/* Runs the savepoint statement store_savepoint_sql(op) in the transaction: 0 or -1. */
+	int (*savepoint)(void *impl, enum store_savepoint op);
 	void (*close)(void *impl);
 	/* Signals between instances sharing the store; NULL on a store that only one
 	 * instance opens (SQLite). notify sends payload with the current transaction
@@ -91,6 +98,9 @@ int store_begin(struct store *s);
 int store_commit(struct store *s);
 void store_rollback(struct store *s);
 int store_in_transaction(struct store *s);
+int store_savepoint(struct store *s, enum store_savepoint op);
+/* The statement of op, the same on both backends. */
+const char *store_savepoint_sql(enum store_savepoint op);
 
 /* Signals between instances (see store_ops.notify). store_listen is STORE_NO_SIGNALS
  * on a store only one instance opens; store_notify is then a no-op that succeeds. */

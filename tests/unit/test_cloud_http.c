@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
@@ -2127,30 +2128,173 @@ static void test_cancel_reaches_a_device_waiting_for_its_window(void **state)
 	resp_free(&r);
 }
 
-/* Sends raw bytes on a new connection and collects the answer until the server
- * closes it (or 5 s pass), running the server's loop meanwhile. */
-static void raw_exchange(struct t *t, const char *req, size_t len, struct buf *out)
+/* Sends n raw requests, each on a new connection, before the server's loop runs (so
+ * that it reads them in one turn), and collects each answer until the server closes
+ * that connection (or 5 s pass), running the server's loop meanwhile. */
+static void raw_exchange_many(struct t *t, const struct buf *req, struct buf *out, size_t n)
 {
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)t->port)};
+	struct pollfd p[8];
+	size_t open = 0;
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	assert_true(fd >= 0);
-	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(send(fd, req, len, 0), (ssize_t)len);
-	buf_reset(out);
-	time_t deadline = time(NULL) + 5;
-	while (time(NULL) < deadline) {
-		event_base_loop(t->c.base, EVLOOP_NONBLOCK);
-		struct pollfd p = {.fd = fd, .events = POLLIN};
-		if (poll(&p, 1, 10) <= 0)
-			continue;
-		char chunk[4096];
-		ssize_t n = recv(fd, chunk, sizeof(chunk), 0);
-		if (n <= 0)
-			break;
-		assert_int_equal(buf_append(out, chunk, (size_t)n), 0);
+	assert_true(n <= sizeof(p) / sizeof(p[0]));
+	for (size_t i = 0; i < n; i++) {
+		int fd = socket(AF_INET, SOCK_STREAM, 0);
+		assert_true(fd >= 0);
+		assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		assert_int_equal(send(fd, req[i].data, req[i].len, 0), (ssize_t)req[i].len);
+		p[i] = (struct pollfd){.fd = fd, .events = POLLIN};
+		buf_reset(&out[i]);
+		open++;
 	}
-	close(fd);
+	time_t deadline = time(NULL) + 5;
+	while (open && time(NULL) < deadline) {
+		event_base_loop(t->c.base, EVLOOP_NONBLOCK);
+		if (poll(p, n, 10) <= 0)
+			continue;
+		for (size_t i = 0; i < n; i++) {
+			char chunk[4096];
+			if (p[i].fd < 0 || !(p[i].revents & (POLLIN | POLLHUP)))
+				continue;
+			ssize_t got = recv(p[i].fd, chunk, sizeof(chunk), 0);
+			if (got > 0) {
+				assert_int_equal(buf_append(&out[i], chunk, (size_t)got), 0);
+				continue;
+			}
+			close(p[i].fd);
+			p[i].fd = -1;
+			open--;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		if (p[i].fd >= 0)
+			close(p[i].fd);
+}
+
+static void raw_exchange(struct t *t, const char *req, size_t len, struct buf *out)
+{
+	struct buf one;
+	buf_init(&one, len + 1);
+	assert_int_equal(buf_append(&one, req, len), 0);
+	raw_exchange_many(t, &one, out, 1);
+	buf_free(&one);
+}
+
+/* ---- the group commit of signed requests ---- */
+
+/* A raw signed enrollment request (Connection: close) into req; b is initialised. */
+static void group_enroll_request(struct crypto_key *key, const char *secret, const char *serial,
+				 const char *nonce, struct buf *req)
+{
+	char sig[CRYPTO_SIG_B64_MAX], head[512];
+	struct buf body;
+	buf_init(&body, 8192);
+	enroll_text(key, secret, serial, MODEL, "11.11.73", time(NULL), nonce, &body);
+	assert_int_equal(crypto_sign(key, body.data, body.len, sig, sizeof(sig)), 0);
+	snprintf(head, sizeof(head), "POST /device/v1/enroll HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+		 "Content-Type: application/json\r\nX-Camagent-Signature: %s\r\n"
+		 "Content-Length: %zu\r\nConnection: close\r\n\r\n", sig, body.len);
+	assert_int_equal(buf_append(req, head, strlen(head)), 0);
+	assert_int_equal(buf_append(req, body.data, body.len), 0);
+	buf_free(&body);
+}
+
+static int raw_status(const struct buf *b)
+{
+	int status = 0;
+	return sscanf(buf_str(b), "HTTP/1.1 %d ", &status) == 1 ? status : 0;
+}
+
+/* SQLite's commit hook: counts the commits; a non-zero *fail turns each into a
+ * rollback (the COMMIT then fails, as when the disk refuses the WAL write). */
+struct commits {
+	int count, fail;
+};
+
+static int on_commit(void *arg)
+{
+	struct commits *k = arg;
+	k->count++;
+	return k->fail;
+}
+
+#define GROUP_N 4
+
+/* Enrollments sent together share one commit; one that breaks a rule (a nonce used
+ * by another of the group, a token used up by the others) gets its own refusal and
+ * the others enroll. When the group's commit fails, each of them is answered 500,
+ * no device and no nonce is left, and the same requests enroll afterwards. (The commit
+ * count and the failing commit use SQLite's commit hook: on PostgreSQL only the
+ * outcomes are checked.) */
+static void test_enrollment_group_commit(void **state)
+{
+	struct t *t = *state;
+	struct crypto_key *key[GROUP_N];
+	struct buf req[GROUP_N], out[GROUP_N];
+	struct commits k = {0};
+	struct resp r;
+	char secret[33], nonce[GROUP_N][33], serial[32];
+	int ok = 0, replayed = 0, used_up = 0;
+
+	new_secret(t, ",\"max_uses\":2", secret);
+	for (int i = 0; i < GROUP_N; i++) {
+		assert_int_equal(crypto_key_generate(&key[i]), 0);
+		assert_int_equal(crypto_random_hex(nonce[i], 16), 0);
+		buf_init(&req[i], 16384);
+		buf_init(&out[i], 16384);
+	}
+	strcpy(nonce[1], nonce[0]); /* the second reuses the first one's nonce */
+	for (int i = 0; i < GROUP_N; i++) {
+		snprintf(serial, sizeof(serial), "S-GROUP%d", i);
+		group_enroll_request(key[i], secret, serial, nonce[i], &req[i]);
+	}
+	if (t->c.db)
+		sqlite3_commit_hook(t->c.db, on_commit, &k);
+	raw_exchange_many(t, req, out, GROUP_N);
+	for (int i = 0; i < GROUP_N; i++) {
+		int s = raw_status(&out[i]);
+		ok += s == 200;
+		replayed += s == 401 && strstr(buf_str(&out[i]), "\"replayed\"") != NULL;
+		used_up += s == 403 && strstr(buf_str(&out[i]), "\"token_used_up\"") != NULL;
+	}
+	/* of the two with one nonce, one; of the three nonces, two uses of the token */
+	assert_int_equal(ok, 2);
+	assert_int_equal(replayed, 1);
+	assert_int_equal(used_up, 1);
+	if (t->c.db)
+		assert_int_equal(k.count, 1); /* one group, one commit */
+	assert_true(history_has(t, "device.enroll_refused", "used_up"));
+
+	/* a failing commit: all of the group refused with 500, nothing of them kept */
+	if (t->c.db) {
+		new_secret(t, ",\"max_uses\":5", secret);
+		for (int i = 0; i < GROUP_N; i++) {
+			assert_int_equal(crypto_random_hex(nonce[i], 16), 0);
+			snprintf(serial, sizeof(serial), "S-FAILED%d", i);
+			buf_reset(&req[i]);
+			group_enroll_request(key[i], secret, serial, nonce[i], &req[i]);
+		}
+		k = (struct commits){.fail = 1};
+		raw_exchange_many(t, req, out, GROUP_N);
+		for (int i = 0; i < GROUP_N; i++)
+			assert_int_equal(raw_status(&out[i]), 500);
+		assert_int_equal(k.count, 1);
+		k.fail = 0;
+		assert_int_equal(admin_get(t, "/admin/v1/devices", &r), 200);
+		assert_null(strstr(buf_str(&r.body), "S-FAILED"));
+		resp_free(&r);
+		assert_false(history_has(t, "device.enroll", "S-FAILED"));
+		/* the same requests again (their nonces were not kept): all enroll */
+		raw_exchange_many(t, req, out, GROUP_N);
+		for (int i = 0; i < GROUP_N; i++)
+			assert_int_equal(raw_status(&out[i]), 200);
+		sqlite3_commit_hook(t->c.db, NULL, NULL);
+	}
+	for (int i = 0; i < GROUP_N; i++) {
+		crypto_key_free(key[i]);
+		buf_free(&req[i]);
+		buf_free(&out[i]);
+	}
 }
 
 /* The status line's code and the JSON error code of a raw answer. */
@@ -2943,6 +3087,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_errors_and_admin_auth, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_enrollment_rules, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_enrollment_group_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_auth_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_long_poll_and_task_flow, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_artifact_ranges, setup, teardown),

@@ -272,6 +272,11 @@ static int pg_in_transaction(void *impl)
 	return PQtransactionStatus(((struct pg_store *)impl)->conn) != PQTRANS_IDLE;
 }
 
+static int pg_savepoint(void *impl, enum store_savepoint op)
+{
+	return simple(impl, store_savepoint_sql(op));
+}
+
 static void pg_close(void *impl)
 {
 	struct pg_store *s = impl;
@@ -347,6 +352,7 @@ static const struct store_ops pg_ops = {
 	.commit = pg_commit,
 	.rollback = pg_rollback,
 	.in_transaction = pg_in_transaction,
+	.savepoint = pg_savepoint,
 	.close = pg_close,
 	.notify = pg_notify,
 	.listen = pg_listen,

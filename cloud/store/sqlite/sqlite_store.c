@@ -137,6 +137,15 @@ static int sqlite_in_transaction(void *impl)
 	return !sqlite3_get_autocommit(((struct sqlite_store *)impl)->db);
 }
 
+static int sqlite_savepoint(void *impl, enum store_savepoint op)
+{
+	sqlite3 *db = ((struct sqlite_store *)impl)->db;
+	if (sqlite3_exec(db, store_savepoint_sql(op), NULL, NULL, NULL) == SQLITE_OK)
+		return 0;
+	log_error("store: %s: %s", store_savepoint_sql(op), sqlite3_errmsg(db));
+	return -1;
+}
+
 static void sqlite_close(void *impl)
 {
 	struct sqlite_store *s = impl;
@@ -157,6 +166,7 @@ static const struct store_ops sqlite_ops = {
 	.commit = sqlite_commit,
 	.rollback = sqlite_rollback,
 	.in_transaction = sqlite_in_transaction,
+	.savepoint = sqlite_savepoint,
 	.close = sqlite_close,
 };
 
