@@ -1,5 +1,6 @@
 /* download: streams an artifact into a file, hashing as bytes arrive.
- * On resume the bytes already on disk are hashed first (in 64 KiB reads), so the
+ * On resume the bytes already on disk are hashed first, REHASH_CHUNK a loop turn (an
+ * image of hundreds of MB on a camera's flash would hold the loop for seconds), so the
  * final digest always covers the whole file and memory stays constant.
  * Bytes reach the file in WRITE_CHUNK writes (the server's 16 KiB segments would make
  * 16 times as many). Every WRITEBACK_CHUNK the disk is asked to start writing what arrived
@@ -16,6 +17,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <event2/event.h>
 
 #include "../lib/fsutil.h"
 #include "../lib/log.h"
@@ -23,6 +25,7 @@
 
 #define WRITE_CHUNK (256u << 10)
 #define WRITEBACK_CHUNK (8ull << 20)
+#define REHASH_CHUNK (1u << 20)
 
 struct download {
 	struct download_spec spec;
@@ -40,6 +43,8 @@ struct download {
 	struct http_request *req;
 	int overflow;               /* server sent more than the expected size */
 	int write_errno;
+	struct event *rehash;       /* a resume's hash of the file, one piece a turn */
+	uint64_t hashed;            /* ... up to here */
 };
 
 static void download_free(struct download *d)
@@ -48,6 +53,8 @@ static void download_free(struct download *d)
 		return;
 	if (d->req)
 		transport_cancel(d->net, d->req);
+	if (d->rehash)
+		event_free(d->rehash);
 	if (d->fd >= 0)
 		close(d->fd);
 	/* Pending bytes are dropped: a next attempt resumes from what the file holds. */
@@ -228,28 +235,71 @@ static void on_done(const struct http_response *resp, void *arg)
 	verify(d);
 }
 
-/* Hashes what an earlier attempt left in the file. */
-static int hash_existing(struct download *d, char *reason, size_t reasonsz)
+static void ask_for_the_rest(struct download *d);
+
+/* One piece of what an earlier attempt left in the file, then the next on the next
+ * turn; when all is hashed, the transfer of the rest starts. */
+static void on_rehash(evutil_socket_t fd, short what, void *arg)
 {
-	char chunk[64 * 1024];
-	uint64_t done = 0;
-	if (lseek(d->fd, 0, SEEK_SET) < 0)
-		goto io_error;
-	while (done < d->have) {
-		ssize_t n = read(d->fd, chunk, sizeof(chunk));
+	struct download *d = arg;
+	static char chunk[64 * 1024];
+	(void)fd;
+	(void)what;
+	for (uint64_t turn = 0; turn < REHASH_CHUNK && d->hashed < d->have;) {
+		size_t want = sizeof(chunk);
+		if (d->have - d->hashed < want)
+			want = (size_t)(d->have - d->hashed);
+		ssize_t n = pread(d->fd, chunk, want, (off_t)d->hashed);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
-			goto io_error;
+		if (n <= 0) {
+			finish(d, DOWNLOAD_FAILED, "cannot read partial file %s: %s", d->path,
+			       n < 0 ? strerror(errno) : "it became shorter");
+			return;
+		}
 		sha256_stream_update(&d->hash, chunk, (size_t)n);
-		done += (uint64_t)n;
+		d->hashed += (uint64_t)n;
+		turn += (uint64_t)n;
 	}
-	if (lseek(d->fd, 0, SEEK_END) < 0)
-		goto io_error;
-	return 0;
-io_error:
-	snprintf(reason, reasonsz, "cannot read partial file %s: %s", d->path, strerror(errno));
-	return -1;
+	static const struct timeval now = {0, 0};
+	if (d->hashed < d->have) {
+		if (evtimer_add(d->rehash, &now) != 0)
+			finish(d, DOWNLOAD_RETRY, "cannot schedule the hash of %s", d->path);
+		return;
+	}
+	ask_for_the_rest(d);
+}
+
+/* The file is hashed to its end: verify it when it is whole, else ask for the rest. */
+static void ask_for_the_rest(struct download *d)
+{
+	clock_gettime(CLOCK_MONOTONIC, &d->started);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &d->cpu_started);
+	if (d->have == d->spec.size) {
+		/* Complete already (killed between the last byte and verification). */
+		struct http_response none = { .status = 200 };
+		on_done(&none, d);
+		return;
+	}
+	d->resumed_at = d->have;
+	d->writeback_from = d->have;
+	if (d->have)
+		log_info("download: resuming %s at byte %llu of %llu", d->url,
+			 (unsigned long long)d->have, (unsigned long long)d->spec.size);
+	struct http_request_spec req = {
+		.method = "GET",
+		.url = d->url,
+		.bearer = d->bearer,
+		.resume_from = d->have,
+		.max_recv_speed = d->spec.max_bytes_per_s,
+		.sink = on_data,
+		.sink_arg = d,
+		.done = on_done,
+		.done_arg = d,
+	};
+	d->req = transport_start(d->net, &req);
+	if (!d->req)
+		finish(d, DOWNLOAD_RETRY, "cannot start the transfer of %s", d->url);
 }
 
 int download_start(const struct transport *net, const struct download_spec *spec,
@@ -290,38 +340,13 @@ int download_start(const struct transport *net, const struct download_spec *spec
 		}
 		d->have = 0;
 	}
-	if (hash_existing(d, reason, reasonsz))
+	if (lseek(d->fd, 0, SEEK_END) < 0) {
+		snprintf(reason, reasonsz, "cannot seek in %s: %s", d->path, strerror(errno));
 		goto fail;
-	clock_gettime(CLOCK_MONOTONIC, &d->started);
-	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &d->cpu_started);
-	if (d->have == spec->size) {
-		/* Complete already (killed between the last byte and verification). */
-		d->req = NULL;
-		struct http_response none = { .status = 200 };
-		*out = d;
-		on_done(&none, d);
-		*out = NULL;
-		return 0;
 	}
-	d->resumed_at = d->have;
-	d->writeback_from = d->have;
-	if (d->have)
-		log_info("download: resuming %s at byte %llu of %llu", d->url,
-			 (unsigned long long)d->have, (unsigned long long)spec->size);
-	struct http_request_spec req = {
-		.method = "GET",
-		.url = d->url,
-		.bearer = d->bearer,
-		.resume_from = d->have,
-		.max_recv_speed = spec->max_bytes_per_s,
-		.sink = on_data,
-		.sink_arg = d,
-		.done = on_done,
-		.done_arg = d,
-	};
-	d->req = transport_start(net, &req);
-	if (!d->req) {
-		snprintf(reason, reasonsz, "cannot start the transfer of %s", d->url);
+	static const struct timeval now = {0, 0};
+	if (!(d->rehash = evtimer_new(spec->base, on_rehash, d)) || evtimer_add(d->rehash, &now)) {
+		snprintf(reason, reasonsz, "cannot schedule the download of %s", d->url);
 		goto fail;
 	}
 	*out = d;

@@ -37,9 +37,12 @@ struct download_spec {
 	download_progress_fn progress;
 	download_done_fn done;
 	void *arg;
+	struct event_base *base;        /* the loop a resume hashes the file's bytes on */
 };
 
-/* Starts (or resumes). -1 with reason when it could not start at all. */
+/* Starts (or resumes). -1 with reason when it could not start at all; else done comes
+ * once, later, never inside this call. A resume first hashes what the file holds, a
+ * piece a loop turn (REHASH_CHUNK), then asks for the rest. */
 int download_start(const struct transport *net, const struct download_spec *spec,
 		   struct download **out, char *reason, size_t reasonsz);
 /* Stops the transfer, keeps the partial file, calls nothing. NULL-safe. */

@@ -546,6 +546,7 @@ static void start_download(struct agent *a)
 		.url = url, .bearer = a->access_token, .path = path, .size = t->size,
 		.sha256 = t->sha256, .max_bytes_per_s = a->cfg.download_max_bytes_per_s,
 		.progress = on_download_progress, .done = on_download_done, .arg = a,
+		.base = a->base,
 	};
 	struct download *d = NULL;
 	if (download_start(&a->net, &spec, &d, reason, sizeof(reason))) {
@@ -553,8 +554,7 @@ static void start_download(struct agent *a)
 		agent_wake(a);
 		return;
 	}
-	if (d)
-		t->dl = d;
+	t->dl = d;
 }
 
 /* The platform checks the image's size and SHA-256 against the task again while it

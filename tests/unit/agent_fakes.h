@@ -380,6 +380,11 @@ static FX_UNUSED struct fx_req *fx_run_until(struct fx *f, int64_t until)
 	struct agent *a = &f->a;
 	for (int guard = 0; guard < 10000; guard++) {
 		event_base_loop(f->answers, EVLOOP_NONBLOCK); /* the platform's answers */
+		/* The agent's own events (a resume's hash), but not its step timer: the
+		 * fixture runs the steps itself, at step_at. */
+		if (a->step_timer)
+			evtimer_del(a->step_timer);
+		event_base_loop(a->base, EVLOOP_NONBLOCK);
 		if (a->control)
 			return fx_pending(f, NULL);
 		if (a->step_at > until || a->step_at == INT64_MAX)
