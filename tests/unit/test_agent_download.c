@@ -75,52 +75,79 @@ static void write_file(const char *path, const unsigned char *b, size_t n)
 	close(fd);
 }
 
+/* A download of the artifact into a file that holds its first `have` bytes (flip: one
+ * of them changed), on a loop of its own; started. */
+struct fx {
+	char dir[32], path[64], hex[CRYPTO_SHA256_HEX_LEN];
+	unsigned char *b;
+	struct event_base *base;
+	struct fake_net n;
+	struct transport net;
+	struct outcome out;
+	struct download *d;
+};
+
+static void fx_start(struct fx *f, size_t have, int flip)
+{
+	memset(f, 0, sizeof(*f));
+	snprintf(f->dir, sizeof(f->dir), "/tmp/test_download.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof(f->path), "%s/image", f->dir);
+	f->b = artifact();
+	crypto_sha256_hex(f->b, TOTAL, f->hex);
+	f->b[5] ^= (unsigned char)flip;
+	write_file(f->path, f->b, have);
+	f->base = event_base_new();
+	f->net = (struct transport){ &fake_ops, &f->n };
+	struct download_spec spec = { .url = "http://cloud.invalid/a", .path = f->path,
+				      .size = TOTAL, .sha256 = f->hex, .done = on_done,
+				      .arg = &f->out, .base = f->base };
+	char reason[256];
+	assert_int_equal(download_start(&f->net, &spec, &f->d, reason, sizeof(reason)), 0);
+	assert_non_null(f->d);
+	assert_int_equal(f->out.calls, 0); /* never inside the call */
+}
+
+/* Turns the loop until the rest is asked for or the download ended: the turns taken. */
+static int fx_turn(struct fx *f)
+{
+	int turns = 0;
+	while (!f->n.started && !f->out.calls && turns < 100) {
+		event_base_loop(f->base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+		turns++;
+	}
+	return turns;
+}
+
+static void fx_free(struct fx *f)
+{
+	unlink(f->path);
+	rmdir(f->dir);
+	event_base_free(f->base);
+	free(f->b);
+}
+
 static void test_resume_hashes_a_piece_a_turn_then_asks_for_the_rest(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/test_download.XXXXXX", path[64], hex[CRYPTO_SHA256_HEX_LEN];
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/image", dir);
-	unsigned char *b = artifact();
-	crypto_sha256_hex(b, TOTAL, hex);
-	write_file(path, b, PARTIAL);
-
-	struct event_base *base = event_base_new();
-	struct fake_net n = { 0 };
-	struct transport net = { &fake_ops, &n };
-	struct outcome out = { 0 };
-	struct download_spec spec = { .url = "http://cloud.invalid/a", .path = path,
-				      .size = TOTAL, .sha256 = hex, .done = on_done, .arg = &out,
-				      .base = base };
-	struct download *d = NULL;
-	char reason[256];
-	assert_int_equal(download_start(&net, &spec, &d, reason, sizeof(reason)), 0);
-	assert_non_null(d);
-	assert_int_equal(n.started, 0); /* nothing asked before the file is hashed */
-	int turns = 0;
-	while (!n.started && !out.calls && turns < 100) {
-		event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
-		turns++;
-	}
-	assert_int_equal(out.calls, 0);
-	assert_int_equal(n.started, 1);
-	assert_true(turns >= 4); /* 3 MiB and a bit, 1 MiB a turn */
-	assert_int_equal(n.spec.resume_from, PARTIAL);
+	struct fx f;
+	fx_start(&f, PARTIAL, 0);
+	assert_int_equal(f.n.started, 0); /* nothing asked before the file is hashed */
+	assert_true(fx_turn(&f) >= 4);    /* 3 MiB and a bit, 1 MiB a turn */
+	assert_int_equal(f.out.calls, 0);
+	assert_int_equal(f.n.started, 1);
+	assert_int_equal(f.n.spec.resume_from, PARTIAL);
 	/* the rest, as a server's 206 would send it */
 	for (size_t at = PARTIAL; at < TOTAL;) {
 		size_t len = TOTAL - at < 16384 ? TOTAL - at : 16384;
-		assert_int_equal(n.spec.sink(b + at, len, n.spec.sink_arg), len);
+		assert_int_equal(f.n.spec.sink(f.b + at, len, f.n.spec.sink_arg), len);
 		at += len;
 	}
 	struct http_response resp = { .status = 206 };
-	n.spec.done(&resp, n.spec.done_arg);
-	assert_int_equal(out.calls, 1);
-	assert_int_equal(out.outcome, DOWNLOAD_DONE);
-
-	unlink(path);
-	rmdir(dir);
-	event_base_free(base);
-	free(b);
+	f.n.spec.done(&resp, f.n.spec.done_arg);
+	assert_int_equal(f.out.calls, 1);
+	assert_int_equal(f.out.outcome, DOWNLOAD_DONE);
+	fx_free(&f);
 }
 
 /* A file whose start was changed while the agent was away: the hash of the whole file
@@ -128,36 +155,15 @@ static void test_resume_hashes_a_piece_a_turn_then_asks_for_the_rest(void **stat
 static void test_resume_of_a_changed_file_fails_on_the_hash(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/test_download.XXXXXX", path[64], hex[CRYPTO_SHA256_HEX_LEN];
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/image", dir);
-	unsigned char *b = artifact();
-	crypto_sha256_hex(b, TOTAL, hex);
-	b[5] ^= 1;
-	write_file(path, b, TOTAL); /* whole, but not the artifact */
-
-	struct event_base *base = event_base_new();
-	struct fake_net n = { 0 };
-	struct transport net = { &fake_ops, &n };
-	struct outcome out = { 0 };
-	struct download_spec spec = { .url = "http://cloud.invalid/a", .path = path,
-				      .size = TOTAL, .sha256 = hex, .done = on_done, .arg = &out,
-				      .base = base };
-	struct download *d = NULL;
-	char reason[256];
-	assert_int_equal(download_start(&net, &spec, &d, reason, sizeof(reason)), 0);
-	assert_int_equal(out.calls, 0); /* never inside the call */
-	for (int turns = 0; !out.calls && turns < 100; turns++)
-		event_base_loop(base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
-	assert_int_equal(n.started, 0); /* whole already: nothing to ask */
-	assert_int_equal(out.calls, 1);
-	assert_int_equal(out.outcome, DOWNLOAD_FAILED);
-	assert_non_null(strstr(out.reason, "SHA-256 mismatch"));
-	assert_int_not_equal(access(path, F_OK), 0);
-
-	rmdir(dir);
-	event_base_free(base);
-	free(b);
+	struct fx f;
+	fx_start(&f, TOTAL, 1); /* whole, but not the artifact */
+	fx_turn(&f);
+	assert_int_equal(f.n.started, 0); /* whole already: nothing to ask */
+	assert_int_equal(f.out.calls, 1);
+	assert_int_equal(f.out.outcome, DOWNLOAD_FAILED);
+	assert_non_null(strstr(f.out.reason, "SHA-256 mismatch"));
+	assert_int_not_equal(access(f.path, F_OK), 0);
+	fx_free(&f);
 }
 
 int main(void)
