@@ -29,6 +29,12 @@ int64_t agent_now(const struct agent *a)
 	return a->clock.ops->now(a->clock.priv);
 }
 
+void agent_report_soon(struct agent *a)
+{
+	a->next_report = 0;
+	a->report_asked = 1;
+}
+
 int64_t agent_elapsed_s(const struct agent *a)
 {
 	const struct clock_ops *c = a->clock.ops;
@@ -729,7 +735,7 @@ static void on_apps_listed(void *arg, int rc, const char *reason,
 		*a->apps = *list;
 		a->apps_known = 1;
 		own_app_version(a);
-		a->next_report = 0; /* the inventory changed: a held poll gives way to the report */
+		agent_report_soon(a); /* the inventory changed: a held poll gives way to the report */
 		if (a->step_timer)
 			agent_wake_now(a);
 	}
@@ -802,7 +808,7 @@ static void camera_ready(struct agent *a)
 		agent_stop(a, rc);
 		return;
 	}
-	a->next_report = 0; /* the cloud hears at once what the camera is */
+	agent_report_soon(a); /* the cloud hears at once what the camera is */
 	agent_wake_now(a);
 }
 

@@ -116,6 +116,7 @@ struct agent {
 
 	int64_t started_at;
 	int64_t next_report;           /* 0: report now; set by report.c */
+	int report_asked;              /* agent_report_soon since the last report began */
 	int64_t next_license_check;    /* 0: check now; set by license.c and the poll's hints */
 	int failures;                  /* consecutive errors, for the backoff */
 	int64_t last_contact;          /* last reply from the cloud */
@@ -199,6 +200,9 @@ void agent_set_error(struct agent *a, const char *fmt, ...) __attribute__((forma
 /* Full URL of an API path under the enrolled (or enrolling) cloud URL. */
 int agent_url(const struct agent *a, const char *base, const char *path, char *out, size_t outsz);
 int64_t agent_now(const struct agent *a);
+/* Something the report carries changed: report now, and again after a report in flight
+ * (which may have been written before the change). */
+void agent_report_soon(struct agent *a);
 /* A reading of the clock for durations (see clock_ops.elapsed): differences only. */
 int64_t agent_elapsed_s(const struct agent *a);
 

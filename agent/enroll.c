@@ -189,7 +189,7 @@ static enum call_outcome on_enrolled(struct agent *a, const struct http_response
 	}
 	log_info("enrolled as device %s in organization '%s', folder '%s'", a->st.device_id,
 		 a->st.org, a->st.folder);
-	a->next_report = 0;
+	agent_report_soon(a);
 	a->next_license_check = 0;
 	return CALL_DONE;
 }

@@ -222,7 +222,7 @@ static void on_camera_done(void *arg, int rc, const char *reason)
 		set_state(e, call_end.state, call_end.reason[0] ? call_end.reason : NULL);
 	}
 	save(a);
-	a->next_report = 0;
+	agent_report_soon(a);
 	status_write(a);
 	if (a->step_timer)
 		agent_wake_now(a); /* a held poll gives way to the report of the change */
@@ -361,7 +361,7 @@ int license_take_envelope(struct agent *a, const char *env, size_t len,
 	install_one(a, env, len, payload.data, payload.len, &e);
 	a->licenses.items[a->licenses.count++] = e;
 	save(a);
-	a->next_report = 0; /* license states are part of the report */
+	agent_report_soon(a); /* license states are part of the report */
 out:
 	json_free(&doc);
 	buf_free(&payload);
@@ -390,13 +390,13 @@ static int revoke_one(struct agent *a, const char *id, const char *app)
 		}
 		if (take_off(a, e, "removed", "revoked")) {
 			save(a);
-			a->next_report = 0;
+			agent_report_soon(a);
 		}
 		return 1;
 	}
 	set_state(e, "removed", "revoked");
 	save(a);
-	a->next_report = 0;
+	agent_report_soon(a);
 	return 1;
 }
 
@@ -472,7 +472,7 @@ int64_t license_expire_due(struct agent *a)
 	}
 	if (changed) {
 		save(a);
-		a->next_report = 0;
+		agent_report_soon(a);
 		status_write(a);
 	}
 	return next;

@@ -37,7 +37,7 @@ static void update_place(struct agent *a, const struct json_doc *doc)
 static enum call_outcome on_report_refused(struct agent *a, const struct api_result *r)
 {
 	log_error("report refused: %s (%s)", r->message, r->code);
-	a->next_report = agent_now(a) + a->cfg.heartbeat_s;
+	a->next_report = a->report_asked ? 0 : agent_now(a) + a->cfg.heartbeat_s;
 	return CALL_NEXT;
 }
 
@@ -54,7 +54,9 @@ static enum call_outcome on_reported(struct agent *a, const struct http_response
 	/* The cloud sets the pace; a local setting may only ask for more. */
 	if (heartbeat < 5 || heartbeat > 86400 || heartbeat > a->cfg.heartbeat_s)
 		heartbeat = a->cfg.heartbeat_s;
-	a->next_report = agent_now(a) + heartbeat;
+	/* A change while the report was on its way (a list of the apps that came back
+	 * first) is not in it: the next one goes at once. */
+	a->next_report = a->report_asked ? 0 : agent_now(a) + heartbeat;
 	log_info("reported AXIS OS %s to the cloud", a->ident.os_version);
 	return CALL_DONE;
 }
@@ -109,6 +111,7 @@ void report_start(struct agent *a)
 
 	if (a->apps_listing && !a->apps_known)
 		return; /* the first list of the camera's apps is on its way: it wakes us */
+	a->report_asked = 0; /* this report carries what was asked for until now */
 	agent_list_apps(a); /* for the next report; a change makes that one due at once */
 	if (fs_free_bytes(a->cfg.state_dir, &free_bytes))
 		free_bytes = 0;

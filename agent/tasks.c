@@ -369,7 +369,7 @@ static void status_delivered(struct agent *a)
 			 task_state_name(t->reported));
 		remember_last_task(a);
 		task_clear(a);
-		a->next_report = 0;
+		agent_report_soon(a);
 	} else if (task_store_save(a->cfg.state_dir, t)) {
 		log_error("task %s: cannot persist state: %s", t->task_id, strerror(errno));
 	}

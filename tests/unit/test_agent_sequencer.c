@@ -286,6 +286,29 @@ static void test_license_hints_with_news_are_each_acted_on_at_once(void **state)
 	fx_free(f);
 }
 
+/* What changes while a report is on its way (say the camera's app list, which comes back
+ * before the cloud's answer) is not in that report: the next one goes at once, not a
+ * heartbeat later. */
+static void test_change_while_a_report_is_in_flight_is_reported_at_once(void **state)
+{
+	struct fx *f = fx_new();
+	fx_enroll(f);
+	f->a.next_report = 0;
+	fx_authenticate(f);
+	struct fx_req *r = fx_next(f);
+	assert_non_null(strstr(r->url, "/device/v1/report"));
+	int64_t sent = f->now;
+	agent_report_soon(&f->a);
+	fx_answer(r, 200, "{\"heartbeat\":300}");
+	r = fx_next(f);
+	assert_non_null(strstr(r->url, "/device/v1/report"));
+	assert_int_equal(f->now, sent);
+	fx_answer(r, 200, "{\"heartbeat\":300}");
+	r = fx_next(f); /* and then no more than the heartbeat asks */
+	assert_null(strstr(r->url, "/device/v1/report"));
+	fx_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -312,6 +335,7 @@ int main(void)
 		cmocka_unit_test(test_transport_that_cannot_start_backs_off),
 		cmocka_unit_test(test_license_hint_fetches_licenses_at_once),
 		cmocka_unit_test(test_license_hints_with_news_are_each_acted_on_at_once),
+		cmocka_unit_test(test_change_while_a_report_is_in_flight_is_reported_at_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
