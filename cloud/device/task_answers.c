@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../../lib/envelope.h"
+#include "../../lib/log.h"
 #include "../domain/jobs.h"
 #include "../domain/payload.h"
 #include "../http/server.h"
@@ -211,6 +212,19 @@ static void license_hint(struct slice *s, struct store_rows *st, size_t i)
 	s->outcome[i] = 1;
 }
 
+/* Tells the devices still open of their newly issued licenses, then spends those hints
+ * for the same list. A failure to spend them costs a hint told again later. */
+static void license_hints(struct slice *s)
+{
+	struct store_rows *st = open_query(s, ST_LICENSES_HINT_DUE_OF_LIST, 0);
+	if (!st)
+		return;
+	size_t k = strlen(s->list) / ID_WIDTH; /* the list open_query made; answers keep it */
+	for_each_row(s, st, 0, 0, license_hint);
+	if (store_run(s->c->store, ST_LICENSES_HINT_SENT_OF_LIST, "si", s->list, (int64_t)k) < 0)
+		log_warn("wake: cannot mark license hints sent; they are told again later");
+}
+
 /* Fails the overdue tasks: of the one device, or of all (two index searches either
  * way, cheaper than naming a slice's devices). */
 static void expire(struct slice *s)
@@ -245,6 +259,5 @@ void task_answers(struct cloud *c, char (*ids)[DB_ID_LEN], size_t n, enum task_a
 	cancel_notices(&s);
 	if ((st = open_query(&s, ST_TASK_PENDING_OF_LIST, 1)))
 		for_each_row(&s, st, 18, 0, pending);
-	if ((st = open_query(&s, ST_LICENSES_HINT_SENT_OF_LIST, 0)))
-		for_each_row(&s, st, 0, 0, license_hint);
+	license_hints(&s);
 }

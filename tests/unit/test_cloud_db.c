@@ -229,7 +229,7 @@ static void test_slice_answer_queries_search_an_index(void **state)
 	static const enum store_stmt per_slice[] = {
 		ST_DEVICES_REMOVED_OF_LIST, ST_TASK_CANCEL_NOTICES_OF_LIST,
 		ST_TASK_CANCEL_NOTICES_CLEAR_OF_LIST, ST_TASK_PENDING_OF_LIST,
-		ST_LICENSES_HINT_SENT_OF_LIST};
+		ST_LICENSES_HINT_DUE_OF_LIST, ST_LICENSES_HINT_SENT_OF_LIST};
 	static const char *const scanned[] = {"SCAN ids", "SCAN CONSTANT ROW"};
 	struct fixture *f = *state;
 	sqlite3 *db;
