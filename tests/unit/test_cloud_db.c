@@ -230,7 +230,8 @@ static void test_slice_answer_queries_search_an_index(void **state)
 		ST_DEVICES_REMOVED_OF_LIST, ST_TASK_CANCEL_NOTICES_OF_LIST,
 		ST_TASK_CANCEL_NOTICES_CLEAR_OF_LIST, ST_TASK_PENDING_OF_LIST,
 		ST_LICENSES_HINT_DUE_OF_LIST, ST_LICENSES_HINT_SENT_OF_LIST};
-	static const char *const scanned[] = {"SCAN ids", "SCAN CONSTANT ROW"};
+	/* "SCAN TABLE ids" is how SQLite before 3.36 (the cameras' sysroot) says it */
+	static const char *const scanned[] = {"SCAN ids", "SCAN TABLE ids", "SCAN CONSTANT ROW"};
 	struct fixture *f = *state;
 	sqlite3 *db;
 	char sql[4096];
@@ -245,6 +246,7 @@ static void test_slice_answer_queries_search_an_index(void **state)
 			int ok = strncmp(detail, "SCAN ", 5) != 0;
 			for (size_t k = 0; !ok && k < sizeof(scanned) / sizeof(scanned[0]); k++)
 				ok = strcmp(detail, scanned[k]) == 0;
+			ok = ok || strncmp(detail, "SCAN SUBQUERY ", 14) == 0; /* ids, before 3.36 */
 			if (!ok)
 				fail_msg("%s reads a table as: %s", store_stmt_name(per_slice[i]), detail);
 			searches += strncmp(detail, "SEARCH ", 7) == 0;
