@@ -49,8 +49,9 @@ CLOUD_PG_BACKENDS := cloud/store/postgres/pg_store.c cloud/store/postgres/pg_non
 CLOUD_PG_SRC := cloud/store/postgres/$(if $(filter libpq,$(CLOUD_PG)),pg_store.c,pg_none.c)
 # Passwords are hashed with Argon2id through Debian's libargon2 (cloud/domain/password.c).
 ARGON2_LIBS = $(eval ARGON2_LIBS := $(call pkg_config,--libs,libargon2,libargon2-dev))$(ARGON2_LIBS)
+# The seal pool's workers (cloud/device/seal_pool.c) are POSIX threads.
 CLOUD_LIBS = $(if $(filter openssl,$(CLOUD_ECDSA)),-lcrypto) $(if $(filter libpq,$(CLOUD_PG)),-lpq) \
-	     $(ARGON2_LIBS)
+	     $(ARGON2_LIBS) -pthread
 LIBPQ_CFLAGS = $(eval LIBPQ_CFLAGS := $(call pkg_config,--cflags,libpq,libpq-dev))$(LIBPQ_CFLAGS)
 $(BUILD)/obj/cloud/store/postgres/pg_store.o: CFLAGS += $(LIBPQ_CFLAGS)
 

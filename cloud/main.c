@@ -10,6 +10,7 @@
 #include "../lib/fsutil.h"
 #include "../lib/log.h"
 #include "cli/cli.h"
+#include "device/seal_pool.h"
 #include "http/server.h"
 
 static int serve_usage(void)
@@ -19,6 +20,7 @@ static int serve_usage(void)
 			"                      [--header-timeout S] [--body-timeout S] [--idle-timeout S]\n"
 			"                      [--max-conns-per-source N] [--store postgres:CONNINFO]\n"
 			"                      [--signing-key FILE] [--admin-token-file FILE]\n"
+			"                      [--sign-threads N]\n"
 			"  PORT 0 picks a free port; the bound URL is written to FILE and DIR/server.url.\n"
 			"  Defaults: header 10 s, body 30 s, idle 60 s, 128 connections per address.\n"
 			"  The store is SQLite in DIR/camcloud.db unless --store names a PostgreSQL\n"
@@ -27,6 +29,8 @@ static int serve_usage(void)
 			"  through (invitations), and its sender address.\n"
 			"  Several instances on one PostgreSQL share one signing key and one admin\n"
 			"  token: FILEs that must exist (camcloud signing-key create FILE makes a key).\n"
+			"  --sign-threads N: threads that sign the task envelopes of woken long polls\n"
+			"  (default: one per CPU, at most 8; 0 signs them on the event loop).\n"
 			"  --test-clock FILE (tests only): the clock reads epoch seconds from FILE.\n");
 	return 2;
 }
@@ -60,6 +64,7 @@ static int serve_main(int argc, char **argv)
 		{"mail-from", required_argument, NULL, 'F'},
 		{"signing-key", required_argument, NULL, 'K'},
 		{"admin-token-file", required_argument, NULL, 'A'},
+		{"sign-threads", required_argument, NULL, 'W'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -88,6 +93,13 @@ static int serve_main(int argc, char **argv)
 			break;
 		case 'A':
 			o.admin_token_file = optarg;
+			break;
+		case 'W':
+			if (strcmp(optarg, "0") == 0)
+				o.sign_threads = SIGN_THREADS_NONE;
+			else if (positive(optarg, &o.sign_threads) != 0 ||
+				 o.sign_threads > SEAL_THREADS_MAX)
+				return serve_usage();
 			break;
 		case 'l':
 			o.listen = optarg;

@@ -143,21 +143,32 @@ int api_task_answer(struct cloud *c, const char *device_id, int64_t now, struct 
 		reply_internal(rp);
 		return -1;
 	}
-	task_answers(c, id, 1, TASK_ANSWERS_LIVE, now, rp, &outcome);
+	task_answers(c, id, 1, TASK_ANSWERS_LIVE, now, rp, &outcome, NULL);
 	return outcome;
 }
 
 void api_task_wake_answer(struct cloud *c, char (*ids)[DB_ID_LEN], size_t n, int64_t now,
-			  struct reply *rp)
+			  struct reply *rp, uint64_t *ticket)
 {
 	int outcome[TASK_ANSWERS_MAX];
 	for (size_t at = 0; at < n; at += TASK_ANSWERS_MAX) {
 		size_t k = n - at < TASK_ANSWERS_MAX ? n - at : TASK_ANSWERS_MAX;
-		task_answers(c, ids + at, k, TASK_ANSWERS_CHECK_REMOVED, now, rp + at, outcome);
+		task_answers(c, ids + at, k, TASK_ANSWERS_CHECK_REMOVED, now, rp + at, outcome,
+			     ticket ? ticket + at : NULL);
 		for (size_t i = 0; i < k; i++)
 			if (outcome[i] == 0)
 				reply_no_content(&rp[at + i]);
 	}
+}
+
+void api_task_sealed(struct cloud *c, const char *device_id, uint64_t ticket,
+		     const struct buf *env)
+{
+	struct reply rp;
+	reply_init(&rp);
+	task_answer_sealed(&rp, env);
+	longpoll_deliver(c->lp, device_id, ticket, &rp);
+	reply_free(&rp);
 }
 
 void api_task_next(struct request *rq, struct reply *rp)

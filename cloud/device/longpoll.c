@@ -26,6 +26,7 @@ struct held {
 	struct event *timer;
 	struct timeval start;
 	int in_batch; /* in the batch being answered (a slice may name a device twice) */
+	uint64_t promised; /* > 0: its answer comes under this ticket (longpoll_deliver) */
 	char device_id[DB_ID_LEN];
 };
 
@@ -38,6 +39,7 @@ struct longpoll {
 	struct held *batch[LONGPOLL_BATCH];
 	char batch_id[LONGPOLL_BATCH][DB_ID_LEN];
 	struct reply batch_rp[LONGPOLL_BATCH];
+	uint64_t batch_ticket[LONGPOLL_BATCH];
 };
 
 static unsigned bucket_of(const char *device_id)
@@ -174,11 +176,14 @@ static struct held *held_of(struct longpoll *lp, const char *device_id)
  * backs off from, missing the wake that matters next. */
 static void answer_batch(struct longpoll *lp, size_t k)
 {
-	lp->answer(lp->c, lp->batch_id, k, cloud_now(lp->c), lp->batch_rp);
+	memset(lp->batch_ticket, 0, k * sizeof(lp->batch_ticket[0]));
+	lp->answer(lp->c, lp->batch_id, k, cloud_now(lp->c), lp->batch_rp, lp->batch_ticket);
 	for (size_t j = 0; j < k; j++) {
 		struct held *h = lp->batch[j];
 		h->in_batch = 0;
-		if (lp->batch_rp[j].status != 204)
+		if (lp->batch_ticket[j])
+			h->promised = lp->batch_ticket[j];
+		else if (lp->batch_rp[j].status != 204)
 			answer_held(h, &lp->batch_rp[j]);
 		reply_free(&lp->batch_rp[j]);
 	}
@@ -189,7 +194,7 @@ void longpoll_wake_some(struct longpoll *lp, char (*ids)[DB_ID_LEN], size_t n)
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct held *h = held_of(lp, ids[i]);
-		if (!h || h->in_batch)
+		if (!h || h->in_batch || h->promised)
 			continue;
 		h->in_batch = 1;
 		lp->batch[k] = h;
@@ -211,6 +216,18 @@ void longpoll_wake(struct longpoll *lp, const char *device_id)
 		strcpy(id[0], device_id);
 		longpoll_wake_some(lp, id, 1);
 	}
+}
+
+int longpoll_deliver(struct longpoll *lp, const char *device_id, uint64_t ticket,
+		     struct reply *rp)
+{
+	struct held *h = held_of(lp, device_id);
+	if (!h || h->promised != ticket) {
+		log_debug("longpoll: " LP_WHAT " of %s no longer waits for its answer", device_id);
+		return 0;
+	}
+	answer_held(h, rp);
+	return 1;
 }
 
 size_t longpoll_count(const struct longpoll *lp)

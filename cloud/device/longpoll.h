@@ -15,10 +15,12 @@
 struct longpoll;
 
 /* Builds the answers of n woken devices ids (not changed) at once, rp[i] for ids[i]:
- * must fill each exactly once, 204 for nothing to say. n is at most LONGPOLL_BATCH. */
+ * must fill each exactly once, 204 for nothing to say, or leave it and set ticket[i]
+ * (0 on entry) when the answer comes later through longpoll_deliver. n is at most
+ * LONGPOLL_BATCH. */
 #define LONGPOLL_BATCH 256
 typedef void (*longpoll_answer_fn)(struct cloud *c, char (*ids)[DB_ID_LEN], size_t n,
-				   int64_t now, struct reply *rp);
+				   int64_t now, struct reply *rp, uint64_t *ticket);
 
 struct longpoll *longpoll_new(struct cloud *c, longpoll_answer_fn answer);
 /* Forgets every held request without replying. Call before evhttp_free, which
@@ -36,6 +38,12 @@ void longpoll_wake(struct longpoll *lp, const char *device_id);
  * passed over, asking the store nothing): their answers are built LONGPOLL_BATCH at a
  * time, by one call of the answer callback each. */
 void longpoll_wake_some(struct longpoll *lp, char (*ids)[DB_ID_LEN], size_t n);
+/* The answer promised under ticket: sent when device_id's request is the one that was
+ * promised it and still held (1); else dropped (0: the request was answered 204 by its
+ * timer or a newer poll, or went away; the task is still pending for the next poll).
+ * A request awaiting its answer is not woken again. */
+int longpoll_deliver(struct longpoll *lp, const char *device_id, uint64_t ticket,
+		     struct reply *rp);
 size_t longpoll_count(const struct longpoll *lp);
 
 #endif

@@ -13,9 +13,10 @@
 #include "../domain/jobs.h"
 #include "../domain/payload.h"
 #include "../http/server.h"
+#include "seal_pool.h"
 
 #define ID_WIDTH (DB_ID_LEN - 1)
-#define WRITING 2 /* an outcome while a cancel notice's list is being written */
+#define WRITING 3 /* an outcome while a cancel notice's list is being written */
 
 struct slice {
 	struct cloud *c;
@@ -24,6 +25,7 @@ struct slice {
 	int64_t now;
 	struct reply *rp;
 	int *outcome;
+	uint64_t *ticket; /* NULL: every envelope is sealed here */
 	const char *sorted[TASK_ANSWERS_MAX]; /* into ids, by id */
 	char list[TASK_ANSWERS_MAX * ID_WIDTH + 1];
 };
@@ -136,14 +138,12 @@ static void cancel_notices(struct slice *s)
 	}
 }
 
-/* Builds {"task": <envelope>} from a row of TASK_PENDING_OF_LIST. */
-static int task_reply(struct cloud *c, struct store_rows *st, const char *device_id, int64_t now,
-		      struct reply *rp)
+/* The payload of the task in a row of TASK_PENDING_OF_LIST, for device_id. */
+static int task_payload_of_row(struct store_rows *st, const char *device_id, int64_t now,
+			       struct buf *payload)
 {
 	char task_id[DB_ID_LEN], image_id[DB_ID_LEN], model[FIELD_SHORT], version[FIELD_SHORT];
 	char sha[CRYPTO_SHA256_HEX_LEN], serial[FIELD_SHORT];
-	struct buf payload, env;
-	int rc = -1;
 
 	if (store_str(st, 0, task_id, sizeof(task_id)) ||
 	    store_str(st, 3, image_id, sizeof(image_id)) ||
@@ -172,30 +172,40 @@ static int task_reply(struct cloud *c, struct store_rows *st, const char *device
 		t.app_name = store_text(st, 16);
 		t.app_params = store_text(st, 17);
 	}
+	return payload_task(&t, payload);
+}
+
+void task_answer_sealed(struct reply *rp, const struct buf *env)
+{
+	if (!env) {
+		reply_internal(rp);
+		return;
+	}
+	struct json_writer *w = reply_json(rp, 200);
+	jw_object_begin(w);
+	jw_key(w, "task");
+	jw_raw(w, env->data, env->len);
+	jw_object_end(w);
+}
+
+/* The device's task: sealed by the pool when the caller takes tickets and the pool has
+ * workers (outcome TASK_ANSWER_SEALING), else sealed here. */
+static void pending(struct slice *s, struct store_rows *st, size_t i)
+{
+	struct buf payload, env;
 	buf_init(&payload, ENVELOPE_MAX_BYTES);
 	buf_init(&env, ENVELOPE_MAX_BYTES * 2);
-	if (payload_task(&t, &payload) == 0 &&
-	    signer_seal(&c->signer, payload.data, payload.len, &env) == 0) {
-		struct json_writer *w = reply_json(rp, 200);
-		jw_object_begin(w);
-		jw_key(w, "task");
-		jw_raw(w, env.data, env.len);
-		jw_object_end(w);
-		rc = 0;
+	int ok = task_payload_of_row(st, s->ids[i], s->now, &payload) == 0;
+	if (ok && s->ticket &&
+	    (s->ticket[i] = seal_pool_submit(s->c->seal, s->ids[i], &payload)) != 0) {
+		s->outcome[i] = TASK_ANSWER_SEALING;
+	} else {
+		ok = ok && signer_seal(&s->c->signer, payload.data, payload.len, &env) == 0;
+		task_answer_sealed(&s->rp[i], ok ? &env : NULL);
+		s->outcome[i] = ok ? 1 : -1;
 	}
 	buf_free(&payload);
 	buf_free(&env);
-	return rc;
-}
-
-static void pending(struct slice *s, struct store_rows *st, size_t i)
-{
-	if (task_reply(s->c, st, s->ids[i], s->now, &s->rp[i]) == 0) {
-		s->outcome[i] = 1;
-	} else {
-		reply_internal(&s->rp[i]);
-		s->outcome[i] = -1;
-	}
 }
 
 static void license_hint(struct slice *s, struct store_rows *st, size_t i)
@@ -239,9 +249,10 @@ static void expire(struct slice *s)
 }
 
 void task_answers(struct cloud *c, char (*ids)[DB_ID_LEN], size_t n, enum task_answers_mode mode,
-		  int64_t now, struct reply *rp, int *outcome)
+		  int64_t now, struct reply *rp, int *outcome, uint64_t *ticket)
 {
-	struct slice s = {.c = c, .ids = ids, .n = n, .now = now, .rp = rp, .outcome = outcome};
+	struct slice s = {.c = c, .ids = ids, .n = n, .now = now, .rp = rp, .outcome = outcome,
+			  .ticket = ticket};
 	for (; s.n > TASK_ANSWERS_MAX; s.n--) { /* the caller slices: never */
 		reply_internal(&rp[s.n - 1]);
 		outcome[s.n - 1] = -1;

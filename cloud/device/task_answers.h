@@ -28,8 +28,13 @@ enum task_answers_mode {
  * task unless it is busy with one it reported on; 200 {"task": null, "check":
  * ["licenses"]} once per license issued since it last looked. outcome[i] is 1 when
  * rp[i] holds the answer, 0 when there is none (rp[i] untouched), -1 after a store
- * error (rp[i]: 500). */
+ * error (rp[i]: 500), TASK_ANSWER_SEALING when the answer is a task envelope that the
+ * seal pool signs (rp[i] untouched): only when ticket is not NULL, which then gets the
+ * pool's ticket in ticket[i]; task_answer_sealed makes the reply once it is back. */
+#define TASK_ANSWER_SEALING 2
 void task_answers(struct cloud *c, char (*ids)[DB_ID_LEN], size_t n, enum task_answers_mode mode,
-		  int64_t now, struct reply *rp, int *outcome);
+		  int64_t now, struct reply *rp, int *outcome, uint64_t *ticket);
+/* rp: 200 {"task": env}, or 500 when env is NULL (its sealing failed). */
+void task_answer_sealed(struct reply *rp, const struct buf *env);
 
 #endif

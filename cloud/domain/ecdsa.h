@@ -19,6 +19,10 @@ struct ecdsa_key *ecdsa_key_load_private(const char *path);
  * decoders, which costs more than the verification itself.) */
 struct ecdsa_key *ecdsa_key_from_public_point(const unsigned char *point, size_t len);
 void ecdsa_key_free(struct ecdsa_key *key);
+/* The same private key for use from another thread, with a signing context of its
+ * own; NULL when this backend cannot sign from several threads (mbedtls: lib/crypto
+ * has one random generator per process). Free it with ecdsa_key_free. */
+struct ecdsa_key *ecdsa_key_for_thread(struct ecdsa_key *key);
 
 /* Base64 DER signature of msg into sig_b64: 0, or -1. */
 __attribute__((warn_unused_result)) int ecdsa_sign(struct ecdsa_key *key, const void *msg,

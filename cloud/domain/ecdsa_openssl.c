@@ -83,6 +83,14 @@ struct ecdsa_key *ecdsa_key_from_public_point(const unsigned char *point, size_t
 	return key_wrap(pkey);
 }
 
+struct ecdsa_key *ecdsa_key_for_thread(struct ecdsa_key *key)
+{
+	/* an EVP_PKEY is safe to share between threads; its contexts are not */
+	if (!key || EVP_PKEY_up_ref(key->pkey) != 1)
+		return NULL;
+	return key_wrap(key->pkey);
+}
+
 void ecdsa_key_free(struct ecdsa_key *key)
 {
 	if (!key)

@@ -60,6 +60,15 @@ void signer_free(struct signer *s)
 	memset(s, 0, sizeof(*s));
 }
 
+int signer_for_thread(const struct signer *s, struct signer *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (!(out->signing = ecdsa_key_for_thread(s->signing)))
+		return -1;
+	memcpy(out->fp, s->fp, sizeof(out->fp));
+	return 0;
+}
+
 static int sign_ossl(void *key, const void *msg, size_t len, char *sig, size_t sigsz)
 {
 	return ecdsa_sign(key, msg, len, sig, sigsz);

@@ -29,6 +29,9 @@ int signer_load(struct signer *s, const char *path);
  * each make their own) and be readable by its owner only (0600 or 0400). */
 int signer_load_shared(struct signer *s, const char *path);
 void signer_free(struct signer *s);
+/* out: s for signing from another thread (its own context, the same key and
+ * fingerprint; no public parts). -1 when the backend cannot (ecdsa_key_for_thread). */
+int signer_for_thread(const struct signer *s, struct signer *out);
 
 /* Seals payload JSON into an envelope appended to out. */
 int signer_seal(const struct signer *s, const char *payload, size_t len, struct buf *out);

@@ -37,9 +37,14 @@ int license_envelope(struct cloud *c, struct store_rows *st, const char *device_
 		     int64_t now, int64_t ttl, struct json_writer *w);
 /* longpoll_answer_fn: for each of the n devices ids, 410 when removed, else what
  * api_task_answer has, else 204; a slice's answers take a few statements in all
- * (task_answers.h). */
+ * (task_answers.h). With ticket, a task envelope may be left to the seal pool
+ * (ticket[i] > 0, rp[i] untouched; api_task_sealed answers it); NULL seals them all. */
 void api_task_wake_answer(struct cloud *c, char (*ids)[DB_ID_LEN], size_t n, int64_t now,
-			  struct reply *rp);
+			  struct reply *rp, uint64_t *ticket);
+/* seal_done_fn: a woken poll's envelope back from the seal pool, sent to its device
+ * when that request is still held for it. */
+void api_task_sealed(struct cloud *c, const char *device_id, uint64_t ticket,
+		     const struct buf *env);
 
 /* api_admin.c: folders, tokens, devices, images */
 void admin_folder_create(struct request *rq, struct reply *rp);

@@ -15,6 +15,7 @@
 #include <sys/resource.h>
 #include <sys/time.h>
 #include <time.h>
+#include <unistd.h>
 #include <event2/listener.h>
 
 #include "../../lib/fsutil.h"
@@ -26,6 +27,7 @@
 #include "gate.h"
 #include "../device/longpoll.h"
 #include "../device/peers.h"
+#include "../device/seal_pool.h"
 #include "../device/signed_group.h"
 #include "../device/wake.h"
 #include "../admin/uploads.h"
@@ -223,6 +225,17 @@ static int or_default(int v, int def)
 	return v > 0 ? v : def;
 }
 
+/* The seal pool's workers: one per CPU unless told (SIGN_THREADS_NONE: none). */
+static int sign_threads(int asked)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	if (asked == SIGN_THREADS_NONE)
+		return 0;
+	if (asked > 0)
+		return asked;
+	return cpus < 1 ? 1 : cpus > SEAL_THREADS_MAX ? SEAL_THREADS_MAX : (int)cpus;
+}
+
 /* Connections in all: what the descriptor limit leaves after the reserve. */
 static int conns_max(void)
 {
@@ -329,7 +342,8 @@ int cloud_open(struct cloud *c, const struct serve_options *opt)
 	}
 	if (peers_open(c) != 0)
 		return -1;
-	if (!(c->uploads = uploads_new(c))) {
+	if (!(c->uploads = uploads_new(c)) ||
+	    !(c->seal = seal_pool_new(c, sign_threads(opt->sign_threads), api_task_sealed))) {
 		log_error("server: out of memory");
 		return -1;
 	}
@@ -378,6 +392,8 @@ void cloud_close(struct cloud *c)
 	wake_free(c->wake);
 	uploads_free(c->uploads);
 	c->uploads = NULL;
+	seal_pool_free(c->seal); /* joins its threads; before the long polls it answers */
+	c->seal = NULL;
 	signed_group_free(c->signed_group); /* before evhttp_free, like the long polls */
 	c->signed_group = NULL;
 	longpoll_free(c->lp); /* before evhttp_free, see longpoll.h */

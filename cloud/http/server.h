@@ -43,7 +43,11 @@ struct serve_options {
 	 * start. */
 	const char *signing_key;
 	const char *admin_token_file;
+	/* [CPUs, at most SEAL_THREADS_MAX] threads signing woken polls' task envelopes
+	 * (seal_pool.h); SIGN_THREADS_NONE signs them on the event loop */
+	int sign_threads;
 };
+#define SIGN_THREADS_NONE (-1)
 
 struct cloud {
 	struct event_base *base;
@@ -61,6 +65,7 @@ struct cloud {
 	struct peers *peers;    /* wake-ups from other instances (peers.h) */
 	struct uploads *uploads; /* this instance's side of streamed uploads (uploads.h) */
 	struct signed_group *signed_group; /* enroll and auth commits (signed_group.h) */
+	struct seal_pool *seal; /* signs woken polls' task envelopes (seal_pool.h) */
 	uint8_t admin_sha[32];  /* SHA-256 of the admin token; the token itself is not kept */
 	char data_dir[PATH_MAX];
 	char base_url[CLOUD_URL_MAX];

@@ -33,6 +33,8 @@
 #include "../../cloud/http/api.h"
 #include "../../cloud/http/gate.h"
 #include "../../cloud/http/server.h"
+#include "../../cloud/device/longpoll.h"
+#include "../../cloud/device/seal_pool.h"
 #include "../../cloud/device/wake.h"
 #include "../../cloud/domain/apps.h"
 #include "../../cloud/domain/jobs.h"
@@ -2420,6 +2422,112 @@ static void test_big_folder_job_wakes_in_slices(void **state)
 }
 
 
+/* ---- the seal pool ---- */
+
+enum { SEALS = 64 };
+static struct {
+	size_t n;
+	uint64_t ticket[SEALS];
+	char device[SEALS][DB_ID_LEN];
+	char payload[SEALS][64];
+} sealed;
+
+static void on_sealed(struct cloud *c, const char *device_id, uint64_t ticket,
+		      const struct buf *env)
+{
+	struct buf payload;
+	assert_non_null(env);
+	assert_true(sealed.n < SEALS);
+	buf_init(&payload, ENVELOPE_MAX_BYTES);
+	assert_int_equal(envelope_open(c->signer.key, env->data, env->len, &payload), ENVELOPE_OK);
+	sealed.ticket[sealed.n] = ticket;
+	snprintf(sealed.device[sealed.n], DB_ID_LEN, "%s", device_id);
+	snprintf(sealed.payload[sealed.n], sizeof(sealed.payload[0]), "%s", buf_str(&payload));
+	sealed.n++;
+	buf_free(&payload);
+}
+
+/* Workers sign many envelopes at once, each with its own payload (nothing crosses
+ * between jobs), and every one comes back to the loop once, under its ticket. A
+ * backend that cannot sign from threads gets no workers and takes nothing. */
+static void test_seal_pool_signs_each_payload_once(void **state)
+{
+	struct t *t = *state;
+	struct seal_pool *p = seal_pool_new(&t->c, 3, on_sealed);
+	uint64_t ticket[SEALS];
+	char device[DB_ID_LEN], text[64];
+	struct buf payload;
+	assert_non_null(p);
+	memset(&sealed, 0, sizeof(sealed));
+	for (int i = 0; i < SEALS; i++) {
+		snprintf(device, sizeof(device), "device%02d", i);
+		snprintf(text, sizeof(text), "{\"type\":\"test\",\"n\":%d}", i);
+		buf_init(&payload, ENVELOPE_MAX_BYTES);
+		assert_int_equal(buf_append_str(&payload, text), 0);
+		ticket[i] = seal_pool_submit(p, device, &payload);
+		if (seal_pool_workers(p) == 0)
+			assert_int_equal(ticket[i], 0);
+		else
+			assert_true(ticket[i] > 0 && payload.len == 0 && (i == 0 || ticket[i] > ticket[i - 1]));
+		buf_free(&payload);
+	}
+	if (seal_pool_workers(p) == 0) {
+		seal_pool_free(p);
+		skip();
+	}
+	assert_int_equal(seal_pool_workers(p), 3);
+	for (int spins = 0; sealed.n < SEALS && spins < 100000; spins++)
+		event_base_loop(t->c.base, EVLOOP_ONCE);
+	assert_int_equal(sealed.n, SEALS);
+	for (size_t k = 0; k < SEALS; k++) {
+		int i = -1;
+		for (int j = 0; j < SEALS; j++)
+			if (ticket[j] == sealed.ticket[k])
+				i = j;
+		assert_true(i >= 0);
+		snprintf(device, sizeof(device), "device%02d", i);
+		snprintf(text, sizeof(text), "{\"type\":\"test\",\"n\":%d}", i);
+		assert_string_equal(sealed.device[k], device);
+		assert_string_equal(sealed.payload[k], text);
+		for (size_t m = 0; m < k; m++)
+			assert_true(sealed.ticket[m] != sealed.ticket[k]);
+	}
+	seal_pool_free(p);
+}
+
+/* An answer promised under a ticket reaches only the request it was promised to: a
+ * stale ticket, or a device with nothing held, sends nothing; the real one arrives. */
+static void test_sealed_answer_reaches_only_its_request(void **state)
+{
+	struct t *t = *state;
+	struct resp held;
+	struct reply rp;
+	struct json_doc pd;
+	struct buf payload;
+	char task[DB_ID_LEN], got[DB_ID_LEN];
+	reply_init(&rp);
+	reply_error(&rp, 418, "stale", "a stale answer");
+	struct evhttp_connection *conn = poll_hold(t, t->access, &held);
+	assert_int_equal(longpoll_deliver(t->c.lp, t->device_id, UINT64_MAX, &rp), 0);
+	assert_int_equal(longpoll_deliver(t->c.lp, "0123456789abcdef0123456789abcdef", 1, &rp), 0);
+	for (int i = 0; i < 20; i++)
+		event_base_loop(t->c.base, EVLOOP_NONBLOCK);
+	assert_false(held.done);
+	assert_int_equal(longpoll_count(t->c.lp), 1);
+	create_task(t, "", task);
+	run_until(t, &held);
+	open_task(t, &held, &pd, &payload);
+	assert_true(json_get_string(&pd, 0, "task_id", got, sizeof(got)) >= 0);
+	assert_string_equal(got, task);
+	assert_int_equal(longpoll_count(t->c.lp), 0);
+	assert_int_equal(longpoll_deliver(t->c.lp, t->device_id, 1, &rp), 0);
+	json_free(&pd);
+	buf_free(&payload);
+	reply_free(&rp);
+	resp_free(&held);
+	evhttp_connection_free(conn);
+}
+
 /* ---- licenses on hardware ---- */
 
 /* base64 of a key file in the documented shape for serial and application id. */
@@ -2972,7 +3080,7 @@ static void slice_answers(struct t *t, char (*ids)[DB_ID_LEN], size_t from, size
 	for (size_t i = 0; i < n; i++)
 		reply_init(&rp[i]);
 	assert_int_equal(store_begin(t->c.store), 0);
-	api_task_wake_answer(&t->c, ids + from, n, now, rp);
+	api_task_wake_answer(&t->c, ids + from, n, now, rp, NULL);
 	store_rollback(t->c.store);
 	for (size_t i = 0; i < n; i++) {
 		answer_text(t, &rp[i], text[from + i], sizeof(text[0]));
@@ -3119,6 +3227,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ambiguous_or_oversized_http_refused_with_json,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_big_folder_job_wakes_in_slices, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_seal_pool_signs_each_payload_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sealed_answer_reaches_only_its_request, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_job_applies_every_skip_rule, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_slice_answers_as_each_alone, setup, teardown),
 	};

@@ -71,8 +71,13 @@ for _ in $(seq "$LB_PROCS"); do
 	PIDS+=($!)
 	LB_PIDS=${LB_PIDS:+$LB_PIDS,}$!
 done
-cc() { "$CAMCLOUD" --url "http://$LB" --admin-token-file "$WORK/admin.token" "$@"; }
-for _ in $(seq 100); do cc org list >/dev/null 2>&1 && break; sleep 0.1; done
+for _ in $(seq 100); do
+	"$CAMCLOUD" --url "http://$LB" --admin-token-file "$WORK/admin.token" org list >/dev/null 2>&1 && break
+	sleep 0.1
+done
+# The set-up goes to one instance: each has a data directory of its own here, and an
+# upload's chunks must all reach the one that holds its file (docs/operations.md).
+cc() { "$CAMCLOUD" --url "http://${servers[0]}" --admin-token-file "$WORK/admin.token" "$@"; }
 
 FLEET_PROCS=${FLEET_PROCS:-$(((N + 14999) / 15000))}
 echo "$INSTANCES camcloud instances (pids ${PIDS[*]:0:$INSTANCES}) behind $LB_PROCS HAProxy" \

@@ -6,6 +6,7 @@
 # LOG_LEVEL=debug also prints camcloud's own time for the job create request.
 # FLEET=PATH runs an already built generator (say, one built with sanitizers).
 # STORE=postgres:CONNINFO runs camcloud on that PostgreSQL database (serve --store).
+# CLOUD_OPTS="..." adds options to camcloud serve (say, --sign-threads 1).
 set -eu
 ROOT=$(cd "$(dirname "$0")/../../.." && pwd)
 BUILD=${1:-$ROOT/build/host}
@@ -25,7 +26,7 @@ cleanup() {
 trap cleanup EXIT
 
 "$CAMCLOUD" serve --data "$WORK/cloud" --listen 127.0.0.1:0 --url-file "$WORK/url" \
-	${STORE:+--store "$STORE"} --log-level "${LOG_LEVEL:-warn}" 2>"$WORK/cloud.log" &
+	${STORE:+--store "$STORE"} ${CLOUD_OPTS:-} --log-level "${LOG_LEVEL:-warn}" 2>"$WORK/cloud.log" &
 CLOUD_PID=$!
 for _ in $(seq 100); do [ -s "$WORK/url" ] && break; sleep 0.05; done
 [ -s "$WORK/url" ] || { cat "$WORK/cloud.log" >&2; exit 1; }
