@@ -371,6 +371,8 @@ void admin_job_create(struct request *rq, struct reply *rp)
 		reply_internal(rp);
 		goto out;
 	}
+	if (tasks >= JOB_ANALYZE_MIN_TASKS)
+		(void)store_tasks_grew(db); /* before the wake-up's slices are planned */
 	/* Every affected device's held poll gets its task now, not at its next poll. */
 	job_wake(rq->c, db, id, &woken, rq->ev); /* in slices, after this reply */
 	job_reply(rq, rp, id, &(struct job_counts){tasks, skipped});

@@ -15,7 +15,7 @@
 #include "../http/server.h"
 #include "seal_pool.h"
 
-#define ID_WIDTH (DB_ID_LEN - 1)
+#define LISTED_MAX (DB_ID_LEN + 4) /* ,"<id>":0 */
 #define WRITING 3 /* an outcome while a cancel notice's list is being written */
 
 struct slice {
@@ -27,7 +27,7 @@ struct slice {
 	int *outcome;
 	uint64_t *ticket; /* NULL: every envelope is sealed here */
 	const char *sorted[TASK_ANSWERS_MAX]; /* into ids, by id */
-	char list[TASK_ANSWERS_MAX * ID_WIDTH + 1];
+	char list[TASK_ANSWERS_MAX * LISTED_MAX + 3]; /* {"<id>":0,...} (ID_LIST_CTE) */
 };
 
 static int by_text(const void *a, const void *b)
@@ -44,13 +44,17 @@ static long index_of(const struct slice *s, const char *id)
 	return hit ? (long)((*hit - s->ids[0]) / DB_ID_LEN) : -1;
 }
 
-/* Lists in s->list the devices whose outcome is state: how many. */
+/* Lists in s->list the devices whose outcome is state, as the keys of a JSON object
+ * (ids are hex: nothing to escape): how many. */
 static size_t list_of(struct slice *s, int state)
 {
-	size_t k = 0;
+	size_t k = 0, at = 1;
+	s->list[0] = '{';
 	for (size_t i = 0; i < s->n; i++)
 		if (s->outcome[i] == state)
-			snprintf(s->list + k++ * ID_WIDTH, ID_WIDTH + 1, "%-*s", ID_WIDTH, s->ids[i]);
+			at += (size_t)snprintf(s->list + at, LISTED_MAX + 1, "%s\"%s\":0",
+					       k++ ? "," : "", s->ids[i]);
+	strcpy(s->list + at, "}");
 	return k;
 }
 
@@ -72,9 +76,9 @@ static struct store_rows *open_query(struct slice *s, enum store_stmt stmt, int 
 	size_t k = list_of(s, 0);
 	if (k == 0)
 		return NULL;
-	struct store_rows *st = with_now ? store_query(s->c->store, stmt, "sii", s->list,
+	struct store_rows *st = with_now ? store_query(s->c->store, stmt, "jii", s->list,
 						       (int64_t)k, s->now)
-					 : store_query(s->c->store, stmt, "si", s->list, (int64_t)k);
+					 : store_query(s->c->store, stmt, "ji", s->list, (int64_t)k);
 	if (!st)
 		fail(s, 0);
 	return st;
@@ -126,7 +130,7 @@ static void cancel_notices(struct slice *s)
 		return;
 	for_each_row(s, st, 0, WRITING, cancelled);
 	size_t k = list_of(s, WRITING);
-	if (k > 0 && store_run(s->c->store, ST_TASK_CANCEL_NOTICES_CLEAR_OF_LIST, "si", s->list,
+	if (k > 0 && store_run(s->c->store, ST_TASK_CANCEL_NOTICES_CLEAR_OF_LIST, "ji", s->list,
 			       (int64_t)k) < 0)
 		fail(s, WRITING);
 	for (size_t i = 0; i < s->n; i++) {
@@ -222,17 +226,13 @@ static void license_hint(struct slice *s, struct store_rows *st, size_t i)
 	s->outcome[i] = 1;
 }
 
-/* Tells the devices still open of their newly issued licenses, then spends those hints
- * for the same list. A failure to spend them costs a hint told again later. */
+/* Tells the devices still open of their newly issued licenses; the hint stands until
+ * the device fetches them (LICENSES_HINT_DUE_OF_LIST). */
 static void license_hints(struct slice *s)
 {
 	struct store_rows *st = open_query(s, ST_LICENSES_HINT_DUE_OF_LIST, 0);
-	if (!st)
-		return;
-	size_t k = strlen(s->list) / ID_WIDTH; /* the list open_query made; answers keep it */
-	for_each_row(s, st, 0, 0, license_hint);
-	if (store_run(s->c->store, ST_LICENSES_HINT_SENT_OF_LIST, "si", s->list, (int64_t)k) < 0)
-		log_warn("wake: cannot mark license hints sent; they are told again later");
+	if (st)
+		for_each_row(s, st, 0, 0, license_hint);
 }
 
 /* Fails the overdue tasks: of the one device, or of all (two index searches either

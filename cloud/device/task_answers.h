@@ -26,7 +26,7 @@ enum task_answers_mode {
  * tasks have failed, 200 {"task": null, "cancelled": [ids]} for tasks an admin cancelled
  * after it had started them (told once); 200 {"task": envelope} for its oldest pending
  * task unless it is busy with one it reported on; 200 {"task": null, "check":
- * ["licenses"]} once per license issued since it last looked. outcome[i] is 1 when
+ * ["licenses"]} while a license issued since it last fetched them waits. outcome[i] is 1 when
  * rp[i] holds the answer, 0 when there is none (rp[i] untouched), -1 after a store
  * error (rp[i]: 500), TASK_ANSWER_SEALING when the answer is a task envelope that the
  * seal pool signs (rp[i] untouched): only when ticket is not NULL, which then gets the

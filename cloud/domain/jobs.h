@@ -19,6 +19,9 @@
 /* Tasks (and skip rows) a job writes in one statement: that statement's argument, a
  * JSON object of a key a row, stays at about 40 kB for tasks. */
 #define TASK_SLICE 500
+/* A job making at least this many tasks refreshes the store's planner statistics
+ * before its wake-up (store_tasks_grew). */
+#define JOB_ANALYZE_MIN_TASKS 1000
 
 /* Job kinds (jobs.kind) and what jobs.target then holds. */
 #define JOB_KIND_DEVICE "device"           /* a device id (task create) */

@@ -115,6 +115,11 @@ int store_savepoint(struct store *s, enum store_savepoint op)
 	return s->ops->savepoint(s->impl, op);
 }
 
+int store_tasks_grew(struct store *s)
+{
+	return s->ops->analyze_tasks ? s->ops->analyze_tasks(s->impl) : 0;
+}
+
 const char *store_savepoint_sql(enum store_savepoint op)
 {
 	switch (op) {

@@ -60,6 +60,9 @@ struct store_ops {
 	int (*in_transaction)(void *impl);
 	/* Runs the savepoint statement store_savepoint_sql(op) in the transaction: 0 or -1. */
 	int (*savepoint)(void *impl, enum store_savepoint op);
+	/* Refreshes the planner's statistics of the tasks table (store_tasks_grew); NULL
+	 * where the planner keeps no such statistics to go stale (SQLite). */
+	int (*analyze_tasks)(void *impl);
 	void (*close)(void *impl);
 	/* Signals between instances sharing the store; NULL on a store that only one
 	 * instance opens (SQLite). notify sends payload with the current transaction
@@ -80,6 +83,12 @@ struct store {
  * a SQLite file path ("sqlite:" prefix optional), and migrates it to the latest schema. */
 int store_open(const char *spec, struct store **out);
 void store_close(struct store *s);
+
+/* After a bulk insert of tasks (a large job), outside a transaction: the planner's
+ * statistics are refreshed where it keeps some. PostgreSQL's, left from before the job,
+ * planned a slice's wake-up as a scan of every task (25 ms a slice of 200 at 10,000
+ * tasks) until autovacuum came by. 0, or -1 (logged; plans are only slower). */
+int store_tasks_grew(struct store *s);
 
 int store_run(struct store *s, enum store_stmt id, const char *types, ...);
 struct store_rows *store_query(struct store *s, enum store_stmt id, const char *types, ...);

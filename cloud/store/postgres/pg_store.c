@@ -272,6 +272,11 @@ static int pg_in_transaction(void *impl)
 	return PQtransactionStatus(((struct pg_store *)impl)->conn) != PQTRANS_IDLE;
 }
 
+static int pg_analyze_tasks(void *impl)
+{
+	return simple(impl, "ANALYZE tasks");
+}
+
 static int pg_savepoint(void *impl, enum store_savepoint op)
 {
 	return simple(impl, store_savepoint_sql(op));
@@ -353,6 +358,7 @@ static const struct store_ops pg_ops = {
 	.rollback = pg_rollback,
 	.in_transaction = pg_in_transaction,
 	.savepoint = pg_savepoint,
+	.analyze_tasks = pg_analyze_tasks,
 	.close = pg_close,
 	.notify = pg_notify,
 	.listen = pg_listen,
