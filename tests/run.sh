@@ -24,8 +24,9 @@ count_cmocka() { # binary output-file exit-code
 		failures+=("$(basename "$1") (no summary: crashed?)")
 		return
 	fi
-	# a case whose setup failed is reported as ERROR, outside the FAILED count
-	bad=$((${bad:-0} + $(grep -c '^\[  ERROR   \] ' "$2")))
+	# a case whose setup failed is reported as "[  ERROR   ] name", outside the FAILED
+	# count ("[  ERROR   ] --- message" is a failed check's text: its case is counted)
+	bad=$((${bad:-0} + $(grep -c '^\[  ERROR   \] [^-]' "$2")))
 	passed=$((passed + ${ok:-0}))
 	failed=$((failed + bad))
 	[ "$bad" = 0 ] || failures+=("$(basename "$1")")

@@ -58,6 +58,7 @@ struct resp {
 
 struct t {
 	char dir[64];
+	char clock[96]; /* the server's --test-clock file: absent, it reads the real time */
 	char store[512]; /* the store spec on PostgreSQL, "" on SQLite */
 	struct cloud c;
 	struct evhttp_connection *conn;
@@ -325,6 +326,15 @@ static void pg_drop_database(const char *spec)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* Moves the server's clock s seconds past the real time (for expiries: a sleep raced
+ * with the requests before it on a loaded machine). */
+static void clock_ahead(struct t *t, int s)
+{
+	char text[32];
+	snprintf(text, sizeof(text), "%lld\n", (long long)time(NULL) + s);
+	assert_int_equal(fs_write_atomic(t->clock, text, strlen(text), 0600), 0);
+}
+
 static int setup(void **state)
 {
 	struct t *t = calloc(1, sizeof(*t));
@@ -335,6 +345,8 @@ static int setup(void **state)
 	assert_non_null(mkdtemp(t->dir));
 	/* one client address holds every poll here (401 in the slicing test) */
 	struct serve_options opt = {.data_dir = t->dir, .listen = "127.0.0.1:0", .per_source = 1024};
+	snprintf(t->clock, sizeof(t->clock), "%s/clock", t->dir);
+	opt.clock_file = t->clock;
 	opt.store = pg_fresh_database(t->store, sizeof(t->store));
 	assert_int_equal(cloud_open(&t->c, &opt), 0);
 	t->port = (unsigned)atoi(strrchr(t->c.base_url, ':') + 1);
@@ -519,7 +531,7 @@ static void test_enrollment_rules(void **state)
 	expect_error(&r, 403, "token_invalid");
 	resp_free(&r);
 	new_secret(t, ",\"expires_in\":1", secret);
-	sleep(2);
+	clock_ahead(t, 2);
 	enroll(t, other, secret, "S-NEW", time(NULL), &r);
 	expect_error(&r, 403, "token_expired");
 	resp_free(&r);
@@ -1803,7 +1815,7 @@ static void test_task_expiry(void **state)
 	snprintf(body, sizeof(body), "{\"device_id\":\"%s\",\"image_id\":\"%s\",\"expires_in\":1}",
 		 other.id, t->image);
 	admin_post_id(t, "/admin/v1/tasks", body, theirs);
-	sleep(2);
+	clock_ahead(t, 2);
 	/* the device's poll expires its own task (and only its own) */
 	assert_int_equal(call(t, EVHTTP_REQ_GET, "/device/v1/tasks/next?wait=0", t->access, NULL,
 			      NULL, NULL, &r), 204);
