@@ -129,6 +129,61 @@ static int prepare(struct pg_store *s, enum store_stmt id, const char *types)
 	return ok ? 0 : -1;
 }
 
+/* The next result of a pipeline's query and the NULL that ends it: the result (to clear),
+ * NULL when the connection broke. */
+static PGresult *pipeline_result(PGconn *conn)
+{
+	PGresult *res = PQgetResult(conn);
+	if (res && PQresultStatus(res) != PGRES_PIPELINE_SYNC) {
+		PGresult *end = PQgetResult(conn);
+		if (end) { /* a query gives one result here: anything more is a broken stream */
+			PQclear(end);
+			PQclear(res);
+			return NULL;
+		}
+	}
+	return res;
+}
+
+/* A write inside a transaction, under a savepoint of its own (a constraint it breaks
+ * must not abort the transaction, as it does not on SQLite): SAVEPOINT, the statement
+ * and RELEASE go out in one round trip (libpq's pipeline mode), where one each cost
+ * three. When the statement fails, the RELEASE is skipped (the pipeline aborts) and
+ * the caller rolls back to the savepoint. The statement's result, or NULL (broken
+ * connection or pipeline). */
+static PGresult *exec_guarded(struct pg_store *s, const char *name, int n,
+			      const char *const *values)
+{
+	PGconn *conn = s->conn;
+	if (PQenterPipelineMode(conn) != 1)
+		return NULL;
+	PGresult *res = NULL, *set = NULL, *release = NULL, *sync = NULL;
+	if (PQsendQueryParams(conn, "SAVEPOINT one_statement", 0, NULL, NULL, NULL, NULL, 0) == 1 &&
+	    PQsendQueryPrepared(conn, name, n, values, NULL, NULL, 0) == 1 &&
+	    PQsendQueryParams(conn, "RELEASE SAVEPOINT one_statement", 0, NULL, NULL, NULL, NULL,
+			      0) == 1 &&
+	    PQpipelineSync(conn) == 1) {
+		set = pipeline_result(conn);
+		res = set ? pipeline_result(conn) : NULL;
+		release = res ? pipeline_result(conn) : NULL;
+		sync = release ? PQgetResult(conn) : NULL;
+	}
+	int ok = set && PQresultStatus(set) == PGRES_COMMAND_OK && res && release &&
+		 sync && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+	if (ok && PQresultStatus(release) != PGRES_COMMAND_OK &&
+	    PQresultStatus(release) != PGRES_PIPELINE_ABORTED)
+		ok = 0;
+	PQclear(set);
+	PQclear(release);
+	PQclear(sync);
+	if (PQexitPipelineMode(conn) != 1 || !ok) {
+		log_error("store: a statement under its savepoint: %s", PQerrorMessage(conn));
+		PQclear(res);
+		return NULL;
+	}
+	return res;
+}
+
 /* Runs statement id with the arguments; the result, or NULL after logging. *constraint
  * is set when a constraint refused it. */
 static PGresult *execute(struct pg_store *s, enum store_stmt id, const char *types, va_list ap,
@@ -160,18 +215,14 @@ static PGresult *execute(struct pg_store *s, enum store_stmt id, const char *typ
 		}
 	}
 	int guarded = s->writes[id] && PQtransactionStatus(s->conn) == PQTRANS_INTRANS;
-	if (guarded && simple(s, "SAVEPOINT one_statement") != 0)
-		return NULL;
 	snprintf(name, sizeof(name), "s%d", (int)id);
-	PGresult *res = PQexecPrepared(s->conn, name, n, values, NULL, NULL, 0);
+	PGresult *res = guarded ? exec_guarded(s, name, n, values)
+				: PQexecPrepared(s->conn, name, n, values, NULL, NULL, 0);
+	if (!res)
+		return NULL;
 	ExecStatusType st = PQresultStatus(res);
-	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
-		if (guarded && simple(s, "RELEASE SAVEPOINT one_statement") != 0) {
-			PQclear(res);
-			return NULL;
-		}
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
 		return res;
-	}
 	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 	*constraint = state && strncmp(state, "23", 2) == 0;
 	if (!*constraint)
