@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/app_name.h"
 #include "../lib/buf.h"
 #include "../lib/fsutil.h"
 
@@ -52,7 +53,7 @@ void config_defaults(struct agent_config *c)
 	memset(c, 0, sizeof(*c));
 	strcpy(c->platform, "sim");
 	strcpy(c->vapix_url, "http://127.0.0.12");
-	strcpy(c->axis_app_name, "camagent");
+	strcpy(c->axis_app_name, CAMAGENT_APP_NAME);
 	c->axis_auto_rollback_min = 10;
 	c->local_api_port = 2001;
 	c->long_poll_s = 60;

@@ -8,10 +8,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../../lib/app_name.h"
 #include "../../lib/eap.h"
 #include "../store/store.h"
 
-#define APP_AGENT_NAME "camagent" /* the agent's own appName */
+#define APP_AGENT_NAME CAMAGENT_APP_NAME /* the agent's own appName */
 #define APP_RANGES_MAX 512        /* os_ranges text: "MIN-MAX,MIN-MAX" */
 #define APP_PARAMS_MAX 2048       /* params text: "name,name" */
 

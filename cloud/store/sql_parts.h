@@ -2,6 +2,8 @@
 #ifndef CLOUD_STORE_SQL_PARTS_H
 #define CLOUD_STORE_SQL_PARTS_H
 
+#include "../../lib/app_name.h"
+
 /* Common table folder_paths(id, path): every folder (deleted ones too) with its path
  * from the org's root folder, "Site A/Floor 1". Put it before a SELECT. */
 #define FOLDER_PATHS_PART                                                                \
@@ -51,8 +53,8 @@
 	" FROM licenses l JOIN devices d ON d.org_id = l.org_id AND d.serial = l.serial"      \
 	" WHERE d.id = ?1"
 #define NOT_FINAL "('succeeded', 'failed', 'cancelled')"
-/* The agent's own appName (APP_AGENT_NAME of cloud/domain/apps.h), as SQL text. */
-#define AGENT_APP "'camagent'"
+/* The agent's own appName, as SQL text. */
+#define AGENT_APP "'" CAMAGENT_APP_NAME "'"
 /* A job's candidates (?1 the image, ?2 now), each with what its upgrade check needs: one
  * row per app of its inventory other than the agent (one row with NULLs when none),
  * the device's columns and its agent's package repeated on each:

@@ -22,6 +22,7 @@
 #include <limits.h>
 #include <stddef.h>
 
+#include "../../lib/app_name.h"
 #include "../../lib/buf.h"
 #include "../platform.h"
 
@@ -32,7 +33,7 @@
 #define AXIS_UPLOAD_TIMEOUT_S 900     /* firmware upload over loopback: generous but bounded */
 #define AXIS_DBUS_TIMEOUT_MS 5000
 #define AXIS_DEFAULT_URL "http://127.0.0.12"
-#define AXIS_DEFAULT_APP "camagent"
+#define AXIS_DEFAULT_APP CAMAGENT_APP_NAME
 #define AXIS_DEFAULT_ROLLBACK_MIN 10
 
 struct axis {

@@ -7,10 +7,11 @@
 
 #include <stddef.h>
 
+#include "../../lib/app_name.h"
 #include "../platform.h"
 
 /* The appName of the agent itself on a simulated camera. */
-#define SIM_AGENT_APP "camagent"
+#define SIM_AGENT_APP CAMAGENT_APP_NAME
 
 const char *sim_dir(const void *priv);
 struct event_base *sim_base(void *priv);
