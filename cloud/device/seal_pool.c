@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -135,20 +136,26 @@ static int open_pipe(struct seal_pool *p)
 }
 
 /* Starts up to threads workers; stops at the first that cannot have a signer or a
- * thread (the pool then has the ones started). */
+ * thread (the pool then has the ones started). The workers start with every signal
+ * blocked: SIGTERM and the rest are the loop's. */
 static void start_workers(struct seal_pool *p, int threads)
 {
+	sigset_t all, old;
+	sigfillset(&all);
+	if (pthread_sigmask(SIG_SETMASK, &all, &old) != 0)
+		return;
 	for (int i = 0; i < threads && i < SEAL_THREADS_MAX; i++) {
 		struct worker *w = &p->worker[p->workers];
 		w->pool = p;
 		if (signer_for_thread(&p->c->signer, &w->signer) != 0)
-			return;
+			break;
 		if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
 			signer_free(&w->signer);
-			return;
+			break;
 		}
 		p->workers++;
 	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 }
 
 struct seal_pool *seal_pool_new(struct cloud *c, int threads, seal_done_fn done)
