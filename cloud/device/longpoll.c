@@ -222,7 +222,7 @@ int longpoll_deliver(struct longpoll *lp, const char *device_id, uint64_t ticket
 		     struct reply *rp)
 {
 	struct held *h = held_of(lp, device_id);
-	if (!h || h->promised != ticket) {
+	if (!h || !h->promised || h->promised != ticket) { /* 0 is no ticket */
 		log_debug("longpoll: " LP_WHAT " of %s no longer waits for its answer", device_id);
 		return 0;
 	}

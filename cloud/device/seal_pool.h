@@ -3,7 +3,8 @@
  * last device wait for every signature before its own. With the pool the loop builds
  * the payloads of a slice, hands them here and goes on to the next slice while the
  * workers sign; each envelope comes back to the loop (through a pipe) and is sent as
- * soon as it is ready, in the order submitted.
+ * soon as it is ready. Each worker takes the oldest job waiting, so they come back
+ * about in the order submitted (not exactly, with several workers).
  * Threads: the workers touch only their jobs and their own signing context
  * (signer_for_thread); every callback runs on the loop. A backend that cannot sign
  * from several threads (mbedtls: one random generator per process) gets no workers,
