@@ -12,6 +12,7 @@
 #include "task_view.h"
 #include "../device/longpoll.h"
 #include "../device/wake.h"
+#include "plan_queue.h"
 #include "../domain/payload.h"
 
 /* Every state a task can be in, in order, for the counts of `job list`. */
@@ -361,20 +362,22 @@ void admin_job_create(struct request *rq, struct reply *rp)
 		reply_internal(rp);
 		goto out;
 	}
-	if (job_create_tx(rq->c, &spec, &ids, rq->now, id, &tasks, &skipped) != 0 ||
+	int left = job_create_tx(rq->c, &spec, &ids, rq->now, id, &tasks, &skipped, &woken);
+	if (left < 0 ||
 	    (job_describe(&spec, id, tasks, skipped, detail, sizeof(detail)),
 	     audit(rq, &(struct audit_scope){spec.org_id, spec.folder_id, NULL}, "job.create", "%s",
 		   detail) != 0) ||
-	    store_commit(db) != 0 ||
-	    store_collect_ids(db, &woken, ST_TASK_DEVICES_OF_JOB, "s", id) < 0) {
+	    store_commit(db) != 0) {
 		store_rollback(db);
 		reply_internal(rp);
 		goto out;
 	}
-	if (tasks >= JOB_ANALYZE_MIN_TASKS)
-		(void)store_tasks_grew(db); /* before the wake-up's slices are planned */
-	/* Every affected device's held poll gets its task now, not at its next poll. */
-	job_wake(rq->c, db, id, &woken, rq->ev); /* in slices, after this reply */
+	/* Every affected device's held poll gets its task now, not at its next poll: those
+	 * of the first slice in slices after this reply, the others as their slices of the
+	 * plan are written. */
+	job_wake(rq->c, db, id, &woken, rq->ev);
+	if (left)
+		plan_queue_add(rq->c, id);
 	job_reply(rq, rp, id, &(struct job_counts){tasks, skipped});
 out:
 	db_ids_free(&ids);

@@ -34,11 +34,12 @@ int job_insert(struct cloud *c, const struct job_spec *spec, int64_t now, char i
 	const struct task_window *w = &spec->window;
 	if (db_new_id(id) != 0)
 		return -1;
-	return store_run(c->store, ST_JOBS_INSERT, "ssssbsiissiiissss", id, spec->image_id,
+	return store_run(c->store, ST_JOBS_INSERT, "ssssbsiissiiissssss", id, spec->image_id,
 			 spec->kind, spec->target, spec->allow_downgrade, window_text(w), w->start,
 			 w->end, w->from, w->to, now, spec->expires_at, cloud_next_seq(c),
 			 spec->app ? TASK_KIND_APP : TASK_KIND_OS,
-			 spec->app ? spec->app->action : "",
+			 spec->app ? spec->app->action : "", spec->app ? spec->app->name : "",
+			 spec->app ? spec->app->params : "",
 			 spec->org_id[0] ? spec->org_id : NULL,
 			 spec->folder_id[0] ? spec->folder_id : NULL) == 1
 		       ? 0
@@ -147,39 +148,31 @@ struct cand {
 
 /* A job's work on the database: the folder, model and running-app targets read every
  * candidate with what the checks need of its inventory in one query (a selection one
- * query a device), the rules are applied here, and the tasks go in by slices of
- * TASK_SLICE rows. */
+ * query a device), the rules are applied here, the skip rows go in by slices of
+ * TASK_SLICE rows and the tasks into the job's plan, a slice a row (job_plan_step
+ * writes them). */
 struct job_fill {
 	struct cloud *c;
 	const char *job_id;
 	const struct job_spec *spec;
 	int64_t now;
-	int tasks, skipped;
+	int tasks, skipped, slices;
 	struct row_slice tasks_slice, skips_slice;    /* rows not yet written */
 	struct app_strand strand;                     /* the device being checked */
 	struct app_fix_memo memo;                     /* the catalog's fix found last */
 	struct cand cur;                              /* the device being read */
 };
 
-/* Inserts the tasks waiting in their slice, one statement for all of them. */
+/* Puts the tasks waiting in their slice into the job's plan as its next slice. */
 static int task_slice_flush(struct job_fill *jf)
 {
-	const struct task_window *w = &jf->spec->window;
-	const struct job_app *app = jf->spec->app;
 	struct row_slice *rs = &jf->tasks_slice;
 	if (rs->n == 0)
 		return 0;
-	/* one seq each, as one insert at a time would take them: base, base + 1, ... */
-	int64_t seq = cloud_next_seq(jf->c);
-	for (int i = 1; i < rs->n; i++)
-		cloud_next_seq(jf->c);
-	if (slice_close(rs) != 0 ||
-	    store_run(jf->c->store, ST_TASKS_INSERT_SLICE, "jsbiiissiissssss", buf_str(&rs->b),
-		      jf->spec->image_id, jf->spec->allow_downgrade, jf->now, jf->spec->expires_at,
-		      seq, jf->job_id, window_text(w), w->start, w->end, w->from, w->to,
-		      app ? TASK_KIND_APP : TASK_KIND_OS, app ? app->action : "",
-		      app ? app->name : "", app ? app->params : "") != rs->n)
+	if (slice_close(rs) != 0 || store_run(jf->c->store, ST_JOB_PLANS_INSERT, "sij", jf->job_id,
+					      (int64_t)jf->slices, buf_str(&rs->b)) != 1)
 		return -1;
+	jf->slices++;
 	jf->tasks += rs->n;
 	rs->n = 0;
 	return 0;
@@ -381,8 +374,33 @@ out:
 	return rc == 0 && task_slice_flush(jf) == 0 ? skip_slice_flush(jf) : -1;
 }
 
+int job_plan_step(struct cloud *c, const char *job_id, int64_t now, struct db_ids *woken)
+{
+	struct store *db = c->store;
+	struct store_rows *st = store_query(db, ST_JOB_PLANS_NEXT, "s", job_id);
+	int r = st ? store_next(st) : DB_ERROR;
+	int64_t slice = r == 1 ? store_int(st, 0) : 0;
+	store_done(st);
+	if (r != 1)
+		return r == 0 ? 0 : -1;
+	r = store_run(db, ST_JOB_PLANS_LOCK, "si", job_id, slice);
+	if (r != 1)
+		return r == 0 ? 1 : -1; /* another instance has written it meanwhile */
+	int n = store_collect_ids(db, woken, ST_JOB_PLANS_DEVICES, "si", job_id, slice);
+	if (n < 1)
+		return -1;
+	/* one seq each, as one insert at a time would take them: base, base + 1, ... */
+	int64_t seq = cloud_next_seq(c);
+	for (int i = 1; i < n; i++)
+		cloud_next_seq(c);
+	return store_run(db, ST_TASKS_INSERT_PLANNED, "siii", job_id, slice, now, seq) == n &&
+			       store_run(db, ST_JOB_PLANS_DELETE, "si", job_id, slice) == 1
+		       ? 1
+		       : -1;
+}
+
 int job_create_tx(struct cloud *c, const struct job_spec *spec, const struct db_ids *devices,
-		  int64_t now, char id[DB_ID_LEN], int *tasks, int *skipped)
+		  int64_t now, char id[DB_ID_LEN], int *tasks, int *skipped, struct db_ids *woken)
 {
 	char what[2 * EAP_FIELD_MAX + 2 * FIELD_SHORT + 24];
 	char target[FIELD_NAME + 32];
@@ -396,9 +414,11 @@ int job_create_tx(struct cloud *c, const struct job_spec *spec, const struct db_
 	buf_init(&jf->tasks_slice.b, SLICE_BYTES_MAX);
 	buf_init(&jf->skips_slice.b, SLICE_BYTES_MAX);
 	int rc = job_insert(c, spec, now, id) != 0 || job_fill(jf, devices) != 0 ? -1 : 0;
+	if (rc == 0 && jf->slices > 0) /* the first slice now, the rest after the reply */
+		rc = job_plan_step(c, id, now, woken) != 1 ? -1 : jf->slices > 1;
 	buf_free(&jf->tasks_slice.b);
 	buf_free(&jf->skips_slice.b);
-	if (rc != 0) {
+	if (rc < 0) {
 		free(jf);
 		return -1;
 	}
@@ -413,7 +433,7 @@ int job_create_tx(struct cloud *c, const struct job_spec *spec, const struct db_
 	*tasks = jf->tasks;
 	*skipped = jf->skipped;
 	free(jf);
-	return 0;
+	return rc;
 }
 
 void job_describe(const struct job_spec *spec, const char *id, int tasks, int skipped,

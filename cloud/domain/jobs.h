@@ -78,11 +78,18 @@ int job_task_insert(struct cloud *c, const char *job_id, const struct job_spec *
 
 /* Creates a job of kind JOB_KIND_DEVICES (the ids in devices), JOB_KIND_FOLDER,
  * JOB_KIND_RECOMMENDED or JOB_KIND_RUNNING (these two: devices of spec->org_id only,
- * within grant_user's folders), its tasks and skip rows; the
- * caller holds the transaction and records the history row with what describes it
- * (job_describe). Returns 0 (id set) or -1. The caller wakes the devices afterwards. */
+ * within grant_user's folders), its skip rows, its plan of tasks and the first slice of
+ * them (their devices go to woken); the caller holds the transaction and records the
+ * history row with what describes it (job_describe). *tasks counts every task of the
+ * plan. Returns 0 when all are written, 1 when slices are left to job_plan_step after
+ * the commit, -1 on error (id set on success). The caller wakes woken afterwards. */
 int job_create_tx(struct cloud *c, const struct job_spec *spec, const struct db_ids *devices,
-		  int64_t now, char id[DB_ID_LEN], int *tasks, int *skipped);
+		  int64_t now, char id[DB_ID_LEN], int *tasks, int *skipped, struct db_ids *woken);
+/* Writes the next slice of job_id's plan as pending tasks and adds their devices to
+ * woken (the caller holds the transaction and wakes them after the commit). 1 when a
+ * slice was written or another instance had just taken it (call again), 0 when the plan
+ * is all written (or there is none), -1 on error. */
+int job_plan_step(struct cloud *c, const char *job_id, int64_t now, struct db_ids *woken);
 /* The history text of a new job. */
 void job_describe(const struct job_spec *spec, const char *id, int tasks, int skipped,
 		  char *out, size_t outsz);

@@ -15,6 +15,7 @@
 #include "console.h"
 #include "gate.h"
 #include "session.h"
+#include "../admin/plan_queue.h"
 #include "../admin/uploads.h"
 #include "../domain/policy.h"
 #include "../domain/upload_rules.h"
@@ -336,6 +337,8 @@ static void route(struct request *rq, struct reply *rp)
 		auth_device(rq, rp);
 	if (rp->status != 0 || (!raw_body_max(rq->method, rq->path) && read_body(rq, rp) != 0))
 		return;
+	if (hit->auth == AUTH_ADMIN)
+		plan_queue_finish(rq->c); /* an admin sees and changes whole jobs only */
 	reply_internal(rp); /* what a handler that forgot to reply answers */
 	hit->fn(rq, rp);
 	if (!!store_in_transaction(rq->c->store)) { /* a bug, but not one that wedges the DB */

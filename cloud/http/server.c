@@ -30,6 +30,7 @@
 #include "../device/seal_pool.h"
 #include "../device/signed_group.h"
 #include "../device/wake.h"
+#include "../admin/plan_queue.h"
 #include "../admin/uploads.h"
 #include "../domain/upload_rules.h"
 #include "router.h"
@@ -342,7 +343,7 @@ int cloud_open(struct cloud *c, const struct serve_options *opt)
 	}
 	if (peers_open(c) != 0)
 		return -1;
-	if (!(c->uploads = uploads_new(c)) ||
+	if (!(c->uploads = uploads_new(c)) || !(c->plans = plan_queue_new(c)) ||
 	    !(c->seal = seal_pool_new(c, sign_threads(opt->sign_threads), api_task_sealed))) {
 		log_error("server: out of memory");
 		return -1;
@@ -381,6 +382,7 @@ int cloud_open(struct cloud *c, const struct serve_options *opt)
 	if (data_path(c, "server.url", path, sizeof(path)) != 0 || write_url(path, c->base_url) != 0 ||
 	    (opt->url_file && write_url(opt->url_file, c->base_url) != 0))
 		return -1;
+	plan_queue_resume(c); /* the jobs an instance left half written */
 	return 0;
 }
 
@@ -389,6 +391,7 @@ void cloud_close(struct cloud *c)
 	mailer_free(c->mailer); /* before the event base its transfers are on */
 	c->mailer = NULL;
 	peers_free(c->peers);
+	plan_queue_free(c->plans);
 	wake_free(c->wake);
 	uploads_free(c->uploads);
 	c->uploads = NULL;

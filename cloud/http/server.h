@@ -20,6 +20,7 @@ struct longpoll;
 struct gate;
 struct evconnlistener;
 struct wake;
+struct plan_queue;
 struct mailer;
 struct peers;
 
@@ -61,6 +62,7 @@ struct cloud {
 	struct gate *gate;
 	struct evconnlistener *listener; /* owned by evhttp once bound */
 	struct wake *wake;      /* sliced wake-ups of whole jobs (wake.h), made on first use */
+	struct plan_queue *plans; /* big jobs' tasks still to write (plan_queue.h) */
 	struct mailer *mailer;  /* outgoing mail (mail/mailer.h); NULL without --smtp-url */
 	struct peers *peers;    /* wake-ups from other instances (peers.h) */
 	struct uploads *uploads; /* this instance's side of streamed uploads (uploads.h) */

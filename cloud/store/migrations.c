@@ -326,6 +326,18 @@ static const struct migration_step steps[] = {
 	"CREATE TABLE name_locks (scope TEXT PRIMARY KEY);"
 	"INSERT INTO name_locks (scope) VALUES ('orgs');",
 	 NULL, NULL},
+	/* 19: a big job answers its admin before all its tasks are written. What is left
+	 * waits here, a slice a row (the JSON object its insert reads, a key a task), and
+	 * any instance writes it; the job row now carries all that its tasks copy. */
+	{19,
+	"ALTER TABLE jobs ADD COLUMN app_name TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE jobs ADD COLUMN app_params TEXT NOT NULL DEFAULT '';",
+	 NULL, NULL},
+	{19, NULL,
+	"CREATE TABLE job_plans (job_id TEXT NOT NULL REFERENCES jobs(id),"
+	" slice INTEGER NOT NULL, tasks TEXT NOT NULL, PRIMARY KEY (job_id, slice));",
+	"CREATE TABLE job_plans (job_id TEXT NOT NULL REFERENCES jobs(id),"
+	" slice INTEGER NOT NULL, tasks JSON NOT NULL, PRIMARY KEY (job_id, slice));"},
 };
 
 #define N_STEPS (sizeof(steps) / sizeof(steps[0]))

@@ -36,6 +36,7 @@
 #include "../../cloud/device/longpoll.h"
 #include "../../cloud/device/seal_pool.h"
 #include "../../cloud/device/wake.h"
+#include "../../cloud/admin/plan_queue.h"
 #include "../../cloud/domain/apps.h"
 #include "../../cloud/domain/jobs.h"
 #include "../../lib/crypto.h"
@@ -335,6 +336,17 @@ static void clock_ahead(struct t *t, int s)
 	assert_int_equal(fs_write_atomic(t->clock, text, strlen(text), 0600), 0);
 }
 
+/* Starts the server of t on its data directory and store. */
+static void serve(struct t *t)
+{
+	/* one client address holds every poll here (501 in the slicing test) */
+	struct serve_options opt = {.data_dir = t->dir, .listen = "127.0.0.1:0", .per_source = 1024,
+				    .clock_file = t->clock, .store = t->store[0] ? t->store : NULL};
+	assert_int_equal(cloud_open(&t->c, &opt), 0);
+	t->port = (unsigned)atoi(strrchr(t->c.base_url, ':') + 1);
+	assert_true(t->port > 0);
+}
+
 static int setup(void **state)
 {
 	struct t *t = calloc(1, sizeof(*t));
@@ -343,14 +355,9 @@ static int setup(void **state)
 	assert_non_null(t);
 	strcpy(t->dir, "/tmp/test_cloud_http.XXXXXX");
 	assert_non_null(mkdtemp(t->dir));
-	/* one client address holds every poll here (401 in the slicing test) */
-	struct serve_options opt = {.data_dir = t->dir, .listen = "127.0.0.1:0", .per_source = 1024};
 	snprintf(t->clock, sizeof(t->clock), "%s/clock", t->dir);
-	opt.clock_file = t->clock;
-	opt.store = pg_fresh_database(t->store, sizeof(t->store));
-	assert_int_equal(cloud_open(&t->c, &opt), 0);
-	t->port = (unsigned)atoi(strrchr(t->c.base_url, ':') + 1);
-	assert_true(t->port > 0);
+	pg_fresh_database(t->store, sizeof(t->store));
+	serve(t);
 
 	snprintf(body, sizeof(body), "%s/admin.token", t->dir);
 	buf_init(&b, 1024);
@@ -2395,9 +2402,49 @@ static void test_ambiguous_or_oversized_http_refused_with_json(void **state)
 	buf_free(&b);
 }
 
+/* How many rows a query of ids gives. */
+static int count_ids(struct t *t, enum store_stmt sql, const char *job)
+{
+	struct db_ids ids = {0};
+	int n = job ? store_collect_ids(t->c.store, &ids, sql, "s", job)
+		    : store_collect_ids(t->c.store, &ids, sql, "");
+	db_ids_free(&ids);
+	return n;
+}
+
+/* A folder job for a new image of version, made as job create makes it and committed,
+ * with what its first slice leaves in its plan not queued (as an instance that stops
+ * right after the commit leaves it): its id in job. */
+static void plan_folder_job(struct t *t, const char *folder, const char *version, int n,
+			    char job[DB_ID_LEN])
+{
+	char body[256];
+	struct job_spec spec = {.kind = JOB_KIND_FOLDER, .target = folder};
+	struct db_ids woken = {0};
+	int tasks = 0, skipped = 0;
+	int64_t now = cloud_now(&t->c);
+	snprintf(body, sizeof(body), "{\"model\":\"%s\",\"version\":\"%s\",\"path\":\"%s\"}",
+		 MODEL, version, t->image_path);
+	admin_post_id(t, "/admin/v1/images", body, spec.image_id);
+	assert_int_equal(job_load_image(t->c.store, &spec), 1);
+	snprintf(spec.org_id, sizeof(spec.org_id), "%s", t->org);
+	snprintf(spec.folder_id, sizeof(spec.folder_id), "%s", folder);
+	spec.expires_at = now + TASK_TTL_DEFAULT;
+	assert_int_equal(store_begin(t->c.store), 0);
+	assert_int_equal(job_create_tx(&t->c, &spec, NULL, now, job, &tasks, &skipped, &woken), 1);
+	assert_int_equal(store_commit(t->c.store), 0);
+	assert_int_equal(tasks, n);
+	assert_int_equal(skipped, 0);
+	assert_int_equal((int)woken.n, TASK_SLICE);
+	db_ids_free(&woken);
+	assert_int_equal(count_ids(t, ST_TASK_DEVICES_OF_JOB, job), TASK_SLICE);
+	assert_int_equal(count_ids(t, ST_JOB_PLANS_JOBS, NULL), 1);
+}
+
 /* A job for more devices than one wake-up slice and one slice of task inserts: every
  * held poll is answered, each with its own task, over several turns of the loop, and
- * nothing stays queued. */
+ * nothing stays queued. The tasks past the first slice are written after the reply,
+ * from the job's plan; an admin request, and a restart, finish a plan left over. */
 static void test_big_folder_job_wakes_in_slices(void **state)
 {
 	enum { N = (2 * WAKE_SLICE > TASK_SLICE ? 2 * WAKE_SLICE : TASK_SLICE) + 1 };
@@ -2440,9 +2487,32 @@ static void test_big_folder_job_wakes_in_slices(void **state)
 		dev_free(&d[i]);
 	}
 	assert_int_equal(wake_pending(t->c.wake), 0);
+	assert_int_equal(plan_queue_pending(t->c.plans), 0);
+	assert_int_equal(count_ids(t, ST_JOB_PLANS_JOBS, NULL), 0);
 	free(d);
 	free(held);
 	free(conns);
+
+	/* an admin request writes what is left first: its job show lists every task */
+	char job[DB_ID_LEN], uri[96];
+	plan_folder_job(t, site, "12.0.2", N, job);
+	snprintf(uri, sizeof(uri), "/admin/v1/jobs/%s", job);
+	assert_int_equal(admin_get(t, uri, &r), 200);
+	parse(&r, &doc);
+	assert_int_equal(json_array_len(&doc, json_find(&doc, 0, "tasks")), N);
+	json_free(&doc);
+	resp_free(&r);
+	assert_int_equal(count_ids(t, ST_JOB_PLANS_JOBS, NULL), 0);
+
+	/* an instance that stopped mid-way: the next start writes the rest */
+	plan_folder_job(t, site, "12.0.3", N, job);
+	cloud_close(&t->c);
+	serve(t);
+	assert_int_equal(plan_queue_pending(t->c.plans), 1);
+	for (time_t end = time(NULL) + 20; plan_queue_pending(t->c.plans) && time(NULL) < end;)
+		event_base_loop(t->c.base, EVLOOP_ONCE);
+	assert_int_equal(count_ids(t, ST_TASK_DEVICES_OF_JOB, job), N);
+	assert_int_equal(count_ids(t, ST_JOB_PLANS_JOBS, NULL), 0);
 }
 
 
