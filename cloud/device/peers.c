@@ -22,27 +22,33 @@ struct peers {
 	struct event *retry;
 };
 
-/* "d:<device id>" or "j:<job id>" (store_notify_wake). */
+/* The ids of a wake-up signal (store_notify_wake) into devices: 0, or -1 when it is
+ * not one. */
+static int signal_ids(const char *payload, struct db_ids *devices)
+{
+	size_t pre = strlen(STORE_WAKE_PREFIX), id_len = DB_ID_LEN - 1;
+	size_t len = strlen(payload);
+	char id[DB_ID_LEN];
+	if (len <= pre || strncmp(payload, STORE_WAKE_PREFIX, pre) != 0 ||
+	    (len - pre) % id_len != 0 || (len - pre) / id_len > STORE_WAKE_IDS_MAX)
+		return -1;
+	for (const char *p = payload + pre; *p; p += id_len) {
+		memcpy(id, p, id_len);
+		id[id_len] = '\0';
+		if (!is_hex_id(id) || db_ids_add(devices, id) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 static void on_signal(void *arg, const char *payload)
 {
 	struct cloud *c = arg;
-	const char *id = payload + 2;
-	if (strlen(payload) < 2 || payload[1] != ':' || !is_hex_id(id)) {
-		log_warn("peers: ignoring the signal '%.40s'", payload);
-		return;
-	}
-	if (payload[0] == STORE_WAKE_DEVICE) {
-		longpoll_wake(c->lp, id);
-		return;
-	}
-	if (payload[0] != STORE_WAKE_JOB) {
-		log_warn("peers: ignoring the signal '%.40s'", payload);
-		return;
-	}
 	struct db_ids devices = {0};
-	if (store_collect_ids(c->store, &devices, ST_TASK_DEVICES_OF_JOB, "s", id) < 0)
-		log_error("peers: cannot read the devices of job %s; their polls end at their"
-			  " timeout", id);
+	if (signal_ids(payload, &devices) != 0)
+		log_warn("peers: ignoring the signal '%.40s'", payload);
+	else if (devices.n == 1)
+		longpoll_wake(c->lp, devices.id[0]);
 	else
 		wake_devices(c, &devices, NULL); /* those not held here are passed over */
 	db_ids_free(&devices);

@@ -97,7 +97,9 @@ void wake_devices(struct cloud *c, const struct db_ids *ids, struct evhttp_reque
 
 void device_wake(struct cloud *c, struct store *db, const char *device_id)
 {
-	if (store_notify_wake(db, STORE_WAKE_DEVICE, device_id) != 0)
+	char one[1][DB_ID_LEN];
+	snprintf(one[0], sizeof(one[0]), "%s", device_id);
+	if (store_notify_wake(db, (const char(*)[DB_ID_LEN])one, 1) != 0)
 		log_warn("wake: could not signal the other instances for device %s", device_id);
 	longpoll_wake(c->lp, device_id);
 }
@@ -105,7 +107,7 @@ void device_wake(struct cloud *c, struct store *db, const char *device_id)
 void job_wake(struct cloud *c, struct store *db, const char *job_id, const struct db_ids *devices,
 	      struct evhttp_request *first)
 {
-	if (store_notify_wake(db, STORE_WAKE_JOB, job_id) != 0)
+	if (store_notify_wake(db, (const char(*)[DB_ID_LEN])devices->id, devices->n) != 0)
 		log_warn("wake: could not signal the other instances for job %s", job_id);
 	wake_devices(c, devices, first);
 }

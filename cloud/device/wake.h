@@ -21,8 +21,8 @@ struct wake;
  * the signal is sent at once, so every instance reads the change when it hears it.
  * A failed signal is logged; that device then hears at its next poll. */
 void device_wake(struct cloud *c, struct store *db, const char *device_id);
-/* The same for every device of a job (job_id's signal, devices' local wakes), after
- * the commit; the local wakes are queued in slices (wake_devices), first as there. */
+/* The same for devices, which job_id's change concerns, after the commit; the local
+ * wakes are queued in slices (wake_devices), first as there. */
 void job_wake(struct cloud *c, struct store *db, const char *job_id, const struct db_ids *devices,
 	      struct evhttp_request *first);
 

@@ -148,13 +148,24 @@ int store_signals(struct store *s, store_signal_fn fn, void *arg)
 	return s->ops->signals ? s->ops->signals(s->impl, fn, arg) : 0;
 }
 
-int store_notify_wake(struct store *s, char kind, const char *id)
+int store_notify_wake(struct store *s, const char (*ids)[DB_ID_LEN], size_t n)
 {
-	char payload[DB_ID_LEN + 2];
-	if (strlen(id) >= DB_ID_LEN)
-		return -1;
-	snprintf(payload, sizeof(payload), "%c:%s", kind, id);
-	return store_notify(s, payload);
+	char payload[sizeof(STORE_WAKE_PREFIX) + STORE_WAKE_IDS_MAX * (DB_ID_LEN - 1)];
+	int rc = 0;
+	for (size_t i = 0; i < n;) {
+		size_t len = strlen(STORE_WAKE_PREFIX);
+		memcpy(payload, STORE_WAKE_PREFIX, len);
+		for (size_t k = 0; k < STORE_WAKE_IDS_MAX && i < n; k++, i++) {
+			if (strlen(ids[i]) != DB_ID_LEN - 1)
+				return -1;
+			memcpy(payload + len, ids[i], DB_ID_LEN - 1);
+			len += DB_ID_LEN - 1;
+		}
+		payload[len] = '\0';
+		if (store_notify(s, payload) != 0)
+			rc = -1;
+	}
+	return rc;
 }
 
 void db_ids_free(struct db_ids *l)

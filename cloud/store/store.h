@@ -117,13 +117,14 @@ const char *store_savepoint_sql(enum store_savepoint op);
 int store_notify(struct store *s, const char *payload);
 int store_listen(struct store *s);
 int store_signals(struct store *s, store_signal_fn fn, void *arg);
-/* The wake-up signals: the held poll of device id (STORE_WAKE_DEVICE), or of every
- * device with a task of job id (STORE_WAKE_JOB), is to be answered. The cloud sends
- * it after the change has committed (device_wake), so other instances read the change
- * when they hear it. The payload is "<kind>:<id>". */
-#define STORE_WAKE_DEVICE 'd'
-#define STORE_WAKE_JOB 'j'
-int store_notify_wake(struct store *s, char kind, const char *id);
+/* The wake-up signals: the held polls of the devices named are to be answered. The
+ * cloud sends them after the change has committed (device_wake, job_wake), so other
+ * instances read the change when they hear them. A payload is STORE_WAKE_PREFIX and
+ * one to STORE_WAKE_IDS_MAX ids back to back, which keeps it under PostgreSQL's
+ * 8000 bytes; n ids take as many signals as they need. 0, or -1 when one failed. */
+#define STORE_WAKE_PREFIX "d:"
+#define STORE_WAKE_IDS_MAX 240
+int store_notify_wake(struct store *s, const char (*ids)[DB_ID_LEN], size_t n);
 
 /* A growing list of ids (say, the devices to wake after a commit). */
 struct db_ids {
