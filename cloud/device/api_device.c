@@ -390,15 +390,24 @@ static int revoked_list(struct cloud *c, const char *device_id, struct json_writ
 	return r;
 }
 
+/* The hints are spent before the list is read: a license issued meanwhile on another
+ * instance is then either in the list or still hinted, never marked seen unsent. */
 void api_licenses(struct request *rq, struct reply *rp)
 {
-	struct store_rows *st = store_query(rq->c->store, ST_LICENSES_BY_DEVICE_ID, "si",
-					    rq->device_id, rq->now);
+	struct store *db = rq->c->store;
+	if (store_begin(db) != 0) {
+		reply_internal(rp);
+		return;
+	}
+	int r = store_run(db, ST_LICENSES_HINT_SENT_ALL, "s", rq->device_id) < 0 ? DB_ERROR : 0;
+	struct store_rows *st =
+		r == 0 ? store_query(db, ST_LICENSES_BY_DEVICE_ID, "si", rq->device_id, rq->now)
+		       : NULL;
 	struct json_writer *w = reply_json(rp, 200);
 	jw_object_begin(w);
 	jw_key(w, "licenses");
 	jw_array_begin(w);
-	int r = st ? 1 : DB_ERROR;
+	r = st ? 1 : DB_ERROR;
 	while (r == 1 && (r = store_next(st)) == 1)
 		if (license_envelope(rq->c, st, rq->device_id, rq->now, 3600, w) != 0)
 			r = DB_ERROR;
@@ -406,13 +415,11 @@ void api_licenses(struct request *rq, struct reply *rp)
 	jw_array_end(w);
 	if (r == 0)
 		r = revoked_list(rq->c, rq->device_id, w);
-	/* The device has seen them all: no "check licenses" hint needed any more. */
-	if (r == 0 && store_run(rq->c->store, ST_LICENSES_HINT_SENT_ALL, "s",
-				rq->device_id) < 0)
-		r = DB_ERROR;
 	jw_object_end(w);
-	if (r < 0)
+	if (r < 0 || store_commit(db) != 0) {
+		store_rollback(db);
 		reply_internal(rp);
+	}
 }
 
 void api_license_status(struct request *rq, struct reply *rp)
