@@ -209,6 +209,12 @@ void longpoll_wake_some(struct longpoll *lp, char (*ids)[DB_ID_LEN], size_t n)
 		answer_batch(lp, k);
 }
 
+int longpoll_waiting(struct longpoll *lp, const char *device_id)
+{
+	struct held *h = held_of(lp, device_id);
+	return h && !h->promised;
+}
+
 void longpoll_wake(struct longpoll *lp, const char *device_id)
 {
 	char id[1][DB_ID_LEN];

@@ -38,6 +38,9 @@ void longpoll_wake(struct longpoll *lp, const char *device_id);
  * passed over, asking the store nothing): their answers are built LONGPOLL_BATCH at a
  * time, by one call of the answer callback each. */
 void longpoll_wake_some(struct longpoll *lp, char (*ids)[DB_ID_LEN], size_t n);
+/* 1 when device_id holds a request here that a wake-up would answer (none is promised
+ * to it yet), else 0. */
+int longpoll_waiting(struct longpoll *lp, const char *device_id);
 /* The answer promised under ticket: sent when device_id's request is the one that was
  * promised it and still held (1); else dropped (0: the request was answered 204 by its
  * timer or a newer poll, or went away; the task is still pending for the next poll).

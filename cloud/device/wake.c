@@ -85,8 +85,11 @@ void wake_devices(struct cloud *c, const struct db_ids *ids, struct evhttp_reque
 			log_warn("wake: cannot raise the write size of the admin's connection");
 	struct wake *w = wake_get(c);
 	size_t i = 0;
-	while (w && i < ids->n && db_ids_add(&w->queue, ids->id[i]) == 0)
-		i++;
+	/* Only the polls held here now: one that comes later reads its task itself, and the
+	 * slices stay full where an instance holds a share of a job's devices. */
+	for (; w && i < ids->n; i++)
+		if (longpoll_waiting(c->lp, ids->id[i]) && db_ids_add(&w->queue, ids->id[i]) != 0)
+			break;
 	if (w)
 		continue_later(w);
 	if (i < ids->n)
