@@ -283,9 +283,14 @@ static void on_poll(struct evhttp_request *rq, void *arg)
 	if (f->phase != PHASE_JOB) {
 		/* It will not be held again: say so and stop, rather than wait for the deadline
 		 * (a 503 here is camcloud's per-source cap: more --sources). */
-		if (f->failed++ < 5)
-			fprintf(stderr, "fleet: device %zu: poll answered before the job (HTTP %d)\n",
-				d->index, d->poll_status);
+		if (f->failed++ < 5) {
+			struct evbuffer *in = rq ? evhttp_request_get_input_buffer(rq) : NULL;
+			size_t len = in ? evbuffer_get_length(in) : 0;
+			const char *body = len ? (const char *)evbuffer_pullup(in, -1) : "";
+			fprintf(stderr, "fleet: device %zu: poll answered before the job (HTTP %d):"
+				" %.*s\n", d->index, d->poll_status, (int)(len < 160 ? len : 160),
+				body);
+		}
 		event_base_loopbreak(f->base);
 	}
 	f->woken++;
@@ -562,7 +567,7 @@ static void shards_hold_then_job(struct fleet *f)
 }
 
 static void report_wake(struct fleet *f, const struct proc_sample *before,
-			const struct proc_sample *after)
+			const struct proc_sample *after, double generator_cpu_s)
 {
 	size_t n = f->o.n, tasks = 0, answered = 0, total = n * f->o.shards;
 	double *lat = calloc(total, sizeof(*lat));
@@ -595,8 +600,8 @@ static void report_wake(struct fleet *f, const struct proc_sample *before,
 		       " max %.3f s\n", percentile(lat, answered, 0.50),
 		       percentile(lat, answered, 0.99), lat[answered - 1]);
 	double wall = answered ? lat[answered - 1] : 0;
-	printf("camcloud CPU during the wake-up: %.2f s over %.2f s\n", after->cpu_s - before->cpu_s,
-	       wall);
+	printf("camcloud CPU during the wake-up: %.2f s over %.2f s, generator CPU %.2f s\n",
+	       after->cpu_s - before->cpu_s, wall, generator_cpu_s);
 	free(lat);
 }
 
@@ -779,12 +784,13 @@ int main(int argc, char **argv)
 	printf("camcloud RSS per held poll: %.1f kB\n",
 	       (double)(s3.rss_kb - s0.rss_kb) / (double)f.o.n);
 
+	double gen_cpu = self_cpu_s();
 	if (f.o.shards > 1)
 		shards_hold_then_job(&f);
 	else
 		create_job(&f);
 	sample(&f, &s4);
-	report_wake(&f, &s3, &s4);
+	report_wake(&f, &s3, &s4, self_cpu_s() - gen_cpu);
 	print_proc(&f, "after the wake-up", &s4);
 	int rc = !f.timed_out && f.admin_status == 200 &&
 			 f.woken == f.o.n * (f.o.shard == 0 ? f.o.shards : 1) ? 0 : 1;

@@ -93,5 +93,5 @@ for i in $(seq "$INSTANCES"); do
 		"CPU $(ps -o times= -p "$p" | tr -d ' ') s in all"
 	grep -m3 "ERROR" "$WORK/cloud$i.log" >&2 || true
 done
-grep -m3 -i "alert\|emerg" "$WORK/haproxy.log" >&2 || true
+grep -m5 -i "alert\|emerg\|is down" "$WORK/haproxy.log" >&2 || true
 exit $rc
