@@ -60,6 +60,9 @@ folder_insert b0000000000000000000000000000004 Twin 1
 cloud_sql "DROP TABLE uploads"
 cloud_sql "DROP INDEX tasks_app_rebooting"
 cloud_sql "DROP TABLE name_locks"
+cloud_sql "DROP TABLE job_plans"
+cloud_sql "ALTER TABLE jobs DROP COLUMN app_name"
+cloud_sql "ALTER TABLE jobs DROP COLUMN app_params"
 if [ -n "${CLOUD_PG_CONN:-}" ]; then
 	cloud_sql "DELETE FROM schema_version WHERE version >= 12"
 else
