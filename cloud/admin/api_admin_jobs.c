@@ -9,10 +9,10 @@
 #include "../../lib/log.h"
 #include "../http/api.h"
 #include "../domain/jobs.h"
+#include "plan_queue.h"
 #include "task_view.h"
 #include "../device/longpoll.h"
 #include "../device/wake.h"
-#include "plan_queue.h"
 #include "../domain/payload.h"
 
 /* Every state a task can be in, in order, for the counts of `job list`. */

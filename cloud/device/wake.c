@@ -102,7 +102,7 @@ void device_wake(struct cloud *c, struct store *db, const char *device_id)
 {
 	char one[1][DB_ID_LEN];
 	snprintf(one[0], sizeof(one[0]), "%s", device_id);
-	if (store_notify_wake(db, (const char(*)[DB_ID_LEN])one, 1) != 0)
+	if (store_notify_wake(db, one, 1) != 0)
 		log_warn("wake: could not signal the other instances for device %s", device_id);
 	longpoll_wake(c->lp, device_id);
 }
@@ -110,7 +110,7 @@ void device_wake(struct cloud *c, struct store *db, const char *device_id)
 void job_wake(struct cloud *c, struct store *db, const char *job_id, const struct db_ids *devices,
 	      struct evhttp_request *first)
 {
-	if (store_notify_wake(db, (const char(*)[DB_ID_LEN])devices->id, devices->n) != 0)
+	if (store_notify_wake(db, devices->id, devices->n) != 0)
 		log_warn("wake: could not signal the other instances for job %s", job_id);
 	wake_devices(c, devices, first);
 }

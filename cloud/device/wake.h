@@ -26,9 +26,9 @@ void device_wake(struct cloud *c, struct store *db, const char *device_id);
 void job_wake(struct cloud *c, struct store *db, const char *job_id, const struct db_ids *devices,
 	      struct evhttp_request *first);
 
-/* Queues every device in ids whose poll is held here to be woken (ids is copied). The queue lives in
- * c->wake, made on first use; if it cannot be (no memory), the devices are woken
- * now instead, so none is ever left out. first (or NULL) is the request being
+/* Queues every device in ids whose poll is held here to be woken (ids is copied). The
+ * queue lives in c->wake, made on first use; if it cannot be (no memory), the devices
+ * are woken now instead, so none is ever left out. first (or NULL) is the request being
  * answered, the admin's: its reply (a job lists all its tasks, megabytes for a big
  * fleet) may leave in large writes, instead of libevent's 16 KiB per turn, which
  * would hold it behind every slice. */

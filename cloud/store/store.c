@@ -148,7 +148,7 @@ int store_signals(struct store *s, store_signal_fn fn, void *arg)
 	return s->ops->signals ? s->ops->signals(s->impl, fn, arg) : 0;
 }
 
-int store_notify_wake(struct store *s, const char (*ids)[DB_ID_LEN], size_t n)
+int store_notify_wake(struct store *s, char (*ids)[DB_ID_LEN], size_t n)
 {
 	char payload[sizeof(STORE_WAKE_PREFIX) + STORE_WAKE_IDS_MAX * (DB_ID_LEN - 1)];
 	int rc = 0;

@@ -124,7 +124,7 @@ int store_signals(struct store *s, store_signal_fn fn, void *arg);
  * 8000 bytes; n ids take as many signals as they need. 0, or -1 when one failed. */
 #define STORE_WAKE_PREFIX "d:"
 #define STORE_WAKE_IDS_MAX 240
-int store_notify_wake(struct store *s, const char (*ids)[DB_ID_LEN], size_t n);
+int store_notify_wake(struct store *s, char (*ids)[DB_ID_LEN], size_t n);
 
 /* A growing list of ids (say, the devices to wake after a commit). */
 struct db_ids {
