@@ -665,8 +665,8 @@ static void test_long_poll_outlasts_low_speed_window(void **state)
 	assert_int_equal(held.curl_code, CURLE_OK);
 	assert_int_equal(held.status, 200);
 	assert_string_equal(held.body, "slow");
-	/* Connect, request, answer: a handful of wake-ups, not one per second of silence. */
-	assert_true(wakeups <= 8);
+	/* The reply timer (and one to spare), not curl's speed check each second (six). */
+	assert_true(wakeups <= 2);
 }
 
 static void test_silent_plain_request_is_cut_by_low_speed_abort(void **state)
