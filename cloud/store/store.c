@@ -151,6 +151,7 @@ int store_signals(struct store *s, store_signal_fn fn, void *arg)
 int store_notify_wake(struct store *s, char (*ids)[DB_ID_LEN], size_t n)
 {
 	char payload[sizeof(STORE_WAKE_PREFIX) + STORE_WAKE_IDS_MAX * (DB_ID_LEN - 1)];
+	_Static_assert(sizeof(payload) <= 8000, "PostgreSQL's NOTIFY takes under 8000 bytes");
 	int rc = 0;
 	for (size_t i = 0; i < n;) {
 		size_t len = strlen(STORE_WAKE_PREFIX);

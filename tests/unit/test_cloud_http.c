@@ -2413,33 +2413,111 @@ static int count_ids(struct t *t, enum store_stmt sql, const char *job)
 	return n;
 }
 
-/* A folder job for a new image of version, made as job create makes it and committed,
- * with what its first slice leaves in its plan not queued (as an instance that stops
- * right after the commit leaves it): its id in job. */
-static void plan_folder_job(struct t *t, const char *folder, const char *version, int n,
-			    char job[DB_ID_LEN])
+/* A folder job's spec for a new image of version. */
+static void folder_job_spec(struct t *t, const char *folder, const char *version,
+			    struct job_spec *spec)
 {
 	char body[256];
-	struct job_spec spec = {.kind = JOB_KIND_FOLDER, .target = folder};
-	struct db_ids woken = {0};
-	int tasks = 0, skipped = 0;
-	int64_t now = cloud_now(&t->c);
+	memset(spec, 0, sizeof(*spec));
+	spec->kind = JOB_KIND_FOLDER;
+	spec->target = folder;
 	snprintf(body, sizeof(body), "{\"model\":\"%s\",\"version\":\"%s\",\"path\":\"%s\"}",
 		 MODEL, version, t->image_path);
-	admin_post_id(t, "/admin/v1/images", body, spec.image_id);
-	assert_int_equal(job_load_image(t->c.store, &spec), 1);
-	snprintf(spec.org_id, sizeof(spec.org_id), "%s", t->org);
-	snprintf(spec.folder_id, sizeof(spec.folder_id), "%s", folder);
-	spec.expires_at = now + TASK_TTL_DEFAULT;
+	admin_post_id(t, "/admin/v1/images", body, spec->image_id);
+	assert_int_equal(job_load_image(t->c.store, spec), 1);
+	snprintf(spec->org_id, sizeof(spec->org_id), "%s", t->org);
+	snprintf(spec->folder_id, sizeof(spec->folder_id), "%s", folder);
+	spec->expires_at = cloud_now(&t->c) + TASK_TTL_DEFAULT;
+}
+
+/* The job of spec for n devices, made as job create makes it and committed, with
+ * nobody woken and what its first slice leaves in its plan not queued (as an instance
+ * that stops right after the commit leaves it): its id in job, the first slice's
+ * devices in woken. Returns job_create_tx's result (1: a plan is left). */
+static int job_unwoken(struct t *t, const struct job_spec *spec, int n, char job[DB_ID_LEN],
+		       struct db_ids *woken)
+{
+	int tasks = 0, skipped = 0;
 	assert_int_equal(store_begin(t->c.store), 0);
-	assert_int_equal(job_create_tx(&t->c, &spec, NULL, now, job, &tasks, &skipped, &woken), 1);
+	int rc = job_create_tx(&t->c, spec, NULL, cloud_now(&t->c), job, &tasks, &skipped, woken);
+	assert_true(rc >= 0);
 	assert_int_equal(store_commit(t->c.store), 0);
 	assert_int_equal(tasks, n);
 	assert_int_equal(skipped, 0);
-	assert_int_equal((int)woken.n, TASK_SLICE);
+	assert_int_equal((int)woken->n, n < TASK_SLICE ? n : TASK_SLICE);
+	return rc;
+}
+
+/* A folder job for a new image of version, left with a plan (job_unwoken). */
+static void plan_folder_job(struct t *t, const char *folder, const char *version, int n,
+			    char job[DB_ID_LEN])
+{
+	struct job_spec spec;
+	struct db_ids woken = {0};
+	folder_job_spec(t, folder, version, &spec);
+	assert_int_equal(job_unwoken(t, &spec, n, job, &woken), 1);
 	db_ids_free(&woken);
 	assert_int_equal(count_ids(t, ST_TASK_DEVICES_OF_JOB, job), TASK_SLICE);
 	assert_int_equal(count_ids(t, ST_JOB_PLANS_JOBS, NULL), 1);
+}
+
+/* n new devices in a folder, each holding a task poll. */
+struct held_fleet {
+	int n;
+	struct dev *d;
+	struct resp *held;
+	struct evhttp_connection **conns;
+};
+
+static void fleet_hold(struct t *t, struct held_fleet *f, int n, const char *folder,
+		       const char *serial_prefix)
+{
+	char serial[32];
+	f->n = n;
+	f->d = calloc(n, sizeof(*f->d));
+	f->held = calloc(n, sizeof(*f->held));
+	f->conns = calloc(n, sizeof(*f->conns));
+	assert_non_null(f->d);
+	assert_non_null(f->held);
+	assert_non_null(f->conns);
+	for (int i = 0; i < n; i++) {
+		snprintf(serial, sizeof(serial), "%s%04d", serial_prefix, i);
+		dev_enroll(t, &f->d[i], folder, serial, MODEL, "11.11.73");
+		/* the longest wait: signing hundreds of envelopes under emulation is slow */
+		f->conns[i] = poll_hold_for(t, f->d[i].access, &f->held[i], 300);
+	}
+}
+
+static int fleet_answered(const struct held_fleet *f)
+{
+	int n = 0;
+	for (int i = 0; i < f->n; i++)
+		n += f->held[i].done;
+	return n;
+}
+
+/* Every held poll of f is answered, each with a task of its own device; frees f. */
+static void fleet_expect_each_task(struct t *t, struct held_fleet *f)
+{
+	struct json_doc pd;
+	struct buf payload;
+	char got[DB_ID_LEN];
+	for (int i = 0; i < f->n; i++) {
+		run_until(t, &f->held[i]);
+		open_task(t, &f->held[i], &pd, &payload);
+		assert_true(json_get_string(&pd, 0, "device_id", got, sizeof(got)) >= 0);
+		assert_string_equal(got, f->d[i].id);
+		json_free(&pd);
+		buf_free(&payload);
+		resp_free(&f->held[i]);
+		evhttp_connection_free(f->conns[i]);
+		dev_free(&f->d[i]);
+	}
+	assert_int_equal(wake_pending(t->c.wake), 0);
+	free(f->d);
+	free(f->held);
+	free(f->conns);
+	memset(f, 0, sizeof(*f));
 }
 
 /* A job for more devices than one wake-up slice and one slice of task inserts: every
@@ -2450,49 +2528,24 @@ static void test_big_folder_job_wakes_in_slices(void **state)
 {
 	enum { N = (2 * WAKE_SLICE > TASK_SLICE ? 2 * WAKE_SLICE : TASK_SLICE) + 1 };
 	if (getenv("CAMAGENT_QEMU_USER"))
-		skip(); /* 401 enrollments and signatures emulated take minutes; the slicing is
+		skip(); /* 501 enrollments and signatures emulated take minutes; the slicing is
 			 * the same on every architecture and runs natively */
 	struct t *t = *state;
-	struct dev *d = calloc(N, sizeof(*d));
-	struct resp *held = calloc(N, sizeof(*held));
-	struct evhttp_connection **conns = calloc(N, sizeof(*conns));
+	struct held_fleet f;
 	struct resp r;
-	struct json_doc doc, pd;
-	struct buf payload;
-	char site[DB_ID_LEN], serial[32], body[256], got[DB_ID_LEN];
-	assert_non_null(d);
-	assert_non_null(held);
-	assert_non_null(conns);
+	struct json_doc doc;
+	char site[DB_ID_LEN], body[256];
 
 	new_folder(t, t->org, NULL, "Big site", site);
-	for (int i = 0; i < N; i++) {
-		snprintf(serial, sizeof(serial), "S-BIG%04d", i);
-		dev_enroll(t, &d[i], site, serial, MODEL, "11.11.73");
-		/* the longest wait: signing hundreds of envelopes under emulation is slow */
-		conns[i] = poll_hold_for(t, d[i].access, &held[i], 300);
-	}
+	fleet_hold(t, &f, N, site, "S-BIG");
 	snprintf(body, sizeof(body), "{\"image_id\":\"%s\",\"folder_id\":\"%s\"}", t->image, site);
 	job_create_shown(t, body, &r, &doc);
 	assert_int_equal(json_array_len(&doc, json_find(&doc, 0, "tasks")), N);
 	json_free(&doc);
 	resp_free(&r);
-	for (int i = 0; i < N; i++) {
-		run_until(t, &held[i]);
-		open_task(t, &held[i], &pd, &payload);
-		assert_true(json_get_string(&pd, 0, "device_id", got, sizeof(got)) >= 0);
-		assert_string_equal(got, d[i].id);
-		json_free(&pd);
-		buf_free(&payload);
-		resp_free(&held[i]);
-		evhttp_connection_free(conns[i]);
-		dev_free(&d[i]);
-	}
-	assert_int_equal(wake_pending(t->c.wake), 0);
+	fleet_expect_each_task(t, &f);
 	assert_int_equal(plan_queue_pending(t->c.plans), 0);
 	assert_int_equal(count_ids(t, ST_JOB_PLANS_JOBS, NULL), 0);
-	free(d);
-	free(held);
-	free(conns);
 
 	/* an admin request writes what is left first: its job show lists every task */
 	char job[DB_ID_LEN], uri[96];
@@ -2516,6 +2569,37 @@ static void test_big_folder_job_wakes_in_slices(void **state)
 	assert_int_equal(count_ids(t, ST_JOB_PLANS_JOBS, NULL), 0);
 }
 
+/* A job made on another instance: its tasks are in the store and its wake-up comes
+ * here as signals, each naming at most STORE_WAKE_IDS_MAX devices (three here). Every
+ * poll held here is answered, and none before the signals. PostgreSQL only: SQLite
+ * is one instance and has no signals. */
+static void test_peer_signals_wake_many_devices(void **state)
+{
+	enum { N = 2 * STORE_WAKE_IDS_MAX + 1 };
+	struct t *t = *state;
+	if (!t->store[0] || getenv("CAMAGENT_QEMU_USER"))
+		skip();
+	struct held_fleet f;
+	struct job_spec spec;
+	struct db_ids woken = {0};
+	struct store *peer = NULL;
+	char site[DB_ID_LEN], job[DB_ID_LEN];
+
+	new_folder(t, t->org, NULL, "Peer site", site);
+	fleet_hold(t, &f, N, site, "S-PEER");
+	folder_job_spec(t, site, "12.0.2", &spec);
+	assert_int_equal(job_unwoken(t, &spec, N, job, &woken), 0);
+	struct timeval settle = {0, 300 * 1000};
+	assert_int_equal(event_base_loopexit(t->c.base, &settle), 0);
+	assert_int_equal(event_base_dispatch(t->c.base), 0);
+	assert_int_equal(fleet_answered(&f), 0);
+
+	assert_int_equal(store_open(t->store, &peer), 0);
+	assert_int_equal(store_notify_wake(peer, woken.id, woken.n), 0);
+	store_close(peer);
+	db_ids_free(&woken);
+	fleet_expect_each_task(t, &f);
+}
 
 /* ---- the seal pool ---- */
 
@@ -3318,6 +3402,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_ambiguous_or_oversized_http_refused_with_json,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_big_folder_job_wakes_in_slices, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_peer_signals_wake_many_devices, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_seal_pool_signs_each_payload_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sealed_answer_reaches_only_its_request, setup,
 						teardown),
