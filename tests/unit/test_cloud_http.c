@@ -2709,6 +2709,65 @@ static void test_sealed_answer_reaches_only_its_request(void **state)
 	evhttp_connection_free(conn);
 }
 
+/* An answer callback that promises every woken device an answer (ticket 1, 2, ...),
+ * counting its calls. */
+static struct {
+	int calls;
+	uint64_t last;
+} promised;
+
+static void promise_answer(struct cloud *c, char (*ids)[DB_ID_LEN], size_t n, int64_t now,
+			   struct reply *rp, uint64_t *ticket)
+{
+	for (size_t i = 0; i < n; i++) {
+		promised.calls++;
+		ticket[i] = ++promised.last;
+	}
+}
+
+/* A poll promised an answer is not woken again, whether by a second wake-up or by its
+ * id twice in one batch: the answer is built once, and sent once. The device's next
+ * poll can be woken again. */
+static void test_promised_poll_is_not_woken_twice(void **state)
+{
+	struct t *t = *state;
+	struct resp held, next;
+	struct reply rp;
+	char ids[2][DB_ID_LEN];
+	longpoll_free(t->c.lp);
+	assert_non_null(t->c.lp = longpoll_new(&t->c, promise_answer));
+	memset(&promised, 0, sizeof(promised));
+	struct evhttp_connection *conn = poll_hold(t, t->access, &held);
+	longpoll_wake(t->c.lp, t->device_id);
+	assert_int_equal(promised.calls, 1);
+	assert_int_equal(longpoll_waiting(t->c.lp, t->device_id), 0);
+	longpoll_wake(t->c.lp, t->device_id);
+	strcpy(ids[0], t->device_id);
+	strcpy(ids[1], t->device_id);
+	longpoll_wake_some(t->c.lp, ids, 2);
+	assert_int_equal(promised.calls, 1);
+
+	reply_init(&rp);
+	reply_error(&rp, 409, "promised", "the promised answer");
+	assert_int_equal(longpoll_deliver(t->c.lp, t->device_id, 1, &rp), 1);
+	assert_int_equal(longpoll_deliver(t->c.lp, t->device_id, 1, &rp), 0);
+	reply_free(&rp);
+	run_until(t, &held);
+	assert_int_equal(held.status, 409);
+	assert_non_null(strstr(buf_str(&held.body), "the promised answer"));
+	resp_free(&held);
+	evhttp_connection_free(conn);
+
+	/* the next poll is a new request: a wake-up promises it its own answer */
+	conn = poll_hold(t, t->access, &next);
+	strcpy(ids[0], t->device_id);
+	longpoll_wake_some(t->c.lp, ids, 2);
+	assert_int_equal(promised.calls, 2);
+	assert_int_equal(longpoll_deliver(t->c.lp, t->device_id, 1, &rp), 0); /* the old one */
+	evhttp_connection_free(conn);
+	resp_free(&next);
+}
+
 /* ---- licenses on hardware ---- */
 
 /* base64 of a key file in the documented shape for serial and application id. */
@@ -3405,6 +3464,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_peer_signals_wake_many_devices, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_seal_pool_signs_each_payload_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_promised_poll_is_not_woken_twice, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_sealed_answer_reaches_only_its_request, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_job_applies_every_skip_rule, setup, teardown),
