@@ -262,8 +262,9 @@ static void make_room(struct gate *g)
 	}
 	/* All busy or already closing: accept no more until one of them is gone. */
 	if (g->listener && !g->paused && evconnlistener_disable(g->listener) == 0) {
-		g->paused = 1;
-		log_debug("gate: %zu connections, none to close: not accepting for now", g->count);
+		g->paused = 1; /* once an episode, and a balancer's checks fail meanwhile: say so */
+		log_warn("gate: %zu connections, all busy: not accepting new ones for now",
+			 g->count);
 	}
 }
 
@@ -586,8 +587,10 @@ static void conn_free(void *arg)
 	struct gate *g = c->g;
 	list_unlink(c);
 	if (--g->count < (size_t)g->lim.max_conns && g->paused && g->listener &&
-	    evconnlistener_enable(g->listener) == 0)
+	    evconnlistener_enable(g->listener) == 0) {
 		g->paused = 0;
+		log_info("gate: %zu connections: accepting again", g->count);
+	}
 	source_release(c->g, c->src);
 	event_free(c->timer);
 	event_free(c->flush);
