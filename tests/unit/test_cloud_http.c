@@ -297,6 +297,16 @@ static void enroll_device(struct t *t, const char *serial)
 	resp_free(&r);
 }
 
+/* Runs sql (no single quotes) with psql in database db of the cluster at
+ * CAMCLOUD_STORE_BASE. */
+static void pg_sql(const char *db, const char *sql)
+{
+	char cmd[1024];
+	snprintf(cmd, sizeof(cmd), "psql -X -q -d '%s dbname=%s' -c \"%s\" >/dev/null",
+		 getenv("CAMCLOUD_STORE_BASE"), db, sql);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* With CAMCLOUD_STORE_BASE set (a libpq connection string without a database, as
  * tests/run.sh sets it on its PostgreSQL pass) every test runs on a fresh PostgreSQL
  * database of its own, made and dropped with psql; otherwise on SQLite in its data
@@ -305,26 +315,24 @@ static const char *pg_fresh_database(char *spec, size_t specsz)
 {
 	static unsigned seq;
 	const char *base = getenv("CAMCLOUD_STORE_BASE");
-	char cmd[1024];
+	char sql[128];
 	spec[0] = '\0';
 	if (!base || !*base)
 		return NULL;
 	snprintf(spec, specsz, "postgres:%s dbname=test_cloud_http_%d_%u", base, (int)getpid(),
 		 seq++);
-	snprintf(cmd, sizeof(cmd), "psql -X -q -d '%s dbname=postgres' -c 'CREATE DATABASE %s'",
-		 base, strrchr(spec, '=') + 1);
-	assert_int_equal(system(cmd), 0);
+	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", strrchr(spec, '=') + 1);
+	pg_sql("postgres", sql);
 	return spec;
 }
 
 static void pg_drop_database(const char *spec)
 {
-	char cmd[1024];
+	char sql[128];
 	if (!spec[0])
 		return;
-	snprintf(cmd, sizeof(cmd), "psql -X -q -d '%s dbname=postgres' -c 'DROP DATABASE %s'",
-		 getenv("CAMCLOUD_STORE_BASE"), strrchr(spec, '=') + 1);
-	assert_int_equal(system(cmd), 0);
+	snprintf(sql, sizeof(sql), "DROP DATABASE %s", strrchr(spec, '=') + 1);
+	pg_sql("postgres", sql);
 }
 
 /* Moves the server's clock s seconds past the real time (for expiries: a sleep raced
@@ -2709,6 +2717,33 @@ static void test_sealed_answer_reaches_only_its_request(void **state)
 	evhttp_connection_free(conn);
 }
 
+/* The connection to PostgreSQL lost (its backend killed, as a restart of PostgreSQL
+ * does): the request that meets the loss may fail, and the ones after it work again,
+ * reads and writes, on a connection camcloud opens again. */
+static void test_store_reconnects_to_postgres(void **state)
+{
+	struct t *t = *state;
+	struct resp r;
+	char org[DB_ID_LEN], uri[96];
+	if (!t->store[0])
+		skip();
+	assert_int_equal(admin_get(t, "/admin/v1/orgs", &r), 200);
+	resp_free(&r);
+	pg_sql(strrchr(t->store, '=') + 1,
+	       "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+	       " WHERE datname = current_database() AND pid <> pg_backend_pid()");
+	int first = admin_get(t, "/admin/v1/orgs", &r);
+	resp_free(&r);
+	assert_true(first == 200 || first == 500);
+	assert_int_equal(admin_get(t, "/admin/v1/orgs", &r), 200);
+	resp_free(&r);
+	admin_post_id(t, "/admin/v1/orgs", "{\"name\":\"After the loss\"}", org);
+	snprintf(uri, sizeof(uri), "/admin/v1/orgs/%s", org);
+	assert_int_equal(admin_get(t, uri, &r), 200);
+	assert_non_null(strstr(buf_str(&r.body), "After the loss"));
+	resp_free(&r);
+}
+
 /* An answer callback that promises every woken device an answer (ticket 1, 2, ...),
  * counting its calls. */
 static struct {
@@ -3466,6 +3501,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_seal_pool_signs_each_payload_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_promised_poll_is_not_woken_twice, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_store_reconnects_to_postgres, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sealed_answer_reaches_only_its_request, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_job_applies_every_skip_rule, setup, teardown),

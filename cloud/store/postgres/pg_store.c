@@ -9,13 +9,19 @@
  * sent over the main connection (so they leave with its transaction's commit) and
  * heard on a second connection that does nothing but LISTEN, so every signal makes
  * its socket readable for the event loop (the main connection's queries would
- * swallow them). */
+ * swallow them).
+ * A lost main connection (PostgreSQL restarted, the backend killed, the network cut)
+ * is opened again before the next transaction or statement outside one, at most once
+ * every PG_RECONNECT_S seconds: the request that met the loss fails, the ones after
+ * it find the store again. A transaction it broke is not replayed: its statements
+ * fail until the caller's commit or rollback ends it. */
 #include "pg_store.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <libpq-fe.h>
 
 #include "../../../lib/log.h"
@@ -30,6 +36,7 @@
 #define OID_INT8 20
 #define OID_INT4 23
 #define PG_CHANNEL "camcloud"
+#define PG_RECONNECT_S 1
 
 struct pg_rows {
 	struct store_rows base;
@@ -42,8 +49,10 @@ struct pg_store {
 	struct store store;
 	PGconn *conn;
 	PGconn *listener;  /* LISTEN PG_CHANNEL only; NULL until pg_listen */
-	char *conninfo;    /* kept to open the listener */
-	unsigned char prepared[ST_COUNT];
+	char *conninfo;    /* kept to open the listener, and to reconnect */
+	int in_tx;         /* between begin and commit or rollback, as the caller sees it */
+	time_t retry_at;   /* no reconnect before this (CLOCK_MONOTONIC seconds) */
+	unsigned char prepared[ST_COUNT]; /* on this connection: reset when it is replaced */
 	unsigned char writes[ST_COUNT]; /* is_write of the statement, once prepared */
 };
 
@@ -129,6 +138,50 @@ static int prepare(struct pg_store *s, enum store_stmt id, const char *types)
 	return ok ? 0 : -1;
 }
 
+/* What every session of camcloud runs first. JIT compiling pays for long analytic
+ * queries; every statement here is short, and compiling one (the job candidates at
+ * 10,000 devices) took longer than running it. */
+static int session_settings(struct pg_store *s)
+{
+	return simple(s, "SET client_min_messages = warning") == 0 &&
+			       simple(s, "SET jit = off") == 0
+		       ? 0
+		       : -1;
+}
+
+static time_t monotonic_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+/* 0 when the main connection is usable: as it was, or opened again now that it was
+ * lost (a new session: its statements are prepared again as they are used). */
+static int connected(struct pg_store *s)
+{
+	if (PQstatus(s->conn) == CONNECTION_OK)
+		return 0;
+	time_t now = monotonic_s();
+	if (now < s->retry_at)
+		return -1;
+	s->retry_at = now + PG_RECONNECT_S;
+	PGconn *fresh = PQconnectdb(s->conninfo);
+	if (PQstatus(fresh) != CONNECTION_OK) {
+		log_error("store: the connection to PostgreSQL is lost and cannot be opened"
+			  " again (next try in %d s): %s", PG_RECONNECT_S, PQerrorMessage(fresh));
+		PQfinish(fresh);
+		return -1;
+	}
+	PQfinish(s->conn);
+	s->conn = fresh;
+	memset(s->prepared, 0, sizeof(s->prepared));
+	if (session_settings(s) != 0)
+		return -1;
+	log_warn("store: the connection to PostgreSQL was lost; opened it again");
+	return 0;
+}
+
 /* The next result of a pipeline's query and the NULL that ends it: the result (to clear),
  * NULL when the connection broke. */
 static PGresult *pipeline_result(PGconn *conn)
@@ -193,7 +246,8 @@ static PGresult *execute(struct pg_store *s, enum store_stmt id, const char *typ
 	const char *values[PG_PARAMS_MAX];
 	int n = (int)strlen(types);
 	*constraint = 0;
-	if (id >= ST_COUNT || n > PG_PARAMS_MAX || (!s->prepared[id] && prepare(s, id, types) != 0))
+	if ((!s->in_tx && connected(s) != 0) || id >= ST_COUNT || n > PG_PARAMS_MAX ||
+	    (!s->prepared[id] && prepare(s, id, types) != 0))
 		return NULL;
 	for (int i = 0; i < n; i++) {
 		switch (types[i]) {
@@ -298,29 +352,42 @@ static void pg_rows_done(struct store_rows *base)
 	free(r);
 }
 
+/* A BEGIN that met a connection lost since the last statement is sent again on the
+ * new one: it had changed nothing. */
 static int pg_begin(void *impl)
 {
-	return simple(impl, "BEGIN");
+	struct pg_store *s = impl;
+	if (connected(s) != 0)
+		return -1;
+	int rc = simple(s, "BEGIN");
+	if (rc != 0 && PQstatus(s->conn) != CONNECTION_OK && connected(s) == 0)
+		rc = simple(s, "BEGIN");
+	s->in_tx = rc == 0;
+	return rc;
 }
 
 static int pg_commit(void *impl)
 {
-	if (simple(impl, "COMMIT") == 0)
+	struct pg_store *s = impl;
+	s->in_tx = 0;
+	if (simple(s, "COMMIT") == 0)
 		return 0;
-	(void)simple(impl, "ROLLBACK");
+	if (PQstatus(s->conn) == CONNECTION_OK)
+		(void)simple(s, "ROLLBACK");
 	return -1;
 }
 
 static void pg_rollback(void *impl)
 {
 	struct pg_store *s = impl;
-	if (PQtransactionStatus(s->conn) != PQTRANS_IDLE)
+	s->in_tx = 0;
+	if (PQstatus(s->conn) == CONNECTION_OK && PQtransactionStatus(s->conn) != PQTRANS_IDLE)
 		(void)simple(s, "ROLLBACK");
 }
 
 static int pg_in_transaction(void *impl)
 {
-	return PQtransactionStatus(((struct pg_store *)impl)->conn) != PQTRANS_IDLE;
+	return ((struct pg_store *)impl)->in_tx;
 }
 
 static int pg_analyze_tasks(void *impl)
@@ -476,10 +543,7 @@ int pg_store_open(const char *conninfo, struct store **out)
 		pg_close(s);
 		return -1;
 	}
-	/* JIT compiling pays for long analytic queries; every statement here is short, and
-	 * compiling one (the job candidates at 10,000 devices) took longer than running it */
-	if (simple(s, "SET client_min_messages = warning") != 0 || simple(s, "SET jit = off") != 0 ||
-	    migrate(s) != 0) {
+	if (session_settings(s) != 0 || migrate(s) != 0) {
 		pg_close(s);
 		return -1;
 	}

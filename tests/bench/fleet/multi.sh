@@ -79,6 +79,27 @@ done
 # upload's chunks must all reach the one that holds its file (docs/operations.md).
 cc() { "$CAMCLOUD" --url "http://${servers[0]}" --admin-token-file "$WORK/admin.token" "$@"; }
 
+# Each instance's accept queue, sampled: its peak, and the kernel's count of
+# connections dropped because a listen queue was full (ListenOverflows, machine-wide),
+# say whether an instance stopped keeping up with its new connections.
+queue_peaks() {
+	local port peak=() i n
+	while :; do
+		for i in "${!servers[@]}"; do
+			port=${servers[$i]##*:}
+			n=$(ss -Hlnt "sport = :$port" | awk '{print $2; exit}')
+			[ "${n:-0}" -le "${peak[$i]:-0}" ] || peak[$i]=$n
+		done
+		echo "${peak[*]}" >"$WORK/queue_peaks"
+		sleep 0.2
+	done
+}
+overflows() { nstat -az TcpExtListenOverflows | awk '/ListenOverflows/ {print $2}'; }
+overflows_before=$(overflows)
+queue_peaks &
+SAMPLER=$!
+PIDS+=($SAMPLER)
+
 FLEET_PROCS=${FLEET_PROCS:-$(((N + 14999) / 15000))}
 echo "$INSTANCES camcloud instances (pids ${PIDS[*]:0:$INSTANCES}) behind $LB_PROCS HAProxy" \
 	"processes on one port (pids $LB_PIDS, maxconn $share each), $FLEET_PROCS generator" \
@@ -87,6 +108,11 @@ rc=0
 # The generator waits until the process it watches holds N connections and is idle:
 # that is HAProxy here, so its "camcloud" RSS and CPU lines are HAProxy's.
 fleet_run "http://$LB" "$LB_PIDS" "$WORK/admin.token" "$@" || rc=$?
+kill "$SAMPLER" 2>/dev/null || true
+read -r -a peaks <"$WORK/queue_peaks" || peaks=()
+echo "accept queues: peak $(IFS=/; echo "${peaks[*]}") of $(ss -Hlnt "sport = :${servers[0]##*:}" |
+	awk '{print $3; exit}') (instances 1..$INSTANCES); listen overflows on the machine:" \
+	"$(($(overflows) - overflows_before))"
 for i in $(seq "$INSTANCES"); do
 	p=${PIDS[$((i - 1))]}
 	echo "instance $i: RSS $(($(awk '/VmRSS/ {print $2}' /proc/"$p"/status) / 1024)) MB," \
