@@ -138,7 +138,12 @@ static int parse_listen(const char *s, char *host, size_t hostsz, unsigned *port
 }
 
 #define ACCEPT_PAUSE_MS 100
-#define LISTEN_BACKLOG 1024
+/* A fleet that connects at once (after an outage, or all through a balancer) brings
+ * thousands of connects in a second while each request costs the loop a store lookup:
+ * the queue holds them meanwhile, where a full one drops their SYNs, and a balancer's
+ * health checks with them (it then marks a busy instance down). Linux caps it at
+ * net.core.somaxconn, 4096 by default. */
+#define LISTEN_BACKLOG 4096
 /* Descriptors kept out of the connection cap: the database, files, artifacts, and
  * connections already closed whose descriptor libevent releases a moment later. */
 #define FD_RESERVE_MIN 64

@@ -83,14 +83,15 @@ cc() { "$CAMCLOUD" --url "http://${servers[0]}" --admin-token-file "$WORK/admin.
 # connections dropped because a listen queue was full (ListenOverflows, machine-wide),
 # say whether an instance stopped keeping up with its new connections.
 queue_peaks() {
-	local port peak=() i n
+	local port peak=() at=() i n t0=$SECONDS
 	while :; do
 		for i in "${!servers[@]}"; do
 			port=${servers[$i]##*:}
 			n=$(ss -Hlnt "sport = :$port" | awk '{print $2; exit}')
-			[ "${n:-0}" -le "${peak[$i]:-0}" ] || peak[$i]=$n
+			[ "${n:-0}" -le "${peak[$i]:-0}" ] || { peak[$i]=$n; at[$i]=$((SECONDS - t0)); }
 		done
 		echo "${peak[*]}" >"$WORK/queue_peaks"
+		echo "${at[*]}" >>"$WORK/queue_peaks"
 		sleep 0.2
 	done
 }
@@ -109,10 +110,11 @@ rc=0
 # that is HAProxy here, so its "camcloud" RSS and CPU lines are HAProxy's.
 fleet_run "http://$LB" "$LB_PIDS" "$WORK/admin.token" "$@" || rc=$?
 kill "$SAMPLER" 2>/dev/null || true
-read -r -a peaks <"$WORK/queue_peaks" || peaks=()
+peaks=() at=()
+{ read -r -a peaks && read -r -a at; } < <(tail -n 2 "$WORK/queue_peaks") || true
 echo "accept queues: peak $(IFS=/; echo "${peaks[*]}") of $(ss -Hlnt "sport = :${servers[0]##*:}" |
-	awk '{print $3; exit}') (instances 1..$INSTANCES); listen overflows on the machine:" \
-	"$(($(overflows) - overflows_before))"
+	awk '{print $3; exit}') (instances 1..$INSTANCES), at $(IFS=/; echo "${at[*]}") s into the" \
+	"run; listen overflows on the machine: $(($(overflows) - overflows_before))"
 for i in $(seq "$INSTANCES"); do
 	p=${PIDS[$((i - 1))]}
 	echo "instance $i: RSS $(($(awk '/VmRSS/ {print $2}' /proc/"$p"/status) / 1024)) MB," \
