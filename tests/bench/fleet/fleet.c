@@ -388,7 +388,9 @@ static void on_settle_tick(evutil_socket_t fd, short what, void *arg)
 	struct proc_sample s;
 	if (proc_read_all(f->o.pid, f->o.n_pid, &s) != 0)
 		die("camcloud is gone");
-	if (s.cpu_s == f->last_cpu && f->polls_sent == f->o.n && s.open_fds >= (long)f->o.n)
+	/* every shard's polls: the watched processes hold them all */
+	if (s.cpu_s == f->last_cpu && f->polls_sent == f->o.n &&
+	    s.open_fds >= (long)(f->o.n * f->o.shards))
 		f->quiet_ticks++;
 	else
 		f->quiet_ticks = 0;

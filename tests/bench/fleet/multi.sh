@@ -5,8 +5,8 @@
 # sharing one signing key and admin token, HAProxy in front (tests/haproxy.sh), and
 # runs the load generator through the balancer: devices enroll and hold their polls on
 # whichever instance the balancer picks, the job is created through one of them and
-# the others hear it by NOTIFY. The generator watches HAProxy (its RSS and CPU lines
-# are HAProxy's, summed over its processes); every instance's are printed at the end.
+# the others hear it by NOTIFY. The generator watches the instances (its "camcloud" RSS
+# and CPU lines are their sums); each instance's, and HAProxy's, are printed at the end.
 # Not a test.
 # Every device is two descriptors in HAProxy, so one HAProxy process carries at most
 # half the file limit: LB_PROCS HAProxy processes (default: enough for N) bind the same
@@ -106,9 +106,12 @@ echo "$INSTANCES camcloud instances (pids ${PIDS[*]:0:$INSTANCES}) behind $LB_PR
 	"processes on one port (pids $LB_PIDS, maxconn $share each), $FLEET_PROCS generator" \
 	"processes, file limit $(ulimit -n)"
 rc=0
-# The generator waits until the process it watches holds N connections and is idle:
-# that is HAProxy here, so its "camcloud" RSS and CPU lines are HAProxy's.
-fleet_run "http://$LB" "$LB_PIDS" "$WORK/admin.token" "$@" || rc=$?
+# The generator waits until the processes it watches hold a connection per device and
+# are idle: the instances. (HAProxy holds two per device, and idles while an instance
+# is still working through its queue: watching it, the job came before half the polls
+# were held.)
+INSTANCE_PIDS=$(IFS=,; echo "${PIDS[*]:0:$INSTANCES}")
+fleet_run "http://$LB" "$INSTANCE_PIDS" "$WORK/admin.token" "$@" || rc=$?
 kill "$SAMPLER" 2>/dev/null || true
 peaks=() at=()
 { read -r -a peaks && read -r -a at; } < <(tail -n 2 "$WORK/queue_peaks") || true
@@ -121,5 +124,11 @@ for i in $(seq "$INSTANCES"); do
 		"CPU $(ps -o times= -p "$p" | tr -d ' ') s in all"
 	grep -m3 "ERROR" "$WORK/cloud$i.log" >&2 || true
 done
+lb_rss=0 lb_cpu=
+for p in ${LB_PIDS//,/ }; do
+	lb_rss=$((lb_rss + $(awk '/VmRSS/ {print $2}' /proc/"$p"/status)))
+	lb_cpu="$lb_cpu $(ps -o times= -p "$p" | tr -d ' ')"
+done
+echo "HAProxy: RSS $((lb_rss / 1024)) MB in all, CPU$lb_cpu s"
 grep -m5 -i "alert\|emerg\|is down" "$WORK/haproxy.log" >&2 || true
 exit $rc
