@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "../lib/fsutil.h"
+#include "../lib/monotonic.h"
 #include "../platform/platform.h"
 #include "window.h"
 
@@ -63,9 +64,7 @@ static int system_local_minute(void *priv, int64_t t)
 static int64_t monotonic_s(void *priv)
 {
 	(void)priv;
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec;
+	return (int64_t)monotonic_now();
 }
 
 static const struct clock_ops system_clock_ops = {

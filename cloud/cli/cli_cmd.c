@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "../../lib/crypto.h"
+#include "../../lib/monotonic.h"
 #include "../http/api.h"
 #include "../domain/payload.h"
 #include "../domain/policy.h"
@@ -229,13 +230,6 @@ int cmd_license_list(struct cli *c)
 }
 
 
-static double now_mono(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Whether waiting for want is hopeless once the thing is in state. A license goes
  * pending -> active | failed, then active -> expired, or -> revoked -> removed. */
 static int is_final(const char *kind, const char *state, const char *want)
@@ -269,7 +263,7 @@ static int wait_state(struct cli *c, const char *kind)
 		    c->pos[2], "") != 0)
 		return 1;
 	buf_init(&out, CLI_REPLY_MAX);
-	double deadline = now_mono() + timeout;
+	double deadline = monotonic_now() + timeout;
 	int rc = -1;
 	while (rc < 0) {
 		struct json_doc d;
@@ -304,7 +298,7 @@ static int wait_state(struct cli *c, const char *kind)
 			fprintf(stderr, "camcloud: %s %s ended %s%s%s, not %s\n", kind, c->pos[2], state,
 				reason[0] ? ": " : "", reason, want);
 			rc = 1;
-		} else if (now_mono() >= deadline) {
+		} else if (monotonic_now() >= deadline) {
 			fprintf(stderr, "camcloud: timed out after %g s: %s %s is %s, not %s\n", timeout,
 				kind, c->pos[2], state, want);
 			rc = 1;

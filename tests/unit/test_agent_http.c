@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -23,6 +22,7 @@
 
 #include "../../agent/http.h"
 #include "../../lib/log.h"
+#include "../../lib/monotonic.h"
 
 #define BIG_SIZE (5 * 1024 * 1024)
 #define MANY 50
@@ -333,14 +333,6 @@ static struct http_request *get_held(const char *path, struct result *res, int h
 	return http_start(fx->client, &spec);
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /*
  * Runs the loop until *counter reaches target; returns how many times it woke while the
  * server held the request, counting from 0.5 s after the server had it up to its reply.
@@ -356,9 +348,9 @@ static int count_silent_wakeups_until(const int *counter, int target)
 		int silent = fx->seen.received > 0 && fx->seen.slow_replied == 0;
 
 		if (silent && held_since == 0)
-			held_since = now_s();
+			held_since = monotonic_now();
 		event_base_loop(fx->base, EVLOOP_ONCE);
-		wakeups += silent && now_s() - held_since >= 0.5;
+		wakeups += silent && monotonic_now() - held_since >= 0.5;
 		assert_true(++turns < 1000);
 	}
 	return wakeups;

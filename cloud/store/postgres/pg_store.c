@@ -21,10 +21,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <libpq-fe.h>
 
 #include "../../../lib/log.h"
+#include "../../../lib/monotonic.h"
 #include "../migrations.h"
 #include "../statements.h"
 
@@ -51,7 +51,7 @@ struct pg_store {
 	PGconn *listener;  /* LISTEN PG_CHANNEL only; NULL until pg_listen */
 	char *conninfo;    /* kept to open the listener, and to reconnect */
 	int in_tx;         /* between begin and commit or rollback, as the caller sees it */
-	time_t retry_at;   /* no reconnect before this (CLOCK_MONOTONIC seconds) */
+	double retry_at;   /* no reconnect before this (monotonic_now) */
 	unsigned char prepared[ST_COUNT]; /* on this connection: reset when it is replaced */
 	unsigned char writes[ST_COUNT]; /* is_write of the statement, once prepared */
 };
@@ -149,20 +149,13 @@ static int session_settings(struct pg_store *s)
 		       : -1;
 }
 
-static time_t monotonic_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
-}
-
 /* 0 when the main connection is usable: as it was, or opened again now that it was
  * lost (a new session: its statements are prepared again as they are used). */
 static int connected(struct pg_store *s)
 {
 	if (PQstatus(s->conn) == CONNECTION_OK)
 		return 0;
-	time_t now = monotonic_s();
+	double now = monotonic_now();
 	if (now < s->retry_at)
 		return -1;
 	s->retry_at = now + PG_RECONNECT_S;

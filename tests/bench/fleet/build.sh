@@ -12,6 +12,7 @@ ${CC} $EXTRA -std=c11 -D_GNU_SOURCE -O2 -g -Wall -Wextra -Werror -Wshadow -Wno-u
 	-Wno-format-truncation -o "$OUT/fleet" \
 	"$ROOT"/tests/bench/fleet/fleet.c "$ROOT"/tests/bench/fleet/proc.c \
 	"$ROOT"/lib/buf.c "$ROOT"/lib/crypto.c "$ROOT"/lib/fsutil.c "$ROOT"/lib/json.c "$ROOT"/lib/log.c \
+	"$ROOT"/lib/monotonic.c \
 	"$ROOT"/lib/sha256_mbedtls.c \
 	-levent -lmbedtls -lmbedx509 -lmbedcrypto -lm
 echo "$OUT/fleet"

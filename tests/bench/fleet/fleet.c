@@ -25,6 +25,7 @@
 #include "../../../lib/buf.h"
 #include "../../../lib/crypto.h"
 #include "../../../lib/json.h"
+#include "../../../lib/monotonic.h"
 #include "proc.h"
 
 #define BODY_MAX 4096
@@ -106,13 +107,6 @@ struct fleet {
 	size_t woken;
 	int timed_out;
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* This generator's own CPU time (user + system), so a run shows whether it, rather
  * than camcloud, bounds a phase. */
@@ -277,7 +271,7 @@ static void on_poll(struct evhttp_request *rq, void *arg)
 			die("cannot arm a timer");
 		return;
 	}
-	d->woke_at = now_s();
+	d->woke_at = monotonic_now();
 	d->poll_status = status;
 	d->task_ok = d->poll_status == 200 && reply_has_task(rq);
 	if (f->phase != PHASE_JOB) {
@@ -372,14 +366,14 @@ static double run_phase(struct fleet *f, enum phase p)
 {
 	f->phase = p;
 	f->next = f->inflight = f->done = 0;
-	double t0 = now_s();
+	double t0 = monotonic_now();
 	pump(f);
 	event_base_dispatch(f->base);
 	if (f->timed_out)
 		die("deadline passed");
 	if (f->failed)
 		die("requests failed (see above)");
-	return now_s() - t0;
+	return monotonic_now() - t0;
 }
 
 static void on_settle_tick(evutil_socket_t fd, short what, void *arg)
@@ -420,7 +414,7 @@ static void on_poll_tick(evutil_socket_t fd, short what, void *arg)
  * has gone quiet holding them. */
 static double hold_all(struct fleet *f)
 {
-	double t0 = now_s();
+	double t0 = monotonic_now();
 	f->phase = PHASE_HOLD;
 	struct timeval pace = {0, POLL_TICK_MS * 1000};
 	f->poll_tick = event_new(f->base, -1, EV_PERSIST, on_poll_tick, f);
@@ -436,13 +430,13 @@ static double hold_all(struct fleet *f)
 	f->settle = f->poll_tick = NULL;
 	if (f->timed_out || f->failed)
 		die("devices could not hold their polls");
-	return now_s() - t0 - SETTLE_QUIET_TICKS * SETTLE_TICK_MS / 1000.0;
+	return monotonic_now() - t0 - SETTLE_QUIET_TICKS * SETTLE_TICK_MS / 1000.0;
 }
 
 static void on_job_created(struct evhttp_request *rq, void *arg)
 {
 	struct fleet *f = arg;
-	f->admin_done_at = now_s();
+	f->admin_done_at = monotonic_now();
 	f->admin_status = rq ? evhttp_request_get_response_code(rq) : 0;
 	if (f->woken == f->o.n)
 		event_base_loopbreak(f->base);
@@ -466,7 +460,7 @@ static void create_job(struct fleet *f)
 	struct bufferevent *bev = evhttp_connection_get_bufferevent(f->admin);
 	if (!bev || bufferevent_set_max_single_read(bev, ADMIN_READ_MAX) != 0)
 		die("cannot size the admin connection's reads");
-	f->job_at = now_s();
+	f->job_at = monotonic_now();
 	send_request(f, f->admin, EVHTTP_REQ_POST, "/admin/v1/jobs", &body, NULL, f->admin_token,
 		     on_job_created, f);
 	buf_free(&body);
@@ -531,7 +525,7 @@ static void sync_read(struct fleet *f, const char *what, size_t k, double *v, si
 	sync_path(f, what, k, path, sizeof(path));
 	FILE *fp;
 	while (!(fp = fopen(path, "r"))) {
-		if (now_s() > f->started_at + f->o.deadline_s)
+		if (monotonic_now() > f->started_at + f->o.deadline_s)
 			die("another shard did not report in time");
 		usleep(50 * 1000);
 	}
@@ -756,10 +750,10 @@ int main(int argc, char **argv)
 	if (!f.deadline || evtimer_add(f.deadline, &dl) != 0)
 		die("cannot arm the deadline");
 
-	double t = f.started_at = now_s();
+	double t = f.started_at = monotonic_now();
 	prepare(&f);
 	printf("devices: %zu over %zu loopback source addresses; keys and enrollment requests"
-	       " prepared in %.1f s\n", f.o.n, f.o.sources, now_s() - t);
+	       " prepared in %.1f s\n", f.o.n, f.o.sources, monotonic_now() - t);
 
 	struct proc_sample s0, s1, s2, s3, s4;
 	sample(&f, &s0);
