@@ -2786,7 +2786,6 @@ static void test_promised_poll_is_not_woken_twice(void **state)
 	reply_error(&rp, 409, "promised", "the promised answer");
 	assert_int_equal(longpoll_deliver(t->c.lp, t->device_id, 1, &rp), 1);
 	assert_int_equal(longpoll_deliver(t->c.lp, t->device_id, 1, &rp), 0);
-	reply_free(&rp);
 	run_until(t, &held);
 	assert_int_equal(held.status, 409);
 	assert_non_null(strstr(buf_str(&held.body), "the promised answer"));
@@ -2799,6 +2798,7 @@ static void test_promised_poll_is_not_woken_twice(void **state)
 	longpoll_wake_some(t->c.lp, ids, 2);
 	assert_int_equal(promised.calls, 2);
 	assert_int_equal(longpoll_deliver(t->c.lp, t->device_id, 1, &rp), 0); /* the old one */
+	reply_free(&rp);
 	evhttp_connection_free(conn);
 	resp_free(&next);
 }

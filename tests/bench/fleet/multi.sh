@@ -79,19 +79,23 @@ done
 # upload's chunks must all reach the one that holds its file (docs/operations.md).
 cc() { "$CAMCLOUD" --url "http://${servers[0]}" --admin-token-file "$WORK/admin.token" "$@"; }
 
+# A listening port's column col of ss: 2 the connections waiting to be accepted, 3 the
+# backlog. A process's resident kB, and its CPU time.
+listen_queue() { ss -Hlnt "sport = :$1" | awk -v col="$2" '{print $col; exit}'; }
+rss_kb() { awk '/VmRSS/ {print $2}' /proc/"$1"/status; }
+cpu_time() { ps -o times= -p "$1" | tr -d ' '; }
+
 # Each instance's accept queue, sampled: its peak, and the kernel's count of
 # connections dropped because a listen queue was full (ListenOverflows, machine-wide),
 # say whether an instance stopped keeping up with its new connections.
 queue_peaks() {
-	local port peak=() at=() i n t0=$SECONDS
+	local peak=() at=() i n t0=$SECONDS
 	while :; do
 		for i in "${!servers[@]}"; do
-			port=${servers[$i]##*:}
-			n=$(ss -Hlnt "sport = :$port" | awk '{print $2; exit}')
+			n=$(listen_queue "${servers[$i]##*:}" 2)
 			[ "${n:-0}" -le "${peak[$i]:-0}" ] || { peak[$i]=$n; at[$i]=$((SECONDS - t0)); }
 		done
-		echo "${peak[*]}" >"$WORK/queue_peaks"
-		echo "${at[*]}" >>"$WORK/queue_peaks"
+		printf '%s\n%s\n' "${peak[*]}" "${at[*]}" >"$WORK/queue_peaks"
 		sleep 0.2
 	done
 }
@@ -112,22 +116,21 @@ rc=0
 # were held.)
 INSTANCE_PIDS=$(IFS=,; echo "${PIDS[*]:0:$INSTANCES}")
 fleet_run "http://$LB" "$INSTANCE_PIDS" "$WORK/admin.token" "$@" || rc=$?
-kill "$SAMPLER" 2>/dev/null || true
+kill "$SAMPLER" 2>/dev/null && wait "$SAMPLER" 2>/dev/null || true
 peaks=() at=()
-{ read -r -a peaks && read -r -a at; } < <(tail -n 2 "$WORK/queue_peaks") || true
-echo "accept queues: peak $(IFS=/; echo "${peaks[*]}") of $(ss -Hlnt "sport = :${servers[0]##*:}" |
-	awk '{print $3; exit}') (instances 1..$INSTANCES), at $(IFS=/; echo "${at[*]}") s into the" \
+{ read -r -a peaks && read -r -a at; } <"$WORK/queue_peaks" || true
+echo "accept queues: peak $(IFS=/; echo "${peaks[*]}") of $(listen_queue "${servers[0]##*:}" 3)" \
+	"(instances 1..$INSTANCES), at $(IFS=/; echo "${at[*]}") s into the" \
 	"run; listen overflows on the machine: $(($(overflows) - overflows_before))"
 for i in $(seq "$INSTANCES"); do
 	p=${PIDS[$((i - 1))]}
-	echo "instance $i: RSS $(($(awk '/VmRSS/ {print $2}' /proc/"$p"/status) / 1024)) MB," \
-		"CPU $(ps -o times= -p "$p" | tr -d ' ') s in all"
+	echo "instance $i: RSS $(($(rss_kb "$p") / 1024)) MB, CPU $(cpu_time "$p") s in all"
 	grep -m3 "ERROR" "$WORK/cloud$i.log" >&2 || true
 done
 lb_rss=0 lb_cpu=
 for p in ${LB_PIDS//,/ }; do
-	lb_rss=$((lb_rss + $(awk '/VmRSS/ {print $2}' /proc/"$p"/status)))
-	lb_cpu="$lb_cpu $(ps -o times= -p "$p" | tr -d ' ')"
+	lb_rss=$((lb_rss + $(rss_kb "$p")))
+	lb_cpu="$lb_cpu $(cpu_time "$p")"
 done
 echo "HAProxy: RSS $((lb_rss / 1024)) MB in all, CPU$lb_cpu s"
 grep -m5 -i "alert\|emerg\|is down" "$WORK/haproxy.log" >&2 || true
